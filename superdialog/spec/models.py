@@ -1,0 +1,350 @@
+"""The flow language v1: what users write in YAML, as strict pydantic models.
+
+Every model forbids unknown keys (a typo is an error, never silently dropped)
+and is frozen (a loaded flow is shared by all calls and must not change).
+Field descriptions double as the JSON Schema users get from
+``superdialog schema`` and as the source of ``docs/flow-language.md``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+__all__ = [
+    "BUILTIN_END_REASONS",
+    "BUILTIN_INTENTS",
+    "ActionSpec",
+    "FlowSpec",
+    "GlobalRule",
+    "HttpSpec",
+    "IntentSpec",
+    "LLMSettings",
+    "Limits",
+    "LocaleSpec",
+    "Messages",
+    "SlotSpec",
+    "StateSpec",
+    "TimeoutSettings",
+    "TransferSpec",
+    "TransitionSpec",
+]
+
+BUILTIN_END_REASONS: tuple[str, ...] = (
+    "completed",
+    "no_response",
+    "error",
+    "transferred",
+    "max_duration",
+)
+"""End reasons every flow may use; flows add their own under ``end_reasons``."""
+
+BUILTIN_INTENTS: tuple[str, ...] = ("human", "goodbye", "repeat", "start_over", "help")
+"""Global intents with built-in example phrases (overridable under ``intents``)."""
+
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
+Name = Annotated[str, Field(pattern=_NAME.pattern, max_length=64)]
+Template = Annotated[str, Field(min_length=1)]
+Lines = Template | list[Template]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class TimeoutSettings(_Strict):
+    """Time limits on one model call, in seconds."""
+
+    connect: float = Field(3.0, gt=0, description="TCP/TLS connect timeout.")
+    first_token: float = Field(
+        6.0, gt=0, description="Longest wait for the first streamed token before retrying."
+    )
+    total: float = Field(30.0, gt=0, description="Longest a whole model call may take.")
+
+
+class LLMSettings(_Strict):
+    """Which OpenAI-compatible model LLM states use, and how."""
+
+    model: str = Field("gpt-4.1-mini", description="Model name sent to the endpoint.")
+    base_url: str | None = Field(
+        None, description="Endpoint base URL; default: OPENAI_BASE_URL or OpenAI's."
+    )
+    api_key_env: str = Field(
+        "OPENAI_API_KEY", description="Environment variable holding the API key."
+    )
+    temperature: float | None = Field(0.3, ge=0, le=2)
+    max_tokens: int | None = Field(None, gt=0)
+    params: dict[str, Any] = Field(
+        default_factory=dict, description="Extra request parameters passed through (top_p…)."
+    )
+    timeouts: TimeoutSettings = Field(default_factory=TimeoutSettings)  # type: ignore[arg-type]
+    retries: int = Field(2, ge=0, le=10, description="Retries before the first token only.")
+    history_turns: int = Field(
+        12, ge=1, le=200, description="How many past exchanges the prompt keeps."
+    )
+
+
+class LocaleSpec(_Strict):
+    """Language, phone region and time zone slot parsing assumes."""
+
+    language: str = "en"
+    region: str = Field("US", description="Default phone/postal region (ISO 3166 alpha-2).")
+    timezone: str = Field("UTC", description="IANA time zone for dates and times.")
+
+
+class SlotSpec(_Strict):
+    """A value the flow collects from the caller."""
+
+    type: str = Field(
+        "text",
+        description="Slot type: number, amount, digits, phone, email, date, time, datetime, "
+        "yes_no, enum, name, card_number, postal_code, text, or a custom registered type.",
+    )
+    description: str | None = Field(None, description="What the value is (shown to the LLM).")
+    prompt: Lines | None = Field(
+        None,
+        description="How to ask; a list gives varied wording for re-asks. "
+        "Default: 'What is your <slot name>?'.",
+    )
+    confirm: bool = Field(False, description="Read the value back and ask yes/no.")
+    pii: bool = Field(False, description="Never log, trace or show the value in clear text.")
+    mask: Literal["full", "last4", "last2"] = Field(
+        "full", description="How a PII value is shown where it must appear."
+    )
+    send_to_llm: bool = Field(
+        False, description="Allow a PII value into model prompts (off by default)."
+    )
+    required: bool = True
+    min: Any = Field(None, description="Lowest allowed value (number, amount, date…).")
+    max: Any = Field(None, description="Highest allowed value.")
+    future_only: bool = Field(False, description="Dates/times must be in the future.")
+    past_only: bool = Field(False, description="Dates must be in the past (birth dates).")
+    pattern: str | None = Field(None, description="Regular expression the value must match.")
+    min_length: int | None = Field(None, ge=0)
+    max_length: int | None = Field(None, ge=0)
+    choices: dict[str, list[str]] | list[str] | None = Field(
+        None, description="Enum choices: a list, or a mapping of choice → synonyms."
+    )
+    llm_fallback: bool = Field(
+        True, description="Let an LLM state extract it when the type cannot decide."
+    )
+    retries: int | None = Field(None, ge=0, description="Overrides the state's retries.")
+    validator: str | None = Field(
+        None, description="Name of a Python validator registered with superdialog.validator."
+    )
+
+    @field_validator("pattern")
+    @classmethod
+    def _pattern_compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"invalid regular expression: {exc}") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _enum_needs_choices(self) -> SlotSpec:
+        if self.type == "enum" and not self.choices:
+            raise ValueError("an enum slot needs 'choices'")
+        if self.future_only and self.past_only:
+            raise ValueError("'future_only' and 'past_only' exclude each other")
+        return self
+
+
+class IntentSpec(_Strict):
+    """A caller intent recognised by example phrases, without a model call."""
+
+    phrases: list[Annotated[str, Field(min_length=1)]] = Field(min_length=1)
+    description: str | None = None
+
+
+class GlobalRule(_Strict):
+    """What a global intent does, checked in every state before its own transitions."""
+
+    intent: Name
+    goto: Name | None = Field(None, description="State to go to.")
+    say: Template | None = Field(None, description="Line to speak (then stay).")
+
+    @model_validator(mode="after")
+    def _has_effect(self) -> GlobalRule:
+        if self.goto is None and self.say is None and self.intent not in ("repeat", "help"):
+            raise ValueError("a global rule needs 'goto' or 'say'")
+        return self
+
+
+class TransitionSpec(_Strict):
+    """An edge out of a state.
+
+    Exactly one of ``when`` (judged by the model), ``if`` (an expression over
+    slots, context, session data and action results) or ``intent`` (phrase
+    match) may be given; none means "otherwise".
+    """
+
+    to: Name
+    when: str | None = Field(None, description="Natural-language condition judged by the LLM.")
+    if_: str | None = Field(None, alias="if", description="Jinja2 expression, e.g. slots.age >= 18.")
+    intent: Name | None = Field(None, description="Intent name matched by phrases.")
+    say: Template | None = Field(None, description="Line spoken when taking this edge.")
+
+    @model_validator(mode="after")
+    def _one_condition(self) -> TransitionSpec:
+        given = [k for k in ("when", "if_", "intent") if getattr(self, k) is not None]
+        if len(given) > 1:
+            names = ", ".join("if" if k == "if_" else k for k in given)
+            raise ValueError(f"give only one of when / if / intent (got {names})")
+        return self
+
+
+class HttpSpec(_Strict):
+    """An HTTP call made by an action state; string values are templates."""
+
+    url: Template
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] = "POST"
+    headers: dict[str, str] = Field(default_factory=dict)
+    json_body: Any = Field(None, alias="json")
+
+
+class ActionSpec(_Strict):
+    """Run a registered Python callable or an HTTP call; store and branch on its result."""
+
+    call: Name | None = Field(None, description="Name registered with superdialog.action.")
+    http: HttpSpec | None = None
+    args: dict[str, Any] = Field(
+        default_factory=dict, description="Arguments; string values are templates."
+    )
+    timeout: float = Field(5.0, gt=0, le=120, description="Seconds before the action fails.")
+    result: Name | None = Field(
+        None, description="Name to store the result under (results.<name>); default: state name."
+    )
+    holding_line: Template | None = Field(
+        None, description="Spoken when the action is still running after holding_after seconds."
+    )
+    holding_after: float = Field(1.0, ge=0)
+    filler: str | None = Field(None, description="Phrase passed to session.set_filler.")
+
+    @model_validator(mode="after")
+    def _one_target(self) -> ActionSpec:
+        if (self.call is None) == (self.http is None):
+            raise ValueError("an action needs exactly one of 'call' or 'http'")
+        return self
+
+
+class TransferSpec(_Strict):
+    """Hand the call to a human queue or another agent."""
+
+    queue: str | None = Field(None, min_length=1, description="Human queue (transfer_to_human).")
+    agent: str | None = Field(None, min_length=1, description="Agent id (transfer_to_agent).")
+    mode: Literal["cold", "warm"] = "cold"
+    announcement: Template | None = Field(
+        None, description="Warm transfers: what the receiving side hears."
+    )
+
+    @model_validator(mode="after")
+    def _one_target(self) -> TransferSpec:
+        if (self.queue is None) == (self.agent is None):
+            raise ValueError("a transfer needs exactly one of 'queue' or 'agent'")
+        return self
+
+
+class StateSpec(_Strict):
+    """One state. Its kind follows from its keys (see docs/flow-language.md)."""
+
+    description: str | None = None
+    say: Lines | None = Field(None, description="Spoken on entry; a list varies re-entries.")
+    llm: Template | None = Field(None, description="Instruction: makes this an LLM state.")
+    collect: list[Name] | None = Field(None, description="Slots to fill here.")
+    action: ActionSpec | None = None
+    use: str | None = Field(None, description="Sub-flow file to run here (relative path).")
+    transitions: list[TransitionSpec] = Field(default_factory=list)
+    next: Name | None = Field(None, description="Where to go when this state is done.")
+    end: Name | None = Field(None, description="End the call with this reason.")
+    transfer: TransferSpec | None = None
+    pii: bool = Field(False, description="Pause call recording while in this state.")
+    pause_reason: str = Field("pii", description="Reason sent with recording.pause.")
+    listen: bool | None = Field(
+        None, description="Wait for the caller after speaking (default: only when needed)."
+    )
+    retries: int = Field(2, ge=0, le=10, description="Re-asks per slot before on_fail.")
+    on_fail: Name | None = Field(None, description="Where to go when retries run out.")
+    on_error: Name | None = Field(None, description="Where to go when something fails.")
+    global_: list[GlobalRule] | None = Field(
+        None, alias="global", description="Per-state global rules (override by intent)."
+    )
+    disable_global: list[Name] = Field(
+        default_factory=list, description="Global intents not active in this state."
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> StateSpec:
+        kinds = [
+            k
+            for k, on in (
+                ("llm", self.llm is not None),
+                ("action", self.action is not None),
+                ("use", self.use is not None),
+                ("end", self.end is not None),
+                ("transfer", self.transfer is not None),
+            )
+            if on
+        ]
+        if len(kinds) > 1:
+            raise ValueError(f"a state can be only one of llm / action / use / end / transfer "
+                             f"(got {', '.join(kinds)})")
+        terminal = self.end is not None or self.transfer is not None
+        if terminal and (self.next or self.transitions or self.collect):
+            raise ValueError("an end or transfer state cannot have next, transitions or collect")
+        if self.collect is not None and self.action is not None:
+            raise ValueError("a state cannot both collect and run an action")
+        return self
+
+
+class Messages(_Strict):
+    """Lines the runtime speaks on its own; all are templates."""
+
+    no_input: Lines = "Sorry, I didn't hear anything."
+    not_understood: Lines = ["Sorry, I didn't catch that.", "Sorry, could you say that again?"]
+    error: Template = "I'm sorry, something went wrong on our side."
+    llm_fallback: Template = "Sorry, give me a moment."
+    help: Template = "I can help you with this call. You can also ask for a person at any time."
+    max_duration: Template = "I'm sorry, we've run out of time on this call. Goodbye."
+    no_response: Template = "I haven't heard from you, so I'll end the call now. Goodbye."
+    confirm: Template = "I have {{ value }}. Is that right?"
+
+
+class Limits(_Strict):
+    """Bounds that end a call that is going nowhere."""
+
+    max_turns: int | None = Field(60, gt=0, description="Caller turns before max_duration.")
+    max_duration: float | None = Field(1800.0, gt=0, description="Seconds before max_duration.")
+    no_input: int = Field(3, ge=1, description="Silent turns in a row before no_response.")
+
+
+class FlowSpec(_Strict):
+    """A whole flow file."""
+
+    schema_: str | None = Field(None, alias="$schema", description="Editor schema hint; ignored.")
+    flow: Name = Field(description="Flow name.")
+    version: str | None = None
+    description: str | None = None
+    llm: LLMSettings = Field(default_factory=LLMSettings)  # type: ignore[arg-type]
+    persona: Template | None = Field(None, description="System prompt for every LLM state.")
+    context: dict[str, Any] = Field(
+        default_factory=dict, description="Constant values templates can read."
+    )
+    locale: LocaleSpec = Field(default_factory=LocaleSpec)  # type: ignore[arg-type]
+    slots: dict[Name, SlotSpec] = Field(default_factory=dict)
+    intents: dict[Name, IntentSpec] = Field(
+        default_factory=dict, description="Custom intents, or new phrases for built-in ones."
+    )
+    global_: list[GlobalRule] = Field(default_factory=list, alias="global")
+    start: Name
+    states: dict[Name, StateSpec] = Field(min_length=1)
+    messages: Messages = Field(default_factory=Messages)  # type: ignore[arg-type]
+    limits: Limits = Field(default_factory=Limits)  # type: ignore[arg-type]
+    on_error: Name | None = Field(None, description="Flow-wide error state.")
+    end_reasons: list[Name] = Field(
+        default_factory=list, description="Custom end reasons beside the built-in ones."
+    )
