@@ -1,0 +1,344 @@
+"""Streaming chat completions with the resilience a live phone call needs.
+
+A voice agent speaks tokens as they arrive, so the rules differ from a batch
+client: an attempt may be retried only while the caller has received nothing
+(otherwise the caller would say the start of the answer twice), the first
+token has its own short deadline, and closing the stream (barge-in) must drop
+the HTTP connection at once so the endpoint stops generating.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import AsyncGenerator, Mapping, Sequence
+from contextlib import aclosing
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import quote
+
+from superdialog.errors import LLMConnectionError, LLMError, LLMTimeoutError
+from superdialog.llm.assemble import ToolCallAssembler, read_chunk
+from superdialog.llm.config import LLMConfig
+from superdialog.llm.events import Finished, LLMEvent, TextDelta, Usage
+from superdialog.llm.translate import boundary_exceptions, retry_after_s, translate_error
+
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI, AsyncStream
+    from openai.types.chat import ChatCompletionChunk
+
+__all__ = ["EDGE_HEADER", "STATE_HEADER", "aclose_clients", "get_client", "stream_chat"]
+
+STATE_HEADER = "x-superdialog-state"
+"""Request header carrying the flow state (``node_id``), percent-encoded UTF-8."""
+
+EDGE_HEADER = "x-superdialog-edge"
+"""Request header carrying ``edge_hint``, percent-encoded UTF-8."""
+
+_log = logging.getLogger("superdialog.llm")
+
+# Printable ASCII except "%" passes through unchanged; everything else is escaped.
+_HEADER_SAFE = "".join(chr(c) for c in range(0x20, 0x7F) if chr(c) != "%")
+
+_ClientKey = tuple[str | None, str, float]
+_clients: dict[_ClientKey, tuple[asyncio.AbstractEventLoop | None, AsyncOpenAI]] = {}
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+def get_client(config: LLMConfig) -> AsyncOpenAI:
+    """The shared ``AsyncOpenAI`` for this endpoint, created on first use.
+
+    One client per ``(base_url, api_key, connect_timeout_s)`` keeps one HTTP
+    connection pool per endpoint, so consecutive turns of a call reuse warm
+    keep-alive connections instead of paying TCP/TLS set-up each time. The
+    openai client's own retries are disabled: :func:`stream_chat` retries,
+    because only it knows whether anything was already spoken.
+
+    A connection pool belongs to one event loop; if the cached client was
+    created on a loop that is no longer the running one, a new client replaces
+    it (this only happens in tests, which start a loop per test).
+
+    Args:
+        config: The endpoint; unset fields are filled from the environment.
+
+    Returns:
+        The cached client.
+
+    """
+    cfg = config.with_env()
+    key: _ClientKey = (cfg.base_url, cfg.resolved_api_key, cfg.connect_timeout_s)
+    loop = _running_loop()
+    cached = _clients.get(key)
+    if cached is not None:
+        owner, client = cached
+        if owner is None or owner is loop:
+            if owner is None and loop is not None:
+                _clients[key] = (loop, client)
+            return client
+    import openai  # deferred: importing openai costs hundreds of milliseconds
+
+    client = openai.AsyncOpenAI(
+        api_key=cfg.resolved_api_key,
+        base_url=cfg.base_url,
+        max_retries=0,
+        # Read/write/pool deadlines are enforced with asyncio around each read.
+        timeout=openai.Timeout(None, connect=cfg.connect_timeout_s),
+    )
+    _clients[key] = (loop, client)
+    return client
+
+
+async def aclose_clients(base_url: str | None = None) -> None:
+    """Close cached clients owned by the running loop and forget them.
+
+    Call at shutdown (or test teardown) so pooled keep-alive sockets are closed
+    while their loop still runs, instead of being reported as leaked later.
+
+    Args:
+        base_url: Only close clients for this endpoint; ``None`` closes all.
+
+    """
+    loop = _running_loop()
+    for key, (owner, client) in list(_clients.items()):
+        if owner not in (None, loop) or (base_url is not None and key[0] != base_url):
+            continue
+        del _clients[key]
+        with contextlib.suppress(*boundary_exceptions()):
+            await client.close()
+
+
+@dataclass(slots=True)
+class _Call:
+    """Book-keeping shared by the attempts of one :func:`stream_chat` call."""
+
+    start: float
+    deadline: float
+    offered: frozenset[str] | None
+    yielded: bool = False
+
+
+async def stream_chat(
+    config: LLMConfig,
+    messages: Sequence[Mapping[str, Any]],
+    *,
+    tools: Sequence[Mapping[str, Any]] | None = None,
+    node_id: str | None = None,
+    edge_hint: str | None = None,
+) -> AsyncGenerator[LLMEvent, None]:
+    """Stream one chat completion as typed events.
+
+    Yields ``TextDelta`` as text arrives, then one ``ToolCall`` per tool call
+    (when the model finishes), then ``Usage`` (if the endpoint reports it) and
+    finally ``Finished``.
+
+    Failures before anything was yielded (429, 5xx, connection errors, a
+    missing first token, a stream cut before content) are retried up to
+    ``config.retries`` times with capped exponential back-off with jitter,
+    honouring ``Retry-After``, within ``config.total_timeout_s``. After the
+    first ``TextDelta``/``ToolCall`` any failure is raised with
+    ``retryable=False``: the caller has already spoken part of the answer.
+
+    Use ``async with contextlib.aclosing(stream_chat(...)) as events`` so that
+    leaving the loop early (barge-in) closes the HTTP response immediately.
+
+    Args:
+        config: The endpoint and resilience settings.
+        messages: OpenAI-format chat messages.
+        tools: OpenAI-format tool definitions; tool calls naming a tool not in
+            this list come back with ``ToolCall.error`` set.
+        node_id: The flow state making the call, sent as ``x-superdialog-state``
+            so scripted servers and proxies can tell states apart.
+        edge_hint: Sent as ``x-superdialog-edge``; informational only.
+
+    Yields:
+        ``TextDelta``, ``ToolCall``, ``Usage`` and ``Finished`` events.
+
+    Raises:
+        LLMTimeoutError: No first token in time, or the total budget ran out.
+        LLMConnectionError: Unreachable endpoint, or the stream was cut.
+        LLMStatusError: The endpoint answered an HTTP error status.
+        LLMProtocolError: The endpoint sent something that is not a chat
+            completion stream.
+
+    """
+    cfg = config.with_env()
+    client = get_client(cfg)
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    call = _Call(
+        start=start,
+        deadline=start + cfg.total_timeout_s,
+        offered=None if tools is None else frozenset(_tool_names(tools)),
+    )
+    request = _request_kwargs(cfg, messages, tools, node_id, edge_hint)
+    attempt = 0
+    while True:
+        try:
+            async with aclosing(_attempt(client, request, cfg, call)) as events:
+                async for event in events:
+                    yield event
+            return
+        except LLMError as err:
+            if call.yielded:
+                err.retryable = False
+                raise
+            delay = _retry_delay(cfg, call, attempt, err, loop.time())
+            if delay is None:
+                raise
+            attempt += 1
+            _log.warning(
+                "LLM attempt %d/%d for state %s failed (%s); retrying in %.3fs",
+                attempt,
+                cfg.retries + 1,
+                node_id,
+                err,
+                delay,
+            )
+            await asyncio.sleep(delay)
+
+
+def _retry_delay(
+    cfg: LLMConfig, call: _Call, attempt: int, err: LLMError, now: float
+) -> float | None:
+    """Seconds to wait before the next attempt, or ``None`` to give up."""
+    if not err.retryable or attempt >= cfg.retries:
+        return None
+    delay = retry_after_s(err.__cause__)
+    if delay is None:
+        cap = min(cfg.max_backoff_s, cfg.backoff_s * 2**attempt)
+        delay = cap / 2 + random.uniform(0, cap / 2)
+    if now + delay >= call.deadline:
+        return None
+    return delay
+
+
+async def _attempt(
+    client: AsyncOpenAI, request: dict[str, Any], cfg: LLMConfig, call: _Call
+) -> AsyncGenerator[LLMEvent, None]:
+    """One HTTP request; raises ``LLMError`` on any failure."""
+    loop = asyncio.get_running_loop()
+    errors = boundary_exceptions()
+    deadline = min(loop.time() + cfg.first_token_timeout_s, call.deadline)
+    stream: AsyncStream[ChatCompletionChunk] | None = None
+    try:
+        try:
+            async with asyncio.timeout_at(deadline):
+                stream = cast(
+                    "AsyncStream[ChatCompletionChunk]",
+                    await client.chat.completions.create(**request),
+                )
+        except TimeoutError as exc:
+            raise _timeout_error(cfg, call, deadline, first=True) from exc
+        except errors as exc:
+            raise translate_error(exc) from exc
+
+        tools = ToolCallAssembler(call.offered)
+        first_at: float | None = None
+        finish_reason: str | None = None
+        usage: Usage | None = None
+        while True:
+            # The deadline wraps only the read, never a yield: time the caller
+            # spends between events must not be cancelled from inside here.
+            try:
+                async with asyncio.timeout_at(deadline):
+                    chunk = await stream.__anext__()
+            except StopAsyncIteration:
+                break
+            except TimeoutError as exc:
+                raise _timeout_error(cfg, call, deadline, first=first_at is None) from exc
+            except errors as exc:
+                raise translate_error(exc) from exc
+            view = read_chunk(chunk)
+            if view.usage is not None:
+                usage = view.usage
+            if first_at is None and (view.text or view.fragments):
+                first_at = loop.time()
+                deadline = call.deadline
+            if view.text:
+                call.yielded = True
+                yield TextDelta(view.text)
+            for fragment in view.fragments:
+                tools.add(fragment)
+            if view.finish_reason is not None and finish_reason is None:
+                finish_reason = view.finish_reason
+                for tool_call in tools.finish():
+                    call.yielded = True
+                    yield tool_call
+        if finish_reason is None:
+            raise LLMConnectionError(
+                "LLM stream ended before the model finished (connection cut?)",
+                retryable=not call.yielded,
+            )
+        if usage is not None:
+            yield usage
+        end = loop.time()
+        yield Finished(
+            finish_reason=finish_reason,
+            ttft_ms=None if first_at is None else (first_at - call.start) * 1000.0,
+            latency_ms=(end - call.start) * 1000.0,
+        )
+    finally:
+        if stream is not None:
+            with contextlib.suppress(*errors):
+                await stream.close()
+
+
+def _timeout_error(cfg: LLMConfig, call: _Call, deadline: float, *, first: bool) -> LLMTimeoutError:
+    if deadline >= call.deadline:
+        return LLMTimeoutError(f"LLM call exceeded its total timeout of {cfg.total_timeout_s}s")
+    what = "first token" if first else "response"
+    return LLMTimeoutError(f"no {what} from the LLM within {cfg.first_token_timeout_s}s")
+
+
+def _tool_names(tools: Sequence[Mapping[str, Any]]) -> list[str]:
+    names: list[str] = []
+    for tool in tools:
+        function = tool.get("function")
+        name = function.get("name") if isinstance(function, Mapping) else tool.get("name")
+        if isinstance(name, str):
+            names.append(name)
+    return names
+
+
+def _header_value(value: str) -> str:
+    return quote(value, safe=_HEADER_SAFE)
+
+
+def _request_kwargs(
+    cfg: LLMConfig,
+    messages: Sequence[Mapping[str, Any]],
+    tools: Sequence[Mapping[str, Any]] | None,
+    node_id: str | None,
+    edge_hint: str | None,
+) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {
+        "model": cfg.resolved_model,
+        "messages": [dict(message) for message in messages],
+        "stream": True,
+        "stream_options": {"include_usage": True},
+    }
+    if cfg.temperature is not None:
+        kwargs["temperature"] = cfg.temperature
+    if cfg.max_tokens is not None:
+        kwargs["max_tokens"] = cfg.max_tokens
+    if tools:  # OpenAI rejects an empty list
+        kwargs["tools"] = [dict(tool) for tool in tools]
+    headers: dict[str, str] = {}
+    if node_id is not None:
+        headers[STATE_HEADER] = _header_value(node_id)
+    if edge_hint is not None:
+        headers[EDGE_HEADER] = _header_value(edge_hint)
+    if headers:
+        kwargs["extra_headers"] = headers
+    if cfg.params:
+        # extra_body merges into the JSON body, so unknown vendor keys pass too.
+        kwargs["extra_body"] = dict(cfg.params)
+    return kwargs
