@@ -348,3 +348,8 @@ class FlowSpec(_Strict):
     end_reasons: list[Name] = Field(
         default_factory=list, description="Custom end reasons beside the built-in ones."
     )
+    python: list[str] = Field(
+        default_factory=list,
+        description="Python files (relative to this file) imported at load; they register "
+        "actions and validators with @superdialog.action / @superdialog.validator.",
+    )

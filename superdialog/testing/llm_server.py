@@ -333,6 +333,8 @@ class RecordedRequest:
         completed: The whole response was sent.
         disconnected: The client went away before the response was complete
             (barge-in, a client timeout, ``aclose()``).
+        connection: 1-based number of the TCP connection it came on; equal
+            numbers prove keep-alive reuse.
 
     """
 
@@ -344,6 +346,7 @@ class RecordedRequest:
     rule: Rule | None = None
     completed: bool = False
     disconnected: bool = False
+    connection: int = 0
 
     @property
     def state(self) -> str | None:
@@ -561,9 +564,12 @@ class _Connection:
     socket without losing bytes.
     """
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    def __init__(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, number: int
+    ) -> None:
         self.reader = reader
         self.writer = writer
+        self.number = number
         self._buffer = bytearray()
         self._eof = False
 
@@ -764,6 +770,7 @@ class ScriptedLLMServer:
         self._server: asyncio.Server | None = None
         self._port: int | None = None
         self._handlers: set[asyncio.Task[None]] = set()
+        self._connections = 0
         self._thread: threading.Thread | None = None
         self._thread_loop: asyncio.AbstractEventLoop | None = None
 
@@ -928,7 +935,8 @@ class ScriptedLLMServer:
         task = asyncio.current_task()
         assert task is not None
         self._handlers.add(task)
-        conn = _Connection(reader, writer)
+        self._connections += 1
+        conn = _Connection(reader, writer, self._connections)
         try:
             while await self._serve_one(conn):
                 pass
@@ -953,7 +961,9 @@ class ScriptedLLMServer:
             return False
         path = request.path[3:] if request.path.startswith("/v1/") else request.path
         body = _json_object(request.body)
-        record = RecordedRequest(request.method, request.path, dict(request.headers), body)
+        record = RecordedRequest(
+            request.method, request.path, dict(request.headers), body, connection=conn.number
+        )
         keep_alive = request.keep_alive
         if path == "/models" and request.method == "GET":
             self._record(record)

@@ -1,0 +1,1 @@
+"""Hosts: the Unpod session (primary) and a console host; the core never imports them."""

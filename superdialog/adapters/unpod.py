@@ -1,0 +1,82 @@
+"""The Unpod host: run a flow inside an Unpod call.
+
+``unpod`` is an optional dependency (``pip install superdialog[unpod]``); this
+module imports nothing from it, it only speaks to the ``Session`` object the
+SDK hands you. Typical use with the SDK's runner::
+
+    flow = superdialog.load("flows/dental_booking.yaml")   # once per process
+    runner = AgentRunner(agent_id="dental", entrypoint=superdialog.adapters.unpod.entrypoint(flow))
+
+or by hand inside your own entrypoint::
+
+    async def handle_call(ctx):
+        await run_call(ctx, flow)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from superdialog.compile.flow import Flow
+from superdialog.runtime.call import CallMachine
+
+__all__ = ["attach", "entrypoint", "run_call"]
+
+
+def attach(
+    ctx_or_session: Any,
+    flow: Flow,
+    *,
+    llm: Mapping[str, Any] | None = None,
+    trace: bool = False,
+) -> CallMachine:
+    """Build the call's machine, set it as ``session.dialog_machine`` and hook ``call_end``.
+
+    The ``call_end`` hook resumes recording if the caller hung up inside a PII
+    state. Values in the call context's ``data`` (e.g. a CRM record put there
+    by dispatch) are copied into ``session.data`` where that key is unset, so
+    templates read them as ``session.<key>``.
+    """
+    session = getattr(ctx_or_session, "session", ctx_or_session)
+    ctx_data = getattr(ctx_or_session, "data", None) if ctx_or_session is not session else None
+    if isinstance(ctx_data, dict) and isinstance(getattr(session, "data", None), dict):
+        for key, value in ctx_data.items():
+            session.data.setdefault(key, value)
+    machine = flow.build(session, llm=llm, trace=trace)
+    session.dialog_machine = machine
+    on = getattr(session, "on", None)
+    if callable(on):
+
+        async def _closed(*_: Any) -> None:
+            await machine.close()
+
+        on("call_end")(_closed)
+    return machine
+
+
+async def run_call(
+    ctx_or_session: Any,
+    flow: Flow,
+    *,
+    llm: Mapping[str, Any] | None = None,
+    trace: bool = False,
+) -> CallMachine:
+    """Run one whole call: attach, speak the opening, then the session's loop."""
+    machine = attach(ctx_or_session, flow, llm=llm, trace=trace)
+    await machine.start()
+    session = getattr(ctx_or_session, "session", ctx_or_session)
+    if not machine.finished:
+        await session.run()
+    return machine
+
+
+def entrypoint(
+    flow: Flow, *, llm: Mapping[str, Any] | None = None
+) -> Callable[[Any], Awaitable[None]]:
+    """An ``AgentRunner`` entrypoint that runs ``flow`` for every call."""
+
+    async def _entry(ctx: Any) -> None:
+        await run_call(ctx, flow, llm=llm)
+
+    return _entry

@@ -1,0 +1,178 @@
+"""``superdialog``: validate, render, chat with, test and describe flows.
+
+Exit codes: 0 success, 1 a flow or test failed, 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
+from typing import Any
+
+__all__ = ["main"]
+
+
+def _load(path: str) -> Any:
+    import superdialog
+
+    return superdialog.load(path)
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from superdialog.errors import FlowError
+
+    failed = 0
+    for path in args.flows:
+        try:
+            flow = _load(path)
+        except FlowError as exc:
+            failed += 1
+            for problem in exc.problems:
+                print(problem, file=sys.stderr)
+            continue
+        kinds: dict[str, int] = {}
+        for st in flow.states.values():
+            kinds[st.kind] = kinds.get(st.kind, 0) + 1
+        summary = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
+        print(f"OK {path}: flow '{flow.name}', {len(flow.states)} states ({summary})")
+    return 1 if failed else 0
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from superdialog.spec.schema import flow_json_schema_text
+
+    text = flow_json_schema_text()
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _cmd_render(args: argparse.Namespace) -> int:
+    from superdialog.errors import FlowError, RenderError
+    from superdialog.render import render_to_file
+
+    try:
+        flow = _load(args.flow)
+    except FlowError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    trace = None
+    if args.trace:
+        trace = json.loads(Path(args.trace).read_text(encoding="utf-8"))
+    try:
+        out = render_to_file(flow, args.output, trace=trace, timeout=args.timeout)
+    except RenderError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        if exc.dot_source:
+            dot_path = Path(args.output).with_suffix(".dot")
+            dot_path.write_text(exc.dot_source, encoding="utf-8")
+            print(f"the DOT text was written to {dot_path}", file=sys.stderr)
+        return 1
+    print(f"wrote {out}")
+    return 0
+
+
+def _llm_server(spec: str | None) -> AbstractContextManager[Any]:
+    if not spec:
+        return nullcontext(None)
+    if spec.startswith("scripted:"):
+        from superdialog.testing.llm_server import ScriptedLLMServer
+
+        return ScriptedLLMServer.from_file(spec.removeprefix("scripted:"))
+    raise SystemExit(f"error: --llm takes scripted:FILE (got {spec!r}); "
+                     "for a real endpoint set OPENAI_BASE_URL / OPENAI_API_KEY")
+
+
+def _cmd_chat(args: argparse.Namespace) -> int:
+    from superdialog.adapters.console import run_console
+    from superdialog.errors import FlowError
+
+    try:
+        flow = _load(args.flow)
+    except FlowError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    lines = None
+    if args.script:
+        lines = Path(args.script).read_text(encoding="utf-8").splitlines()
+    data = json.loads(args.data) if args.data else None
+    with _llm_server(args.llm) as server:
+        llm = {"base_url": server.base_url, "api_key": "scripted"} if server else None
+        if args.model:
+            llm = {**(llm or {}), "model": args.model}
+        machine, session = asyncio.run(
+            run_console(flow, lines=lines, llm=llm, data=data, verbose=not args.quiet)
+        )
+    outcome = machine.outcome
+    if outcome:
+        detail = outcome.get("target") or outcome.get("reason")
+        print(f"call over: {outcome['verb']} ({detail}); "
+              f"{machine.metrics.turns} turns, {machine.metrics.llm_calls} model calls")
+    return 0
+
+
+def _cmd_test(args: argparse.Namespace) -> int:
+    from superdialog.testing.conversations import main as run_tests
+
+    return run_tests(args.paths or ["flows"], junit=args.junit, coverage=args.coverage,
+                     verbose=args.verbose)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="superdialog",
+        description="YAML conversation flows for voice agents: validate, render, chat, test.",
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+
+    v = sub.add_parser("validate", help="check flow files; print file:line:column errors")
+    v.add_argument("flows", nargs="+")
+    v.set_defaults(fn=_cmd_validate)
+
+    s = sub.add_parser("schema", help="print the flow language's JSON Schema")
+    s.add_argument("-o", "--output")
+    s.set_defaults(fn=_cmd_schema)
+
+    r = sub.add_parser("render", help="draw a flow (svg, png, pdf, dot, mmd)")
+    r.add_argument("flow")
+    r.add_argument("-o", "--output", required=True)
+    r.add_argument("--trace", help="a call trace (JSON) to highlight")
+    r.add_argument("--timeout", type=float, default=30.0, help="seconds allowed for dot")
+    r.set_defaults(fn=_cmd_render)
+
+    c = sub.add_parser("chat", help="talk to a flow in the terminal")
+    c.add_argument("flow")
+    c.add_argument("--llm", help="scripted:FILE serves LLM states from a local scripted server")
+    c.add_argument("--model", help="override the flow's model")
+    c.add_argument("--script", help="a file of caller lines to play instead of typing")
+    c.add_argument("--data", help="JSON object exposed to templates as session.*")
+    c.add_argument("-q", "--quiet", action="store_true", help="hide state and slot events")
+    c.set_defaults(fn=_cmd_chat)
+
+    t = sub.add_parser("test", help="run YAML conversation tests")
+    t.add_argument("paths", nargs="*")
+    t.add_argument("--junit", help="write JUnit XML here")
+    t.add_argument("--coverage", action="store_true", help="report states/edges visited")
+    t.add_argument("-v", "--verbose", action="store_true")
+    t.set_defaults(fn=_cmd_test)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``superdialog`` command."""
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.fn(args))
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Spec → compiled ``Flow``: graph checks, compiled templates, one shared machine."""

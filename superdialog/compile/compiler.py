@@ -1,0 +1,519 @@
+"""``FlowSpec`` → compiled graph: every check, every template, one shared machine.
+
+All problems are collected and raised together as one ``FlowError``, each at
+the line and column where the user wrote the offending value.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path as FsPath
+from typing import Any
+
+from superdialog.compile.intents import BUILTIN_PHRASES, IntentMatcher, compile_intent
+from superdialog.compile.model import (
+    CompiledAction,
+    CompiledGlobal,
+    CompiledSlot,
+    CompiledState,
+    CompiledTransfer,
+    Edge,
+    EdgeKind,
+    StateKind,
+)
+from superdialog.compile.subflows import Origin, all_targets, expand
+from superdialog.compile.templates import (
+    RUNTIME_NAMES,
+    CompiledExpr,
+    CompiledTemplate,
+    TemplateSyntaxProblem,
+    compile_expression,
+    compile_template,
+    references,
+)
+from superdialog.errors import FlowError, Location, Problem, SlotTypeError
+from superdialog.spec.loader import did_you_mean
+from superdialog.spec.models import (
+    BUILTIN_END_REASONS,
+    FlowSpec,
+    GlobalRule,
+    SlotSpec,
+    StateSpec,
+)
+from superdialog.spec.yaml_source import Path, SourceMap
+
+__all__ = ["CompiledGraph", "compile_spec"]
+
+_JINJA_GLOBALS = frozenset({"range", "dict", "lipsum", "cycler", "joiner", "namespace", "loop"})
+_TOOL_SAFE = re.compile(r"[^A-Za-z0-9_-]")
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledGraph:
+    """Everything the compiler produces for one flow."""
+
+    states: Mapping[str, CompiledState]
+    slots: Mapping[str, CompiledSlot]
+    intents: Mapping[str, IntentMatcher]
+    persona: CompiledTemplate | None
+    messages: Mapping[str, tuple[CompiledTemplate, ...]]
+    edges: tuple[Edge, ...]
+    flow_error_edge_target: str | None
+
+
+class _Compiler:
+    def __init__(self, spec: FlowSpec, smap: SourceMap, file: FsPath | None) -> None:
+        self.spec = spec
+        self.smap = smap
+        self.file = file
+        self.problems: list[Problem] = []
+        self.states: dict[str, StateSpec] = {}
+        self.slot_specs: dict[str, SlotSpec] = {}
+        self.origins: dict[str, Origin] = {}
+        self.context_keys = set(spec.context)
+        self.intents: dict[str, IntentMatcher] = {}
+
+    # -- locating -----------------------------------------------------------------------
+    def at(self, state: str | None, path: Path, *, key: bool = False) -> Location:
+        if state is None:
+            return self.smap.locate(path, key=key)
+        origin = self.origins[state]
+        return origin.smap.locate(("states", origin.name, *path), key=key)
+
+    def problem(self, loc: Location, message: str, hint: str | None = None) -> None:
+        self.problems.append(Problem(loc, message, hint))
+
+    # -- templates ----------------------------------------------------------------------
+    def template(self, source: str, state: str | None, path: Path) -> CompiledTemplate | None:
+        try:
+            compiled = compile_template(source)
+        except TemplateSyntaxProblem as exc:
+            self.problem(self.at(state, path), str(exc))
+            return None
+        if compiled.static is None:
+            self.check_refs(source, state, path, expression=False)
+        return compiled
+
+    def expression(self, source: str, state: str | None, path: Path) -> CompiledExpr | None:
+        try:
+            compiled = compile_expression(source)
+        except TemplateSyntaxProblem as exc:
+            self.problem(self.at(state, path), str(exc).replace("template", "expression", 1))
+            return None
+        self.check_refs(source, state, path, expression=True)
+        return compiled
+
+    def check_refs(self, source: str, state: str | None, path: Path, *, expression: bool) -> None:
+        try:
+            refs = references(source, expression=expression)
+        except TemplateSyntaxProblem:
+            return
+        allowed = RUNTIME_NAMES | self.context_keys | _JINJA_GLOBALS
+        for top, attr in refs:
+            if top == "slots" and attr is not None and attr not in self.slot_specs:
+                self.problem(
+                    self.at(state, path),
+                    f"unknown slot '{attr}' in template",
+                    did_you_mean(attr, self.slot_specs),
+                )
+            elif top == "context" and attr is not None and attr not in self.context_keys:
+                self.problem(
+                    self.at(state, path),
+                    f"unknown context value '{attr}' in template",
+                    did_you_mean(attr, self.context_keys),
+                )
+            elif top not in allowed:
+                self.problem(
+                    self.at(state, path),
+                    f"unknown name '{top}' in template",
+                    did_you_mean(top, allowed) or "templates can read: slots, context, session, "
+                    "results and the flow's context keys",
+                )
+
+    def lines(self, value: str | list[str] | None, state: str | None, path: Path
+              ) -> tuple[CompiledTemplate, ...]:
+        if value is None:
+            return ()
+        items = [value] if isinstance(value, str) else value
+        out: list[CompiledTemplate] = []
+        for i, item in enumerate(items):
+            t = self.template(item, state, path if isinstance(value, str) else (*path, i))
+            if t is not None:
+                out.append(t)
+        return tuple(out)
+
+    # -- references ---------------------------------------------------------------------
+    def check_state_ref(self, target: str, state: str | None, path: Path) -> bool:
+        if target in self.states:
+            return True
+        self.problem(
+            self.at(state, path), f"unknown state '{target}'", did_you_mean(target, self.states)
+        )
+        return False
+
+    def check_intent(self, name: str, state: str | None, path: Path) -> IntentMatcher | None:
+        matcher = self.intents.get(name)
+        if matcher is None:
+            self.problem(
+                self.at(state, path),
+                f"unknown intent '{name}'",
+                did_you_mean(name, self.intents) or "declare it under 'intents' with phrases",
+            )
+        return matcher
+
+    # -- passes -------------------------------------------------------------------------
+    def run(self) -> CompiledGraph:
+        states, slots, origins, problems = expand(self.spec, self.smap, self.file)
+        self.states, self.slot_specs, self.origins = states, slots, origins
+        self.problems.extend(problems)
+        self.compile_intents()
+        compiled_slots = self.compile_slots()
+        if self.spec.start not in self.states:
+            self.problem(
+                self.smap.locate(("start",)),
+                f"start state '{self.spec.start}' does not exist",
+                did_you_mean(self.spec.start, self.states),
+            )
+        if self.spec.on_error is not None:
+            self.check_state_ref(self.spec.on_error, None, ("on_error",))
+        globals_ = self.compile_globals(self.spec.global_, None, ("global",))
+        persona = (
+            self.template(self.spec.persona, None, ("persona",)) if self.spec.persona else None
+        )
+        messages = {
+            key: self.lines(getattr(self.spec.messages, key), None, ("messages", key))
+            for key in type(self.spec.messages).model_fields
+        }
+        compiled: dict[str, CompiledState] = {}
+        for name, state in self.states.items():
+            compiled[name] = self.compile_state(name, state, globals_)
+        if not self.problems:
+            self.check_graph(compiled)
+        if self.problems:
+            raise FlowError(self.problems)
+        edges = tuple(e for s in compiled.values() for e in _all_edges(s))
+        return CompiledGraph(
+            states=compiled,
+            slots=compiled_slots,
+            intents=self.intents,
+            persona=persona,
+            messages=messages,
+            edges=edges,
+            flow_error_edge_target=self.spec.on_error,
+        )
+
+    def compile_intents(self) -> None:
+        for name, phrases in BUILTIN_PHRASES.items():
+            extra = self.spec.intents.get(name)
+            self.intents[name] = compile_intent(
+                name, [*phrases, *(extra.phrases if extra else [])]
+            )
+        for name, intent in self.spec.intents.items():
+            if name not in BUILTIN_PHRASES:
+                self.intents[name] = compile_intent(name, intent.phrases)
+
+    def compile_slots(self) -> dict[str, CompiledSlot]:
+        from superdialog.slots import get_type
+
+        out: dict[str, CompiledSlot] = {}
+        for name, slot in self.slot_specs.items():
+            try:
+                get_type(slot.type)
+            except SlotTypeError as exc:
+                self.problem(self.smap.locate(("slots", name, "type")), str(exc))
+            choices: tuple[tuple[str, tuple[str, ...]], ...] | None = None
+            if isinstance(slot.choices, dict):
+                choices = tuple((k, tuple(v)) for k, v in slot.choices.items())
+            elif isinstance(slot.choices, list):
+                choices = tuple((k, ()) for k in slot.choices)
+            prompts = self.lines(slot.prompt, None, ("slots", name, "prompt"))
+            if not prompts:
+                spoken_name = name.replace("_", " ")
+                prompts = (compile_template(f"What is your {spoken_name}?"),)
+            out[name] = CompiledSlot(name, slot, prompts, choices, _constraints(slot))
+        return out
+
+    def compile_globals(self, rules: Iterable[GlobalRule], state: str | None, path: Path
+                        ) -> tuple[CompiledGlobal, ...]:
+        out: list[CompiledGlobal] = []
+        for i, rule in enumerate(rules):
+            matcher = self.check_intent(rule.intent, state, (*path, i, "intent"))
+            if rule.goto is not None:
+                self.check_state_ref(rule.goto, state, (*path, i, "goto"))
+            say = self.template(rule.say, state, (*path, i, "say")) if rule.say else None
+            if matcher is not None:
+                out.append(CompiledGlobal(matcher, rule.goto, say))
+        # built-in behaviours that need no configuration
+        have = {g.intent.name for g in out}
+        for builtin in ("repeat", "help"):
+            if builtin not in have and state is None:
+                out.append(CompiledGlobal(self.intents[builtin], None, None))
+        return tuple(out)
+
+    def compile_state(
+        self, name: str, s: StateSpec, flow_globals: tuple[CompiledGlobal, ...]
+    ) -> CompiledState:
+        say = self.lines(s.say, name, ("say",))
+        llm = self.template(s.llm, name, ("llm",)) if s.llm else None
+        for i, slot in enumerate(s.collect or []):
+            if slot not in self.slot_specs:
+                self.problem(
+                    self.at(name, ("collect", i)),
+                    f"unknown slot '{slot}'",
+                    did_you_mean(slot, self.slot_specs),
+                )
+        if s.end is not None and s.end not in (*BUILTIN_END_REASONS, *self.spec.end_reasons):
+            self.problem(
+                self.at(name, ("end",)),
+                f"unknown end reason '{s.end}'",
+                did_you_mean(s.end, (*BUILTIN_END_REASONS, *self.spec.end_reasons))
+                or "declare custom reasons under 'end_reasons'",
+            )
+        for target, path in all_targets(s):
+            self.check_state_ref(target, name, path)
+
+        edges: list[Edge] = []
+        seen_ids: dict[str, int] = {}
+        tools: set[str] = set()
+
+        def edge(dst: str, kind: EdgeKind, **kw: Any) -> Edge:
+            base = f"{name}->{dst}"
+            n = seen_ids.get(base, 0)
+            seen_ids[base] = n + 1
+            return Edge(id=base if n == 0 else f"{base}#{n + 1}", src=name, dst=dst, kind=kind,
+                        **kw)
+
+        for i, t in enumerate(s.transitions):
+            t_say = self.template(t.say, name, ("transitions", i, "say")) if t.say else None
+            if t.when is not None:
+                if s.llm is None:
+                    self.problem(
+                        self.at(name, ("transitions", i, "when")),
+                        "'when' conditions are judged by the model: this state needs 'llm'",
+                        "use 'if' for a deterministic condition",
+                    )
+                tool = "goto_" + _TOOL_SAFE.sub("_", t.to)
+                k = 2
+                while tool in tools:
+                    tool = f"goto_{_TOOL_SAFE.sub('_', t.to)}_{k}"
+                    k += 1
+                tools.add(tool)
+                edges.append(edge(t.to, "when", label=t.when, say=t_say, tool_name=tool))
+            elif t.if_ is not None:
+                expr = self.expression(t.if_, name, ("transitions", i, "if"))
+                edges.append(edge(t.to, "if", label=t.if_, expr=expr, say=t_say))
+            elif t.intent is not None:
+                matcher = self.check_intent(t.intent, name, ("transitions", i, "intent"))
+                edges.append(edge(t.to, "intent", label=t.intent, intent=matcher, say=t_say))
+            else:
+                edges.append(edge(t.to, "else", say=t_say))
+        next_edge = edge(s.next, "next") if s.next else None
+        fail_edge = edge(s.on_fail, "fail") if s.on_fail else None
+        err_target = s.on_error
+        error_edge = edge(err_target, "error") if err_target else None
+
+        kind = self.kind_of(s)
+        listens = s.listen if s.listen is not None else (
+            kind in ("llm", "collect") or any(e.kind in ("intent", "when") for e in edges)
+        )
+        if kind == "branch" and not any(e.kind == "else" for e in edges) and next_edge is None:
+            self.problem(
+                self.at(name, ("transitions",)),
+                "this branch has no way out when no condition holds",
+                "add a transition without 'if' (otherwise) or 'next'",
+            )
+        own = s.global_
+        state_globals = flow_globals
+        if own is not None:
+            mine = self.compile_globals(own, name, ("global",))
+            names = {g.intent.name for g in mine}
+            state_globals = (*mine, *(g for g in flow_globals if g.intent.name not in names))
+        for i, dis in enumerate(s.disable_global):
+            self.check_intent(dis, name, ("disable_global", i))
+        if s.disable_global:
+            state_globals = tuple(g for g in state_globals if g.intent.name not in s.disable_global)
+
+        return CompiledState(
+            name=name,
+            kind=kind,
+            say=say,
+            llm=llm,
+            collect=tuple(s.collect or ()),
+            action=self.compile_action(name, s),
+            transfer=self.compile_transfer(name, s),
+            end_reason=s.end if s.end is not None else ("transferred" if s.transfer else None),
+            edges=tuple(edges),
+            next_edge=next_edge,
+            fail_edge=fail_edge,
+            error_edge=error_edge,
+            pii=s.pii,
+            pause_reason=s.pause_reason,
+            listens=bool(listens) and kind not in ("end", "transfer", "action", "subflow"),
+            retries=s.retries,
+            globals=state_globals,
+            cluster=self.origins[name].cluster,
+            description=s.description,
+        )
+
+    @staticmethod
+    def kind_of(s: StateSpec) -> StateKind:
+        if s.end is not None:
+            return "end"
+        if s.transfer is not None:
+            return "transfer"
+        if s.action is not None:
+            return "action"
+        if s.use is not None:
+            return "subflow"
+        if s.collect:
+            return "collect"
+        if s.llm is not None:
+            return "llm"
+        if (
+            s.transitions
+            and s.say is None
+            and not s.listen
+            and all(t.when is None and t.intent is None for t in s.transitions)
+        ):
+            return "branch"
+        return "speak"
+
+    def compile_action(self, name: str, s: StateSpec) -> CompiledAction | None:
+        a = s.action
+        if a is None:
+            return None
+        args = tuple(
+            (k, self.template(v, name, ("action", "args", k)) if isinstance(v, str) else v)
+            for k, v in a.args.items()
+        )
+        url = self.template(a.http.url, name, ("action", "http", "url")) if a.http else None
+        holding = (
+            self.template(a.holding_line, name, ("action", "holding_line"))
+            if a.holding_line else None
+        )
+        headers: list[tuple[str, CompiledTemplate]] = []
+        body: object = None
+        if a.http is not None:
+            for k, v in a.http.headers.items():
+                t = self.template(v, name, ("action", "http", "headers", k))
+                if t is not None:
+                    headers.append((k, t))
+            body = self.json_templates(a.http.json_body, name, ("action", "http", "json"))
+        return CompiledAction(a, args, url, holding, a.result or name, tuple(headers), body)
+
+    def json_templates(self, value: object, state: str, path: Path) -> object:
+        """Compile every string inside a JSON body, keeping its shape."""
+        if isinstance(value, str):
+            return self.template(value, state, path)
+        if isinstance(value, dict):
+            return {k: self.json_templates(v, state, (*path, k)) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.json_templates(v, state, (*path, i)) for i, v in enumerate(value)]
+        return value
+
+    def compile_transfer(self, name: str, s: StateSpec) -> CompiledTransfer | None:
+        t = s.transfer
+        if t is None:
+            return None
+        ann = (
+            self.template(t.announcement, name, ("transfer", "announcement"))
+            if t.announcement else None
+        )
+        if t.queue is not None:
+            return CompiledTransfer("human", t.queue, t.mode, ann)
+        assert t.agent is not None
+        return CompiledTransfer("agent", t.agent, t.mode, ann)
+
+    # -- graph checks -------------------------------------------------------------------
+    def check_graph(self, states: Mapping[str, CompiledState]) -> None:
+        start = self.spec.start
+        flow_err = self.spec.on_error
+        # reachability over every edge kind, globals included
+        seen = {start}
+        todo = [start]
+        while todo:
+            cur = states[todo.pop()]
+            targets = [e.dst for e in _all_edges(cur)]
+            targets += [g.goto for g in cur.globals if g.goto]
+            if flow_err:
+                targets.append(flow_err)
+            for t in targets:
+                if t not in seen:
+                    seen.add(t)
+                    todo.append(t)
+        for name in states:
+            if name not in seen:
+                self.problem(
+                    self.at(name, ()), f"state '{name}' is unreachable from '{start}'",
+                    "remove it or add a transition to it",
+                )
+        for name, st in states.items():
+            if st.terminal:
+                continue
+            own = [e for e in _all_edges(st) if e.kind not in ("error",)]
+            if not own and not any(g.goto for g in st.globals):
+                self.problem(
+                    self.at(name, ()),
+                    f"state '{name}' is a dead end: it never ends the call and has no way out",
+                    "add next, transitions, end or transfer",
+                )
+        self.check_busy_cycles(states)
+
+    def check_busy_cycles(self, states: Mapping[str, CompiledState]) -> None:
+        """A loop of states that never wait for the caller would spin forever."""
+        passing = {n for n, s in states.items() if not s.listens and not s.terminal}
+        graph = {
+            n: [e.dst for e in _all_edges(states[n]) if e.kind in ("next", "if", "else")
+                and e.dst in passing]
+            for n in passing
+        }
+        color: dict[str, int] = {}
+        reported: set[frozenset[str]] = set()
+
+        def visit(n: str, stack: list[str]) -> None:
+            color[n] = 1
+            stack.append(n)
+            for m in graph[n]:
+                if color.get(m) == 1:
+                    cycle = stack[stack.index(m):]
+                    key = frozenset(cycle)
+                    if key not in reported:
+                        reported.add(key)
+                        self.problem(
+                            self.at(m, ()),
+                            "these states loop without waiting for the caller: "
+                            + " → ".join([*cycle, m]),
+                            "make one of them listen (llm, collect, listen: true)",
+                        )
+                elif color.get(m) is None:
+                    visit(m, stack)
+            stack.pop()
+            color[n] = 2
+
+        for n in sorted(passing):
+            if n not in color:
+                visit(n, [])
+
+
+def _constraints(slot: SlotSpec) -> object:
+    from superdialog.slots import Constraints
+
+    return Constraints(
+        min=slot.min, max=slot.max, future_only=slot.future_only, past_only=slot.past_only,
+        pattern=slot.pattern, min_length=slot.min_length, max_length=slot.max_length,
+    )
+
+
+def _all_edges(s: CompiledState) -> list[Edge]:
+    out = list(s.edges)
+    for e in (s.next_edge, s.fail_edge, s.error_edge):
+        if e is not None:
+            out.append(e)
+    return out
+
+
+def compile_spec(spec: FlowSpec, smap: SourceMap, file: FsPath | None) -> CompiledGraph:
+    """Compile a validated spec; raise ``FlowError`` with every problem found."""
+    return _Compiler(spec, smap, file).run()

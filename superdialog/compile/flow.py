@@ -1,0 +1,175 @@
+"""``Flow``: a compiled, immutable flow shared by every call, and ``load``/``loads``.
+
+A flow is compiled once per process (cached by content hash) and then only
+read. Per call, ``flow.build(session)`` allocates one small slotted
+``CallMachine``; all calls share the flow's single ``transitions`` machine,
+driven as ``machine.events[...].trigger(call)`` (no ``add_model`` per call).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path as FsPath
+from typing import TYPE_CHECKING, Any
+
+from transitions import Machine
+
+from superdialog.compile.bindings import import_bindings
+from superdialog.compile.compiler import CompiledGraph, compile_spec
+from superdialog.compile.model import CompiledSlot, CompiledState, Edge
+from superdialog.errors import FlowError, Location, Problem
+from superdialog.spec.loader import parse_flow
+from superdialog.spec.models import FlowSpec
+
+if TYPE_CHECKING:
+    import graphviz
+
+    from superdialog.runtime.call import CallMachine
+
+__all__ = ["Flow", "load", "loads"]
+
+
+def _build_machine(graph: CompiledGraph, start: str) -> Machine:
+    """One ``transitions`` machine per flow; an event ``to:<state>`` per target."""
+    machine = Machine(
+        model=None,
+        states=list(graph.states),
+        initial=start,
+        auto_transitions=False,
+        model_attribute="node",
+        send_event=False,
+    )
+    incoming: dict[str, set[str]] = {}
+    for e in graph.edges:
+        incoming.setdefault(e.dst, set()).add(e.src)
+    for st in graph.states.values():
+        for g in st.globals:
+            if g.goto is not None:
+                incoming.setdefault(g.goto, set()).add(st.name)
+        incoming.setdefault(start, set()).add(st.name)  # start over
+    if graph.flow_error_edge_target:
+        incoming.setdefault(graph.flow_error_edge_target, set()).update(graph.states)
+    for dst, sources in incoming.items():
+        machine.add_transition(f"to:{dst}", sorted(sources), dst)
+    return machine
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Flow:
+    """A validated, compiled flow. Immutable; share it across all calls."""
+
+    spec: FlowSpec
+    graph: CompiledGraph
+    machine: Machine = field(repr=False)
+    file: str
+    digest: str
+
+    @property
+    def name(self) -> str:
+        """The flow's name (``flow:`` key)."""
+        return self.spec.flow
+
+    @property
+    def start(self) -> str:
+        """Name of the start state."""
+        return self.spec.start
+
+    @property
+    def states(self) -> Mapping[str, CompiledState]:
+        """Compiled states by name (inlined sub-flow states are ``use_state.sub_state``)."""
+        return self.graph.states
+
+    @property
+    def slots(self) -> Mapping[str, CompiledSlot]:
+        """Compiled slot declarations by name."""
+        return self.graph.slots
+
+    @property
+    def edges(self) -> tuple[Edge, ...]:
+        """Every edge of the graph (global intents are on each state's ``globals``)."""
+        return self.graph.edges
+
+    def build(
+        self,
+        session: Any = None,
+        *,
+        llm: Mapping[str, Any] | None = None,
+        actions: Mapping[str, Callable[..., Any]] | None = None,
+        validators: Mapping[str, Callable[[Any], Any]] | None = None,
+        trace: bool = False,
+        clock: Callable[[], float] | None = None,
+    ) -> CallMachine:
+        """Make the per-call machine. Cheap: call it once per call.
+
+        Args:
+            session: The host's per-call session (Unpod ``ctx.session`` or any object with
+                its controls). ``None``: bind later with ``start(session)``, or run host-less.
+            llm: Per-call overrides of the flow's ``llm`` settings (model, base_url, …).
+            actions: Callables for action states, beside those registered globally.
+            validators: Slot validators, beside those registered globally.
+            trace: Record a call trace (PII redacted) for diagrams and debugging.
+            clock: Monotonic clock in seconds (tests); default ``time.monotonic``.
+        """
+        from superdialog.runtime.call import CallMachine
+
+        return CallMachine(
+            self, session, llm=llm, actions=actions, validators=validators, trace=trace,
+            clock=clock,
+        )
+
+    def diagram(self, **options: Any) -> graphviz.Digraph:
+        """The flow as a ``graphviz.Digraph`` (renders as SVG in notebooks)."""
+        from superdialog.render import flow_diagram
+
+        return flow_diagram(self, **options)
+
+    def __repr__(self) -> str:
+        return f"<Flow {self.name!r} states={len(self.graph.states)} file={self.file!r}>"
+
+
+_CACHE: dict[tuple[str, str], Flow] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def _compile(text: str, name: str, base: FsPath | None) -> Flow:
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    key = (digest, str(base) if base is not None else "")
+    cached = _CACHE.get(key)
+    if cached is not None and cached.file == name:
+        return cached
+    spec, smap = parse_flow(text, name)
+    problems = import_bindings(spec, smap, base)
+    if problems:
+        raise FlowError(problems)
+    graph = compile_spec(spec, smap, base)
+    flow = Flow(spec, graph, _build_machine(graph, spec.start), name, digest)
+    if not any(s.kind == "subflow" for s in graph.states.values()):
+        with _CACHE_LOCK:  # sub-flows live in other files: only self-contained flows cache
+            _CACHE[key] = flow
+    return flow
+
+
+def load(path: str | FsPath) -> Flow:
+    """Load, validate and compile a flow file (cached by content).
+
+    Raises:
+        FlowError: with every problem located as ``file:line:column``.
+    """
+    p = FsPath(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise FlowError([Problem(Location(str(path), 1, 1), f"cannot read file: {exc.strerror}")]
+                        ) from exc
+    return _compile(text, str(path), p.resolve())
+
+
+def loads(text: str, name: str = "<flow>") -> Flow:
+    """Load a flow from YAML text; ``name`` is used in error locations.
+
+    Sub-flow paths (``use:``) resolve against the current directory.
+    """
+    return _compile(text, name, None)

@@ -1,0 +1,127 @@
+"""Sub-flow reuse: a state with ``use: other.yaml`` inlines that flow's states.
+
+Inlined states are named ``<state>.<sub_state>`` and keep their own file
+positions for errors. Inside a sub-flow, ``end: completed`` means "return":
+it continues at the using state's ``next``. Other end reasons and transfers
+end the whole call. The sub-flow's slots join the parent's (a slot declared
+differently in both is an error); its persona, llm and messages are ignored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path as FsPath
+
+from superdialog.errors import FlowError, Problem
+from superdialog.spec.loader import parse_flow
+from superdialog.spec.models import FlowSpec, SlotSpec, StateSpec
+from superdialog.spec.yaml_source import SourceMap
+
+__all__ = ["Origin", "all_targets", "expand"]
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a (possibly inlined) state was written."""
+
+    smap: SourceMap
+    name: str
+    cluster: str | None = None
+
+
+def _rename(target: str | None, prefix: str, local: set[str]) -> str | None:
+    if target is None:
+        return None
+    return f"{prefix}.{target}" if target in local else target
+
+
+def _inline_state(
+    state: StateSpec, prefix: str, local: set[str], return_to: str | None
+) -> StateSpec:
+    if state.end == "completed" and return_to is not None:
+        # "return" to the parent: keep the closing words, continue at the parent's next
+        return state.model_copy(update={"end": None, "next": return_to})
+    update: dict[str, object] = {
+        "next": _rename(state.next, prefix, local),
+        "on_fail": _rename(state.on_fail, prefix, local),
+        "on_error": _rename(state.on_error, prefix, local),
+        "transitions": [
+            t.model_copy(update={"to": _rename(t.to, prefix, local)}) for t in state.transitions
+        ],
+    }
+    if state.global_ is not None:
+        update["global_"] = [
+            g.model_copy(update={"goto": _rename(g.goto, prefix, local)}) for g in state.global_
+        ]
+    return state.model_copy(update=update)
+
+
+def expand(
+    spec: FlowSpec, smap: SourceMap, file: FsPath | None, _stack: tuple[str, ...] = ()
+) -> tuple[dict[str, StateSpec], dict[str, SlotSpec], dict[str, Origin], list[Problem]]:
+    """Inline every ``use:`` state; return states, slots, origins and problems."""
+    states: dict[str, StateSpec] = {}
+    slots: dict[str, SlotSpec] = dict(spec.slots)
+    origins: dict[str, Origin] = {}
+    problems: list[Problem] = []
+    for name, state in spec.states.items():
+        origins[name] = Origin(smap, name)
+        if state.use is None:
+            states[name] = state
+            continue
+        loc = smap.locate(("states", name, "use"))
+        base = file.parent if file is not None else FsPath.cwd()
+        sub_path = (base / state.use).resolve()
+        if str(sub_path) in _stack:
+            problems.append(Problem(loc, f"sub-flow '{state.use}' includes itself"))
+            states[name] = state.model_copy(update={"use": None})
+            continue
+        try:
+            text = sub_path.read_text(encoding="utf-8")
+        except OSError as exc:
+            problems.append(Problem(loc, f"cannot read sub-flow '{state.use}': {exc.strerror}"))
+            states[name] = state.model_copy(update={"use": None})
+            continue
+        try:
+            sub_spec, sub_smap = parse_flow(text, str(sub_path))
+        except FlowError as exc:
+            problems.extend(exc.problems)
+            states[name] = state.model_copy(update={"use": None})
+            continue
+        sub_states, sub_slots, sub_origins, sub_problems = expand(
+            sub_spec, sub_smap, sub_path, (*_stack, str(sub_path))
+        )
+        problems.extend(sub_problems)
+        local = set(sub_states)
+        # the using state speaks its own lines, then enters the sub-flow's start
+        states[name] = state.model_copy(
+            update={"use": str(sub_path), "next": f"{name}.{sub_spec.start}", "transitions": []}
+        )
+        for sub_name, sub_state in sub_states.items():
+            full = f"{name}.{sub_name}"
+            states[full] = _inline_state(sub_state, name, local, state.next)
+            o = sub_origins[sub_name]
+            origins[full] = Origin(o.smap, o.name, o.cluster or name)
+        for slot_name, slot in sub_slots.items():
+            if slot_name in slots and slots[slot_name] != slot:
+                problems.append(
+                    Problem(loc, f"sub-flow slot '{slot_name}' is declared differently here")
+                )
+            slots.setdefault(slot_name, slot)
+    return states, slots, origins, problems
+
+
+def all_targets(state: StateSpec) -> list[tuple[str, tuple[str | int, ...]]]:
+    """Every state name a state refers to, with the path it is written at."""
+    out: list[tuple[str, tuple[str | int, ...]]] = []
+    for key in ("next", "on_fail", "on_error"):
+        value = getattr(state, key)
+        if value is not None:
+            out.append((value, (key,)))
+    for i, t in enumerate(state.transitions):
+        out.append((t.to, ("transitions", i, "to")))
+    for i, g in enumerate(state.global_ or []):
+        if g.goto is not None:
+            out.append((g.goto, ("global", i, "goto")))
+    return out
+

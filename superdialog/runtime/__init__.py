@@ -1,0 +1,1 @@
+"""The per-call machine: turn loop, effects, slot filling, actions, LLM states."""

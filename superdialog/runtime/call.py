@@ -1,0 +1,723 @@
+"""``CallMachine``: one live call of a flow, implementing the host's dialog contract.
+
+The host (the Unpod ``Session``) calls ``stream(text)`` for every caller
+utterance and speaks each chunk we yield at once. Around the speech we send the
+session's control verbs in the order the contract needs:
+
+* a PII state pauses recording *before* its first word; every way out resumes
+  it *before* the next state speaks (and the ``finally`` of every turn
+  reconciles, so a barge-in or an error cannot leave recording paused);
+* a terminal verb (``end`` or a transfer) is the last thing a turn does, and a
+  call sends exactly one. When the host itself ends a completed call
+  (``is_complete``), we leave that verb to it.
+
+The class is deliberately not named ``DialogMachine``: the Unpod session
+auto-wraps objects of that name from ``superdialog`` modules in an adapter
+with a different calling convention.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from transitions import MachineError
+
+from superdialog.compile.intents import normalise
+from superdialog.compile.model import CompiledState, CompiledTemplate, CompiledTransfer, Edge
+from superdialog.errors import RuntimeFlowError, SuperDialogError
+from superdialog.runtime.events import (
+    CallEnded,
+    CallEvent,
+    CallTransferred,
+    ErrorRaised,
+    RecordingPaused,
+    RecordingResumed,
+    Spoke,
+    StateEntered,
+)
+from superdialog.runtime.host import Host
+from superdialog.runtime.metrics import CallMetrics
+from superdialog.runtime.redact import REDACTED, shown, spoken_masked
+
+if TYPE_CHECKING:
+    from superdialog.compile.flow import Flow
+
+__all__ = ["CallMachine"]
+
+log = logging.getLogger("superdialog.call")
+
+_RUNNING, _PENDING, _FINISHED = 0, 1, 2
+
+
+class CallMachine:
+    """One call's dialog state. Build it with ``flow.build(session)``.
+
+    Attributes:
+        flow: The shared, immutable flow.
+        node: Current state name (the shared ``transitions`` machine's model attribute).
+        slots: Filled slot values, in clear text. Never log this: use ``state``.
+        results: Action results by name.
+    """
+
+    __slots__ = (
+        "_assist",
+        "_clock",
+        "_confirming",
+        "_error_depth",
+        "_from",
+        "_history",
+        "_host",
+        "_in_stream",
+        "_listeners",
+        "_llm_callbacks",
+        "_metrics",
+        "_misses",
+        "_outcome",
+        "_overrides",
+        "_paused",
+        "_pending",
+        "_said",
+        "_spoke_turn",
+        "_started",
+        "_status",
+        "_t0",
+        "_trace",
+        "_turn_spoken",
+        "_visits",
+        "flow",
+        "node",
+        "results",
+        "slots",
+    )
+
+    def __init__(
+        self,
+        flow: Flow,
+        session: Any = None,
+        *,
+        llm: Mapping[str, Any] | None = None,
+        actions: Mapping[str, Callable[..., Any]] | None = None,
+        validators: Mapping[str, Callable[[Any], Any]] | None = None,
+        trace: bool = False,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        self.flow = flow
+        self.node: str = flow.spec.start
+        self.slots: dict[str, Any] = {}
+        self.results: dict[str, Any] = {}
+        self._host = Host(session)
+        self._overrides = (llm, actions, validators) if (llm or actions or validators) else None
+        self._clock = clock or time.monotonic
+        self._t0 = 0.0
+        self._from = ""
+        self._status = _RUNNING
+        self._pending: tuple[str, Any] | None = None
+        self._outcome: dict[str, str] | None = None
+        self._paused = False
+        self._started = False
+        self._in_stream = False
+        self._spoke_turn = False
+        self._error_depth = 0
+        self._said = ""
+        self._turn_spoken: list[str] | None = None
+        self._confirming: str | None = None
+        self._misses: dict[str, int] | None = None
+        self._visits: dict[str, int] | None = None
+        self._history: deque[tuple[str, str]] | None = None
+        self._assist: list[str] | None = None
+        self._listeners: list[Callable[[CallEvent], Any]] | None = None
+        self._llm_callbacks: list[Callable[[Any], Any]] | None = None
+        self._trace: list[CallEvent] | None = [] if trace else None
+        self._metrics: CallMetrics | None = None
+
+    # ------------------------------------------------------------------ host contract
+    async def start(self, session: Any = None) -> str:
+        """Bind to ``session`` (if given) and speak the flow's opening through ``session.say``.
+
+        Returns the opening text. Host-less, the text is only returned and
+        reported as ``Spoke`` events.
+        """
+        if session is not None:
+            self._host = Host(session)
+        if self._started:
+            return ""
+        self._started = True
+        self._t0 = self._clock()
+        self._emit(StateEntered(None, self.node, None, "start"))
+        spoken: list[str] = []
+        async with contextlib.aclosing(self._drive(self._enter())) as gen:
+            async for utterance in gen:
+                text = utterance.strip()
+                spoken.append(text)
+                await self._host.say(text)
+        self._end_turn()
+        return " ".join(spoken)
+
+    async def stream(
+        self, text: str, context: dict[str, Any] | None = None, language: str | None = None
+    ) -> AsyncIterator[str]:
+        """Handle one caller utterance; yield what to speak, chunk by chunk.
+
+        ``context`` and ``language`` are accepted for the host contract; the
+        Unpod session passes ``language`` from its speech recogniser.
+        """
+        self._in_stream = True
+        try:
+            async with contextlib.aclosing(self._turn(text)) as gen:
+                async for chunk in gen:
+                    yield chunk
+        finally:
+            self._in_stream = False
+
+    async def turn(self, text: str, context: dict[str, Any] | None = None) -> str:
+        """Handle one utterance and return the whole reply (not used by live hosts)."""
+        parts: list[str] = []
+        async with contextlib.aclosing(self._turn(text)) as gen:
+            async for chunk in gen:
+                parts.append(chunk)
+        return "".join(parts).strip()
+
+    def assist(self, text: str) -> None:
+        """Queue an instruction for the next model call (cheap; from the host)."""
+        if self._assist is None:
+            self._assist = []
+        self._assist.append(text)
+        del self._assist[:-5]
+
+    def mark_interrupted(self, heard_text: str | None = None) -> None:
+        """The caller barged in: keep only what they heard in the history."""
+        hist = self._history
+        if hist and hist[-1][0] == "assistant":
+            heard = (heard_text or "").strip()
+            hist.pop()
+            if heard:
+                hist.append(("assistant", heard + " …"))
+        if self._trace is not None and self._trace:
+            last = self._trace[-1]
+            if isinstance(last, Spoke):
+                self._trace[-1] = Spoke(heard_text or "", last.state, interrupted=True)
+
+    @property
+    def is_complete(self) -> bool:
+        """True when the call completed and the host should send ``end("completed")``."""
+        return self._outcome is not None and self._outcome.get("delegated") == "yes"
+
+    @property
+    def state(self) -> dict[str, Any]:
+        """A redacted snapshot for the host: ``node_id``, ``from_node`` and more."""
+        return {
+            "node_id": self.node,
+            "from_node": self._from,
+            "flow": self.flow.name,
+            "slots": self.redacted_slots(),
+            "turns": self.metrics.turns,
+            "recording_paused": self._paused,
+            "finished": self.finished,
+            "outcome": dict(self._outcome) if self._outcome else None,
+        }
+
+    def register_llm_callback(self, fn: Callable[[Any], Any]) -> None:
+        """Call ``await fn(LLMCallData)`` once per model call (prompts PII-redacted)."""
+        if self._llm_callbacks is None:
+            self._llm_callbacks = []
+        self._llm_callbacks.append(fn)
+
+    # ------------------------------------------------------------------ public extras
+    def on_event(self, fn: Callable[[CallEvent], Any]) -> None:
+        """Subscribe to the call's typed events (speech, states, slots, effects)."""
+        if self._listeners is None:
+            self._listeners = []
+        self._listeners.append(fn)
+
+    @property
+    def trace(self) -> list[CallEvent]:
+        """Events recorded so far (with ``build(trace=True)``; PII already masked)."""
+        return list(self._trace or [])
+
+    def trace_record(self) -> dict[str, Any]:
+        """The trace as JSON-ready data (``superdialog render --trace`` reads this)."""
+        from superdialog.runtime.events import event_to_dict
+
+        return {"flow": self.flow.name, "events": [event_to_dict(e) for e in self._trace or ()]}
+
+    @property
+    def finished(self) -> bool:
+        """Whether the call reached its one terminal verb (sent, or left to the host)."""
+        return self._status == _FINISHED
+
+    @property
+    def outcome(self) -> dict[str, str] | None:
+        """How the call ended: ``{"verb": "end", "reason": ...}`` or a transfer, else None."""
+        return dict(self._outcome) if self._outcome else None
+
+    @property
+    def metrics(self) -> CallMetrics:
+        """Per-call counters: turns, model calls, latency, tokens."""
+        if self._metrics is None:
+            self._metrics = CallMetrics()
+        return self._metrics
+
+    @property
+    def recording_paused(self) -> bool:
+        """Whether we have paused the call recording and not yet resumed it."""
+        return self._paused
+
+    def redacted_slots(self) -> dict[str, str]:
+        """Filled slots in display form (PII masked)."""
+        slots = self.flow.slots
+        return {k: shown(slots[k], v) for k, v in self.slots.items() if k in slots}
+
+    def snapshot(self) -> dict[str, Any]:
+        """A JSON-ready, PII-redacted picture of the call for logs and debugging."""
+        snap = self.state
+        snap["history"] = [list(x) for x in (self._history or ())]
+        secrets = [str(v) for k, v in self.slots.items() if k in self.flow.slots
+                   and self.flow.slots[k].pii and v is not None]
+        snap["results"] = {k: _safe_json(v, secrets) for k, v in self.results.items()}
+        return snap
+
+    async def close(self) -> None:
+        """The host is closing the call (hang-up): resume recording if we paused it."""
+        if self._paused:
+            await self._resume()
+        if self._status != _FINISHED:
+            self._status = _FINISHED
+            self._outcome = {"verb": "hangup", "reason": "hangup"}
+
+    # ------------------------------------------------------------------ events & speech
+    def _emit(self, event: CallEvent) -> None:
+        if self._trace is not None:
+            self._trace.append(event)
+        if self._listeners:
+            for fn in self._listeners:
+                fn(event)
+
+    def _utter(self, text: str) -> str | None:
+        """Record one utterance; return it with a separating space when needed."""
+        text = text.strip()
+        if not text:
+            return None
+        out = " " + text if self._spoke_turn else text
+        self._spoke_turn = True
+        if self._turn_spoken is None:
+            self._turn_spoken = []
+        self._turn_spoken.append(text)
+        self.remember("assistant", text)
+        self._emit(Spoke(text, self.node))
+        return out
+
+    def remember(self, role: str, text: str) -> None:
+        """Append to the bounded conversation history (what the model sees)."""
+        if self._history is None:
+            self._history = deque(maxlen=self.flow.spec.llm.history_turns * 2)
+        self._history.append((role, text))
+
+    def variables(self, *, clear: bool = False) -> dict[str, Any]:
+        """Template variables. PII slots are spoken-masked unless ``clear`` (actions only)."""
+        flow = self.flow
+        slots: dict[str, Any] = {}
+        for name, cs in flow.slots.items():
+            value = self.slots.get(name)
+            if value is not None and cs.pii and not clear:
+                value = spoken_masked(cs, value)
+            slots[name] = value
+        ctx = flow.spec.context
+        out = dict(ctx)
+        out.update(
+            slots=slots, context=ctx, session=self._host.data, results=self.results,
+            flow=flow.name, state=self.node,
+        )
+        return out
+
+    def render(self, template: CompiledTemplate, **extra: Any) -> str:
+        """Render a template for speech."""
+        if template.static is not None:
+            return template.static
+        variables = self.variables()
+        variables.update(extra)
+        return template.render(variables, state=self.node)
+
+    def pick(self, lines: tuple[CompiledTemplate, ...], n: int) -> CompiledTemplate | None:
+        """The ``n``-th variant of a list of lines (cycling), for varied wording."""
+        return lines[n % len(lines)] if lines else None
+
+    def message(self, key: str, n: int = 0, **extra: Any) -> str:
+        """Render one of the flow's ``messages`` lines."""
+        t = self.pick(self.flow.graph.messages[key], n)
+        return self.render(t, **extra) if t is not None else ""
+
+    @property
+    def host(self) -> Host:
+        """The bound host controls."""
+        return self._host
+
+    @property
+    def current(self) -> CompiledState:
+        """The current compiled state."""
+        return self.flow.graph.states[self.node]
+
+    def count(self, key: str, *, reset: bool = False) -> int:
+        """Increment (or reset) a per-call miss counter; return the new value."""
+        if self._misses is None:
+            self._misses = {}
+        if reset:
+            self._misses.pop(key, None)
+            return 0
+        n = self._misses.get(key, 0) + 1
+        self._misses[key] = n
+        return n
+
+    # ------------------------------------------------------------------ turn loop
+    async def _turn(self, text: str) -> AsyncIterator[str]:
+        if self._status != _RUNNING:
+            return
+        if not self._started:
+            self._started = True
+            self._t0 = self._clock()
+        self._spoke_turn = False
+        self._error_depth = 0
+        self.metrics.turns += 1
+        async with contextlib.aclosing(self._drive(self._handle(text))) as gen:
+            async for chunk in gen:
+                yield chunk
+        self._end_turn()
+
+    def _end_turn(self) -> None:
+        if self._turn_spoken:
+            self._said = " ".join(self._turn_spoken)
+        self._turn_spoken = None
+        m = self.metrics
+        self._host.record_turn(
+            stt_ms=0, llm_ms=int(m.turn_llm_ms), tts_ms=0, cost_voice=0.0, cost_llm=0.0,
+            tokens_in=m.turn_tokens_in, tokens_out=m.turn_tokens_out,
+            llm=self.flow.spec.llm.model if m.turn_llm_calls else "",
+        )
+        m.close_turn()
+
+    async def _drive(self, body: AsyncIterator[str]) -> AsyncIterator[str]:
+        """Run ``body``; route any failure to the error path; always reconcile effects."""
+        try:
+            try:
+                async with contextlib.aclosing(body) as gen:
+                    async for chunk in gen:
+                        yield chunk
+            except Exception as exc:  # a call never crashes: recover or end with a reason
+                async with contextlib.aclosing(self._fail(exc)) as gen:
+                    async for chunk in gen:
+                        yield chunk
+            if self._pending is not None:
+                await self._send_terminal()
+        finally:
+            await self._reconcile()
+
+    async def _reconcile(self) -> None:
+        """Whatever interrupted the turn, leave the effects consistent."""
+        if self._pending is not None:
+            await self._send_terminal()
+        elif self._paused and not self.current.pii:
+            await self._resume()
+
+    async def _handle(self, text: str) -> AsyncIterator[str]:
+        flow = self.flow
+        limits = flow.spec.limits
+        elapsed = self._clock() - self._t0
+        if (limits.max_turns is not None and self.metrics.turns > limits.max_turns) or (
+            limits.max_duration is not None and elapsed > limits.max_duration
+        ):
+            log.info("call %s: limit reached in %s", flow.name, self.node)
+            async for c in self.finish("end", "max_duration", self.message("max_duration")):
+                yield c
+            return
+        raw = text.strip()
+        if not raw:
+            async for c in self._no_input():
+                yield c
+            return
+        self.count("no_input", reset=True)
+        st = self.current
+        self.remember("user", REDACTED if st.pii else raw)
+        norm = normalise(raw)
+        for rule in st.globals:
+            if rule.intent.matches(norm):
+                async for c in self._global(rule.intent.name, rule.goto, rule.say):
+                    yield c
+                return
+        from superdialog.runtime.dispatch import handle_utterance
+
+        async for c in handle_utterance(self, st, raw, norm):
+            yield c
+
+    async def _no_input(self) -> AsyncIterator[str]:
+        n = self.count("no_input")
+        if n >= self.flow.spec.limits.no_input:
+            async for c in self.finish("end", "no_response", self.message("no_response")):
+                yield c
+            return
+        for line in (self.message("no_input", n - 1), self.reprompt_text()):
+            out = self._utter(line)
+            if out:
+                yield out
+
+    def reprompt_text(self) -> str:
+        """What the current state asks again after a miss."""
+        from superdialog.runtime.collect import current_question
+
+        st = self.current
+        if st.kind == "collect":
+            return current_question(self)
+        if st.say:
+            t = self.pick(st.say, self._visit_count(st.name))
+            return self.render(t) if t else ""
+        return ""
+
+    async def _global(self, intent: str, goto: str | None, say: CompiledTemplate | None
+                      ) -> AsyncIterator[str]:
+        if intent == "repeat" and goto is None and say is None:
+            out = self._utter(self._said) if self._said else None
+            if out:
+                yield out
+            return
+        if say is not None:
+            out = self._utter(self.render(say))
+            if out:
+                yield out
+        elif intent == "help" and goto is None:
+            for line in (self.message("help"), self.reprompt_text()):
+                out = self._utter(line)
+                if out:
+                    yield out
+        if goto is not None:
+            async for c in self.goto(goto, f"global:{intent}", f"global:{intent}"):
+                yield c
+
+    # ------------------------------------------------------------------ moving
+    def _visit_count(self, name: str) -> int:
+        return (self._visits or {}).get(name, 1) - 1
+
+    def _move(self, dst: str, edge_id: str | None, via: str) -> None:
+        src = self.node
+        try:
+            self.flow.machine.events[f"to:{dst}"].trigger(self)
+        except (KeyError, MachineError) as exc:
+            raise RuntimeFlowError(f"no transition to '{dst}'", state=src) from exc
+        self._from = src
+        self._confirming = None
+        if self._visits is None:
+            self._visits = {}
+        self._visits[dst] = self._visits.get(dst, 0) + 1
+        self._emit(StateEntered(src, dst, edge_id, via))
+
+    async def take(self, edge: Edge) -> AsyncIterator[str]:
+        """Follow ``edge`` and run the states it leads to."""
+        async for c in self.goto(edge.dst, edge.id, edge.kind, edge.say):
+            yield c
+
+    async def goto(
+        self, dst: str, edge_id: str | None, via: str, say: CompiledTemplate | None = None
+    ) -> AsyncIterator[str]:
+        """Move to ``dst`` (validated by the shared machine) and enter it."""
+        self._move(dst, edge_id, via)
+        if self._paused and not self.current.pii:
+            await self._resume()
+        if say is not None:
+            out = self._utter(self.render(say))
+            if out:
+                yield out
+        async for c in self._enter():
+            yield c
+
+    async def _enter(self) -> AsyncIterator[str]:
+        """Run the current state's entry, following pass-through states until one waits."""
+        hops = 0
+        while True:
+            hops += 1
+            if hops > len(self.flow.graph.states) + 2:
+                raise RuntimeFlowError("states keep passing without waiting", state=self.node)
+            st = self.current
+            if st.pii and not self._paused:
+                await self._pause(st)
+            elif self._paused and not st.pii:
+                await self._resume()
+            if self._visits is None:
+                self._visits = {}
+            self._visits.setdefault(st.name, 1)
+            if st.kind in ("end", "transfer"):
+                line = self.pick(st.say, self._visit_count(st.name))
+                verb = "transfer" if st.kind == "transfer" else "end"
+                payload: Any = st.transfer if st.transfer is not None else st.end_reason
+                async for c in self.finish(verb, payload, self.render(line) if line else ""):
+                    yield c
+                return
+            if st.kind != "llm" or st.say:
+                line = self.pick(st.say, self._visit_count(st.name))
+                if line is not None:
+                    out = self._utter(self.render(line))
+                    if out:
+                        yield out
+            edge: Edge | None
+            if st.kind == "action":
+                from superdialog.runtime.actions import run_action
+
+                async for c in run_action(self, st):
+                    yield c
+                edge = self.choose_edge(st)
+            elif st.kind == "collect":
+                from superdialog.runtime.collect import enter_collect
+
+                done = False
+                async for c in enter_collect(self, st):
+                    if c is None:
+                        done = True
+                    else:
+                        yield c
+                if not done:
+                    return
+                edge = self.choose_edge(st)
+            elif st.kind == "llm":
+                if not st.say and not self._spoke_turn and self.flow.spec.llm is not None:
+                    from superdialog.runtime.llm_state import llm_opening
+
+                    async for c in llm_opening(self, st):
+                        yield c
+                return
+            elif st.listens:
+                return
+            else:
+                edge = self.choose_edge(st)
+            if edge is None:
+                raise RuntimeFlowError("no transition applies", state=st.name)
+            self._move(edge.dst, edge.id, edge.kind)
+            if edge.say is not None:
+                if self._paused and not self.current.pii:
+                    await self._resume()
+                out = self._utter(self.render(edge.say))
+                if out:
+                    yield out
+
+    def choose_edge(self, st: CompiledState, *, text: str | None = None,
+                    norm: str | None = None) -> Edge | None:
+        """The first deterministic edge that applies (intent, if, otherwise, next)."""
+        variables: dict[str, Any] | None = None
+        for e in st.edges:
+            if e.kind == "if" and e.expr is not None:
+                if variables is None:
+                    variables = self.variables()
+                    variables["text"] = text or ""
+                if e.expr.evaluate(variables, state=st.name):
+                    return e
+            elif e.kind == "intent" and e.intent is not None:
+                if norm is not None and e.intent.matches(norm):
+                    return e
+            elif e.kind == "else":
+                return e
+        return st.next_edge
+
+    # ------------------------------------------------------------------ effects
+    async def _pause(self, st: CompiledState) -> None:
+        self._paused = True
+        await self._host.pause_recording(st.pause_reason)
+        self._emit(RecordingPaused(st.pause_reason, st.name))
+
+    async def _resume(self) -> None:
+        self._paused = False
+        await self._host.resume_recording()
+        self._emit(RecordingResumed(self.node))
+
+    async def finish(self, verb: str, payload: Any, closing: str) -> AsyncIterator[str]:
+        """Speak ``closing``, then send the one terminal verb, last."""
+        if self._status != _RUNNING:
+            return
+        self._status = _PENDING
+        self._pending = (verb, payload)
+        if closing:
+            out = self._utter(closing)
+            if out:
+                yield out
+        await self._send_terminal()
+
+    async def _send_terminal(self) -> None:
+        pending = self._pending
+        if pending is None:
+            return
+        self._pending = None
+        self._status = _FINISHED
+        if self._paused:
+            await self._resume()
+        verb, payload = pending
+        if verb == "transfer":
+            t: CompiledTransfer = payload
+            announcement = self.render(t.announcement) if t.announcement is not None else ""
+            self._outcome = {"verb": "transfer", "reason": "transferred", "target_kind": t.kind,
+                             "target": t.target, "mode": t.mode}
+            await self._host.transfer(t.kind, t.target, t.mode, announcement)
+            self._emit(CallTransferred(t.kind, t.target, t.mode, self.node))
+            return
+        reason = str(payload)
+        session = self._host.session
+        delegate = (
+            reason == "completed"
+            and self._in_stream
+            and self._host.owns_completion
+            and getattr(session, "dialog_machine", None) is self
+        )
+        self._outcome = {"verb": "end", "reason": reason, "delegated": "yes" if delegate else "no"}
+        if not delegate:
+            await self._host.end(reason)
+        self._emit(CallEnded(reason, self.node))
+
+    async def _fail(self, exc: Exception) -> AsyncIterator[str]:
+        """The error path: the state's ``on_error``, the flow's, else apologise and end."""
+        st = self.current
+        self._error_depth += 1
+        known = isinstance(exc, SuperDialogError)
+        log.warning(
+            "call %s: %s in state %s%s", self.flow.name, type(exc).__name__, st.name,
+            "" if known else " (unexpected)", exc_info=not known,
+        )
+        self._emit(ErrorRaised(st.name, type(exc).__name__, _safe_message(exc)))
+        target = st.error_edge.dst if st.error_edge else self.flow.spec.on_error
+        if self._error_depth == 1 and target is not None and target != st.name:
+            try:
+                async with contextlib.aclosing(
+                    self.goto(target, st.error_edge.id if st.error_edge else None, "error")
+                ) as gen:
+                    async for c in gen:
+                        yield c
+                return
+            except Exception as again:  # the error path itself failed: stop here
+                log.warning("call %s: error path failed too (%s)", self.flow.name,
+                            type(again).__name__)
+        try:
+            apology = self.message("error")
+        except SuperDialogError:
+            apology = "I'm sorry, something went wrong."
+        async for c in self.finish("end", "error", apology):
+            yield c
+
+
+def _safe_message(exc: Exception) -> str:
+    """An error message safe for traces: ours are PII-free by construction; others are not."""
+    if isinstance(exc, SuperDialogError):
+        return str(exc)[:300]
+    return type(exc).__name__
+
+
+def _safe_json(value: Any, secrets: list[str]) -> Any:
+    """JSON-ready copy of an action result with any PII slot value blanked out."""
+    if isinstance(value, str):
+        for secret in secrets:
+            value = value.replace(secret, REDACTED)
+        return value
+    if isinstance(value, int | float | bool) or value is None:
+        return _safe_json(str(value), secrets) if str(value) in secrets else value
+    if isinstance(value, Mapping):
+        return {str(k): _safe_json(v, secrets) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_safe_json(v, secrets) for v in value]
+    return _safe_json(repr(value), secrets)
+

@@ -1,0 +1,107 @@
+"""The host session's controls, resolved once per call by duck typing.
+
+The core never imports a host SDK: any object with some of the Unpod
+``Session`` controls works (``say``, ``recording.pause/resume``, ``end``,
+``transfer_to_human``, ``transfer_to_agent``, ``set_filler``, ``data``,
+``metrics.record_turn``). A missing control is a no-op, so a flow runs with
+no host at all and reports its effects only as events.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+__all__ = ["Host"]
+
+_AsyncFn = Callable[..., Awaitable[Any]]
+
+
+def _control(obj: Any, name: str) -> _AsyncFn | None:
+    fn = getattr(obj, name, None) if obj is not None else None
+    return fn if callable(fn) else None
+
+
+async def _call(fn: Callable[..., Any] | None, *args: Any, **kwargs: Any) -> bool:
+    if fn is None:
+        return False
+    result = fn(*args, **kwargs)
+    if inspect.isawaitable(result):
+        await result
+    return True
+
+
+class Host:
+    """Bound controls of one session (or none)."""
+
+    __slots__ = (
+        "_agent",
+        "_end",
+        "_filler",
+        "_human",
+        "_pause",
+        "_record_turn",
+        "_resume",
+        "_say",
+        "session",
+    )
+
+    def __init__(self, session: Any = None) -> None:
+        self.session = session
+        recording = getattr(session, "recording", None) if session is not None else None
+        self._say = _control(session, "say")
+        self._pause = _control(recording, "pause")
+        self._resume = _control(recording, "resume")
+        self._end = _control(session, "end")
+        self._human = _control(session, "transfer_to_human")
+        self._agent = _control(session, "transfer_to_agent")
+        self._filler = _control(session, "set_filler")
+        metrics = getattr(session, "metrics", None) if session is not None else None
+        self._record_turn = getattr(metrics, "record_turn", None)
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The host's per-call data (e.g. a CRM record), or an empty dict."""
+        data = getattr(self.session, "data", None) if self.session is not None else None
+        return data if isinstance(data, dict) else {}
+
+    @property
+    def owns_completion(self) -> bool:
+        """Whether the host sends ``end("completed")`` itself when ``is_complete``.
+
+        The Unpod ``Session.run`` loop does this for the dialog machine it drives;
+        then we must not send a second terminal verb.
+        """
+        s = self.session
+        return s is not None and callable(getattr(s, "run", None)) and hasattr(s, "dialog_machine")
+
+    async def say(self, text: str) -> bool:
+        """Speak outside a turn (the opening line)."""
+        return await _call(self._say, text)
+
+    async def pause_recording(self, reason: str) -> bool:
+        """``recording.pause(reason)``."""
+        return await _call(self._pause, reason)
+
+    async def resume_recording(self) -> bool:
+        """``recording.resume()``."""
+        return await _call(self._resume)
+
+    async def end(self, reason: str) -> bool:
+        """``end(reason)``: a terminal verb."""
+        return await _call(self._end, reason)
+
+    async def transfer(self, kind: str, target: str, mode: str, announcement: str) -> bool:
+        """``transfer_to_human`` / ``transfer_to_agent``: a terminal verb."""
+        fn = self._human if kind == "human" else self._agent
+        return await _call(fn, target, mode=mode, announcement=announcement)
+
+    async def set_filler(self, text: str) -> bool:
+        """``set_filler(text)``: what the platform says while we work."""
+        return await _call(self._filler, text)
+
+    def record_turn(self, **metrics: Any) -> None:
+        """Feed the host's live metrics (``session.metrics.record_turn``) if it has them."""
+        if self._record_turn is not None:
+            self._record_turn(**metrics)

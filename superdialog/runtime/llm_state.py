@@ -1,0 +1,350 @@
+"""LLM states: one streaming model call that both speaks and may choose a transition.
+
+The prompt is the persona, the state's instruction, what we know (non-PII
+slots), pending host notes and a bounded window of the conversation. Each
+``when:`` edge is offered as a tool (``goto_<state>``) whose arguments can also
+fill slots; every token is yielded to TTS the moment it arrives. A bad tool
+call or an empty reply never stalls the call: we stay and reprompt. An
+endpoint outage (after the client's retries) takes the error path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import time
+from collections.abc import AsyncIterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from superdialog.compile.model import CompiledSlot, CompiledState, Edge
+from superdialog.errors import LLMError
+from superdialog.runtime.events import LLMCalled, Spoke
+from superdialog.runtime.redact import REDACTED
+
+if TYPE_CHECKING:
+    from superdialog.llm import LLMCallData, LLMConfig, ToolCall
+    from superdialog.runtime.call import CallMachine
+
+__all__ = ["build_messages", "build_tools", "llm_config", "llm_opening", "llm_turn"]
+
+log = logging.getLogger("superdialog.llm_state")
+
+_STYLE = (
+    "This is a live phone call: answer in one or two short spoken sentences, plain text, "
+    "no lists, no markdown, no emojis."
+)
+_SLOT_TOOL = "set_slots"
+
+
+def llm_config(m: CallMachine) -> LLMConfig:
+    """The call's model settings: the flow's, then OPENAI_* variables, then ``build(llm=)``."""
+    from superdialog.llm import LLMConfig
+
+    s = m.flow.spec.llm
+    overrides: Mapping[str, Any] = (m._overrides[0] or {}) if m._overrides else {}
+    api_key = os.environ.get(s.api_key_env) or None
+    values: dict[str, Any] = {
+        "model": s.model,
+        "base_url": os.environ.get("OPENAI_BASE_URL") or s.base_url,
+        "api_key": api_key,
+        "temperature": s.temperature,
+        "max_tokens": s.max_tokens,
+        "params": dict(s.params),
+        "connect_timeout_s": s.timeouts.connect,
+        "first_token_timeout_s": s.timeouts.first_token,
+        "total_timeout_s": s.timeouts.total,
+        "retries": s.retries,
+    }
+    if os.environ.get("OPENAI_MODEL"):
+        values["model"] = os.environ["OPENAI_MODEL"]
+    values.update(overrides)
+    return LLMConfig(**values)
+
+
+def _llm_visible(slot: CompiledSlot) -> bool:
+    return not slot.pii or slot.spec.send_to_llm
+
+
+def _known(m: CallMachine) -> str:
+    lines = []
+    for name, value in m.slots.items():
+        slot = m.flow.slots.get(name)
+        if slot is None:
+            continue
+        shown = str(value) if _llm_visible(slot) else "(given, hidden for privacy)"
+        lines.append(f"- {name}: {shown}")
+    return "\n".join(lines)
+
+
+def build_messages(m: CallMachine, st: CompiledState, *, extract: str | None = None,
+                   opening: bool = False) -> list[dict[str, Any]]:
+    """System prompt plus the bounded conversation window."""
+    graph = m.flow.graph
+    parts: list[str] = []
+    if graph.persona is not None:
+        parts.append(m.render(graph.persona))
+    parts.append(_STYLE)
+    if st.llm is not None:
+        parts.append(f"Current step: {m.render(st.llm)}")
+    known = _known(m)
+    if known:
+        parts.append("What we know so far:\n" + known)
+    if extract is not None:
+        slot = m.flow.slots[extract]
+        desc = f" ({slot.spec.description})" if slot.spec.description else ""
+        parts.append(
+            f"The caller was asked for their {extract.replace('_', ' ')}{desc}. If their answer "
+            f"gives it, call {_SLOT_TOOL} with it; otherwise ask again briefly."
+        )
+    if m._assist:
+        parts.append("Notes:\n" + "\n".join(f"- {n}" for n in m._assist))
+        m._assist = None
+    if opening:
+        parts.append("Start this step now: say your opening line to the caller.")
+    messages: list[dict[str, Any]] = [{"role": "system", "content": "\n\n".join(parts)}]
+    for role, text in m._history or ():
+        messages.append({"role": role, "content": text})
+    return messages
+
+
+def _slot_properties(m: CallMachine, names: list[str]) -> dict[str, Any]:
+    props: dict[str, Any] = {}
+    for name in names:
+        slot = m.flow.slots[name]
+        desc = f"{slot.spec.type} value"
+        if slot.spec.description:
+            desc += f": {slot.spec.description}"
+        if slot.choices:
+            desc += " (one of: " + ", ".join(c for c, _ in slot.choices) + ")"
+        props[name] = {"type": "string", "description": desc + ", as the caller said it"}
+    return props
+
+
+def _fillable(m: CallMachine, st: CompiledState) -> list[str]:
+    names = list(st.collect) or list(m.flow.slots)
+    return [
+        n for n in names
+        if n not in m.slots and m.flow.slots[n].spec.llm_fallback and _llm_visible(m.flow.slots[n])
+    ]
+
+
+def _model_edges(st: CompiledState) -> list[Edge]:
+    edges = [e for e in st.edges if e.kind == "when"]
+    if st.kind == "llm":
+        edges += [e for e in st.edges if e.kind == "else"]
+        if st.next_edge is not None:
+            edges.append(st.next_edge)
+    return edges
+
+
+def _tool_name(e: Edge) -> str:
+    return e.tool_name or "goto_" + "".join(c if c.isalnum() or c in "_-" else "_" for c in e.dst)
+
+
+def build_tools(m: CallMachine, st: CompiledState, *, extract: str | None = None
+                ) -> list[dict[str, Any]]:
+    """Tools for this call: one per model-judged edge, plus slot filling."""
+    props = _slot_properties(m, [extract] if extract else _fillable(m, st))
+    tools: list[dict[str, Any]] = []
+    if extract is None:
+        for e in _model_edges(st):
+            if e.kind == "when":
+                desc = f"Call when {e.label}."
+            else:
+                desc = "Call when this step's goal is reached and the conversation should move on."
+            tools.append({
+                "type": "function",
+                "function": {
+                    "name": _tool_name(e),
+                    "description": desc,
+                    "parameters": {"type": "object", "properties": props,
+                                   "additionalProperties": False},
+                },
+            })
+    if props:
+        tools.append({
+            "type": "function",
+            "function": {
+                "name": _SLOT_TOOL,
+                "description": "Record values the caller gave.",
+                "parameters": {"type": "object", "properties": props,
+                               "additionalProperties": False},
+            },
+        })
+    return tools
+
+
+def _scrub(value: Any, secrets: list[str]) -> Any:
+    if isinstance(value, str):
+        for s in secrets:
+            value = value.replace(s, REDACTED)
+        return value
+    if isinstance(value, dict):
+        return {k: _scrub(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v, secrets) for v in value]
+    return value
+
+
+def _secrets(m: CallMachine) -> list[str]:
+    out = []
+    for name, value in m.slots.items():
+        slot = m.flow.slots.get(name)
+        if slot is not None and slot.pii and value is not None:
+            out.append(str(value))
+    return out
+
+
+async def _report(m: CallMachine, data: LLMCallData) -> None:
+    for fn in m._llm_callbacks or ():
+        try:
+            result = fn(data)
+            if hasattr(result, "__await__"):
+                await result
+        except Exception:  # a host's observer must not break the call
+            log.warning("llm callback %r failed", getattr(fn, "__name__", fn), exc_info=True)
+
+
+def _fill_from_args(m: CallMachine, args: Mapping[str, Any] | None) -> list[str]:
+    """Validate tool-argument slot values with the same types; return rejected names."""
+    from superdialog.runtime.collect import extract_context, set_slot, validate
+    from superdialog.slots import find
+
+    rejected: list[str] = []
+    for name, raw in (args or {}).items():
+        slot = m.flow.slots.get(name)
+        if slot is None or raw in (None, "") or not _llm_visible(slot):
+            continue
+        ctx = extract_context(m, slot)
+        match = find(slot.spec.type, str(raw), ctx)
+        if match is None or validate(m, slot, match.value, ctx):
+            rejected.append(name)
+            continue
+        set_slot(m, slot, match.value)
+    return rejected
+
+
+async def _call_model(
+    m: CallMachine, st: CompiledState, *, call_type: str, extract: str | None = None,
+    opening: bool = False,
+) -> AsyncIterator[str | ToolCall]:
+    """Stream one model call; yield text chunks, then the tool calls it made."""
+    from superdialog.llm import LLMCallData, TextDelta, ToolCall, Usage, stream_chat
+
+    config = llm_config(m)
+    messages = build_messages(m, st, extract=extract, opening=opening)
+    tools = [] if opening else build_tools(m, st, extract=extract)
+    text: list[str] = []
+    calls: list[ToolCall] = []
+    tokens_in = tokens_out = cached = 0
+    ok = False
+    started = time.perf_counter()
+    ttft: float | None = None
+    try:
+        async with contextlib.aclosing(
+            stream_chat(config, messages, tools=tools or None, node_id=st.name)
+        ) as events:
+            async for ev in events:
+                if isinstance(ev, TextDelta):
+                    if not ev.text:
+                        continue
+                    if ttft is None:
+                        ttft = (time.perf_counter() - started) * 1000
+                    chunk = ev.text
+                    if not text and m._spoke_turn:
+                        chunk = " " + chunk.lstrip()
+                    text.append(ev.text)
+                    m._spoke_turn = True
+                    yield chunk
+                elif isinstance(ev, ToolCall):
+                    calls.append(ev)
+                elif isinstance(ev, Usage):
+                    tokens_in, tokens_out, cached = ev.tokens_in, ev.tokens_out, ev.cached
+        ok = True
+    finally:
+        latency = (time.perf_counter() - started) * 1000
+        said = "".join(text).strip()
+        if said:
+            if m._turn_spoken is None:
+                m._turn_spoken = []
+            m._turn_spoken.append(said)
+            m.remember("assistant", said)
+            m._emit(Spoke(said, st.name))
+        m.metrics.add_llm_call(latency_ms=latency, tokens_in=tokens_in, tokens_out=tokens_out,
+                               ok=ok)
+        chosen = next((c for c in calls if c.error is None), None)
+        edge_id = None
+        if chosen is not None:
+            edge_id = next((e.id for e in _model_edges(st) if _tool_name(e) == chosen.name), None)
+        m._emit(LLMCalled(st.name, round(latency, 3), tokens_in, tokens_out,
+                          chosen.name if chosen else None, ok))
+        if m._llm_callbacks:
+            secrets = _secrets(m)
+            response: dict[str, Any] = {"role": "assistant", "content": said or None}
+            if calls:
+                response["tool_calls"] = [
+                    {"id": c.id, "type": "function",
+                     "function": {"name": c.name, "arguments": c.raw_arguments}}
+                    for c in calls
+                ]
+            await _report(m, LLMCallData(
+                latency_ms=round(latency, 3), call_type=call_type, node_id=st.name,
+                model=config.resolved_model, prompt_messages=_scrub(messages, secrets),
+                response_json=_scrub(response, secrets), tokens_in=tokens_in,
+                tokens_out=tokens_out, edge_id=edge_id, cached=cached, ttft_ms=ttft,
+            ))
+    for c in calls:
+        yield c
+
+
+async def llm_opening(m: CallMachine, st: CompiledState) -> AsyncIterator[str]:
+    """An LLM state entered with nothing said yet: the model speaks its opening."""
+    async for item in _call_model(m, st, call_type="opening", opening=True):
+        if isinstance(item, str):
+            yield item
+
+
+async def llm_turn(m: CallMachine, st: CompiledState, *, extract: str | None = None
+                   ) -> AsyncIterator[str]:
+    """The caller spoke in an LLM state (or a collect state needs the model to extract)."""
+    calls: list[ToolCall] = []
+    spoke = False
+    try:
+        async for item in _call_model(m, st, call_type="extract" if extract else "response",
+                                      extract=extract):
+            if isinstance(item, str):
+                spoke = True
+                yield item
+            else:
+                calls.append(item)
+    except LLMError:
+        raise  # the error path (state on_error, flow on_error, else apologise and end)
+    edges = {_tool_name(e): e for e in _model_edges(st)}
+    before = set(m.slots)
+    chosen: Edge | None = None
+    for call in calls:
+        if call.error is not None or (call.name not in edges and call.name != _SLOT_TOOL):
+            log.warning("call %s: model made an unusable tool call in %s (%s)",
+                        m.flow.name, st.name, call.error or "unknown tool")
+            continue
+        _fill_from_args(m, call.arguments)
+        if call.name in edges and chosen is None:
+            chosen = edges[call.name]
+    if chosen is not None:
+        async for c in m.take(chosen):
+            yield c
+        return
+    if extract is not None or st.kind == "collect":
+        from superdialog.runtime.collect import collect_after_llm
+
+        newly = [n for n in m.slots if n not in before]
+        async for c in collect_after_llm(m, st, spoke=spoke, newly=newly):
+            yield c
+        return
+    if not spoke:
+        # empty reply or only broken tool calls: stay, reprompt, never leave dead air
+        for line in (m.message("not_understood"), m.reprompt_text()):
+            out = m._utter(line)
+            if out:
+                yield out

@@ -1,0 +1,186 @@
+"""The value objects and the base class every slot type shares.
+
+``SlotType.check`` is implemented once here, driven by a few small hooks,
+so every type words its reasons the same short, caller-facing way ("that's
+more than 10", "that date is in the past") and a flow author gets the same
+``SlotTypeError`` for a constraint that makes no sense for the type.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from superdialog.errors import SlotTypeError
+
+__all__ = ["Constraints", "ExtractContext", "Match", "SlotType"]
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A value found in an utterance and the ``[start, end)`` span of text it used."""
+
+    value: Any
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractContext:
+    """What an extractor may need beyond the words.
+
+    Attributes:
+        now: The current moment; relative dates ("tomorrow") count from it. A
+            naive ``now`` is taken to be wall-clock time in ``timezone``; an
+            aware one is converted to ``timezone`` first.
+        region: ISO 3166 country code for phone numbers, postcodes, default
+            currency and day/month order ("US", "GB", ...).
+        timezone: IANA zone name the caller lives in.
+        choices: For ``enum``: canonical choice -> synonyms.
+    """
+
+    now: datetime
+    region: str = "US"
+    timezone: str = "UTC"
+    choices: Mapping[str, tuple[str, ...]] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Constraints:
+    """Limits a flow puts on a slot value; checked by :meth:`SlotType.check`.
+
+    ``min``/``max`` may be given as values of the slot's type or as strings the
+    type can parse ("today", "9am", "10", "$20").
+    """
+
+    min: Any = None
+    max: Any = None
+    future_only: bool = False
+    past_only: bool = False
+    pattern: str | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+
+
+class SlotType:
+    """A kind of value callers say: how to find it, read it back and check it.
+
+    Subclasses implement :meth:`find` and usually :meth:`spoken`; the check
+    hooks (``bound``, ``order_key``, ``tense``, ...) opt a type into the
+    matching constraints.
+    """
+
+    #: Registry name, e.g. ``"phone"``.
+    name: str = ""
+    #: One line for docs and ``superdialog`` CLI listings.
+    description: str = ""
+    #: Unit used in length reasons ("that should be at least 4 digits").
+    length_unit: str | None = None
+    #: Reason given when ``pattern`` does not match.
+    pattern_reason: str = "that doesn't look right"
+
+    def find(self, text: str, ctx: ExtractContext) -> Match | None:
+        """Find the first value of this type in ``text``; ``None`` if there is none."""
+        raise NotImplementedError
+
+    def extract(self, text: str, ctx: ExtractContext) -> Any | None:
+        """The value :meth:`find` finds, without its span."""
+        match = self.find(text, ctx)
+        return None if match is None else match.value
+
+    def spoken(self, value: Any) -> str:
+        """How to read ``value`` back to the caller through TTS."""
+        return str(value)
+
+    # ------------------------------------------------------------------ checking
+
+    def check(self, value: Any, constraints: Constraints, ctx: ExtractContext) -> str | None:
+        """Return ``None`` if ``value`` meets ``constraints``, else a short reason.
+
+        The reason is said to the caller, so it is plain and short. A
+        constraint the type cannot honour (``future_only`` on a phone number,
+        a ``min`` that does not parse) raises ``SlotTypeError``: that is a
+        mistake in the flow, not something the caller did.
+        """
+        c = constraints
+        if c.pattern is not None:
+            try:
+                compiled = re.compile(c.pattern)
+            except re.error as exc:
+                raise SlotTypeError(f"bad pattern {c.pattern!r} for {self.name}: {exc}") from exc
+            if compiled.fullmatch(self.pattern_text(value)) is None:
+                return self.pattern_reason
+        if c.min_length is not None or c.max_length is not None:
+            reason = self._check_length(value, c.min_length, c.max_length)
+            if reason:
+                return reason
+        for raw, too_low in ((c.min, True), (c.max, False)):
+            if raw is None:
+                continue
+            bound = self.bound(raw, ctx)
+            if bound is None:
+                raise SlotTypeError(f"{self.name}: cannot use {raw!r} as a min/max")
+            key, limit = self.order_key(value, ctx), self.order_key(bound, ctx)
+            if too_low and key < limit:
+                return self.too_low(bound)
+            if not too_low and key > limit:
+                return self.too_high(bound)
+        if c.future_only or c.past_only:
+            tense = self.tense(value, ctx)
+            if c.future_only and tense < 0:
+                return self.past_reason
+            if c.past_only and tense > 0:
+                return self.future_reason
+        return None
+
+    def pattern_text(self, value: Any) -> str:
+        """The text a ``pattern`` constraint is matched against."""
+        return str(value)
+
+    def length_of(self, value: Any) -> int:
+        """The length ``min_length``/``max_length`` measure."""
+        return len(str(value))
+
+    def _check_length(self, value: Any, low: int | None, high: int | None) -> str | None:
+        """Reason for a value that is too short or too long, or ``None``."""
+        size = self.length_of(value)
+        unit = self.length_unit
+        if low is not None and size < low:
+            return f"that should be at least {low} {unit}" if unit else "that's too short"
+        if high is not None and size > high:
+            return f"that should be at most {high} {unit}" if unit else "that's too long"
+        return None
+
+    def bound(self, raw: Any, ctx: ExtractContext) -> Any | None:
+        """Turn a ``min``/``max`` from a flow into a comparable value of this type.
+
+        The default says "this type has no order", which makes any min/max a
+        flow error.
+        """
+        raise SlotTypeError(f"slot type {self.name!r} does not support min/max")
+
+    def order_key(self, value: Any, ctx: ExtractContext) -> Any:
+        """What ``min``/``max`` compare; the value itself by default."""
+        return value
+
+    def too_low(self, bound: Any) -> str:
+        """Reason for a value under ``min``."""
+        return f"that's less than {self.spoken(bound)}"
+
+    def too_high(self, bound: Any) -> str:
+        """Reason for a value over ``max``."""
+        return f"that's more than {self.spoken(bound)}"
+
+    #: Reasons for ``future_only``/``past_only``.
+    past_reason = "that's in the past"
+    future_reason = "that's in the future"
+
+    def tense(self, value: Any, ctx: ExtractContext) -> int:
+        """-1 if ``value`` is before now, 0 if it is now/today, 1 if after."""
+        raise SlotTypeError(f"slot type {self.name!r} does not support future_only/past_only")
+
+    def __repr__(self) -> str:
+        return f"<SlotType {self.name}>"

@@ -1,0 +1,251 @@
+"""Slot types for codes read out character by character.
+
+``digits`` (PINs, account and order numbers), ``card_number`` (Luhn-checked)
+and ``postal_code`` (ZIP codes, UK and Canadian postcodes) all start from the
+shared spoken digit-string reader in :mod:`superdialog.slots.numbers`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .base import ExtractContext, Match, SlotType
+from .numbers import DIGIT_NAMES, UNITS, DigitRun, digit_runs, say_digits
+from .tokens import FILLERS, Token, is_numeral, span, tokenize
+
+__all__ = [
+    "CardNumberType",
+    "DigitsType",
+    "PostalCodeType",
+    "group_digits",
+    "luhn_ok",
+]
+
+
+def group_digits(digits: str) -> str:
+    """Read-back of a digit string in groups: "one two three, four five six seven".
+
+    Groups of three with a last group of four (like phone numbers) give TTS
+    natural pauses and the caller chunks to check.
+    """
+    if len(digits) <= 4:
+        return say_digits(digits)
+    groups = [digits[k : k + 3] for k in range(0, len(digits), 3)]
+    if len(groups[-1]) == 1:
+        groups[-2:] = [groups[-2] + groups[-1]]
+    return ", ".join(say_digits(g) for g in groups)
+
+
+def _run_match(toks: list[Token], run: DigitRun, value: str) -> Match:
+    """Match covering a digit run."""
+    start, end = span(toks, run.first, run.end)
+    return Match(value, start, end)
+
+
+class DigitsType(SlotType):
+    """A digit string: "one two three four", "double four seven", "oh five".
+
+    Value: ``str`` of ASCII digits. When several are said, the longest wins
+    ("for order two it's 4 5 6 7 8" -> "45678").
+    """
+
+    name = "digits"
+    description = "a string of digits (PIN, account or order number)"
+    length_unit = "digits"
+
+    def find(self, text: str, ctx: ExtractContext) -> Match | None:
+        """The longest spoken digit string; the first one on ties."""
+        toks = tokenize(text)
+        best: DigitRun | None = None
+        for run in digit_runs(toks):
+            if best is None or len(run.digits) > len(best.digits):
+                best = run
+        return None if best is None else _run_match(toks, best, best.digits)
+
+    def spoken(self, value: Any) -> str:
+        """Digit words in groups."""
+        return group_digits(str(value))
+
+
+def luhn_ok(digits: str) -> bool:
+    """The Luhn checksum every payment card number carries."""
+    total = 0
+    for k, ch in enumerate(reversed(digits)):
+        d = ord(ch) - 48
+        if k % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+class CardNumberType(SlotType):
+    """A payment card number: 13-19 digits that pass the Luhn check.
+
+    A digit slip (the common STT error) fails Luhn, so the caller is asked
+    again instead of the payment failing later. Read back as the last four
+    only: a full card number must not be spoken or logged.
+    """
+
+    name = "card_number"
+    description = "a payment card number (13-19 digits, Luhn-valid)"
+    length_unit = "digits"
+    pattern_reason = "that card number doesn't look right"
+
+    def find(self, text: str, ctx: ExtractContext) -> Match | None:
+        """First digit string of 13-19 digits with a valid checksum."""
+        toks = tokenize(text)
+        for run in digit_runs(toks):
+            if 13 <= len(run.digits) <= 19 and luhn_ok(run.digits):
+                return _run_match(toks, run, run.digits)
+        return None
+
+    def spoken(self, value: Any) -> str:
+        """ "card ending in four two four two"."""
+        digits = str(value)
+        return f"card ending in {say_digits(digits[-4:])}"
+
+
+# Postcode shapes for regions that mix letters and digits; the space goes between the groups.
+_ALNUM_POSTCODES: dict[str, re.Pattern[str]] = {
+    "GB": re.compile(r"([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})"),
+    "CA": re.compile(r"([A-Z][0-9][A-Z])([0-9][A-Z][0-9])"),
+    "NL": re.compile(r"([0-9]{4})([A-Z]{2})"),
+}
+for _alias, _real in (("UK", "GB"), ("GG", "GB"), ("JE", "GB"), ("IM", "GB")):
+    _ALNUM_POSTCODES[_alias] = _ALNUM_POSTCODES[_real]
+
+# Digit-only postcodes: allowed lengths per region; unknown regions take 4-6.
+_ZIP_REGIONS = frozenset({"US", "PR", "VI", "GU", "AS", "MP"})
+_DIGIT_POSTCODES: dict[str, tuple[int, ...]] = {
+    "DE": (5,), "FR": (5,), "ES": (5,), "IT": (5,), "MX": (5,), "FI": (5,), "SE": (5,),
+    "AU": (4,), "NZ": (4,), "AT": (4,), "CH": (4,), "BE": (4,), "DK": (4,), "NO": (4,),
+    "IN": (6,), "SG": (6,), "CN": (6,), "RU": (6,), "BR": (8,), "JP": (7,), "PL": (5,),
+}  # fmt: skip
+
+_NATO = {
+    "alpha": "A", "alfa": "A", "bravo": "B", "charlie": "C", "delta": "D", "echo": "E",
+    "foxtrot": "F", "golf": "G", "hotel": "H", "india": "I", "juliet": "J", "juliett": "J",
+    "kilo": "K", "lima": "L", "mike": "M", "november": "N", "oscar": "O", "papa": "P",
+    "quebec": "Q", "romeo": "R", "sierra": "S", "tango": "T", "uniform": "U", "victor": "V",
+    "whiskey": "W", "whisky": "W", "xray": "X", "yankee": "Y", "zulu": "Z",
+}  # fmt: skip
+# Two-letter words that are never postcode letters ("my postcode is ...").
+_NOT_LETTERS = frozenset(
+    {"is", "it", "my", "at", "in", "on", "to", "of", "an", "am", "as", "be", "by", "do",
+     "go", "he", "if", "me", "no", "or", "so", "up", "us", "we", "ok", "hi", "ya"}
+)  # fmt: skip
+_SPACERS = frozenset({",", "-", ".", "/"}) | FILLERS
+
+
+def _alnum_segments(toks: list[Token]) -> list[tuple[str, list[int]]]:
+    """Runs of tokens that can spell a postcode, as upper-case characters.
+
+    Returns ``(chars, token_index_per_char)`` per run so a match can be
+    mapped back to a span.
+    """
+    segments: list[tuple[str, list[int]]] = []
+    chars: list[str] = []
+    owners: list[int] = []
+    repeat = 1
+
+    def close() -> None:
+        if chars:
+            segments.append(("".join(chars), list(owners)))
+        chars.clear()
+        owners.clear()
+
+    for i, tok in enumerate(toks):
+        word = tok.text
+        piece: str | None = None
+        if is_numeral(word):
+            piece = word
+        elif word in UNITS:
+            piece = str(UNITS[word])
+        elif word == "oh":
+            piece = "0"
+        elif word in _NATO:
+            piece = _NATO[word]
+        elif word.isascii() and word.isalpha() and len(word) <= 2 and word not in _NOT_LETTERS:
+            piece = word.upper()
+        elif word in ("double", "triple"):
+            repeat = 2 if word == "double" else 3
+            continue
+        elif word in _SPACERS:
+            continue
+        if piece is None:
+            close()
+            repeat = 1
+            continue
+        if repeat > 1 and len(piece) == 1:
+            piece *= repeat
+        repeat = 1
+        chars.append(piece)
+        owners.extend([i] * len(piece))
+    close()
+    return segments
+
+
+class PostalCodeType(SlotType):
+    """A postal code for the caller's region.
+
+    US: 5-digit ZIP or ZIP+4 ("90210", "nine oh two one oh", "90210-1234").
+    GB: postcodes ("SW1A 1AA", "s w one a one a a"); CA: "K1A 0B1"; NL:
+    "1234 AB"; other regions: their digit length (4-6 when unknown).
+    Value: ``str`` in the region's written form.
+    """
+
+    name = "postal_code"
+    description = "a postal code (US ZIP, UK/CA postcode, ...) for the region"
+
+    def find(self, text: str, ctx: ExtractContext) -> Match | None:
+        """First postcode of the region's shape."""
+        region = ctx.region.upper()
+        toks = tokenize(text)
+        shape = _ALNUM_POSTCODES.get(region)
+        if shape is not None:
+            return self._alnum(toks, shape)
+        if region in _ZIP_REGIONS:
+            lengths: tuple[int, ...] = (5, 9)
+        else:
+            lengths = _DIGIT_POSTCODES.get(region, (4, 5, 6))
+        for run in digit_runs(toks):
+            if len(run.digits) in lengths:
+                digits = run.digits
+                value = f"{digits[:5]}-{digits[5:]}" if region in _ZIP_REGIONS and len(digits) == 9 else digits
+                return _run_match(toks, run, value)
+        return None
+
+    def _alnum(self, toks: list[Token], pattern: re.Pattern[str]) -> Match | None:
+        """Search each letter/digit segment, preferring a match that ends it."""
+        for chars, owners in _alnum_segments(toks):
+            found = None
+            for start in range(len(chars)):
+                m = pattern.fullmatch(chars, start)
+                if m is not None:
+                    found = m
+                    break
+            if found is None:
+                found = pattern.search(chars)
+            if found is None:
+                continue
+            value = f"{found.group(1)} {found.group(2)}"
+            first, last = owners[found.start()], owners[found.end() - 1]
+            return Match(value, toks[first].start, toks[last].end)
+        return None
+
+    def spoken(self, value: Any) -> str:
+        """Characters one by one: "S W one A, one A A"; "nine zero two one zero"."""
+        parts = []
+        for group in re.split(r"[\s-]+", str(value).strip()):
+            parts.append(
+                " ".join(
+                    DIGIT_NAMES[int(ch)] if ch.isascii() and ch.isdigit() else ch.upper()
+                    for ch in group
+                )
+            )
+        return ", ".join(p for p in parts if p)
+
+    def pattern_text(self, value: Any) -> str:
+        """Patterns see the code as written ("SW1A 1AA", "90210-1234")."""
+        return str(value)

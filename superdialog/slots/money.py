@@ -1,0 +1,260 @@
+"""The ``amount`` slot type: sums of money with their currency.
+
+Currency comes from what was said ("$", "euros", "quid", "CAD") and, when
+only a number was said, from the caller's region, so "about forty" in a
+British call is 40 GBP. "dollars" and "$" follow the region too (a Canadian
+saying "twenty bucks" means CAD).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from .base import ExtractContext, Match, SlotType
+from .numbers import TEENS, TENS, UNITS, parse_cardinal, parse_decimal
+from .numeric import format_number
+from .tokens import Token, tokenize
+
+__all__ = ["Amount", "AmountType", "region_currency"]
+
+_CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True, slots=True)
+class Amount:
+    """A sum of money: ``value`` in ``currency`` (ISO 4217 code, e.g. "USD")."""
+
+    value: Decimal
+    currency: str
+
+    def __str__(self) -> str:
+        return f"{self.value} {self.currency}"
+
+
+_REGION_CURRENCY = {
+    "US": "USD", "PR": "USD", "EC": "USD", "SV": "USD", "CA": "CAD", "GB": "GBP", "UK": "GBP",
+    "IE": "EUR", "FR": "EUR", "DE": "EUR", "ES": "EUR", "IT": "EUR", "NL": "EUR", "BE": "EUR",
+    "AT": "EUR", "PT": "EUR", "FI": "EUR", "GR": "EUR", "LU": "EUR", "SK": "EUR", "SI": "EUR",
+    "EE": "EUR", "LV": "EUR", "LT": "EUR", "MT": "EUR", "CY": "EUR", "HR": "EUR",
+    "AU": "AUD", "NZ": "NZD", "IN": "INR", "JP": "JPY", "CH": "CHF", "MX": "MXN", "SG": "SGD",
+    "HK": "HKD", "ZA": "ZAR", "BR": "BRL", "SE": "SEK", "NO": "NOK", "DK": "DKK", "PL": "PLN",
+    "CN": "CNY", "KR": "KRW", "AE": "AED", "PH": "PHP", "NG": "NGN", "KE": "KES",
+}  # fmt: skip
+# Currencies that callers call "dollars" (or write "$") at home.
+_DOLLARS = frozenset({"USD", "CAD", "AUD", "NZD", "SGD", "HKD"})
+_DOLLAR_SIGN = _DOLLARS | {"MXN"}
+
+# "$" and "dollars" mean the region's dollar; resolved per call.
+_REGION_DOLLAR = "$"
+_SYMBOLS = {"$": _REGION_DOLLAR, "£": "GBP", "€": "EUR", "¥": "JPY", "₹": "INR", "₩": "KRW",
+            "₱": "PHP", "₦": "NGN"}  # fmt: skip
+_WORDS = {
+    "dollar": _REGION_DOLLAR, "dollars": _REGION_DOLLAR, "buck": _REGION_DOLLAR,
+    "bucks": _REGION_DOLLAR, "euro": "EUR", "euros": "EUR", "pound": "GBP", "pounds": "GBP",
+    "quid": "GBP", "sterling": "GBP", "yen": "JPY", "rupee": "INR", "rupees": "INR",
+    "peso": "MXN", "pesos": "MXN", "franc": "CHF", "francs": "CHF", "rand": "ZAR",
+    "yuan": "CNY", "renminbi": "CNY", "won": "KRW", "dirham": "AED", "dirhams": "AED",
+    "grand": _REGION_DOLLAR,
+}  # fmt: skip
+_CODES = frozenset(
+    {"usd", "eur", "gbp", "cad", "aud", "nzd", "jpy", "inr", "chf", "mxn", "sgd", "hkd", "cny",
+     "zar", "brl", "sek", "nok", "dkk", "pln", "krw", "aed", "php", "ngn", "kes"}
+)  # fmt: skip
+_QUALIFIED = {
+    ("us", "dollar"): "USD", ("american", "dollar"): "USD", ("canadian", "dollar"): "CAD",
+    ("australian", "dollar"): "AUD", ("aussie", "dollar"): "AUD", ("zealand", "dollar"): "NZD",
+    ("kong", "dollar"): "HKD", ("singapore", "dollar"): "SGD", ("mexican", "peso"): "MXN",
+    ("philippine", "peso"): "PHP", ("british", "pound"): "GBP", ("swiss", "franc"): "CHF",
+    ("indian", "rupee"): "INR", ("japanese", "yen"): "JPY",
+}  # fmt: skip
+_MINOR = {"cent": None, "cents": None, "penny": "GBP", "pence": "GBP", "p": "GBP"}
+
+# ISO code -> (singular, plural, minor singular, minor plural) for read-backs.
+_NAMES: dict[str, tuple[str, str, str | None, str | None]] = {
+    "USD": ("dollar", "dollars", "cent", "cents"),
+    "CAD": ("dollar", "dollars", "cent", "cents"),
+    "AUD": ("dollar", "dollars", "cent", "cents"),
+    "NZD": ("dollar", "dollars", "cent", "cents"),
+    "SGD": ("dollar", "dollars", "cent", "cents"),
+    "HKD": ("dollar", "dollars", "cent", "cents"),
+    "EUR": ("euro", "euros", "cent", "cents"),
+    "GBP": ("pound", "pounds", "penny", "pence"),
+    "JPY": ("yen", "yen", None, None),
+    "KRW": ("won", "won", None, None),
+    "INR": ("rupee", "rupees", "paisa", "paise"),
+    "MXN": ("peso", "pesos", "centavo", "centavos"),
+    "PHP": ("peso", "pesos", "centavo", "centavos"),
+    "CHF": ("franc", "francs", "centime", "centimes"),
+    "ZAR": ("rand", "rand", "cent", "cents"),
+    "CNY": ("yuan", "yuan", "fen", "fen"),
+}
+
+
+def region_currency(region: str) -> str:
+    """ISO currency of a region ("GB" -> "GBP"); USD when unknown."""
+    return _REGION_CURRENCY.get(region.upper(), "USD")
+
+
+def _dollar(region: str, sign: bool) -> str:
+    """What "$" (``sign``) or "dollars" means in ``region``."""
+    home = region_currency(region)
+    return home if home in (_DOLLAR_SIGN if sign else _DOLLARS) else "USD"
+
+
+class AmountType(SlotType):
+    """Money: "$20", "twenty dollars fifty", "15 euros", "£3.50", "fifty cents".
+
+    Value: :class:`Amount`. A number with no currency takes the region's
+    currency. An amount with a currency said anywhere in the utterance wins
+    over a bare number ("two tickets for forty dollars" -> 40 USD).
+    """
+
+    name = "amount"
+    description = "money: Amount(value: Decimal, currency: ISO code)"
+
+    def find(self, text: str, ctx: ExtractContext) -> Match | None:
+        """Prefer an amount with a currency; else the first bare number."""
+        toks = tokenize(text)
+        fallback: Match | None = None
+        i = 0
+        while i < len(toks):
+            found = self._at(toks, i, ctx.region)
+            if found is None:
+                i += 1
+                continue
+            match, has_currency, j = found
+            if has_currency:
+                return match
+            if fallback is None:
+                fallback = match
+            i = j
+        return fallback
+
+    def _at(self, toks: list[Token], i: int, region: str) -> tuple[Match, bool, int] | None:
+        """Amount starting at ``i``: (match, currency was said, next index)."""
+        n = len(toks)
+        word = toks[i].text
+        if word in _SYMBOLS:
+            parsed = parse_cardinal(toks, i + 1)
+            if parsed is None:
+                return None
+            value, j = parsed
+            currency = _SYMBOLS[word]
+            if currency == _REGION_DOLLAR:
+                currency = _dollar(region, sign=True)
+            total, j = self._minor_after(toks, Decimal(value), j, need_minor_word=True)
+            return Match(Amount(total, currency), toks[i].start, toks[j - 1].end), True, j
+        if word in ("a", "an") and i + 1 < n and toks[i + 1].text in _WORDS:
+            value: int | Decimal = 1
+            j = i + 1
+        else:
+            parsed = parse_cardinal(toks, i)
+            if parsed is None:
+                return None
+            value, j = parsed
+        amount = Decimal(value)
+        currency, k = self._currency_at(toks, j, region)
+        if currency is not None:
+            if toks[j].text == "grand":
+                amount *= 1000
+            total, k = self._minor_after(toks, amount, k, need_minor_word=False)
+            return Match(Amount(total, currency), toks[i].start, toks[k - 1].end), True, k
+        if j < n and toks[j].text in _MINOR and (toks[j].text != "p" or toks[j].start == toks[j - 1].end):
+            minor_currency = _MINOR[toks[j].text] or region_currency(region)
+            total = (amount / 100).quantize(_CENT)
+            return Match(Amount(total, minor_currency), toks[i].start, toks[j].end), True, j + 1
+        # Bare number: "twenty fifty" is 20.50 when both halves are said as words.
+        if (
+            j == i + 1
+            and (word in UNITS or word in TEENS or word in TENS)
+            and j < n
+            and (toks[j].text in TEENS or toks[j].text in TENS)
+        ):
+            cents = parse_cardinal(toks, j)
+            if cents is not None and isinstance(cents[0], int) and 10 <= cents[0] <= 99:
+                amount = (amount + Decimal(cents[0]) / 100).quantize(_CENT)
+                j = cents[1]
+        bare = Amount(amount, region_currency(region))
+        return Match(bare, toks[i].start, toks[j - 1].end), False, j
+
+    def _currency_at(self, toks: list[Token], j: int, region: str) -> tuple[str | None, int]:
+        """Currency named at ``j`` ("dollars", "canadian dollars", "usd", "€")."""
+        n = len(toks)
+        if j >= n:
+            return None, j
+        word = toks[j].text
+        if word in _CODES:
+            return word.upper(), j + 1
+        if word in _SYMBOLS:
+            currency = _SYMBOLS[word]
+            return (_dollar(region, sign=True) if currency == _REGION_DOLLAR else currency), j + 1
+        if j + 1 < n:
+            key = (word, toks[j + 1].text.removesuffix("s"))
+            if key in _QUALIFIED:
+                return _QUALIFIED[key], j + 2
+        if word == "grand":
+            return region_currency(region), j + 1
+        if word in _WORDS:
+            currency = _WORDS[word]
+            return (_dollar(region, sign=False) if currency == _REGION_DOLLAR else currency), j + 1
+        return None, j
+
+    def _minor_after(
+        self, toks: list[Token], amount: Decimal, j: int, *, need_minor_word: bool
+    ) -> tuple[Decimal, int]:
+        """Add "(and) fifty (cents)" after the major unit, if said."""
+        n = len(toks)
+        k = j + 1 if j < n and toks[j].text == "and" else j
+        parsed = parse_cardinal(toks, k)
+        if parsed is None or not isinstance(parsed[0], int) or not 0 <= parsed[0] <= 99:
+            return amount, j
+        cents, end = parsed
+        has_word = end < n and toks[end].text in _MINOR
+        if has_word:
+            end += 1
+        elif need_minor_word or (k != j and cents < 10):
+            return amount, j
+        if amount != amount.to_integral_value():
+            return amount, j
+        return (amount + Decimal(cents) / 100).quantize(_CENT), end
+
+    def spoken(self, value: Any) -> str:
+        """ "20 dollars and 50 cents", "15 euros", "3 pounds and 50 pence"."""
+        if not isinstance(value, Amount):
+            return str(value)
+        if value.value < 0:
+            return "minus " + self.spoken(Amount(-value.value, value.currency))
+        names = _NAMES.get(value.currency)
+        if names is None:
+            return f"{format_number(value.value)} {value.currency}"
+        one, many, minor_one, minor_many = names
+        whole = int(value.value)
+        cents = int(((value.value - whole) * 100).to_integral_value())
+        if minor_one is None or minor_many is None or value.value * 100 % 1:
+            text = format_number(value.value)
+            return f"{text} {one if value.value == 1 else many}"
+        major = f"{format_number(whole)} {one if whole == 1 else many}"
+        if not cents:
+            return major
+        minor = f"{cents} {minor_one if cents == 1 else minor_many}"
+        return minor if whole == 0 else f"{major} and {minor}"
+
+    def bound(self, raw: Any, ctx: ExtractContext) -> Any | None:
+        """An Amount, a number, or text such as "$20"."""
+        if isinstance(raw, Amount):
+            return raw
+        currency = region_currency(ctx.region)
+        if isinstance(raw, int | float | Decimal) and not isinstance(raw, bool):
+            return Amount(Decimal(str(raw)), currency)
+        if isinstance(raw, str):
+            exact = parse_decimal(raw)
+            if exact is not None:
+                return Amount(exact, currency)
+            return self.extract(raw, ctx)
+        return None
+
+    def order_key(self, value: Any, ctx: ExtractContext) -> Any:
+        """Compare the numbers; currencies are not converted."""
+        return value.value if isinstance(value, Amount) else value

@@ -1,0 +1,499 @@
+"""The one spoken-number parser every slot type shares.
+
+Callers say numbers in several shapes and each slot type needs a different
+one, so this module offers a parser per shape, all over the same tokens:
+
+* :func:`parse_cardinal` - quantities: "a hundred and five", "twenty-one",
+  "3.5", "three point five", "1,200", "2 million", "two and a half".
+* :func:`digit_runs` - digit strings read one group at a time, as for phone
+  and card numbers: "five five five, one two oh, double four seven",
+  "eight hundred", "forty seven".
+* :func:`parse_ordinal` - "third", "twenty-first", "5th" (days of month).
+* :func:`parse_year` - "nineteen eighty five", "twenty twenty six", "2026".
+
+Keeping them together means a fix to, say, "oh" as zero reaches phones,
+cards, ZIP codes and times at once instead of being copy-pasted.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
+
+from .tokens import FILLERS, SEPARATORS, Token, is_numeral
+
+__all__ = [
+    "DIGIT_NAMES",
+    "ORDINALS",
+    "SCALES",
+    "TEENS",
+    "TENS",
+    "UNITS",
+    "DigitRun",
+    "Number",
+    "digit_run_at",
+    "digit_runs",
+    "is_number_word",
+    "is_pronoun_one",
+    "ordinal_suffix",
+    "parse_cardinal",
+    "parse_decimal",
+    "parse_ordinal",
+    "parse_year",
+    "say_digits",
+    "tidy",
+]
+
+Number = int | Decimal
+
+#: Word for each digit, used for read-backs ("five five five").
+DIGIT_NAMES = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+UNITS: dict[str, int] = {name: value for value, name in enumerate(DIGIT_NAMES)}
+TEENS: dict[str, int] = {
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+}  # fmt: skip
+TENS: dict[str, int] = {
+    "twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50,
+    "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+}  # fmt: skip
+SCALES: dict[str, int] = {"thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
+ORDINALS: dict[str, int] = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
+    "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12,
+    "thirteenth": 13, "fourteenth": 14, "fifteenth": 15, "sixteenth": 16,
+    "seventeenth": 17, "eighteenth": 18, "nineteenth": 19, "twentieth": 20,
+    "thirtieth": 30, "fortieth": 40, "fiftieth": 50, "sixtieth": 60,
+    "seventieth": 70, "eightieth": 80, "ninetieth": 90,
+}  # fmt: skip
+
+# Words that read as 0 inside a digit string ("one two oh").
+_ZEROS = frozenset({"oh", "o", "zero", "nought", "naught"})
+_REPEATS = {"double": 2, "triple": 3, "treble": 3, "quadruple": 4}
+_ORDINAL_SUFFIXES = frozenset({"st", "nd", "rd", "th"})
+_FRACTIONS = {"half": Decimal("0.5"), "quarter": Decimal("0.25")}
+_MULTIPLIED_BY_A = frozenset({"hundred", "thousand", "million", "billion", "dozen"})
+# "the blue one", "that one": "one" is a pronoun, not a quantity or digit.
+_ONE_PRONOUN_BEFORE = frozenset(
+    {
+        "the", "this", "that", "which", "each", "every", "any", "another", "other",
+        "no", "same", "last", "next", "right", "wrong", "big", "bigger", "small",
+        "smaller", "new", "old", "little", "cheap", "cheaper", "red", "blue", "green",
+        "black", "white", "good", "better", "best", "first", "second", "later",
+        "earlier", "someone", "anyone", "such", "only", "latest", "other",
+    }
+)  # fmt: skip
+
+
+class DigitRun(NamedTuple):
+    """Digits read out in sequence: ``digits`` from tokens ``[first, end)``."""
+
+    digits: str
+    first: int
+    end: int
+
+
+def tidy(value: Decimal) -> Number:
+    """Return an ``int`` for whole values so "3.0" and "3" compare and print alike."""
+    if value == value.to_integral_value():
+        return int(value)
+    return value
+
+
+def is_number_word(word: str) -> bool:
+    """True for a word that is part of a spoken number ("seven", "hundred", "fifth")."""
+    return (
+        word in UNITS
+        or word in TEENS
+        or word in TENS
+        or word in SCALES
+        or word in ORDINALS
+        or word in ("hundred", "oh", "double", "triple", "point")
+    )
+
+
+def is_pronoun_one(toks: list[Token], i: int) -> bool:
+    """True when ``toks[i]`` is "one" used as a pronoun ("the blue one")."""
+    return toks[i].text == "one" and i > 0 and toks[i - 1].text in _ONE_PRONOUN_BEFORE
+
+
+def _adjacent(toks: list[Token], i: int) -> bool:
+    """True when token ``i`` touches token ``i - 1`` (no space between)."""
+    return i > 0 and toks[i - 1].end == toks[i].start
+
+
+# --------------------------------------------------------------------- cardinals
+
+
+def parse_cardinal(toks: list[Token], i: int) -> tuple[Number, int] | None:
+    """Parse a quantity starting exactly at token ``i``.
+
+    Returns ``(value, j)`` where ``j`` is the index after the last token
+    used, or ``None`` if no number starts at ``i``. The value is an ``int``
+    unless a fractional part was said.
+    """
+    if i >= len(toks):
+        return None
+    word = toks[i].text
+    if word == "point":
+        frac = _point_digits(toks, i)
+        if frac is None:
+            return None
+        digits, j = frac
+        return _scaled(toks, Decimal("0." + digits), j)
+    if is_numeral(word):
+        value, j = _numeral(toks, i)
+    else:
+        words = _words(toks, i)
+        if words is None:
+            return None
+        whole, j = words
+        value = Decimal(whole)
+        frac = _point_digits(toks, j)
+        if frac is not None:
+            digits, j = frac
+            value = Decimal(f"{whole}.{digits}")
+    value, j = _and_a_fraction(toks, value, j)
+    return _scaled(toks, value, j)
+
+
+def _numeral(toks: list[Token], i: int) -> tuple[Decimal, int]:
+    """Digits with optional "," thousands groups and a "." decimal part."""
+    n = len(toks)
+    text = toks[i].text
+    j = i + 1
+    if len(text) <= 3:
+        while (
+            j + 1 < n
+            and toks[j].text == ","
+            and _adjacent(toks, j)
+            and _adjacent(toks, j + 1)
+            and is_numeral(toks[j + 1].text)
+            and len(toks[j + 1].text) == 3
+        ):
+            text += toks[j + 1].text
+            j += 2
+    if (
+        j + 1 < n
+        and toks[j].text == "."
+        and _adjacent(toks, j)
+        and _adjacent(toks, j + 1)
+        and is_numeral(toks[j + 1].text)
+    ):
+        text += "." + toks[j + 1].text
+        j += 2
+    return Decimal(text), j
+
+
+def _words(toks: list[Token], i: int) -> tuple[int, int] | None:
+    """Spoken integer words: "one thousand two hundred and thirty-four"."""
+    n = len(toks)
+    total = group = 0
+    prev = ""  # kind of the previous token
+    last_scale = 10**13
+    j = end = i
+    while j < n:
+        word = toks[j].text
+        if word in ("a", "an"):
+            if prev == "" and j + 1 < n and toks[j + 1].text in _MULTIPLIED_BY_A:
+                group, prev = 1, "a"
+                j += 1
+                continue
+            break
+        if word in UNITS:
+            value = UNITS[word]
+            if prev not in ("", "tens", "hundred", "scale", "and", "hyphen") or (
+                value == 0 and prev != ""
+            ):
+                break
+            if prev == "" and is_pronoun_one(toks, j):
+                break
+            group += value
+            prev = "unit"
+        elif word in TEENS or word in TENS:
+            if prev not in ("", "hundred", "scale", "and"):
+                break
+            group += TEENS.get(word) or TENS[word]
+            prev = "teen" if word in TEENS else "tens"
+        elif word == "hundred":
+            if prev not in ("unit", "teen", "tens", "a") or not 0 < group < 100:
+                break
+            group *= 100
+            prev = "hundred"
+        elif word == "dozen":
+            if prev not in ("unit", "teen", "tens", "a") or group == 0:
+                break
+            group *= 12
+            prev = "dozen"
+        elif word in SCALES:
+            scale = SCALES[word]
+            if prev not in ("unit", "teen", "tens", "hundred", "a") or scale >= last_scale:
+                break
+            if group == 0:
+                break
+            total += group * scale
+            group, last_scale, prev = 0, scale, "scale"
+        elif word == "and":
+            nxt = toks[j + 1].text if j + 1 < n else ""
+            if prev in ("hundred", "scale") and (
+                (nxt in UNITS and nxt != "zero") or nxt in TEENS or nxt in TENS
+            ):
+                prev = "and"
+                j += 1
+                continue
+            break
+        elif word == "-":
+            nxt = toks[j + 1].text if j + 1 < n else ""
+            if prev == "tens" and nxt in UNITS and nxt != "zero" and _adjacent(toks, j):
+                prev = "hyphen"
+                j += 1
+                continue
+            break
+        else:
+            break
+        j += 1
+        end = j
+    if end == i:
+        return None
+    return total + group, end
+
+
+def _point_digits(toks: list[Token], i: int) -> tuple[str, int] | None:
+    """After "point": the digits read one by one ("point one four")."""
+    n = len(toks)
+    if i >= n or toks[i].text != "point":
+        return None
+    digits = ""
+    j = i + 1
+    while j < n:
+        word = toks[j].text
+        if word in UNITS:
+            digits += str(UNITS[word])
+        elif word in _ZEROS:
+            digits += "0"
+        elif is_numeral(word) and not digits:
+            digits = word
+            j += 1
+            break
+        else:
+            break
+        j += 1
+    return (digits, j) if digits else None
+
+
+def _and_a_fraction(toks: list[Token], value: Decimal, j: int) -> tuple[Decimal, int]:
+    """ "two and a half" -> 2.5, "one and a quarter" -> 1.25."""
+    n = len(toks)
+    if j + 2 < n and toks[j].text == "and" and toks[j + 1].text in ("a", "an"):
+        frac = _FRACTIONS.get(toks[j + 2].text)
+        if frac is not None:
+            return value + frac, j + 3
+    if j + 2 < n and toks[j].text == "and" and toks[j + 1].text == "three":
+        if toks[j + 2].text == "quarters":
+            return value + Decimal("0.75"), j + 3
+    return value, j
+
+
+def _scaled(toks: list[Token], value: Decimal, j: int) -> tuple[Number, int]:
+    """Apply a trailing scale: "2 million", "1.5 thousand", "5k", "3 hundred"."""
+    n = len(toks)
+    if j < n:
+        word = toks[j].text
+        if word in SCALES:
+            return tidy(value * SCALES[word]), j + 1
+        if word == "k" and _adjacent(toks, j):
+            return tidy(value * 1000), j + 1
+        if word == "hundred" and 0 < value < 100 and value == value.to_integral_value():
+            return tidy(value * 100), j + 1
+    return tidy(value), j
+
+
+# ---------------------------------------------------------------------- ordinals
+
+
+def parse_ordinal(toks: list[Token], i: int) -> tuple[int, int] | None:
+    """Parse an ordinal at ``i``: "third", "twenty-first", "thirty first", "5th"."""
+    n = len(toks)
+    if i >= n:
+        return None
+    word = toks[i].text
+    if is_numeral(word):
+        if i + 1 < n and toks[i + 1].text in _ORDINAL_SUFFIXES and _adjacent(toks, i + 1):
+            return int(word), i + 2
+        return None
+    if word in ORDINALS:
+        return ORDINALS[word], i + 1
+    if word in TENS:
+        j = i + 1
+        if j < n and toks[j].text == "-":
+            j += 1
+        if j < n and toks[j].text in ORDINALS and ORDINALS[toks[j].text] < 10:
+            return TENS[word] + ORDINALS[toks[j].text], j + 1
+    return None
+
+
+def ordinal_suffix(day: int) -> str:
+    """ "1st", "2nd", "3rd", "11th", "22nd": how a day of month is read back."""
+    if 10 <= day % 100 <= 20:
+        return f"{day}th"
+    return f"{day}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(day % 10, 'th')}"
+
+
+# ------------------------------------------------------------------------- years
+
+
+def parse_year(toks: list[Token], i: int) -> tuple[int, int] | None:
+    """Parse a year at ``i``: "2026", "nineteen eighty five", "twenty oh five".
+
+    Only years 1000-2999 are accepted so that a stray "15" never becomes a year.
+    """
+    n = len(toks)
+    if i >= n:
+        return None
+    word = toks[i].text
+    if is_numeral(word):
+        if len(word) == 4 and 1000 <= int(word) <= 2999:
+            return int(word), i + 1
+        return None
+    high = TEENS.get(word) or TENS.get(word)
+    if high is not None and i + 1 < n:
+        nxt = toks[i + 1].text
+        if nxt == "hundred":
+            return high * 100, i + 2
+        if nxt in ("oh", "o", "zero") and i + 2 < n and toks[i + 2].text in UNITS:
+            low = UNITS[toks[i + 2].text]
+            if low:
+                return _year_or_none(high * 100 + low, i + 3)
+        if nxt in TEENS:
+            return _year_or_none(high * 100 + TEENS[nxt], i + 2)
+        if nxt in TENS:
+            low, j = TENS[nxt], i + 2
+            if j < n and toks[j].text == "-":
+                j += 1
+            if j < n and toks[j].text in UNITS and toks[j].text != "zero":
+                low += UNITS[toks[j].text]
+                j += 1
+            elif toks[j - 1].text == "-":
+                j -= 1
+            return _year_or_none(high * 100 + low, j)
+    words = _words(toks, i)
+    if words is not None and 1000 <= words[0] <= 2999:
+        return words
+    return None
+
+
+def _year_or_none(year: int, j: int) -> tuple[int, int] | None:
+    """Keep ``(year, j)`` only for plausible years."""
+    return (year, j) if 1000 <= year <= 2999 else None
+
+
+# ------------------------------------------------------------------ digit strings
+
+
+def digit_runs(toks: list[Token]) -> list[DigitRun]:
+    """Every maximal spoken digit string in ``toks``, left to right.
+
+    Groups may be separated by punctuation and hesitations ("five five five,
+    uh, one two oh"). Inside a run "oh"/"o" is zero; "double four" is "44";
+    "forty seven" is "47"; "eight hundred" is "800".
+    """
+    runs: list[DigitRun] = []
+    i = 0
+    while i < len(toks):
+        run = digit_run_at(toks, i)
+        if run is None:
+            i += 1
+            continue
+        runs.append(run)
+        i = run.end
+    return runs
+
+
+def digit_run_at(toks: list[Token], i: int) -> DigitRun | None:
+    """The spoken digit string that starts exactly at token ``i``, if any."""
+    item = _digit_item(toks, i, "")
+    if item is None:
+        return None
+    n = len(toks)
+    digits, j = item
+    end = j
+    while j < n:
+        k = j
+        while k < n and (toks[k].text in SEPARATORS or toks[k].text in FILLERS):
+            k += 1
+        nxt = _digit_item(toks, k, digits)
+        if nxt is None:
+            break
+        digits += nxt[0]
+        j = end = nxt[1]
+    return DigitRun(digits, i, end)
+
+
+def _digit_item(toks: list[Token], i: int, before: str) -> tuple[str, int] | None:
+    """One group of a digit string at ``i``; ``before`` is the run so far."""
+    n = len(toks)
+    if i >= n:
+        return None
+    word = toks[i].text
+    if is_numeral(word):
+        return word, i + 1
+    if word in UNITS:
+        if not before and is_pronoun_one(toks, i):
+            return None
+        return str(UNITS[word]), i + 1
+    if word in _ZEROS:
+        # A leading "oh" is only zero when a digit follows straight on ("oh five"),
+        # otherwise it is the interjection ("oh, it's ...").
+        if before or (i + 1 < n and _starts_digit(toks[i + 1].text)):
+            return "0", i + 1
+        return None
+    if word in _REPEATS and i + 1 < n:
+        nxt = toks[i + 1].text
+        digit = str(UNITS[nxt]) if nxt in UNITS else "0" if nxt in _ZEROS else None
+        if digit is None and is_numeral(nxt) and len(nxt) == 1:
+            digit = nxt
+        if digit is not None:
+            return digit * _REPEATS[word], i + 2
+        return None
+    if word in TEENS:
+        return str(TEENS[word]), i + 1
+    if word in TENS:
+        tens = TENS[word]
+        j = i + 1
+        if j < n and toks[j].text == "-":
+            j += 1
+        if j < n and toks[j].text in UNITS and toks[j].text != "zero":
+            return str(tens + UNITS[toks[j].text]), j + 1
+        return str(tens), i + 1
+    if before and word == "hundred":
+        return "00", i + 1
+    if before and word == "thousand":
+        return "000", i + 1
+    return None
+
+
+def _starts_digit(word: str) -> bool:
+    """True for a word that begins a digit group."""
+    return (
+        is_numeral(word)
+        or word in UNITS
+        or word in TEENS
+        or word in TENS
+        or word in _ZEROS
+        or word in _REPEATS
+    )
+
+
+def say_digits(digits: str) -> str:
+    """ "4478" -> "four four seven eight", for read-backs that TTS says digit by digit."""
+    return " ".join(DIGIT_NAMES[int(d)] for d in digits if d.isascii() and d.isdigit())
+
+
+def parse_decimal(text: str) -> Decimal | None:
+    """``Decimal(text)`` or ``None``: for constraint bounds written in flow files."""
+    try:
+        value = Decimal(text.strip().replace(",", ""))
+    except (InvalidOperation, ValueError):
+        return None
+    return value if value.is_finite() else None

@@ -1,0 +1,82 @@
+"""The ``number`` slot type: quantities said in words or digits."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from .base import ExtractContext, Match, SlotType
+from .numbers import UNITS, digit_run_at, parse_cardinal, parse_decimal, tidy
+from .tokens import tokenize
+
+__all__ = ["NumberType", "format_number"]
+
+_NEGATIVE = frozenset({"minus", "negative"})
+
+
+def format_number(value: int | Decimal) -> str:
+    """ "1,200", "3.5", "minus 5": numerals TTS reads as a quantity."""
+    if value < 0:
+        return "minus " + format_number(-value)
+    return f"{value:,}"
+
+
+class NumberType(SlotType):
+    """Quantities: "a hundred and five", "twenty-one", "3.5", "1,200".
+
+    Value: ``int``, or ``Decimal`` when a fractional part was said. A row of
+    single digit words ("one five zero") is read as the number they spell.
+    """
+
+    name = "number"
+    description = "a quantity: int, or Decimal when fractional"
+
+    def find(self, text: str, ctx: ExtractContext) -> Match | None:
+        """First quantity in ``text``; a leading "minus"/"negative" negates it."""
+        toks = tokenize(text)
+        n = len(toks)
+        for i in range(n):
+            parsed = parse_cardinal(toks, i)
+            if parsed is None:
+                continue
+            value, j = parsed
+            word = toks[i].text
+            if j == i + 1 and word in UNITS and j < n and toks[j].text in UNITS:
+                run = digit_run_at(toks, i)
+                if run is not None:
+                    value, j = int(run.digits), run.end
+            start = i
+            if i > 0 and toks[i - 1].text in _NEGATIVE:
+                value, start = -value, i - 1
+            elif (
+                i > 0
+                and toks[i - 1].text == "-"
+                and toks[i - 1].end == toks[i].start
+                and (i == 1 or toks[i - 2].end < toks[i - 1].start)
+            ):
+                value, start = -value, i - 1
+            return Match(value, toks[start].start, toks[j - 1].end)
+        return None
+
+    def spoken(self, value: Any) -> str:
+        """ "1,200"; TTS engines say grouped numerals as quantities."""
+        if isinstance(value, int | Decimal) and not isinstance(value, bool):
+            return format_number(value)
+        return str(value)
+
+    def bound(self, raw: Any, ctx: ExtractContext) -> Any | None:
+        """Numbers, numeric strings, or words ("ten")."""
+        if isinstance(raw, bool):
+            return None
+        if isinstance(raw, int | Decimal):
+            return raw
+        if isinstance(raw, float):
+            return Decimal(str(raw))
+        if isinstance(raw, str):
+            exact = parse_decimal(raw)
+            return tidy(exact) if exact is not None else self.extract(raw, ctx)
+        return None
+
+    def order_key(self, value: Any, ctx: ExtractContext) -> Any:
+        """Compare as Decimal so ints, floats and Decimals mix."""
+        return Decimal(str(value)) if isinstance(value, float) else value
