@@ -165,10 +165,15 @@ _LOCAL_STOPS = frozenset(
         "you", "can", "reach", "at", "was", "be", "on", "from", "for", "just", "here", "our",
         "your", "his", "her", "their", "called", "spelled", "by", "with", "actually", "sorry",
         "no", "write", "down", "got", "have", "as", "an", "a", "i", "hi", "hello", "emails",
-        "gmail", "mine", "should", "would", "could", "will", "we", "they", "he", "she",
+        "mine", "should", "would", "could", "will", "we", "they", "he", "she",
         "one", "account", "contact", "via", "work", "personal", "new", "old", "also", "um",
         "uh", "er", "erm", "ah", "hmm", "thanks", "thank", "yep", "right", "correct",
     }
+)  # fmt: skip
+# Words that end the part after "at" ("at gmail dot com please").
+_DOMAIN_STOPS = FILLERS | frozenset(
+    {"and", "or", "the", "my", "is", "it's", "please", "thanks", "thank", "you", "so", "okay",
+     "ok", "yeah", "that's", "for", "but", "then", "if", "a", "an", "i", "email", "address"}
 )  # fmt: skip
 _PROVIDERS = frozenset(
     {"gmail", "yahoo", "hotmail", "outlook", "icloud", "aol", "protonmail", "msn", "ymail",
@@ -287,7 +292,7 @@ class EmailType(SlotType):
             word = toks[j].text
             if word in (".", "dot", "period"):
                 break
-            if word in ("-", "dash", "hyphen") or (word.isalnum() and word not in _LOCAL_STOPS):
+            if word in ("-", "dash", "hyphen") or (word.isalnum() and word not in _DOMAIN_STOPS):
                 first.append(toks[j])
                 j += 1
                 continue
