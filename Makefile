@@ -1,0 +1,29 @@
+# The two commands in the README (`make demo`, `make test`) set everything up themselves.
+.PHONY: setup demo test check lint types diagrams bench schema
+
+setup:
+	@bash scripts/setup.sh
+
+demo: setup
+	@.venv/bin/python scripts/demo.py
+
+test: setup
+	@.venv/bin/python -m pytest -q
+
+lint: setup
+	@.venv/bin/ruff check superdialog tests bench scripts flows/python
+	@.venv/bin/ruff format --check superdialog
+
+types: setup
+	@.venv/bin/mypy superdialog
+
+check: lint types test
+
+diagrams: setup
+	@.venv/bin/python scripts/render_docs.py
+
+schema: setup
+	@.venv/bin/superdialog schema -o flow.schema.json
+
+bench: setup
+	@bash bench/run.sh

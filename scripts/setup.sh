@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# One-time (and idempotent) set-up: a Python >= 3.12 virtual environment at .venv with
+# SuperDialog and its dev tools, and Graphviz's `dot` for diagrams.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+find_python() {
+  local candidates=("${PYTHON:-}" python3.13 python3.12
+    /root/.pyenv/versions/3.13*/bin/python3 /root/.pyenv/versions/3.12*/bin/python3
+    "$HOME"/.pyenv/versions/3.13*/bin/python3 "$HOME"/.pyenv/versions/3.12*/bin/python3
+    /usr/bin/python3 python3)
+  for c in "${candidates[@]}"; do
+    [ -n "$c" ] || continue
+    command -v "$c" >/dev/null 2>&1 || [ -x "$c" ] || continue
+    if "$c" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null; then
+      echo "$c"; return 0
+    fi
+  done
+  return 1
+}
+
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null; then
+  PY=$(find_python) || {
+    echo "error: SuperDialog needs Python >= 3.12 (the unpod SDK requires it) and none was found." >&2
+    echo "       Install one (e.g. 'pyenv install 3.12') or point PYTHON=/path/to/python3.12 at it." >&2
+    exit 1
+  }
+  rm -rf .venv
+  "$PY" -m venv .venv
+fi
+
+stamp=.venv/.superdialog-installed
+want=$(cat pyproject.toml | sha256sum | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[dev]"
+  echo "$want" > "$stamp"
+fi
+
+if ! command -v dot >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing Graphviz (dot) with apt-get ..." >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz) >/dev/null
+  else
+    echo "warning: Graphviz 'dot' is missing; install it (apt-get install graphviz) to render diagrams." >&2
+  fi
+fi
