@@ -867,6 +867,7 @@ class ScriptedLLMServer:
         server, self._server = self._server, None
         if server is None:
             return
+        self._port = None
         server.close()
         for task in list(self._handlers):
             task.cancel()
