@@ -1,0 +1,237 @@
+"""The wire format of the scripted server, checked byte by byte over raw sockets.
+
+Also covers a stream that ends cleanly but never finishes (no finish_reason,
+no [DONE]), which the scripted server cannot produce, with a tiny raw server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
+from conftest import collect
+
+from superdialog.errors import LLMConnectionError
+from superdialog.llm import LLMConfig, TextDelta, stream_chat
+from superdialog.testing.llm_server import ScriptedLLMServer
+
+
+class RawConnection:
+    """A minimal HTTP/1.1 client, so the server is checked independently of httpx."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+
+    async def request(
+        self, method: str, path: str, body: Any = None, *, raw: bytes | None = None
+    ) -> tuple[int, dict[str, str], bytes]:
+        data = raw if raw is not None else (b"" if body is None else json.dumps(body).encode())
+        head = f"{method} {path} HTTP/1.1\r\nHost: x\r\nContent-Length: {len(data)}\r\n"
+        self.writer.write(head.encode() + b"Content-Type: application/json\r\n\r\n" + data)
+        await self.writer.drain()
+        status_line = await self.reader.readline()
+        status = int(status_line.split()[1])
+        headers: dict[str, str] = {}
+        while (line := await self.reader.readline()) != b"\r\n":
+            name, _, value = line.decode().partition(":")
+            headers[name.strip().lower()] = value.strip()
+        if headers.get("transfer-encoding") == "chunked":
+            payload = bytearray()
+            while size := int((await self.reader.readline()).strip(), 16):
+                payload += await self.reader.readexactly(size)
+                await self.reader.readexactly(2)
+            await self.reader.readexactly(2)
+            return status, headers, bytes(payload)
+        return status, headers, await self.reader.readexactly(int(headers["content-length"]))
+
+    async def close(self) -> None:
+        self.writer.close()
+        await self.writer.wait_closed()
+
+
+@asynccontextmanager
+async def connect(server: ScriptedLLMServer) -> AsyncIterator[RawConnection]:
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    connection = RawConnection(reader, writer)
+    try:
+        yield connection
+    finally:
+        await connection.close()
+
+
+def sse_events(payload: bytes) -> list[str]:
+    events = payload.decode().split("\n\n")
+    assert events[-1] == ""
+    assert all(e.startswith("data: ") for e in events[:-1])
+    return [e.removeprefix("data: ") for e in events[:-1]]
+
+
+CHAT = {
+    "model": "gpt-test",
+    "stream": True,
+    "stream_options": {"include_usage": True},
+    "messages": [{"role": "user", "content": "weather?"}],
+    "tools": [{"type": "function", "function": {"name": "get_weather", "parameters": {}}}],
+}
+
+
+async def test_stream_chunks_follow_the_openai_format(llm_server: ScriptedLLMServer):
+    llm_server.add_rule(
+        reply="Let me check.", tool={"name": "get_weather", "arguments": {"city": "Paris"}}
+    )
+    async with connect(llm_server) as conn:
+        status, headers, payload = await conn.request("POST", "/v1/chat/completions", CHAT)
+    assert status == 200
+    assert headers["content-type"].startswith("text/event-stream")
+    events = sse_events(payload)
+    assert events[-1] == "[DONE]"
+    chunks = [json.loads(e) for e in events[:-1]]
+    for chunk in chunks:
+        assert chunk["object"] == "chat.completion.chunk"
+        assert chunk["id"] == chunks[0]["id"] and chunk["model"] == "gpt-test"
+    assert chunks[0]["choices"][0]["delta"]["role"] == "assistant"
+    deltas = [c["choices"][0]["delta"] for c in chunks if c["choices"]]
+    text = "".join(d.get("content") or "" for d in deltas)
+    assert text == "Let me check."
+    fragments = [d["tool_calls"][0] for d in deltas if "tool_calls" in d]
+    assert len(fragments) >= 4  # split like OpenAI: {" city ":" Paris "}
+    assert fragments[0]["id"] and fragments[0]["type"] == "function"
+    assert fragments[0]["function"] == {"name": "get_weather", "arguments": ""}
+    assert all("id" not in f and "name" not in f["function"] for f in fragments[1:])
+    assert "".join(f["function"]["arguments"] for f in fragments) == '{"city":"Paris"}'
+    finish = chunks[-2]
+    assert finish["choices"][0]["finish_reason"] == "tool_calls"
+    assert finish["choices"][0]["delta"] == {}
+    usage_chunk = chunks[-1]
+    assert usage_chunk["choices"] == []
+    usage = usage_chunk["usage"]
+    assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"] > 0
+    assert all(c["usage"] is None for c in chunks[:-1])
+
+
+async def test_no_usage_chunk_unless_asked(llm_server: ScriptedLLMServer):
+    body = {**CHAT, "stream_options": None}
+    async with connect(llm_server) as conn:
+        _, _, payload = await conn.request("POST", "/v1/chat/completions", body)
+    chunks = [json.loads(e) for e in sse_events(payload)[:-1]]
+    assert all("usage" not in c and c["choices"] for c in chunks)
+
+
+async def test_keep_alive_serves_several_requests_on_one_connection(
+    llm_server: ScriptedLLMServer,
+):
+    plain = {**CHAT, "stream": False}
+    async with connect(llm_server) as conn:
+        first = await conn.request("POST", "/v1/chat/completions", CHAT)
+        second = await conn.request("POST", "/v1/chat/completions", plain)
+        models = await conn.request("GET", "/v1/models")
+    assert (first[0], second[0], models[0]) == (200, 200, 200)
+    completion = json.loads(second[2])
+    assert completion["object"] == "chat.completion"
+    assert completion["choices"][0]["message"]["content"] == llm_server.default_reply
+    assert json.loads(models[2])["data"][0]["object"] == "model"
+    assert len({r.connection for r in llm_server.requests}) == 1
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "raw", "status"),
+    [
+        ("GET", "/v1/nothing", b"", 404),
+        ("GET", "/v1/chat/completions", b"", 405),
+        ("POST", "/v1/chat/completions", b"{not json", 400),
+        ("POST", "/v1/chat/completions", b'{"model": "m"}', 400),
+    ],
+)
+async def test_bad_requests_get_openai_style_errors(
+    llm_server: ScriptedLLMServer, method: str, path: str, raw: bytes, status: int
+):
+    async with connect(llm_server) as conn:
+        got, _, payload = await conn.request(method, path, raw=raw)
+    assert got == status
+    assert json.loads(payload)["error"]["message"]
+
+
+async def test_status_faults_over_the_wire(llm_server: ScriptedLLMServer):
+    llm_server.add_rule(fault=429, times=1)
+    llm_server.add_rule(fault=500, times=1)
+    async with connect(llm_server) as conn:
+        limited = await conn.request("POST", "/v1/chat/completions", CHAT)
+        failed = await conn.request("POST", "/v1/chat/completions", CHAT)
+    assert (limited[0], limited[1]["retry-after"]) == (429, "0")
+    assert json.loads(limited[2])["error"]["code"] == "rate_limit_exceeded"
+    assert failed[0] == 500 and json.loads(failed[2])["error"]["type"] == "server_error"
+
+
+Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+
+
+@asynccontextmanager
+async def raw_server(handler: Handler) -> AsyncIterator[str]:
+    server = await asyncio.start_server(handler, "127.0.0.1", 0)
+    try:
+        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/v1"
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+def unfinished_stream(texts: list[str], calls: list[int]) -> Handler:
+    """Answers with a well-formed chunked stream that lacks finish_reason and [DONE]."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = next(
+            int(line.split(b":")[1])
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"content-length")
+        )
+        await reader.readexactly(length)
+        calls.append(1)
+        writer.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+            b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+        )
+        for text in texts:
+            chunk = {
+                "id": "c",
+                "object": "chat.completion.chunk",
+                "created": 0,
+                "model": "m",
+                "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": None}],
+            }
+            data = f"data: {json.dumps(chunk)}\n\n".encode()
+            writer.write(f"{len(data):X}\r\n".encode() + data + b"\r\n")
+        writer.write(b"0\r\n\r\n")
+        await writer.drain()
+        writer.close()
+        await writer.wait_closed()
+
+    return handle
+
+
+async def test_a_stream_that_ends_unfinished_after_text_is_a_connection_error():
+    calls: list[int] = []
+    async with raw_server(unfinished_stream(["Hello", " there"], calls)) as base_url:
+        config = LLMConfig(base_url=base_url, backoff_s=0.0)
+        received: list[str] = []
+        with pytest.raises(LLMConnectionError, match="before the model finished") as info:
+            async for event in stream_chat(config, CHAT["messages"]):
+                if isinstance(event, TextDelta):
+                    received.append(event.text)
+    assert received == ["Hello", " there"]
+    assert info.value.retryable is False
+    assert len(calls) == 1
+
+
+async def test_a_stream_that_ends_unfinished_before_text_is_retried():
+    calls: list[int] = []
+    async with raw_server(unfinished_stream([], calls)) as base_url:
+        config = LLMConfig(base_url=base_url, backoff_s=0.0, retries=2)
+        with pytest.raises(LLMConnectionError) as info:
+            await collect(config, CHAT["messages"])
+    assert info.value.retryable is True
+    assert len(calls) == 3
