@@ -11,91 +11,39 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from superdialog.compile.flow import Flow
 from superdialog.runtime.call import CallMachine
 from superdialog.runtime.events import CallEvent, SlotFilled, SlotRejected, StateEntered
+from superdialog.testing.session import RecordingSession
 
-__all__ = ["ConsoleSession", "Effect", "run_console"]
-
-
-@dataclass(frozen=True, slots=True)
-class Effect:
-    """One control verb the call sent to the host."""
-
-    verb: str
-    args: tuple[Any, ...] = ()
-    kwargs: tuple[tuple[str, Any], ...] = ()
+__all__ = ["ConsoleSession", "run_console"]
 
 
-class _Recording:
-    def __init__(self, session: ConsoleSession) -> None:
-        self._s = session
+class ConsoleSession(RecordingSession):
+    """A recording session that also prints each verb and the opening line."""
 
-    async def pause(self, reason: str = "") -> None:
-        self._s.effect("recording.pause", reason)
-
-    async def resume(self) -> None:
-        self._s.effect("recording.resume")
-
-
-@dataclass
-class ConsoleSession:
-    """A host session with the Unpod controls, printing (and recording) each verb."""
-
-    out: TextIO | None = None
-    data: dict[str, Any] = field(default_factory=dict)
-    effects: list[Effect] = field(default_factory=list)
-    recording: _Recording = field(init=False)
-    color: bool = False
-
-    def __post_init__(self) -> None:
-        self.recording = _Recording(self)
-
-    def effect(self, verb: str, *args: Any, **kwargs: Any) -> None:
-        """Record a control verb and show it."""
-        self.effects.append(Effect(verb, args, tuple(sorted(kwargs.items()))))
-        if self.out is not None:
-            shown = ", ".join([*(repr(a) for a in args),
-                               *(f"{k}={v!r}" for k, v in kwargs.items() if v)])
-            self.out.write(self._dim(f"  [{verb}({shown})]") + "\n")
-            self.out.flush()
+    def __init__(self, out: TextIO | None = None, data: dict[str, Any] | None = None,
+                 *, color: bool = False) -> None:
+        super().__init__(data=dict(data or {}))
+        self.out = out
+        self.color = color
 
     def _dim(self, text: str) -> str:
         return f"\x1b[2m{text}\x1b[0m" if self.color else text
 
-    async def say(self, text: str) -> None:
-        """Speak outside a turn (the opening line)."""
-        self.effects.append(Effect("say", (text,)))
-        if self.out is not None:
-            self.out.write(f"agent> {text}\n")
-            self.out.flush()
-
-    async def end(self, reason: str = "completed") -> None:
-        """End the call."""
-        self.effect("end", reason)
-
-    async def transfer_to_human(self, queue: str, *, mode: str = "cold",
-                                announcement: str = "") -> None:
-        """Transfer to a human queue."""
-        self.effect("transfer_to_human", queue, mode=mode, announcement=announcement)
-
-    async def transfer_to_agent(self, agent_id: str, *, mode: str = "cold",
-                                announcement: str = "") -> None:
-        """Transfer to another agent."""
-        self.effect("transfer_to_agent", agent_id, mode=mode, announcement=announcement)
-
-    async def set_filler(self, text: str) -> None:
-        """Filler phrase hint."""
-        self.effect("set_filler", text)
-
-    @property
-    def terminal(self) -> list[Effect]:
-        """The terminal verbs sent (a correct call has exactly one)."""
-        return [e for e in self.effects
-                if e.verb in ("end", "transfer_to_human", "transfer_to_agent")]
+    def shown(self, verb: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        """Print a verb as it is sent (the opening line as speech)."""
+        if self.out is None:
+            return
+        if verb == "say":
+            self.out.write(f"agent> {args[0]}\n")
+        else:
+            text = ", ".join([*(repr(a) for a in args),
+                              *(f"{k}={v!r}" for k, v in kwargs.items() if v)])
+            self.out.write(self._dim(f"  [{verb}({text})]") + "\n")
+        self.out.flush()
 
 
 def _describe(event: CallEvent) -> str | None:

@@ -10,9 +10,11 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__all__ = ["Latency", "Rule", "ScriptedLLMServer"]
+__all__ = ["Effect", "Latency", "RecordingSession", "Rule", "ScriptedLLMServer"]
 
 _LAZY: dict[str, str] = {
+    "Effect": "superdialog.testing.session",
+    "RecordingSession": "superdialog.testing.session",
     "Latency": "superdialog.testing.llm_server",
     "Rule": "superdialog.testing.llm_server",
     "ScriptedLLMServer": "superdialog.testing.llm_server",

@@ -1,0 +1,94 @@
+"""The real Unpod ``Session.run()`` loop drives our machine; we assert the worker's frames."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+import superdialog
+from superdialog.adapters.unpod import attach
+from superdialog.testing.unpod_bridge import Frame, LoopbackBridge, Step
+
+unpod_session = pytest.importorskip("unpod.connectivity.session")
+
+FLOW = """
+flow: smoke
+start: greet
+slots:
+  age: {type: number, min: 1, max: 120, prompt: ["How old are you?", "Your age in years?"]}
+  pin: {type: digits, pii: true, mask: last2, min_length: 4, max_length: 4, prompt: "Your PIN?"}
+global:
+  - {intent: human, goto: agent}
+states:
+  greet: {say: "Hello {{ session.get('first_name', 'there') }}.", next: ask}
+  ask: {collect: [age], next: check}
+  check:
+    transitions:
+      - {if: "slots.age >= 18", to: secure}
+      - {to: minor}
+  secure: {pii: true, say: "Now your PIN. Not recorded.", collect: [pin], next: done}
+  done: {say: "Thanks. Bye!", end: completed}
+  minor: {say: "Sorry, adults only.", end: not_allowed}
+  agent: {say: "Transferring you.", transfer: {queue: humans, mode: warm, announcement: "Age {{ slots.age }}"}}
+end_reasons: [not_allowed]
+"""
+
+
+async def call(steps: list[Step | str], data: dict | None = None
+               ) -> tuple[LoopbackBridge, superdialog.CallMachine]:
+    flow = superdialog.loads(FLOW, "smoke.yaml")
+    bridge = LoopbackBridge(steps)
+    session = unpod_session.Session(bridge=bridge)
+    session.data.update(data or {})
+    machine = attach(session, flow)
+    assert session.dialog_machine is machine  # not auto-wrapped
+    await machine.start()
+    bridge.begin()
+    await asyncio.wait_for(session.run(), 10)
+    return bridge, machine
+
+
+async def test_completed_call_frames_turn_by_turn() -> None:
+    bridge, machine = await call(["forty two", "one two three four"], {"first_name": "Ana"})
+    assert bridge.frames[:2] == [Frame("say", text="Hello Ana."),
+                                 Frame("say", text="How old are you?")]
+    assert bridge.kinds() == [
+        "say", "say",
+        "pause", "delta", "text.end",  # PII state: paused before its first word
+        "resume", "delta", "text.end",  # resumed before the goodbye
+        "end",  # the one terminal verb, sent by the session for a completed call
+    ]
+    assert bridge.turns() == ["Now your PIN. Not recorded. Your PIN?", "Thanks. Bye!"]
+    assert bridge.terminal() == [Frame("end", reason="completed")]
+    assert machine.finished and machine.outcome["reason"] == "completed"
+
+
+async def test_custom_end_reason_is_sent_last_by_us() -> None:
+    bridge, machine = await call(["twelve"])
+    assert bridge.kinds() == ["say", "say", "delta", "end", "text.end"]
+    assert bridge.terminal() == [Frame("end", reason="not_allowed")]
+
+
+async def test_global_intent_in_pii_state_resumes_before_transfer() -> None:
+    bridge, machine = await call(["forty two", "can I talk to a real person"])
+    kinds = bridge.kinds()
+    assert kinds == ["say", "say", "pause", "delta", "text.end", "resume", "delta", "transfer",
+                     "text.end"]
+    (t,) = bridge.terminal()
+    assert (t.transfer_type, t.target, t.mode, t.announcement) == ("human", "humans", "warm",
+                                                                   "Age 42")
+
+
+async def test_barge_in_during_goodbye_still_ends_once() -> None:
+    bridge, machine = await call(["forty two", Step("one two three four", interrupt_after=1,
+                                                    heard="Thanks.")])
+    assert [f.kind for f in bridge.terminal()] == ["end"]
+    assert machine.finished
+
+
+async def test_hangup_in_pii_state_resumes_recording() -> None:
+    bridge, machine = await call(["forty two"])  # then the caller hangs up inside `secure`
+    assert bridge.kinds()[-2:] == ["text.end", "resume"]
+    assert not machine.recording_paused
+    assert bridge.terminal() == []
