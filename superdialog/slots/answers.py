@@ -1,0 +1,216 @@
+"""Answers to the agent's own questions: ``yes_no``, ``enum`` and ``text``.
+
+``yes_no`` is deliberately pessimistic: any negation wins ("yeah no" is
+no, "no, it's 4568" is no), because acting on a wrong "yes" (charging a
+card, cancelling a booking) costs more than asking again. Idioms that
+contain a negative word but mean yes ("why not", "no problem") are
+recognised first, and hedges ("I'm not sure", "maybe") give ``None``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .base import ExtractContext, Match, SlotType
+from .tokens import Token, tokenize
+
+__all__ = ["EnumType", "TextType", "YesNoType"]
+
+_UNSURE = (
+    ("not", "sure"), ("don't", "know"), ("dont", "know"), ("do", "not", "know"),
+    ("no", "idea"), ("not", "certain"), ("maybe",), ("perhaps",), ("dunno",),
+    ("hard", "to", "say"), ("not", "yet"), ("possibly",), ("let", "me", "think"),
+    ("hold", "on"), ("wait",),
+)  # fmt: skip
+_NEGATIVE_IDIOMS = (
+    ("of", "course", "not"), ("absolutely", "not"), ("definitely", "not"),
+    ("certainly", "not"), ("not", "really"), ("not", "at", "all"), ("no", "thanks"),
+    ("no", "thank", "you"), ("i", "don't", "think", "so"), ("rather", "not"),
+    ("i'd", "rather", "not"), ("not", "right", "now"), ("not", "now"),
+)  # fmt: skip
+_POSITIVE_IDIOMS = (
+    ("why", "not"), ("no", "problem"), ("not", "a", "problem"), ("no", "worries"),
+    ("don't", "mind"), ("dont", "mind"), ("do", "not", "mind"), ("no", "doubt"),
+    ("not", "bad"), ("no", "objection"), ("no", "objections"), ("go", "ahead"),
+    ("that's", "right"), ("thats", "right"), ("sounds", "good"), ("of", "course"),
+    ("i", "guess"), ("i", "think", "so"), ("uh", "huh"), ("mm", "hmm"), ("do", "it"),
+    ("you", "bet"), ("for", "sure"), ("all", "right"), ("please", "do"), ("that", "works"),
+    ("i", "do"), ("i", "am"), ("i", "would"), ("i", "will"), ("i", "can"), ("it", "is"),
+    ("that", "is"), ("i", "have"), ("i", "did"), ("we", "do"), ("go", "for", "it"),
+    ("let's", "do", "it"), ("lets", "do", "it"), ("sounds", "great"), ("works", "for", "me"),
+)  # fmt: skip
+_NEGATIVE = frozenset(
+    {"no", "nope", "nah", "not", "don't", "dont", "never", "negative", "wrong", "incorrect",
+     "isn't", "wasn't", "can't", "cannot", "won't", "wouldn't", "shouldn't", "doesn't",
+     "didn't", "nay", "noo", "nooo", "neither", "nor", "aren't", "haven't", "hasn't"}
+)  # fmt: skip
+_POSITIVE = frozenset(
+    {"yes", "yeah", "yep", "yup", "ya", "yah", "yea", "yess", "yesss", "sure", "ok", "okay",
+     "alright", "correct", "right", "absolutely", "definitely", "certainly", "affirmative",
+     "exactly", "perfect", "great", "fine", "please", "indeed", "totally", "aye", "good",
+     "cool", "agreed", "agree", "confirm", "confirmed", "yessir", "k", "kay", "true",
+     "awesome", "excellent", "surely", "gladly", "naturally", "precisely"}
+)  # fmt: skip
+_MAX_IDIOM = 4
+
+
+def _words(toks: list[Token]) -> list[int]:
+    """Indices of word tokens (letters or digits), skipping punctuation."""
+    return [k for k, t in enumerate(toks) if t.text[:1].isalnum()]
+
+
+def _find_phrase(texts: list[str], used: list[bool], phrase: tuple[str, ...]) -> int:
+    """Start of the first unused occurrence of ``phrase`` in ``texts``, or -1."""
+    size = len(phrase)
+    for start in range(len(texts) - size + 1):
+        if tuple(texts[start : start + size]) == phrase and not any(used[start : start + size]):
+            return start
+    return -1
+
+
+class YesNoType(SlotType):
+    """Yes or no: "yeah go ahead" -> True, "nope", "not really", "yeah no" -> False.
+
+    Value: ``bool``. Hedges ("I'm not sure", "maybe") and non-answers give
+    ``None``. A negation anywhere wins over any yes.
+    """
+
+    name = "yes_no"
+    description = "a yes/no answer, bool"
+
+    def find(self, text: str, ctx: ExtractContext) -> Match | None:
+        """Classify the answer; the span is the word or idiom that decided it."""
+        toks = tokenize(text)
+        index = _words(toks)
+        texts = [toks[k].text for k in index]
+        used = [False] * len(texts)
+        negative: tuple[int, int] | None = None
+        positive: tuple[int, int] | None = None
+        unsure = False
+        for group, kind in (
+            (_NEGATIVE_IDIOMS, "no"),
+            (_UNSURE, "unsure"),
+            (_POSITIVE_IDIOMS, "yes"),
+        ):
+            for phrase in group:
+                while (start := _find_phrase(texts, used, phrase)) >= 0:
+                    end = start + len(phrase)
+                    used[start:end] = [True] * len(phrase)
+                    if kind == "no":
+                        negative = negative or (start, end)
+                    elif kind == "yes":
+                        positive = positive or (start, end)
+                    else:
+                        unsure = True
+        for k, word in enumerate(texts):
+            if used[k]:
+                continue
+            if word in _NEGATIVE:
+                negative = negative or (k, k + 1)
+            elif word in _POSITIVE:
+                positive = positive or (k, k + 1)
+        if negative is not None:
+            first, end, value = negative[0], negative[1], False
+        elif positive is not None and not unsure:
+            first, end, value = positive[0], positive[1], True
+        else:
+            return None
+        return Match(value, toks[index[first]].start, toks[index[end - 1]].end)
+
+    def spoken(self, value: Any) -> str:
+        """ "yes" or "no"."""
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        return str(value)
+
+
+def _phrase_words(text: str) -> tuple[str, ...]:
+    """A choice or synonym as lower-case words, punctuation dropped ("Extra-Large" -> extra large)."""
+    return tuple(t.text for t in tokenize(text) if t.text[:1].isalnum())
+
+
+_NEGATORS = frozenset({"not", "no", "don't", "dont", "never", "without", "except", "but"})
+_CORRECTIONS = frozenset({"actually", "instead", "rather", "mean", "make", "change", "switch"})
+
+
+class EnumType(SlotType):
+    """One of the flow's choices, by canonical name or synonym.
+
+    Matching is whole-word, case- and punctuation-insensitive; the longest
+    phrase wins ("extra large" over "large"). A negated choice ("not the
+    large") is ignored. If two different choices remain, the one after a
+    correction ("small, actually large") wins; otherwise the answer is
+    ambiguous and gives ``None``.
+
+    Value: the canonical choice string from ``ctx.choices``.
+    """
+
+    name = "enum"
+    description = "one of the flow's choices (canonical name)"
+
+    def find(self, text: str, ctx: ExtractContext) -> Match | None:
+        """Find the chosen option."""
+        if not ctx.choices:
+            return None
+        toks = tokenize(text)
+        index = _words(toks)
+        texts = [toks[k].text for k in index]
+        found: list[tuple[int, int, str]] = []  # (start, end, canonical) in word positions
+        for canonical, synonyms in ctx.choices.items():
+            for phrase in {_phrase_words(canonical), *(_phrase_words(s) for s in synonyms)}:
+                size = len(phrase)
+                if not size:
+                    continue
+                for start in range(len(texts) - size + 1):
+                    if tuple(texts[start : start + size]) == phrase:
+                        found.append((start, start + size, canonical))
+        if not found:
+            return None
+        # Longest first, then leftmost; drop matches overlapping a longer one.
+        found.sort(key=lambda m: (m[0] - m[1], m[0]))
+        kept: list[tuple[int, int, str]] = []
+        for match in found:
+            if all(match[1] <= k[0] or match[0] >= k[1] for k in kept):
+                kept.append(match)
+        kept.sort()
+        kept = [m for m in kept if not self._negated(toks, index, texts, m[0])]
+        if not kept:
+            return None
+        chosen = kept[0]
+        if len({m[2] for m in kept}) > 1:
+            cues = [k for k, w in enumerate(texts) if w in _CORRECTIONS]
+            after = [m for m in kept if cues and m[0] > cues[-1]]
+            if not after or len({m[2] for m in after}) > 1:
+                return None  # "small or large?": ambiguous, ask again
+            chosen = after[0]
+        start, end, canonical = chosen
+        return Match(canonical, toks[index[start]].start, toks[index[end - 1]].end)
+
+    @staticmethod
+    def _negated(toks: list[Token], index: list[int], texts: list[str], start: int) -> bool:
+        """True for "not the large", "no large"; false for "no, large" (a correction)."""
+        for back in (1, 2):
+            k = start - back
+            if k < 0:
+                return False
+            if texts[k] in _NEGATORS:
+                between = toks[index[k] + 1 : index[start]]
+                return not any(t.text in (",", ".", "!", "?", ";") for t in between)
+            if texts[k] not in ("the", "a", "an", "that", "this"):
+                return False
+        return False
+
+
+class TextType(SlotType):
+    """Free text: the whole utterance, stripped. ``None`` when empty."""
+
+    name = "text"
+    description = "free text, stripped string"
+
+    def find(self, text: str, ctx: ExtractContext) -> Match | None:
+        """The stripped utterance."""
+        stripped = text.strip()
+        if not stripped:
+            return None
+        start = len(text) - len(text.lstrip())
+        return Match(stripped, start, start + len(stripped))

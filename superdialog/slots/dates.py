@@ -1,0 +1,462 @@
+"""The ``date`` slot type and the date phrases ``datetime`` reuses.
+
+Resolution rules (documented in docs/slot-types.md because callers and
+flow authors must be able to predict them):
+
+* "tuesday", "on tuesday", "this coming tuesday": the first Tuesday *after*
+  today (1-7 days ahead).
+* "this tuesday": the first Tuesday on or after today (0-6 days ahead).
+* "next tuesday", "tuesday next week": the Tuesday of next Monday-Sunday week.
+* "last tuesday": the latest Tuesday before today.
+* A month and day without a year ("march 3rd"), or a bare day ("the 5th"),
+  is the next such date on or after today: callers book ahead.
+* "12/25": month/day in the US and its territories, day/month elsewhere;
+  "2026-12-01" is always ISO.
+* "next week" / "next month" alone are too vague and give ``None``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from .base import ExtractContext, Match, SlotType
+from .clock import local_now
+from .numbers import ORDINALS, parse_cardinal, parse_ordinal, parse_year
+from .tokens import FILLERS, Token, is_numeral, tokenize
+
+__all__ = [
+    "MONTHS",
+    "WEEKDAYS",
+    "DateHit",
+    "DateType",
+    "Offset",
+    "add_months",
+    "find_date",
+    "parse_offset",
+    "say_date",
+]
+
+WEEKDAYS: dict[str, int] = {
+    "monday": 0, "mon": 0, "tuesday": 1, "tues": 1, "tue": 1, "wednesday": 2, "weds": 2,
+    "wed": 2, "thursday": 3, "thurs": 3, "thu": 3, "friday": 4, "fri": 4, "saturday": 5,
+    "sat": 5, "sunday": 6, "sun": 6,
+}  # fmt: skip
+MONTHS: dict[str, int] = {
+    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4,
+    "apr": 4, "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8,
+    "september": 9, "sept": 9, "sep": 9, "october": 10, "oct": 10, "november": 11,
+    "nov": 11, "december": 12, "dec": 12,
+}  # fmt: skip
+_WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
+                "September", "October", "November", "December")  # fmt: skip
+# Regions that write month/day/year.
+_MONTH_FIRST = frozenset({"US", "PR", "GU", "VI", "AS", "MP", "UM", "PH", "FM", "MH", "PW"})
+_OFFSET_UNITS = {
+    "minute": "minute", "minutes": "minute", "min": "minute", "mins": "minute",
+    "hour": "hour", "hours": "hour", "hr": "hour", "hrs": "hour", "day": "day", "days": "day",
+    "week": "week", "weeks": "week", "fortnight": "fortnight", "month": "month",
+    "months": "month", "year": "year", "years": "year",
+}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class DateHit:
+    """A date found in tokens ``[first, end)``."""
+
+    value: date
+    first: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Offset:
+    """ "in two weeks": ``amount`` ``unit``s from now, said in tokens ``[first, end)``."""
+
+    amount: int
+    unit: str  # minute, hour, day, week, month, year
+    first: int
+    end: int
+
+    def apply(self, moment: datetime) -> datetime:
+        """``moment`` moved forward by this offset (months clamp to the month's end)."""
+        if self.unit == "minute":
+            return moment + timedelta(minutes=self.amount)
+        if self.unit == "hour":
+            return moment + timedelta(hours=self.amount)
+        if self.unit == "day":
+            return moment + timedelta(days=self.amount)
+        if self.unit == "week":
+            return moment + timedelta(weeks=self.amount)
+        months = self.amount * (12 if self.unit == "year" else 1)
+        return datetime.combine(add_months(moment.date(), months), moment.timetz())
+
+
+def add_months(day: date, months: int) -> date:
+    """``day`` plus ``months``, clamped to the last day of the target month."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    following = date(year + month // 12, month % 12 + 1, 1)
+    last = (following - timedelta(days=1)).day
+    return date(year, month, min(day.day, last))
+
+
+def _safe_date(year: int, month: int, day: int) -> date | None:
+    """``date(...)`` or ``None`` for impossible dates such as February 30th."""
+    try:
+        return date(year, month, day)
+    except (ValueError, OverflowError):
+        return None
+
+
+def _upcoming(today: date, month: int, day: int) -> date | None:
+    """The next ``month``/``day`` on or after today (looking up to 8 years for Feb 29)."""
+    for year in range(today.year, today.year + 9):
+        found = _safe_date(year, month, day)
+        if found is not None and found >= today:
+            return found
+    return None
+
+
+def _text(toks: list[Token], i: int) -> str:
+    """Token text at ``i`` or "" past the end."""
+    return toks[i].text if 0 <= i < len(toks) else ""
+
+
+# ----------------------------------------------------------------------- offsets
+
+
+def parse_offset(toks: list[Token], i: int) -> Offset | None:
+    """ "in 3 days", "two weeks from now", "in half an hour", "a week from today"."""
+    if _text(toks, i) == "in":
+        body = _offset_body(toks, i + 1)
+        if body is None:
+            return None
+        amount, unit, j = body
+        if _text(toks, j) in ("time", "from") and _text(toks, j + 1) in ("now", "today", ""):
+            j += 2 if _text(toks, j + 1) else 1
+        return Offset(amount, unit, i, j)
+    body = _offset_body(toks, i)
+    if body is None:
+        return None
+    amount, unit, j = body
+    if _text(toks, j) == "from" and _text(toks, j + 1) in ("now", "today"):
+        return Offset(amount, unit, i, j + 2)
+    if _text(toks, j) in ("later", "after") and _text(toks, j + 1) in ("", "that"):
+        return None  # "two days later" needs an anchor we do not have
+    return None
+
+
+def _offset_body(toks: list[Token], i: int) -> tuple[int, str, int] | None:
+    """ "<amount> <unit>" with amount as a number, "a", "an", "a couple of"."""
+    word = _text(toks, i)
+    if word == "half" and _text(toks, i + 1) in ("an", "a") and _text(toks, i + 2) == "hour":
+        return 30, "minute", i + 3
+    if word in ("a", "an"):
+        if _text(toks, i + 1) == "couple" and _text(toks, i + 2) == "of":
+            amount, j = 2, i + 3
+        else:
+            amount, j = 1, i + 1
+    else:
+        parsed = parse_cardinal(toks, i)
+        if parsed is None or not isinstance(parsed[0], int) or not 0 < parsed[0] <= 1000:
+            return None
+        amount, j = parsed
+    unit = _OFFSET_UNITS.get(_text(toks, j))
+    if unit is None:
+        return None
+    j += 1
+    if unit == "fortnight":
+        amount, unit = amount * 2, "week"
+    if unit == "hour" and _text(toks, j) == "and" and _text(toks, j + 1) == "a":
+        if _text(toks, j + 2) == "half":
+            return amount * 60 + 30, "minute", j + 3
+    return amount, unit, j
+
+
+# ------------------------------------------------------------------------- dates
+
+
+def find_date(toks: list[Token], today: date, region: str) -> DateHit | None:
+    """The first date phrase in ``toks``, resolved against ``today``."""
+    only_ordinal = _only_ordinal(toks)
+    for i in range(len(toks)):
+        hit = (
+            _relative_word(toks, i, today)
+            or _weekday_phrase(toks, i, today, region)
+            or _month_day(toks, i, today)
+            or _ordinal_day(toks, i, today, only_ordinal)
+            or _numeric(toks, i, today, region)
+            or _offset_date(toks, i, today)
+        )
+        if hit is not None:
+            return hit
+    return None
+
+
+def _relative_word(toks: list[Token], i: int, today: date) -> DateHit | None:
+    """today, tonight, tomorrow, (the) day after tomorrow, yesterday, this morning."""
+    word = toks[i].text
+    if word in ("today", "tonight", "todays", "today's"):
+        return DateHit(today, i, i + 1)
+    if word in ("tomorrow", "tmrw", "tomorrows", "tomorrow's", "tomorow"):
+        return DateHit(today + timedelta(days=1), i, i + 1)
+    if word == "yesterday":
+        return DateHit(today - timedelta(days=1), i, i + 1)
+    start = i + 1 if word == "the" else i
+    if _text(toks, start) == "day":
+        rel, anchor = _text(toks, start + 1), _text(toks, start + 2)
+        if rel == "after" and anchor == "tomorrow":
+            return DateHit(today + timedelta(days=2), i, start + 3)
+        if rel == "before" and anchor == "yesterday":
+            return DateHit(today - timedelta(days=2), i, start + 3)
+    if word == "this" and _text(toks, i + 1) in ("morning", "afternoon", "evening"):
+        return DateHit(today, i, i + 2)
+    return None
+
+
+def _weekday_phrase(toks: list[Token], i: int, today: date, region: str) -> DateHit | None:
+    """ "[on|this|next|last|this coming] <weekday> [next week]" or "next week <weekday>"."""
+    j = i
+    mode = ""
+    if _text(toks, j) == "on":
+        j += 1
+    word = _text(toks, j)
+    if word == "this" and _text(toks, j + 1) in ("coming", "upcoming"):
+        mode, j = "coming", j + 2
+    elif word in ("this", "next", "last", "coming", "upcoming", "past"):
+        mode, j = {"upcoming": "coming", "past": "last"}.get(word, word), j + 1
+        if mode == "next" and _text(toks, j) == "week":
+            j += 1 + (_text(toks, j + 1) == "on")
+            if _text(toks, j) not in WEEKDAYS:
+                return None
+    weekday = WEEKDAYS.get(_text(toks, j))
+    if weekday is None:
+        return None
+    end = j + 1
+    if mode in ("", "coming") and _text(toks, end) == "next" and _text(toks, end + 1) == "week":
+        mode, end = "next", end + 2
+    elif mode in ("", "coming") and (_text(toks, end), _text(toks, end + 1)) == ("of", "next"):
+        if _text(toks, end + 2) == "week":
+            mode, end = "next", end + 3
+    # "tuesday march 3rd" / "tuesday the 5th": the explicit date wins.
+    k = end + (_text(toks, end) == ",")
+    explicit = _month_day(toks, k, today) or _ordinal_day(toks, k, today, False)
+    if explicit is None:
+        explicit = _numeric(toks, k, today, region)
+    if explicit is not None:
+        return DateHit(explicit.value, i, explicit.end)
+    ahead = (weekday - today.weekday()) % 7
+    if mode == "this":
+        value = today + timedelta(days=ahead)
+    elif mode == "next":
+        monday = today - timedelta(days=today.weekday()) + timedelta(days=7)
+        value = monday + timedelta(days=weekday)
+    elif mode == "last":
+        value = today - timedelta(days=(today.weekday() - weekday) % 7 or 7)
+    else:
+        value = today + timedelta(days=ahead or 7)
+    return DateHit(value, i, end)
+
+
+def _day_number(toks: list[Token], i: int) -> tuple[int, int, bool] | None:
+    """A day of month at ``i``: (day, end, said as an ordinal)."""
+    ordinal = parse_ordinal(toks, i)
+    if ordinal is not None:
+        return ordinal[0], ordinal[1], True
+    cardinal = parse_cardinal(toks, i)
+    if cardinal is not None and isinstance(cardinal[0], int) and 1 <= cardinal[0] <= 31:
+        return cardinal[0], cardinal[1], False
+    return None
+
+
+def _year_after(toks: list[Token], j: int) -> tuple[int, int] | None:
+    """An optional ", 2026" / "twenty twenty six" after a month and day."""
+    k = j + (_text(toks, j) in (",", "of"))
+    parsed = parse_year(toks, k)
+    if parsed is None or not 1900 <= parsed[0] <= 2199:
+        return None
+    return parsed
+
+
+def _month_day(toks: list[Token], i: int, today: date) -> DateHit | None:
+    """ "march 3rd [2026]", "march the third", "3rd of march", "the third of march"."""
+    month = MONTHS.get(_text(toks, i))
+    if month is not None:
+        j = i + 1 + (_text(toks, i + 1) == "the")
+        day = _day_number(toks, j)
+        if day is None:
+            return None
+        return _resolve(toks, i, month, day[0], day[1], today)
+    j = i + (_text(toks, i) == "the")
+    day = _day_number(toks, j)
+    if day is None:
+        return None
+    k = day[1] + (_text(toks, day[1]) == "of")
+    month = MONTHS.get(_text(toks, k))
+    if month is None or (k == day[1] and not day[2] and _text(toks, k) == "may"):
+        return None  # "2 may be fine": "may" straight after a cardinal is the verb
+    return _resolve(toks, i, month, day[0], k + 1, today)
+
+
+def _resolve(toks: list[Token], i: int, month: int, day: int, j: int, today: date) -> DateHit | None:
+    """Month and day (and maybe a following year) to a date, or ``None`` if impossible."""
+    year = _year_after(toks, j)
+    if year is not None:
+        value = _safe_date(year[0], month, day)
+        return None if value is None else DateHit(value, i, year[1])
+    value = _upcoming(today, month, day)
+    return None if value is None else DateHit(value, i, j)
+
+
+def _only_ordinal(toks: list[Token]) -> bool:
+    """True when the utterance is just an ordinal ("the fifth", "uh, fifth")."""
+    words = [t.text for t in toks if t.text not in FILLERS and t.text not in (",", ".", "the", "on")]
+    return len(words) == 1 and words[0] in ORDINALS
+
+
+def _ordinal_day(toks: list[Token], i: int, today: date, only: bool) -> DateHit | None:
+    """ "the 5th", "on the fifth", "5th": the next such day of a month."""
+    word = _text(toks, i)
+    j = i + (word in ("the", "on")) + (word == "on" and _text(toks, i + 1) == "the")
+    parsed = parse_ordinal(toks, j)
+    if parsed is None:
+        return None
+    day, end = parsed
+    strong = j > i or is_numeral(_text(toks, j)) or only
+    if not strong or not 1 <= day <= 31:
+        return None
+    if _text(toks, end) in ("time", "one", "option", "floor", "choice", "person", "week"):
+        return None  # "the second time", "the first one"
+    for ahead in range(3):
+        month_start = add_months(date(today.year, today.month, 1), ahead)
+        value = _safe_date(month_start.year, month_start.month, day)
+        if value is not None and value >= today:
+            return DateHit(value, i, end)
+    return None
+
+
+def _numeric(toks: list[Token], i: int, today: date, region: str) -> DateHit | None:
+    """ "12/25", "12/25/2026", "25.12.2026", "2026-12-01"."""
+    parts: list[str] = []
+    seps: list[str] = []
+    j = i
+    while j < len(toks) and is_numeral(toks[j].text) and len(parts) < 3:
+        parts.append(toks[j].text)
+        nxt = j + 1
+        if (
+            nxt + 1 < len(toks)
+            and toks[nxt].text in ("/", "-", ".")
+            and toks[nxt].start == toks[j].end
+            and toks[nxt + 1].start == toks[nxt].end
+            and is_numeral(toks[nxt + 1].text)
+            and len(parts) < 3
+        ):
+            seps.append(toks[nxt].text)
+            j = nxt + 1
+            continue
+        j += 1
+        break
+    if len(parts) < 2 or len(set(seps)) > 1:
+        return None
+    if len(parts) == 2 and seps[0] != "/":
+        return None
+    nums = [int(p) for p in parts]
+    if len(parts) == 3 and len(parts[0]) == 4:
+        value = _safe_date(nums[0], nums[1], nums[2])
+        return None if value is None else DateHit(value, i, j)
+    if len(parts[0]) > 2 or len(parts[1]) > 2:
+        return None
+    month_first = region.upper() in _MONTH_FIRST
+    if month_first and nums[0] > 12 >= nums[1]:
+        month_first = False
+    elif not month_first and nums[1] > 12 >= nums[0]:
+        month_first = True
+    month, day = (nums[0], nums[1]) if month_first else (nums[1], nums[0])
+    if len(parts) == 2:
+        value = _upcoming(today, month, day)
+        return None if value is None else DateHit(value, i, j)
+    year = nums[2]
+    if len(parts[2]) == 2:
+        year += 1900 if year >= 69 else 2000
+    elif len(parts[2]) != 4:
+        return None
+    value = _safe_date(year, month, day)
+    return None if value is None else DateHit(value, i, j)
+
+
+def _offset_date(toks: list[Token], i: int, today: date) -> DateHit | None:
+    """ "in two weeks", "3 days from now", "in a month"."""
+    offset = parse_offset(toks, i)
+    if offset is None or offset.unit in ("minute", "hour"):
+        return None
+    moved = offset.apply(datetime.combine(today, datetime.min.time()))
+    return DateHit(moved.date(), offset.first, offset.end)
+
+
+def say_date(value: date) -> str:
+    """ "Tuesday, March 3rd, 2026": weekday and year make a mishearing obvious."""
+    from .numbers import ordinal_suffix
+
+    weekday = _WEEKDAY_NAMES[value.weekday()]
+    return f"{weekday}, {_MONTH_NAMES[value.month - 1]} {ordinal_suffix(value.day)}, {value.year}"
+
+
+class DateType(SlotType):
+    """A calendar date: "tomorrow", "next tuesday", "march 3rd", "12/25", "in two weeks".
+
+    Value: ``datetime.date`` in the caller's time zone. Impossible dates
+    ("february 30th") give ``None``.
+    """
+
+    name = "date"
+    description = "a calendar date, datetime.date"
+    past_reason = "that date is in the past"
+    future_reason = "that date is in the future"
+
+    def find(self, text: str, ctx: ExtractContext) -> Match | None:
+        """First date phrase in ``text``."""
+        toks = tokenize(text)
+        hit = find_date(toks, local_now(ctx).date(), ctx.region)
+        if hit is None:
+            return None
+        return Match(hit.value, toks[hit.first].start, toks[hit.end - 1].end)
+
+    def spoken(self, value: Any) -> str:
+        """ "Tuesday, March 3rd, 2026"."""
+        if isinstance(value, datetime):
+            value = value.date()
+        return say_date(value) if isinstance(value, date) else str(value)
+
+    def bound(self, raw: Any, ctx: ExtractContext) -> Any | None:
+        """A date, a datetime, an ISO string, or a phrase ("today")."""
+        if isinstance(raw, datetime):
+            return raw.date()
+        if isinstance(raw, date):
+            return raw
+        if isinstance(raw, str):
+            try:
+                return date.fromisoformat(raw.strip())
+            except ValueError:
+                return self.extract(raw, ctx)
+        return None
+
+    def order_key(self, value: Any, ctx: ExtractContext) -> Any:
+        """Compare dates (a datetime counts as its date)."""
+        return value.date() if isinstance(value, datetime) else value
+
+    def too_low(self, bound: Any) -> str:
+        """ "that's before March 3rd"."""
+        return f"that's before {self.spoken(bound)}"
+
+    def too_high(self, bound: Any) -> str:
+        """ "that's after March 3rd"."""
+        return f"that's after {self.spoken(bound)}"
+
+    def tense(self, value: Any, ctx: ExtractContext) -> int:
+        """Compare with the caller's today."""
+        day = self.order_key(value, ctx)
+        today = local_now(ctx).date()
+        return (day > today) - (day < today)

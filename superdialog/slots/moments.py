@@ -1,0 +1,110 @@
+"""The ``datetime`` slot type: a date and a time said together.
+
+"next tuesday at 3", "tomorrow morning at 9", "at 3 on the 5th", "in two
+hours". The date and time phrases are the ones the ``date`` and ``time``
+types use; this module only combines them:
+
+* date and time said: that moment;
+* only a time said: the next time it is that time (today, or tomorrow if
+  the time has passed);
+* "in N minutes/hours": now plus that;
+* only a date said ("tomorrow morning"): ``None``, so the flow asks for a
+  time instead of inventing one.
+
+The result is aware (in the caller's zone) when ``ctx.now`` is aware, and
+naive local time when it is naive.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from .base import ExtractContext, Match, SlotType
+from .clock import local_now, zone
+from .dates import find_date, say_date
+from .times import find_time, part_of_day, say_time
+from .tokens import tokenize
+
+__all__ = ["DateTimeType"]
+
+
+class DateTimeType(SlotType):
+    """A moment: "next tuesday at 3", "tomorrow morning at 9", "in 2 hours".
+
+    Value: ``datetime`` (minutes precision).
+    """
+
+    name = "datetime"
+    description = "a date and time, datetime.datetime"
+    past_reason = "that time has already passed"
+    future_reason = "that's in the future"
+
+    def find(self, text: str, ctx: ExtractContext) -> Match | None:
+        """Find a date and a time and put them together."""
+        toks = tokenize(text)
+        now = local_now(ctx)
+        date_hit = find_date(toks, now.date(), ctx.region)
+        skip = range(date_hit.first, date_hit.end) if date_hit else range(0)
+        time_hit = find_time(toks, skip=skip, part=part_of_day(toks))
+        if time_hit is None:
+            return None
+        if time_hit.offset is not None:
+            if date_hit is not None:
+                return None  # "tomorrow in two hours" contradicts itself
+            moved = time_hit.offset.apply(now).replace(second=0, microsecond=0)
+            return Match(moved, toks[time_hit.first].start, toks[time_hit.end - 1].end)
+        clock = time_hit.value
+        assert clock is not None
+        if date_hit is not None:
+            moment = datetime.combine(date_hit.value, clock)
+            first, end = min(date_hit.first, time_hit.first), max(date_hit.end, time_hit.end)
+        else:
+            moment = datetime.combine(now.date(), clock)
+            if moment < now.replace(tzinfo=None, second=0, microsecond=0):
+                moment += timedelta(days=1)
+            first, end = time_hit.first, time_hit.end
+        if ctx.now.tzinfo is not None:
+            moment = moment.replace(tzinfo=zone(ctx.timezone) or ctx.now.tzinfo)
+        return Match(moment, toks[first].start, toks[end - 1].end)
+
+    def spoken(self, value: Any) -> str:
+        """ "Tuesday, March 3rd, 2026 at 3 PM"."""
+        if not isinstance(value, datetime):
+            return str(value)
+        return f"{say_date(value.date())} at {say_time(value.time())}"
+
+    def bound(self, raw: Any, ctx: ExtractContext) -> Any | None:
+        """A datetime, an ISO string, or a phrase ("tomorrow at 9")."""
+        if isinstance(raw, datetime):
+            return raw
+        if isinstance(raw, str):
+            try:
+                return datetime.fromisoformat(raw.strip())
+            except ValueError:
+                return self.extract(raw, ctx)
+        return None
+
+    def order_key(self, value: Any, ctx: ExtractContext) -> Any:
+        """Compare as naive local wall-clock time, whatever mix of aware/naive."""
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            tz = zone(ctx.timezone)
+            if tz is not None:
+                value = value.astimezone(tz)
+            return value.replace(tzinfo=None)
+        return value
+
+    def too_low(self, bound: Any) -> str:
+        """ "that's before ..."."""
+        return f"that's before {self.spoken(bound)}"
+
+    def too_high(self, bound: Any) -> str:
+        """ "that's after ..."."""
+        return f"that's after {self.spoken(bound)}"
+
+    def tense(self, value: Any, ctx: ExtractContext) -> int:
+        """Compare with now, to the minute."""
+        now = local_now(ctx).replace(tzinfo=None, second=0, microsecond=0)
+        when = self.order_key(value, ctx)
+        return (when > now) - (when < now)
+

@@ -1,0 +1,250 @@
+"""The ``name`` slot type: a person's name, from words or spelled letters.
+
+Names are open-ended, so this type leans on what is *not* a name. Three
+levels of evidence, from strongest:
+
+1. A strong cue ("my name is", "call me", "last name is"): any run of
+   words that are not function words, numbers or dates is the name - even
+   words that are also names ("Will", "Rose").
+2. A weak cue ("this is", "it's", "I'm"): the first word must not be a
+   common English word ("I'm fine", "it's tuesday" are not names).
+3. No cue: the whole utterance, minus greetings and hesitations, must be
+   one to four name-like words ("john smith", "uh maria").
+
+Spelled letters are joined ("S M I T H" -> "Smith"), and a spelling that
+repeats the word before it is dropped ("smith, s m i t h" -> "Smith").
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .base import ExtractContext, Match, SlotType
+from .numbers import is_number_word
+from .tokens import FILLERS, Token, tokenize
+
+__all__ = ["NameType", "capitalise_name"]
+
+_STRONG_CUES = (
+    ("my", "name", "is"), ("my", "name's"), ("name", "is"), ("name's",), ("call", "me"),
+    ("surname", "is"), ("spelled",), ("spelt",), ("names",), ("it's", "spelled"),
+)  # fmt: skip
+_WEAK_CUES = (
+    ("this", "is"), ("it's",), ("its",), ("it", "is"), ("i'm",), ("im",), ("i", "am"),
+    ("speaking", "with"), ("talking", "to"),
+)  # fmt: skip
+_TITLES = frozenset(
+    {"mr", "mrs", "ms", "miss", "dr", "doctor", "mister", "missus", "sir", "madam", "prof",
+     "professor", "mx"}
+)  # fmt: skip
+_LEAD_CHATTER = FILLERS | frozenset(
+    {"hi", "hello", "hey", "yeah", "yes", "yep", "sure", "ok", "okay", "so", "well", "oh",
+     "sorry", "right", "good", "morning", "afternoon", "evening", "there", "um", "uh"}
+)  # fmt: skip
+_TAIL_CHATTER = frozenset({"speaking", "here", "calling", "please", "thanks", "thank", "you"})
+
+# Words that are never part of a name.
+_NOT_NAME = frozenset(
+    """
+    a an the and or but if so of to in on at by for from with about as into over under
+    after before than then too very just also only still even really actually please
+    thanks thank sorry hello hi hey bye goodbye okay ok yes yeah yep yup nope no not nah
+    sure maybe right wrong correct fine good great bad well um uh er erm ah hmm oh
+    i me my mine myself you your yours we us our they them their he him his she her it
+    its it's i'm im i'd i'll i've you're we're they're that's thats there's what's
+    this that these those there here who what when where why how which whose whom
+    is are was were be been being am do does did done don't dont doesn't didn't can
+    can't cannot could couldn't would wouldn't should shouldn't will won't shall may
+    might must have has had having haven't hasn't isn't aren't wasn't weren't get got
+    want wanted need needed like liked know knew think thought say said tell told call
+    called calling speak speaking spell spelled spelt name names named surname first
+    last middle full number phone email address mail account order booking appointment
+    reservation card code zip postcode postal street road avenue city
+    today tomorrow tonight yesterday now later soon morning afternoon evening night
+    noon midnight week weekend month year day days time next this previous
+    monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thurs
+    fri sat sun january february march july september october november december jan
+    feb mar apr jun jul aug sep sept oct nov dec am pm o'clock
+    one two three four five six seven eight nine ten zero oh double triple hundred
+    thousand million point dollars dollar euros pounds cents bucks
+    help support agent human person someone somebody anyone nobody operator
+    repeat again what's huh pardon excuse wait hold hang minute second moment
+    looking trying wondering interested calling returning checking go going come
+    coming yourself everything nothing something anything all any some none both
+    either neither each every many much more most less few lot lots little bit
+    please cancel change book schedule confirm check pay make take give send help
+    sounds works ready busy free available home work office here there back new old
+    happy glad fine tired hungry late early same other another different
+    """.split()
+)
+# Common words that are also given names or surnames: fine after "my name is"
+# or as a second word ("John Brown"), not alone without a cue.
+_ALSO_WORDS = frozenset(
+    """
+    will mark bill rose hope joy grace faith may june april august summer dawn amber sky
+    frank pat sue don art ray drew gene guy chase hunter rich penny ruby jack jean king
+    young brown white green black gray grey long rice price cook baker wood hall hill
+    stone bell rock bush page hunt lane park ford love star sunny holly ivy lily daisy
+    iris violet august autumn winter spring cliff dale glen miles norman lance rusty
+    """.split()
+)
+
+
+def capitalise_name(word: str) -> str:
+    """ "o'brien" -> "O'Brien", "mcdonald" -> "McDonald", "mary-jane" -> "Mary-Jane"."""
+    out = []
+    for piece in word.replace("'", "'\0").replace("-", "-\0").split("\0"):
+        if piece.lower().startswith("mc") and len(piece) > 2:
+            out.append("Mc" + piece[2:3].upper() + piece[3:].lower())
+        else:
+            out.append(piece[:1].upper() + piece[1:].lower())
+    return "".join(out)
+
+
+def _is_letter(tok: Token) -> bool:
+    """A single spelled letter."""
+    return len(tok.text) == 1 and tok.text.isalpha()
+
+
+def _is_wordlike(word: str) -> bool:
+    """Letters only (apostrophes allowed: "o'brien")."""
+    return len(word) >= 2 and word.replace("'", "").isalpha()
+
+
+class NameType(SlotType):
+    """A person's name, capitalised: "my name is john smith" -> "John Smith".
+
+    Value: ``str``. See the module docstring for what counts as a name;
+    utterances that are clearly something else ("next tuesday", "yes",
+    digits) give ``None``.
+    """
+
+    name = "name"
+    description = "a person's name, capitalised string"
+
+    def find(self, text: str, ctx: ExtractContext) -> Match | None:
+        """Find a name after a cue, or an utterance that is only a name."""
+        toks = tokenize(text)
+        texts = [t.text for t in toks]
+        for cues, level in ((_STRONG_CUES, 2), (_WEAK_CUES, 1)):
+            start = self._after_cue(texts, cues)
+            if start is not None:
+                found = self._collect(text, toks, start, level)
+                if found is not None:
+                    return found[0]
+                if level == 2:
+                    return None
+        k = 0
+        while k < len(toks) and (texts[k] in _LEAD_CHATTER or not texts[k][:1].isalnum()):
+            k += 1
+        found = self._collect(text, toks, k, 0)
+        if found is None:
+            return None
+        match, end = found
+        rest = [t for t in texts[end:] if t[:1].isalnum()]
+        if any(t not in _TAIL_CHATTER and t not in FILLERS for t in rest):
+            return None
+        return match
+
+    @staticmethod
+    def _after_cue(texts: list[str], cues: tuple[tuple[str, ...], ...]) -> int | None:
+        """Token index right after the earliest cue phrase, if any."""
+        best: int | None = None
+        for cue in cues:
+            size = len(cue)
+            for k in range(len(texts) - size + 1):
+                if tuple(texts[k : k + size]) == cue:
+                    if best is None or k + size < best:
+                        best = k + size
+                    break
+        return best
+
+    def _collect(self, text: str, toks: list[Token], k: int, level: int) -> tuple[Match, int] | None:
+        """Name parts from ``k``: words and spelled runs, up to four."""
+        n = len(toks)
+        parts: list[str] = []
+        first = last = -1
+        while k < n and toks[k].text in (FILLERS | _TITLES | {".", ","}) and not parts:
+            k += 1
+        while k < n and len(parts) < 4:
+            tok = toks[k]
+            if tok.text in FILLERS or (
+                parts and tok.text in (",", ".", "-") and k + 1 < n and _is_letter(toks[k + 1])
+            ):
+                k += 1  # hesitations, and "smith, s m i t h"
+                continue
+            if _is_letter(tok):
+                letters, j = self._spelled(toks, k)
+                if len(letters) < 2:
+                    break
+                word = capitalise_name(letters)
+                if not (parts and parts[-1].lower() == letters):
+                    parts.append(word)
+                first = k if first < 0 else first
+                last, k = j - 1, j
+                continue
+            if not _is_wordlike(tok.text) or not self._acceptable(tok.text, level, not parts):
+                break
+            raw, j = self._hyphenated(text, toks, k)
+            parts.append(raw)
+            first = k if first < 0 else first
+            last, k = j - 1, j
+        if not parts:
+            return None
+        # "s m i t h" right after "smith" was dropped above; a name is at most 4 words.
+        return Match(" ".join(parts), toks[first].start, toks[last].end), last + 1
+
+    @staticmethod
+    def _acceptable(word: str, level: int, is_first: bool) -> bool:
+        """Can ``word`` be part of a name at this level of evidence?"""
+        if word in _ALSO_WORDS:
+            return level == 2 or not is_first
+        if word in _NOT_NAME or is_number_word(word) or word in _TITLES:
+            return False
+        if level == 2 or not is_first:
+            return True
+        return not (len(word) > 5 and word.endswith("ing"))
+
+    @staticmethod
+    def _spelled(toks: list[Token], k: int) -> tuple[str, int]:
+        """Letters spelled one by one ("s m i t h", "S-M-I-T-H", "s. m. i.")."""
+        letters = ""
+        j = k
+        while j < len(toks):
+            if _is_letter(toks[j]):
+                letters += toks[j].text
+                j += 1
+                # Allow "-", "." or "," between letters, not after the last one.
+                if (
+                    j + 1 < len(toks)
+                    and toks[j].text in ("-", ".", ",")
+                    and _is_letter(toks[j + 1])
+                ):
+                    j += 1
+                continue
+            break
+        if j < len(toks) and toks[j].text == "." and toks[j].start == toks[j - 1].end:
+            j += 1
+        return letters, j
+
+    @staticmethod
+    def _hyphenated(text: str, toks: list[Token], k: int) -> tuple[str, int]:
+        """A word, joined with hyphenated neighbours ("mary-jane"), capitalised."""
+        j = k + 1
+        while (
+            j + 1 < len(toks)
+            and toks[j].text == "-"
+            and toks[j].start == toks[j - 1].end
+            and toks[j + 1].start == toks[j].end
+            and _is_wordlike(toks[j + 1].text)
+        ):
+            j += 2
+        raw = text[toks[k].start : toks[j - 1].end].replace("\u2019", "'")
+        inner = raw[1:]
+        if any(ch.isupper() for ch in inner) and not raw.isupper():
+            return raw, j  # the caller's own casing ("McDonald", "DeShawn")
+        return capitalise_name(raw), j
+
+    def spoken(self, value: Any) -> str:
+        """The name as is."""
+        return str(value)
