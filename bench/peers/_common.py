@@ -1,0 +1,411 @@
+"""Shared helpers for the peer benchmarks (run with bench/.venv-peers/bin/python, never our venv).
+
+Everything here is framework-neutral: the abstract flows every peer translates into its own
+native format, the scripted conversations, the server rules, the loopback LLM server process,
+and the statistics. Each peer script imports this module, measures what it can, and prints one
+JSON object on stdout.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import resource
+import shlex
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+PEERS_DIR = Path(__file__).resolve().parent
+MAIN_PYTHON = REPO / ".venv" / "bin" / "python"
+
+# litellm (superdialog 0.3.0's client) fetches its model cost map over the network at import
+# time and retries; offline that only adds noise. The local copy is what an offline deployment
+# uses, and it is the fastest option for the peer.
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+# No keys anywhere: every request goes to the loopback server.
+os.environ.setdefault("OPENAI_API_KEY", "sk-loopback-no-key")
+os.environ.pop("OPENAI_BASE_URL", None)
+
+
+# --------------------------------------------------------------------------------------------
+# isolation: our own `superdialog` (in /work/main) must never be importable here
+# --------------------------------------------------------------------------------------------
+
+
+def assert_isolated(module: Any | None = None) -> None:
+    """Fail loudly if the repo root is on sys.path or `module` was imported from the repo."""
+    repo = os.path.realpath(REPO)
+    for entry in sys.path:
+        if entry and os.path.realpath(entry) == repo:
+            raise SystemExit(f"isolation: {repo} is on sys.path; run from /tmp with -I")
+        if entry == "" and os.path.realpath(os.getcwd()) == repo:
+            raise SystemExit("isolation: cwd is the repo root and '' is on sys.path; use -I")
+    if module is not None:
+        origin = os.path.realpath(getattr(module, "__file__", "") or "")
+        if origin.startswith(repo + os.sep) and ".venv-peers" not in origin:
+            raise SystemExit(f"isolation: {module.__name__} imported from {origin}")
+
+
+# --------------------------------------------------------------------------------------------
+# abstract flows (each peer translates these into its native format)
+# --------------------------------------------------------------------------------------------
+
+PERSONA = "You are Alex, a booking assistant on a phone call. Answer in one or two sentences."
+
+
+def chain_flow(n: int) -> list[dict[str, Any]]:
+    """A linear-ish flow of `n` states: s0 -> s1 -> ... -> s{n-1} (final).
+
+    Every state has an LLM prompt and 1-2 transitions: `advance` to the next state, and on every
+    5th state (i % 5 == 4) also `go_back` to the start of its block of five. The last state is
+    final. Transitions are judged by the LLM (tool calls) in every framework.
+    """
+    states = []
+    for i in range(n):
+        trans = []
+        if i < n - 1:
+            trans.append(
+                {
+                    "name": "advance",
+                    "to": f"s{i + 1}",
+                    "when": f"the caller has answered question {i}",
+                }
+            )
+        if i % 5 == 4:
+            trans.append(
+                {
+                    "name": "go_back",
+                    "to": f"s{i - 4}",
+                    "when": "the caller wants to start this part over",
+                }
+            )
+        states.append(
+            {
+                "id": f"s{i}",
+                "prompt": f"Ask the caller question {i} about their booking, in one sentence.",
+                "transitions": trans,
+                "final": i == n - 1,
+            }
+        )
+    return states
+
+
+# The reference conversation used for llm_calls_per_turn (and, first three caller turns, for the
+# concurrency test). The opening line is spoken when the call starts (host-side greeting); the
+# caller then takes five turns.
+BOOKING_STATES: list[dict[str, Any]] = [
+    {
+        "id": "triage",
+        "prompt": "Greet the caller as Alex from Bright Smile Dental and find out whether they "
+        "want to book a visit or something else.",
+        "transitions": [
+            {"name": "wants_booking", "to": "ask_name", "when": "the caller wants to book a visit"},
+            {"name": "wants_other", "to": "handoff", "when": "the caller wants anything else"},
+        ],
+    },
+    {
+        "id": "ask_name",
+        "prompt": "Ask for the caller's full name.",
+        "transitions": [
+            {
+                "name": "record_name",
+                "to": "ask_date",
+                "when": "the caller has given their full name",
+                "args": {"name": "the caller's full name"},
+            }
+        ],
+    },
+    {
+        "id": "ask_date",
+        "prompt": "Ask which day the caller would like to come in.",
+        "transitions": [
+            {
+                "name": "record_date",
+                "to": "confirm",
+                "when": "the caller has given a day for the visit",
+                "args": {"date": "the day the caller asked for"},
+            }
+        ],
+    },
+    {
+        "id": "confirm",
+        "prompt": "Read back the caller's name and day and ask them to confirm.",
+        "transitions": [
+            {"name": "confirmed", "to": "booked", "when": "the caller confirms the details"},
+            {"name": "wrong_details", "to": "ask_name", "when": "the caller says a detail is wrong"},
+        ],
+    },
+    {
+        "id": "booked",
+        "prompt": "Tell the caller the visit is booked and ask whether there is anything else.",
+        "transitions": [
+            {"name": "goodbye", "to": "bye", "when": "the caller has nothing else and says goodbye"}
+        ],
+    },
+    {"id": "bye", "prompt": "Thank the caller and say goodbye.", "transitions": [], "final": True},
+    {
+        "id": "handoff",
+        "prompt": "Tell the caller you are connecting them with a colleague.",
+        "transitions": [],
+        "final": True,
+    },
+]
+
+BOOKING_CALLER_TURNS = [
+    "Hi, I'd like to book a cleaning.",
+    "My name is Jane Doe.",
+    "Next Tuesday, please.",
+    "Yes, that's correct.",
+    "No, that's all. Goodbye!",
+]
+
+# --------------------------------------------------------------------------------------------
+# server rules (YAML for superdialog.testing.llm_server)
+#
+# Each tool rule answers with that tool call only when the request offers a tool of that name
+# (`tools:`) AND its last message is the caller's (`user:` regex, with the user-turn hook of
+# llm_server_hooks.py); otherwise the next rule / the default text applies. That is what a real
+# model does with these prompts, and it keeps node-entry calls (which also carry tools in
+# Pipecat) from chaining through the whole flow.
+# --------------------------------------------------------------------------------------------
+
+REPLY = "Sure, I can help you with that today."
+# ~20 words, for the streaming test: long enough that a non-streaming client visibly waits.
+LONG_REPLY = (
+    "Thanks for waiting, I have found a slot for you next Tuesday at ten in the morning "
+    "with Doctor Patel, does that work for you?"
+)
+
+
+def _tool_rule(user: str, tool: str, **arguments: Any) -> dict[str, Any]:
+    return {"user": user, "tools": tool, "tool": {"name": tool, "arguments": arguments}}
+
+
+def rules_chain(latency: dict[str, Any] | None = None, reply: str = REPLY) -> dict[str, Any]:
+    return {
+        "latency": latency or {"ttft_ms": 0},
+        "default": reply,
+        "rules": [_tool_rule(".", "advance")],
+    }
+
+
+def rules_booking() -> dict[str, Any]:
+    return {
+        "latency": {"ttft_ms": 0},
+        "default": "Certainly.",
+        "rules": [
+            _tool_rule("book", "wants_booking"),
+            _tool_rule("name is", "record_name", name="Jane Doe"),
+            _tool_rule("tuesday", "record_date", date="next Tuesday"),
+            _tool_rule("^yes", "confirmed"),
+            _tool_rule("goodbye", "goodbye"),
+        ],
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# the loopback LLM server, as a separate process
+# --------------------------------------------------------------------------------------------
+
+
+class LLMServer:
+    """Our loopback server as a separate process, with the hooks in llm_server_hooks.py:
+
+        <our venv>/python bench/peers/llm_server_hooks.py --rules FILE --port N
+
+    (`superdialog.testing.llm_server.ScriptedLLMServer` answering; the wrapper adds a control
+    endpoint for recorded requests, server-side timestamps and user-turn matching).
+    """
+
+    def __init__(self, rules: dict[str, Any], port: int = 0) -> None:
+        self.rules = rules
+        self.port = port
+        self.base_url = ""
+        self.control = ""
+        self.proc: subprocess.Popen[str] | None = None
+        self._dir = tempfile.TemporaryDirectory(prefix="peers-llm-")
+
+    def __enter__(self) -> LLMServer:
+        import yaml
+
+        rules_path = Path(self._dir.name) / "rules.yaml"
+        rules_path.write_text(yaml.safe_dump(self.rules, sort_keys=False))
+        if not MAIN_PYTHON.exists():
+            raise SystemExit(f"the loopback LLM server runs in our main venv: {MAIN_PYTHON} missing")
+        cmd = [str(MAIN_PYTHON), str(PEERS_DIR / "llm_server_hooks.py"),
+               "--rules", str(rules_path), "--port", str(self.port)]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+        self.proc = subprocess.Popen(
+            cmd, cwd="/tmp", stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL, text=True, env=env, start_new_session=True,
+        )
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()  # bounded: the process prints it or exits
+        if "http://" not in line or "control=" not in line:
+            err = self.proc.stderr.read() if self.proc.poll() is not None and self.proc.stderr else ""
+            self.__exit__(None, None, None)
+            raise SystemExit(f"loopback server did not start: {line!r} {err[-2000:]}")
+        url, control = line.split()
+        self.base_url = url.rstrip("/")
+        self.control = control.split("=", 1)[1].rstrip("/")
+        threading.Thread(target=self._drain, daemon=True).start()
+        return self
+
+    def _drain(self) -> None:
+        assert self.proc is not None and self.proc.stdout is not None
+        for _ in self.proc.stdout:
+            pass
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
+        self._dir.cleanup()
+
+    def requests(self) -> list[dict[str, Any]]:
+        """Chat requests received since start/reset, oldest first: call, tools (offered),
+        tool (the tool call answered, or None), user, stream, t_recv_ns, t_first_token_ns."""
+        with urllib.request.urlopen(self.control + "/requests", timeout=30) as r:  # loopback
+            return json.loads(r.read())
+
+    def reset(self) -> None:
+        req = urllib.request.Request(self.control + "/reset", data=b"{}", method="POST")
+        with urllib.request.urlopen(req, timeout=30) as r:
+            r.read()
+
+
+# --------------------------------------------------------------------------------------------
+# measurements
+# --------------------------------------------------------------------------------------------
+
+
+def import_time(stmt: str, runs: int = 5, env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Wall time of a fresh `python -I -c stmt` (best of `runs`), its in-process import time and
+    peak RSS, and the bare interpreter start-up for reference. Run from /tmp (isolation)."""
+    py = sys.executable
+    e = dict(os.environ, **(env or {}))
+    probe = (
+        "import time, resource; t=time.perf_counter(); " + stmt + "; d=time.perf_counter()-t; "
+        "print(d, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
+
+    def wall(code: str) -> tuple[float, str]:
+        t = time.perf_counter()
+        out = subprocess.run([py, "-I", "-c", code], cwd="/tmp", env=e, check=True,
+                             capture_output=True, text=True, timeout=120)
+        return time.perf_counter() - t, out.stdout
+
+    walls, inproc, rss = [], [], []
+    for _ in range(runs):
+        w, out = wall(probe)
+        d, kb = out.split()
+        walls.append(w)
+        inproc.append(float(d))
+        rss.append(int(kb))
+    startup = min(wall("pass")[0] for _ in range(runs))
+    return {
+        "import_s": round(min(walls), 4),
+        "import_inproc_s": round(min(inproc), 4),
+        "import_rss_mb": round(min(rss) / 1024, 1),
+        "python_startup_s": round(startup, 4),
+    }
+
+
+def pct(values: list[float], p: float) -> float:
+    """Nearest-rank percentile (p in 0..100)."""
+    if not values:
+        return float("nan")
+    s = sorted(values)
+    k = max(0, min(len(s) - 1, int(round(p / 100 * len(s) + 0.5)) - 1))
+    return s[k]
+
+
+def summary_us(values_ns: list[int]) -> dict[str, float]:
+    us = [v / 1000 for v in values_ns]
+    return {
+        "p50": round(statistics.median(us), 1),
+        "p99": round(pct(us, 99), 1),
+        "mean": round(statistics.fmean(us), 1),
+        "n": len(us),
+    }
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def current_rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        pages = int(f.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+_JSON_OUT: Any = None
+
+
+def claim_stdout() -> None:
+    """Frameworks print banners and logs on stdout: point fd 1 at stderr for the whole run and
+    keep a private handle on the real stdout for the one JSON object `emit` writes."""
+    global _JSON_OUT
+    if _JSON_OUT is not None:
+        return
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    _JSON_OUT = os.fdopen(saved, "w")
+
+
+def emit(obj: dict[str, Any]) -> None:
+    out = _JSON_OUT or sys.stdout
+    out.write(json.dumps(obj, sort_keys=False) + "\n")
+    out.flush()
+
+
+def concurrent_in_subprocess(script: str, calls: int, timeout: float = 240) -> dict[str, Any]:
+    """Run `script --part concurrent --calls N` in a fresh process (peak RSS is then the test's
+    own) and turn its result into the concurrent_10k_* metrics (extrapolated if N < 10,000)."""
+    proc = subprocess.run([sys.executable, "-I", script, "--part", "concurrent", "--calls",
+                           str(calls)], cwd="/tmp", capture_output=True, text=True,
+                          timeout=timeout, check=False)
+    if proc.returncode != 0:
+        return {"concurrent_error": proc.stderr[-1500:]}
+    conc = json.loads(proc.stdout.strip().splitlines()[-1])
+    out: dict[str, Any] = {"concurrent_calls_run": conc["calls"]}
+    if calls >= 10_000:
+        out["concurrent_10k_rss_mb"] = conc["peak_rss_mb"]
+    else:
+        scale = 10_000 / calls
+        out["concurrent_10k_rss_mb"] = round(
+            conc["base_rss_mb"] + (conc["peak_rss_mb"] - conc["base_rss_mb"]) * scale, 1)
+        out["note"] = (f"concurrency measured with {calls} concurrent calls, not 10,000: "
+                       f"concurrent_10k_rss_mb = base + (peak - base) x {scale:g} (linear "
+                       f"extrapolation); concurrent_10k_turns_per_s is the rate measured at "
+                       f"{calls} calls")
+    out["concurrent_10k_turns_per_s"] = conc["turns_per_s"]
+    out["concurrent_detail"] = conc
+    return out
+
+
+def write_yaml(data: Any, name: str, directory: str) -> Path:
+    import yaml
+
+    p = Path(directory) / name
+    p.write_text(yaml.safe_dump(data, sort_keys=False))
+    return p
