@@ -10,6 +10,7 @@ strict only about the result: the arguments must be one JSON object.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,13 +43,12 @@ class ChunkView:
 def read_chunk(chunk: Any) -> ChunkView:
     """Extract text, tool fragments, finish reason and usage from a chunk.
 
-    The openai client builds chunks without validation, so a server sending
-    the wrong shape shows up as ``None`` or wrongly typed attributes here; that
-    is reported as ``LLMProtocolError`` rather than an ``AttributeError`` deep
-    inside the runtime.
+    Servers imitating OpenAI get details wrong in many ways; anything that
+    is not shaped like a completion chunk is reported as ``LLMProtocolError``
+    rather than an ``AttributeError`` deep inside the runtime.
 
     Args:
-        chunk: A ``ChatCompletionChunk`` (or anything shaped like one).
+        chunk: One decoded ``chat.completion.chunk`` JSON object.
 
     Returns:
         The parts of the chunk the stream consumer needs.
@@ -60,47 +60,63 @@ def read_chunk(chunk: Any) -> ChunkView:
     try:
         return _read_chunk(chunk)
     except (AttributeError, TypeError, ValueError) as exc:
-        raise LLMProtocolError(f"LLM endpoint sent an unreadable chunk: {exc!r}") from exc
+        raise LLMProtocolError(f"LLM endpoint sent an unreadable chunk: {exc}") from exc
+
+
+def _mapping(value: Any, what: str) -> Mapping[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{what} is {type(value).__name__}, not an object")
+    return value
 
 
 def _read_chunk(chunk: Any) -> ChunkView:
-    usage = _read_usage(getattr(chunk, "usage", None))
-    choices = getattr(chunk, "choices", None)
-    if choices is None:
-        choices = []
+    chunk = _mapping(chunk, "chunk")
+    usage = _read_usage(_mapping(chunk.get("usage"), "usage"))
+    choices = chunk.get("choices") or []
     if not isinstance(choices, list):
         raise TypeError(f"choices is {type(choices).__name__}, not a list")
-    choice = next((c for c in choices if getattr(c, "index", 0) in (0, None)), None)
+    choice = next(
+        (_mapping(c, "choice") for c in choices if _mapping(c, "choice").get("index") in (0, None)),
+        None,
+    )
     if choice is None:
         return ChunkView("", (), None, usage)
-    delta = getattr(choice, "delta", None)
-    text = getattr(delta, "content", None) or ""
+    delta = _mapping(choice.get("delta"), "delta")
+    text = delta.get("content") or ""
     if not isinstance(text, str):
         raise TypeError(f"delta.content is {type(text).__name__}, not a string")
-    fragments = tuple(_read_fragment(raw) for raw in (getattr(delta, "tool_calls", None) or []))
-    finish_reason = getattr(choice, "finish_reason", None)
+    tool_calls = delta.get("tool_calls") or []
+    if not isinstance(tool_calls, list):
+        raise TypeError(f"delta.tool_calls is {type(tool_calls).__name__}, not a list")
+    fragments = tuple(_read_fragment(_mapping(raw, "tool call")) for raw in tool_calls)
+    finish_reason = choice.get("finish_reason")
     return ChunkView(text, fragments, None if finish_reason is None else str(finish_reason), usage)
 
 
-def _read_fragment(raw: Any) -> Fragment:
-    function = getattr(raw, "function", None)
-    index = getattr(raw, "index", None)
+def _read_fragment(raw: Mapping[str, Any]) -> Fragment:
+    function = _mapping(raw.get("function"), "tool call function")
+    index = raw.get("index")
+    arguments = function.get("arguments") or ""
+    if not isinstance(arguments, str):
+        raise TypeError(f"tool call arguments are {type(arguments).__name__}, not a string")
     return Fragment(
         index=index if isinstance(index, int) else None,
-        id=getattr(raw, "id", None) or None,
-        name=getattr(function, "name", None) or None,
-        arguments=getattr(function, "arguments", None) or "",
+        id=str(raw["id"]) if raw.get("id") else None,
+        name=str(function["name"]) if function.get("name") else None,
+        arguments=arguments,
     )
 
 
-def _read_usage(raw: Any) -> Usage | None:
-    if raw is None:
+def _read_usage(raw: Mapping[str, Any]) -> Usage | None:
+    if not raw:
         return None
-    details = getattr(raw, "prompt_tokens_details", None)
+    details = _mapping(raw.get("prompt_tokens_details"), "prompt_tokens_details")
     return Usage(
-        tokens_in=int(getattr(raw, "prompt_tokens", 0) or 0),
-        tokens_out=int(getattr(raw, "completion_tokens", 0) or 0),
-        cached=int(getattr(details, "cached_tokens", 0) or 0),
+        tokens_in=int(raw.get("prompt_tokens") or 0),
+        tokens_out=int(raw.get("completion_tokens") or 0),
+        cached=int(details.get("cached_tokens") or 0),
     )
 
 

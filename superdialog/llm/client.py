@@ -11,23 +11,29 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import random
-from collections.abc import AsyncGenerator, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from superdialog.errors import LLMConnectionError, LLMError, LLMTimeoutError
+from superdialog.errors import LLMConnectionError, LLMError, LLMProtocolError, LLMTimeoutError
 from superdialog.llm.assemble import ToolCallAssembler, read_chunk
 from superdialog.llm.config import LLMConfig
 from superdialog.llm.events import Finished, LLMEvent, TextDelta, Usage
-from superdialog.llm.translate import boundary_exceptions, retry_after_s, translate_error
+from superdialog.llm.sse import DONE, ServerSentEvent, SSEDecoder
+from superdialog.llm.translate import (
+    boundary_exceptions,
+    retry_after_s,
+    stream_error,
+    translate_error,
+)
 
 if TYPE_CHECKING:
-    from openai import AsyncOpenAI, AsyncStream
-    from openai.types.chat import ChatCompletionChunk
+    from openai import AsyncOpenAI
 
 __all__ = ["EDGE_HEADER", "STATE_HEADER", "aclose_clients", "get_client", "stream_chat"]
 
@@ -227,68 +233,112 @@ async def _attempt(
     loop = asyncio.get_running_loop()
     errors = boundary_exceptions()
     deadline = min(loop.time() + cfg.first_token_timeout_s, call.deadline)
-    stream: AsyncStream[ChatCompletionChunk] | None = None
-    try:
+    async with contextlib.AsyncExitStack() as cleanup:
         try:
             async with asyncio.timeout_at(deadline):
-                stream = cast(
-                    "AsyncStream[ChatCompletionChunk]",
-                    await client.chat.completions.create(**request),
+                response = await cleanup.enter_async_context(
+                    client.chat.completions.with_streaming_response.create(**request)
                 )
         except TimeoutError as exc:
             raise _timeout_error(cfg, call, deadline, first=True) from exc
         except errors as exc:
             raise translate_error(exc) from exc
+        body = response.http_response.aiter_bytes()
+        # Runs before the response closes: stop reading, then drop the connection.
+        cleanup.push_async_callback(_close_quietly, body, errors)
 
+        decoder = SSEDecoder()
         tools = ToolCallAssembler(call.offered)
         first_at: float | None = None
         finish_reason: str | None = None
         usage: Usage | None = None
-        while True:
+        done = False
+        while not done:
             # The deadline wraps only the read, never a yield: time the caller
             # spends between events must not be cancelled from inside here.
             try:
                 async with asyncio.timeout_at(deadline):
-                    chunk = await stream.__anext__()
-            except StopAsyncIteration:
-                break
+                    data = await anext(body, None)
             except TimeoutError as exc:
                 raise _timeout_error(cfg, call, deadline, first=first_at is None) from exc
             except errors as exc:
                 raise translate_error(exc) from exc
-            view = read_chunk(chunk)
-            if view.usage is not None:
-                usage = view.usage
-            if first_at is None and (view.text or view.fragments):
-                first_at = loop.time()
-                deadline = call.deadline
-            if view.text:
-                call.yielded = True
-                yield TextDelta(view.text)
-            for fragment in view.fragments:
-                tools.add(fragment)
-            if view.finish_reason is not None and finish_reason is None:
-                finish_reason = view.finish_reason
-                for tool_call in tools.finish():
+            if data is None:
+                break
+            for event in decoder.feed(data):
+                if event.data == DONE:
+                    done = True
+                    break
+                view = read_chunk(_decode(event))
+                if view.usage is not None:
+                    usage = view.usage
+                if first_at is None and (view.text or view.fragments):
+                    first_at = loop.time()
+                    deadline = call.deadline
+                if view.text:
                     call.yielded = True
-                    yield tool_call
-        if finish_reason is None:
-            raise LLMConnectionError(
-                "LLM stream ended before the model finished (connection cut?)",
-                retryable=not call.yielded,
-            )
+                    yield TextDelta(view.text)
+                for fragment in view.fragments:
+                    tools.add(fragment)
+                if view.finish_reason is not None and finish_reason is None:
+                    finish_reason = view.finish_reason
+                    for tool_call in tools.finish():
+                        call.yielded = True
+                        yield tool_call
+        if not done:
+            if finish_reason is None:
+                raise LLMConnectionError(
+                    "LLM stream ended before the model finished (connection cut?)",
+                    retryable=not call.yielded,
+                )
+            _log.warning("LLM stream ended without [DONE] after finish_reason; accepting it")
+        await _drain(body, min(loop.time() + _DRAIN_S, call.deadline), errors)
+        for tool_call in tools.finish():  # servers that never send a finish_reason
+            call.yielded = True
+            yield tool_call
         if usage is not None:
             yield usage
-        end = loop.time()
         yield Finished(
             finish_reason=finish_reason,
             ttft_ms=None if first_at is None else (first_at - call.start) * 1000.0,
-            latency_ms=(end - call.start) * 1000.0,
+            latency_ms=(loop.time() - call.start) * 1000.0,
         )
-    finally:
-        if stream is not None:
-            with contextlib.suppress(*errors):
-                await stream.close()
+
+
+_DRAIN_S = 0.1
+"""How long to wait for the body to end after ``[DONE]``.
+
+Reading the (normally empty) rest of the body lets the HTTP/1.1 connection go
+back to the pool for the next turn; a server that keeps sending is cut off.
+"""
+
+
+def _decode(event: ServerSentEvent) -> Any:
+    try:
+        payload = json.loads(event.data)
+    except json.JSONDecodeError as exc:
+        raise LLMProtocolError(
+            f"LLM endpoint sent a chunk that is not JSON ({exc.msg}): {event.data[:200]!r}"
+        ) from exc
+    if isinstance(payload, dict) and (payload.get("error") or event.event == "error"):
+        raise stream_error(payload.get("error") or payload)
+    return payload
+
+
+async def _drain(
+    body: AsyncIterator[bytes], deadline: float, errors: tuple[type[BaseException], ...]
+) -> None:
+    with contextlib.suppress(TimeoutError, *errors):
+        async with asyncio.timeout_at(deadline):
+            async for _ in body:
+                pass
+
+
+async def _close_quietly(
+    body: AsyncGenerator[bytes, None], errors: tuple[type[BaseException], ...]
+) -> None:
+    with contextlib.suppress(*errors):
+        await body.aclose()
 
 
 def _timeout_error(cfg: LLMConfig, call: _Call, deadline: float, *, first: bool) -> LLMTimeoutError:

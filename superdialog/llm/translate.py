@@ -22,7 +22,7 @@ from superdialog.errors import (
     LLMTimeoutError,
 )
 
-__all__ = ["boundary_exceptions", "retry_after_s", "translate_error"]
+__all__ = ["boundary_exceptions", "retry_after_s", "stream_error", "translate_error"]
 
 _HTTP_MODULES = ("httpx2", "httpx")
 _RETRYABLE_STREAM_ERRORS = frozenset({"server_error", "rate_limit_error", "rate_limit_exceeded"})
@@ -107,6 +107,29 @@ def retry_after_s(exc: BaseException | None) -> float | None:
     return None
 
 
+def stream_error(error: object) -> LLMError:
+    """The error for an ``{"error": {...}}`` object sent inside a 200 stream.
+
+    OpenAI reports failures that happen after the response started this way;
+    ``server_error`` and rate limits are transient, anything else is not.
+
+    Args:
+        error: The value of the ``error`` key.
+
+    Returns:
+        An ``LLMProtocolError`` whose ``retryable`` reflects the error type.
+
+    """
+    body = error if isinstance(error, dict) else {"message": str(error)}
+    message = body.get("message") or "error event in the stream"
+    return LLMProtocolError(f"LLM endpoint reported: {message}", retryable=_transient(body))
+
+
+def _transient(body: dict[Any, Any]) -> bool:
+    kind = {str(body.get("type")), str(body.get("code"))}
+    return bool(kind & _RETRYABLE_STREAM_ERRORS)
+
+
 def _describe(exc: BaseException) -> str:
     text = str(exc) or type(exc).__name__
     cause = exc.__cause__ or exc.__context__
@@ -134,8 +157,7 @@ def _from_openai(exc: BaseException) -> LLMError | None:
     if isinstance(exc, openai.APIError):
         # An error event inside a 200 stream: the body says whether it is transient.
         body = exc.body if isinstance(exc.body, dict) else {}
-        kind = {str(body.get("type")), str(body.get("code"))}
-        return LLMProtocolError(text, retryable=bool(kind & _RETRYABLE_STREAM_ERRORS))
+        return LLMProtocolError(text, retryable=_transient(body))
     if type(exc).__name__ == "SubjectTokenProviderError":
         status = getattr(getattr(exc, "response", None), "status_code", None)
         if isinstance(status, int):

@@ -13,10 +13,9 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
-from conftest import collect
 
-from superdialog.errors import LLMConnectionError
-from superdialog.llm import LLMConfig, TextDelta, stream_chat
+from superdialog.errors import LLMConnectionError, LLMError, LLMProtocolError
+from superdialog.llm import Finished, LLMConfig, TextDelta, stream_chat
 from superdialog.testing.llm_server import ScriptedLLMServer
 
 
@@ -179,8 +178,23 @@ async def raw_server(handler: Handler) -> AsyncIterator[str]:
         await server.wait_closed()
 
 
-def unfinished_stream(texts: list[str], calls: list[int]) -> Handler:
-    """Answers with a well-formed chunked stream that lacks finish_reason and [DONE]."""
+def chunk(content: str | None = None, finish: str | None = None) -> dict[str, Any]:
+    delta = {} if content is None else {"content": content}
+    return {
+        "id": "c",
+        "object": "chat.completion.chunk",
+        "created": 0,
+        "model": "m",
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+    }
+
+
+def event(payload: Any) -> bytes:
+    return f"data: {payload if isinstance(payload, str) else json.dumps(payload)}\n\n".encode()
+
+
+def sse_server(writes: list[bytes], calls: list[int]) -> Handler:
+    """Answers every request with ``writes``, each sent as one HTTP chunk."""
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         head = await reader.readuntil(b"\r\n\r\n")
@@ -195,16 +209,9 @@ def unfinished_stream(texts: list[str], calls: list[int]) -> Handler:
             b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
             b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
         )
-        for text in texts:
-            chunk = {
-                "id": "c",
-                "object": "chat.completion.chunk",
-                "created": 0,
-                "model": "m",
-                "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": None}],
-            }
-            data = f"data: {json.dumps(chunk)}\n\n".encode()
+        for data in writes:
             writer.write(f"{len(data):X}\r\n".encode() + data + b"\r\n")
+            await writer.drain()
         writer.write(b"0\r\n\r\n")
         await writer.drain()
         writer.close()
@@ -213,25 +220,74 @@ def unfinished_stream(texts: list[str], calls: list[int]) -> Handler:
     return handle
 
 
-async def test_a_stream_that_ends_unfinished_after_text_is_a_connection_error():
+async def run(writes: list[bytes], **config: Any) -> tuple[list[Any], list[int], Exception | None]:
     calls: list[int] = []
-    async with raw_server(unfinished_stream(["Hello", " there"], calls)) as base_url:
-        config = LLMConfig(base_url=base_url, backoff_s=0.0)
-        received: list[str] = []
-        with pytest.raises(LLMConnectionError, match="before the model finished") as info:
-            async for event in stream_chat(config, CHAT["messages"]):
-                if isinstance(event, TextDelta):
-                    received.append(event.text)
-    assert received == ["Hello", " there"]
-    assert info.value.retryable is False
+    received: list[Any] = []
+    error: Exception | None = None
+    async with raw_server(sse_server(writes, calls)) as base_url:
+        settings: dict[str, Any] = {"backoff_s": 0.0, "retries": 2, **config}
+        try:
+            async for item in stream_chat(
+                LLMConfig(base_url=base_url, **settings), CHAT["messages"]
+            ):
+                received.append(item)
+        except LLMError as exc:
+            error = exc
+    return received, calls, error
+
+
+async def test_a_stream_that_ends_unfinished_after_text_is_a_connection_error():
+    received, calls, error = await run([event(chunk("Hello")), event(chunk(" there"))])
+    assert [e.text for e in received] == ["Hello", " there"]
+    assert isinstance(error, LLMConnectionError) and "before the model finished" in str(error)
+    assert error.retryable is False
     assert len(calls) == 1
 
 
 async def test_a_stream_that_ends_unfinished_before_text_is_retried():
-    calls: list[int] = []
-    async with raw_server(unfinished_stream([], calls)) as base_url:
-        config = LLMConfig(base_url=base_url, backoff_s=0.0, retries=2)
-        with pytest.raises(LLMConnectionError) as info:
-            await collect(config, CHAT["messages"])
-    assert info.value.retryable is True
+    received, calls, error = await run([event(chunk(""))])
+    assert received == []
+    assert isinstance(error, LLMConnectionError) and error.retryable is True
     assert len(calls) == 3
+
+
+async def test_a_finished_stream_without_done_is_accepted():
+    received, _, error = await run([event(chunk("Hi")), event(chunk(finish="stop"))])
+    assert error is None
+    assert isinstance(received[-1], Finished) and received[-1].finish_reason == "stop"
+
+
+async def test_sse_split_anywhere_with_crlf_and_comments():
+    body = (
+        b": keep-alive comment\r\n\r\n"
+        + event(chunk("Hé")).replace(b"\n", b"\r\n")
+        + event(chunk("llo"))
+        + b"event: message\n"
+        + event(chunk(finish="stop"))
+        + event("[DONE]")
+    )
+    received, _, error = await run([body[i : i + 1] for i in range(len(body))])  # byte by byte
+    assert error is None
+    assert [e.text for e in received if isinstance(e, TextDelta)] == ["Hé", "llo"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "retryable", "attempts"),
+    [("server_error", True, 3), ("invalid_request_error", False, 1)],
+)
+async def test_error_events_inside_the_stream(kind: str, retryable: bool, attempts: int):
+    error_event = event({"error": {"message": "overloaded", "type": kind}})
+    _, calls, error = await run([error_event])
+    assert isinstance(error, LLMProtocolError) and "overloaded" in str(error)
+    assert error.retryable is retryable
+    assert len(calls) == attempts
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [[1, 2], {"choices": "nope"}, {"choices": [{"index": 0, "delta": {"content": 5}}]}, "{oops"],
+)
+async def test_chunks_of_the_wrong_shape_are_protocol_errors(payload: Any):
+    _, calls, error = await run([event(payload)])
+    assert isinstance(error, LLMProtocolError)
+    assert len(calls) == 1
