@@ -148,7 +148,9 @@ async def stream_chat(
     Failures before anything was yielded (429, 5xx, connection errors, a
     missing first token, a stream cut before content) are retried up to
     ``config.retries`` times with capped exponential back-off with jitter,
-    honouring ``Retry-After``, within ``config.total_timeout_s``. After the
+    within ``config.total_timeout_s``. A ``Retry-After`` up to
+    ``config.max_backoff_s`` is honoured; a longer one ends the call at once
+    (a caller waiting in silence is worse than the flow's error handling). After the
     first ``TextDelta``/``ToolCall`` any failure is raised with
     ``retryable=False``: the caller has already spoken part of the answer.
 
@@ -218,6 +220,8 @@ def _retry_delay(
     if not err.retryable or attempt >= cfg.retries:
         return None
     delay = retry_after_s(err.__cause__)
+    if delay is not None and delay > cfg.max_backoff_s:
+        return None  # the caller would sit in dead air; let the flow handle it now
     if delay is None:
         cap = min(cfg.max_backoff_s, cfg.backoff_s * 2**attempt)
         delay = cap / 2 + random.uniform(0, cap / 2)

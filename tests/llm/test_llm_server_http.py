@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from superdialog.errors import LLMConnectionError, LLMError, LLMProtocolError
+from superdialog.errors import LLMConnectionError, LLMError, LLMProtocolError, LLMStatusError
 from superdialog.llm import Finished, LLMConfig, TextDelta, stream_chat
 from superdialog.testing.llm_server import ScriptedLLMServer
 
@@ -290,4 +290,39 @@ async def test_error_events_inside_the_stream(kind: str, retryable: bool, attemp
 async def test_chunks_of_the_wrong_shape_are_protocol_errors(payload: Any):
     _, calls, error = await run([event(payload)])
     assert isinstance(error, LLMProtocolError)
+    assert len(calls) == 1
+
+
+def status_server(status: int, headers: bytes, calls: list[int]) -> Handler:
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = next(
+            int(line.split(b":")[1])
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"content-length")
+        )
+        await reader.readexactly(length)
+        calls.append(1)
+        body = b'{"error": {"message": "slow down", "type": "requests"}}'
+        writer.write(
+            f"HTTP/1.1 {status} X\r\nContent-Length: {len(body)}\r\n".encode()
+            + headers
+            + b"Connection: close\r\n\r\n"
+            + body
+        )
+        await writer.drain()
+        writer.close()
+        await writer.wait_closed()
+
+    return handle
+
+
+async def test_a_long_retry_after_ends_the_call_at_once():
+    calls: list[int] = []
+    async with raw_server(status_server(429, b"Retry-After: 30\r\n", calls)) as base_url:
+        config = LLMConfig(base_url=base_url, retries=3, max_backoff_s=2.0)
+        with pytest.raises(LLMStatusError) as info:
+            async for _ in stream_chat(config, CHAT["messages"]):
+                pass
+    assert info.value.status_code == 429 and info.value.retryable is True
     assert len(calls) == 1
