@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from .base import ExtractContext, Match, SlotType
-from .numbers import DIGIT_NAMES, UNITS, DigitRun, digit_runs, say_digits
+from .numbers import DIGIT_NAMES, DigitRun, digit_group, digit_runs, say_digits
 from .tokens import FILLERS, Token, is_numeral, span, tokenize
 
 __all__ = [
@@ -138,6 +138,11 @@ _NOT_LETTERS = frozenset(
 _SPACERS = frozenset({",", "-", ".", "/"}) | FILLERS
 
 
+def _text_is_letter(toks: list[Token], i: int) -> bool:
+    """True when token ``i`` is a single letter ("double a")."""
+    return i < len(toks) and len(toks[i].text) == 1 and toks[i].text.isalpha()
+
+
 def _alnum_segments(toks: list[Token]) -> list[tuple[str, list[int]]]:
     """Runs of tokens that can spell a postcode, as upper-case characters.
 
@@ -155,33 +160,37 @@ def _alnum_segments(toks: list[Token]) -> list[tuple[str, list[int]]]:
         chars.clear()
         owners.clear()
 
-    for i, tok in enumerate(toks):
-        word = tok.text
+    i = 0
+    while i < len(toks):
+        word = toks[i].text
         piece: str | None = None
-        if is_numeral(word):
-            piece = word
-        elif word in UNITS:
-            piece = str(UNITS[word])
-        elif word == "oh":
-            piece = "0"
-        elif word in _NATO:
+        j = i + 1
+        if word in _NATO:
             piece = _NATO[word]
-        elif word.isascii() and word.isalpha() and len(word) <= 2 and word not in _NOT_LETTERS:
-            piece = word.upper()
-        elif word in ("double", "triple"):
+        elif word in ("double", "triple") and _text_is_letter(toks, i + 1):
             repeat = 2 if word == "double" else 3
+            i += 1
             continue
         elif word in _SPACERS:
+            i += 1
             continue
+        else:
+            group = digit_group(toks, i, "0")
+            if group is not None and word not in ("hundred", "thousand"):
+                piece, j = group
+            elif word.isascii() and word.isalpha() and len(word) <= 2 and word not in _NOT_LETTERS:
+                piece = word.upper()
         if piece is None:
             close()
             repeat = 1
+            i += 1
             continue
         if repeat > 1 and len(piece) == 1:
             piece *= repeat
         repeat = 1
         chars.append(piece)
-        owners.extend([i] * len(piece))
+        owners.extend([i] * (len(piece) - 1) + [j - 1])
+        i = j
     close()
     return segments
 

@@ -31,6 +31,7 @@ __all__ = [
     "UNITS",
     "DigitRun",
     "Number",
+    "digit_group",
     "digit_run_at",
     "digit_runs",
     "is_number_word",
@@ -408,6 +409,15 @@ def digit_runs(toks: list[Token]) -> list[DigitRun]:
         runs.append(run)
         i = run.end
     return runs
+
+
+def digit_group(toks: list[Token], i: int, before: str = "") -> tuple[str, int] | None:
+    """One spoken digit group at ``i`` ("seven", "forty seven", "double oh", "555").
+
+    ``before`` is what was read so far; it decides whether "oh" is a zero and
+    whether "hundred" means "00".
+    """
+    return _digit_item(toks, i, before)
 
 
 def digit_run_at(toks: list[Token], i: int) -> DigitRun | None:
