@@ -81,8 +81,9 @@ class Latency(BaseModel):
                 raise ValueError("give ttft_ms or ttft_s, not both")
             data = dict(data)
             ms = data.pop("ttft_ms")
-            is_number = isinstance(ms, int | float) and not isinstance(ms, bool)
-            data["ttft_s"] = ms / 1000.0 if is_number else ms
+            if not isinstance(ms, int | float) or isinstance(ms, bool):
+                raise ValueError(f"ttft_ms must be a number of milliseconds, got {ms!r}")
+            data["ttft_s"] = ms / 1000.0
         return data
 
     @property
@@ -263,6 +264,10 @@ def _allowed_keys(loc: tuple[int | str, ...]) -> list[str]:
     return []
 
 
+# Pydantic adds the union member to error locations (``tools.list[str]``).
+_UNION_TAGS = ("str", "list[", "dict[", "function-", "literal[", "int", "float")
+
+
 def _problems(exc: ValidationError, root: yaml.Node | None, source: str) -> list[Problem]:
     problems: dict[tuple[int, int, str], Problem] = {}
     for error in exc.errors():
@@ -271,7 +276,7 @@ def _problems(exc: ValidationError, root: yaml.Node | None, source: str) -> list
         mark = node.start_mark if node is not None else None
         where = Location(source, mark.line + 1 if mark else 1, mark.column + 1 if mark else 1)
         path = ".".join(
-            str(p) for p in loc if not isinstance(p, str) or not p.startswith(("str", "list["))
+            str(p) for p in loc if not isinstance(p, str) or not p.startswith(_UNION_TAGS)
         )
         hint = None
         if error["type"] == "extra_forbidden":
@@ -286,17 +291,18 @@ def _problems(exc: ValidationError, root: yaml.Node | None, source: str) -> list
 
 
 def _locate(node: yaml.Node | None, loc: tuple[int | str, ...]) -> yaml.Node | None:
-    """The YAML node an error location points at (the key node for a bad key)."""
-    for part in loc:
+    """The YAML node an error location points at.
+
+    For the last mapping key the key node is returned rather than its value,
+    so both "unknown key" and "bad value" errors point at the start of the
+    offending ``key: value`` line.
+    """
+    for position, part in enumerate(loc):
         if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                if key.value == str(part):
-                    node = (
-                        value if part != loc[-1] or not isinstance(value, yaml.ScalarNode) else key
-                    )
-                    break
-            else:
+            match = next(((k, v) for k, v in node.value if k.value == str(part)), None)
+            if match is None:
                 return node
+            node = match[0] if position == len(loc) - 1 else match[1]
         elif (
             isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
         ):
