@@ -268,7 +268,14 @@ class EmailType(SlotType):
                 k += 1
                 continue
             if word in _SYMBOL_WORDS:
-                out.append(_SYMBOL_WORDS[word])
+                if not (
+                    word == "-"
+                    and 0 < k < len(part) - 1
+                    and _is_letter(part[k - 1].text)
+                    and _is_letter(part[k + 1].text)
+                    and part[k - 1].end == part[k].start == part[k + 1].start - 1
+                ):
+                    out.append(_SYMBOL_WORDS[word])  # but "j-o-h-n" is spelling, not hyphens
                 k += 1
                 continue
             if _is_number_word(word):

@@ -330,7 +330,13 @@ def _ordinal_day(toks: list[Token], i: int, today: date, only: bool) -> DateHit 
         return None
     if _text(toks, end) in ("time", "one", "option", "floor", "choice", "person", "week"):
         return None  # "the second time", "the first one"
-    for ahead in range(3):
+    first_month = 0
+    if _text(toks, end) == "of" and _text(toks, end + 2) == "month":
+        if _text(toks, end + 1) not in ("this", "next", "the"):
+            return None
+        first_month = _text(toks, end + 1) == "next"
+        end += 3
+    for ahead in range(first_month, 3):
         month_start = add_months(date(today.year, today.month, 1), ahead)
         value = _safe_date(month_start.year, month_start.month, day)
         if value is not None and value >= today:

@@ -12,6 +12,8 @@ from .tokens import tokenize
 __all__ = ["NumberType", "format_number"]
 
 _NEGATIVE = frozenset({"minus", "negative"})
+# After a single digit word, these continue a digit string ("room one oh one").
+_DIGIT_WORDS = frozenset(UNITS) | {"oh", "o", "double", "triple"}
 
 
 def format_number(value: int | Decimal) -> str:
@@ -41,7 +43,7 @@ class NumberType(SlotType):
                 continue
             value, j = parsed
             word = toks[i].text
-            if j == i + 1 and word in UNITS and j < n and toks[j].text in UNITS:
+            if j == i + 1 and word in UNITS and j < n and toks[j].text in _DIGIT_WORDS:
                 run = digit_run_at(toks, i)
                 if run is not None:
                     value, j = int(run.digits), run.end
