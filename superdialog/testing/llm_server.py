@@ -37,6 +37,7 @@ from superdialog.errors import FlowError, Location, Problem
 __all__ = [
     "DEFAULT_REPLY",
     "FAULTS",
+    "ChatContext",
     "Fault",
     "Latency",
     "RecordedRequest",
@@ -972,50 +973,35 @@ class ScriptedLLMServer:
             request.method, request.path, dict(request.headers), body, connection=conn.number
         )
         keep_alive = request.keep_alive
-        if path == "/models" and request.method == "GET":
+        simple = self._simple_response(request, path, body)
+        if simple is not None:
             self._record(record)
-            models = {
-                "object": "list",
-                "data": [
-                    {
-                        "id": self.model or "scripted",
-                        "object": "model",
-                        "created": 0,
-                        "owned_by": "superdialog",
-                    }
-                ],
-            }
-            await _send_json(conn, 200, models, keep_alive=keep_alive)
+            await _send_json(conn, *simple, keep_alive=keep_alive)
             record.completed = True
             return keep_alive
-        if path != "/chat/completions":
-            self._record(record)
-            await _send_json(
-                conn,
-                404,
-                _error_body(f"no route {request.path}", "invalid_request_error"),
-                keep_alive=keep_alive,
-            )
-            return keep_alive
-        if request.method != "POST":
-            self._record(record)
-            await _send_json(
-                conn, 405, _error_body("use POST", "invalid_request_error"), keep_alive=keep_alive
-            )
-            return keep_alive
-        if body is None or not isinstance(body.get("messages"), list):
-            self._record(record)
-            message = "body must be a JSON object with a messages list"
-            await _send_json(
-                conn, 400, _error_body(message, "invalid_request_error"), keep_alive=keep_alive
-            )
-            return keep_alive
+        assert body is not None
         plan = self._plan(record, body)
         if body.get("stream") is True:
             respond: Coroutine[Any, Any, bool] = self._stream(conn, plan, keep_alive)
         else:
             respond = self._complete(conn, plan, keep_alive)
         return await _watched(conn, respond, record)
+
+    def _simple_response(
+        self, request: _HTTPRequest, path: str, body: dict[str, Any] | None
+    ) -> tuple[int, dict[str, Any]] | None:
+        """Status and JSON for everything but a valid chat request (``None``)."""
+        if path == "/models" and request.method == "GET":
+            model = {"id": self.model or "scripted", "object": "model", "created": 0}
+            return 200, {"object": "list", "data": [{**model, "owned_by": "superdialog"}]}
+        if path != "/chat/completions":
+            return 404, _error_body(f"no route {request.path}", "invalid_request_error")
+        if request.method != "POST":
+            return 405, _error_body("use POST", "invalid_request_error")
+        if body is None or not isinstance(body.get("messages"), list):
+            message = "body must be a JSON object with a messages list"
+            return 400, _error_body(message, "invalid_request_error")
+        return None
 
     def _record(self, record: RecordedRequest) -> None:
         with self._lock:
