@@ -118,14 +118,14 @@ class YesNoType(SlotType):
         return Match(value, toks[index[first]].start, toks[index[end - 1]].end)
 
     def spoken(self, value: Any) -> str:
-        """ "yes" or "no"."""
+        """Read back as "yes" or "no"."""
         if isinstance(value, bool):
             return "yes" if value else "no"
         return str(value)
 
 
 def _phrase_words(text: str) -> tuple[str, ...]:
-    """A choice or synonym as lower-case words, punctuation dropped ("Extra-Large" -> extra large)."""
+    """A choice or synonym as lower-case words without punctuation ("Extra-Large")."""
     return tuple(t.text for t in tokenize(text) if t.text[:1].isalnum())
 
 

@@ -40,6 +40,7 @@ class ExtractContext:
             currency and day/month order ("US", "GB", ...).
         timezone: IANA zone name the caller lives in.
         choices: For ``enum``: canonical choice -> synonyms.
+
     """
 
     now: datetime

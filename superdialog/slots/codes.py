@@ -12,7 +12,7 @@ from typing import Any
 
 from .base import ExtractContext, Match, SlotType
 from .numbers import DIGIT_NAMES, DigitRun, digit_group, digit_runs, say_digits
-from .tokens import FILLERS, Token, is_numeral, span, tokenize
+from .tokens import FILLERS, Token, span, tokenize
 
 __all__ = [
     "CardNumberType",
@@ -101,7 +101,7 @@ class CardNumberType(SlotType):
         return None
 
     def spoken(self, value: Any) -> str:
-        """ "card ending in four two four two"."""
+        """Only the last four: "card ending in four two four two"."""
         digits = str(value)
         return f"card ending in {say_digits(digits[-4:])}"
 
@@ -221,7 +221,11 @@ class PostalCodeType(SlotType):
         for run in digit_runs(toks):
             if len(run.digits) in lengths:
                 digits = run.digits
-                value = f"{digits[:5]}-{digits[5:]}" if region in _ZIP_REGIONS and len(digits) == 9 else digits
+                value = (
+                    f"{digits[:5]}-{digits[5:]}"
+                    if region in _ZIP_REGIONS and len(digits) == 9
+                    else digits
+                )
                 return _run_match(toks, run, value)
         return None
 

@@ -33,7 +33,7 @@ def _pn() -> ModuleType:
 
 
 def normalise_region(region: str) -> str:
-    """ "uk" -> "GB": the ISO code ``phonenumbers`` knows."""
+    """Upper-case ISO code ``phonenumbers`` knows ("uk" -> "GB")."""
     region = region.strip().upper()
     return "GB" if region == "UK" else region
 

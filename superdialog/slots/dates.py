@@ -73,7 +73,7 @@ class DateHit:
 
 @dataclass(frozen=True, slots=True)
 class Offset:
-    """ "in two weeks": ``amount`` ``unit``s from now, said in tokens ``[first, end)``."""
+    """An offset such as "in two weeks", said in tokens ``[first, end)``."""
 
     amount: int
     unit: str  # minute, hour, day, week, month, year
@@ -129,7 +129,7 @@ def _text(toks: list[Token], i: int) -> str:
 
 
 def parse_offset(toks: list[Token], i: int) -> Offset | None:
-    """ "in 3 days", "two weeks from now", "in half an hour", "a week from today"."""
+    """Parse "in 3 days", "two weeks from now", "in half an hour", "a week from today"."""
     if _text(toks, i) == "in":
         body = _offset_body(toks, i + 1)
         if body is None:
@@ -150,7 +150,7 @@ def parse_offset(toks: list[Token], i: int) -> Offset | None:
 
 
 def _offset_body(toks: list[Token], i: int) -> tuple[int, str, int] | None:
-    """ "<amount> <unit>" with amount as a number, "a", "an", "a couple of"."""
+    """Parse "<amount> <unit>" with amount a number, "a", "an" or "a couple of"."""
     word = _text(toks, i)
     if word == "half" and _text(toks, i + 1) in ("an", "a") and _text(toks, i + 2) == "hour":
         return 30, "minute", i + 3
@@ -163,16 +163,15 @@ def _offset_body(toks: list[Token], i: int) -> tuple[int, str, int] | None:
         parsed = parse_cardinal(toks, i)
         if parsed is None or not isinstance(parsed[0], int) or not 0 < parsed[0] <= 1000:
             return None
-        amount, j = parsed
+        amount, j = parsed[0], parsed[1]
     unit = _OFFSET_UNITS.get(_text(toks, j))
     if unit is None:
         return None
     j += 1
     if unit == "fortnight":
         amount, unit = amount * 2, "week"
-    if unit == "hour" and _text(toks, j) == "and" and _text(toks, j + 1) == "a":
-        if _text(toks, j + 2) == "half":
-            return amount * 60 + 30, "minute", j + 3
+    if unit == "hour" and [_text(toks, j + k) for k in range(3)] == ["and", "a", "half"]:
+        return amount * 60 + 30, "minute", j + 3
     return amount, unit, j
 
 
@@ -218,7 +217,7 @@ def _relative_word(toks: list[Token], i: int, today: date) -> DateHit | None:
 
 
 def _weekday_phrase(toks: list[Token], i: int, today: date, region: str) -> DateHit | None:
-    """ "[on|this|next|last|this coming] <weekday> [next week]" or "next week <weekday>"."""
+    """Parse "[on|this|next|last|this coming] <weekday> [next week]", "next week <weekday>"."""
     j = i
     mode = ""
     if _text(toks, j) == "on":
@@ -238,9 +237,12 @@ def _weekday_phrase(toks: list[Token], i: int, today: date, region: str) -> Date
     end = j + 1
     if mode in ("", "coming") and _text(toks, end) == "next" and _text(toks, end + 1) == "week":
         mode, end = "next", end + 2
-    elif mode in ("", "coming") and (_text(toks, end), _text(toks, end + 1)) == ("of", "next"):
-        if _text(toks, end + 2) == "week":
-            mode, end = "next", end + 3
+    elif mode in ("", "coming") and [_text(toks, end + k) for k in range(3)] == [
+        "of",
+        "next",
+        "week",
+    ]:
+        mode, end = "next", end + 3
     # "tuesday march 3rd" / "tuesday the 5th": the explicit date wins.
     k = end + (_text(toks, end) == ",")
     explicit = _month_day(toks, k, today) or _ordinal_day(toks, k, today, False)
@@ -282,7 +284,7 @@ def _year_after(toks: list[Token], j: int) -> tuple[int, int] | None:
 
 
 def _month_day(toks: list[Token], i: int, today: date) -> DateHit | None:
-    """ "march 3rd [2026]", "march the third", "3rd of march", "the third of march"."""
+    """Parse "march 3rd [2026]", "march the third", "3rd of march", "the third of march"."""
     month = MONTHS.get(_text(toks, i))
     if month is not None:
         j = i + 1 + (_text(toks, i + 1) == "the")
@@ -301,7 +303,9 @@ def _month_day(toks: list[Token], i: int, today: date) -> DateHit | None:
     return _resolve(toks, i, month, day[0], k + 1, today)
 
 
-def _resolve(toks: list[Token], i: int, month: int, day: int, j: int, today: date) -> DateHit | None:
+def _resolve(
+    toks: list[Token], i: int, month: int, day: int, j: int, today: date
+) -> DateHit | None:
     """Month and day (and maybe a following year) to a date, or ``None`` if impossible."""
     year = _year_after(toks, j)
     if year is not None:
@@ -313,12 +317,14 @@ def _resolve(toks: list[Token], i: int, month: int, day: int, j: int, today: dat
 
 def _only_ordinal(toks: list[Token]) -> bool:
     """True when the utterance is just an ordinal ("the fifth", "uh, fifth")."""
-    words = [t.text for t in toks if t.text not in FILLERS and t.text not in (",", ".", "the", "on")]
+    words = [
+        t.text for t in toks if t.text not in FILLERS and t.text not in (",", ".", "the", "on")
+    ]
     return len(words) == 1 and words[0] in ORDINALS
 
 
 def _ordinal_day(toks: list[Token], i: int, today: date, only: bool) -> DateHit | None:
-    """ "the 5th", "on the fifth", "5th": the next such day of a month."""
+    """Parse "the 5th", "on the fifth", "5th": the next such day of a month."""
     word = _text(toks, i)
     j = i + (word in ("the", "on")) + (word == "on" and _text(toks, i + 1) == "the")
     parsed = parse_ordinal(toks, j)
@@ -345,7 +351,7 @@ def _ordinal_day(toks: list[Token], i: int, today: date, only: bool) -> DateHit 
 
 
 def _numeric(toks: list[Token], i: int, today: date, region: str) -> DateHit | None:
-    """ "12/25", "12/25/2026", "25.12.2026", "2026-12-01"."""
+    """Parse numeric dates: "12/25", "12/25/2026", "25.12.2026", "2026-12-01"."""
     parts: list[str] = []
     seps: list[str] = []
     j = i
@@ -394,7 +400,7 @@ def _numeric(toks: list[Token], i: int, today: date, region: str) -> DateHit | N
 
 
 def _offset_date(toks: list[Token], i: int, today: date) -> DateHit | None:
-    """ "in two weeks", "3 days from now", "in a month"."""
+    """Parse "in two weeks", "3 days from now", "in a month"."""
     offset = parse_offset(toks, i)
     if offset is None or offset.unit in ("minute", "hour"):
         return None
@@ -403,7 +409,7 @@ def _offset_date(toks: list[Token], i: int, today: date) -> DateHit | None:
 
 
 def say_date(value: date) -> str:
-    """ "Tuesday, March 3rd, 2026": weekday and year make a mishearing obvious."""
+    """Say "Tuesday, March 3rd, 2026": weekday and year make a mishearing obvious."""
     from .numbers import ordinal_suffix
 
     weekday = _WEEKDAY_NAMES[value.weekday()]
@@ -431,7 +437,7 @@ class DateType(SlotType):
         return Match(hit.value, toks[hit.first].start, toks[hit.end - 1].end)
 
     def spoken(self, value: Any) -> str:
-        """ "Tuesday, March 3rd, 2026"."""
+        """Read back as "Tuesday, March 3rd, 2026"."""
         if isinstance(value, datetime):
             value = value.date()
         return say_date(value) if isinstance(value, date) else str(value)
@@ -454,15 +460,15 @@ class DateType(SlotType):
         return value.date() if isinstance(value, datetime) else value
 
     def too_low(self, bound: Any) -> str:
-        """ "that's before March 3rd"."""
+        """Reason like "that's before March 3rd"."""
         return f"that's before {self.spoken(bound)}"
 
     def too_high(self, bound: Any) -> str:
-        """ "that's after March 3rd"."""
+        """Reason like "that's after March 3rd"."""
         return f"that's after {self.spoken(bound)}"
 
     def tense(self, value: Any, ctx: ExtractContext) -> int:
         """Compare with the caller's today."""
         day = self.order_key(value, ctx)
         today = local_now(ctx).date()
-        return (day > today) - (day < today)
+        return int(day > today) - int(day < today)

@@ -24,6 +24,7 @@ def mask(value: Any, mode: str = "full") -> str:
 
     An unknown mode masks fully: when in doubt a masking function must fail
     safe, never leak the value.
+
     """
     if mode == "none":
         return "" if value is None else str(value)

@@ -69,7 +69,7 @@ class DateTimeType(SlotType):
         return Match(moment, toks[first].start, toks[end - 1].end)
 
     def spoken(self, value: Any) -> str:
-        """ "Tuesday, March 3rd, 2026 at 3 PM"."""
+        """Read back as "Tuesday, March 3rd, 2026 at 3 PM"."""
         if not isinstance(value, datetime):
             return str(value)
         return f"{say_date(value.date())} at {say_time(value.time())}"
@@ -95,16 +95,15 @@ class DateTimeType(SlotType):
         return value
 
     def too_low(self, bound: Any) -> str:
-        """ "that's before ..."."""
+        """Reason like "that's before <moment>"."""
         return f"that's before {self.spoken(bound)}"
 
     def too_high(self, bound: Any) -> str:
-        """ "that's after ..."."""
+        """Reason like "that's after <moment>"."""
         return f"that's after {self.spoken(bound)}"
 
     def tense(self, value: Any, ctx: ExtractContext) -> int:
         """Compare with now, to the minute."""
         now = local_now(ctx).replace(tzinfo=None, second=0, microsecond=0)
         when = self.order_key(value, ctx)
-        return (when > now) - (when < now)
-
+        return int(when > now) - int(when < now)

@@ -140,11 +140,9 @@ class AmountType(SlotType):
             parsed = parse_cardinal(toks, i + 1)
             if parsed is None:
                 return None
-            value, j = parsed
-            currency = _SYMBOLS[word]
-            if currency == _REGION_DOLLAR:
-                currency = _dollar(region, sign=True)
-            total, j = self._minor_after(toks, Decimal(value), j, need_minor_word=True)
+            symbol = _SYMBOLS[word]
+            currency = _dollar(region, sign=True) if symbol == _REGION_DOLLAR else symbol
+            total, j = self._minor_after(toks, Decimal(parsed[0]), parsed[1], need_minor_word=True)
             return Match(Amount(total, currency), toks[i].start, toks[j - 1].end), True, j
         if word in ("a", "an") and i + 1 < n and toks[i + 1].text in _WORDS:
             value: int | Decimal = 1
@@ -155,13 +153,17 @@ class AmountType(SlotType):
                 return None
             value, j = parsed
         amount = Decimal(value)
-        currency, k = self._currency_at(toks, j, region)
-        if currency is not None:
+        said, k = self._currency_at(toks, j, region)
+        if said is not None:
             if toks[j].text == "grand":
                 amount *= 1000
             total, k = self._minor_after(toks, amount, k, need_minor_word=False)
-            return Match(Amount(total, currency), toks[i].start, toks[k - 1].end), True, k
-        if j < n and toks[j].text in _MINOR and (toks[j].text != "p" or toks[j].start == toks[j - 1].end):
+            return Match(Amount(total, said), toks[i].start, toks[k - 1].end), True, k
+        if (
+            j < n
+            and toks[j].text in _MINOR
+            and (toks[j].text != "p" or toks[j].start == toks[j - 1].end)
+        ):
             minor_currency = _MINOR[toks[j].text] or region_currency(region)
             total = (amount / 100).quantize(_CENT)
             return Match(Amount(total, minor_currency), toks[i].start, toks[j].end), True, j + 1
@@ -221,7 +223,7 @@ class AmountType(SlotType):
         return (amount + Decimal(cents) / 100).quantize(_CENT), end
 
     def spoken(self, value: Any) -> str:
-        """ "20 dollars and 50 cents", "15 euros", "3 pounds and 50 pence"."""
+        """Read back as "20 dollars and 50 cents", "15 euros", "3 pounds and 50 pence"."""
         if not isinstance(value, Amount):
             return str(value)
         if value.value < 0:

@@ -43,8 +43,14 @@ _LEAD_CHATTER = FILLERS | frozenset(
 )  # fmt: skip
 _TAIL_CHATTER = frozenset({"speaking", "here", "calling", "please", "thanks", "thank", "you"})
 
+
+def _wordset(text: str) -> frozenset[str]:
+    """A set of words written as one whitespace-separated block (easier to scan)."""
+    return frozenset(text.split())
+
+
 # Words that are never part of a name.
-_NOT_NAME = frozenset(
+_NOT_NAME = _wordset(
     """
     a an the and or but if so of to in on at by for from with about as into over under
     after before than then too very just also only still even really actually please
@@ -75,23 +81,23 @@ _NOT_NAME = frozenset(
     please cancel change book schedule confirm check pay make take give send help
     sounds works ready busy free available home work office here there back new old
     happy glad fine tired hungry late early same other another different
-    """.split()
+    """
 )
 # Common words that are also given names or surnames: fine after "my name is"
 # or as a second word ("John Brown"), not alone without a cue.
-_ALSO_WORDS = frozenset(
+_ALSO_WORDS = _wordset(
     """
     will mark bill rose hope joy grace faith may june april august summer dawn amber sky
     frank pat sue don art ray drew gene guy chase hunter rich penny ruby jack jean king
     young brown white green black gray grey long rice price cook baker wood hall hill
     stone bell rock bush page hunt lane park ford love star sunny holly ivy lily daisy
     iris violet august autumn winter spring cliff dale glen miles norman lance rusty
-    """.split()
+    """
 )
 
 
 def capitalise_name(word: str) -> str:
-    """ "o'brien" -> "O'Brien", "mcdonald" -> "McDonald", "mary-jane" -> "Mary-Jane"."""
+    """Capitalise: "o'brien" -> "O'Brien", "mcdonald" -> "McDonald"."""
     out = []
     for piece in word.replace("'", "'\0").replace("-", "-\0").split("\0"):
         if piece.lower().startswith("mc") and len(piece) > 2:
@@ -159,7 +165,9 @@ class NameType(SlotType):
                     break
         return best
 
-    def _collect(self, text: str, toks: list[Token], k: int, level: int) -> tuple[Match, int] | None:
+    def _collect(
+        self, text: str, toks: list[Token], k: int, level: int
+    ) -> tuple[Match, int] | None:
         """Name parts from ``k``: words and spelled runs, up to four."""
         n = len(toks)
         parts: list[str] = []
@@ -196,7 +204,7 @@ class NameType(SlotType):
 
     @staticmethod
     def _acceptable(word: str, level: int, is_first: bool) -> bool:
-        """Can ``word`` be part of a name at this level of evidence?"""
+        """Whether ``word`` can be part of a name at this level of evidence."""
         if word in _ALSO_WORDS:
             return level == 2 or not is_first
         if word in _NOT_NAME or is_number_word(word) or word in _TITLES:

@@ -82,7 +82,7 @@ _ONE_PRONOUN_BEFORE = frozenset(
         "no", "same", "last", "next", "right", "wrong", "big", "bigger", "small",
         "smaller", "new", "old", "little", "cheap", "cheaper", "red", "blue", "green",
         "black", "white", "good", "better", "best", "first", "second", "later",
-        "earlier", "someone", "anyone", "such", "only", "latest", "other",
+        "earlier", "someone", "anyone", "such", "only", "latest",
     }
 )  # fmt: skip
 
@@ -284,15 +284,14 @@ def _point_digits(toks: list[Token], i: int) -> tuple[str, int] | None:
 
 
 def _and_a_fraction(toks: list[Token], value: Decimal, j: int) -> tuple[Decimal, int]:
-    """ "two and a half" -> 2.5, "one and a quarter" -> 1.25."""
+    """Add "and a half" (2.5) or "and a quarter" (1.25)."""
     n = len(toks)
     if j + 2 < n and toks[j].text == "and" and toks[j + 1].text in ("a", "an"):
         frac = _FRACTIONS.get(toks[j + 2].text)
         if frac is not None:
             return value + frac, j + 3
-    if j + 2 < n and toks[j].text == "and" and toks[j + 1].text == "three":
-        if toks[j + 2].text == "quarters":
-            return value + Decimal("0.75"), j + 3
+    if j + 2 < n and [t.text for t in toks[j : j + 3]] == ["and", "three", "quarters"]:
+        return value + Decimal("0.75"), j + 3
     return value, j
 
 
@@ -335,10 +334,10 @@ def parse_ordinal(toks: list[Token], i: int) -> tuple[int, int] | None:
 
 
 def ordinal_suffix(day: int) -> str:
-    """ "1st", "2nd", "3rd", "11th", "22nd": how a day of month is read back."""
+    """Day of month as read back: "1st", "2nd", "3rd", "11th", "22nd"."""
     if 10 <= day % 100 <= 20:
         return f"{day}th"
-    return f"{day}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(day % 10, 'th')}"
+    return f"{day}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(day % 10, 'th') }"
 
 
 # ------------------------------------------------------------------------- years
@@ -496,7 +495,7 @@ def _starts_digit(word: str) -> bool:
 
 
 def say_digits(digits: str) -> str:
-    """ "4478" -> "four four seven eight", for read-backs that TTS says digit by digit."""
+    """Digit words ("4478" -> "four four seven eight") so TTS says each digit."""
     return " ".join(DIGIT_NAMES[int(d)] for d in digits if d.isascii() and d.isdigit())
 
 

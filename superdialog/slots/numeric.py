@@ -17,7 +17,7 @@ _DIGIT_WORDS = frozenset(UNITS) | {"oh", "o", "double", "triple"}
 
 
 def format_number(value: int | Decimal) -> str:
-    """ "1,200", "3.5", "minus 5": numerals TTS reads as a quantity."""
+    """Numerals TTS reads as a quantity: "1,200", "3.5", "minus 5"."""
     if value < 0:
         return "minus " + format_number(-value)
     return f"{value:,}"
@@ -48,9 +48,7 @@ class NumberType(SlotType):
                 if run is not None:
                     value, j = int(run.digits), run.end
             start = i
-            if i > 0 and toks[i - 1].text in _NEGATIVE:
-                value, start = -value, i - 1
-            elif (
+            if (i > 0 and toks[i - 1].text in _NEGATIVE) or (
                 i > 0
                 and toks[i - 1].text == "-"
                 and toks[i - 1].end == toks[i].start
@@ -61,7 +59,7 @@ class NumberType(SlotType):
         return None
 
     def spoken(self, value: Any) -> str:
-        """ "1,200"; TTS engines say grouped numerals as quantities."""
+        """Read back as "1,200"; TTS engines say grouped numerals as quantities."""
         if isinstance(value, int | Decimal) and not isinstance(value, bool):
             return format_number(value)
         return str(value)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Callable
-from typing import Any, TypeVar, get_origin, overload
+from typing import Any, get_origin, overload
 
 from superdialog.errors import SlotTypeError
 
@@ -39,8 +39,6 @@ _loaded: dict[str, SlotType] = {}
 _custom: dict[str, SlotType] = {}
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 
-P = TypeVar("P")
-
 
 def builtin_types() -> tuple[str, ...]:
     """Names of the built-in slot types."""
@@ -59,6 +57,7 @@ def get_type(name: str) -> SlotType:
         SlotTypeError: for an unknown name, with the closest known name as a
             hint ("did you mean 'phone'?") because the name usually comes from
             a hand-written flow file.
+
     """
     if not isinstance(name, str):
         raise SlotTypeError(f"slot type name must be a string, not {type(name).__name__}")
@@ -190,7 +189,7 @@ def _pydantic_parser(target: Any) -> Callable[[str, ExtractContext], Any]:
 
 
 @overload
-def register_type(
+def register_type[P](
     name: str,
     parser: None = None,
     *,
@@ -200,7 +199,7 @@ def register_type(
 
 
 @overload
-def register_type(
+def register_type[P](
     name: str,
     parser: P,
     *,
@@ -233,10 +232,11 @@ def register_type(
     Raises:
         SlotTypeError: bad name, built-in name, or a parser that is neither
             callable nor validatable.
+
     """
     if parser is None:
 
-        def decorator(fn: P) -> P:
+        def decorator[F](fn: F) -> F:
             return register_type(name, fn, spoken=spoken, description=description)
 
         return decorator

@@ -74,7 +74,7 @@ def _text(toks: list[Token], i: int) -> str:
 
 
 def part_of_day(toks: list[Token]) -> str | None:
-    """ "am", "pm" or "night" when the utterance names a part of the day."""
+    """Return "am", "pm" or "night" when the utterance names a part of the day."""
     for tok in toks:
         part = _PARTS.get(tok.text)
         if part is not None:
@@ -173,7 +173,7 @@ def _meridiem_at(toks: list[Token], j: int) -> tuple[str, int] | None:
 
 
 def _relational(toks: list[Token], i: int) -> _Clock | None:
-    """ "half past four", "quarter to five", "ten after three", "half four"."""
+    """Parse "half past four", "quarter to five", "ten after three", "half four"."""
     word = _text(toks, i)
     j = i
     if word in ("a", "an") and _text(toks, i + 1) == "quarter":
@@ -188,7 +188,7 @@ def _relational(toks: list[Token], i: int) -> _Clock | None:
         parsed = parse_cardinal(toks, i)
         if parsed is None or not isinstance(parsed[0], int) or not 1 <= parsed[0] <= 59:
             return None
-        minutes, j = parsed
+        minutes, j = parsed[0], parsed[1]
         said_minutes = _text(toks, j) in ("minute", "minutes")
         if said_minutes:
             j += 1
@@ -257,7 +257,7 @@ def _clock_at(toks: list[Token], i: int) -> _Clock | None:
 
 
 def _numeral_clock(toks: list[Token], i: int) -> _Clock | None:
-    """ "15:45", "3:30pm", "3.30 pm", "330pm", "1430 hours"."""
+    """Parse "15:45", "3:30pm", "3.30 pm", "330pm", "1430 hours"."""
     word = toks[i].text
     nxt = _text(toks, i + 1)
     if (
@@ -301,13 +301,16 @@ def _alone(toks: list[Token], first: int, end: int) -> bool:
     return all(t.text in _CHATTER for k, t in enumerate(toks) if not first <= k < end)
 
 
-def find_time(toks: list[Token], *, skip: range = range(0), part: str | None = None) -> TimeHit | None:
+def find_time(
+    toks: list[Token], *, skip: range = range(0), part: str | None = None
+) -> TimeHit | None:
     """The first time of day (or "in N minutes/hours") in ``toks``.
 
     Args:
         toks: The utterance.
         skip: Token indices already used by a date, which a time may not use.
         part: Part of day said elsewhere ("tomorrow morning at 9").
+
     """
     i = 0
     while i < len(toks):
@@ -332,7 +335,7 @@ def find_time(toks: list[Token], *, skip: range = range(0), part: str | None = N
 
 
 def say_time(value: time) -> str:
-    """ "3 PM", "3:30 PM", "noon", "midnight": numerals TTS reads naturally."""
+    """Say "3 PM", "3:30 PM", "noon", "midnight": numerals TTS reads naturally."""
     if value.minute == 0 and value.hour in (0, 12):
         return "midnight" if value.hour == 0 else "noon"
     hour = value.hour % 12 or 12
@@ -367,7 +370,7 @@ class TimeType(SlotType):
         return Match(value, toks[hit.first].start, toks[hit.end - 1].end)
 
     def spoken(self, value: Any) -> str:
-        """ "3:30 PM"."""
+        """Read back as "3:30 PM"."""
         if isinstance(value, datetime):
             value = value.time()
         return say_time(value) if isinstance(value, time) else str(value)
@@ -392,16 +395,15 @@ class TimeType(SlotType):
         return value.replace(tzinfo=None) if isinstance(value, time) else value
 
     def too_low(self, bound: Any) -> str:
-        """ "that's earlier than 9 AM"."""
+        """Reason like "that's earlier than 9 AM"."""
         return f"that's earlier than {self.spoken(bound)}"
 
     def too_high(self, bound: Any) -> str:
-        """ "that's later than 5 PM"."""
+        """Reason like "that's later than 5 PM"."""
         return f"that's later than {self.spoken(bound)}"
 
     def tense(self, value: Any, ctx: ExtractContext) -> int:
         """Compare with the caller's current time of day."""
         now = local_now(ctx).time().replace(tzinfo=None, second=0, microsecond=0)
         when = self.order_key(value, ctx)
-        return (when > now) - (when < now)
-
+        return int(when > now) - int(when < now)

@@ -32,7 +32,7 @@ FILLERS = frozenset(
 )
 
 #: Punctuation that may sit between the groups of a spoken digit string.
-SEPARATORS = frozenset({",", "-", ".", "(", ")", "/", "–", "—", ";", ":"})
+SEPARATORS = frozenset({",", "-", ".", "(", ")", "/", "\u2013", "\u2014", ";", ":"})
 
 
 class Token(NamedTuple):

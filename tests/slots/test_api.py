@@ -183,7 +183,8 @@ def test_register_rejects_bad_registrations() -> None:
     register_type("again", lambda t, c: 1)
     register_type("again", lambda t, c: 2)  # custom names may be replaced
     assert extract("again", "x") == 2
-    assert "again" in str(pytest.raises(SlotTypeError, get_type, "agian").value)
+    with pytest.raises(SlotTypeError, match="did you mean 'again'"):
+        get_type("agian")
 
 
 # ------------------------------------------------------------------- spoken
@@ -194,7 +195,11 @@ def test_register_rejects_bad_registrations() -> None:
     [
         ("+15551204478", "phone", "five five five, one two zero, four four seven eight"),
         ("+15551204478", None, "five five five, one two zero, four four seven eight"),
-        ("+442079460958", None, "plus four four, two zero, seven nine four six, zero nine five eight"),
+        (
+            "+442079460958",
+            None,
+            "plus four four, two zero, seven nine four six, zero nine five eight",
+        ),
         ("john.smith@gmail.com", None, "j o h n dot s m i t h at gmail dot com"),
         ("j_d-7@x.io", "email", "j underscore d dash seven at x dot io"),
         (date(2026, 3, 3), None, "Tuesday, March 3rd, 2026"),
@@ -271,7 +276,9 @@ def test_mask_defaults_to_full() -> None:
 # -------------------------------------------------------------------- check
 
 
-def _check(type_name: str, value: object, ctx: ExtractContext = CTX, **limits: object) -> str | None:
+def _check(
+    type_name: str, value: object, ctx: ExtractContext = CTX, **limits: object
+) -> str | None:
     return get_type(type_name).check(value, Constraints(**limits), ctx)  # type: ignore[arg-type]
 
 
@@ -316,7 +323,9 @@ def test_check_times_and_datetimes() -> None:
     assert _check("datetime", past, min="tomorrow at 9") == (
         "that's before Tuesday, March 3rd, 2026 at 9 AM"
     )
-    aware_ctx = make_context(now=datetime(2026, 3, 2, 15, 30, tzinfo=UTC), timezone="America/New_York")
+    aware_ctx = make_context(
+        now=datetime(2026, 3, 2, 15, 30, tzinfo=UTC), timezone="America/New_York"
+    )
     # 10:30 in New York is 15:30 UTC: an aware value compares in the caller's zone.
     aware = datetime(2026, 3, 2, 16, 0, tzinfo=UTC)
     assert _check("datetime", aware, aware_ctx, future_only=True) is None

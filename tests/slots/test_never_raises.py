@@ -54,6 +54,10 @@ def test_word_salad_never_raises(words: list[str], sep: str) -> None:
 
 
 @SETTINGS
-@given(st.lists(st.sampled_from(VOCAB + ["\u0130", "\u00b2", "\u0663", "\u2019s", "\ufb01"]), max_size=10))
+@given(
+    st.lists(
+        st.sampled_from([*VOCAB, "\u0130", "\u00b2", "\u0663", "\u2019s", "\ufb01"]), max_size=10
+    )
+)
 def test_odd_unicode_never_raises(words: list[str]) -> None:
     _check(" ".join(words))
