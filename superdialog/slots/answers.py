@@ -9,6 +9,7 @@ recognised first, and hedges ("I'm not sure", "maybe") give ``None``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from .base import ExtractContext, Match, SlotType
@@ -129,6 +130,24 @@ def _phrase_words(text: str) -> tuple[str, ...]:
     return tuple(t.text for t in tokenize(text) if t.text[:1].isalnum())
 
 
+def _choice_items(choices: Any) -> list[tuple[str, tuple[str, ...]]]:
+    """Choices as (canonical, synonyms), tolerating a bare list or a string synonym.
+
+    ``ExtractContext`` may be built by hand, so a ``{"amex": "american
+    express"}`` or a plain list must not be iterated character by character.
+    """
+    if isinstance(choices, str):
+        return [(choices, ())]
+    if not isinstance(choices, Mapping):
+        return [(str(c), ()) for c in choices]
+    items = []
+    for canonical, synonyms in choices.items():
+        if isinstance(synonyms, str):
+            synonyms = (synonyms,)
+        items.append((str(canonical), tuple(str(s) for s in synonyms or ())))
+    return items
+
+
 _NEGATORS = frozenset({"not", "no", "don't", "dont", "never", "without", "except", "but"})
 _CORRECTIONS = frozenset({"actually", "instead", "rather", "mean", "make", "change", "switch"})
 
@@ -156,7 +175,7 @@ class EnumType(SlotType):
         index = _words(toks)
         texts = [toks[k].text for k in index]
         found: list[tuple[int, int, str]] = []  # (start, end, canonical) in word positions
-        for canonical, synonyms in ctx.choices.items():
+        for canonical, synonyms in _choice_items(ctx.choices):
             for phrase in {_phrase_words(canonical), *(_phrase_words(s) for s in synonyms)}:
                 size = len(phrase)
                 if not size:
