@@ -331,13 +331,14 @@ def _ordinal_day(toks: list[Token], i: int, today: date, only: bool) -> DateHit 
     if parsed is None:
         return None
     day, end = parsed
-    strong = j > i or is_numeral(_text(toks, j)) or only
+    of_month = _text(toks, end) == "of" and _text(toks, end + 2) == "month"
+    strong = j > i or is_numeral(_text(toks, j)) or only or of_month
     if not strong or not 1 <= day <= 31:
         return None
     if _text(toks, end) in ("time", "one", "option", "floor", "choice", "person", "week"):
         return None  # "the second time", "the first one"
     first_month = 0
-    if _text(toks, end) == "of" and _text(toks, end + 2) == "month":
+    if of_month:
         if _text(toks, end + 1) not in ("this", "next", "the"):
             return None
         first_month = _text(toks, end + 1) == "next"
