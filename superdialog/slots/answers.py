@@ -60,13 +60,20 @@ def _words(toks: list[Token]) -> list[int]:
     return [k for k, t in enumerate(toks) if t.text[:1].isalnum()]
 
 
-def _find_phrase(texts: list[str], used: list[bool], phrase: tuple[str, ...]) -> int:
-    """Start of the first unused occurrence of ``phrase`` in ``texts``, or -1."""
+def _positions(texts: list[str]) -> dict[str, list[int]]:
+    """Where each word occurs, so phrases are only tried where their first word is."""
+    where: dict[str, list[int]] = {}
+    for k, word in enumerate(texts):
+        where.setdefault(word, []).append(k)
+    return where
+
+
+def _occurrences(
+    texts: list[str], where: dict[str, list[int]], phrase: tuple[str, ...]
+) -> list[int]:
+    """Start of every occurrence of ``phrase`` in ``texts`` (linear in the hits)."""
     size = len(phrase)
-    for start in range(len(texts) - size + 1):
-        if tuple(texts[start : start + size]) == phrase and not any(used[start : start + size]):
-            return start
-    return -1
+    return [k for k in where.get(phrase[0], ()) if tuple(texts[k : k + size]) == phrase]
 
 
 class YesNoType(SlotType):
@@ -84,6 +91,7 @@ class YesNoType(SlotType):
         toks = tokenize(text)
         index = _words(toks)
         texts = [toks[k].text for k in index]
+        where = _positions(texts)
         used = [False] * len(texts)
         negative: tuple[int, int] | None = None
         positive: tuple[int, int] | None = None
@@ -94,8 +102,10 @@ class YesNoType(SlotType):
             (_POSITIVE_IDIOMS, "yes"),
         ):
             for phrase in group:
-                while (start := _find_phrase(texts, used, phrase)) >= 0:
+                for start in _occurrences(texts, where, phrase):
                     end = start + len(phrase)
+                    if any(used[start:end]):
+                        continue
                     used[start:end] = [True] * len(phrase)
                     if kind == "no":
                         negative = negative or (start, end)
@@ -174,22 +184,22 @@ class EnumType(SlotType):
         toks = tokenize(text)
         index = _words(toks)
         texts = [toks[k].text for k in index]
+        where = _positions(texts)
         found: list[tuple[int, int, str]] = []  # (start, end, canonical) in word positions
         for canonical, synonyms in _choice_items(ctx.choices):
             for phrase in {_phrase_words(canonical), *(_phrase_words(s) for s in synonyms)}:
-                size = len(phrase)
-                if not size:
-                    continue
-                for start in range(len(texts) - size + 1):
-                    if tuple(texts[start : start + size]) == phrase:
-                        found.append((start, start + size, canonical))
+                if phrase:
+                    for start in _occurrences(texts, where, phrase):
+                        found.append((start, start + len(phrase), canonical))
         if not found:
             return None
         # Longest first, then leftmost; drop matches overlapping a longer one.
         found.sort(key=lambda m: (m[0] - m[1], m[0]))
         kept: list[tuple[int, int, str]] = []
+        taken = [False] * len(texts)
         for match in found:
-            if all(match[1] <= k[0] or match[0] >= k[1] for k in kept):
+            if not any(taken[match[0] : match[1]]):
+                taken[match[0] : match[1]] = [True] * (match[1] - match[0])
                 kept.append(match)
         kept.sort()
         kept = [m for m in kept if not self._negated(toks, index, texts, m[0])]

@@ -61,3 +61,23 @@ def test_word_salad_never_raises(words: list[str], sep: str) -> None:
 )
 def test_odd_unicode_never_raises(words: list[str]) -> None:
     _check(" ".join(words))
+
+
+def test_long_utterances_stay_fast() -> None:
+    """No extractor may go quadratic: a runaway STT transcript must not stall a call."""
+    import time
+
+    texts = [
+        "no thanks " * 2000,
+        "small large " * 2000,
+        "three " * 3000,
+        "at x dot " * 2000,
+        "1,000," * 2000,
+        "um the next tuesday at three five five five john dot smith at gmail dot com yes " * 250,
+    ]
+    for text in texts:
+        for name in TYPES:
+            started = time.perf_counter()
+            find(name, text, CTX)
+            elapsed = time.perf_counter() - started
+            assert elapsed < 2.0, f"{name} took {elapsed:.2f}s on {text[:30]!r}..."
