@@ -82,6 +82,7 @@ def run_dot(source: str, fmt: str, *, timeout: float = 30.0, dot: str | None = N
     Raises:
         RenderError: ``dot`` is missing, timed out or failed; ``dot_source``
             carries the DOT text so the caller can save it and try elsewhere.
+
     """
     wanted = dot or os.environ.get("SUPERDIALOG_DOT") or "dot"
     exe = shutil.which(wanted)
@@ -108,9 +109,9 @@ def run_dot(source: str, fmt: str, *, timeout: float = 30.0, dot: str | None = N
     if done.returncode != 0 or not done.stdout:
         detail = done.stderr.decode("utf-8", "replace").strip().splitlines()
         why = "; ".join(detail[:3]) if detail else "no output"
-        raise RenderError(
-            f"Graphviz 'dot' failed (exit status {done.returncode}): {why}", dot_source=source
-        )
+        status = (f"crashed with signal {-done.returncode}" if done.returncode < 0
+                  else f"failed with exit status {done.returncode}")
+        raise RenderError(f"Graphviz 'dot' {status}: {why}", dot_source=source)
     return done.stdout
 
 
@@ -124,6 +125,7 @@ def render(flow: Flow, fmt: str, *, trace: Any = None, timeout: float = 30.0,
 
     Raises:
         RenderError: unknown format, a trace of another flow, or ``dot`` trouble.
+
     """
     if fmt == "mermaid":
         return flow_mermaid(flow, trace=trace).encode("utf-8")
@@ -170,6 +172,7 @@ def render_to_file(flow: Flow, output: str | os.PathLike[str], *, trace: Any = N
     Raises:
         RenderError: unknown suffix, a trace of another flow, or ``dot`` missing,
             timed out or failed (with ``dot_source`` set).
+
     """
     path = Path(output)
     fmt = FORMATS.get(path.suffix.lower())

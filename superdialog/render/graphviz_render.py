@@ -29,7 +29,7 @@ from superdialog.render.style import (
     html,
 )
 from superdialog.render.trace import CallPath, call_path, numbers
-from superdialog.render.view import EdgeView, FlowView, NodeView, flow_view
+from superdialog.render.view import EdgeView, FlowView, NodeView, flow_view, via_words
 
 if TYPE_CHECKING:
     import graphviz
@@ -114,10 +114,12 @@ class _Dot:
         dim = self.dim(bool(steps))
         accent = DIM if dim else ks.border
         text = _DIM_TEXT if dim else _TEXT
-        head = f'<TD ALIGN="LEFT" BALIGN="LEFT">{_font(html(ks.header), color=accent, size=8, bold=True)}</TD>'
+        head = ('<TD ALIGN="LEFT" BALIGN="LEFT">'
+                f"{_font(html(ks.header), color=accent, size=8, bold=True)}</TD>")
         cols = 1
-        if steps:
-            head += _badge(steps)
+        if steps:  # nested so the badge keeps its size instead of filling the row
+            head += ('<TD ALIGN="RIGHT"><TABLE BORDER="0" CELLSPACING="0" CELLPADDING="0">'
+                     f"<TR>{_badge(steps)}</TR></TABLE></TD>")
             cols = 2
         span = f' COLSPAN="{cols}"' if cols > 1 else ""
         rows = [f"<TR>{head}</TR>"]
@@ -133,10 +135,10 @@ class _Dot:
         if n.outcome:
             rows.append(f'<TR><TD ALIGN="LEFT"{span}>'
                         f'{_font(html(n.outcome), color=accent, size=10, bold=True)}</TD></TR>')
+        note_color = _DIM_TEXT if dim else _NOTE
         for note in n.notes:
             rows.append(f'<TR><TD ALIGN="LEFT"{span}>'
-                        f'{_font(html(note), color=_DIM_TEXT if dim else _NOTE, size=8, italic=True)}'
-                        "</TD></TR>")
+                        f"{_font(html(note), color=note_color, size=8, italic=True)}</TD></TR>")
         if n.pii:
             words = "\u275a\u275a recording paused"
             if n.pause_reason:
@@ -230,9 +232,9 @@ class _Dot:
             attrs["margin"] = "0.02,0.02"
         self.out.append(f"{indent}{quote(n.name)} {_attrs(attrs)}\n")
 
-    def nodes(self) -> None:
+    def nodes(self, skip: set[str]) -> None:
         by_name = {n.name: n for n in self.view.nodes}
-        in_cluster = {name for c in self.view.clusters for name in c.states}
+        in_cluster = {name for c in self.view.clusters for name in c.states} | skip
         indent = "\t\t" if self.title else "\t"
         for n in self.view.nodes:
             if n.name not in in_cluster:
@@ -310,12 +312,7 @@ class _Dot:
         for (src, dst, via), steps in self.path.extra.items():
             if (src, dst, via) in self.used_extra:
                 continue
-            if via.startswith("global:"):
-                words, kind = f"hears \u201c{via[7:]}\u201d", "global"
-            elif via in ("error", "fail"):
-                words, kind = ("after an error" if via == "error" else "not understood"), via
-            else:
-                words, kind = via, "next"
+            words, kind = via_words(via)
             attrs = {
                 "id": f"edge_{src}->{dst}~{via}", "class": f"edge-{kind} path extra",
                 "style": "dashed", "color": PATH, "penwidth": "3.2", "constraint": "false",
@@ -325,7 +322,19 @@ class _Dot:
                 attrs["label"] = label
             self.out.append(f"{indent}{quote(src)} -> {quote(dst)} {_attrs(attrs)}\n")
 
-    def any_time(self) -> None:
+    def any_time_only(self) -> list[str]:
+        """States reached only by any-time rules: drawn inside the any-time panel.
+
+        Why: with no incoming edge, dot puts them on the top rank, where a
+        reader takes 'CALL ENDS bye' for the first thing that happens.
+        """
+        targets = {r.target for r in self.view.any_time if r.target is not None}
+        entered = {e.dst for e in self.view.edges} | {self.view.start}
+        in_cluster = {name for c in self.view.clusters for name in c.states}
+        return [n.name for n in self.view.nodes
+                if n.name in targets and n.name not in entered and n.name not in in_cluster]
+
+    def any_time(self, inside: Sequence[str]) -> None:
         rows = self.view.any_time
         if not rows:
             return
@@ -333,11 +342,7 @@ class _Dot:
         dim = self.path is not None
         text = _DIM_TEXT if dim else _TEXT
         border = "#455A64"
-        cells = [
-            f'<TR><TD COLSPAN="2" ALIGN="LEFT">'
-            f'{_font("AT ANY TIME", color=border, size=8, bold=True)}'
-            f'{_font("&nbsp;&nbsp;in every state unless noted", color=_NOTE, size=8)}</TD></TR>'
-        ]
+        cells = []
         for i, r in enumerate(rows):
             color = EDGE_STYLES["error" if r.kind == "error" else "global"].color
             words = ("caller says " + r.words) if r.kind == "global" else r.words
@@ -347,22 +352,38 @@ class _Dot:
                 f'{_font(html(r.effect), color=DIM if dim else color, size=10, bold=True)}'
                 "</TD></TR>"
             )
-        label = (f'<<TABLE BORDER="1" STYLE="rounded" COLOR="{border}" CELLBORDER="0" '
-                 f'CELLSPACING="0" CELLPADDING="3" BGCOLOR="{ANY_TIME}">'
+        label = ('<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">'
                  + "".join(cells) + "</TABLE>>")
-        self.out.append(f"{indent}{quote(ANY_ID)} " + _attrs({
-            "id": "any_time", "class": "any-time", "shape": "plain", "label": label,
+        title = (_font("AT ANY TIME", color=border, size=9, bold=True)
+                 + _font("&nbsp;&nbsp;in every state unless a state says otherwise",
+                         color=_NOTE, size=8))
+        self.out.append(f"{indent}subgraph cluster_any_time {{\n")
+        self.out.append(f"{indent}\tgraph " + _attrs({
+            "id": "any_time_panel", "label": f"<{title}>", "labelloc": "t", "labeljust": "l",
+            "style": "rounded,filled", "fillcolor": ANY_TIME, "color": border,
+            "penwidth": "1.2", "margin": "10",
         }) + "\n")
+        self.out.append(f"{indent}\t{quote(ANY_ID)} " + _attrs({
+            "id": "any_time", "class": "any-time", "shape": "plain", "style": "solid",
+            "label": label,
+        }) + "\n")
+        by_name = {n.name: n for n in self.view.nodes}
+        for name in inside:
+            self.state(by_name[name], indent + "\t")
+        self.out.append(f"{indent}}}\n")
         self.out.append(f"{indent}{{rank=same; {quote(START_ID)}; {quote(ANY_ID)}}}\n")
         for i, r in enumerate(rows):
             if r.target is None:
                 continue
             es = EDGE_STYLES["error" if r.kind == "error" else "global"]
+            near = r.target in inside
             self.out.append(
-                f"{indent}{quote(ANY_ID)}:r{i}:e -> {quote(r.target)} " + _attrs({
+                f"{indent}{quote(ANY_ID)}{':s' if near else f':r{i}:e'} -> {quote(r.target)} "
+                + _attrs({
                     "id": f"edge_any_{i}", "class": f"edge-{r.kind} any-time",
                     "style": es.style, "color": DIM if dim else es.color,
-                    "penwidth": "1.0", "constraint": "false", "arrowhead": "vee",
+                    "penwidth": "1.0", "constraint": "true" if near else "false",
+                    "arrowhead": "vee",
                 }) + "\n"
             )
 
@@ -403,7 +424,7 @@ class _Dot:
             cells.append(f"<TR>{row}</TR>")
         if self.path is not None:
             cells.append(
-                "<TR>" + _badge((1,)) + f'<TD ALIGN="LEFT" COLSPAN="3">'
+                "<TR>" + _badge((1,)) + '<TD ALIGN="LEFT" COLSPAN="3">'
                 + _font("this call's path: numbered steps in order; grey parts were not used",
                         size=9)
                 + "</TD></TR>"
@@ -432,9 +453,10 @@ class _Dot:
                 "label": self.title_label(), "labelloc": "t", "labeljust": "l",
                 "penwidth": "0", "margin": "8",
             }) + "\n")
+        inside = self.any_time_only()
         self.start()
-        self.any_time()
-        self.nodes()
+        self.any_time(inside)
+        self.nodes(skip=set(inside))
         self.edges()
         if self.title:
             self.out.append("\t}\n")
@@ -458,6 +480,7 @@ def flow_dot(flow: Flow, *, trace: Any = None, legend: bool = True, title: bool 
 
     Raises:
         RenderError: ``trace`` does not belong to this flow.
+
     """
     lines = _body(flow, trace, legend, title)
     return f"digraph {quote(flow.name)} {{\n" + "".join(lines) + "}\n"

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from superdialog.render.style import DIM, EDGE_STYLES, KINDS, PATH, PII
 from superdialog.render.trace import call_path, numbers
-from superdialog.render.view import flow_view
+from superdialog.render.view import flow_view, via_words
 
 if TYPE_CHECKING:
     from superdialog.compile.flow import Flow
@@ -61,6 +61,7 @@ def flow_mermaid(flow: Flow, *, trace: Any = None) -> str:
 
     Raises:
         RenderError: ``trace`` does not belong to this flow.
+
     """
     view = flow_view(flow)
     path = call_path(flow, trace) if trace is not None else None
@@ -96,14 +97,16 @@ def flow_mermaid(flow: Flow, *, trace: Any = None) -> str:
             done = path.outcome.get(n.name)
             if done:
                 parts.append(f"<b>{_text(done)}</b>")
-        classes = n.kind + (",pii" if n.pii else "")
+        classes = ["k_" + n.kind]
+        if n.pii:
+            classes.append("pii")
         if path is not None:
-            classes += ",visited" if n.name in path.visits else ",dim"
+            classes.append("visited" if n.name in path.visits else "dim")
         out.append(
             f'{indent}{ids(n.name)}{ks.mermaid_open}"{"<br/>".join(parts)}"'
-            f"{ks.mermaid_close}:::{classes.split(',')[0]}"
+            f"{ks.mermaid_close}:::{classes[0]}"
         )
-        for extra in classes.split(",")[1:]:
+        for extra in classes[1:]:
             out.append(f"{indent}class {ids(n.name)} {extra}")
 
     for n in view.nodes:
@@ -157,17 +160,20 @@ def flow_mermaid(flow: Flow, *, trace: Any = None) -> str:
     if path is not None:
         for (src, dst, via), steps in path.extra.items():
             if (src, dst, via) not in used_extra:
-                link(ids(src), "==>", ids(dst), f"{numbers(steps)} \u00b7 {via}",
+                link(ids(src), "==>", ids(dst), f"{numbers(steps)} \u00b7 {via_words(via)[0]}",
                      f"stroke:{PATH},stroke-width:4px,stroke-dasharray:6 3")
 
     for kind, ks in KINDS.items():
-        out.append(f"    classDef {kind} fill:{ks.fill},stroke:{ks.border},color:#263238")
+        out.append(f"    classDef k_{kind} fill:{ks.fill},stroke:{ks.border},color:#263238")
     out.append(f"    classDef pii stroke:{PII},stroke-width:2px,stroke-dasharray:5 3")
     out.append("    classDef start fill:#263238,stroke:#263238,color:#ffffff")
     out.append("    classDef anytime fill:#FAFAFA,stroke:#455A64,color:#263238")
     if path is not None:
         out.append(f"    classDef visited stroke:{PATH},stroke-width:3px")
         out.append(f"    classDef dim fill:#FAFAFA,stroke:{DIM},color:#90A4AE")
+    grouped: dict[str, list[str]] = {}
     for index, style in link_styles:
-        out.append(f"    linkStyle {index} {style}")
+        grouped.setdefault(style, []).append(str(index))
+    for style, indexes in grouped.items():
+        out.append(f"    linkStyle {','.join(indexes)} {style}")
     return "\n".join(out) + "\n"

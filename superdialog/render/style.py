@@ -75,7 +75,7 @@ KINDS: dict[str, KindStyle] = {
         "[[", "]]", rounded=False,
     ),
     "subflow": KindStyle(
-        "box", "#E8EAF6", "#3949AB", "\u21b3 SUB-FLOW", "runs a shared sub-flow (box below)",
+        "box", "#E8EAF6", "#3949AB", "\u21b3 SUB-FLOW", "runs a shared sub-flow (dashed box)",
         "[[", "]]", rounded=False, peripheries=2,
     ),
     "end": KindStyle(
@@ -103,9 +103,10 @@ class EdgeStyle:
 
 
 EDGE_STYLES: dict[str, EdgeStyle] = {
-    "next": EdgeStyle("#263238", "solid", "then (always)", "\u2500\u2500\u2500\u25b6", "-->"),
-    "if": EdgeStyle("#263238", "solid", "a rule decides (if / otherwise / heard words)",
-                    "\u2500\u2500\u2500\u25b6", "-->"),
+    "next": EdgeStyle("#263238", "solid",
+                      "fixed rule: always, if \u2026, otherwise, hears \u201cwords\u201d",
+                      "\u2500\u2500\u2500\u25b6", "-->"),
+    "if": EdgeStyle("#263238", "solid", "", "", "-->"),
     "intent": EdgeStyle("#263238", "solid", "", "", "-->"),
     "else": EdgeStyle("#263238", "solid", "", "", "-->"),
     "when": EdgeStyle("#8E24AA", "dotted", "the AI judges the condition",
@@ -149,7 +150,9 @@ def _placeholder(match: re.Match[str]) -> str:
 
 
 def plain_template(source: str) -> str:
-    """A template's source as a reader sees it: ``{{ slots.x | spoken }}`` → ``‹x›``.
+    """A template's source as a reader sees it: ``{{ slots.x | spoken }}`` becomes ``x``.
+
+    The name is set in single guillemets (U+2039, U+203A) so it stands out.
 
     Why: business reviewers read the words, not Jinja. Only the *source* is
     shown, never a rendered value, so no slot value can reach a diagram.

@@ -48,6 +48,7 @@ class CallPath:
         outcome: State → how the call finished there ("ended: completed").
         errors: State → names of the errors raised there.
         digest: Hash of all of the above, for render caches.
+
     """
 
     steps: tuple[Step, ...]
@@ -89,6 +90,7 @@ def call_path(flow: Flow, trace: Any) -> CallPath:
     Raises:
         RenderError: the trace names another flow or a state this flow does
             not have, so highlighting it would draw a path that never existed.
+
     """
     states = flow.states
     edge_ids = {e.id for e in flow.edges}

@@ -19,7 +19,15 @@ if TYPE_CHECKING:
     from superdialog.compile.flow import Flow
     from superdialog.compile.model import CompiledState, Edge
 
-__all__ = ["AnyTimeRow", "ClusterView", "EdgeView", "FlowView", "NodeView", "flow_view"]
+__all__ = [
+    "AnyTimeRow",
+    "ClusterView",
+    "EdgeView",
+    "FlowView",
+    "NodeView",
+    "flow_view",
+    "via_words",
+]
 
 _WIDTH = 30
 """Characters per summary line: keeps boxes narrow enough for a tall TB layout."""
@@ -42,6 +50,7 @@ class NodeView:
         pause_reason: The reason sent with the pause, when not the default.
         cluster: The sub-flow box it belongs to, if any.
         tooltip: The full, untrimmed text for hovering in an SVG.
+
     """
 
     name: str
@@ -99,6 +108,21 @@ class FlowView:
     edges: tuple[EdgeView, ...]
     any_time: tuple[AnyTimeRow, ...]
     clusters: tuple[ClusterView, ...]
+
+
+def via_words(via: str) -> tuple[str, str]:
+    """Words and edge kind for a move a trace made off the drawn edges.
+
+    Why: a global intent or the flow-wide error path has no edge of its own
+    from the state the caller was in; the path still has to show the jump.
+    """
+    if via.startswith("global:"):
+        return f"hears {_quote(via[7:])}", "global"
+    if via == "error":
+        return "after an error", "error"
+    if via == "fail":
+        return "not understood", "fail"
+    return via, "next"
 
 
 def _quote(text: str) -> str:
@@ -202,10 +226,7 @@ def _any_time(flow: Flow) -> tuple[list[AnyTimeRow], set[tuple[str, str | None]]
     keys: set[tuple[str, str | None]] = set()
     for rule in flow.spec.global_:
         keys.add((rule.intent, rule.goto))
-        if rule.goto is not None:
-            effect = f"\u2192 {rule.goto}"
-        else:
-            effect = "answers, stays put"
+        effect = f"\u2192 {rule.goto}" if rule.goto is not None else "answers, stays put"
         rows.append(AnyTimeRow(_quote(rule.intent), rule.goto, effect, "global"))
     for builtin, effect in (("repeat", "says it again"), ("help", "explains, stays put")):
         if all(r.intent != builtin for r in flow.spec.global_):
@@ -257,8 +278,8 @@ def flow_view(flow: Flow) -> FlowView:
     clusters = []
     for key, names in members.items():
         use = flow.spec.states[key].use if key in flow.spec.states else None
-        label = f"sub-flow {key}" + (f"  \u00b7  {PurePath(use).name}" if use else "")
-        clusters.append(ClusterView(key, label, tuple(names)))
+        caption = f"sub-flow {key}" + (f"  \u00b7  {PurePath(use).name}" if use else "")
+        clusters.append(ClusterView(key, caption, tuple(names)))
     return FlowView(
         name=flow.name,
         description=flow.spec.description,
