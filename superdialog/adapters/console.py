@@ -29,6 +29,7 @@ class ConsoleSession(RecordingSession):
         super().__init__(data=dict(data or {}))
         self.out = out
         self.color = color
+        self.before_output: Callable[[], None] = lambda: None
 
     def _dim(self, text: str) -> str:
         return f"\x1b[2m{text}\x1b[0m" if self.color else text
@@ -37,6 +38,7 @@ class ConsoleSession(RecordingSession):
         """Print a verb as it is sent (the opening line as speech)."""
         if self.out is None:
             return
+        self.before_output()
         if verb == "say":
             self.out.write(f"agent> {args[0]}\n")
         else:
@@ -54,6 +56,12 @@ def _describe(event: CallEvent) -> str | None:
     if isinstance(event, SlotRejected):
         return f"  · slot {event.slot} rejected: {event.reason} (attempt {event.attempt})"
     return None
+
+
+def _break_line(out: TextIO, state: dict[str, bool]) -> None:
+    if state["speaking"]:
+        out.write("\n")
+        state["speaking"] = False
 
 
 async def _lines_from_stdin(prompt: str) -> AsyncIterator[str | None]:
@@ -90,6 +98,8 @@ async def run_console(
     out = out if out is not None else sys.stdout
     color = out.isatty() if hasattr(out, "isatty") else False
     session = ConsoleSession(out=out, data=dict(data or {}), color=color)
+    state = {"speaking": False}
+    session.before_output = lambda: _break_line(out, state)
     machine = flow.build(session, llm=llm, trace=True)
     if on_machine is not None:
         on_machine(machine)
@@ -97,6 +107,7 @@ async def run_console(
         def show(event: CallEvent) -> None:
             text = _describe(event)
             if text is not None:
+                _break_line(out, state)
                 out.write(session._dim(text) + "\n")
                 out.flush()
 
@@ -112,13 +123,17 @@ async def run_console(
             await machine.close()
             break
         if echo:
-            out.write(f"you> {line}\n" if line.strip() else "you> (silence)\n")
-        out.write("agent> ")
-        out.flush()
+            shown = line if line.strip() else "(silence)"
+            if machine.current.pii and line.strip():
+                shown = "[redacted: PII state, recording paused]"
+            out.write(f"you> {shown}\n")
         async for chunk in machine.stream(line):
-            out.write(chunk)
+            out.write(chunk if state["speaking"] else "agent> " + chunk.lstrip())
+            state["speaking"] = True
             out.flush()
-        out.write("\n")
+        if state["speaking"]:
+            out.write("\n")
+        state["speaking"] = False
         out.flush()
     if not machine.finished and scripted:
         await machine.close()

@@ -42,6 +42,7 @@ from superdialog.spec.models import (
     SlotSpec,
     StateSpec,
 )
+from superdialog.slots.base import Constraints
 from superdialog.spec.yaml_source import Path, SourceMap
 
 __all__ = ["CompiledGraph", "compile_spec"]
@@ -497,9 +498,7 @@ class _Compiler:
                 visit(n, [])
 
 
-def _constraints(slot: SlotSpec) -> object:
-    from superdialog.slots import Constraints
-
+def _constraints(slot: SlotSpec) -> Constraints:
     return Constraints(
         min=slot.min, max=slot.max, future_only=slot.future_only, past_only=slot.past_only,
         pattern=slot.pattern, min_length=slot.min_length, max_length=slot.max_length,

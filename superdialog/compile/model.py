@@ -7,6 +7,7 @@ from typing import Literal
 
 from superdialog.compile.intents import IntentMatcher
 from superdialog.compile.templates import CompiledExpr, CompiledTemplate
+from superdialog.slots.base import Constraints
 from superdialog.spec.models import ActionSpec, SlotSpec
 
 __all__ = [
@@ -47,7 +48,7 @@ class CompiledSlot:
     spec: SlotSpec
     prompts: tuple[CompiledTemplate, ...]
     choices: tuple[tuple[str, tuple[str, ...]], ...] | None
-    constraints: object = None
+    constraints: Constraints | None = None
 
     @property
     def pii(self) -> bool:

@@ -749,7 +749,7 @@ class ScriptedLLMServer:
         rules: Iterable[Rule | Mapping[str, Any]] = (),
         *,
         default_reply: str = DEFAULT_REPLY,
-        latency: Latency | None = None,
+        latency: Latency | Mapping[str, Any] | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
         model: str | None = None,
@@ -766,7 +766,9 @@ class ScriptedLLMServer:
 
         """
         self.default_reply = default_reply
-        self.latency = latency or Latency()
+        self.latency = (
+            Latency.model_validate(latency) if isinstance(latency, Mapping) else latency
+        ) or Latency()
         self.host = host
         self.model = model
         self._requested_port = port
@@ -777,6 +779,7 @@ class ScriptedLLMServer:
         self._server: asyncio.Server | None = None
         self._port: int | None = None
         self._handlers: set[asyncio.Task[None]] = set()
+        self._writers: set[asyncio.StreamWriter] = set()
         self._connections = 0
         self._thread: threading.Thread | None = None
         self._thread_loop: asyncio.AbstractEventLoop | None = None
@@ -878,6 +881,11 @@ class ScriptedLLMServer:
         server.close()
         for task in list(self._handlers):
             task.cancel()
+        # a keep-alive transport can linger half-open (the client holds its pool):
+        # abort it so the handlers' writer.wait_closed() returns
+        for writer in list(self._writers):
+            writer.transport.abort()
+        self._writers.clear()
         await asyncio.gather(*self._handlers, return_exceptions=True)
         await server.wait_closed()
 
@@ -943,6 +951,7 @@ class ScriptedLLMServer:
         task = asyncio.current_task()
         assert task is not None
         self._handlers.add(task)
+        self._writers.add(writer)
         self._connections += 1
         conn = _Connection(reader, writer, self._connections)
         try:
@@ -952,6 +961,7 @@ class ScriptedLLMServer:
             pass
         finally:
             self._handlers.discard(task)
+            self._writers.discard(writer)
             writer.close()
             with contextlib.suppress(ConnectionError, asyncio.CancelledError):
                 await writer.wait_closed()
