@@ -119,7 +119,8 @@ class Svg:
 
     @staticmethod
     def text(g: ET.Element) -> str:
-        return " ".join((t.text or "") for t in g.iter(f"{SVG}text"))
+        words = " ".join((t.text or "") for t in g.iter(f"{SVG}text"))
+        return " ".join(words.replace("\xa0", " ").split())
 
     def all_text(self) -> str:
         return self.text(self.root)
