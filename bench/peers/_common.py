@@ -348,6 +348,12 @@ def summary_us(values_ns: list[int]) -> dict[str, float]:
 
 
 def peak_rss_mb() -> float:
+    """Peak RSS of this process image (VmHWM; ru_maxrss would carry the parent's peak across
+    fork+exec)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -378,15 +384,39 @@ def emit(obj: dict[str, Any]) -> None:
     out.flush()
 
 
-def concurrent_in_subprocess(script: str, calls: int, timeout: float = 240) -> dict[str, Any]:
-    """Run `script --part concurrent --calls N` in a fresh process (peak RSS is then the test's
-    own) and turn its result into the concurrent_10k_* metrics (extrapolated if N < 10,000)."""
-    proc = subprocess.run([sys.executable, "-I", script, "--part", "concurrent", "--calls",
-                           str(calls)], cwd="/tmp", capture_output=True, text=True,
-                          timeout=timeout, check=False)
-    if proc.returncode != 0:
-        return {"concurrent_error": proc.stderr[-1500:]}
-    conc = json.loads(proc.stdout.strip().splitlines()[-1])
+PARTS = ("compile", "build", "turns", "first_chunk", "llm_calls", "concurrent")
+STREAM_LATENCY = {"ttft_ms": 0, "tokens_per_s": 50}
+
+
+def run_parts(script: str, quick: bool, calls: int, timeout: float = 300) -> dict[str, Any]:
+    """Run each measurement of `script` as `script --part NAME` in its own fresh process, so one
+    phase's heap, garbage and peak RSS never leak into another's numbers; merge the results."""
+    out: dict[str, Any] = {}
+    seconds: dict[str, float] = {}
+    for part in PARTS:
+        t0 = time.perf_counter()
+        cmd = [sys.executable, "-I", script, "--part", part, "--calls", str(calls)]
+        if quick:
+            cmd.append("--quick")
+        try:
+            proc = subprocess.run(cmd, cwd="/tmp", capture_output=True, text=True,
+                                  timeout=timeout, check=False)
+        except subprocess.TimeoutExpired:
+            out[f"{part}_error"] = f"timed out after {timeout:g} s"
+            continue
+        lines = proc.stdout.strip().splitlines()
+        if proc.returncode != 0 or not lines:
+            out[f"{part}_error"] = (proc.stderr or "no output")[-1500:]
+            continue
+        res = json.loads(lines[-1])
+        out.update(concurrent_metrics(res, calls) if part == "concurrent" else res)
+        seconds[part] = round(time.perf_counter() - t0, 1)
+    out["part_runtime_s"] = seconds
+    return out
+
+
+def concurrent_metrics(conc: dict[str, Any], calls: int) -> dict[str, Any]:
+    """concurrent_10k_* from a run of `calls` calls (extrapolated linearly if < 10,000)."""
     out: dict[str, Any] = {"concurrent_calls_run": conc["calls"]}
     if calls >= 10_000:
         out["concurrent_10k_rss_mb"] = conc["peak_rss_mb"]
@@ -396,8 +426,8 @@ def concurrent_in_subprocess(script: str, calls: int, timeout: float = 240) -> d
             conc["base_rss_mb"] + (conc["peak_rss_mb"] - conc["base_rss_mb"]) * scale, 1)
         out["note"] = (f"concurrency measured with {calls} concurrent calls, not 10,000: "
                        f"concurrent_10k_rss_mb = base + (peak - base) x {scale:g} (linear "
-                       f"extrapolation); concurrent_10k_turns_per_s is the rate measured at "
-                       f"{calls} calls")
+                       f"extrapolation of the measured peak RSS); concurrent_10k_turns_per_s is "
+                       f"the rate measured at {calls} calls")
     out["concurrent_10k_turns_per_s"] = conc["turns_per_s"]
     out["concurrent_detail"] = conc
     return out

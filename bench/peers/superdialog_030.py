@@ -141,6 +141,11 @@ async def m_build(flow: Flow, llm: str, n_time: int, n_hold: int) -> dict[str, A
         await build(flow, llm)
     build_us = (time.perf_counter() - t) / n_time * 1e6
     gc.collect()
+    rss0 = C.current_rss_mb()
+    live = [await build(flow, llm) for _ in range(n_time)]
+    rss_per = (C.current_rss_mb() - rss0) * 2**20 / n_time
+    del live
+    gc.collect()
     tracemalloc.start()
     before = tracemalloc.get_traced_memory()[0]
     held = [await build(flow, llm) for _ in range(n_hold)]
@@ -151,7 +156,7 @@ async def m_build(flow: Flow, llm: str, n_time: int, n_hold: int) -> dict[str, A
     del held
     gc.collect()
     return {"build_us": round(build_us, 1), "build_bytes": int(per),
-            "build_flow_states": len(flow.nodes), "build_held": n_hold}
+            "build_rss_bytes": int(rss_per), "build_flow_states": len(flow.nodes), "build_held": n_hold}
 
 
 async def m_turns(server: C.LLMServer, flow: Flow, conversations: int) -> dict[str, Any]:
@@ -287,53 +292,49 @@ async def m_concurrent(server: C.LLMServer, flow: Flow, calls: int) -> dict[str,
             "turns_done": done_turns, "errors": errors}
 
 
-async def main_async(args: argparse.Namespace, out: dict[str, Any]) -> None:
+async def run_part(part: str, args: argparse.Namespace) -> dict[str, Any]:
+    """One measurement, in this (fresh) process; see C.run_parts."""
     with tempfile.TemporaryDirectory(prefix="peers-sd030-") as tmp:
-        await measure(args, out, tmp)
-
-
-async def measure(args: argparse.Namespace, out: dict[str, Any], tmp: str) -> None:
-    out.update(m_compile(tmp))
-    chain40 = load(C.write_yaml(native(C.chain_flow(40)), "chain40.yaml", tmp))
-    booking = load(C.write_yaml(native(C.BOOKING_STATES), "booking.yaml", tmp))
-
-    with C.LLMServer(C.rules_chain()) as srv:
-        out.update(await m_build(chain40, uri(srv.base_url), 300 if args.quick else 1000,
-                                 1000 if args.quick else 10_000))
-        out.update(await m_turns(srv, chain40, 2 if args.quick else 6))
-
-    stream_latency = {"ttft_ms": 0, "tokens_per_s": 50}
-    with C.LLMServer(C.rules_chain(stream_latency, C.LONG_REPLY)) as srv:
-        out.update(await m_first_chunk(srv, chain40, 2, 10 if args.quick else 25))
-        out["first_chunk_server_latency"] = stream_latency
-
-    with C.LLMServer(C.rules_booking()) as srv:
-        out.update(await m_llm_calls(srv, booking))
-    out.update(C.concurrent_in_subprocess(__file__, args.calls))
-
-
-async def concurrent_part(calls: int) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="peers-sd030-") as tmp:
+        if part == "compile":
+            return m_compile(tmp)
+        chain40 = load(C.write_yaml(native(C.chain_flow(40)), "chain40.yaml", tmp))
         booking = load(C.write_yaml(native(C.BOOKING_STATES), "booking.yaml", tmp))
-    with C.LLMServer(C.rules_booking()) as srv:
-        return await m_concurrent(srv, booking, calls)
+        if part == "build":
+            with C.LLMServer(C.rules_chain()) as srv:
+                return await m_build(chain40, uri(srv.base_url), 300 if args.quick else 1000,
+                                     1000 if args.quick else 10_000)
+        if part == "turns":
+            with C.LLMServer(C.rules_chain()) as srv:
+                return await m_turns(srv, chain40, 2 if args.quick else 5)
+        if part == "first_chunk":
+            with C.LLMServer(C.rules_chain(C.STREAM_LATENCY, C.LONG_REPLY)) as srv:
+                res = await m_first_chunk(srv, chain40, 2, 8 if args.quick else 15)
+            res["first_chunk_server_latency"] = C.STREAM_LATENCY
+            return res
+        if part == "llm_calls":
+            with C.LLMServer(C.rules_booking()) as srv:
+                return await m_llm_calls(srv, booking)
+        if part == "concurrent":
+            with C.LLMServer(C.rules_booking()) as srv:
+                return await m_concurrent(srv, booking, args.calls)
+    raise SystemExit(f"unknown part {part}")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="fewer samples (smoke run)")
     ap.add_argument("--calls", type=int, default=1000, help="concurrent calls (default 1000)")
-    ap.add_argument("--part", choices=["all", "concurrent"], default="all")
+    ap.add_argument("--part", choices=["all", *C.PARTS], default="all")
     args = ap.parse_args()
-    if args.part == "concurrent":  # a fresh process, so its peak RSS is this test's alone
-        C.emit(asyncio.run(concurrent_part(args.calls)))
+    if args.part != "all":
+        C.emit(asyncio.run(run_part(args.part, args)))
         return
     out: dict[str, Any] = {"peer": "superdialog", "version": superdialog.__version__,
                            "driver": f"DialogMachine(Flow, llm='{MODEL}@<loopback>') via litellm "
                                      f"{litellm.__version__ if hasattr(litellm, '__version__') else ''}".strip()}
     t0 = time.perf_counter()
     out.update(C.import_time("import superdialog"))
-    asyncio.run(main_async(args, out))
+    out.update(C.run_parts(os.path.abspath(__file__), args.quick, args.calls))
     out["runtime_s"] = round(time.perf_counter() - t0, 1)
     C.emit(out)
 
