@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 __all__ = ["flow_mermaid"]
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_]")
+_MERMAID_MAX_EDGES = 500
+"""Mermaid's default ``maxEdges``: past it, Mermaid refuses to draw the chart."""
 
 
 def _text(text: str) -> str:
@@ -171,6 +173,9 @@ def flow_mermaid(flow: Flow, *, trace: Any = None) -> str:
     if path is not None:
         out.append(f"    classDef visited stroke:{PATH},stroke-width:3px")
         out.append(f"    classDef dim fill:#FAFAFA,stroke:{DIM},color:#90A4AE")
+    if links > _MERMAID_MAX_EDGES:
+        out.insert(1, f"    %% {links} edges: Mermaid draws at most {_MERMAID_MAX_EDGES} unless "
+                      "initialised with a larger maxEdges; use the SVG for a flow this big")
     grouped: dict[str, list[str]] = {}
     for index, style in link_styles:
         grouped.setdefault(style, []).append(str(index))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import pytest
@@ -91,12 +92,12 @@ def test_numbered_edges_are_in_visit_order(lost_card: Flow) -> None:
     names = ["greet", "identity", "verify", "reason", "block", "blocked", "fraud_check",
              "replacement", "order", "ordered", "closing"]
     events: list[dict[str, object]] = [state(None, "greet", None, "start")]
-    for a, b in zip(names, names[1:], strict=False):
+    for a, b in itertools.pairwise(names):
         edge = next(e for e in lost_card.edges if e.src == a and e.dst == b)
         events.append(state(a, b, edge.id, edge.kind))
     events.append({"kind": "ended", "reason": "completed", "state": "closing"})
     svg = parse_svg(render(lost_card, "svg", trace={"flow": "lost_card", "events": events}))
-    for n, (a, b) in enumerate(zip(names, names[1:], strict=False), start=2):
+    for n, (a, b) in enumerate(itertools.pairwise(names), start=2):
         edge = next(e for e in lost_card.edges if e.src == a and e.dst == b)
         assert svg.text(svg.by_id(f"edge_{edge.id}")).split()[0] == str(n)
     assert "call ended here: completed" in svg.text(svg.by_id("state_closing"))
