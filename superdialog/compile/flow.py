@@ -146,10 +146,26 @@ def _compile(text: str, name: str, base: FsPath | None) -> Flow:
         raise FlowError(problems)
     graph = compile_spec(spec, smap, base)
     flow = Flow(spec, graph, _build_machine(graph, spec.start), name, digest)
+    _warm_up(graph)
     if not any(s.kind == "subflow" for s in graph.states.values()):
         with _CACHE_LOCK:  # sub-flows live in other files: only self-contained flows cache
             _CACHE[key] = flow
     return flow
+
+
+def _warm_up(graph: CompiledGraph) -> None:
+    """Pay one-off import costs at load, not during the first caller's turn.
+
+    The model client (~0.3 s to import) loads only for flows with LLM states;
+    slot parsers load for the slot types the flow declares.
+    """
+    if any(s.llm is not None for s in graph.states.values()):
+        import openai  # noqa: F401
+
+    from superdialog.slots import get_type
+
+    for slot in graph.slots.values():
+        get_type(slot.spec.type)
 
 
 def load(path: str | FsPath) -> Flow:

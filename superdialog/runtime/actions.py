@@ -83,7 +83,10 @@ async def _http_call(m: CallMachine, st: CompiledState, variables: dict[str, Any
     if body is None and action.args:
         body = {k: _render_value(m, v, variables) for k, v in action.args}
     response = await _http_client().request(
-        spec.method, url, headers=headers, json=body if spec.method != "GET" else None,
+        spec.method,
+        url,
+        headers=headers,
+        json=body if spec.method != "GET" else None,
         params=None if spec.method != "GET" or not isinstance(body, dict) else body,
     )
     if response.status_code >= 400:
@@ -129,15 +132,15 @@ async def run_action(m: CallMachine, st: CompiledState) -> AsyncIterator[str]:
             result = await task
     except TimeoutError as exc:
         m._emit(ActionFinished(name, False, _ms(started), st.name, "timeout"))
-        raise ActionError(f"action '{name}' timed out after {spec.timeout:g}s", state=st.name,
-                          timed_out=True) from exc
+        raise ActionError(
+            f"action '{name}' timed out after {spec.timeout:g}s", state=st.name, timed_out=True
+        ) from exc
     except ActionError:
         m._emit(ActionFinished(name, False, _ms(started), st.name, "failed"))
         raise
     except Exception as exc:
         m._emit(ActionFinished(name, False, _ms(started), st.name, type(exc).__name__))
-        raise ActionError(f"action '{name}' failed: {type(exc).__name__}", state=st.name
-                          ) from exc
+        raise ActionError(f"action '{name}' failed: {type(exc).__name__}", state=st.name) from exc
     finally:
         if not task.done():
             task.cancel()

@@ -62,6 +62,7 @@ class CallMachine:
         node: Current state name (the shared ``transitions`` machine's model attribute).
         slots: Filled slot values, in clear text. Never log this: use ``state``.
         results: Action results by name.
+
     """
 
     __slots__ = (
@@ -276,8 +277,11 @@ class CallMachine:
         """A JSON-ready, PII-redacted picture of the call for logs and debugging."""
         snap = self.state
         snap["history"] = [list(x) for x in (self._history or ())]
-        secrets = [str(v) for k, v in self.slots.items() if k in self.flow.slots
-                   and self.flow.slots[k].pii and v is not None]
+        secrets = [
+            str(v)
+            for k, v in self.slots.items()
+            if k in self.flow.slots and self.flow.slots[k].pii and v is not None
+        ]
         snap["results"] = {k: _safe_json(v, secrets) for k, v in self.results.items()}
         return snap
 
@@ -329,8 +333,12 @@ class CallMachine:
         ctx = flow.spec.context
         out = dict(ctx)
         out.update(
-            slots=slots, context=ctx, session=self._host.data, results=self.results,
-            flow=flow.name, state=self.node,
+            slots=slots,
+            context=ctx,
+            session=self._host.data,
+            results=self.results,
+            flow=flow.name,
+            state=self.node,
         )
         return out
 
@@ -393,8 +401,13 @@ class CallMachine:
         self._turn_spoken = None
         m = self.metrics
         self._host.record_turn(
-            stt_ms=0, llm_ms=int(m.turn_llm_ms), tts_ms=0, cost_voice=0.0, cost_llm=0.0,
-            tokens_in=m.turn_tokens_in, tokens_out=m.turn_tokens_out,
+            stt_ms=0,
+            llm_ms=int(m.turn_llm_ms),
+            tts_ms=0,
+            cost_voice=0.0,
+            cost_llm=0.0,
+            tokens_in=m.turn_tokens_in,
+            tokens_out=m.turn_tokens_out,
             llm=self.flow.spec.llm.model if m.turn_llm_calls else "",
         )
         m.close_turn()
@@ -430,13 +443,17 @@ class CallMachine:
             limits.max_duration is not None and elapsed > limits.max_duration
         ):
             log.info("call %s: limit reached in %s", flow.name, self.node)
-            async for c in self.finish("end", "max_duration", self.message("max_duration")):
-                yield c
+            async with contextlib.aclosing(
+                self.finish("end", "max_duration", self.message("max_duration"))
+            ) as _sub:
+                async for c in _sub:
+                    yield c
             return
         raw = text.strip()
         if not raw:
-            async for c in self._no_input():
-                yield c
+            async with contextlib.aclosing(self._no_input()) as _sub:
+                async for c in _sub:
+                    yield c
             return
         self.count("no_input", reset=True)
         st = self.current
@@ -444,19 +461,26 @@ class CallMachine:
         norm = normalise(raw)
         for rule in st.globals:
             if rule.intent.matches(norm):
-                async for c in self._global(rule.intent.name, rule.goto, rule.say):
-                    yield c
+                async with contextlib.aclosing(
+                    self._global(rule.intent.name, rule.goto, rule.say)
+                ) as _sub:
+                    async for c in _sub:
+                        yield c
                 return
         from superdialog.runtime.dispatch import handle_utterance
 
-        async for c in handle_utterance(self, st, raw, norm):
-            yield c
+        async with contextlib.aclosing(handle_utterance(self, st, raw, norm)) as _sub:
+            async for c in _sub:
+                yield c
 
     async def _no_input(self) -> AsyncIterator[str]:
         n = self.count("no_input")
         if n >= self.flow.spec.limits.no_input:
-            async for c in self.finish("end", "no_response", self.message("no_response")):
-                yield c
+            async with contextlib.aclosing(
+                self.finish("end", "no_response", self.message("no_response"))
+            ) as _sub:
+                async for c in _sub:
+                    yield c
             return
         for line in (self.message("no_input", n - 1), self.reprompt_text()):
             out = self._utter(line)
@@ -475,8 +499,9 @@ class CallMachine:
             return self.render(t) if t else ""
         return ""
 
-    async def _global(self, intent: str, goto: str | None, say: CompiledTemplate | None
-                      ) -> AsyncIterator[str]:
+    async def _global(
+        self, intent: str, goto: str | None, say: CompiledTemplate | None
+    ) -> AsyncIterator[str]:
         if intent == "repeat" and goto is None and say is None:
             out = self._utter(self._said) if self._said else None
             if out:
@@ -492,8 +517,11 @@ class CallMachine:
                 if out:
                     yield out
         if goto is not None:
-            async for c in self.goto(goto, f"global:{intent}", f"global:{intent}"):
-                yield c
+            async with contextlib.aclosing(
+                self.goto(goto, f"global:{intent}", f"global:{intent}")
+            ) as _sub:
+                async for c in _sub:
+                    yield c
 
     # ------------------------------------------------------------------ moving
     def _visit_count(self, name: str) -> int:
@@ -514,8 +542,9 @@ class CallMachine:
 
     async def take(self, edge: Edge) -> AsyncIterator[str]:
         """Follow ``edge`` and run the states it leads to."""
-        async for c in self.goto(edge.dst, edge.id, edge.kind, edge.say):
-            yield c
+        async with contextlib.aclosing(self.goto(edge.dst, edge.id, edge.kind, edge.say)) as _sub:
+            async for c in _sub:
+                yield c
 
     async def goto(
         self, dst: str, edge_id: str | None, via: str, say: CompiledTemplate | None = None
@@ -528,8 +557,9 @@ class CallMachine:
             out = self._utter(self.render(say))
             if out:
                 yield out
-        async for c in self._enter():
-            yield c
+        async with contextlib.aclosing(self._enter()) as _sub:
+            async for c in _sub:
+                yield c
 
     async def _enter(self) -> AsyncIterator[str]:
         """Run the current state's entry, following pass-through states until one waits."""
@@ -550,8 +580,11 @@ class CallMachine:
                 line = self.pick(st.say, self._visit_count(st.name))
                 verb = "transfer" if st.kind == "transfer" else "end"
                 payload: Any = st.transfer if st.transfer is not None else st.end_reason
-                async for c in self.finish(verb, payload, self.render(line) if line else ""):
-                    yield c
+                async with contextlib.aclosing(
+                    self.finish(verb, payload, self.render(line) if line else "")
+                ) as _sub:
+                    async for c in _sub:
+                        yield c
                 return
             if st.kind != "llm" or st.say:
                 line = self.pick(st.say, self._visit_count(st.name))
@@ -563,18 +596,20 @@ class CallMachine:
             if st.kind == "action":
                 from superdialog.runtime.actions import run_action
 
-                async for c in run_action(self, st):
-                    yield c
+                async with contextlib.aclosing(run_action(self, st)) as _sub:
+                    async for c in _sub:
+                        yield c
                 edge = self.choose_edge(st)
             elif st.kind == "collect":
                 from superdialog.runtime.collect import enter_collect
 
                 done = False
-                async for c in enter_collect(self, st):
-                    if c is None:
-                        done = True
-                    else:
-                        yield c
+                async with contextlib.aclosing(enter_collect(self, st)) as _sub:
+                    async for c in _sub:
+                        if c is None:
+                            done = True
+                        else:
+                            yield c
                 if not done:
                     return
                 edge = self.choose_edge(st)
@@ -582,8 +617,9 @@ class CallMachine:
                 if not st.say and not self._spoke_turn and self.flow.spec.llm is not None:
                     from superdialog.runtime.llm_state import llm_opening
 
-                    async for c in llm_opening(self, st):
-                        yield c
+                    async with contextlib.aclosing(llm_opening(self, st)) as _sub:
+                        async for c in _sub:
+                            yield c
                 return
             elif st.listens:
                 return
@@ -599,8 +635,9 @@ class CallMachine:
                 if out:
                     yield out
 
-    def choose_edge(self, st: CompiledState, *, text: str | None = None,
-                    norm: str | None = None) -> Edge | None:
+    def choose_edge(
+        self, st: CompiledState, *, text: str | None = None, norm: str | None = None
+    ) -> Edge | None:
         """The first deterministic edge that applies (intent, if, otherwise, next)."""
         variables: dict[str, Any] | None = None
         for e in st.edges:
@@ -652,8 +689,13 @@ class CallMachine:
         if verb == "transfer":
             t: CompiledTransfer = payload
             announcement = self.render(t.announcement) if t.announcement is not None else ""
-            self._outcome = {"verb": "transfer", "reason": "transferred", "target_kind": t.kind,
-                             "target": t.target, "mode": t.mode}
+            self._outcome = {
+                "verb": "transfer",
+                "reason": "transferred",
+                "target_kind": t.kind,
+                "target": t.target,
+                "mode": t.mode,
+            }
             await self._host.transfer(t.kind, t.target, t.mode, announcement)
             self._emit(CallTransferred(t.kind, t.target, t.mode, self.node))
             return
@@ -676,8 +718,12 @@ class CallMachine:
         self._error_depth += 1
         known = isinstance(exc, SuperDialogError)
         log.warning(
-            "call %s: %s in state %s%s", self.flow.name, type(exc).__name__, st.name,
-            "" if known else " (unexpected)", exc_info=not known,
+            "call %s: %s in state %s%s",
+            self.flow.name,
+            type(exc).__name__,
+            st.name,
+            "" if known else " (unexpected)",
+            exc_info=not known,
         )
         self._emit(ErrorRaised(st.name, type(exc).__name__, _safe_message(exc)))
         target = st.error_edge.dst if st.error_edge else self.flow.spec.on_error
@@ -690,14 +736,16 @@ class CallMachine:
                         yield c
                 return
             except Exception as again:  # the error path itself failed: stop here
-                log.warning("call %s: error path failed too (%s)", self.flow.name,
-                            type(again).__name__)
+                log.warning(
+                    "call %s: error path failed too (%s)", self.flow.name, type(again).__name__
+                )
         try:
             apology = self.message("error")
         except SuperDialogError:
             apology = "I'm sorry, something went wrong."
-        async for c in self.finish("end", "error", apology):
-            yield c
+        async with contextlib.aclosing(self.finish("end", "error", apology)) as _sub:
+            async for c in _sub:
+                yield c
 
 
 def _safe_message(exc: Exception) -> str:
@@ -720,4 +768,3 @@ def _safe_json(value: Any, secrets: list[str]) -> Any:
     if isinstance(value, list | tuple):
         return [_safe_json(v, secrets) for v in value]
     return _safe_json(repr(value), secrets)
-

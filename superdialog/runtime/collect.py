@@ -8,6 +8,7 @@ so "next Tuesday" is never mistaken for a name.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -48,7 +49,9 @@ def extract_context(m: CallMachine, slot: CompiledSlot | None = None) -> Any:
     loc = m.flow.spec.locale
     choices = dict(slot.choices) if slot is not None and slot.choices else None
     return ExtractContext(
-        now=datetime.now(ZoneInfo(loc.timezone)), region=loc.region, timezone=loc.timezone,
+        now=datetime.now(ZoneInfo(loc.timezone)),
+        region=loc.region,
+        timezone=loc.timezone,
         choices=choices,
     )
 
@@ -102,8 +105,11 @@ def current_question(m: CallMachine) -> str:
     slots = m.flow.slots
     if m._confirming is not None:
         slot = slots[m._confirming]
-        return m.message("confirm", value=readback(m, slot, m.slots.get(slot.name)),
-                         slot=slot.name.replace("_", " "))
+        return m.message(
+            "confirm",
+            value=readback(m, slot, m.slots.get(slot.name)),
+            slot=slot.name.replace("_", " "),
+        )
     missing = _missing(m, st)
     if not missing:
         return ""
@@ -162,35 +168,41 @@ async def correct_earlier(m: CallMachine, raw: str) -> AsyncIterator[str]:
         return
 
 
-async def collect_turn(m: CallMachine, st: CompiledState, raw: str, norm: str
-                       ) -> AsyncIterator[str]:
+async def collect_turn(
+    m: CallMachine, st: CompiledState, raw: str, norm: str
+) -> AsyncIterator[str]:
     """Handle one answer in a collect state."""
     from superdialog.slots import find
 
     slots = m.flow.slots
     if m._confirming is not None:
         name = m._confirming
-        async for c in _confirm_turn(m, st, raw):
-            yield c
+        async with contextlib.aclosing(_confirm_turn(m, st, raw)) as _sub:
+            async for c in _sub:
+                yield c
         if m._confirming is not None or name not in m.slots:
             return  # still confirming, or the value was refused and asked again
     else:
         corrected = False
-        async for c in correct_earlier(m, raw):
-            corrected = True
-            yield c
+        async with contextlib.aclosing(correct_earlier(m, raw)) as _sub:
+            async for c in _sub:
+                corrected = True
+                yield c
         if corrected:
             if _missing(m, st):
-                async for c in _ask(m):
-                    yield c
+                async with contextlib.aclosing(_ask(m)) as _sub:
+                    async for c in _sub:
+                        yield c
                 return
-            async for c in _leave(m, st, raw, norm):
-                yield c
+            async with contextlib.aclosing(_leave(m, st, raw, norm)) as _sub:
+                async for c in _sub:
+                    yield c
             return
         missing = _missing(m, st)
         if not missing:
-            async for c in _leave(m, st, raw, norm):
-                yield c
+            async with contextlib.aclosing(_leave(m, st, raw, norm)) as _sub:
+                async for c in _sub:
+                    yield c
             return
         asked = missing[0]
         text = raw
@@ -211,24 +223,28 @@ async def collect_turn(m: CallMachine, st: CompiledState, raw: str, norm: str
                 continue
             set_slot(m, slot, match.value)
             filled = True
-            text = text[: match.start] + " " * (match.end - match.start) + text[match.end:]
+            text = text[: match.start] + " " * (match.end - match.start) + text[match.end :]
             if slot.spec.confirm:
                 m._confirming = name
                 break
         if not filled:
-            async for c in _miss(m, st, slots[asked], rejected):
-                yield c
+            async with contextlib.aclosing(_miss(m, st, slots[asked], rejected)) as _sub:
+                async for c in _sub:
+                    yield c
             return
         if m._confirming is not None:
-            async for c in _ask(m):
-                yield c
+            async with contextlib.aclosing(_ask(m)) as _sub:
+                async for c in _sub:
+                    yield c
             return
     if _missing(m, st):
-        async for c in _ask(m):
-            yield c
+        async with contextlib.aclosing(_ask(m)) as _sub:
+            async for c in _sub:
+                yield c
         return
-    async for c in _leave(m, st, raw, norm):
-        yield c
+    async with contextlib.aclosing(_leave(m, st, raw, norm)) as _sub:
+        async for c in _sub:
+            yield c
 
 
 async def collect_after_llm(
@@ -238,16 +254,19 @@ async def collect_after_llm(
     for name in newly:
         if m.flow.slots[name].spec.confirm:
             m._confirming = name
-            async for c in _ask(m):
-                yield c
+            async with contextlib.aclosing(_ask(m)) as _sub:
+                async for c in _sub:
+                    yield c
             return
     if not _missing(m, st):
-        async for c in _leave(m, st, "", ""):
-            yield c
+        async with contextlib.aclosing(_leave(m, st, "", "")) as _sub:
+            async for c in _sub:
+                yield c
         return
     if not spoke or newly:
-        async for c in _ask(m):
-            yield c
+        async with contextlib.aclosing(_ask(m)) as _sub:
+            async for c in _sub:
+                yield c
 
 
 async def _leave(m: CallMachine, st: CompiledState, raw: str, norm: str) -> AsyncIterator[str]:
@@ -256,8 +275,9 @@ async def _leave(m: CallMachine, st: CompiledState, raw: str, norm: str) -> Asyn
         from superdialog.errors import RuntimeFlowError
 
         raise RuntimeFlowError("all slots are filled but no transition applies", state=st.name)
-    async for c in m.take(edge):
-        yield c
+    async with contextlib.aclosing(m.take(edge)) as _sub:
+        async for c in _sub:
+            yield c
 
 
 async def _confirm_turn(m: CallMachine, st: CompiledState, raw: str) -> AsyncIterator[str]:
@@ -269,18 +289,22 @@ async def _confirm_turn(m: CallMachine, st: CompiledState, raw: str) -> AsyncIte
     ctx = extract_context(m, slot)
     yes_no = find("yes_no", raw, ctx)
     value = None if slot.spec.type == "yes_no" else find(slot.spec.type, raw, ctx)
-    if value is not None and value.value != m.slots.get(name) and (
-        yes_no is None or yes_no.value is False
+    if (
+        value is not None
+        and value.value != m.slots.get(name)
+        and (yes_no is None or yes_no.value is False)
     ):
         # "no, it's 4568": a correction in place of a yes/no
         reason = validate(m, slot, value.value, ctx)
         if reason:
-            async for c in _ask(m, f"Sorry, {reason}."):
-                yield c
+            async with contextlib.aclosing(_ask(m, f"Sorry, {reason}.")) as _sub:
+                async for c in _sub:
+                    yield c
             return
         set_slot(m, slot, value.value)
-        async for c in _ask(m):
-            yield c
+        async with contextlib.aclosing(_ask(m)) as _sub:
+            async for c in _sub:
+                yield c
         return
     if yes_no is not None and yes_no.value is True:
         m._confirming = None
@@ -289,39 +313,49 @@ async def _confirm_turn(m: CallMachine, st: CompiledState, raw: str) -> AsyncIte
     if yes_no is not None and yes_no.value is False:
         m._confirming = None
         m.slots.pop(name, None)
-        async for c in _ask(m, "Okay, let's try that again."):
-            yield c
+        async with contextlib.aclosing(_ask(m, "Okay, let's try that again.")) as _sub:
+            async for c in _sub:
+                yield c
         return
     attempt = m.count(f"confirm:{name}")
     m._emit(SlotRejected(name, "not a yes or no", attempt, m.node))
-    async for c in _ask(m, "Sorry, was that a yes or a no?"):
-        yield c
+    async with contextlib.aclosing(_ask(m, "Sorry, was that a yes or a no?")) as _sub:
+        async for c in _sub:
+            yield c
 
 
-async def _miss(m: CallMachine, st: CompiledState, slot: CompiledSlot, reason: str | None
-                ) -> AsyncIterator[str]:
+async def _miss(
+    m: CallMachine, st: CompiledState, slot: CompiledSlot, reason: str | None
+) -> AsyncIterator[str]:
     attempt = m.count(f"slot:{slot.name}")
     m._emit(SlotRejected(slot.name, reason or "not understood", attempt, m.node))
     limit = slot.spec.retries if slot.spec.retries is not None else st.retries
     if attempt > limit:
         m.count(f"slot:{slot.name}", reset=True)
         if st.fail_edge is not None:
-            async for c in m.take(st.fail_edge):
-                yield c
+            async with contextlib.aclosing(m.take(st.fail_edge)) as _sub:
+                async for c in _sub:
+                    yield c
             return
         if m.flow.spec.on_error is not None and m.flow.spec.on_error != st.name:
-            async for c in m.goto(m.flow.spec.on_error, None, "fail"):
-                yield c
+            async with contextlib.aclosing(m.goto(m.flow.spec.on_error, None, "fail")) as _sub:
+                async for c in _sub:
+                    yield c
             return
-        async for c in m.finish("end", "no_response", m.message("no_response")):
-            yield c
+        async with contextlib.aclosing(
+            m.finish("end", "no_response", m.message("no_response"))
+        ) as _sub:
+            async for c in _sub:
+                yield c
         return
     if st.llm is not None and slot.spec.llm_fallback:
         from superdialog.runtime.llm_state import llm_turn
 
-        async for c in llm_turn(m, st, extract=slot.name):
-            yield c
+        async with contextlib.aclosing(llm_turn(m, st, extract=slot.name)) as _sub:
+            async for c in _sub:
+                yield c
         return
     prefix = f"Sorry, {reason}." if reason else m.message("not_understood", attempt - 1)
-    async for c in _ask(m, prefix):
-        yield c
+    async with contextlib.aclosing(_ask(m, prefix)) as _sub:
+        async for c in _sub:
+            yield c

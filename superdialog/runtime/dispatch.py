@@ -7,6 +7,7 @@ the model, only in LLM states and only when nothing deterministic decided.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
@@ -18,47 +19,55 @@ if TYPE_CHECKING:
 __all__ = ["handle_utterance"]
 
 
-async def handle_utterance(m: CallMachine, st: CompiledState, raw: str, norm: str
-                           ) -> AsyncIterator[str]:
+async def handle_utterance(
+    m: CallMachine, st: CompiledState, raw: str, norm: str
+) -> AsyncIterator[str]:
     """Handle one non-empty utterance in the current (waiting) state."""
     if st.kind == "collect":
         from superdialog.runtime.collect import collect_turn
 
-        async for c in collect_turn(m, st, raw, norm):
-            yield c
+        async with contextlib.aclosing(collect_turn(m, st, raw, norm)) as _sub:
+            async for c in _sub:
+                yield c
         return
     if st.kind == "llm":
         for e in st.edges:
             if (e.kind == "intent" and e.intent is not None and e.intent.matches(norm)) or (
-                e.kind == "if" and e.expr is not None
+                e.kind == "if"
+                and e.expr is not None
                 and e.expr.evaluate({**m.variables(), "text": raw}, state=st.name)
             ):
-                async for c in m.take(e):
-                    yield c
+                async with contextlib.aclosing(m.take(e)) as _sub:
+                    async for c in _sub:
+                        yield c
                 return
         from superdialog.runtime.llm_state import llm_turn
 
-        async for c in llm_turn(m, st):
-            yield c
+        async with contextlib.aclosing(llm_turn(m, st)) as _sub:
+            async for c in _sub:
+                yield c
         return
     from superdialog.runtime.collect import correct_earlier
 
     corrected = False
-    async for c in correct_earlier(m, raw):
-        corrected = True
-        yield c
+    async with contextlib.aclosing(correct_earlier(m, raw)) as _sub:
+        async for c in _sub:
+            corrected = True
+            yield c
     edge = m.choose_edge(st, text=raw, norm=norm)
     if edge is not None:
-        async for c in m.take(edge):
-            yield c
+        async with contextlib.aclosing(m.take(edge)) as _sub:
+            async for c in _sub:
+                yield c
         return
     if corrected:
         return
     miss = m.count(f"miss:{st.name}")
     if miss > st.retries and st.fail_edge is not None:
         m.count(f"miss:{st.name}", reset=True)
-        async for c in m.take(st.fail_edge):
-            yield c
+        async with contextlib.aclosing(m.take(st.fail_edge)) as _sub:
+            async for c in _sub:
+                yield c
         return
     for line in (m.message("not_understood", miss - 1), m.reprompt_text()):
         out = m._utter(line)

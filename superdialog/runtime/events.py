@@ -143,8 +143,17 @@ class ErrorRaised:
 
 
 CallEvent = (
-    Spoke | StateEntered | SlotFilled | SlotRejected | RecordingPaused | RecordingResumed
-    | CallEnded | CallTransferred | ActionFinished | LLMCalled | ErrorRaised
+    Spoke
+    | StateEntered
+    | SlotFilled
+    | SlotRejected
+    | RecordingPaused
+    | RecordingResumed
+    | CallEnded
+    | CallTransferred
+    | ActionFinished
+    | LLMCalled
+    | ErrorRaised
 )
 
 

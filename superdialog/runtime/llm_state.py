@@ -77,8 +77,9 @@ def _known(m: CallMachine) -> str:
     return "\n".join(lines)
 
 
-def build_messages(m: CallMachine, st: CompiledState, *, extract: str | None = None,
-                   opening: bool = False) -> list[dict[str, Any]]:
+def build_messages(
+    m: CallMachine, st: CompiledState, *, extract: str | None = None, opening: bool = False
+) -> list[dict[str, Any]]:
     """System prompt plus the bounded conversation window."""
     graph = m.flow.graph
     parts: list[str] = []
@@ -124,7 +125,8 @@ def _slot_properties(m: CallMachine, names: list[str]) -> dict[str, Any]:
 def _fillable(m: CallMachine, st: CompiledState) -> list[str]:
     names = list(st.collect) or list(m.flow.slots)
     return [
-        n for n in names
+        n
+        for n in names
         if n not in m.slots and m.flow.slots[n].spec.llm_fallback and _llm_visible(m.flow.slots[n])
     ]
 
@@ -142,8 +144,9 @@ def _tool_name(e: Edge) -> str:
     return e.tool_name or "goto_" + "".join(c if c.isalnum() or c in "_-" else "_" for c in e.dst)
 
 
-def build_tools(m: CallMachine, st: CompiledState, *, extract: str | None = None
-                ) -> list[dict[str, Any]]:
+def build_tools(
+    m: CallMachine, st: CompiledState, *, extract: str | None = None
+) -> list[dict[str, Any]]:
     """Tools for this call: one per model-judged edge, plus slot filling."""
     props = _slot_properties(m, [extract] if extract else _fillable(m, st))
     tools: list[dict[str, Any]] = []
@@ -153,25 +156,35 @@ def build_tools(m: CallMachine, st: CompiledState, *, extract: str | None = None
                 desc = f"Call when {e.label}."
             else:
                 desc = "Call when this step's goal is reached and the conversation should move on."
-            tools.append({
+            tools.append(
+                {
+                    "type": "function",
+                    "function": {
+                        "name": _tool_name(e),
+                        "description": desc,
+                        "parameters": {
+                            "type": "object",
+                            "properties": props,
+                            "additionalProperties": False,
+                        },
+                    },
+                }
+            )
+    if props:
+        tools.append(
+            {
                 "type": "function",
                 "function": {
-                    "name": _tool_name(e),
-                    "description": desc,
-                    "parameters": {"type": "object", "properties": props,
-                                   "additionalProperties": False},
+                    "name": _SLOT_TOOL,
+                    "description": "Record values the caller gave.",
+                    "parameters": {
+                        "type": "object",
+                        "properties": props,
+                        "additionalProperties": False,
+                    },
                 },
-            })
-    if props:
-        tools.append({
-            "type": "function",
-            "function": {
-                "name": _SLOT_TOOL,
-                "description": "Record values the caller gave.",
-                "parameters": {"type": "object", "properties": props,
-                               "additionalProperties": False},
-            },
-        })
+            }
+        )
     return tools
 
 
@@ -226,7 +239,11 @@ def _fill_from_args(m: CallMachine, args: Mapping[str, Any] | None) -> list[str]
 
 
 async def _call_model(
-    m: CallMachine, st: CompiledState, *, call_type: str, extract: str | None = None,
+    m: CallMachine,
+    st: CompiledState,
+    *,
+    call_type: str,
+    extract: str | None = None,
     opening: bool = False,
 ) -> AsyncIterator[str | ToolCall]:
     """Stream one model call; yield text chunks, then the tool calls it made."""
@@ -271,53 +288,80 @@ async def _call_model(
             m._turn_spoken.append(said)
             m.remember("assistant", said)
             m._emit(Spoke(said, st.name))
-        m.metrics.add_llm_call(latency_ms=latency, tokens_in=tokens_in, tokens_out=tokens_out,
-                               ok=ok)
+        m.metrics.add_llm_call(
+            latency_ms=latency, tokens_in=tokens_in, tokens_out=tokens_out, ok=ok
+        )
         chosen = next((c for c in calls if c.error is None), None)
         edge_id = None
         if chosen is not None:
             edge_id = next((e.id for e in _model_edges(st) if _tool_name(e) == chosen.name), None)
-        m._emit(LLMCalled(st.name, round(latency, 3), tokens_in, tokens_out,
-                          chosen.name if chosen else None, ok))
+        m._emit(
+            LLMCalled(
+                st.name,
+                round(latency, 3),
+                tokens_in,
+                tokens_out,
+                chosen.name if chosen else None,
+                ok,
+            )
+        )
         if m._llm_callbacks:
             secrets = _secrets(m)
             response: dict[str, Any] = {"role": "assistant", "content": said or None}
             if calls:
                 response["tool_calls"] = [
-                    {"id": c.id, "type": "function",
-                     "function": {"name": c.name, "arguments": c.raw_arguments}}
+                    {
+                        "id": c.id,
+                        "type": "function",
+                        "function": {"name": c.name, "arguments": c.raw_arguments},
+                    }
                     for c in calls
                 ]
-            await _report(m, LLMCallData(
-                latency_ms=round(latency, 3), call_type=call_type, node_id=st.name,
-                model=config.resolved_model, prompt_messages=_scrub(messages, secrets),
-                response_json=_scrub(response, secrets), tokens_in=tokens_in,
-                tokens_out=tokens_out, edge_id=edge_id, cached=cached, ttft_ms=ttft,
-            ))
+            await _report(
+                m,
+                LLMCallData(
+                    latency_ms=round(latency, 3),
+                    call_type=call_type,
+                    node_id=st.name,
+                    model=config.resolved_model,
+                    prompt_messages=_scrub(messages, secrets),
+                    response_json=_scrub(response, secrets),
+                    tokens_in=tokens_in,
+                    tokens_out=tokens_out,
+                    edge_id=edge_id,
+                    cached=cached,
+                    ttft_ms=ttft,
+                ),
+            )
     for c in calls:
         yield c
 
 
 async def llm_opening(m: CallMachine, st: CompiledState) -> AsyncIterator[str]:
     """An LLM state entered with nothing said yet: the model speaks its opening."""
-    async for item in _call_model(m, st, call_type="opening", opening=True):
-        if isinstance(item, str):
-            yield item
+    async with contextlib.aclosing(_call_model(m, st, call_type="opening", opening=True)) as _sub:
+        async for item in _sub:
+            if isinstance(item, str):
+                yield item
 
 
-async def llm_turn(m: CallMachine, st: CompiledState, *, extract: str | None = None
-                   ) -> AsyncIterator[str]:
+async def llm_turn(
+    m: CallMachine, st: CompiledState, *, extract: str | None = None
+) -> AsyncIterator[str]:
     """The caller spoke in an LLM state (or a collect state needs the model to extract)."""
     calls: list[ToolCall] = []
     spoke = False
     try:
-        async for item in _call_model(m, st, call_type="extract" if extract else "response",
-                                      extract=extract):
-            if isinstance(item, str):
-                spoke = True
-                yield item
-            else:
-                calls.append(item)
+        call_type = "extract" if extract else "response"
+        async with contextlib.aclosing(
+            _call_model(m, st, call_type=call_type, extract=extract)
+        ) as _sub:
+            async for item in _sub:
+                if isinstance(item, str):
+                    spoke = True
+                    yield item
+                else:
+                    calls.append(item)
     except LLMError:
         raise  # the error path (state on_error, flow on_error, else apologise and end)
     edges = {_tool_name(e): e for e in _model_edges(st)}
@@ -325,22 +369,28 @@ async def llm_turn(m: CallMachine, st: CompiledState, *, extract: str | None = N
     chosen: Edge | None = None
     for call in calls:
         if call.error is not None or (call.name not in edges and call.name != _SLOT_TOOL):
-            log.warning("call %s: model made an unusable tool call in %s (%s)",
-                        m.flow.name, st.name, call.error or "unknown tool")
+            log.warning(
+                "call %s: model made an unusable tool call in %s (%s)",
+                m.flow.name,
+                st.name,
+                call.error or "unknown tool",
+            )
             continue
         _fill_from_args(m, call.arguments)
         if call.name in edges and chosen is None:
             chosen = edges[call.name]
     if chosen is not None:
-        async for c in m.take(chosen):
-            yield c
+        async with contextlib.aclosing(m.take(chosen)) as _sub:
+            async for c in _sub:
+                yield c
         return
     if extract is not None or st.kind == "collect":
         from superdialog.runtime.collect import collect_after_llm
 
         newly = [n for n in m.slots if n not in before]
-        async for c in collect_after_llm(m, st, spoke=spoke, newly=newly):
-            yield c
+        async with contextlib.aclosing(collect_after_llm(m, st, spoke=spoke, newly=newly)) as _sub:
+            async for c in _sub:
+                yield c
         return
     if not spoke:
         # empty reply or only broken tool calls: stay, reprompt, never leave dead air
