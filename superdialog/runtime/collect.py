@@ -208,10 +208,12 @@ async def collect_turn(
         text = raw
         filled = False
         rejected: str | None = None
-        for name in missing:
+        # strong types first, so "Maria Lopez, three of us next friday" leaves the name
+        # type only "Maria Lopez" to look at; weak types answer only what was asked
+        order = [n for n in missing if slots[n].spec.type not in _WEAK]
+        order += [n for n in missing if n == asked and slots[n].spec.type in _WEAK]
+        for name in order:
             slot = slots[name]
-            if name != asked and slot.spec.type in _WEAK:
-                continue
             ctx = extract_context(m, slot)
             match = find(slot.spec.type, text, ctx)
             if match is None:
