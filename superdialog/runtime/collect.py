@@ -226,9 +226,8 @@ async def collect_turn(
             set_slot(m, slot, match.value)
             filled = True
             text = text[: match.start] + " " * (match.end - match.start) + text[match.end :]
-            if slot.spec.confirm:
-                m._confirming = name
-                break
+            if slot.spec.confirm and m._confirming is None:
+                m._confirming = name  # read back after the others are filled
         if not filled:
             async with contextlib.aclosing(_miss(m, st, slots[asked], rejected)) as _sub:
                 async for c in _sub:
