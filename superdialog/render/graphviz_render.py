@@ -117,9 +117,11 @@ class _Dot:
         head = ('<TD ALIGN="LEFT" BALIGN="LEFT">'
                 f"{_font(html(ks.header), color=accent, size=8, bold=True)}</TD>")
         cols = 1
-        if steps:  # nested so the badge keeps its size instead of filling the row
-            head += ('<TD ALIGN="RIGHT"><TABLE BORDER="0" CELLSPACING="0" CELLPADDING="0">'
-                     f"<TR>{_badge(steps)}</TR></TABLE></TD>")
+        if steps:  # text, not a filled cell: Graphviz would stretch a fill across the row
+            word = "step" if len(steps) == 1 else "steps"
+            head += (f'<TD ALIGN="RIGHT">'
+                     f"{_font(html(f'{word} {numbers(steps)}'), color=PATH, size=9, bold=True)}"
+                     "</TD>")
             cols = 2
         span = f' COLSPAN="{cols}"' if cols > 1 else ""
         rows = [f"<TR>{head}</TR>"]
@@ -424,7 +426,9 @@ class _Dot:
             cells.append(f"<TR>{row}</TR>")
         if self.path is not None:
             cells.append(
-                "<TR>" + _badge((1,)) + '<TD ALIGN="LEFT" COLSPAN="3">'
+                "<TR><TD>"
+                + _font("\u2501\u2501\u2501 2", color=PATH, size=11, bold=True)
+                + '</TD><TD ALIGN="LEFT" COLSPAN="3">'
                 + _font("this call's path: numbered steps in order; grey parts were not used",
                         size=9)
                 + "</TD></TR>"

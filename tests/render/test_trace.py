@@ -65,8 +65,9 @@ def test_svg_highlights_numbered_path(dental: Flow) -> None:
     visited = {g.get("id", "").removeprefix("state_") for g in svg.groups("visited")}
     assert visited == {"greet", "details", "handoff"}
     greet = svg.text(svg.by_id("state_greet"))
-    assert "1, 3" in greet  # entered twice: both numbers
-    assert "2, 4" in svg.text(svg.by_id("state_details"))
+    assert "steps 1, 3" in greet  # entered twice: both numbers
+    assert "steps 2, 4" in svg.text(svg.by_id("state_details"))
+    assert "step 5" in svg.text(svg.by_id("state_handoff"))
     assert "call transferred here: front-desk" in svg.text(svg.by_id("state_handoff"))
     start = svg.by_id("edge_start")
     assert "path" in start.get("class", "") and svg.text(start).strip() == "1"
