@@ -107,7 +107,7 @@ def _cmd_chat(args: argparse.Namespace) -> int:
         llm = {"base_url": server.base_url, "api_key": "scripted"} if server else None
         if args.model:
             llm = {**(llm or {}), "model": args.model}
-        machine, session = asyncio.run(
+        machine, _session = asyncio.run(
             run_console(flow, lines=lines, llm=llm, data=data, verbose=not args.quiet)
         )
     outcome = machine.outcome
@@ -121,8 +121,8 @@ def _cmd_chat(args: argparse.Namespace) -> int:
 def _cmd_test(args: argparse.Namespace) -> int:
     from superdialog.testing.conversations import main as run_tests
 
-    return run_tests(args.paths or ["flows"], junit=args.junit, coverage=args.coverage,
-                     verbose=args.verbose)
+    return int(run_tests(args.paths or ["flows"], junit=args.junit, coverage=args.coverage,
+                         verbose=args.verbose))
 
 
 def _parser() -> argparse.ArgumentParser:

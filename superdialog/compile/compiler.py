@@ -34,6 +34,7 @@ from superdialog.compile.templates import (
     references,
 )
 from superdialog.errors import FlowError, Location, Problem, SlotTypeError
+from superdialog.slots.base import Constraints
 from superdialog.spec.loader import did_you_mean
 from superdialog.spec.models import (
     BUILTIN_END_REASONS,
@@ -42,7 +43,6 @@ from superdialog.spec.models import (
     SlotSpec,
     StateSpec,
 )
-from superdialog.slots.base import Constraints
 from superdialog.spec.yaml_source import Path, SourceMap
 
 __all__ = ["CompiledGraph", "compile_spec"]

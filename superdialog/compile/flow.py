@@ -53,7 +53,7 @@ def _build_machine(graph: CompiledGraph, start: str) -> Machine:
     if graph.flow_error_edge_target:
         incoming.setdefault(graph.flow_error_edge_target, set()).update(graph.states)
     for dst, sources in incoming.items():
-        machine.add_transition(f"to:{dst}", sorted(sources), dst)
+        machine.add_transition(f"to:{dst}", list[Any](sorted(sources)), dst)
     return machine
 
 
@@ -112,6 +112,7 @@ class Flow:
             validators: Slot validators, beside those registered globally.
             trace: Record a call trace (PII redacted) for diagrams and debugging.
             clock: Monotonic clock in seconds (tests); default ``time.monotonic``.
+
         """
         from superdialog.runtime.call import CallMachine
 
@@ -173,6 +174,7 @@ def load(path: str | FsPath) -> Flow:
 
     Raises:
         FlowError: with every problem located as ``file:line:column``.
+
     """
     p = FsPath(path)
     try:

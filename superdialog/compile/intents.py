@@ -46,7 +46,7 @@ _SPACES = re.compile(r"\s+")
 
 def normalise(text: str) -> str:
     """Lower-case, punctuation to spaces, single spaces: what phrases match against."""
-    return _SPACES.sub(" ", _NON_WORD.sub(" ", text.lower().replace("’", "'"))).strip()
+    return _SPACES.sub(" ", _NON_WORD.sub(" ", text.lower().replace("\u2019", "'"))).strip()
 
 
 @dataclass(frozen=True, slots=True)

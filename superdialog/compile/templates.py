@@ -166,20 +166,20 @@ def references(source: str, *, expression: bool = False) -> list[tuple[str, str 
                 bound.add(t.name)
     out: list[tuple[str, str | None]] = []
     attr_names: set[int] = set()
-    for node in ast.find_all(nodes.Getattr):
-        if isinstance(node.node, nodes.Name) and node.node.name not in bound:
-            out.append((node.node.name, node.attr))
-            attr_names.add(id(node.node))
-    for node in ast.find_all(nodes.Getitem):
+    for ga in ast.find_all(nodes.Getattr):
+        if isinstance(ga.node, nodes.Name) and ga.node.name not in bound:
+            out.append((ga.node.name, ga.attr))
+            attr_names.add(id(ga.node))
+    for gi in ast.find_all(nodes.Getitem):
         if (
-            isinstance(node.node, nodes.Name)
-            and node.node.name not in bound
-            and isinstance(node.arg, nodes.Const)
-            and isinstance(node.arg.value, str)
+            isinstance(gi.node, nodes.Name)
+            and gi.node.name not in bound
+            and isinstance(gi.arg, nodes.Const)
+            and isinstance(gi.arg.value, str)
         ):
-            out.append((node.node.name, node.arg.value))
-            attr_names.add(id(node.node))
-    for node in ast.find_all(nodes.Name):
-        if node.ctx == "load" and node.name not in bound and id(node) not in attr_names:
-            out.append((node.name, None))
+            out.append((gi.node.name, gi.arg.value))
+            attr_names.add(id(gi.node))
+    for nm in ast.find_all(nodes.Name):
+        if nm.ctx == "load" and nm.name not in bound and id(nm) not in attr_names:
+            out.append((nm.name, None))
     return out

@@ -12,10 +12,11 @@ from __future__ import annotations
 import asyncio
 import inspect
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from typing import TYPE_CHECKING, Any
 
-from superdialog.compile.model import CompiledState, CompiledTemplate
+from superdialog.compile.model import CompiledState
+from superdialog.compile.templates import CompiledTemplate
 from superdialog.errors import ActionError
 from superdialog.runtime.events import ActionFinished
 from superdialog.runtime.registry import registered_actions, registered_validators
@@ -109,7 +110,7 @@ async def _python_call(m: CallMachine, st: CompiledState, variables: dict[str, A
     return result
 
 
-async def run_action(m: CallMachine, st: CompiledState) -> AsyncIterator[str]:
+async def run_action(m: CallMachine, st: CompiledState) -> AsyncGenerator[str, None]:
     """Run the state's action; yield a holding line if it is slow; store the result."""
     action = st.action
     assert action is not None

@@ -22,13 +22,14 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from transitions import MachineError
 
 from superdialog.compile.intents import normalise
-from superdialog.compile.model import CompiledState, CompiledTemplate, CompiledTransfer, Edge
+from superdialog.compile.model import CompiledState, CompiledTransfer, Edge
+from superdialog.compile.templates import CompiledTemplate
 from superdialog.errors import RuntimeFlowError, SuperDialogError
 from superdialog.runtime.events import (
     CallEnded,
@@ -161,7 +162,7 @@ class CallMachine:
 
     async def stream(
         self, text: str, context: dict[str, Any] | None = None, language: str | None = None
-    ) -> AsyncIterator[str]:
+    ) -> AsyncGenerator[str, None]:
         """Handle one caller utterance; yield what to speak, chunk by chunk.
 
         ``context`` and ``language`` are accepted for the host contract; the
@@ -381,7 +382,7 @@ class CallMachine:
         return n
 
     # ------------------------------------------------------------------ turn loop
-    async def _turn(self, text: str) -> AsyncIterator[str]:
+    async def _turn(self, text: str) -> AsyncGenerator[str, None]:
         if self._status != _RUNNING:
             return
         if not self._started:
@@ -412,7 +413,7 @@ class CallMachine:
         )
         m.close_turn()
 
-    async def _drive(self, body: AsyncIterator[str]) -> AsyncIterator[str]:
+    async def _drive(self, body: AsyncGenerator[str, None]) -> AsyncGenerator[str, None]:
         """Run ``body``; route any failure to the error path; always reconcile effects."""
         try:
             try:
@@ -435,7 +436,7 @@ class CallMachine:
         elif self._paused and not self.current.pii:
             await self._resume()
 
-    async def _handle(self, text: str) -> AsyncIterator[str]:
+    async def _handle(self, text: str) -> AsyncGenerator[str, None]:
         flow = self.flow
         limits = flow.spec.limits
         elapsed = self._clock() - self._t0
@@ -473,7 +474,7 @@ class CallMachine:
             async for c in _sub:
                 yield c
 
-    async def _no_input(self) -> AsyncIterator[str]:
+    async def _no_input(self) -> AsyncGenerator[str, None]:
         n = self.count("no_input")
         if n >= self.flow.spec.limits.no_input:
             async with contextlib.aclosing(
@@ -501,7 +502,7 @@ class CallMachine:
 
     async def _global(
         self, intent: str, goto: str | None, say: CompiledTemplate | None
-    ) -> AsyncIterator[str]:
+    ) -> AsyncGenerator[str, None]:
         if intent == "repeat" and goto is None and say is None:
             out = self._utter(self._said) if self._said else None
             if out:
@@ -540,7 +541,7 @@ class CallMachine:
         self._visits[dst] = self._visits.get(dst, 0) + 1
         self._emit(StateEntered(src, dst, edge_id, via))
 
-    async def take(self, edge: Edge) -> AsyncIterator[str]:
+    async def take(self, edge: Edge) -> AsyncGenerator[str, None]:
         """Follow ``edge`` and run the states it leads to."""
         async with contextlib.aclosing(self.goto(edge.dst, edge.id, edge.kind, edge.say)) as _sub:
             async for c in _sub:
@@ -548,7 +549,7 @@ class CallMachine:
 
     async def goto(
         self, dst: str, edge_id: str | None, via: str, say: CompiledTemplate | None = None
-    ) -> AsyncIterator[str]:
+    ) -> AsyncGenerator[str, None]:
         """Move to ``dst`` (validated by the shared machine) and enter it."""
         self._move(dst, edge_id, via)
         if self._paused and not self.current.pii:
@@ -561,7 +562,7 @@ class CallMachine:
             async for c in _sub:
                 yield c
 
-    async def _enter(self) -> AsyncIterator[str]:
+    async def _enter(self) -> AsyncGenerator[str, None]:
         """Run the current state's entry, following pass-through states until one waits."""
         hops = 0
         while True:
@@ -604,12 +605,12 @@ class CallMachine:
                 from superdialog.runtime.collect import enter_collect
 
                 done = False
-                async with contextlib.aclosing(enter_collect(self, st)) as _sub:
-                    async for c in _sub:
-                        if c is None:
+                async with contextlib.aclosing(enter_collect(self, st)) as asks:
+                    async for ask in asks:
+                        if ask is None:
                             done = True
                         else:
-                            yield c
+                            yield ask
                 if not done:
                     return
                 edge = self.choose_edge(st)
@@ -665,7 +666,7 @@ class CallMachine:
         await self._host.resume_recording()
         self._emit(RecordingResumed(self.node))
 
-    async def finish(self, verb: str, payload: Any, closing: str) -> AsyncIterator[str]:
+    async def finish(self, verb: str, payload: Any, closing: str) -> AsyncGenerator[str, None]:
         """Speak ``closing``, then send the one terminal verb, last."""
         if self._status != _RUNNING:
             return
@@ -712,7 +713,7 @@ class CallMachine:
             await self._host.end(reason)
         self._emit(CallEnded(reason, self.node))
 
-    async def _fail(self, exc: Exception) -> AsyncIterator[str]:
+    async def _fail(self, exc: Exception) -> AsyncGenerator[str, None]:
         """The error path: the state's ``on_error``, the flow's, else apologise and end."""
         st = self.current
         self._error_depth += 1

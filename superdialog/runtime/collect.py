@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -58,9 +58,9 @@ def extract_context(m: CallMachine, slot: CompiledSlot | None = None) -> Any:
 
 def validate(m: CallMachine, slot: CompiledSlot, value: Any, ctx: Any) -> str | None:
     """Why ``value`` is not acceptable (caller-facing), or None."""
-    from superdialog.slots import get_type
+    from superdialog.slots import Constraints, get_type
 
-    reason = get_type(slot.spec.type).check(value, slot.constraints, ctx)
+    reason = get_type(slot.spec.type).check(value, slot.constraints or Constraints(), ctx)
     if reason:
         return str(reason)
     if slot.choices and slot.spec.type != "enum" and str(value) not in dict(slot.choices):
@@ -119,7 +119,7 @@ def current_question(m: CallMachine) -> str:
     return m.render(t) if t is not None else ""
 
 
-async def enter_collect(m: CallMachine, st: CompiledState) -> AsyncIterator[str | None]:
+async def enter_collect(m: CallMachine, st: CompiledState) -> AsyncGenerator[str | None, None]:
     """On entry: ask the first missing slot, or yield ``None`` when all are filled."""
     if not _missing(m, st):
         yield None
@@ -129,14 +129,14 @@ async def enter_collect(m: CallMachine, st: CompiledState) -> AsyncIterator[str 
         yield out
 
 
-async def _ask(m: CallMachine, *prefix: str) -> AsyncIterator[str]:
+async def _ask(m: CallMachine, *prefix: str) -> AsyncGenerator[str, None]:
     for line in (*prefix, current_question(m)):
         out = m._utter(line)
         if out:
             yield out
 
 
-async def correct_earlier(m: CallMachine, raw: str) -> AsyncIterator[str]:
+async def correct_earlier(m: CallMachine, raw: str) -> AsyncGenerator[str, None]:
     """'Actually, make it Wednesday': update an earlier slot when the caller corrects it."""
     if not _CORRECTION.search(raw):
         return
@@ -170,7 +170,7 @@ async def correct_earlier(m: CallMachine, raw: str) -> AsyncIterator[str]:
 
 async def collect_turn(
     m: CallMachine, st: CompiledState, raw: str, norm: str
-) -> AsyncIterator[str]:
+) -> AsyncGenerator[str, None]:
     """Handle one answer in a collect state."""
     from superdialog.slots import find
 
@@ -250,7 +250,7 @@ async def collect_turn(
 
 async def collect_after_llm(
     m: CallMachine, st: CompiledState, *, spoke: bool, newly: list[str]
-) -> AsyncIterator[str]:
+) -> AsyncGenerator[str, None]:
     """Continue a collect state after the model extracted (or failed to extract) values."""
     for name in newly:
         if m.flow.slots[name].spec.confirm:
@@ -270,7 +270,9 @@ async def collect_after_llm(
                 yield c
 
 
-async def _leave(m: CallMachine, st: CompiledState, raw: str, norm: str) -> AsyncIterator[str]:
+async def _leave(
+    m: CallMachine, st: CompiledState, raw: str, norm: str
+) -> AsyncGenerator[str, None]:
     edge = m.choose_edge(st, text=raw, norm=norm)
     if edge is None:
         from superdialog.errors import RuntimeFlowError
@@ -281,7 +283,7 @@ async def _leave(m: CallMachine, st: CompiledState, raw: str, norm: str) -> Asyn
             yield c
 
 
-async def _confirm_turn(m: CallMachine, st: CompiledState, raw: str) -> AsyncIterator[str]:
+async def _confirm_turn(m: CallMachine, st: CompiledState, raw: str) -> AsyncGenerator[str, None]:
     from superdialog.slots import find
 
     name = m._confirming
@@ -327,7 +329,7 @@ async def _confirm_turn(m: CallMachine, st: CompiledState, raw: str) -> AsyncIte
 
 async def _miss(
     m: CallMachine, st: CompiledState, slot: CompiledSlot, reason: str | None
-) -> AsyncIterator[str]:
+) -> AsyncGenerator[str, None]:
     attempt = m.count(f"slot:{slot.name}")
     m._emit(SlotRejected(slot.name, reason or "not understood", attempt, m.node))
     limit = slot.spec.retries if slot.spec.retries is not None else st.retries

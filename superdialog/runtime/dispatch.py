@@ -8,7 +8,7 @@ the model, only in LLM states and only when nothing deterministic decided.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import TYPE_CHECKING
 
 from superdialog.compile.model import CompiledState
@@ -21,7 +21,7 @@ __all__ = ["handle_utterance"]
 
 async def handle_utterance(
     m: CallMachine, st: CompiledState, raw: str, norm: str
-) -> AsyncIterator[str]:
+) -> AsyncGenerator[str, None]:
     """Handle one non-empty utterance in the current (waiting) state."""
     if st.kind == "collect":
         from superdialog.runtime.collect import collect_turn

@@ -14,7 +14,7 @@ import contextlib
 import logging
 import os
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from superdialog.compile.model import CompiledSlot, CompiledState, Edge
@@ -245,7 +245,7 @@ async def _call_model(
     call_type: str,
     extract: str | None = None,
     opening: bool = False,
-) -> AsyncIterator[str | ToolCall]:
+) -> AsyncGenerator[str | ToolCall, None]:
     """Stream one model call; yield text chunks, then the tool calls it made."""
     from superdialog.llm import LLMCallData, TextDelta, ToolCall, Usage, stream_chat
 
@@ -337,7 +337,7 @@ async def _call_model(
         yield c
 
 
-async def llm_opening(m: CallMachine, st: CompiledState) -> AsyncIterator[str]:
+async def llm_opening(m: CallMachine, st: CompiledState) -> AsyncGenerator[str, None]:
     """An LLM state entered with nothing said yet: the model speaks its opening."""
     async with contextlib.aclosing(_call_model(m, st, call_type="opening", opening=True)) as _sub:
         async for item in _sub:
@@ -347,7 +347,7 @@ async def llm_opening(m: CallMachine, st: CompiledState) -> AsyncIterator[str]:
 
 async def llm_turn(
     m: CallMachine, st: CompiledState, *, extract: str | None = None
-) -> AsyncIterator[str]:
+) -> AsyncGenerator[str, None]:
     """The caller spoke in an LLM state (or a collect state needs the model to extract)."""
     calls: list[ToolCall] = []
     spoke = False

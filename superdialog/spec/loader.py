@@ -78,13 +78,11 @@ def _data_path(loc: tuple[Any, ...], data: Any) -> Path:
     out: list[str | int] = []
     node = data
     for part in loc:
-        if isinstance(node, dict) and part in node:
+        in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if (isinstance(node, dict) and part in node) or in_list:
             out.append(part)
             node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            out.append(part)
-            node = node[part]
-        elif isinstance(node, dict) and isinstance(part, str) and not out[-1:] == [part]:
+        elif isinstance(node, dict) and isinstance(part, str) and out[-1:] != [part]:
             # a key that is absent (missing / extra handled by caller): keep it as the tip
             out.append(part)
             break

@@ -79,7 +79,7 @@ class LLMSettings(_Strict):
     params: dict[str, Any] = Field(
         default_factory=dict, description="Extra request parameters passed through (top_p…)."
     )
-    timeouts: TimeoutSettings = Field(default_factory=TimeoutSettings)  # type: ignore[arg-type]
+    timeouts: TimeoutSettings = Field(default_factory=TimeoutSettings)
     retries: int = Field(2, ge=0, le=10, description="Retries before the first token only.")
     history_turns: int = Field(
         12, ge=1, le=200, description="How many past exchanges the prompt keeps."
@@ -185,7 +185,9 @@ class TransitionSpec(_Strict):
 
     to: Name
     when: str | None = Field(None, description="Natural-language condition judged by the LLM.")
-    if_: str | None = Field(None, alias="if", description="Jinja2 expression, e.g. slots.age >= 18.")
+    if_: str | None = Field(
+        None, alias="if", description="Jinja2 expression, e.g. slots.age >= 18."
+    )
     intent: Name | None = Field(None, description="Intent name matched by phrases.")
     say: Template | None = Field(None, description="Line spoken when taking this edge.")
 
@@ -329,12 +331,12 @@ class FlowSpec(_Strict):
     flow: Name = Field(description="Flow name.")
     version: str | None = None
     description: str | None = None
-    llm: LLMSettings = Field(default_factory=LLMSettings)  # type: ignore[arg-type]
+    llm: LLMSettings = Field(default_factory=LLMSettings)
     persona: Template | None = Field(None, description="System prompt for every LLM state.")
     context: dict[str, Any] = Field(
         default_factory=dict, description="Constant values templates can read."
     )
-    locale: LocaleSpec = Field(default_factory=LocaleSpec)  # type: ignore[arg-type]
+    locale: LocaleSpec = Field(default_factory=LocaleSpec)
     slots: dict[Name, SlotSpec] = Field(default_factory=dict)
     intents: dict[Name, IntentSpec] = Field(
         default_factory=dict, description="Custom intents, or new phrases for built-in ones."
@@ -342,8 +344,8 @@ class FlowSpec(_Strict):
     global_: list[GlobalRule] = Field(default_factory=list, alias="global")
     start: Name
     states: dict[Name, StateSpec] = Field(min_length=1)
-    messages: Messages = Field(default_factory=Messages)  # type: ignore[arg-type]
-    limits: Limits = Field(default_factory=Limits)  # type: ignore[arg-type]
+    messages: Messages = Field(default_factory=Messages)
+    limits: Limits = Field(default_factory=Limits)
     on_error: Name | None = Field(None, description="Flow-wide error state.")
     end_reasons: list[Name] = Field(
         default_factory=list, description="Custom end reasons beside the built-in ones."
