@@ -117,12 +117,17 @@ def via_words(via: str) -> tuple[str, str]:
     from the state the caller was in; the path still has to show the jump.
     """
     if via.startswith("global:"):
-        return f"hears {_quote(via[7:])}", "global"
+        return f"hears {_words(via[7:])}", "global"
     if via == "error":
         return "after an error", "error"
     if via == "fail":
         return "not understood", "fail"
     return via, "next"
+
+
+def _words(intent: str) -> str:
+    """An intent name as the caller would say it: ``start_over`` → “start over”."""
+    return _quote(intent.replace("_", " "))
 
 
 def _quote(text: str) -> str:
@@ -209,7 +214,7 @@ def _edge_label(st: CompiledState, e: Edge) -> tuple[tuple[str, ...], str | None
     if e.kind == "else":
         return ("otherwise",), None
     if e.kind == "intent":
-        return (f"hears {_quote(src)}",), None
+        return (f"hears {_words(src)}",), None
     if e.kind == "when":
         return tuple(wrap(src, 26, 3)), src
     if e.kind == "fail":
@@ -227,11 +232,11 @@ def _any_time(flow: Flow) -> tuple[list[AnyTimeRow], set[tuple[str, str | None]]
     for rule in flow.spec.global_:
         keys.add((rule.intent, rule.goto))
         effect = f"\u2192 {rule.goto}" if rule.goto is not None else "answers, stays put"
-        rows.append(AnyTimeRow(_quote(rule.intent), rule.goto, effect, "global"))
+        rows.append(AnyTimeRow(_words(rule.intent), rule.goto, effect, "global"))
     for builtin, effect in (("repeat", "says it again"), ("help", "explains, stays put")):
         if all(r.intent != builtin for r in flow.spec.global_):
             keys.add((builtin, None))
-            rows.append(AnyTimeRow(_quote(builtin), None, effect, "global"))
+            rows.append(AnyTimeRow(_words(builtin), None, effect, "global"))
     if flow.graph.flow_error_edge_target is not None:
         target = flow.graph.flow_error_edge_target
         rows.append(AnyTimeRow("something fails", target, f"\u2192 {target}", "error"))
@@ -250,7 +255,7 @@ def flow_view(flow: Flow) -> FlowView:
         own = {(g.intent.name, g.goto) for g in st.globals}
         off = sorted(flow_names - {name for name, _ in own})
         if off and not st.terminal:
-            notes.append("not here: " + ", ".join(_quote(n) for n in off))
+            notes.append("not here: " + ", ".join(_words(n) for n in off))
         title = st.name
         if st.cluster is not None:
             members.setdefault(st.cluster, []).append(st.name)
@@ -273,7 +278,7 @@ def flow_view(flow: Flow) -> FlowView:
             if goto is not None and not st.terminal:
                 edges.append(EdgeView(
                     f"{st.name}->{goto}~global:{name}", st.name, goto, "global",
-                    (f"hears {_quote(name)}",), None, via=f"global:{name}",
+                    (f"hears {_words(name)}",), None, via=f"global:{name}",
                 ))
     clusters = []
     for key, names in members.items():

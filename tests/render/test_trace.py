@@ -78,7 +78,7 @@ def test_svg_highlights_numbered_path(dental: Flow) -> None:
     assert stroke == PATH
     extras = svg.groups("extra")
     labels = sorted(svg.text(g) for g in extras)
-    assert labels == ["3 hears \u201cstart_over\u201d", "5 hears \u201chuman\u201d"]
+    assert labels == ["3 hears \u201cstart over\u201d", "5 hears \u201chuman\u201d"]
     # everything else is greyed out
     for name in ("check_calendar", "booked", "deposit"):
         shapes = svg.shapes(svg.by_id(f"state_{name}"))
