@@ -202,7 +202,7 @@ def test_global_intents_are_drawn_once(dental: Flow) -> None:
     assert len(nodes) == 1
     text = svg.text(nodes[0])
     for rule in dental.spec.global_:
-        assert f"caller says \u201c{rule.intent}\u201d" in text
+        assert f"caller says \u201c{rule.intent.replace('_', ' ')}\u201d" in text
         assert f"\u2192 {rule.goto}" in text
     assert "something fails" in text  # the flow-wide on_error, once
     assert "says it again" in text and "explains, stays put" in text  # built-ins
