@@ -188,7 +188,7 @@ render_to_file(flow, "call.svg", trace=machine.trace_record())
 
 Each state entry is a numbered step: the edge taken is drawn bold in {PATH} with its step
 number(s), the state shows the numbers it was entered at (a state entered twice shows both,
-e.g. `1, 3`), the state where the call ended says how ("call ended here: completed"), errors
+e.g. `steps 1, 3`), the state where the call ended says how ("call ended here: completed"), errors
 are shown by their type, and everything the call did not touch is greyed. Jumps with no drawn
 edge of their own (a global intent, the flow-wide error path) are drawn from the state the
 caller was in, dashed, with their number. A trace of another flow, or one that names a state
