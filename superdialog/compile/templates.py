@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 RUNTIME_NAMES: frozenset[str] = frozenset(
-    {"slots", "context", "session", "results", "flow", "state", "value", "text", "now"}
+    {"slots", "context", "session", "results", "flow", "state", "value", "slot", "text", "now"}
 )
 """Top-level names every template may read (beside the flow's context keys)."""
 

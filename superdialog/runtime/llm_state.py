@@ -363,7 +363,13 @@ async def llm_turn(
                 else:
                     calls.append(item)
     except LLMError:
-        raise  # the error path (state on_error, flow on_error, else apologise and end)
+        # after the client's retries: a holding line, then the error path (the state's
+        # on_error, the flow's, else an apology and end with reason "error")
+        if not spoke and (st.error_edge is not None or m.flow.spec.on_error is not None):
+            out = m._utter(m.message("llm_fallback"))
+            if out:
+                yield out
+        raise
     edges = {_tool_name(e): e for e in _model_edges(st)}
     before = set(m.slots)
     chosen: Edge | None = None

@@ -74,12 +74,14 @@ class LLMSettings(_Strict):
     api_key_env: str = Field(
         "OPENAI_API_KEY", description="Environment variable holding the API key."
     )
-    temperature: float | None = Field(0.3, ge=0, le=2)
-    max_tokens: int | None = Field(None, gt=0)
+    temperature: float | None = Field(0.3, ge=0, le=2, description="Sampling temperature.")
+    max_tokens: int | None = Field(None, gt=0, description="Cap on reply tokens.")
     params: dict[str, Any] = Field(
         default_factory=dict, description="Extra request parameters passed through (top_p…)."
     )
-    timeouts: TimeoutSettings = Field(default_factory=TimeoutSettings)
+    timeouts: TimeoutSettings = Field(
+        default_factory=TimeoutSettings, description="Connect / first-token / total limits."
+    )
     retries: int = Field(2, ge=0, le=10, description="Retries before the first token only.")
     history_turns: int = Field(
         12, ge=1, le=200, description="How many past exchanges the prompt keeps."
@@ -89,7 +91,7 @@ class LLMSettings(_Strict):
 class LocaleSpec(_Strict):
     """Language, phone region and time zone slot parsing assumes."""
 
-    language: str = "en"
+    language: str = Field("en", description="Language of the call (BCP 47).")
     region: str = Field("US", description="Default phone/postal region (ISO 3166 alpha-2).")
     timezone: str = Field("UTC", description="IANA time zone for dates and times.")
 
@@ -116,14 +118,14 @@ class SlotSpec(_Strict):
     send_to_llm: bool = Field(
         False, description="Allow a PII value into model prompts (off by default)."
     )
-    required: bool = True
+    required: bool = Field(True, description="Must be filled before the state moves on.")
     min: Any = Field(None, description="Lowest allowed value (number, amount, date…).")
     max: Any = Field(None, description="Highest allowed value.")
     future_only: bool = Field(False, description="Dates/times must be in the future.")
     past_only: bool = Field(False, description="Dates must be in the past (birth dates).")
     pattern: str | None = Field(None, description="Regular expression the value must match.")
-    min_length: int | None = Field(None, ge=0)
-    max_length: int | None = Field(None, ge=0)
+    min_length: int | None = Field(None, ge=0, description="Shortest allowed value (characters).")
+    max_length: int | None = Field(None, ge=0, description="Longest allowed value (characters).")
     choices: dict[str, list[str]] | list[str] | None = Field(
         None, description="Enum choices: a list, or a mapping of choice → synonyms."
     )
@@ -157,14 +159,16 @@ class SlotSpec(_Strict):
 class IntentSpec(_Strict):
     """A caller intent recognised by example phrases, without a model call."""
 
-    phrases: list[Annotated[str, Field(min_length=1)]] = Field(min_length=1)
-    description: str | None = None
+    phrases: list[Annotated[str, Field(min_length=1)]] = Field(
+        min_length=1, description="Example phrases, matched as whole words."
+    )
+    description: str | None = Field(None, description="What the intent means.")
 
 
 class GlobalRule(_Strict):
     """What a global intent does, checked in every state before its own transitions."""
 
-    intent: Name
+    intent: Name = Field(description="Built-in or declared intent name.")
     goto: Name | None = Field(None, description="State to go to.")
     say: Template | None = Field(None, description="Line to speak (then stay).")
 
@@ -183,7 +187,7 @@ class TransitionSpec(_Strict):
     match) may be given; none means "otherwise".
     """
 
-    to: Name
+    to: Name = Field(description="Target state.")
     when: str | None = Field(None, description="Natural-language condition judged by the LLM.")
     if_: str | None = Field(
         None, alias="if", description="Jinja2 expression, e.g. slots.age >= 18."
@@ -203,17 +207,21 @@ class TransitionSpec(_Strict):
 class HttpSpec(_Strict):
     """An HTTP call made by an action state; string values are templates."""
 
-    url: Template
-    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] = "POST"
-    headers: dict[str, str] = Field(default_factory=dict)
-    json_body: Any = Field(None, alias="json")
+    url: Template = Field(description="Endpoint URL (template).")
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] = Field(
+        "POST", description="HTTP method; GET sends the body as query parameters."
+    )
+    headers: dict[str, str] = Field(default_factory=dict, description="Headers (templates).")
+    json_body: Any = Field(
+        None, alias="json", description="JSON body (templates); default: the action's args."
+    )
 
 
 class ActionSpec(_Strict):
     """Run a registered Python callable or an HTTP call; store and branch on its result."""
 
     call: Name | None = Field(None, description="Name registered with superdialog.action.")
-    http: HttpSpec | None = None
+    http: HttpSpec | None = Field(None, description="Call an HTTP endpoint instead.")
     args: dict[str, Any] = Field(
         default_factory=dict, description="Arguments; string values are templates."
     )
@@ -224,7 +232,7 @@ class ActionSpec(_Strict):
     holding_line: Template | None = Field(
         None, description="Spoken when the action is still running after holding_after seconds."
     )
-    holding_after: float = Field(1.0, ge=0)
+    holding_after: float = Field(1.0, ge=0, description="Seconds before the holding line.")
     filler: str | None = Field(None, description="Phrase passed to session.set_filler.")
 
     @model_validator(mode="after")
@@ -239,7 +247,9 @@ class TransferSpec(_Strict):
 
     queue: str | None = Field(None, min_length=1, description="Human queue (transfer_to_human).")
     agent: str | None = Field(None, min_length=1, description="Agent id (transfer_to_agent).")
-    mode: Literal["cold", "warm"] = "cold"
+    mode: Literal["cold", "warm"] = Field(
+        "cold", description="cold: hand off now; warm: announced to the receiving side."
+    )
     announcement: Template | None = Field(
         None, description="Warm transfers: what the receiving side hears."
     )
@@ -254,16 +264,18 @@ class TransferSpec(_Strict):
 class StateSpec(_Strict):
     """One state. Its kind follows from its keys (see docs/flow-language.md)."""
 
-    description: str | None = None
+    description: str | None = Field(None, description="Notes for people (shown in diagrams).")
     say: Lines | None = Field(None, description="Spoken on entry; a list varies re-entries.")
     llm: Template | None = Field(None, description="Instruction: makes this an LLM state.")
     collect: list[Name] | None = Field(None, description="Slots to fill here.")
-    action: ActionSpec | None = None
+    action: ActionSpec | None = Field(None, description="Makes this an action state.")
     use: str | None = Field(None, description="Sub-flow file to run here (relative path).")
-    transitions: list[TransitionSpec] = Field(default_factory=list)
+    transitions: list[TransitionSpec] = Field(
+        default_factory=list, description="Edges out, tried in order."
+    )
     next: Name | None = Field(None, description="Where to go when this state is done.")
     end: Name | None = Field(None, description="End the call with this reason.")
-    transfer: TransferSpec | None = None
+    transfer: TransferSpec | None = Field(None, description="Makes this a transfer state.")
     pii: bool = Field(False, description="Pause call recording while in this state.")
     pause_reason: str = Field("pii", description="Reason sent with recording.pause.")
     listen: bool | None = Field(
@@ -306,14 +318,37 @@ class StateSpec(_Strict):
 class Messages(_Strict):
     """Lines the runtime speaks on its own; all are templates."""
 
-    no_input: Lines = "Sorry, I didn't hear anything."
-    not_understood: Lines = ["Sorry, I didn't catch that.", "Sorry, could you say that again?"]
-    error: Template = "I'm sorry, something went wrong on our side."
-    llm_fallback: Template = "Sorry, give me a moment."
-    help: Template = "I can help you with this call. You can also ask for a person at any time."
-    max_duration: Template = "I'm sorry, we've run out of time on this call. Goodbye."
-    no_response: Template = "I haven't heard from you, so I'll end the call now. Goodbye."
-    confirm: Template = "I have {{ value }}. Is that right?"
+    no_input: Lines = Field(
+        "Sorry, I didn't hear anything.", description="Said on silence, before the question."
+    )
+    not_understood: Lines = Field(
+        ["Sorry, I didn't catch that.", "Sorry, could you say that again?"],
+        description="Said when an answer gives nothing usable, before the question.",
+    )
+    error: Template = Field(
+        "I'm sorry, something went wrong on our side.",
+        description="Apology before ending with reason 'error' (no error path).",
+    )
+    llm_fallback: Template = Field(
+        "Sorry, give me a moment.",
+        description="Said when the model is unreachable, before taking the error path.",
+    )
+    help: Template = Field(
+        "I can help you with this call. You can also ask for a person at any time.",
+        description="Answer to the built-in 'help' intent, before the question.",
+    )
+    max_duration: Template = Field(
+        "I'm sorry, we've run out of time on this call. Goodbye.",
+        description="Closing line when max_turns or max_duration is reached.",
+    )
+    no_response: Template = Field(
+        "I haven't heard from you, so I'll end the call now. Goodbye.",
+        description="Closing line after too many silent turns.",
+    )
+    confirm: Template = Field(
+        "I have {{ value }}. Is that right?",
+        description="Read-back of a confirm: true slot ('value' and 'slot' are set).",
+    )
 
 
 class Limits(_Strict):
@@ -329,23 +364,34 @@ class FlowSpec(_Strict):
 
     schema_: str | None = Field(None, alias="$schema", description="Editor schema hint; ignored.")
     flow: Name = Field(description="Flow name.")
-    version: str | None = None
-    description: str | None = None
-    llm: LLMSettings = Field(default_factory=LLMSettings)
+    version: str | None = Field(None, description="Your version label for the script.")
+    description: str | None = Field(None, description="What the flow is for (shown in docs).")
+    llm: LLMSettings = Field(
+        default_factory=LLMSettings, description="Model settings for LLM states."
+    )
     persona: Template | None = Field(None, description="System prompt for every LLM state.")
     context: dict[str, Any] = Field(
         default_factory=dict, description="Constant values templates can read."
     )
-    locale: LocaleSpec = Field(default_factory=LocaleSpec)
-    slots: dict[Name, SlotSpec] = Field(default_factory=dict)
+    locale: LocaleSpec = Field(
+        default_factory=LocaleSpec, description="Language, region and time zone."
+    )
+    slots: dict[Name, SlotSpec] = Field(
+        default_factory=dict, description="Values the flow collects, by name."
+    )
     intents: dict[Name, IntentSpec] = Field(
         default_factory=dict, description="Custom intents, or new phrases for built-in ones."
     )
-    global_: list[GlobalRule] = Field(default_factory=list, alias="global")
-    start: Name
-    states: dict[Name, StateSpec] = Field(min_length=1)
-    messages: Messages = Field(default_factory=Messages)
-    limits: Limits = Field(default_factory=Limits)
+    global_: list[GlobalRule] = Field(
+        default_factory=list, alias="global",
+        description="Intents checked in every state before its own transitions.",
+    )
+    start: Name = Field(description="The state a call starts in.")
+    states: dict[Name, StateSpec] = Field(min_length=1, description="The states, by name.")
+    messages: Messages = Field(
+        default_factory=Messages, description="Lines the runtime speaks on its own."
+    )
+    limits: Limits = Field(default_factory=Limits, description="Bounds on a call.")
     on_error: Name | None = Field(None, description="Flow-wide error state.")
     end_reasons: list[Name] = Field(
         default_factory=list, description="Custom end reasons beside the built-in ones."

@@ -145,7 +145,7 @@ async def test_outage_after_retries_takes_the_error_path(server: ScriptedLLMServ
     machine, session = build(server, retries=1, backoff_s=0.01)
     await machine.start()
     reply = "".join(await say(machine, "hello"))
-    assert reply == "Let me get a colleague."
+    assert reply == "Sorry, give me a moment. Let me get a colleague."
     assert len(server.requests) == 2  # first try + one retry
     assert session.terminal[0].args == ("humans",)
 
