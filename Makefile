@@ -1,5 +1,5 @@
 # The two commands in the README (`make demo`, `make test`) set everything up themselves.
-.PHONY: setup demo test check lint types diagrams bench schema
+.PHONY: setup demo test check lint types docs diagrams bench schema
 
 setup:
 	@bash scripts/setup.sh
@@ -18,6 +18,10 @@ types: setup
 	@.venv/bin/mypy superdialog
 
 check: lint types test
+
+docs: setup
+	@.venv/bin/python scripts/gen_reference.py
+	@.venv/bin/python scripts/render_docs.py
 
 diagrams: setup
 	@.venv/bin/python scripts/render_docs.py
