@@ -15,6 +15,7 @@ or by hand inside your own entrypoint::
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -22,6 +23,8 @@ from superdialog.compile.flow import Flow
 from superdialog.runtime.call import CallMachine
 
 __all__ = ["attach", "entrypoint", "run_call"]
+
+log = logging.getLogger("superdialog.unpod")
 
 
 def attach(
@@ -49,7 +52,16 @@ def attach(
     if callable(on):
 
         async def _closed(*_: Any) -> None:
-            await machine.close()
+            try:
+                await machine.close()
+            except Exception as exc:
+                # At hang-up the worker has closed the socket, so a resume cannot be
+                # delivered (nor is it needed: the recording ended with the call).
+                # Raising here would fail the entrypoint and make the runner redial.
+                log.info(
+                    "call_end: could not resume recording (%s); the call is over",
+                    type(exc).__name__,
+                )
 
         on("call_end")(_closed)
     return machine

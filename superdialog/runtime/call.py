@@ -287,12 +287,18 @@ class CallMachine:
         return snap
 
     async def close(self) -> None:
-        """The host is closing the call (hang-up): resume recording if we paused it."""
-        if self._paused:
-            await self._resume()
-        if self._status != _FINISHED:
-            self._status = _FINISHED
-            self._outcome = {"verb": "hangup", "reason": "hangup"}
+        """The host is closing the call (hang-up): resume recording if we paused it.
+
+        The call is marked over even if the resume cannot be sent (the worker
+        may already have closed the socket).
+        """
+        try:
+            if self._paused:
+                await self._resume()
+        finally:
+            if self._status != _FINISHED:
+                self._status = _FINISHED
+                self._outcome = {"verb": "hangup", "reason": "hangup"}
 
     # ------------------------------------------------------------------ events & speech
     def _emit(self, event: CallEvent) -> None:
