@@ -688,10 +688,10 @@ class CallMachine:
         pending = self._pending
         if pending is None:
             return
-        self._pending = None
         self._status = _FINISHED
         if self._paused:
-            await self._resume()
+            await self._resume()  # a barge-in may cancel us after it: _reconcile sends the verb
+        self._pending = None
         verb, payload = pending
         if verb == "transfer":
             t: CompiledTransfer = payload

@@ -9,6 +9,7 @@ no host at all and reports its effects only as events.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -29,6 +30,34 @@ async def _call(fn: Callable[..., Any] | None, *args: Any, **kwargs: Any) -> boo
     result = fn(*args, **kwargs)
     if inspect.isawaitable(result):
         await result
+    return True
+
+
+async def _call_settled(fn: Callable[..., Any] | None, *args: Any, **kwargs: Any) -> bool:
+    """``_call`` for a state-changing verb: it completes even if we are cancelled meanwhile.
+
+    A barge-in cancels the turn wherever it is suspended, and a real websocket
+    send suspends. A pause, resume or terminal verb cut off mid-send leaves the
+    worker's recording (or the call) in an unknown state, so the send runs to
+    its end and only then does the cancellation go on.
+    """
+    if fn is None:
+        return False
+    result = fn(*args, **kwargs)
+    if not inspect.isawaitable(result):
+        return True
+    task = asyncio.ensure_future(result)
+    cancelled: asyncio.CancelledError | None = None
+    while not task.done():
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError as exc:
+            if task.cancelled():
+                raise
+            cancelled = exc
+    task.result()
+    if cancelled is not None:
+        raise cancelled
     return True
 
 
@@ -82,20 +111,20 @@ class Host:
 
     async def pause_recording(self, reason: str) -> bool:
         """``recording.pause(reason)``."""
-        return await _call(self._pause, reason)
+        return await _call_settled(self._pause, reason)
 
     async def resume_recording(self) -> bool:
         """``recording.resume()``."""
-        return await _call(self._resume)
+        return await _call_settled(self._resume)
 
     async def end(self, reason: str) -> bool:
         """``end(reason)``: a terminal verb."""
-        return await _call(self._end, reason)
+        return await _call_settled(self._end, reason)
 
     async def transfer(self, kind: str, target: str, mode: str, announcement: str) -> bool:
         """``transfer_to_human`` / ``transfer_to_agent``: a terminal verb."""
         fn = self._human if kind == "human" else self._agent
-        return await _call(fn, target, mode=mode, announcement=announcement)
+        return await _call_settled(fn, target, mode=mode, announcement=announcement)
 
     async def set_filler(self, text: str) -> bool:
         """``set_filler(text)``: what the platform says while we work."""

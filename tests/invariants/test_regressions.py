@@ -1,0 +1,60 @@
+"""One test per runtime bug found by the invariants work, each through the real Session."""
+
+from __future__ import annotations
+
+import superdialog
+from superdialog.testing.unpod_bridge import Frame, Step
+
+from .harness import check_invariants, run_call
+
+# A barge-in cancels the turn wherever it is suspended. Over a real websocket a
+# control verb's send suspends, so the cancellation can land *inside* it.
+# The ObservedBridge's verb_delay reproduces that.
+SOCKET = 0.005
+
+CANCEL = """
+flow: cancel
+start: greet
+slots:
+  age: {type: number, min: 1, max: 120, prompt: "How old are you?"}
+  pin: {type: digits, pii: true, mask: last2, min_length: 4, max_length: 4, prompt: "Your PIN?"}
+end_reasons: [pin_taken]
+states:
+  greet: {say: "Hello.", next: ask}
+  ask: {collect: [age], transitions: [{if: "slots.age >= 18", to: ok}, {to: minor}]}
+  ok: {say: "Great, adult.", next: secure}
+  secure: {pii: true, say: "Now your PIN. Not recorded.", collect: [pin], next: noted}
+  noted: {pii: true, say: "Noted.", next: done}
+  done: {say: "Thanks. Bye!", end: completed}
+  minor: {pii: true, say: "Sorry, adults only.", end: pin_taken}
+"""
+
+
+async def test_barge_in_during_the_pause_verb_still_pauses() -> None:
+    # the caller barges in on "Great, adult." while the pause for `secure` is being sent
+    flow = superdialog.loads(CANCEL, "cancel.yaml")
+    c = await run_call(flow, [Step("forty two", interrupt_after=1), "one two three four"],
+                       verb_delay=SOCKET)
+    assert check_invariants(c) == []
+    kinds = c.kinds()
+    assert kinds[:5] == ["say", "say", "delta", "pause", "text.end"]  # paused before the PIN
+    assert c.machine.slots["pin"] == "1234"
+
+
+async def test_barge_in_during_the_resume_verb_still_resumes() -> None:
+    # barge in on "Noted." (a PII pass-through) while the resume for `done` is being sent
+    flow = superdialog.loads(CANCEL, "cancel.yaml")
+    c = await run_call(flow, ["forty two", Step("one two three four", interrupt_after=1)],
+                       verb_delay=SOCKET)
+    assert check_invariants(c) == []
+    assert "resume" in c.kinds()
+    assert not c.machine.recording_paused
+
+
+async def test_barge_in_during_the_resume_before_the_terminal_verb_still_ends() -> None:
+    # a PII end state: its closing line is said paused, then resume, then end(pin_taken)
+    flow = superdialog.loads(CANCEL, "cancel.yaml")
+    c = await run_call(flow, [Step("twelve", interrupt_after=1)], verb_delay=SOCKET)
+    assert check_invariants(c) == []
+    assert c.bridge.terminal() == [Frame("end", reason="pin_taken")]
+    assert c.kinds()[-3:] == ["resume", "end", "text.end"]
