@@ -127,12 +127,15 @@ through it. This page explains the visual language and shows every example flow.
 ```bash
 superdialog render flows/dental_booking.yaml -o dental.svg       # .svg .png .pdf need Graphviz
 superdialog render flows/dental_booking.yaml -o dental.mmd       # Mermaid; no Graphviz needed
-superdialog render flows/lost_card.yaml -o call.svg --trace call.json --timeout 20
-.venv/bin/python scripts/render_docs.py                          # refresh this page
+superdialog render flows/lost_card.yaml -o call.svg --trace docs/diagrams/lost_card.call.json --timeout 20
+make diagrams                                                    # refresh this page and the pictures
 ```
 
 ```python
+import superdialog
 from superdialog.render import flow_diagram, flow_dot, flow_mermaid, render_to_file
+
+flow = superdialog.load("flows/dental_booking.yaml")
 
 flow.diagram()                       # graphviz.Digraph: shows as SVG in a notebook
 render_to_file(flow, "flow.svg")     # .svg .png .pdf (dot, with a timeout) · .dot · .mmd
@@ -188,6 +191,9 @@ Build a call with `flow.build(session, trace=True)`; `machine.trace_record()` is
 dict (`{{"flow": ..., "events": [...]}}`). Pass it (or its events) as `trace=`:
 
 ```python
+machine = flow.build(trace=True)     # record the call's path (PII redacted)
+await machine.start()
+await machine.turn("yes please")
 render_to_file(flow, "call.svg", trace=machine.trace_record())
 ```
 
@@ -237,6 +243,8 @@ def main(argv: list[str] | None = None) -> int:
 
     flows: list[tuple[Flow, str]] = []
     for path in sorted(FLOWS.glob("*.yaml")):
+        if path.name.endswith((".test.yaml", ".llm.yaml")):
+            continue  # conversation tests and scripted models sit beside the flows
         try:
             flows.append((superdialog.load(path), path.stem))
         except SuperDialogError as exc:

@@ -28,6 +28,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
     failed = 0
     for path in args.flows:
+        if path.endswith(".llm.yaml"):
+            failed += _validate_llm_script(path)
+            continue
         try:
             flow = _load(path)
         except FlowError as exc:
@@ -41,6 +44,21 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         summary = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
         print(f"OK {path}: flow '{flow.name}', {len(flow.states)} states ({summary})")
     return 1 if failed else 0
+
+
+def _validate_llm_script(path: str) -> int:
+    """A scripted-model file (``*.llm.yaml``) is validated as what it is."""
+    from superdialog.errors import FlowError
+    from superdialog.testing.llm_server import Script
+
+    try:
+        script = Script.from_file(path)
+    except FlowError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    print(f"OK {path}: scripted model, {len(script.rules)} rules")
+    return 0
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
