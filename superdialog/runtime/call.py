@@ -673,11 +673,18 @@ class CallMachine:
         self._emit(RecordingResumed(self.node))
 
     async def finish(self, verb: str, payload: Any, closing: str) -> AsyncGenerator[str, None]:
-        """Speak ``closing``, then send the one terminal verb, last."""
+        """Speak ``closing``, then send the one terminal verb, last.
+
+        Leaving a PII state without entering a PII end/transfer state (an
+        error, a limit, no input, retries run out), recording resumes first:
+        the closing line is not part of the PII bracket.
+        """
         if self._status != _RUNNING:
             return
         self._status = _PENDING
         self._pending = (verb, payload)
+        if self._paused and not (self.current.pii and self.current.terminal):
+            await self._resume()
         if closing:
             out = self._utter(closing)
             if out:

@@ -58,3 +58,38 @@ async def test_barge_in_during_the_resume_before_the_terminal_verb_still_ends() 
     assert check_invariants(c) == []
     assert c.bridge.terminal() == [Frame("end", reason="pin_taken")]
     assert c.kinds()[-3:] == ["resume", "end", "text.end"]
+
+
+LEAVE = """
+flow: leave
+start: secure
+slots:
+  pin: {type: digits, pii: true, mask: last2, min_length: 4, max_length: 4, prompt: "Your PIN?"}
+limits: {no_input: 2, max_turns: 3}
+states:
+  secure: {pii: true, say: "Your PIN. Not recorded.", collect: [pin], retries: 5, next: done}
+  done: {say: "Thanks. Bye!", end: completed}
+"""
+
+
+async def test_closing_line_of_no_response_in_a_pii_state_is_said_after_the_resume() -> None:
+    flow = superdialog.loads(LEAVE, "leave.yaml")
+    c = await run_call(flow, ["", "  "])
+    assert check_invariants(c) == []
+    assert c.kinds()[-5:] == ["text.end", "resume", "delta", "end", "text.end"]
+    assert c.bridge.terminal() == [Frame("end", reason="no_response")]
+
+
+async def test_closing_line_of_max_turns_in_a_pii_state_is_said_after_the_resume() -> None:
+    flow = superdialog.loads(LEAVE, "leave.yaml")
+    c = await run_call(flow, ["one", "two", "three", "four"])  # the fourth turn is one too many
+    assert check_invariants(c) == []
+    assert c.bridge.terminal() == [Frame("end", reason="max_duration")]
+    assert c.kinds()[-4:] == ["resume", "delta", "end", "text.end"]
+
+
+async def test_apology_after_retries_run_out_in_a_pii_state_is_said_after_the_resume() -> None:
+    flow = superdialog.loads(LEAVE.replace("retries: 5", "retries: 0"), "leave0.yaml")
+    c = await run_call(flow, ["blue"])  # no on_fail, no on_error: end with no_response
+    assert check_invariants(c) == []
+    assert c.kinds()[-4:] == ["resume", "delta", "end", "text.end"]
