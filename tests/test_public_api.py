@@ -1,0 +1,44 @@
+"""The curated public API: complete, sorted, importable, and light to import."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import superdialog
+
+
+def test_all_is_sorted_and_every_name_resolves() -> None:
+    names = [n for n in superdialog.__all__ if n != "__version__"]
+    assert names == sorted(names)
+    for name in superdialog.__all__:
+        assert getattr(superdialog, name) is not None
+
+
+def test_every_public_error_is_exported() -> None:
+    from superdialog import errors
+
+    exported = {n for n in errors.__all__ if n[0].isupper()}
+    assert exported <= set(superdialog.__all__)
+
+
+def test_unknown_attribute_raises() -> None:
+    try:
+        superdialog.nope  # type: ignore[attr-defined]  # noqa: B018
+    except AttributeError as exc:
+        assert "nope" in str(exc)
+    else:
+        raise AssertionError("expected AttributeError")
+
+
+def test_import_is_light() -> None:
+    code = ("import sys, superdialog; heavy = [m for m in ('openai', 'pydantic', 'jinja2', "
+            "'transitions', 'graphviz', 'phonenumbers', 'yaml') if m in sys.modules]; print(heavy)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_machine_class_is_not_auto_wrapped_by_unpod() -> None:
+    from superdialog.runtime.call import CallMachine
+
+    assert CallMachine.__name__ not in ("DialogMachine", "LLMAgent")
