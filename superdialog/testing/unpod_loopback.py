@@ -914,7 +914,7 @@ class UnpodLoopback:
             LoopbackError: The runner never registered or refused the job.
 
         """
-        from unpod._protocol import JobAssign
+        from unpod._protocol import JobAssign, JobCancel
         from unpod.connectivity.runner import AgentRunner
 
         from superdialog.adapters.unpod import entrypoint as flow_entrypoint
@@ -966,6 +966,7 @@ class UnpodLoopback:
         before = len(self.orchestrator.registrations)
         bridge_url = self.worker.expect(call)
         task = asyncio.create_task(runner.run(), name=f"loopback-runner-{agent}")
+        reg: _Registration | None = None
         try:
             async with asyncio.timeout(limit):
                 reg = await self.orchestrator.wait_registered(agent, after=before, timeout=limit)
@@ -994,6 +995,9 @@ class UnpodLoopback:
                 await call.done
                 tr.final_state = await runner_done
         except TimeoutError:
+            if reg is not None:  # the orchestrator's way to take a job back
+                with contextlib.suppress(Exception):
+                    await reg.ws.send(JobCancel(job_id=tr.job_id).model_dump_json())
             if call.ws is not None and not call.closed:
                 with contextlib.suppress(Exception):
                     await call.ws.close(1001, "loopback timeout")

@@ -8,15 +8,18 @@ websockets on 127.0.0.1; the SDK's ``AgentRunner``, bridge dialer, handshake,
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 
 import superdialog
 from superdialog.adapters.unpod import attach
 from superdialog.testing.unpod_bridge import BridgeClosed, LoopbackBridge
-from superdialog.testing.unpod_loopback import Transcript, UnpodLoopback
+from superdialog.testing.unpod_loopback import Step, Transcript, UnpodLoopback
 
 pytest.importorskip("unpod.connectivity.runner")
+
+FLOWS = Path(__file__).resolve().parents[2] / "flows"
 
 SMOKE = """
 flow: smoke
@@ -92,3 +95,190 @@ async def test_call_end_hook_survives_a_closed_socket() -> None:
     await asyncio.wait_for(session.run(), 5)  # raised BridgeClosed from the call_end hook
     assert machine.finished and machine.outcome == {"verb": "hangup", "reason": "hangup"}
     assert not machine.recording_paused
+
+
+# -- the dental booking, start to finish, through AgentRunner
+
+DENTAL_CALL = [
+    "yes please",
+    "Jane Doe",
+    "next Tuesday",
+    "yes",
+    "ten thirty",
+    "five five five, one two three, four five six seven",
+    "yes",
+    "jane at example dot com",
+    "4242 4242 4242 4242",
+]
+
+
+@pytest.fixture(scope="module")
+def dental() -> superdialog.Flow:
+    return superdialog.load(FLOWS / "dental_booking.yaml")
+
+
+def index(tr: Transcript, kind: str, startswith: str = "") -> int:
+    for i, r in enumerate(tr.records):
+        if r.kind == kind and r.text.startswith(startswith):
+            return i
+    raise AssertionError(f"no {kind} frame starting {startswith!r} in\n{tr.render()}")
+
+
+async def test_dental_booking_through_the_runner(dental: superdialog.Flow) -> None:
+    async with UnpodLoopback(timeout=8) as lo:
+        tr = await lo.run_call(dental, DENTAL_CALL)
+    assert tr.ok, tr.problems
+    assert [s.split(":")[0] for s in tr.setup] == ["orchestrator", "orchestrator", "worker"]
+    assert "job.ack accepted" in tr.setup[1]
+    assert tr.said() == ["Hi, this is Alex from Bright Smile Dental.",
+                         "Are you calling to book a check-up?"]
+    # the last three turns, frame by frame: the pause comes after the sub-flow's
+    # goodbye and before the PII state's first word, in the same streamed turn;
+    # the resume comes before the next state's first word; end is the last frame.
+    assert tr.timeline()[-11:] == [
+        "caller", "delta", "pause", "delta", "text.end",
+        "caller", "resume", "delta", "text.end", "end", "close",
+    ]
+    contact_done = index(tr, "delta", "Thanks, I've got your contact details.")
+    pause = index(tr, "pause")
+    deposit = index(tr, "delta", " To hold the appointment")
+    assert contact_done < pause < deposit
+    assert tr.records[pause].reason == "card-deposit"
+    resume = index(tr, "resume")
+    booked = index(tr, "delta", "You're all set, Jane Doe")
+    assert pause < resume < booked
+    # what the caller said while paused is not in the worker's recording
+    card_turn = [r for r in tr.records[pause:resume] if r.source == "caller"]
+    assert [r.text for r in card_turn] == ["[redacted]"]
+    (end,) = tr.terminal()
+    assert end.kind == "end" and end.reason == "completed"
+    assert tr.frames[-1] is end  # exactly one terminal verb, and nothing after it
+    assert tr.machine.outcome["reason"] == "completed"
+    shown = tr.render(timestamps=True)
+    assert "[recording paused: card-deposit]" in shown and "[end: completed]" in shown
+    for canary in ("4242 4242 4242 4242", "4242424242424242"):
+        assert canary not in shown
+        assert canary not in repr(tr.records)
+        assert canary not in repr(tr.machine.snapshot())
+
+
+async def test_dental_handoff_is_a_cold_transfer_to_the_front_desk(dental: superdialog.Flow
+                                                                   ) -> None:
+    async with UnpodLoopback(timeout=5) as lo:
+        tr = await lo.run_call(dental, ["no, I need to talk to someone"])
+    assert tr.ok, tr.problems
+    (t,) = tr.terminal()
+    assert (t.transfer_type, t.target, t.mode, t.announcement) == ("human", "front-desk",
+                                                                   "cold", "")
+    assert tr.timeline()[-4:] == ["delta", "transfer", "text.end", "close"]
+    assert "[transfer → human queue front-desk (cold)]" in str(tr)
+
+
+# -- the contract points, on a small flow
+
+
+async def test_session_data_reaches_templates_via_call_started() -> None:
+    tr = await smoke_call(["forty two", "one two three four"], {"first_name": "Ana"})
+    assert tr.said() == ["Hello Ana.", "How old are you?"]
+    assert tr.kinds() == [
+        "say", "say",
+        "pause", "delta", "text.end",  # PII state: paused before its first word
+        "resume", "delta", "text.end",  # resumed before the goodbye
+        "end",  # the one terminal verb, sent by the session for a completed call
+    ]
+    assert tr.turns() == ["Now your PIN. Not recorded. Your PIN?", "Thanks. Bye!"]
+    assert [(r.kind, r.reason) for r in tr.terminal()] == [("end", "completed")]
+    assert tr.ok
+
+
+async def test_custom_end_reason_is_ours_and_precedes_the_turns_text_end() -> None:
+    tr = await smoke_call(["twelve"])
+    assert tr.kinds() == ["say", "say", "delta", "end", "text.end"]
+    assert [(r.kind, r.reason) for r in tr.terminal()] == [("end", "not_allowed")]
+    assert tr.ok, tr.problems  # text.end after our end is the turn's own, not a violation
+
+
+async def test_transfer_from_pii_state_resumes_first_and_carries_queue_mode_announcement(
+) -> None:
+    tr = await smoke_call(["forty two", "can I talk to a real person"])
+    assert tr.timeline() == ["say", "say", "caller", "pause", "delta", "text.end",
+                             "caller", "resume", "delta", "transfer", "text.end", "close"]
+    (t,) = tr.terminal()
+    assert (t.transfer_type, t.target, t.mode, t.announcement) == ("human", "humans", "warm",
+                                                                   "Age 42")
+    assert tr.ok
+    assert '[transfer → human queue humans (warm), announcing "Age 42"]' in str(tr)
+
+
+async def test_barge_in_during_goodbye_still_ends_once() -> None:
+    tr = await smoke_call(["forty two", Step("one two three four", interrupt_after=1,
+                                             heard="Thanks.")])
+    assert tr.timeline()[-6:] == ["resume", "delta", "interrupt", "text.end", "end", "close"]
+    assert [(r.kind, r.reason) for r in tr.terminal()] == [("end", "completed")]
+    assert tr.frames[-1].kind == "end"
+    assert tr.ok, tr.problems
+    assert tr.machine.finished
+    assert '[caller barges in; heard "Thanks."]' in str(tr)
+
+
+async def test_silence_is_an_empty_utterance() -> None:
+    tr = await smoke_call(["", "forty two"])
+    assert [r.text for r in tr.records if r.source == "caller"][:1] == [""]
+    assert "caller: (silence)" in str(tr)
+    assert tr.turns()[0]  # the machine re-asked
+
+
+# -- an LLM state over the runner path, served by the scripted loopback model
+
+
+async def test_llm_reply_streams_through_the_runner(llm_server) -> None:  # type: ignore[no-untyped-def]
+    reply = "Happy to help. Is it about a bill, a technical problem, or your plan?"
+    llm_server.add_rule(state="triage", user="account", reply=reply)
+    llm_server.add_rule(state="triage", user="modem", reply="That sounds like a technical problem.",
+                        goto="tech_check")
+    flow = superdialog.load(FLOWS / "support_triage.yaml")
+    caller = ["I'm calling about my account", "the lights on my modem are blinking red", "yes"]
+    async with UnpodLoopback(timeout=8) as lo:
+        tr = await lo.run_call(flow, caller,
+                               llm={"base_url": llm_server.base_url, "api_key": "sk-loopback"})
+    assert tr.ok, tr.problems
+    assert tr.turns()[0] == reply
+    deltas_of_first_turn = 0
+    for r in tr.frames[2:]:
+        if r.kind == "text.end":
+            break
+        deltas_of_first_turn += r.kind == "delta"
+    assert deltas_of_first_turn > 5  # streamed token by token, not one blob
+    (t,) = tr.terminal()
+    assert (t.target, t.mode) == ("tech-support-tier1", "warm")
+    assert t.announcement == "Caller's service is down; router already restarted."
+    assert [r.state for r in llm_server.chat_requests] == ["triage", "triage"]
+
+
+# -- the loopback itself: bounded and clean
+
+
+async def test_a_stuck_entrypoint_times_out_with_a_partial_transcript() -> None:
+    from superdialog.testing.unpod_loopback import CallTimeout
+
+    async def stuck(ctx) -> None:  # type: ignore[no-untyped-def]
+        await ctx.session.say("Hello?")
+        await asyncio.Event().wait()
+
+    async with UnpodLoopback() as lo:
+        with pytest.raises(CallTimeout) as info:
+            await lo.run_call(stuck, ["hi"], timeout=0.6)
+    assert info.value.transcript.said() == ["Hello?"]
+
+
+async def test_wrong_credentials_are_refused() -> None:
+    from unpod.connectivity.runner import AgentRunner, RunnerAuthError
+
+    async def never(ctx) -> None:  # type: ignore[no-untyped-def]
+        raise AssertionError("no call expected")
+
+    async with UnpodLoopback() as lo:
+        runner = AgentRunner(never, agent_id="x", platform_token="wrong", org_handle="loopback-org",
+                             base_url=lo.orchestrator.url)
+        with pytest.raises(RunnerAuthError):
+            await asyncio.wait_for(runner.run(), 3)
