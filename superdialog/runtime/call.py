@@ -118,7 +118,7 @@ class CallMachine:
         self._t0 = 0.0
         self._from = ""
         self._status = _RUNNING
-        self._pending: tuple[str, Any] | None = None
+        self._pending: tuple[str, Any, str] | None = None
         self._outcome: dict[str, str] | None = None
         self._paused = False
         self._started = False
@@ -681,8 +681,11 @@ class CallMachine:
         """
         if self._status != _RUNNING:
             return
+        announcement = ""  # rendered before anything is said: a failure takes the error path
+        if verb == "transfer" and payload.announcement is not None:
+            announcement = self.render(payload.announcement)
         self._status = _PENDING
-        self._pending = (verb, payload)
+        self._pending = (verb, payload, announcement)
         if self._paused and not (self.current.pii and self.current.terminal):
             await self._resume()
         if closing:
@@ -699,10 +702,9 @@ class CallMachine:
         if self._paused:
             await self._resume()  # a barge-in may cancel us after it: _reconcile sends the verb
         self._pending = None
-        verb, payload = pending
+        verb, payload, announcement = pending
         if verb == "transfer":
             t: CompiledTransfer = payload
-            announcement = self.render(t.announcement) if t.announcement is not None else ""
             self._outcome = {
                 "verb": "transfer",
                 "reason": "transferred",

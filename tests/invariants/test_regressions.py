@@ -93,3 +93,44 @@ async def test_apology_after_retries_run_out_in_a_pii_state_is_said_after_the_re
     c = await run_call(flow, ["blue"])  # no on_fail, no on_error: end with no_response
     assert check_invariants(c) == []
     assert c.kinds()[-4:] == ["resume", "delta", "end", "text.end"]
+
+
+ANNOUNCE = """
+flow: announce
+start: ask
+global:
+  - {intent: human, goto: agent}
+states:
+  ask: {say: "How can I help?", listen: true, next: ask}
+  agent:
+    say: "Transferring you."
+    transfer: {queue: humans, mode: warm, announcement: "Caller {{ session.crm.name }}"}
+"""
+FALLBACK = """  fallback: {say: "Let me find someone else.", transfer: {queue: desk}}
+on_error: fallback
+"""
+
+
+async def test_announcement_that_fails_at_run_time_takes_the_error_path() -> None:
+    # no crm record in session.data: the announcement template fails when transferring
+    flow = superdialog.loads(ANNOUNCE, "announce.yaml")
+    c = await run_call(flow, ["a real person please"])
+    assert check_invariants(c) == []
+    assert c.bridge.terminal() == [Frame("end", reason="error")]
+    assert c.turns() == ["I'm sorry, something went wrong on our side."]
+
+
+async def test_announcement_failure_goes_to_the_flows_on_error() -> None:
+    flow = superdialog.loads(ANNOUNCE + FALLBACK, "announce2.yaml")
+    c = await run_call(flow, ["a real person please"])
+    assert check_invariants(c) == []
+    assert c.bridge.terminal() == [Frame("transfer", target="desk", transfer_type="human",
+                                         mode="cold")]
+
+
+async def test_announcement_renders_when_the_data_is_there() -> None:
+    flow = superdialog.loads(ANNOUNCE, "announce3.yaml")
+    c = await run_call(flow, ["a real person please"], data={"crm": {"name": "Ana"}})
+    assert check_invariants(c) == []
+    (t,) = c.bridge.terminal()
+    assert (t.target, t.mode, t.announcement) == ("humans", "warm", "Caller Ana")
