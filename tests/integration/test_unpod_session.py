@@ -30,7 +30,9 @@ states:
   secure: {pii: true, say: "Now your PIN. Not recorded.", collect: [pin], next: done}
   done: {say: "Thanks. Bye!", end: completed}
   minor: {say: "Sorry, adults only.", end: not_allowed}
-  agent: {say: "Transferring you.", transfer: {queue: humans, mode: warm, announcement: "Age {{ slots.age }}"}}
+  agent:
+    say: "Transferring you."
+    transfer: {queue: humans, mode: warm, announcement: "Age {{ slots.age }}"}
 end_reasons: [not_allowed]
 """
 
@@ -65,13 +67,13 @@ async def test_completed_call_frames_turn_by_turn() -> None:
 
 
 async def test_custom_end_reason_is_sent_last_by_us() -> None:
-    bridge, machine = await call(["twelve"])
+    bridge, _ = await call(["twelve"])
     assert bridge.kinds() == ["say", "say", "delta", "end", "text.end"]
     assert bridge.terminal() == [Frame("end", reason="not_allowed")]
 
 
 async def test_global_intent_in_pii_state_resumes_before_transfer() -> None:
-    bridge, machine = await call(["forty two", "can I talk to a real person"])
+    bridge, _ = await call(["forty two", "can I talk to a real person"])
     kinds = bridge.kinds()
     assert kinds == ["say", "say", "pause", "delta", "text.end", "resume", "delta", "transfer",
                      "text.end"]
@@ -92,3 +94,16 @@ async def test_hangup_in_pii_state_resumes_recording() -> None:
     assert bridge.kinds()[-2:] == ["text.end", "resume"]
     assert not machine.recording_paused
     assert bridge.terminal() == []
+
+
+async def test_turns_feed_the_host_live_metrics_and_state() -> None:
+    flow = superdialog.loads(FLOW, "smoke.yaml")
+    bridge = LoopbackBridge(["forty two", "one two three four"])
+    session = unpod_session.Session(bridge=bridge)
+    machine = attach(session, flow)
+    await machine.start()
+    bridge.begin()
+    await asyncio.wait_for(session.run(), 10)
+    assert session.metrics.live().turns == 2
+    assert machine.state["node_id"] == "done" and machine.state["from_node"] == "secure"
+    assert "1234" not in str(machine.state)
