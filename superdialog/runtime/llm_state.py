@@ -11,6 +11,7 @@ endpoint outage (after the client's retries) takes the error path.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import time
@@ -88,6 +89,9 @@ def build_messages(
     parts.append(_STYLE)
     if st.llm is not None:
         parts.append(f"Current step: {m.render(st.llm)}")
+    context = m.flow.spec.context
+    if context:
+        parts.append("Facts you may use: " + json.dumps(context, default=str)[:2000])
     known = _known(m)
     if known:
         parts.append("What we know so far:\n" + known)

@@ -201,3 +201,57 @@ async def test_barge_in_keeps_only_what_was_heard(server: ScriptedLLMServer) -> 
     history = server.requests[1].messages
     assert {"role": "assistant", "content": first + " …"} in history
     assert not any("arrive soon" in str(m.get("content")) for m in history)
+
+
+EXTRACT = """
+flow: extract
+slots:
+  reason: {type: enum, choices: {lost: [lost], stolen: [stolen]}, prompt: "Lost or stolen?"}
+start: ask
+states:
+  ask:
+    collect: [reason]
+    llm: Find out whether the card was lost or stolen.
+    next: done
+  done: {say: "Noted: {{ slots.reason }}.", end: completed}
+"""
+
+
+async def test_collect_falls_back_to_the_model_and_validates_its_answer(
+    server: ScriptedLLMServer,
+) -> None:
+    server.add_rule(state="ask", user="pub", tool={"name": "set_slots",
+                                                 "arguments": {"reason": "stolen"}})
+    server.add_rule(state="ask", user="garden",
+                    tool={"name": "set_slots", "arguments": {"reason": "eaten by a dog"}})
+    flow = superdialog.loads(EXTRACT, "extract.yaml")
+    machine = flow.build(RecordingSession(), llm={"base_url": server.base_url, "api_key": "t"})
+    assert await machine.start() == "Lost or stolen?"
+    # deterministic parse fails, the model extracts, the slot type validates: rejected
+    assert await machine.turn("I left it in the garden and now it's gone") == "Lost or stolen?"
+    assert "reason" not in machine.slots
+    # a value the type accepts fills the slot and the state moves on
+    assert await machine.turn("someone took it from my bag in the pub") == "Noted: stolen."
+    assert machine.slots["reason"] == "stolen"
+    assert "Facts" not in server.requests[0].messages[0]["content"]  # no context in this flow
+    # "lost" alone needs no model call at all
+    other = flow.build(RecordingSession(), llm={"base_url": server.base_url, "api_key": "t"})
+    await other.start()
+    calls = len(server.requests)
+    assert await other.turn("I lost it") == "Noted: lost."
+    assert len(server.requests) == calls
+
+
+async def test_barge_in_closes_the_http_stream(server: ScriptedLLMServer) -> None:
+    server.latency = type(server.latency)(ttft_ms=0, tokens_per_s=20)
+    server.add_rule(state="chat", reply="This is a long answer that keeps going and going on.")
+    machine, _ = build(server)
+    await machine.start()
+    gen = machine.stream("tell me everything")
+    await gen.__anext__()
+    await gen.aclose()
+    for _ in range(50):
+        if server.requests[0].disconnected:
+            break
+        await __import__("asyncio").sleep(0.02)
+    assert server.requests[0].disconnected and not server.requests[0].completed
