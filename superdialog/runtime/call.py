@@ -157,7 +157,7 @@ class CallMachine:
                 text = utterance.strip()
                 spoken.append(text)
                 await self._host.say(text)
-        self._end_turn()
+        self._end_turn(caller_turn=False)
         return " ".join(spoken)
 
     async def stream(
@@ -402,21 +402,22 @@ class CallMachine:
                 yield chunk
         self._end_turn()
 
-    def _end_turn(self) -> None:
+    def _end_turn(self, *, caller_turn: bool = True) -> None:
         if self._turn_spoken:
             self._said = " ".join(self._turn_spoken)
         self._turn_spoken = None
         m = self.metrics
-        self._host.record_turn(
-            stt_ms=0,
-            llm_ms=int(m.turn_llm_ms),
-            tts_ms=0,
-            cost_voice=0.0,
-            cost_llm=0.0,
-            tokens_in=m.turn_tokens_in,
-            tokens_out=m.turn_tokens_out,
-            llm=self.flow.spec.llm.model if m.turn_llm_calls else "",
-        )
+        if caller_turn:  # the opening line is not a turn of the host's
+            self._host.record_turn(
+                stt_ms=0,
+                llm_ms=int(m.turn_llm_ms),
+                tts_ms=0,
+                cost_voice=0.0,
+                cost_llm=0.0,
+                tokens_in=m.turn_tokens_in,
+                tokens_out=m.turn_tokens_out,
+                llm=self.flow.spec.llm.model if m.turn_llm_calls else "",
+            )
         m.close_turn()
 
     async def _drive(self, body: AsyncGenerator[str, None]) -> AsyncGenerator[str, None]:
@@ -558,8 +559,7 @@ class CallMachine:
     ) -> AsyncGenerator[str, None]:
         """Move to ``dst`` (validated by the shared machine) and enter it."""
         self._move(dst, edge_id, via)
-        if self._paused and not self.current.pii:
-            await self._resume()
+        await self._follow_recording()
         if say is not None:
             out = self._utter(self.render(say))
             if out:
@@ -636,8 +636,7 @@ class CallMachine:
                 raise RuntimeFlowError("no transition applies", state=st.name)
             self._move(edge.dst, edge.id, edge.kind)
             if edge.say is not None:
-                if self._paused and not self.current.pii:
-                    await self._resume()
+                await self._follow_recording()
                 out = self._utter(self.render(edge.say))
                 if out:
                     yield out
@@ -662,6 +661,18 @@ class CallMachine:
         return st.next_edge
 
     # ------------------------------------------------------------------ effects
+    async def _follow_recording(self) -> None:
+        """Pause in a PII state, resume outside one: before anything is said there.
+
+        A line on the edge into a PII state is said in that state, so paused;
+        one on the edge out of it is said after the resume.
+        """
+        st = self.current
+        if st.pii and not self._paused:
+            await self._pause(st)
+        elif self._paused and not st.pii:
+            await self._resume()
+
     async def _pause(self, st: CompiledState) -> None:
         self._paused = True
         await self._host.pause_recording(st.pause_reason)
