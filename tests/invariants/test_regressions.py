@@ -134,3 +134,41 @@ async def test_announcement_renders_when_the_data_is_there() -> None:
     assert check_invariants(c) == []
     (t,) = c.bridge.terminal()
     assert (t.target, t.mode, t.announcement) == ("humans", "warm", "Caller Ana")
+
+
+EDGE_LINES = """
+flow: edge_lines
+start: ask
+slots:
+  age: {type: number, min: 1, max: 120, prompt: "How old are you?"}
+  pin: {type: digits, pii: true, mask: last2, min_length: 4, max_length: 4, prompt: "Your PIN?"}
+states:
+  ask:
+    collect: [age]
+    transitions:
+      - {if: "slots.age >= 65", to: check, say: "Thank you."}
+      - {if: "slots.age >= 18", to: secure, say: "Great, an adult."}
+      - {to: done}
+  check:
+    transitions:
+      - {if: "slots.age >= 65", to: secure, say: "A senior, welcome."}
+      - {to: done}
+  secure: {pii: true, say: "Your PIN. Not recorded.", collect: [pin], next: done}
+  done: {say: "Bye!", end: completed}
+"""
+
+
+async def test_a_line_on_an_edge_into_a_pii_state_is_said_paused() -> None:
+    flow = superdialog.loads(EDGE_LINES, "edge_lines.yaml")
+    c = await run_call(flow, ["forty", "one two three four"])
+    assert check_invariants(c) == []
+    assert c.kinds()[:5] == ["say", "pause", "delta", "text.end", "resume"]
+    assert c.turns()[0] == "Great, an adult. Your PIN. Not recorded. Your PIN?"
+
+
+async def test_a_line_on_a_pass_through_edge_into_a_pii_state_is_said_paused() -> None:
+    flow = superdialog.loads(EDGE_LINES, "edge_lines.yaml")
+    c = await run_call(flow, ["seventy", "one two three four"])
+    assert check_invariants(c) == []
+    assert c.kinds()[:6] == ["say", "delta", "pause", "delta", "text.end", "resume"]
+    assert c.turns()[0] == "Thank you. A senior, welcome. Your PIN. Not recorded. Your PIN?"
