@@ -397,10 +397,12 @@ class CallMachine:
         self._spoke_turn = False
         self._error_depth = 0
         self.metrics.turns += 1
-        async with contextlib.aclosing(self._drive(self._handle(text))) as gen:
-            async for chunk in gen:
-                yield chunk
-        self._end_turn()
+        try:
+            async with contextlib.aclosing(self._drive(self._handle(text))) as gen:
+                async for chunk in gen:
+                    yield chunk
+        finally:  # a barge-in closes us mid-turn: what we said is still the last utterance
+            self._end_turn()
 
     def _end_turn(self, *, caller_turn: bool = True) -> None:
         if self._turn_spoken:

@@ -129,8 +129,16 @@ async def enter_collect(m: CallMachine, st: CompiledState) -> AsyncGenerator[str
         yield out
 
 
+_SORRY = re.compile(r"^sorry[,.!]?\s+", re.IGNORECASE)
+
+
 async def _ask(m: CallMachine, *prefix: str) -> AsyncGenerator[str, None]:
-    for line in (*prefix, current_question(m)):
+    question = current_question(m)
+    if prefix and _SORRY.match(question):
+        # "Sorry, I didn't catch that." + "Sorry, could you say …": apologise once
+        question = _SORRY.sub("", question, count=1)
+        question = question[:1].upper() + question[1:]
+    for line in (*prefix, question):
         out = m._utter(line)
         if out:
             yield out
