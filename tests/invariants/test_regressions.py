@@ -172,3 +172,25 @@ async def test_a_line_on_a_pass_through_edge_into_a_pii_state_is_said_paused() -
     assert check_invariants(c) == []
     assert c.kinds()[:6] == ["say", "delta", "pause", "delta", "text.end", "resume"]
     assert c.turns()[0] == "Thank you. A senior, welcome. Your PIN. Not recorded. Your PIN?"
+
+
+AGAIN = """
+flow: again
+start: ask
+slots:
+  age: {type: number, min: 1, max: 120, prompt: "How old are you?"}
+  city: {type: text, prompt: "Which city do you live in?"}
+states:
+  ask: {collect: [age], next: where}
+  where: {say: "Thanks.", collect: [city], next: done}
+  done: {say: "Bye!", end: completed}
+"""
+
+
+async def test_repeat_after_a_barge_in_repeats_the_interrupted_turn() -> None:
+    # the caller cut "Thanks. Which city do you live in?" short, then asks to hear it again
+    flow = superdialog.loads(AGAIN, "again.yaml")
+    c = await run_call(flow, [Step("forty two", interrupt_after=1), "say that again", "Paris"])
+    assert check_invariants(c) == []
+    assert c.turns()[:2] == ["Thanks.", "Thanks. Which city do you live in?"]
+    assert c.machine.slots == {"age": 42, "city": "Paris"}
