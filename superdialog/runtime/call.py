@@ -677,13 +677,17 @@ class CallMachine:
 
     async def _pause(self, st: CompiledState) -> None:
         self._paused = True
-        await self._host.pause_recording(st.pause_reason)
-        self._emit(RecordingPaused(st.pause_reason, st.name))
+        try:
+            await self._host.pause_recording(st.pause_reason)
+        finally:  # a barge-in mid-send still sent the verb: the event must say so too
+            self._emit(RecordingPaused(st.pause_reason, st.name))
 
     async def _resume(self) -> None:
         self._paused = False
-        await self._host.resume_recording()
-        self._emit(RecordingResumed(self.node))
+        try:
+            await self._host.resume_recording()
+        finally:
+            self._emit(RecordingResumed(self.node))
 
     async def finish(self, verb: str, payload: Any, closing: str) -> AsyncGenerator[str, None]:
         """Speak ``closing``, then send the one terminal verb, last.
@@ -725,8 +729,10 @@ class CallMachine:
                 "target": t.target,
                 "mode": t.mode,
             }
-            await self._host.transfer(t.kind, t.target, t.mode, announcement)
-            self._emit(CallTransferred(t.kind, t.target, t.mode, self.node))
+            try:
+                await self._host.transfer(t.kind, t.target, t.mode, announcement)
+            finally:
+                self._emit(CallTransferred(t.kind, t.target, t.mode, self.node))
             return
         reason = str(payload)
         session = self._host.session
@@ -737,9 +743,11 @@ class CallMachine:
             and getattr(session, "dialog_machine", None) is self
         )
         self._outcome = {"verb": "end", "reason": reason, "delegated": "yes" if delegate else "no"}
-        if not delegate:
-            await self._host.end(reason)
-        self._emit(CallEnded(reason, self.node))
+        try:
+            if not delegate:
+                await self._host.end(reason)
+        finally:
+            self._emit(CallEnded(reason, self.node))
 
     async def _fail(self, exc: Exception) -> AsyncGenerator[str, None]:
         """The error path: the state's ``on_error``, the flow's, else apologise and end."""
