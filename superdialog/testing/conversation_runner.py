@@ -1,0 +1,435 @@
+"""Play one conversation test against a flow and record what happened, turn by turn.
+
+Two hosts play the caller:
+
+* ``recording`` (the fast path): the flow is built on a ``RecordingSession``
+  and each turn is a direct ``stream(text)``; a barge-in is played the way the
+  Unpod session does it (cancel the pending ``__anext__``, ``aclose()``,
+  ``mark_interrupted(heard)``, ``assist(nudge)``).
+* ``unpod``: the real ``unpod`` ``Session.run()`` loop drives the flow through
+  a ``LoopbackBridge``, so the test also proves the host contract (one
+  terminal verb, nothing sent after it, completion left to the session).
+
+Both produce the same :class:`Run`: one :class:`TurnRecord` per turn (index 0
+is the opening line), built from the call's typed events and the host verbs,
+so expectations are checked the same way whichever host played the call.
+Nothing here keeps a PII slot value in a printable form; the clear values
+live only in ``TurnRecord.raw_slots`` for comparisons and in ``Run.secrets``
+for the leak check.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, cast
+
+from superdialog.runtime.events import CallEvent, LLMCalled
+from superdialog.testing.conversation_spec import Conversation, LLMScript, LoadedTestFile, Turn
+from superdialog.testing.unpod_bridge import Frame
+
+if TYPE_CHECKING:
+    from superdialog.runtime.call import CallMachine
+    from superdialog.testing.llm_server import ScriptedLLMServer
+    from superdialog.testing.session import RecordingSession
+
+__all__ = [
+    "BARGE_IN_NUDGE",
+    "Run",
+    "TurnRecord",
+    "llm_overrides",
+    "needs_llm_server",
+    "play",
+    "prepare_server",
+    "unpod_available",
+]
+
+BARGE_IN_NUDGE = (
+    "Note: The user just interrupted the agent mid-speech. Their next utterance may be "
+    "incomplete or unclear."
+)
+"""What the runner passes to ``assist`` after a barge-in, as the Unpod session does."""
+
+_TEST_TIMINGS: dict[str, Any] = {"backoff_s": 0.01, "max_backoff_s": 0.05}
+"""Back-off between model retries: the count of retries is the flow's, the waits are tiny."""
+
+
+@dataclass(slots=True)
+class TurnRecord:
+    """What one turn did. ``index`` 0 is the opening line (no caller action).
+
+    Attributes:
+        index: 0 for the opening, then 1-based caller turns.
+        caller: What the caller said (``""`` silence, ``None`` for the opening).
+        caller_in_pii: The caller spoke inside a PII state (their words are redacted).
+        chunks: The streamed chunks the caller heard (deltas; say verbs for the opening).
+        node: The state after the turn.
+        shown_slots: Slot display forms (PII masked) after the turn.
+        raw_slots: Slot values after the turn, for comparisons only; never print these.
+        paused: Whether recording was paused after the turn.
+        events: The call's events during the turn (already PII-masked).
+        verbs: Control verbs the host received during the turn.
+        barge_after: The turn asked for a barge-in after this many chunks.
+        barged: The barge-in happened.
+
+    """
+
+    index: int
+    caller: str | None
+    caller_in_pii: bool
+    chunks: list[str]
+    node: str
+    shown_slots: dict[str, str]
+    raw_slots: dict[str, Any]
+    paused: bool
+    events: list[CallEvent] = field(default_factory=list)
+    verbs: list[Frame] = field(default_factory=list)
+    barge_after: int | None = None
+    barged: bool = False
+
+    @property
+    def said(self) -> str:
+        """What the agent said in this turn, as one string."""
+        if self.index == 0:
+            return " ".join(c.strip() for c in self.chunks if c.strip())
+        return "".join(self.chunks).strip()
+
+    @property
+    def llm_calls(self) -> int:
+        """Model calls made during the turn."""
+        return sum(1 for e in self.events if isinstance(e, LLMCalled))
+
+
+@dataclass(slots=True)
+class Run:
+    """A played conversation: its turns, how it ended, and anything that went wrong."""
+
+    host: str
+    turns: list[TurnRecord] = field(default_factory=list)
+    outcome: dict[str, str] | None = None
+    finished: bool = False
+    turns_handled: int = 0
+    llm_calls: int = 0
+    final_node: str = ""
+    final_shown: dict[str, str] = field(default_factory=dict)
+    final_raw: dict[str, Any] = field(default_factory=dict)
+    final_paused: bool = False
+    verbs: list[Frame] = field(default_factory=list)
+    crash: str | None = None
+    secrets: dict[str, set[str]] = field(default_factory=dict)
+    exposed: dict[str, str] = field(default_factory=dict)
+    llm_bodies: list[str] = field(default_factory=list)
+    logs: list[str] = field(default_factory=list)
+    elapsed_s: float = 0.0
+
+
+def unpod_available() -> bool:
+    """Whether the optional ``unpod`` package can be imported."""
+    try:
+        import unpod.connectivity.session  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def needs_llm_server(test: LoadedTestFile) -> bool:
+    """A file needs the loopback model when it scripts one or its flow can call one.
+
+    A flow with LLM states gets the server even when no conversation scripts
+    it, so an unexpected model call is answered by the default reply (and
+    counted) instead of reaching a real endpoint from a test run.
+    """
+    if test.spec.llm is not None or any(c.llm is not None for c in test.spec.conversations):
+        return True
+    return any(st.llm is not None or st.kind == "llm" for st in test.flow.states.values())
+
+
+def _script(test: LoadedTestFile, conv: Conversation) -> LLMScript:
+    own, shared = conv.llm, test.spec.llm
+    rules = [*(own.rules if own else ()), *(shared.rules if shared else ())]
+    base = own or shared or LLMScript()
+    config = {**(shared.config if shared else {}), **(own.config if own else {})}
+    latency = (own.latency if own else None) or (shared.latency if shared else None)
+    return LLMScript(rules=rules, default=base.default, latency=latency, config=config)
+
+
+def prepare_server(server: ScriptedLLMServer, test: LoadedTestFile, conv: Conversation) -> None:
+    """Load a conversation's rules (then the file's shared ones) into a fresh server state."""
+    from superdialog.testing.llm_server import Latency
+
+    script = _script(test, conv)
+    server.reset(rules=True)
+    for rule in script.rules:
+        server.add_rule(rule)
+    server.default_reply = script.default
+    server.latency = script.latency or Latency()
+
+
+def llm_overrides(server: ScriptedLLMServer | None, test: LoadedTestFile, conv: Conversation
+                  ) -> dict[str, Any] | None:
+    """``build(llm=...)`` for a conversation: the loopback endpoint and test timings."""
+    if server is None:
+        return None
+    return {"base_url": server.base_url, "api_key": "test", **_TEST_TIMINGS,
+            **_script(test, conv).config}
+
+
+# --------------------------------------------------------------------------- observation
+
+
+class _Observer:
+    """Cuts the call's event stream and the host's verbs into turns."""
+
+    def __init__(self, machine: CallMachine, verbs: Any, run: Run) -> None:
+        self.machine = machine
+        self.verbs = verbs  # () -> list[Frame]
+        self.run = run
+        self.event_mark = 0
+        self.verb_mark = 0
+
+    def secrets(self) -> None:
+        """Remember every clear PII value the call has held (for the leak check)."""
+        slots = self.machine.flow.slots
+        for name, value in self.machine.slots.items():
+            slot = slots.get(name)
+            if slot is not None and slot.pii and value is not None:
+                text = str(value)
+                if len(text) >= 4:
+                    self.run.secrets.setdefault(name, set()).add(text)
+
+    def cut(self, index: int, caller: str | None, caller_in_pii: bool, chunks: list[str],
+            *, barge_after: int | None = None, barged: bool = False) -> TurnRecord:
+        m = self.machine
+        trace = m.trace
+        verbs = self.verbs()
+        record = TurnRecord(
+            index=index, caller=caller, caller_in_pii=caller_in_pii, chunks=list(chunks),
+            node=m.node, shown_slots=m.redacted_slots(), raw_slots=dict(m.slots),
+            paused=m.recording_paused, events=trace[self.event_mark:],
+            verbs=verbs[self.verb_mark:], barge_after=barge_after, barged=barged,
+        )
+        self.event_mark, self.verb_mark = len(trace), len(verbs)
+        self.secrets()
+        self.run.turns.append(record)
+        return record
+
+    def close(self) -> None:
+        """After the call: late events and verbs belong to the last turn; record the ending."""
+        m, run = self.machine, self.run
+        if run.turns:
+            last = run.turns[-1]
+            last.events.extend(m.trace[self.event_mark:])
+            last.verbs.extend(self.verbs()[self.verb_mark:])
+        self.secrets()
+        run.outcome = m.outcome
+        run.finished = m.finished
+        run.turns_handled = m.metrics.turns
+        run.llm_calls = m.metrics.llm_calls
+        run.final_node = m.node
+        run.final_shown = m.redacted_slots()
+        run.final_raw = dict(m.slots)
+        run.final_paused = m.recording_paused
+        run.verbs = list(self.verbs())
+        import json
+
+        run.exposed = {
+            "the call trace": json.dumps(m.trace_record(), default=str, ensure_ascii=False),
+            "the host state": json.dumps(m.state, default=str, ensure_ascii=False),
+            "the call snapshot": json.dumps(m.snapshot(), default=str, ensure_ascii=False),
+        }
+
+
+def _effects_as_frames(session: RecordingSession) -> list[Frame]:
+    out: list[Frame] = []
+    for e in session.effects:
+        kw = dict(e.kwargs)
+        if e.verb == "say":
+            out.append(Frame("say", text=str(e.args[0])))
+        elif e.verb == "recording.pause":
+            out.append(Frame("pause", reason=str(e.args[0]) if e.args else ""))
+        elif e.verb == "recording.resume":
+            out.append(Frame("resume"))
+        elif e.verb == "end":
+            out.append(Frame("end", reason=str(e.args[0]) if e.args else "completed"))
+        elif e.verb in ("transfer_to_human", "transfer_to_agent"):
+            out.append(Frame("transfer", target=str(e.args[0]),
+                             transfer_type="human" if e.verb.endswith("human") else "agent",
+                             mode=str(kw.get("mode", "cold")),
+                             announcement=str(kw.get("announcement", ""))))
+        elif e.verb == "set_filler":
+            out.append(Frame("filler", text=str(e.args[0])))
+        else:
+            out.append(Frame(e.verb))
+    return out
+
+
+class _LogTap(logging.Handler):
+    """Keeps the library's warnings for the failure report instead of spraying stderr."""
+
+    def __init__(self, run: Run) -> None:
+        super().__init__(logging.INFO)
+        self.run = run
+
+    def emit(self, record: logging.LogRecord) -> None:
+        with contextlib.suppress(Exception):
+            self.run.logs.append(f"{record.levelname.lower()}: {record.getMessage()}")
+
+
+@contextlib.contextmanager
+def _tap_logs(run: Run) -> Any:
+    logger = logging.getLogger("superdialog")
+    handler = _LogTap(run)
+    old_level, old_propagate = logger.level, logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    if logger.level == logging.NOTSET or logger.level > logging.INFO:
+        logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
+        logger.propagate = old_propagate
+
+
+# --------------------------------------------------------------------------- hosts
+
+
+async def _stream_turn(machine: CallMachine, turn: Turn) -> tuple[list[str], bool]:
+    """One caller turn on the fast path; a barge-in is played like the Unpod session does."""
+    chunks: list[str] = []
+    after = turn.barge_in.after_chunks if turn.barge_in is not None else None
+    stream = machine.stream(turn.text)
+    barged = False
+    try:
+        while True:
+            pending = asyncio.ensure_future(stream.__anext__())
+            if after is not None and len(chunks) >= after:
+                await asyncio.sleep(0)  # the reply carries on while the caller starts talking
+                pending.cancel()
+                with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
+                    await pending
+                barged = True
+                break
+            try:
+                chunk = await pending
+            except StopAsyncIteration:
+                break
+            if chunk:
+                chunks.append(chunk)
+    finally:
+        await stream.aclose()
+    if barged:
+        assert turn.barge_in is not None
+        machine.mark_interrupted(turn.barge_in.heard)
+        machine.assist(BARGE_IN_NUDGE)
+    return chunks, barged
+
+
+async def _play_recording(test: LoadedTestFile, conv: Conversation, run: Run,
+                          llm: Mapping[str, Any] | None) -> None:
+    from superdialog.testing.session import RecordingSession
+
+    session = RecordingSession(data={**test.spec.session, **conv.session})
+    machine = test.flow.build(session, llm=llm, trace=True)
+    obs = _Observer(machine, lambda: _effects_as_frames(session), run)
+    try:
+        opening = await machine.start()
+        obs.cut(0, None, False, [opening] if opening else [])
+        for i, turn in enumerate(conv.turns, 1):
+            if machine.finished:
+                break
+            in_pii = machine.current.pii
+            chunks, barged = await _stream_turn(machine, turn)
+            obs.cut(i, turn.text, in_pii, chunks,
+                    barge_after=turn.barge_in.after_chunks if turn.barge_in else None,
+                    barged=barged)
+        if not machine.finished:
+            await machine.close()  # the caller hangs up, as the host's call_end hook does
+    finally:
+        obs.close()
+
+
+async def _play_unpod(test: LoadedTestFile, conv: Conversation, run: Run,
+                      llm: Mapping[str, Any] | None) -> None:
+    from unpod.connectivity.session import Session
+
+    from superdialog.adapters.unpod import attach
+    from superdialog.testing.unpod_bridge import LoopbackBridge, Step
+
+    steps: list[Step | str] = [
+        Step(t.text, t.barge_in.after_chunks if t.barge_in else None,
+             t.barge_in.heard if t.barge_in else None)
+        for t in conv.turns
+    ]
+    holder: dict[str, Any] = {}
+
+    class _TurnBridge(LoopbackBridge):
+        """The loopback worker, cutting a turn record at each ``text.end``."""
+
+        async def send_verb(self, verb: Any) -> None:
+            if type(verb).__name__ == "AgentTextEndEvent" and "obs" in holder:
+                obs: _Observer = holder["obs"]
+                index = len(run.turns)
+                if index <= len(conv.turns):
+                    turn = conv.turns[index - 1]
+                    prev = run.turns[-1].node
+                    mark = obs.verb_mark
+                    deltas = [f.text for f in self.frames[mark:] if f.kind == "delta"]
+                    after = turn.barge_in.after_chunks if turn.barge_in else None
+                    obs.cut(index, turn.text, test.flow.states[prev].pii, deltas,
+                            barge_after=after,
+                            barged=after is not None and len(deltas) >= after)
+            await super().send_verb(verb)
+
+    bridge = _TurnBridge(steps)
+    session = Session(bridge=cast(Any, bridge))  # duck-typed: send_verb / recv_event
+    session.data.update({**test.spec.session, **conv.session})
+    machine = attach(session, test.flow, llm=llm, trace=True)
+    obs = _Observer(machine, lambda: bridge.frames, run)
+    try:
+        await machine.start()
+        opening = [f.text for f in bridge.frames if f.kind == "say"]
+        obs.cut(0, None, False, opening)
+        holder["obs"] = obs
+        if not machine.finished:
+            bridge.begin()
+            await session.run()
+    finally:
+        obs.close()
+
+
+async def play(test: LoadedTestFile, conv: Conversation, host: str,
+               server: ScriptedLLMServer | None) -> Run:
+    """Play ``conv`` on ``host`` and return what happened (never raises for call failures).
+
+    Args:
+        test: The loaded test file (its flow is already compiled).
+        conv: The conversation to play.
+        host: ``recording`` or ``unpod``.
+        server: The file's loopback model server, already started, or None.
+
+    """
+    run = Run(host)
+    if server is not None:
+        prepare_server(server, test, conv)
+    llm = llm_overrides(server, test, conv)
+    player = _play_unpod if host == "unpod" else _play_recording
+    started = time.perf_counter()
+    with _tap_logs(run):
+        try:
+            async with asyncio.timeout(test.spec.timeout):
+                await player(test, conv, run, llm)
+        except TimeoutError:
+            run.crash = (f"timed out after {test.spec.timeout:g}s in state "
+                         f"{run.final_node or '?'}")
+        except Exception as exc:  # a test report, not a traceback: keep going
+            run.crash = f"{type(exc).__name__}: {exc}"
+    run.elapsed_s = time.perf_counter() - started
+    if server is not None:
+        run.llm_bodies = [str(r.body) for r in server.chat_requests]
+    return run

@@ -1,0 +1,502 @@
+"""The conversation-test file format (``flows/<flow>.test.yaml``) as pydantic models.
+
+A test file names one flow and holds many conversations. Each conversation
+plays caller turns (a line, silence, or a line the caller barges in on) and
+states what must happen after each one. The models forbid unknown keys and
+every problem is reported as ``file:line:column: message (hint)``, like flow
+files, because a typo in a test (``stat:`` for ``state:``) that silently
+checks nothing is worse than no test at all.
+
+Loading happens in two steps: :func:`parse_test_file` checks the file's own
+shape; :func:`check_against_flow` then checks every state, slot, end reason
+and transfer target it mentions against the compiled flow, with did-you-mean
+hints, so a renamed state breaks the test at load time with a clear message
+rather than as a confusing expectation failure.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+import types
+import typing
+from pathlib import Path as FsPath
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from superdialog.errors import FlowError, Location, Problem
+from superdialog.spec.loader import did_you_mean
+from superdialog.spec.yaml_source import Path, SourceMap, parse_yaml
+from superdialog.testing.llm_server import DEFAULT_REPLY, Latency, Rule
+
+if TYPE_CHECKING:
+    from superdialog.compile.flow import Flow
+
+__all__ = [
+    "HOSTS",
+    "BargeIn",
+    "Conversation",
+    "ConversationFile",
+    "Expect",
+    "HostName",
+    "LLMScript",
+    "LoadedTestFile",
+    "Outcome",
+    "SlotPattern",
+    "TransferExpect",
+    "Turn",
+    "check_against_flow",
+    "load_test_file",
+    "parse_test_file",
+]
+
+HostName = Literal["recording", "unpod"]
+HOSTS: tuple[str, ...] = ("recording", "unpod")
+
+_FIXED_LLM_KEYS = frozenset({"base_url", "api_key"})
+
+
+def _regex(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"invalid regular expression {value!r}: {exc}") from None
+    return value
+
+
+def _slot_values(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    for name, expected in (value or {}).items():
+        if isinstance(expected, dict):
+            SlotPattern.model_validate(expected)
+        elif isinstance(expected, list):
+            raise ValueError(f"slot {name!r}: give one value, null, or {{re: PATTERN}}")
+    return value
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+Text = Annotated[str | list[str], Field(description="A substring, or a list of substrings.")]
+
+
+class TransferExpect(_Strict):
+    """The call was handed to a human ``queue`` or an ``agent`` (mode, announcement optional)."""
+
+    queue: str | None = Field(None, min_length=1, description="Human queue (transfer_to_human).")
+    agent: str | None = Field(None, min_length=1, description="Agent id (transfer_to_agent).")
+    mode: Literal["cold", "warm"] | None = None
+    announcement: str | None = Field(
+        None, description="Substring of the announcement the receiving side hears."
+    )
+
+    @model_validator(mode="after")
+    def _one_target(self) -> Self:
+        if self.queue is not None and self.agent is not None:
+            raise ValueError("a transfer goes to a queue or an agent, not both")
+        return self
+
+    def describe(self) -> str:
+        """Human-readable form for failure messages."""
+        target = (f"human queue {self.queue!r}" if self.queue is not None
+                  else f"agent {self.agent!r}" if self.agent is not None else "anyone")
+        extra = f", {self.mode}" if self.mode else ""
+        if self.announcement:
+            extra += f", announcing {self.announcement!r}"
+        return f"transfer to {target}{extra}"
+
+
+class SlotPattern(_Strict):
+    """Match a slot's display form with a regular expression (for values that move, like dates)."""
+
+    re: str
+
+    _valid = field_validator("re")(_regex)
+
+
+class Expect(_Strict):
+    """What must hold after the opening line or after one caller turn.
+
+    Every key is optional; only what is written is checked.
+    """
+
+    agent: Text | None = Field(
+        None, description="Substring(s) of what the agent said this turn (case-insensitive)."
+    )
+    agent_re: str | None = Field(None, description="Regex searched in what the agent said.")
+    agent_not: Text | None = Field(None, description="Substring(s) the agent must not say.")
+    state: str | None = Field(None, description="The state the call is in after the turn.")
+    slots: dict[str, Any] | None = Field(
+        None, description="Slot values: display form, typed value, null (unset) or {re: ...}."
+    )
+    recording: Literal["paused", "resumed", "unchanged"] | None = Field(
+        None, description="What the turn did to the call recording."
+    )
+    recording_paused: bool | None = Field(None, description="Recording paused after the turn.")
+    end: str | None = Field(None, description="The call ended this turn with this reason.")
+    transfer: TransferExpect | None = Field(None, description="The call was transferred.")
+    filler: str | None = Field(None, description="Substring of a set_filler phrase sent.")
+    llm_calls: int | None = Field(None, ge=0, description="Model calls made in this turn.")
+
+    _valid = field_validator("agent_re")(_regex)
+    _slots = field_validator("slots")(_slot_values)
+
+    @model_validator(mode="after")
+    def _one_ending(self) -> Self:
+        if self.end is not None and self.transfer is not None:
+            raise ValueError("a call ends or is transferred, not both")
+        return self
+
+
+class BargeIn(_Strict):
+    """The caller talks over the agent's reply after ``after_chunks`` streamed chunks."""
+
+    after_chunks: int = Field(ge=1, description="Chunks of the reply streamed before the cut.")
+    heard: str | None = Field(None, description="What the caller heard (the host reports it).")
+
+
+class Turn(Expect):
+    """One caller action, then expectations.
+
+    Exactly one of ``user`` (a line) or ``silence: true``; ``barge_in``
+    interrupts the agent's reply to that line.
+    """
+
+    user: str | None = Field(None, description="What the caller says.")
+    silence: Literal[True] | None = Field(None, description="The caller says nothing.")
+    barge_in: BargeIn | None = None
+
+    @model_validator(mode="after")
+    def _one_action(self) -> Self:
+        if (self.user is None) == (self.silence is None):
+            raise ValueError("a turn needs exactly one of 'user: TEXT' or 'silence: true'")
+        return self
+
+    @property
+    def text(self) -> str:
+        """What the host passes to ``stream`` (empty for silence)."""
+        return self.user or ""
+
+
+class Outcome(_Strict):
+    """How the whole call must have ended, checked after the last turn."""
+
+    end: str | None = Field(None, description="The call ended with this reason.")
+    transfer: TransferExpect | None = None
+    hangup: Literal[True] | None = Field(
+        None, description="The caller hung up: the flow itself never ended the call."
+    )
+    state: str | None = None
+    slots: dict[str, Any] | None = None
+    turns: int | None = Field(None, ge=0, description="Caller turns the call handled.")
+    llm_calls: int | None = Field(None, ge=0, description="Model calls in the whole call.")
+    recording_paused: bool | None = None
+
+    _slots = field_validator("slots")(_slot_values)
+
+    @model_validator(mode="after")
+    def _one_ending(self) -> Self:
+        if sum(x is not None for x in (self.end, self.transfer, self.hangup)) > 1:
+            raise ValueError("give at most one of end / transfer / hangup")
+        return self
+
+
+def _llm_config_keys() -> list[str]:
+    from superdialog.llm import LLMConfig
+
+    return [f.name for f in dataclasses.fields(LLMConfig) if f.name not in _FIXED_LLM_KEYS]
+
+
+class LLMScript(_Strict):
+    """The scripted model for a conversation (rules for ``ScriptedLLMServer``).
+
+    A bare list is taken as ``rules``. ``config`` overrides ``LLMConfig``
+    fields (timeouts, retries) for this conversation; ``base_url`` and
+    ``api_key`` always point at the loopback server.
+    """
+
+    rules: list[Rule] = Field(default_factory=list)
+    default: str = Field(DEFAULT_REPLY, description="Reply when no rule matches.")
+    latency: Latency | None = None
+    config: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_list(cls, data: Any) -> Any:
+        return {"rules": data} if isinstance(data, list) else data
+
+    @field_validator("config")
+    @classmethod
+    def _known_config(cls, value: dict[str, Any]) -> dict[str, Any]:
+        allowed = _llm_config_keys()
+        for key in value:
+            if key not in allowed:
+                hint = did_you_mean(key, allowed) or "allowed: " + ", ".join(allowed)
+                raise ValueError(f"unknown LLM setting {key!r} ({hint})")
+        return value
+
+
+Hosts = HostName | list[HostName]
+
+
+class Conversation(_Strict):
+    """One scripted call: caller turns with expectations."""
+
+    name: str = Field(min_length=1)
+    description: str | None = None
+    skip: str | bool | None = Field(None, description="Skip this conversation (reason).")
+    host: Hosts | None = Field(None, description="Overrides the file's host(s).")
+    session: dict[str, Any] = Field(default_factory=dict, description="Data as session.*")
+    llm: LLMScript | None = None
+    start: Expect | None = Field(None, description="Expectations on the opening line.")
+    turns: list[Turn] = Field(default_factory=list)
+    outcome: Outcome | None = None
+
+
+class ConversationFile(_Strict):
+    """A whole ``*.test.yaml`` file."""
+
+    flow: str = Field(min_length=1, description="The flow file, relative to this file.")
+    description: str | None = None
+    host: Hosts = Field("recording", description="recording (fast) and/or unpod (real Session).")
+    timeout: float = Field(30.0, gt=0, description="Seconds allowed per conversation.")
+    session: dict[str, Any] = Field(default_factory=dict, description="Defaults for session.*")
+    llm: LLMScript | None = Field(None, description="Rules tried after each conversation's own.")
+    conversations: list[Conversation] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Self:
+        seen: set[str] = set()
+        for conv in self.conversations:
+            if conv.name in seen:
+                raise ValueError(f"two conversations are named {conv.name!r}")
+            seen.add(conv.name)
+        return self
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class LoadedTestFile:
+    """A parsed test file with its source positions and the flow it tests."""
+
+    path: str
+    spec: ConversationFile
+    smap: SourceMap
+    flow_path: FsPath
+    flow: Flow
+
+    def locate(self, *path: str | int) -> Location:
+        """Where a part of the file is, e.g. ``locate("conversations", 0, "turns", 2)``."""
+        return self.smap.locate(tuple(path))
+
+    def hosts(self, conv: Conversation) -> list[str]:
+        """The host(s) a conversation runs on."""
+        chosen = conv.host if conv.host is not None else self.spec.host
+        return [chosen] if isinstance(chosen, str) else list(dict.fromkeys(chosen))
+
+
+# --------------------------------------------------------------------------- errors
+
+
+def _unwrap(annotation: Any) -> list[Any]:
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _unwrap(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        out: list[Any] = []
+        for arg in typing.get_args(annotation):
+            out.extend(_unwrap(arg))
+        return out
+    return [annotation]
+
+
+def _model_at(path: Path) -> type[BaseModel] | None:
+    """The model validating the mapping at ``path`` (for "allowed keys" hints)."""
+    current: list[Any] = [ConversationFile]
+    for part in path:
+        nxt: list[Any] = []
+        for ann in current:
+            if isinstance(ann, type) and issubclass(ann, BaseModel):
+                info = ann.model_fields.get(str(part))
+                if info is not None:
+                    nxt.extend(_unwrap(info.annotation))
+                continue
+            origin, args = typing.get_origin(ann), typing.get_args(ann)
+            if origin is dict and len(args) == 2:
+                nxt.extend(_unwrap(args[1]))
+            elif origin is list and args:
+                nxt.extend(_unwrap(args[0]))
+        current = nxt
+    for ann in current:
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            return ann
+    return None
+
+
+def _data_path(loc: tuple[Any, ...], data: Any) -> Path:
+    """The parts of a pydantic ``loc`` that exist in the data (drops union tags)."""
+    out: list[str | int] = []
+    node = data
+    for part in loc:
+        inside_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if (isinstance(node, dict) and part in node) or inside_list:
+            out.append(part)
+            node = node[part]
+        elif isinstance(node, dict) and isinstance(part, str) and part.isidentifier():
+            out.append(part)  # an absent key (missing / extra): keep it as the tip
+            break
+    return tuple(out)
+
+
+def _problems(exc: ValidationError, data: Any, smap: SourceMap) -> list[Problem]:
+    problems: list[Problem] = []
+    seen: set[Path] = set()
+    for err in exc.errors(include_url=False):
+        loc = tuple(err["loc"])
+        path = _data_path(loc, data)
+        if err["type"] == "extra_forbidden":
+            key = str(path[-1]) if path else "?"
+            model = _model_at(path[:-1])
+            keys = list(model.model_fields) if model is not None else []
+            hint = did_you_mean(key, keys) or ("allowed: " + ", ".join(keys) if keys else None)
+            problems.append(Problem(smap.locate(path, key=True), f"unknown key '{key}'", hint))
+            continue
+        if err["type"] == "missing":
+            parent = path[:-1] if path and path[-1] == loc[-1] else path
+            problems.append(Problem(smap.locate(parent), f"missing required key '{loc[-1]}'"))
+            continue
+        if path in seen:
+            continue  # union branches repeat themselves: one message per place
+        seen.add(path)
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        where = ".".join(str(p) for p in path) or "test file"
+        problems.append(Problem(smap.locate(path), f"{where}: {msg}"))
+    return problems
+
+
+def parse_test_file(text: str, file: str) -> tuple[ConversationFile, SourceMap]:
+    """Parse and validate a test file's own shape (not yet against its flow).
+
+    Raises:
+        FlowError: every problem, located as ``file:line:column``.
+
+    """
+    data, smap, problems = parse_yaml(text, file)
+    if data is None or problems:
+        raise FlowError(problems or [Problem(Location(file, 1, 1), "the file is empty")])
+    if not isinstance(data, dict):
+        raise FlowError([Problem(smap.locate(()), "a test file must be a mapping of keys")])
+    try:
+        spec = ConversationFile.model_validate(data)
+    except ValidationError as exc:
+        raise FlowError(_problems(exc, data, smap)) from None
+    return spec, smap
+
+
+# --------------------------------------------------------------------------- against the flow
+
+
+def _end_reasons(flow: Flow) -> list[str]:
+    from superdialog.spec.models import BUILTIN_END_REASONS
+
+    reasons = {*BUILTIN_END_REASONS, *flow.spec.end_reasons}
+    reasons.update(st.end_reason for st in flow.states.values() if st.end_reason)
+    return sorted(reasons)
+
+
+def _targets(flow: Flow, kind: str) -> list[str]:
+    return sorted({st.transfer.target for st in flow.states.values()
+                   if st.transfer is not None and st.transfer.kind == kind})
+
+
+class _Checker:
+    def __init__(self, flow: Flow, smap: SourceMap) -> None:
+        self.flow = flow
+        self.smap = smap
+        self.problems: list[Problem] = []
+        self.states = list(flow.states)
+        self.slots = list(flow.slots)
+        self.reasons = _end_reasons(flow)
+        self.queues = _targets(flow, "human")
+        self.agents = _targets(flow, "agent")
+
+    def name(self, value: str | None, known: list[str], what: str, path: Path) -> None:
+        if value is None or value in known:
+            return
+        hint = did_you_mean(value, known) or (f"the flow has: {', '.join(known)}" if known
+                                              else f"the flow has no {what}s")
+        self.problems.append(Problem(self.smap.locate(path), f"unknown {what} '{value}'", hint))
+
+    def expect(self, e: Expect | Outcome, path: Path) -> None:
+        self.name(e.state, self.states, "state", (*path, "state"))
+        for slot in e.slots or {}:
+            self.name(slot, self.slots, "slot", (*path, "slots", slot))
+        self.name(e.end, self.reasons, "end reason", (*path, "end"))
+        if e.transfer is not None:
+            self.name(e.transfer.queue, self.queues, "transfer queue", (*path, "transfer", "queue"))
+            self.name(e.transfer.agent, self.agents, "transfer agent", (*path, "transfer", "agent"))
+
+    def script(self, script: LLMScript | None, path: Path) -> None:
+        for i, rule in enumerate(script.rules if script else ()):
+            self.name(rule.state, self.states, "state", (*path, "rules", i, "state"))
+            self.name(rule.goto, self.states, "state", (*path, "rules", i, "goto"))
+
+
+def check_against_flow(spec: ConversationFile, smap: SourceMap, flow: Flow) -> list[Problem]:
+    """Every state, slot, end reason and transfer target named must exist in ``flow``."""
+    c = _Checker(flow, smap)
+    c.script(spec.llm, _rules_base(smap, ("llm",)))
+    for i, conv in enumerate(spec.conversations):
+        base: Path = ("conversations", i)
+        c.script(conv.llm, _rules_base(smap, (*base, "llm")))
+        if conv.start is not None:
+            c.expect(conv.start, (*base, "start"))
+        for j, turn in enumerate(conv.turns):
+            c.expect(turn, (*base, "turns", j))
+        if conv.outcome is not None:
+            c.expect(conv.outcome, (*base, "outcome"))
+    return c.problems
+
+
+def _rules_base(smap: SourceMap, path: Path) -> Path:
+    """Where rule ``i`` sits: ``llm.rules.i``, or ``llm.i`` when ``llm`` is a bare list."""
+    return path if (*path, 0) in smap.values else (*path, "rules")
+
+
+def load_test_file(path: str | FsPath) -> LoadedTestFile:
+    """Read a test file, load its flow, and check one against the other.
+
+    Raises:
+        FlowError: located problems in the test file, or in the flow it names.
+
+    """
+    p = FsPath(path)
+    name = str(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise FlowError([Problem(Location(name, 1, 1), f"cannot read file: {exc.strerror}")]
+                        ) from exc
+    spec, smap = parse_test_file(text, name)
+    flow_path = p.parent / spec.flow
+    if not flow_path.is_file():
+        siblings = sorted(f.name for f in p.parent.glob("*.yaml")
+                          if not f.name.endswith(".test.yaml"))
+        raise FlowError([Problem(smap.locate(("flow",)), f"no flow file '{spec.flow}' next to "
+                                 "this test file", did_you_mean(spec.flow, siblings))])
+    import superdialog
+
+    flow = superdialog.load(flow_path)
+    problems = check_against_flow(spec, smap, flow)
+    if problems:
+        raise FlowError(problems)
+    return LoadedTestFile(name, spec, smap, flow_path, flow)
+
+
+def scalar_text(value: Any) -> str:
+    """How an expected scalar reads in messages (YAML dates and times as ISO)."""
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    return str(value)
