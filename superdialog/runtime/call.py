@@ -759,8 +759,7 @@ class CallMachine:
             self.flow.name,
             type(exc).__name__,
             st.name,
-            "" if known else " (unexpected)",
-            exc_info=not known,
+            "" if known else " (unexpected)\n" + _frames(exc),
         )
         self._emit(ErrorRaised(st.name, type(exc).__name__, _safe_message(exc)))
         target = st.error_edge.dst if st.error_edge else self.flow.spec.on_error
@@ -783,6 +782,17 @@ class CallMachine:
         async with contextlib.aclosing(self.finish("end", "error", apology)) as _sub:
             async for c in _sub:
                 yield c
+
+
+def _frames(exc: BaseException) -> str:
+    """Where an unexpected error came from: the stack frames, without any message.
+
+    Messages of errors we did not raise (and of their causes) can carry caller
+    data, e.g. ``int(value)`` on a PII slot value, so they stay out of logs.
+    """
+    import traceback
+
+    return "".join(traceback.format_tb(exc.__traceback__)).rstrip()
 
 
 def _safe_message(exc: Exception) -> str:

@@ -194,3 +194,28 @@ async def test_repeat_after_a_barge_in_repeats_the_interrupted_turn() -> None:
     assert check_invariants(c) == []
     assert c.turns()[:2] == ["Thanks.", "Thanks. Which city do you live in?"]
     assert c.machine.slots == {"age": 42, "city": "Paris"}
+
+
+VALIDATED = """
+flow: validated
+start: secure
+slots:
+  pin: {type: digits, pii: true, min_length: 4, max_length: 4, prompt: "Your PIN?", validator: pin}
+states:
+  secure: {pii: true, say: "Not recorded.", collect: [pin], next: done}
+  done: {say: "Bye!", end: completed}
+"""
+
+
+def _pin_validator(value: str) -> None:
+    int("PIN-" + value)  # a bug in user code: its ValueError message quotes the value
+
+
+async def test_an_unexpected_error_is_logged_without_its_message() -> None:
+    flow = superdialog.loads(VALIDATED, "validated.yaml")
+    c = await run_call(flow, ["nine eight seven six"], validators={"pin": _pin_validator})
+    assert check_invariants(c) == []
+    assert c.bridge.terminal() == [Frame("end", reason="error")]
+    ours = "\n".join(c.logs.ours())
+    assert "9876" not in ours
+    assert "ValueError" in ours and "_pin_validator" in ours  # where it failed is still logged
