@@ -347,6 +347,61 @@ def summary_us(values_ns: list[int]) -> dict[str, float]:
     }
 
 
+class GCMeter:
+    """Python GC pauses that fall inside timed turns (the GC stays on, as in production)."""
+
+    def __init__(self) -> None:
+        import gc
+
+        self._gc = gc
+        self.timing = False
+        self.turn_ns = 0
+        self.total_ns = 0
+        self.gen2 = 0
+        self._t0 = 0
+
+    def _cb(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._t0 = time.perf_counter_ns()
+        elif self.timing:
+            d = time.perf_counter_ns() - self._t0
+            self.turn_ns += d
+            self.total_ns += d
+            self.gen2 += info.get("generation") == 2
+
+    def __enter__(self) -> GCMeter:
+        self._gc.callbacks.append(self._cb)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._gc.callbacks.remove(self._cb)
+
+    def start_turn(self) -> None:
+        self.turn_ns = 0
+        self.timing = True
+
+    def end_turn(self) -> int:
+        self.timing = False
+        return self.turn_ns
+
+
+def turn_metrics(walls: list[int], bare: list[int], gcs: list[int], n_requests: list[int],
+                 gc_meter: GCMeter, n_states: int) -> dict[str, Any]:
+    """The turn_* fields, computed the same way for every framework."""
+    over = [w - b for w, b in zip(walls, bare, strict=True)]
+    over_nogc = [o - g for o, g in zip(over, gcs, strict=True)]
+    o, w, b, ng = summary_us(over), summary_us(walls), summary_us(bare), summary_us(over_nogc)
+    return {
+        "turn_overhead_us_p50": o["p50"], "turn_overhead_us_p99": o["p99"],
+        "turn_wall_us_p50": w["p50"], "turn_wall_us_p99": w["p99"],
+        "turn_bare_llm_us_p50": b["p50"],
+        "turn_overhead_minus_gc_us_p50": ng["p50"], "turn_overhead_minus_gc_us_p99": ng["p99"],
+        "turn_gc_gen2_pauses": gc_meter.gen2, "turn_gc_ms_total": round(gc_meter.total_ns / 1e6, 1),
+        "turn_requests_mean": round(sum(n_requests) / len(n_requests), 2),
+        "turn_samples": o["n"], "turn_flow_states": n_states,
+    }
+
+
 def peak_rss_mb() -> float:
     """Peak RSS of this process image (VmHWM; ru_maxrss would carry the parent's peak across
     fork+exec)."""

@@ -69,6 +69,7 @@ from pipecat.workers.runner import WorkerRunner  # noqa: E402
 
 C.assert_isolated(pipecat)
 VERSION = getattr(pipecat, "__version__", "1.14.0")
+SETTLE_S = 0.05  # idle gap around the bare-round-trip replays (see m_turns)
 MODEL = "gpt-4.1-mini"
 
 
@@ -296,6 +297,8 @@ async def m_build(flow: Flow, base_url: str, n_time: int, n_hold: int) -> dict[s
     del held
     gc.collect()
     return {"build_us": round(build_us, 1), "build_bytes": int(per),
+            "build_note": f"build_bytes with {n_hold} held, not 10,000 (time: ~28 ms a build "
+                          "under tracemalloc)",
             "build_rss_bytes": int(rss_per),
             "build_shared_client_us": round(shared_us, 1),
             "build_flowmanager_plus_empty_worker_us": round(fm_us, 1),
@@ -312,53 +315,55 @@ async def m_turns(server: C.LLMServer, flow: Flow, conversations: int) -> dict[s
     script = [f"Here is my answer number {i}." for i in range(n_states - 1)]
     walls: list[int] = []
     bare: list[int] = []
+    gcs: list[int] = []
     n_requests: list[int] = []
-    for c in range(conversations + 1):  # conversation 0 warms up and is not counted
-        call = PipecatCall(flow, server.base_url)
-        completions = call.llm._client.chat.completions
-        real = completions.create
-        turn_requests: list[dict[str, Any]] = []
+    meter = C.GCMeter()
+    with meter:
+        for c in range(conversations + 1):  # conversation 0 warms up and is not counted
+            call = PipecatCall(flow, server.base_url)
+            completions = call.llm._client.chat.completions
+            real = completions.create
+            turn_requests: list[dict[str, Any]] = []
 
-        async def recording(*a: Any, _real: Any = real, _log: Any = turn_requests,
-                            **kw: Any) -> Any:
-            _log.append(kw)
-            return await _real(*a, **kw)
+            async def recording(*a: Any, _real: Any = real, _log: Any = turn_requests,
+                                **kw: Any) -> Any:
+                _log.append(kw)
+                return await _real(*a, **kw)
 
-        async def rtt(kw: dict[str, Any], _real: Any = real) -> int:
-            t = time.perf_counter_ns()
-            resp = await _real(**kw)
-            if kw.get("stream"):
-                async for _ in resp:
-                    pass
-            return time.perf_counter_ns() - t
+            async def rtt(kw: dict[str, Any], _real: Any = real) -> int:
+                t = time.perf_counter_ns()
+                resp = await _real(**kw)
+                if kw.get("stream"):
+                    async for _ in resp:
+                        pass
+                return time.perf_counter_ns() - t
 
-        completions.create = recording
-        await call.start()
-        gc.collect()
-        for text in script:
-            turn_requests.clear()
-            t = time.perf_counter_ns()
-            await call.turn(text)
-            wall = time.perf_counter_ns() - t
-            reqs = list(turn_requests)
-            total = 0
-            for kw in reqs:
-                total += sorted([await rtt(kw) for _ in range(3)])[1]
-            if c:
-                walls.append(wall)
-                bare.append(total)
-                n_requests.append(len(reqs))
-        assert call.manager.current_node == f"s{n_states - 1}", call.manager.current_node
-        await call.close()
-    over = [w - b for w, b in zip(walls, bare, strict=True)]
-    o, w, b = C.summary_us(over), C.summary_us(walls), C.summary_us(bare)
-    return {
-        "turn_overhead_us_p50": o["p50"], "turn_overhead_us_p99": o["p99"],
-        "turn_wall_us_p50": w["p50"], "turn_wall_us_p99": w["p99"],
-        "turn_bare_llm_us_p50": b["p50"],
-        "turn_requests_mean": round(sum(n_requests) / len(n_requests), 2),
-        "turn_samples": o["n"], "turn_flow_states": n_states,
-    }
+            completions.create = recording
+            await call.start()
+            gc.collect()
+            for text in script:
+                turn_requests.clear()
+                meter.start_turn()
+                t = time.perf_counter_ns()
+                await call.turn(text)
+                wall = time.perf_counter_ns() - t
+                gc_ns = meter.end_turn()
+                reqs = list(turn_requests)
+                await asyncio.sleep(SETTLE_S)  # let work queued behind the reply finish
+                total = 0
+                for kw in reqs:
+                    total += sorted([await rtt(kw) for _ in range(3)])[1]
+                await asyncio.sleep(SETTLE_S)
+                if c:
+                    walls.append(wall)
+                    bare.append(total)
+                    gcs.append(gc_ns)
+                    n_requests.append(len(reqs))
+                else:
+                    meter.total_ns = meter.gen2 = 0
+            assert call.manager.current_node == f"s{n_states - 1}", call.manager.current_node
+            await call.close()
+    return C.turn_metrics(walls, bare, gcs, n_requests, meter, n_states)
 
 
 async def m_first_chunk(server: C.LLMServer, flow: Flow, conversations: int,
@@ -409,7 +414,7 @@ async def m_concurrent(server: C.LLMServer, flow: Flow, calls: int) -> dict[str,
     base_rss = C.current_rss_mb()
     done_turns = 0
     errors: list[str] = []
-    peak_live = C.current_rss_mb()
+    wrong_state: list[str] = []
 
     async def one_call() -> None:
         nonlocal done_turns
@@ -419,6 +424,8 @@ async def m_concurrent(server: C.LLMServer, flow: Flow, calls: int) -> dict[str,
             for text in script:
                 await call.turn(text)
                 done_turns += 1
+            if call.manager.current_node != "confirm":
+                wrong_state.append(str(call.manager.current_node))
             await call.close()
         except Exception as exc:  # reported, not hidden
             errors.append(f"{type(exc).__name__}: {exc}"[:200])
@@ -427,11 +434,11 @@ async def m_concurrent(server: C.LLMServer, flow: Flow, calls: int) -> dict[str,
     t = time.perf_counter()
     await asyncio.gather(*(one_call() for _ in range(calls)))
     wall = time.perf_counter() - t
-    peak_live = max(peak_live, C.current_rss_mb())
     return {"calls": calls, "base_rss_mb": round(base_rss, 1),
             "peak_rss_mb": round(C.peak_rss_mb(), 1),
             "turns_per_s": round(done_turns / wall, 1), "wall_s": round(wall, 2),
-            "turns_done": done_turns, "errors": len(errors), "first_errors": errors[:3]}
+            "turns_done": done_turns, "errors": len(errors), "first_errors": errors[:3],
+            "calls_not_at_expected_state": len(wrong_state)}
 
 
 async def run_part(part: str, args: argparse.Namespace) -> dict[str, Any]:

@@ -42,6 +42,7 @@ from superdialog.cli.main import _lint_flow  # noqa: E402
 C.assert_isolated(superdialog)
 assert superdialog.__version__ == "0.3.0", superdialog.__version__
 litellm.suppress_debug_info = True
+SETTLE_S = 0.05  # idle gap around the bare-round-trip replays (see m_turns)
 MODEL = "openai/gpt-4.1-mini"
 
 
@@ -188,38 +189,39 @@ async def m_turns(server: C.LLMServer, flow: Flow, conversations: int) -> dict[s
 
     walls: list[int] = []
     bare: list[int] = []
+    gcs: list[int] = []
     n_requests: list[int] = []
     litellm.acompletion = recording
     try:
-        for c in range(conversations + 1):  # conversation 0 warms up and is not counted
-            dm = await build(flow, llm)
-            await dm.start()
-            gc.collect()
-            for text in script:
-                turn_requests.clear()
-                t = time.perf_counter_ns()
-                await play_turn(dm, text)
-                wall = time.perf_counter_ns() - t
-                reqs = list(turn_requests)
-                total = 0
-                for kw in reqs:
-                    total += sorted([await rtt(kw) for _ in range(3)])[1]
-                if c:
-                    walls.append(wall)
-                    bare.append(total)
-                    n_requests.append(len(reqs))
-            assert dm.is_complete, dm.state
+        with C.GCMeter() as meter:
+            for c in range(conversations + 1):  # conversation 0 warms up and is not counted
+                dm = await build(flow, llm)
+                await dm.start()
+                gc.collect()
+                for text in script:
+                    turn_requests.clear()
+                    meter.start_turn()
+                    t = time.perf_counter_ns()
+                    await play_turn(dm, text)
+                    wall = time.perf_counter_ns() - t
+                    gc_ns = meter.end_turn()
+                    reqs = list(turn_requests)
+                    await asyncio.sleep(SETTLE_S)  # let work queued behind the reply finish
+                    total = 0
+                    for kw in reqs:
+                        total += sorted([await rtt(kw) for _ in range(3)])[1]
+                    await asyncio.sleep(SETTLE_S)
+                    if c:
+                        walls.append(wall)
+                        bare.append(total)
+                        gcs.append(gc_ns)
+                        n_requests.append(len(reqs))
+                    else:
+                        meter.total_ns = meter.gen2 = 0
+                assert dm.is_complete, dm.state
     finally:
         litellm.acompletion = real
-    over = [w - b for w, b in zip(walls, bare, strict=True)]
-    o, w, b = C.summary_us(over), C.summary_us(walls), C.summary_us(bare)
-    return {
-        "turn_overhead_us_p50": o["p50"], "turn_overhead_us_p99": o["p99"],
-        "turn_wall_us_p50": w["p50"], "turn_wall_us_p99": w["p99"],
-        "turn_bare_llm_us_p50": b["p50"],
-        "turn_requests_mean": round(sum(n_requests) / len(n_requests), 2),
-        "turn_samples": o["n"], "turn_flow_states": n_states,
-    }
+    return C.turn_metrics(walls, bare, gcs, n_requests, meter, n_states)
 
 
 async def m_first_chunk(server: C.LLMServer, flow: Flow, conversations: int,
@@ -271,6 +273,7 @@ async def m_concurrent(server: C.LLMServer, flow: Flow, calls: int) -> dict[str,
     base_rss = C.current_rss_mb()
     done_turns = 0
     errors = 0
+    wrong_state: list[str] = []
 
     async def one_call() -> None:
         nonlocal done_turns, errors
@@ -280,6 +283,8 @@ async def m_concurrent(server: C.LLMServer, flow: Flow, calls: int) -> dict[str,
             for text in script:
                 await play_turn(m, text)
                 done_turns += 1
+            if m.state["node_id"] != "confirm":  # the framework swallows LLM errors: check
+                wrong_state.append(m.state["node_id"])
         except Exception:
             errors += 1
 
@@ -289,7 +294,8 @@ async def m_concurrent(server: C.LLMServer, flow: Flow, calls: int) -> dict[str,
     wall = time.perf_counter() - t
     return {"calls": calls, "base_rss_mb": round(base_rss, 1), "peak_rss_mb": round(C.peak_rss_mb(), 1),
             "turns_per_s": round(done_turns / wall, 1), "wall_s": round(wall, 2),
-            "turns_done": done_turns, "errors": errors}
+            "turns_done": done_turns, "errors": errors,
+            "calls_not_at_expected_state": len(wrong_state)}
 
 
 async def run_part(part: str, args: argparse.Namespace) -> dict[str, Any]:
