@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from superdialog.compile.model import CompiledSlot, CompiledState
 from superdialog.runtime.events import SlotFilled, SlotRejected
-from superdialog.runtime.redact import shown, spoken_masked
+from superdialog.runtime.redact import REDACTED, shown, spoken_masked
 
 if TYPE_CHECKING:
     from superdialog.runtime.call import CallMachine
@@ -92,7 +92,24 @@ def set_slot(m: CallMachine, slot: CompiledSlot, value: Any, *, confirmed: bool 
     m.slots.pop(slot.name, None)
     m.slots[slot.name] = value
     m.count(f"slot:{slot.name}", reset=True)
+    if slot.pii:
+        _redact_last_user_turn(m)
     m._emit(SlotFilled(slot.name, shown(slot, value), m.node, confirmed))
+
+
+def _redact_last_user_turn(m: CallMachine) -> None:
+    """The caller's words that gave a PII value leave the history (prompts, snapshots).
+
+    In a ``pii: true`` state they were never kept; a PII slot filled or
+    corrected elsewhere must not stay there in clear text either.
+    """
+    hist = m._history
+    if not hist:
+        return
+    for i in range(len(hist) - 1, -1, -1):
+        if hist[i][0] == "user":
+            hist[i] = ("user", REDACTED)
+            return
 
 
 def _missing(m: CallMachine, st: CompiledState) -> list[str]:

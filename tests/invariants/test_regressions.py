@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import superdialog
+from superdialog.testing.llm_server import ScriptedLLMServer
 from superdialog.testing.unpod_bridge import Frame, Step
 
-from .harness import check_invariants, run_call
+from .harness import Canary, check_invariants, leaks, run_call
 
 # A barge-in cancels the turn wherever it is suspended. Over a real websocket a
 # control verb's send suspends, so the cancellation can land *inside* it.
@@ -219,3 +220,41 @@ async def test_an_unexpected_error_is_logged_without_its_message() -> None:
     ours = "\n".join(c.logs.ours())
     assert "9876" not in ours
     assert "ValueError" in ours and "_pin_validator" in ours  # where it failed is still logged
+
+
+VOLUNTEERED = """
+flow: volunteered
+start: ask
+slots:
+  city: {type: text, prompt: "Which city?"}
+  dob: {type: date, pii: true, past_only: true, prompt: "Your date of birth?"}
+states:
+  ask: {collect: [dob], next: where}
+  where: {collect: [city], next: chat}
+  chat:
+    llm: Chat with the caller.
+    transitions:
+      - {when: the caller is done, to: bye}
+  bye: {say: "Bye!", end: completed}
+"""
+DOB = Canary("date of birth", ("1980-07-04", "fourth of july nineteen eighty",
+                               "fifth of july nineteen eighty", "1980-07-05"))
+
+
+async def test_an_utterance_that_filled_a_pii_slot_is_redacted_in_the_history(
+    server: ScriptedLLMServer,
+) -> None:
+    # a PII slot collected (and later corrected) outside a pii: true state
+    flow = superdialog.loads(VOLUNTEERED, "volunteered.yaml")
+    c = await run_call(
+        flow,
+        ["the fourth of july nineteen eighty", "actually the fifth of july nineteen eighty",
+         "Paris", "what happens now"],
+        server=server, llm={"base_url": server.base_url, "api_key": "x", "retries": 0},
+    )
+    assert check_invariants(c) == []
+    assert str(c.machine.slots["dob"]) == "1980-07-05"
+    assert len(c.requests) == 2 and c.llm_data  # the opening of `chat`, then a reply
+    assert leaks(c, [DOB]) == []
+    history = c.machine.snapshot()["history"]
+    assert ["user", "[redacted]"] in history and ["user", "Paris"] in history
