@@ -265,14 +265,15 @@ class Transcript:
         return not self.problems
 
     # -- showing --------------------------------------------------------------------
-    def render(self, *, timestamps: bool = False, chunks: bool = True) -> str:
+    def render(self, *, timestamps: bool = False, chunks: bool = False) -> str:
         """The call as readable lines: ``caller:``, ``agent:`` and ``[effects]``.
 
         Args:
             timestamps: Prefix each line with its time since ``call.started``.
-            chunks: Note how a streamed reply arrived (chunk count and the
-                time from the caller's last word to the first chunk) when it
-                came in more than one chunk.
+            chunks: Note how a reply arrived when it came in more than one
+                chunk: the chunk count and the time from the caller's last
+                word to the first chunk (what a caller waits for; off by
+                default because a scripted line is one chunk per utterance).
 
         """
         lines: list[str] = []
