@@ -169,6 +169,17 @@ class Turn(Expect):
     silence: Literal[True] | None = Field(None, description="The caller says nothing.")
     barge_in: BargeIn | None = None
 
+    @field_validator("user", mode="before")
+    @classmethod
+    def _quoted(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            word = "yes" if value else "no"
+            raise ValueError(f"YAML reads an unquoted yes/no/on/off as {str(value).lower()}: "
+                             f'quote the line, e.g. user: "{word}"')
+        if isinstance(value, int | float):
+            return str(value)  # user: 4242 is what the caller said
+        return value
+
     @model_validator(mode="after")
     def _one_action(self) -> Self:
         if (self.user is None) == (self.silence is None):
