@@ -386,29 +386,31 @@ def _loopback_environment() -> Iterator[None]:
     belongs in an offline test, and websockets would honour a proxy from the
     environment even for 127.0.0.1 unless it is excluded.
     """
-    saved = dict(os.environ)
     no_proxy = ",".join(
         x
         for x in (os.environ.get("NO_PROXY") or os.environ.get("no_proxy"), "127.0.0.1,localhost")
         if x
     )
-    os.environ.update(
-        {
-            "UNPOD_WORKER_HOSTNAME": "loopback",
-            "UNPOD_WORKER_ADDRESS": "127.0.0.1",
-            "UNPOD_WORKER_REGION": "loopback",
-            "UNPOD_WORKER_DEPLOYMENT": "local",
-            "UNPOD_USAGE_INGEST_URL": "",
-            "LANGFUSE_SECRET_KEY": "",
-            "NO_PROXY": no_proxy,
-            "no_proxy": no_proxy,
-        }
-    )
+    wanted = {
+        "UNPOD_WORKER_HOSTNAME": "loopback",
+        "UNPOD_WORKER_ADDRESS": "127.0.0.1",
+        "UNPOD_WORKER_REGION": "loopback",
+        "UNPOD_WORKER_DEPLOYMENT": "local",
+        "UNPOD_USAGE_INGEST_URL": "",
+        "LANGFUSE_SECRET_KEY": "",
+        "NO_PROXY": no_proxy,
+        "no_proxy": no_proxy,
+    }
+    saved = {key: os.environ.get(key) for key in wanted}
+    os.environ.update(wanted)
     try:
         yield
     finally:
-        os.environ.clear()
-        os.environ.update(saved)
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 # ------------------------------------------------------------------------------ orchestrator
@@ -516,14 +518,27 @@ class FakeOrchestrator:
             reg.live = False
             self._changed.notify()
 
-    async def wait_registered(self, agent_id: str, *, after: int, timeout: float) -> _Registration:
-        """The first live registration for ``agent_id`` among those after index ``after``."""
+    async def wait_registered(
+        self, agent_id: str, *, after: int, timeout: float, runner: asyncio.Task[None] | None = None
+    ) -> _Registration:
+        """The first live registration for ``agent_id`` among those after index ``after``.
+
+        Gives up early if ``runner`` (the runner's task) ends first, e.g. on a
+        refused credential, instead of waiting out the timeout.
+        """
 
         def found() -> bool:
             return any(r.live and r.agent_id == agent_id for r in self.registrations[after:])
 
-        if not await self._changed.until(found, timeout):
+        if runner is not None:
+            runner.add_done_callback(lambda _: self._changed.notify())
+        stopped = runner.done if runner is not None else lambda: False
+        if not await self._changed.until(lambda: found() or stopped(), timeout):
             raise LoopbackError(f"no runner for agent {agent_id!r} registered within {timeout}s")
+        if not found():
+            assert runner is not None
+            exc = None if runner.cancelled() else runner.exception()
+            raise LoopbackError(f"the runner for {agent_id!r} stopped before registering: {exc!r}")
         return next(r for r in self.registrations[after:] if r.live and r.agent_id == agent_id)
 
     async def assign(self, reg: _Registration, assign: Any, *, timeout: float) -> Any:
@@ -970,7 +985,9 @@ class UnpodLoopback:
         reg: _Registration | None = None
         try:
             async with asyncio.timeout(limit):
-                reg = await self.orchestrator.wait_registered(agent, after=before, timeout=limit)
+                reg = await self.orchestrator.wait_registered(
+                    agent, after=before, timeout=limit, runner=task
+                )
                 tr.setup.append(
                     f"orchestrator: runner registered worker_id={reg.worker_id} "
                     f"pool={reg.pool} kind={reg.capabilities.get('kind')} "

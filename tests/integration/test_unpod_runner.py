@@ -282,3 +282,14 @@ async def test_wrong_credentials_are_refused() -> None:
                              base_url=lo.orchestrator.url)
         with pytest.raises(RunnerAuthError):
             await asyncio.wait_for(runner.run(), 3)
+
+
+async def test_concurrent_calls_each_get_their_own_runner_and_data() -> None:
+    flow = superdialog.loads(SMOKE, "smoke.yaml")
+    async with UnpodLoopback(timeout=5) as lo:
+        calls = await asyncio.gather(*(
+            lo.run_call(flow, ["forty two", "one two three four"], data={"first_name": f"N{i}"})
+            for i in range(5)))
+    assert [tr.said()[0] for tr in calls] == [f"Hello N{i}." for i in range(5)]
+    assert all(tr.ok for tr in calls)
+    assert len({tr.agent_id for tr in calls}) == 5
