@@ -527,6 +527,10 @@ class CallMachine:
                 if out:
                     yield out
         if goto is not None:
+            if intent == "start_over":  # the caller starts again: forget what they gave
+                self.slots.clear()
+                self.results.clear()
+                self._misses = None
             async with contextlib.aclosing(
                 self.goto(goto, f"global:{intent}", f"global:{intent}")
             ) as _sub:

@@ -258,3 +258,26 @@ async def test_an_utterance_that_filled_a_pii_slot_is_redacted_in_the_history(
     assert leaks(c, [DOB]) == []
     history = c.machine.snapshot()["history"]
     assert ["user", "[redacted]"] in history and ["user", "Paris"] in history
+
+
+OVER = """
+flow: over
+start: greet
+slots:
+  name: {type: name, prompt: "Your name?"}
+  day: {type: date, prompt: "Which day?"}
+global:
+  - {intent: start_over, goto: greet}
+states:
+  greet: {say: "Hello.", next: ask}
+  ask: {collect: [name, day], next: done}
+  done: {say: "Booked for {{ slots.name }}.", end: completed}
+"""
+
+
+async def test_start_over_forgets_what_was_collected() -> None:
+    flow = superdialog.loads(OVER, "over.yaml")
+    c = await run_call(flow, ["Maria Lopez", "let's start over", "Ana Diaz", "next friday"])
+    assert check_invariants(c) == []
+    assert c.turns()[:2] == ["Which day?", "Hello. Your name?"]
+    assert c.turns()[-1] == "Booked for Ana Diaz."
