@@ -176,7 +176,7 @@ class ConversationItem(pytest.Item):
         if result.status == "failed":
             raise ConversationFailed(result.report())
 
-    def repr_failure(  # type: ignore[override]
+    def repr_failure(
         self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
     ) -> str | Any:
         """Show the runner's report (expectation, what happened, transcript), not a traceback."""
