@@ -329,13 +329,13 @@ def _leaks(test: LoadedTestFile, run: Run) -> list[Failure]:
     out: list[Failure] = []
     for name, values in run.secrets.items():
         hidden_from_llm = not slots[name].spec.send_to_llm if name in slots else True
-        for place, text in (*places.items(),
-                            *((("the model requests", " ".join(run.llm_bodies)),)
-                              if hidden_from_llm else ())):
-            if any(v in text for v in values):
-                out.append(Failure("contract: PII", None,
-                                   f"no clear value of pii slot '{name}' in {place}",
-                                   f"found in {place}"))
+        found = [place for place, text in places.items() if any(v in text for v in values)]
+        if hidden_from_llm and any(v in body for body in run.llm_bodies for v in values):
+            found.append("the model requests")
+        if found:
+            out.append(Failure("contract: PII", None,
+                               f"no clear value of pii slot '{name}' anywhere but the slot",
+                               "found in " + ", ".join(found)))
     return out
 
 
@@ -456,4 +456,10 @@ def transcript(run: Run, upto: int | None = None, *, indent: str = "    ") -> li
                     lines.append("  " + line)
         if rec.index > 0 and not rec.chunks and not any(isinstance(e, Spoke) for e in rec.events):
             lines.append("agent: (nothing)")
+    after = run.after
+    if after is not None and (upto is None or upto >= len(run.turns) - 1):
+        if run.outcome and run.outcome.get("verb") == "hangup":
+            lines.append("caller: (hangs up)")
+        lines += ["  " + x for x in map(_event_line, after.events) if x]
+        lines += [f"  · host: {f.kind}({f.reason})" for f in after.verbs if f.kind == "end"]
     return [indent + scrub(line, secrets) for line in lines]

@@ -110,6 +110,7 @@ class Run:
 
     host: str
     turns: list[TurnRecord] = field(default_factory=list)
+    after: TurnRecord | None = None
     outcome: dict[str, str] | None = None
     finished: bool = False
     turns_handled: int = 0
@@ -218,12 +219,20 @@ class _Observer:
         return record
 
     def close(self) -> None:
-        """After the call: late events and verbs belong to the last turn; record the ending."""
+        """After the call: keep what came after the last turn apart; record the ending.
+
+        What follows the last turn is the host's doing (the session's own
+        ``end("completed")``, the hang-up that resumes recording), so it is
+        kept out of the last turn's expectations.
+        """
         m, run = self.machine, self.run
-        if run.turns:
-            last = run.turns[-1]
-            last.events.extend(m.trace[self.event_mark:])
-            last.verbs.extend(self.verbs()[self.verb_mark:])
+        events, verbs = m.trace[self.event_mark:], self.verbs()[self.verb_mark:]
+        if events or [f for f in verbs if f.kind != "text.end"]:
+            run.after = TurnRecord(
+                index=len(run.turns), caller=None, caller_in_pii=False, chunks=[],
+                node=m.node, shown_slots=m.redacted_slots(), raw_slots={},
+                paused=m.recording_paused, events=events, verbs=verbs,
+            )
         self.secrets()
         run.outcome = m.outcome
         run.finished = m.finished

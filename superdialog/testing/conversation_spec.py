@@ -433,17 +433,19 @@ class _Checker:
         self.queues = _targets(flow, "human")
         self.agents = _targets(flow, "agent")
 
-    def name(self, value: str | None, known: list[str], what: str, path: Path) -> None:
+    def name(self, value: str | None, known: list[str], what: str, path: Path, *,
+             key: bool = False) -> None:
         if value is None or value in known:
             return
         hint = did_you_mean(value, known) or (f"the flow has: {', '.join(known)}" if known
                                               else f"the flow has no {what}s")
-        self.problems.append(Problem(self.smap.locate(path), f"unknown {what} '{value}'", hint))
+        where = self.smap.locate(path, key=key)
+        self.problems.append(Problem(where, f"unknown {what} '{value}'", hint))
 
     def expect(self, e: Expect | Outcome, path: Path) -> None:
         self.name(e.state, self.states, "state", (*path, "state"))
         for slot in e.slots or {}:
-            self.name(slot, self.slots, "slot", (*path, "slots", slot))
+            self.name(slot, self.slots, "slot", (*path, "slots", slot), key=True)
         self.name(e.end, self.reasons, "end reason", (*path, "end"))
         if e.transfer is not None:
             self.name(e.transfer.queue, self.queues, "transfer queue", (*path, "transfer", "queue"))

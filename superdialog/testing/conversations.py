@@ -239,7 +239,7 @@ class Coverage:
         """Count the states and edges one played call went through."""
         from superdialog.runtime.events import StateEntered
 
-        for rec in run.turns:
+        for rec in [*run.turns, *([run.after] if run.after else [])]:
             for ev in rec.events:
                 if isinstance(ev, StateEntered):
                     self.visited_states.add(ev.dst)
