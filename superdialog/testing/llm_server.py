@@ -1169,6 +1169,8 @@ async def _watched(
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, ConnectionError):
                     await task
+    if watcher.done() and not watcher.cancelled():
+        watcher.exception()  # a reset (not closed) connection is a hang-up too; mark it seen
     if responder in done and not responder.cancelled():
         error = responder.exception()
         if error is None:
