@@ -293,3 +293,13 @@ async def test_concurrent_calls_each_get_their_own_runner_and_data() -> None:
     assert [tr.said()[0] for tr in calls] == [f"Hello N{i}." for i in range(5)]
     assert all(tr.ok for tr in calls)
     assert len({tr.agent_id for tr in calls}) == 5
+
+
+async def test_a_call_that_ends_in_its_opening_is_ended_by_us_and_never_runs_the_loop() -> None:
+    closed = superdialog.loads(
+        'flow: closed\nstart: bye\nstates:\n  bye: {say: "We are closed.", end: completed}\n',
+        "closed.yaml")
+    async with UnpodLoopback(timeout=5) as lo:
+        tr = await lo.run_call(closed, ["hello?"])
+    assert tr.timeline() == ["say", "end", "close"]  # the caller never got to speak
+    assert tr.ok and tr.machine.outcome["delegated"] == "no"
