@@ -62,6 +62,8 @@ class CompiledGraph:
     messages: Mapping[str, tuple[CompiledTemplate, ...]]
     edges: tuple[Edge, ...]
     flow_error_edge_target: str | None
+    uses_llm: bool = False
+    """Whether any state can call the model (computed once at compile)."""
 
 
 class _Compiler:
@@ -203,6 +205,7 @@ class _Compiler:
             messages=messages,
             edges=edges,
             flow_error_edge_target=self.spec.on_error,
+            uses_llm=any(s.llm is not None for s in compiled.values()),
         )
 
     def compile_intents(self) -> None:

@@ -160,8 +160,11 @@ def _warm_up(graph: CompiledGraph) -> None:
     The model client (~0.3 s to import) loads only for flows with LLM states;
     slot parsers load for the slot types the flow declares.
     """
-    if any(s.llm is not None for s in graph.states.values()):
-        import openai  # noqa: F401
+    if graph.uses_llm:
+        # the client library and what its first streaming request imports lazily
+        import anyio._backends._asyncio  # noqa: F401
+        import openai.lib.streaming.chat  # noqa: F401
+        import openai.resources.chat  # noqa: F401
 
     from superdialog.slots import get_type
 

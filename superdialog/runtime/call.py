@@ -36,6 +36,7 @@ from superdialog.runtime.events import (
     CallEvent,
     CallTransferred,
     ErrorRaised,
+    LLMCalled,
     RecordingPaused,
     RecordingResumed,
     Spoke,
@@ -150,6 +151,13 @@ class CallMachine:
             return ""
         self._started = True
         self._t0 = self._clock()
+        if self.flow.graph.uses_llm:
+            # the model client (TLS context, connection pool) is made once per process and
+            # event loop: make it now, before the caller speaks, not in the first turn
+            from superdialog.llm import get_client
+            from superdialog.runtime.llm_state import llm_config
+
+            get_client(llm_config(self))
         self._emit(StateEntered(None, self.node, None, "start"))
         spoken: list[str] = []
         async with contextlib.aclosing(self._drive(self._enter())) as gen:
@@ -199,10 +207,14 @@ class CallMachine:
             hist.pop()
             if heard:
                 hist.append(("assistant", heard + " …"))
-        if self._trace is not None and self._trace:
-            last = self._trace[-1]
+        trace = self._trace
+        if trace:
+            i = len(trace) - 1
+            while i > 0 and isinstance(trace[i], LLMCalled):
+                i -= 1  # a model reply's Spoke is followed by its LLMCalled record
+            last = trace[i]
             if isinstance(last, Spoke):
-                self._trace[-1] = Spoke(heard_text or "", last.state, interrupted=True)
+                trace[i] = Spoke(heard_text or "", last.state, interrupted=True)
 
     @property
     def is_complete(self) -> bool:
