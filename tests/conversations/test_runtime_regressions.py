@@ -85,3 +85,45 @@ async def test_barge_in_while_transferring_still_reports_the_transfer() -> None:
     assert verbs.count("transfer_to_human") == 1
     assert CallTransferred.__name__ in kinds
     assert CallEnded.__name__ not in kinds
+
+
+LLM_FLOW = """
+flow: chatty
+start: hello
+states:
+  hello: {say: "Hi.", next: chat}
+  chat:
+    llm: Help the caller.
+    transitions:
+      - {when: the caller is done, to: bye}
+  bye: {say: "Bye.", end: completed}
+"""
+
+
+async def test_barge_in_on_a_model_reply_marks_the_spoken_event_interrupted() -> None:
+    # Bug: mark_interrupted only looked at the very last trace event, but a
+    # model reply's Spoke is followed by its LLMCalled record, so the trace
+    # kept the whole reply (words the caller never heard) as if fully spoken.
+    from superdialog.llm import aclose_clients
+    from superdialog.runtime.events import Spoke
+    from superdialog.testing import ScriptedLLMServer
+
+    async with ScriptedLLMServer([{"state": "chat", "reply": "One two three four five six."}],
+                                 latency={"ttft_ms": 1, "tokens_per_s": 500}) as srv:
+        flow = superdialog.loads(LLM_FLOW, "chatty.yaml")
+        machine = flow.build(RecordingSession(), llm={"base_url": srv.base_url, "api_key": "t"},
+                             trace=True)
+        await machine.start()
+        stream = machine.stream("tell me something")
+        heard = [await stream.__anext__() for _ in range(2)]
+        task = asyncio.ensure_future(stream.__anext__())
+        await asyncio.sleep(0)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, StopAsyncIteration):
+            await task
+        await stream.aclose()
+        machine.mark_interrupted("".join(heard))
+        await aclose_clients(srv.base_url)
+    spoken = [e for e in machine.trace if isinstance(e, Spoke)]
+    assert spoken[-1] == Spoke("One two", "chat", interrupted=True)
+    assert not any("six" in e.text for e in spoken)
