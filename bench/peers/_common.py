@@ -248,8 +248,8 @@ class LLMServer:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
         self.proc = subprocess.Popen(
             cmd, cwd="/tmp", stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            stdin=subprocess.DEVNULL, text=True, env=env, start_new_session=True,
-        )
+            stdin=subprocess.PIPE, text=True, env=env, start_new_session=True,
+        )  # stdin stays open while we live: the server stops when it reaches EOF
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()  # bounded: the process prints it or exits
         if "http://" not in line or "control=" not in line:
@@ -443,7 +443,7 @@ PARTS = ("compile", "build", "turns", "first_chunk", "llm_calls", "concurrent")
 STREAM_LATENCY = {"ttft_ms": 0, "tokens_per_s": 50}
 
 
-def run_parts(script: str, quick: bool, calls: int, timeout: float = 300) -> dict[str, Any]:
+def run_parts(script: str, quick: bool, calls: int, timeout: float = 480) -> dict[str, Any]:
     """Run each measurement of `script` as `script --part NAME` in its own fresh process, so one
     phase's heap, garbage and peak RSS never leak into another's numbers; merge the results."""
     out: dict[str, Any] = {}
@@ -453,15 +453,20 @@ def run_parts(script: str, quick: bool, calls: int, timeout: float = 300) -> dic
         cmd = [sys.executable, "-I", script, "--part", part, "--calls", str(calls)]
         if quick:
             cmd.append("--quick")
+        child = subprocess.Popen(cmd, cwd="/tmp", stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
+                                 start_new_session=True)
         try:
-            proc = subprocess.run(cmd, cwd="/tmp", capture_output=True, text=True,
-                                  timeout=timeout, check=False)
+            stdout, stderr = child.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(child.pid, signal.SIGKILL)
+            child.communicate()
             out[f"{part}_error"] = f"timed out after {timeout:g} s"
             continue
-        lines = proc.stdout.strip().splitlines()
-        if proc.returncode != 0 or not lines:
-            out[f"{part}_error"] = (proc.stderr or "no output")[-1500:]
+        lines = stdout.strip().splitlines()
+        if child.returncode != 0 or not lines:
+            out[f"{part}_error"] = (stderr or "no output")[-1500:]
             continue
         res = json.loads(lines[-1])
         out.update(concurrent_metrics(res, calls) if part == "concurrent" else res)

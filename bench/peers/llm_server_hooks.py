@@ -3,7 +3,8 @@ benchmarks need from another process. Runs with OUR venv's python, never the pee
 
     /work/main/.venv/bin/python bench/peers/llm_server_hooks.py --rules FILE [--port N]
 
-Prints `<base_url> control=<url>` as its first stdout line and serves until SIGTERM/SIGINT.
+Prints `<base_url> control=<url>` as its first stdout line and serves until SIGTERM/SIGINT or
+until its stdin closes (the benchmark that started it is gone).
 
 Everything that answers chat requests (HTTP/1.1, SSE, rules, latency model) is the project's
 `ScriptedLLMServer`, unchanged. This wrapper adds only what that server does not (yet) offer to a
@@ -31,6 +32,7 @@ import dataclasses
 import json
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -140,6 +142,12 @@ async def _serve(server: HookedServer) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+
+    def _parent_gone() -> None:  # our stdin is the benchmark's pipe: EOF = it died, stop too
+        sys.stdin.buffer.read()
+        loop.call_soon_threadsafe(stop.set)
+
+    threading.Thread(target=_parent_gone, daemon=True).start()
     control = await asyncio.start_server(lambda r, w: _control(server, r, w), "127.0.0.1", 0)
     cport = control.sockets[0].getsockname()[1]
     async with server:
