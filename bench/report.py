@@ -1,0 +1,314 @@
+# ruff: noqa: RUF001  (the table's ratio and minus signs are typographic)
+"""Merge one benchmark run into bench/results.json and docs/benchmarks.md.
+
+    .venv/bin/python bench/report.py [--ours out/bench/ours.json] [--peers-dir out/peers]
+
+Inputs (written by bench/run.sh): our JSON (bench/ours/superdialog_ours.py), one JSON per peer
+(bench/peers/*.py via run_all.sh) and the slot-extraction bench (bench/bench_slots.py). Outputs:
+
+* bench/results.json: every metric as {"ours": x, "<peer>": y, ..., "unit": "..."}; a framework
+  that could not be measured on a metric has null. Nothing else at the top level.
+* docs/benchmarks.md: the table with ratios, the targets, how each figure was measured and what
+  could not be measured.
+
+Ratios are "times better than the peer": peer / ours for lower-is-better metrics, ours / peer for
+higher-is-better ones; above 1 we lead, below 1 the peer does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import platform
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+
+PEERS = (("superdialog_030", "superdialog 0.3.0"), ("pipecat_flows", "Pipecat Flows"))
+
+# key, unit, lower_is_better, our target (or None), label
+REQUIRED: list[tuple[str, str, bool, float | None, str]] = [
+    ("import_s", "s", True, 0.150, "`import` (fresh process, wall)"),
+    ("compile_500_states_s", "s", True, 0.500, "load + validate + compile, 500 states"),
+    ("build_us", "µs", True, 20.0, "`build()` per call"),
+    ("build_bytes", "bytes", True, 2048, "`build()` bytes per call (tracemalloc)"),
+    ("turn_overhead_us_p50", "µs", True, 100.0, "framework time per turn, p50 (LLM excluded)"),
+    ("turn_overhead_us_p99", "µs", True, 500.0, "framework time per turn, p99 (LLM excluded)"),
+    ("first_chunk_after_token_ms_p99", "ms", True, 1.0, "model's first token → first chunk, p99"),
+    ("llm_calls_per_turn", "calls", True, None, "LLM calls per turn, reference conversation"),
+    ("concurrent_10k_rss_mb", "MB", True, 300.0, "10,000 concurrent calls: peak RSS"),
+    ("concurrent_10k_turns_per_s", "turns/s", False, None, "10,000 concurrent calls: turns/s"),
+]
+
+EXTRA: list[tuple[str, str, bool, float | None, str]] = [
+    ("import_runtime_s", "s", True, None, "import of everything a call needs (model client too)"),
+    ("import_rss_mb", "MB", True, None, "RSS after `import`"),
+    ("compile_10_states_s", "s", True, None, "load + validate + compile, 10 states"),
+    ("compile_50_states_s", "s", True, None, "load + validate + compile, 50 states"),
+    ("build_rss_bytes", "bytes", True, None, "`build()` RSS growth per call held"),
+    ("turn_wall_us_p50", "µs", True, None, "whole turn incl. LLM round trips, p50"),
+    ("turn_bare_llm_us_p50", "µs", True, None, "the turn's bare LLM round trips, p50"),
+    ("turn_overhead_minus_gc_us_p50", "µs", True, None, "turn overhead minus GC pauses, p50"),
+    ("turn_overhead_minus_gc_us_p99", "µs", True, None, "turn overhead minus GC pauses, p99"),
+    ("turn_requests_mean", "requests", True, None, "LLM requests per turn, 40-state chain"),
+    ("turn_replay_us_p50", "µs", True, None,
+     "framework CPU per chain turn, LLM bytes replayed in-process, p50"),
+    ("turn_replay_us_p99", "µs", True, None,
+     "framework CPU per chain turn, LLM bytes replayed in-process, p99"),
+    ("turn_deterministic_us_p50", "µs", True, None, "turn needing no model (slots, yes/no), p50"),
+    ("turn_deterministic_us_p99", "µs", True, None, "turn needing no model (slots, yes/no), p99"),
+    ("first_chunk_after_token_ms_p50", "ms", True, None, "model's first token → first chunk, p50"),
+    ("llm_calls_greeting", "calls", True, None, "LLM calls for the opening line"),
+    ("concurrent_calls_run", "calls", False, None, "concurrent calls actually run"),
+]
+
+
+def load_json(path: Path) -> dict[str, Any] | None:
+    """The last JSON object in a file (the scripts print one line), or None if missing."""
+    if not path.exists():
+        return None
+    lines = [ln for ln in path.read_text().splitlines() if ln.strip().startswith("{")]
+    return json.loads(lines[-1]) if lines else None
+
+
+def num(v: Any) -> float | None:
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        return None
+    return None if math.isnan(v) else float(v)
+
+
+def ratio(ours: float | None, peer: float | None, lower: bool) -> float | None:
+    if ours is None or peer is None:
+        return None
+    if lower:
+        return peer / ours if ours > 0 else (math.inf if peer > 0 else None)
+    return ours / peer if peer > 0 else None
+
+
+def fmt(v: float | None, unit: str = "") -> str:
+    if v is None:
+        return "n/a"
+    if unit == "bytes":
+        return f"{v:,.0f}"
+    a = abs(v)
+    if a == 0:
+        return "0"
+    if a >= 1000:
+        return f"{v:,.0f}"
+    if a >= 100:
+        return f"{v:.0f}"
+    if a >= 10:
+        return f"{v:.1f}"
+    if a >= 1:
+        return f"{v:.2f}"
+    if a >= 0.01:
+        return f"{v:.3f}"
+    return f"{v:.4f}"
+
+
+def fmt_ratio(r: float | None) -> str:
+    if r is None:
+        return "n/a"
+    if math.isinf(r):
+        return "∞"
+    if r >= 100:
+        return f"×{r:,.0f}"
+    if r >= 10:
+        return f"×{r:.0f}"
+    return f"×{r:.2g}" if r < 1 else f"×{r:.1f}"
+
+
+def build_results(ours: dict[str, Any], peers: dict[str, dict[str, Any] | None]
+                  ) -> dict[str, dict[str, Any]]:
+    results: dict[str, dict[str, Any]] = {}
+    for key, unit, _lower, _target, _label in REQUIRED + EXTRA:
+        row: dict[str, Any] = {"ours": num(ours.get(key))}
+        for pkey, _ in PEERS:
+            data = peers.get(pkey)
+            row[pkey] = num(data.get(key)) if data else None
+        row["unit"] = unit
+        required = key in {k for k, *_ in REQUIRED}
+        if required or any(row[p] is not None for p in ("ours", *(k for k, _ in PEERS))):
+            results[key] = row
+    return results
+
+
+def table(rows: list[tuple[str, str, bool, float | None, str]],
+          results: dict[str, dict[str, Any]], with_target: bool) -> list[str]:
+    head = ["metric", "unit", "**ours**"]
+    for _, name in PEERS:
+        head += [name, f"ours vs {name.split()[0]}"]
+    if with_target:
+        head += ["target", "met"]
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for key, unit, lower, target, label in rows:
+        r = results.get(key)
+        if r is None:
+            continue
+        cells = [f"{label} (`{key}`)", unit, f"**{fmt(r['ours'], unit)}**"]
+        for pkey, _ in PEERS:
+            cells += [fmt(r[pkey], unit), fmt_ratio(ratio(r["ours"], r[pkey], lower))]
+        if with_target:
+            if target is None:
+                cells += ["—", "—"]
+            else:
+                v = r["ours"]
+                ok = v is not None and (v <= target if lower else v >= target)
+                cells += [("≤ " if lower else "≥ ") + fmt(target, unit), "yes" if ok else "**no**"]
+        out.append("| " + " | ".join(cells) + " |")
+    return out
+
+
+def slots_section(slots: dict[str, Any] | None) -> list[str]:
+    if not slots:
+        return ["Not run in this session (`bench/bench_slots.py`)."]
+    imp = slots.get("import", {})
+    lines = [
+        f"`bench/bench_slots.py`: {slots.get('cases')} spoken-form cases over "
+        f"{len(slots.get('per_type', {}))} slot types, no model call: accuracy "
+        f"**{slots.get('accuracy', 0) * 100:.1f}%**, **{slots.get('median_us')} µs** median and "
+        f"**{slots.get('p99_us')} µs** p99 per extraction; `import superdialog.slots` "
+        f"{imp.get('import_superdialog_slots_ms')} ms. Neither peer has typed slots (they send "
+        "every value to the model, one LLM round trip each).",
+        "",
+        "| slot type | cases | accuracy | median µs | p99 µs |",
+        "|---|---|---|---|---|",
+    ]
+    for name, t in slots.get("per_type", {}).items():
+        lines.append(f"| {name} | {t['cases']} | {t['accuracy'] * 100:.1f}% | {t['median_us']} | "
+                     f"{t['p99_us']} |")
+    return lines
+
+
+def notes(ours: dict[str, Any], peers: dict[str, dict[str, Any] | None]) -> list[str]:
+    out = []
+    for pkey, name in PEERS:
+        data = peers.get(pkey)
+        if data is None:
+            out.append(f"* **{name}: not measured in this run** (no `out/peers/{pkey}.json`).")
+            continue
+        if data.get("note"):
+            out.append(f"* {name}: {data['note']}.")
+        if data.get("build_note"):
+            out.append(f"* {name}: {data['build_note']}.")
+        errs = {k: v for k, v in data.items() if k.endswith("_error")}
+        for k, v in errs.items():
+            out.append(f"* {name}: part `{k[:-6]}` failed: `{str(v).splitlines()[-1][:200]}`.")
+    errs = {k: v for k, v in ours.items() if k.endswith("_error")}
+    for k, v in errs.items():
+        out.append(f"* ours: part `{k[:-6]}` failed: `{str(v).splitlines()[-1][:200]}`.")
+    conc = ours.get("concurrent_detail") or {}
+    if conc:
+        out.append(
+            f"* ours: {conc.get('calls'):,} concurrent calls really run (not extrapolated): "
+            f"{conc.get('turns_done'):,} turns in {conc.get('wall_s')} s, "
+            f"{conc.get('errors')} errors, {conc.get('calls_not_at_expected_state')} calls not at "
+            f"`confirm`, {conc.get('llm_requests')} LLM requests; base RSS "
+            f"{conc.get('base_rss_mb')} MB.")
+    return out
+
+
+def markdown(ours: dict[str, Any], peers: dict[str, dict[str, Any] | None],
+             results: dict[str, dict[str, Any]], slots: dict[str, Any] | None) -> str:
+    versions = ", ".join(
+        f"{name} = {peers[k].get('version', '?')}" for k, name in PEERS if peers.get(k))
+    lines = [
+        "# Benchmarks",
+        "",
+        "<!-- generated by bench/report.py from one `make bench` run; do not edit by hand -->",
+        "",
+        "SuperDialog against **superdialog 0.3.0** (PyPI; the original, unrelated project that "
+        "shares our name) and **Pipecat Flows** (`pipecat.flows` in pipecat-ai), side by side in "
+        "one run, on equivalent flows, against the same loopback OpenAI-compatible server "
+        "(`superdialog.testing.llm_server`, in its own process) with a latency model.",
+        "",
+        "```bash",
+        "make bench          # = bash bench/run.sh: set-up (both venvs), ours, peers, this page",
+        "bash bench/run.sh --quick       # fewer samples and 1,000 calls: a smoke run",
+        "```",
+        "",
+        f"Run: {ours.get('run_at', dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC'))} · "
+        f"{ours.get('machine', platform.machine())} · Python {ours.get('python', '?')} · "
+        f"ours = {ours.get('version', '?')}" + (f", {versions}" if versions else "") + ".",
+        "",
+        "**Ratios** read \"times better than the peer\": peer ÷ ours where lower is better, ours ÷ "
+        "peer for turns/s. ×10 means we are ten times better; below ×1 the peer is better. Only "
+        "ratios from one run count: the machine is shared and absolute numbers move between runs.",
+        "",
+        "## The ten figures",
+        "",
+        *table(REQUIRED, results, with_target=True),
+        "",
+        "## More figures from the same run",
+        "",
+        *table(EXTRA, results, with_target=False),
+        "",
+        "## Slot extraction (no model call)",
+        "",
+        *slots_section(slots),
+        "",
+        "## Notes on this run",
+        "",
+        *notes(ours, peers),
+        "",
+        "## How each figure is measured",
+        "",
+        "Every framework runs the same abstract flows and conversations "
+        "(`bench/peers/_common.py`), "
+        "each in its own format, with the same statistics, each measurement in a fresh process. "
+        "The peers' drivers and methods: [bench/peers/README.md](../bench/peers/README.md). Ours, "
+        "and what differs in how our flows are written: [bench/README.md](../bench/README.md).",
+        "",
+        "* `import_s`: fresh `python -I -c \"import superdialog\"`, best of 5, interpreter "
+        "start-up included. Our package imports its parts lazily; `import_runtime_s` imports "
+        "everything a call uses, the openai client included.",
+        "* `compile_500_states_s`: the 500-state chain written as each framework's YAML; load, "
+        "validate, compile; best of 5. Ours empties the compile cache before each load.",
+        "* `build_us` / `build_bytes`: per call on the 40-state chain (mean of 10,000 builds; "
+        "tracemalloc growth with 10,000 held).",
+        "* `turn_overhead_us_*`: 40-state chain, zero-latency server: wall(turn) − Σ bare round "
+        "trips of the turn's requests, each re-sent 3× with the same client and kwargs (median). "
+        "195 turns. Each chain turn makes 2 LLM requests in every framework (the transition tool "
+        "call, then the new state's reply). `turn_replay_us_*` times the same turns with the "
+        "server's recorded bytes replayed in-process (no socket, no server, no HTTP client): the "
+        "framework's own CPU time, free of loopback noise.",
+        "* `first_chunk_after_token_ms_p99`: server time of the spoken reply's first token → time "
+        "the framework hands its first chunk to TTS (50 tokens/s, 25-token reply, 30 turns).",
+        "* `llm_calls_per_turn`: requests the server received over the 5 caller turns of the "
+        "reference booking conversation ÷ 5.",
+        "* `concurrent_10k_*`: N calls at once in one process, each: build, greeting, 3 caller "
+        "turns of the reference conversation; every call checked to end in `confirm`.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--ours", type=Path, default=ROOT / "out" / "bench" / "ours.json")
+    ap.add_argument("--peers-dir", type=Path, default=ROOT / "out" / "peers")
+    ap.add_argument("--slots", type=Path, default=ROOT / "out" / "bench" / "slots_results.json")
+    ap.add_argument("--results", type=Path, default=ROOT / "bench" / "results.json")
+    ap.add_argument("--doc", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    args = ap.parse_args()
+    ours = load_json(args.ours)
+    if ours is None:
+        raise SystemExit(f"report: {args.ours} missing: run bench/run.sh first")
+    peers = {k: load_json(args.peers_dir / f"{k}.json") for k, _ in PEERS}
+    slots = json.loads(args.slots.read_text()) if args.slots.exists() else None
+    results = build_results(ours, peers)
+    args.results.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    args.doc.write_text(markdown(ours, peers, results, slots))
+    print(f"report: wrote {args.results.relative_to(ROOT)} and {args.doc.relative_to(ROOT)}")
+    for key, unit, lower, _target, _ in REQUIRED:
+        r = results[key]
+        cmp = "  ".join(f"{p}={fmt(r[p], unit)} ({fmt_ratio(ratio(r['ours'], r[p], lower))})"
+                        for p, _ in PEERS)
+        print(f"  {key:34} ours={fmt(r['ours'], unit):>8} {unit:8} {cmp}")
+
+
+if __name__ == "__main__":
+    main()
