@@ -122,15 +122,22 @@ async def run_action(m: CallMachine, st: CompiledState) -> AsyncGenerator[str, N
     runner = _http_call if spec.http is not None else _python_call
     started = time.perf_counter()
     task = asyncio.ensure_future(runner(m, st, variables))
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + spec.timeout
     try:
-        async with asyncio.timeout(spec.timeout):
-            if action.holding_line is not None:
-                done, _ = await asyncio.wait({task}, timeout=spec.holding_after)
-                if not done:
-                    out = m._utter(m.render(action.holding_line))
-                    if out:
-                        yield out
-            result = await task
+        # No asyncio.timeout() around the yield below: a host may resume this generator
+        # from another task (the Unpod session runs each __anext__ in a new one), and a
+        # timeout only ever cancels the task that entered it, so it would never fire.
+        if action.holding_line is not None:
+            done, _ = await asyncio.wait({task}, timeout=min(spec.holding_after, spec.timeout))
+            if not done:
+                out = m._utter(m.render(action.holding_line))
+                if out:
+                    yield out
+        done, _ = await asyncio.wait({task}, timeout=max(0.0, deadline - loop.time()))
+        if not done:
+            raise TimeoutError
+        result = task.result()
     except TimeoutError as exc:
         m._emit(ActionFinished(name, False, _ms(started), st.name, "timeout"))
         raise ActionError(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 import superdialog
 from superdialog.testing.llm_server import ScriptedLLMServer
 from superdialog.testing.unpod_bridge import Frame, Step
@@ -281,3 +284,41 @@ async def test_start_over_forgets_what_was_collected() -> None:
     assert check_invariants(c) == []
     assert c.turns()[:2] == ["Which day?", "Hello. Your name?"]
     assert c.turns()[-1] == "Booked for Ana Diaz."
+
+
+SLOW = """
+flow: slow
+start: ask
+slots:
+  ref: {type: digits, min_length: 3, max_length: 3, prompt: "Your reference?"}
+end_reasons: [lookup_failed]
+states:
+  ask: {collect: [ref], next: lookup}
+  lookup:
+    action:
+      call: lookup
+      args: {ref: "{{ slots.ref }}"}
+      timeout: 0.3
+      holding_line: "One moment."
+      holding_after: 0.05
+    next: found
+    on_error: sorry
+  found: {say: "Found it.", end: completed}
+  sorry: {say: "The lookup timed out.", end: lookup_failed}
+"""
+
+
+async def test_action_timeout_holds_after_its_holding_line_under_the_session() -> None:
+    # The Session runs each __anext__ of our stream in a new task; an asyncio.timeout
+    # spanning the holding line's yield was bound to the first one and never fired.
+    async def slow(ref: str) -> dict[str, bool]:
+        await asyncio.sleep(3)
+        return {"ok": True}
+
+    flow = superdialog.loads(SLOW, "slow.yaml")
+    started = time.perf_counter()
+    c = await run_call(flow, ["one two three"], actions={"lookup": slow})
+    assert time.perf_counter() - started < 1.5
+    assert check_invariants(c) == []
+    assert c.turns() == ["One moment. The lookup timed out."]
+    assert c.bridge.terminal() == [Frame("end", reason="lookup_failed")]
