@@ -456,10 +456,11 @@ def transcript(run: Run, upto: int | None = None, *, indent: str = "    ") -> li
                     lines.append("  " + line)
         if rec.index > 0 and not rec.chunks and not any(isinstance(e, Spoke) for e in rec.events):
             lines.append("agent: (nothing)")
-    after = run.after
-    if after is not None and (upto is None or upto >= len(run.turns) - 1):
+    if upto is None or upto >= len(run.turns) - 1:
         if run.outcome and run.outcome.get("verb") == "hangup":
             lines.append("caller: (hangs up)")
-        lines += ["  " + x for x in map(_event_line, after.events) if x]
-        lines += [f"  · host: {f.kind}({f.reason})" for f in after.verbs if f.kind == "end"]
+        after = run.after
+        if after is not None:
+            lines += ["  " + x for x in map(_event_line, after.events) if x]
+            lines += [f"  · host: {f.kind}({f.reason})" for f in after.verbs if f.kind == "end"]
     return [indent + scrub(line, secrets) for line in lines]
