@@ -370,6 +370,8 @@ def check_run(test: LoadedTestFile, conv_index: int, conv: Conversation, run: Ru
                                                  "the caller to get a turn", why, i))
                 break
             rec = run.turns[i]
+            if rec.partial:
+                break  # cut short by the crash or timeout reported above
             turn_failures = _barge(test, turn, rec, where, path)
             turn_failures += _check_expect(test, turn, rec, where, path)
             turn_failures.sort(key=_position)
@@ -445,6 +447,7 @@ def transcript(run: Run, upto: int | None = None, *, indent: str = "    ") -> li
             said = REDACTED if rec.caller_in_pii and rec.caller else rec.caller
             said = "(silence)" if not rec.caller else said
             extra = f" [barges in after {rec.barge_after} chunk(s)]" if rec.barge_after else ""
+            extra += " [cut short]" if rec.partial else ""
             lines.append(f"caller: {said}{extra}")
         for ev in rec.events:
             if isinstance(ev, Spoke):

@@ -90,6 +90,7 @@ class TurnRecord:
     verbs: list[Frame] = field(default_factory=list)
     barge_after: int | None = None
     barged: bool = False
+    partial: bool = False
 
     @property
     def said(self) -> str:
@@ -203,7 +204,8 @@ class _Observer:
                     self.run.secrets.setdefault(name, set()).add(text)
 
     def cut(self, index: int, caller: str | None, caller_in_pii: bool, chunks: list[str],
-            *, barge_after: int | None = None, barged: bool = False) -> TurnRecord:
+            *, barge_after: int | None = None, barged: bool = False, partial: bool = False
+            ) -> TurnRecord:
         m = self.machine
         trace = m.trace
         verbs = self.verbs()
@@ -212,6 +214,7 @@ class _Observer:
             node=m.node, shown_slots=m.redacted_slots(), raw_slots=dict(m.slots),
             paused=m.recording_paused, events=trace[self.event_mark:],
             verbs=verbs[self.verb_mark:], barge_after=barge_after, barged=barged,
+            partial=partial,
         )
         self.event_mark, self.verb_mark = len(trace), len(verbs)
         self.secrets()
@@ -308,9 +311,13 @@ def _tap_logs(run: Run) -> Any:
 # --------------------------------------------------------------------------- hosts
 
 
-async def _stream_turn(machine: CallMachine, turn: Turn) -> tuple[list[str], bool]:
-    """One caller turn on the fast path; a barge-in is played like the Unpod session does."""
-    chunks: list[str] = []
+async def _stream_turn(machine: CallMachine, turn: Turn, chunks: list[str]
+                       ) -> tuple[list[str], bool]:
+    """One caller turn on the fast path; a barge-in is played like the Unpod session does.
+
+    ``chunks`` is filled as they arrive, so a turn cut short (a timeout) still
+    shows what the caller heard.
+    """
     after = turn.barge_in.after_chunks if turn.barge_in is not None else None
     stream = machine.stream(turn.text)
     barged = False
@@ -353,7 +360,12 @@ async def _play_recording(test: LoadedTestFile, conv: Conversation, run: Run,
             if machine.finished:
                 break
             in_pii = machine.current.pii
-            chunks, barged = await _stream_turn(machine, turn)
+            chunks: list[str] = []
+            try:
+                _, barged = await _stream_turn(machine, turn, chunks)
+            except BaseException:
+                obs.cut(i, turn.text, in_pii, chunks, partial=True)  # for the report
+                raise
             obs.cut(i, turn.text, in_pii, chunks,
                     barge_after=turn.barge_in.after_chunks if turn.barge_in else None,
                     barged=barged)

@@ -316,3 +316,25 @@ def test_cli_runs_the_tests_beside_a_flow(capsys: pytest.CaptureFixture[str]) ->
     assert cli(["test", str(FLOWS / "support_triage.yaml")]) == 0
     last = capsys.readouterr().out.strip().splitlines()[-1]
     assert last.endswith(" passed, 0 failed")
+
+
+def test_a_hung_call_times_out_and_the_next_conversation_still_runs(tmp_path: Path) -> None:
+    code, out = run(tmp_path, f"""
+        flow: {FLOWS / "support_triage.yaml"}
+        timeout: 0.3
+        conversations:
+          - name: the model hangs
+            llm:
+              rules: [{{state: triage, fault: hang}}]
+              config: {{first_token_timeout_s: 10}}
+            turns:
+              - {{user: something odd, state: human_queue}}
+          - name: next
+            turns:
+              - {{user: my bill is wrong, transfer: {{agent: billing-assistant}}}}
+    """)
+    assert code == 1
+    assert "got:      timed out after 0.3s in state triage" in out
+    assert "caller: something odd [cut short]" in out
+    assert "turn 1: state" not in out  # the cut-short turn is not judged
+    assert out.splitlines()[-1] == "1 passed, 1 failed"
