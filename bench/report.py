@@ -225,9 +225,9 @@ def markdown(ours: dict[str, Any], peers: dict[str, dict[str, Any] | None],
         "one run, on equivalent flows, against the same loopback OpenAI-compatible server "
         "(`superdialog.testing.llm_server`, in its own process) with a latency model.",
         "",
-        "```bash",
-        "make bench          # = bash bench/run.sh: set-up (both venvs), ours, peers, this page",
-        "bash bench/run.sh --quick       # fewer samples and 1,000 calls: a smoke run",
+        "```text",  # text, not bash: tests/test_docs.py runs bash blocks
+        "make bench                 # = bash bench/run.sh: set-up (both venvs), ours, peers, page",
+        "bash bench/run.sh --quick  # fewer samples and 1,000 calls: a smoke run",
         "```",
         "",
         f"Run: {ours.get('run_at', dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC'))} · "
