@@ -153,10 +153,11 @@ def needs_llm_server(test: LoadedTestFile) -> bool:
 def _script(test: LoadedTestFile, conv: Conversation) -> LLMScript:
     own, shared = conv.llm, test.spec.llm
     rules = [*(own.rules if own else ()), *(shared.rules if shared else ())]
-    base = own or shared or LLMScript()
+    default = next((s.default for s in (own, shared)
+                    if s is not None and "default" in s.model_fields_set), LLMScript().default)
     config = {**(shared.config if shared else {}), **(own.config if own else {})}
     latency = (own.latency if own else None) or (shared.latency if shared else None)
-    return LLMScript(rules=rules, default=base.default, latency=latency, config=config)
+    return LLMScript(rules=rules, default=default, latency=latency, config=config)
 
 
 def prepare_server(server: ScriptedLLMServer, test: LoadedTestFile, conv: Conversation) -> None:

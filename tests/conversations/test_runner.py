@@ -338,3 +338,23 @@ def test_a_hung_call_times_out_and_the_next_conversation_still_runs(tmp_path: Pa
     assert "caller: something odd [cut short]" in out
     assert "turn 1: state" not in out  # the cut-short turn is not judged
     assert out.splitlines()[-1] == "1 passed, 1 failed"
+
+
+def test_shared_model_rules_come_after_a_conversation_s_own(tmp_path: Path) -> None:
+    code, out = run(tmp_path, f"""
+        flow: {FLOWS / "support_triage.yaml"}
+        llm:
+          default: Tell me more, please.
+          rules:
+            - {{state: triage, user: "router", reply: "Shared rule.", goto: tech_check}}
+        conversations:
+          - name: own rule first
+            llm: [{{state: triage, user: "router", reply: "Own rule.", goto: human_queue}}]
+            turns:
+              - {{user: my router blinks, agent: Own rule., state: human_queue}}
+          - name: shared rule and default
+            turns:
+              - {{user: hmm, agent: "Tell me more, please.", state: triage, llm_calls: 1}}
+              - {{user: my router blinks, agent: Shared rule., state: tech_check}}
+    """)
+    assert code == 0, out
