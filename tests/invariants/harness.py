@@ -67,6 +67,7 @@ class ObservedBridge(LoopbackBridge):
         self.verb_delay = verb_delay
         self.spoken: list[str] = []  # caller turns actually sent, in order
         self.hung_up = False
+        self.barge_ins = 0  # interrupts actually sent to the session
 
     async def send_verb(self, verb: Any) -> None:
         m = self.machine
@@ -81,6 +82,10 @@ class ObservedBridge(LoopbackBridge):
         await super().send_verb(verb)
         if len(self.frames) > before:
             self.contexts.append(ctx)
+            step = self._current
+            if (self.frames[-1].kind == "delta" and step is not None
+                    and step.interrupt_after == self._chunks_this_turn):
+                self.barge_ins += 1
 
     def _next_step(self) -> None:
         if self.policy is None:
@@ -280,6 +285,8 @@ def check_invariants(call: Call) -> list[str]:
         (hang-up in a PII state: the ``call_end`` hook resumed it).
     R7  the terminal frame matches the machine's outcome (reason / target).
     R8  the call never raised out of the session, and the machine is finished.
+    R9  the trace reports the same effects: its pause/resume events match the
+        frames one for one, and it has one end/transfer event per terminal frame.
     """
     bad: list[str] = []
     frames, ctxs = call.bridge.frames, call.bridge.contexts
@@ -333,6 +340,15 @@ def check_invariants(call: Call) -> list[str]:
         bad.append(f"R8 the call raised {type(call.error).__name__}: {call.error}")
     if not m.finished:
         bad.append("R8 the machine is not finished after the call")
+    events = [e.kind for e in m.trace]
+    recording = [k for k in events if k in ("recording_paused", "recording_resumed")]
+    sent = ["recording_paused" if f.kind == "pause" else "recording_resumed"
+            for f in frames if f.kind in ("pause", "resume")]
+    if recording != sent:
+        bad.append(f"R9 trace recording events {recording} != frames {sent}")
+    ends = [k for k in events if k in ("ended", "transferred")]
+    if len(ends) != len(terms):
+        bad.append(f"R9 trace has {ends} for terminal frames {[f.kind for f in terms]}")
     return bad
 
 
