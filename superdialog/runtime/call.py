@@ -566,11 +566,12 @@ class CallMachine:
         self._visits[dst] = self._visits.get(dst, 0) + 1
         self._emit(StateEntered(src, dst, edge_id, via))
 
-    async def take(self, edge: Edge) -> AsyncGenerator[str, None]:
-        """Follow ``edge`` and run the states it leads to."""
-        async with contextlib.aclosing(self.goto(edge.dst, edge.id, edge.kind, edge.say)) as _sub:
-            async for c in _sub:
-                yield c
+    def take(self, edge: Edge) -> AsyncGenerator[str, None]:
+        """Follow ``edge`` and run the states it leads to.
+
+        Returns ``goto``'s generator itself: one generator less for every chunk to pass.
+        """
+        return self.goto(edge.dst, edge.id, edge.kind, edge.say)
 
     async def goto(
         self, dst: str, edge_id: str | None, via: str, say: CompiledTemplate | None = None

@@ -19,17 +19,18 @@ if TYPE_CHECKING:
 __all__ = ["handle_utterance"]
 
 
-async def handle_utterance(
+def handle_utterance(
     m: CallMachine, st: CompiledState, raw: str, norm: str
 ) -> AsyncGenerator[str, None]:
-    """Handle one non-empty utterance in the current (waiting) state."""
+    """Handle one non-empty utterance in the current (waiting) state.
+
+    Returns the generator that does the work (collect, the model, an edge) itself
+    rather than wrapping it: every chunk passes one generator less.
+    """
     if st.kind == "collect":
         from superdialog.runtime.collect import collect_turn
 
-        async with contextlib.aclosing(collect_turn(m, st, raw, norm)) as _sub:
-            async for c in _sub:
-                yield c
-        return
+        return collect_turn(m, st, raw, norm)
     if st.kind == "llm":
         for e in st.edges:
             if (e.kind == "intent" and e.intent is not None and e.intent.matches(norm)) or (
@@ -37,16 +38,17 @@ async def handle_utterance(
                 and e.expr is not None
                 and e.expr.evaluate({**m.variables(), "text": raw}, state=st.name)
             ):
-                async with contextlib.aclosing(m.take(e)) as _sub:
-                    async for c in _sub:
-                        yield c
-                return
+                return m.take(e)
         from superdialog.runtime.llm_state import llm_turn
 
-        async with contextlib.aclosing(llm_turn(m, st)) as _sub:
-            async for c in _sub:
-                yield c
-        return
+        return llm_turn(m, st)
+    return _other_state(m, st, raw, norm)
+
+
+async def _other_state(
+    m: CallMachine, st: CompiledState, raw: str, norm: str
+) -> AsyncGenerator[str, None]:
+    """A waiting speak state: corrections, then deterministic edges, else a re-ask."""
     from superdialog.runtime.collect import correct_earlier
 
     corrected = False

@@ -16,7 +16,7 @@ import logging
 import os
 import time
 from collections.abc import AsyncGenerator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from superdialog.compile.model import CompiledSlot, CompiledState, Edge
 from superdialog.errors import LLMError
@@ -337,16 +337,17 @@ async def _call_model(
                     ttft_ms=ttft,
                 ),
             )
-    for c in calls:
-        yield c
+    if not opening:  # an opening offers no tools: a stray tool call is dropped
+        for c in calls:
+            yield c
 
 
-async def llm_opening(m: CallMachine, st: CompiledState) -> AsyncGenerator[str, None]:
-    """An LLM state entered with nothing said yet: the model speaks its opening."""
-    async with contextlib.aclosing(_call_model(m, st, call_type="opening", opening=True)) as _sub:
-        async for item in _sub:
-            if isinstance(item, str):
-                yield item
+def llm_opening(m: CallMachine, st: CompiledState) -> AsyncGenerator[str, None]:
+    """An LLM state entered with nothing said yet: the model speaks its opening.
+
+    The model call's own generator, which yields only text for an opening.
+    """
+    return cast("AsyncGenerator[str, None]", _call_model(m, st, call_type="opening", opening=True))
 
 
 async def llm_turn(
