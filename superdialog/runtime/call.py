@@ -25,8 +25,6 @@ from collections import deque
 from collections.abc import AsyncGenerator, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from transitions import MachineError
-
 from superdialog.compile.intents import normalise
 from superdialog.compile.model import CompiledState, CompiledTransfer, Edge
 from superdialog.compile.templates import CompiledTemplate
@@ -555,10 +553,10 @@ class CallMachine:
 
     def _move(self, dst: str, edge_id: str | None, via: str) -> None:
         src = self.node
-        try:
-            self.flow.machine.events[f"to:{dst}"].trigger(self)
-        except (KeyError, MachineError) as exc:
-            raise RuntimeFlowError(f"no transition to '{dst}'", state=src) from exc
+        allowed = self.flow.sources.get(dst)
+        if allowed is None or src not in allowed:  # the shared machine's transition table
+            raise RuntimeFlowError(f"no transition to '{dst}'", state=src)
+        self.node = dst
         self._from = src
         self._confirming = None
         if self._visits is None:
