@@ -527,7 +527,7 @@ class CallMachine:
             if out:
                 yield out
             return
-        if say is not None:
+        if say is not None and goto is None:
             out = self._utter(self.render(say))
             if out:
                 yield out
@@ -537,12 +537,16 @@ class CallMachine:
                 if out:
                     yield out
         if goto is not None:
+            on_the_way = None  # rendered here, said on the way like an edge's line
+            if say is not None:
+                text = self.render(say)
+                on_the_way = CompiledTemplate(text, text, None)
             if intent == "start_over":  # the caller starts again: forget what they gave
                 self.slots.clear()
                 self.results.clear()
                 self._misses = None
             async with contextlib.aclosing(
-                self.goto(goto, f"global:{intent}", f"global:{intent}")
+                self.goto(goto, f"global:{intent}", f"global:{intent}", on_the_way)
             ) as _sub:
                 async for c in _sub:
                     yield c

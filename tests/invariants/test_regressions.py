@@ -322,3 +322,26 @@ async def test_action_timeout_holds_after_its_holding_line_under_the_session() -
     assert check_invariants(c) == []
     assert c.turns() == ["One moment. The lookup timed out."]
     assert c.bridge.terminal() == [Frame("end", reason="lookup_failed")]
+
+
+RULE_LINE = """
+flow: rule_line
+start: secure
+slots:
+  pin: {type: digits, pii: true, min_length: 4, max_length: 4, prompt: "Your PIN?"}
+global:
+  - {intent: human, say: "Sure, no problem.", goto: agent}
+states:
+  secure: {pii: true, say: "Not recorded.", collect: [pin], next: done}
+  done: {say: "Bye!", end: completed}
+  agent: {say: "Let me get a colleague.", transfer: {queue: humans}}
+"""
+
+
+async def test_a_global_rules_line_leaving_a_pii_state_is_said_after_the_resume() -> None:
+    # like a line on an edge out of a PII state: the way out resumes first
+    flow = superdialog.loads(RULE_LINE, "rule_line.yaml")
+    c = await run_call(flow, ["can I talk to a person"])
+    assert check_invariants(c) == []
+    assert c.kinds() == ["pause", "say", "say", "resume", "delta", "transfer", "text.end"]
+    assert c.turns() == ["Sure, no problem. Let me get a colleague."]
