@@ -179,11 +179,17 @@ def m_build(flow: Flow, n_time: int, n_hold: int) -> dict[str, Any]:
 async def m_turns(server: C.LLMServer, flow: Flow, conversations: int) -> dict[str, Any]:
     """turn_overhead_us, the peers' method (bench/peers/README.md): wall(turn) from `stream()` to
     its last chunk, with `superdialog.llm.client._request_kwargs` wrapped only to keep each
-    request's exact kwargs. Right after the turn each request is re-sent 3 times with the same
+    request's exact kwargs. After a 50 ms idle gap each request is re-sent 3 times with the same
     AsyncOpenAI client and kwargs, the way we send it (`with_streaming_response.create`, body read
     to the end); bare = median. overhead(turn) = wall(turn) - sum(bare of the turn's requests).
     Our bare round trip is the raw HTTP exchange: our SSE decoding, JSON parsing and tool-call
-    assembly stay in our overhead (the peers' bare trips include their client's chunk parsing)."""
+    assembly stay in our overhead (the peers' bare trips include their client's chunk parsing).
+
+    Extra, `turn_overhead_seqbare_us_*`: bare = median of 3 replays of the turn's whole request
+    sequence, each after the same idle gap as the turn itself. The per-request re-sends above are
+    warm (the 2nd and 3rd follow the 1st back to back) while a turn's first request comes after
+    the idle gap, ~0.9 ms slower on this machine (`turn_method_floor_us_*`); the sequence replay
+    has the turn's own cold/warm pattern."""
     import superdialog.llm.client as client_mod
 
     n_states = sum(1 for s in flow.states.values() if s.kind == "llm")
@@ -213,6 +219,7 @@ async def m_turns(server: C.LLMServer, flow: Flow, conversations: int) -> dict[s
     gcs: list[int] = []
     n_requests: list[int] = []
     recorded_turns: list[list[dict[str, Any]]] = []
+    seq_over: list[int] = []
     client_mod._request_kwargs = recording
     try:
         with C.GCMeter() as meter:
@@ -232,8 +239,16 @@ async def m_turns(server: C.LLMServer, flow: Flow, conversations: int) -> dict[s
                     total = 0
                     for kw in reqs:
                         total += sorted([await rtt(kw) for _ in range(3)])[1]
+                    seqs = []
+                    for _ in range(3):  # extra: the turn's requests in sequence, after the gap
+                        await asyncio.sleep(SETTLE_S)
+                        t = time.perf_counter_ns()
+                        for kw in reqs:
+                            await rtt(kw)
+                        seqs.append(time.perf_counter_ns() - t)
                     await asyncio.sleep(SETTLE_S)
                     if c:
+                        seq_over.append(wall - sorted(seqs)[1])
                         walls.append(wall)
                         bare.append(total)
                         gcs.append(gc_ns)
@@ -247,6 +262,9 @@ async def m_turns(server: C.LLMServer, flow: Flow, conversations: int) -> dict[s
         client_mod._request_kwargs = real_kwargs
     res = C.turn_metrics(walls, bare, gcs, n_requests, meter, n_states)
     res.update(await method_floor(rtt, recorded_turns))
+    sq = C.summary_us(seq_over)
+    res["turn_overhead_seqbare_us_p50"] = sq["p50"]
+    res["turn_overhead_seqbare_us_p99"] = sq["p99"]
     return res
 
 
