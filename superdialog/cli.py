@@ -31,6 +31,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         if path.endswith(".llm.yaml"):
             failed += _validate_llm_script(path)
             continue
+        if path.endswith(".test.yaml"):
+            failed += _validate_conversation_tests(path)
+            continue
         try:
             flow = _load(path)
         except FlowError as exc:
@@ -58,6 +61,22 @@ def _validate_llm_script(path: str) -> int:
             print(problem, file=sys.stderr)
         return 1
     print(f"OK {path}: scripted model, {len(script.rules)} rules")
+    return 0
+
+
+def _validate_conversation_tests(path: str) -> int:
+    """A conversation-test file (``*.test.yaml``) is checked, with its flow, without running it."""
+    from superdialog.errors import FlowError
+    from superdialog.testing.conversation_spec import load_test_file
+
+    try:
+        test = load_test_file(path)
+    except FlowError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    print(f"OK {path}: conversation tests of flow '{test.flow.name}', "
+          f"{len(test.spec.conversations)} conversations")
     return 0
 
 

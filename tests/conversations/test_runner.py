@@ -358,3 +358,18 @@ def test_shared_model_rules_come_after_a_conversation_s_own(tmp_path: Path) -> N
               - {{user: my router blinks, agent: Shared rule., state: tech_check}}
     """)
     assert code == 0, out
+
+
+def test_validate_checks_test_files_as_tests(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `superdialog validate flows/*.yaml` (the README's command) also matches the
+    # *.test.yaml files: they are checked as conversation tests, not as flows
+    from superdialog.cli import main as cli
+
+    assert cli(["validate", str(FLOWS / "dental_booking.test.yaml")]) == 0
+    assert "conversation tests of flow 'dental_booking'" in capsys.readouterr().out
+    bad = tmp_path / "bad.test.yaml"
+    bad.write_text(f"flow: {DENTAL}\nconversations:\n  - {{name: x, turns: [{{usr: hi}}]}}\n")
+    assert cli(["validate", str(bad)]) == 1
+    assert "unknown key 'usr' (did you mean 'user'?)" in capsys.readouterr().err
