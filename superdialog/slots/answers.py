@@ -53,6 +53,16 @@ _POSITIVE = frozenset(
      "awesome", "excellent", "surely", "gladly", "naturally", "precisely"}
 )  # fmt: skip
 _MAX_IDIOM = 4
+# Every idiom in the order find() tries them (negative, unsure, positive), and where to
+# start for a given first word: an answer of a few words looks at a few idioms, not all 70.
+_IDIOMS: tuple[tuple[tuple[str, ...], str], ...] = tuple(
+    (phrase, kind)
+    for group, kind in ((_NEGATIVE_IDIOMS, "no"), (_UNSURE, "unsure"), (_POSITIVE_IDIOMS, "yes"))
+    for phrase in group
+)
+_IDIOMS_BY_FIRST: dict[str, list[int]] = {}
+for _i, (_phrase, _kind) in enumerate(_IDIOMS):
+    _IDIOMS_BY_FIRST.setdefault(_phrase[0], []).append(_i)
 
 
 def _words(toks: list[Token]) -> list[int]:
@@ -96,23 +106,20 @@ class YesNoType(SlotType):
         negative: tuple[int, int] | None = None
         positive: tuple[int, int] | None = None
         unsure = False
-        for group, kind in (
-            (_NEGATIVE_IDIOMS, "no"),
-            (_UNSURE, "unsure"),
-            (_POSITIVE_IDIOMS, "yes"),
-        ):
-            for phrase in group:
-                for start in _occurrences(texts, where, phrase):
-                    end = start + len(phrase)
-                    if any(used[start:end]):
-                        continue
-                    used[start:end] = [True] * len(phrase)
-                    if kind == "no":
-                        negative = negative or (start, end)
-                    elif kind == "yes":
-                        positive = positive or (start, end)
-                    else:
-                        unsure = True
+        # the idioms whose first word occurs, in their order (each has one first word)
+        for i in sorted(i for word in where for i in _IDIOMS_BY_FIRST.get(word, ())):
+            phrase, kind = _IDIOMS[i]
+            for start in _occurrences(texts, where, phrase):
+                end = start + len(phrase)
+                if any(used[start:end]):
+                    continue
+                used[start:end] = [True] * len(phrase)
+                if kind == "no":
+                    negative = negative or (start, end)
+                elif kind == "yes":
+                    positive = positive or (start, end)
+                else:
+                    unsure = True
         for k, word in enumerate(texts):
             if used[k]:
                 continue
