@@ -10,6 +10,7 @@ recognised first, and hedges ("I'm not sure", "maybe") give ``None``.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from .base import ExtractContext, Match, SlotType
@@ -142,8 +143,12 @@ class YesNoType(SlotType):
         return str(value)
 
 
+@lru_cache(maxsize=4096)
 def _phrase_words(text: str) -> tuple[str, ...]:
-    """A choice or synonym as lower-case words without punctuation ("Extra-Large")."""
+    """A choice or synonym as lower-case words without punctuation ("Extra-Large").
+
+    Cached: the same choices are tokenised again on every answer otherwise.
+    """
     return tuple(t.text for t in tokenize(text) if t.text[:1].isalnum())
 
 
