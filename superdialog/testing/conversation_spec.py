@@ -387,6 +387,32 @@ def _problems(exc: ValidationError, data: Any, smap: SourceMap) -> list[Problem]
     return problems
 
 
+_SCALAR_END = re.compile(r"[^,}\]#\n]*")
+
+
+def _caller_lines_as_written(data: dict[str, Any], smap: SourceMap, text: str) -> None:
+    """Give back the caller's words YAML turned into numbers (``user: 10:30`` is not 630).
+
+    YAML 1.1 reads ``10:30`` as the base-60 number 630 and ``1_000`` as 1000;
+    what the caller said is the text as written, so a numeric ``user`` value is
+    replaced by its source token.
+    """
+    lines = text.splitlines()
+    for i, conv in enumerate(data.get("conversations") or []):
+        turns = conv.get("turns") if isinstance(conv, dict) else None
+        for j, turn in enumerate(turns if isinstance(turns, list) else []):
+            value = turn.get("user") if isinstance(turn, dict) else None
+            if not isinstance(value, int | float) or isinstance(value, bool):
+                continue
+            where = smap.values.get(("conversations", i, "turns", j, "user"))
+            if where is None or where[0] > len(lines):
+                continue
+            match = _SCALAR_END.match(lines[where[0] - 1], where[1] - 1)
+            raw = match.group(0).strip() if match else ""
+            if raw:
+                turn["user"] = raw
+
+
 def parse_test_file(text: str, file: str) -> tuple[ConversationFile, SourceMap]:
     """Parse and validate a test file's own shape (not yet against its flow).
 
@@ -399,6 +425,7 @@ def parse_test_file(text: str, file: str) -> tuple[ConversationFile, SourceMap]:
         raise FlowError(problems or [Problem(Location(file, 1, 1), "the file is empty")])
     if not isinstance(data, dict):
         raise FlowError([Problem(smap.locate(()), "a test file must be a mapping of keys")])
+    _caller_lines_as_written(data, smap, text)
     try:
         spec = ConversationFile.model_validate(data)
     except ValidationError as exc:

@@ -373,3 +373,22 @@ def test_validate_checks_test_files_as_tests(
     bad.write_text(f"flow: {DENTAL}\nconversations:\n  - {{name: x, turns: [{{usr: hi}}]}}\n")
     assert cli(["validate", str(bad)]) == 1
     assert "unknown key 'usr' (did you mean 'user'?)" in capsys.readouterr().err
+
+
+def test_numeric_caller_lines_are_taken_as_written(tmp_path: Path) -> None:
+    # YAML 1.1 reads 10:30 as 630; the caller said "10:30"
+    code, out = run(tmp_path, f"""
+        flow: {DENTAL}
+        conversations:
+          - name: numbers
+            turns:
+              - {{user: "yes"}}
+              - {{user: Jane Doe}}
+              - {{user: january fifteenth twenty thirty}}
+              - {{user: "yes"}}
+              - user: 10:30
+                slots: {{visit_time: 10:30}}
+              - {{user: 5551204478, agent: "five five five, one two zero, four four seven eight"}}
+    """, verbose=True)
+    assert code == 0, out
+    assert "caller: 10:30" in out
