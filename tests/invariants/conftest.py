@@ -10,6 +10,13 @@ from superdialog.llm import aclose_clients
 from superdialog.testing.llm_server import ScriptedLLMServer
 
 
+@pytest_asyncio.fixture(autouse=True)
+async def _close_model_clients() -> AsyncIterator[None]:
+    """A call of an LLM flow makes its model client at start(): close it with the loop."""
+    yield
+    await aclose_clients()
+
+
 @pytest_asyncio.fixture
 async def server() -> AsyncIterator[ScriptedLLMServer]:
     """A started scripted server with no rules; its client is closed on teardown."""
