@@ -290,8 +290,11 @@ async def _call_model(
             if m._turn_spoken is None:
                 m._turn_spoken = []
             m._turn_spoken.append(said)
-            m.remember("assistant", said)
-            m._emit(Spoke(said, st.name))
+            # a model allowed to see a PII value (send_to_llm) may say it: history and
+            # trace keep the mask (the caller heard it; nothing else keeps it)
+            kept = _scrub(said, _secrets(m))
+            m.remember("assistant", kept)
+            m._emit(Spoke(kept, st.name))
         m.metrics.add_llm_call(
             latency_ms=latency, tokens_in=tokens_in, tokens_out=tokens_out, ok=ok
         )
