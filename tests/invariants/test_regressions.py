@@ -345,3 +345,38 @@ async def test_a_global_rules_line_leaving_a_pii_state_is_said_after_the_resume(
     assert check_invariants(c) == []
     assert c.kinds() == ["pause", "say", "say", "resume", "delta", "transfer", "text.end"]
     assert c.turns() == ["Sure, no problem. Let me get a colleague."]
+
+
+ECHO = """
+flow: echo
+start: ask
+slots:
+  account: {type: digits, pii: true, mask: last4, min_length: 8, max_length: 8,
+            prompt: "Your account number?", send_to_llm: true}
+states:
+  ask: {pii: true, collect: [account], next: chat}
+  chat:
+    pii: true
+    llm: Help with the account.
+    transitions:
+      - {when: the caller is done, to: bye}
+  bye: {say: "Bye!", end: completed}
+"""
+ACCOUNT = Canary("account", ("12345678",))
+
+
+async def test_a_model_echoing_a_pii_value_it_was_allowed_to_see_stays_out_of_traces(
+    server: ScriptedLLMServer,
+) -> None:
+    # send_to_llm lets the value into the prompt; the model reads it back to the caller.
+    # The caller hears it (paused), but the trace, history and snapshot keep the mask.
+    server.add_rule(state="chat", reply="Account 12345678 is in good standing.")
+    flow = superdialog.loads(ECHO, "echo.yaml")
+    c = await run_call(flow, ["one two three four five six seven eight", "how is it"],
+                       server=server, llm={"base_url": server.base_url, "api_key": "x"})
+    assert check_invariants(c) == []
+    assert "12345678" in c.speech()  # what the model said is what TTS says
+    found = [f for f in leaks(c, [ACCOUNT]) if not f.startswith(("frames", "llm_requests"))]
+    assert found == []
+    assert ["assistant", "Account [redacted] is in good standing."] in (
+        c.machine.snapshot()["history"])
