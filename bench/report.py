@@ -55,9 +55,9 @@ EXTRA: list[tuple[str, str, bool, float | None, str]] = [
     ("turn_overhead_minus_gc_us_p99", "µs", True, None, "turn overhead minus GC pauses, p99"),
     ("turn_requests_mean", "requests", True, None, "LLM requests per turn, 40-state chain"),
     ("turn_overhead_seqbare_us_p50", "µs", True, None,
-     "turn overhead, bare = the turn's request sequence replayed after the same gap, p50"),
+     "turn overhead, bare = the turn's request sequence replayed, p50"),
     ("turn_overhead_seqbare_us_p99", "µs", True, None,
-     "turn overhead, bare = the turn's request sequence replayed after the same gap, p99"),
+     "turn overhead, bare = the turn's request sequence replayed, p99"),
     ("turn_method_floor_us_p50", "µs", True, None,
      "what the turn method reports for no framework at all (its bias), p50"),
     ("turn_replay_us_p50", "µs", True, None,
@@ -229,9 +229,8 @@ def where_time_goes(ours: dict[str, Any]) -> list[str]:
         "",
         f"`turn_overhead_us_p50` = {fmt(over)} µs on the 40-state chain (2 model requests per "
         f"turn). The method itself reports {fmt(floor)} µs for no framework at all "
-        "(`turn_method_floor_us_p50`): its bare round trips are warm re-sends, while a turn's "
-        "first request follows the 50 ms idle gap and is slower on this machine. Measured "
-        "against the turn's own request sequence replayed after the same gap, our overhead is "
+        "(`turn_method_floor_us_p50`). Measured against the turn's own request sequence "
+        "replayed back to back, our overhead is "
         f"{fmt(seq)} µs (`turn_overhead_seqbare_us_p50`). With the server's bytes replayed "
         f"in-process, our CPU per turn is {fmt(replay)} µs (`turn_replay_us_p50`), about three "
         "quarters of it in the streaming client (`superdialog/llm/`: SSE decoding, JSON, chunk "

@@ -44,7 +44,7 @@ import superdialog.compile.flow as _flowmod  # noqa: E402
 from superdialog.compile.flow import Flow  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
-SETTLE_S = 0.05  # idle gap around the bare-round-trip replays (as in the peers' scripts)
+SETTLE_S = 0.02  # idle gap between a turn and its bare-round-trip replays (as the peers')
 if not os.path.realpath(superdialog.__file__).startswith(os.path.realpath(REPO) + os.sep):
     raise SystemExit(f"ours: superdialog imported from {superdialog.__file__}, not {REPO}")
 
@@ -179,17 +179,16 @@ def m_build(flow: Flow, n_time: int, n_hold: int) -> dict[str, Any]:
 async def m_turns(server: C.LLMServer, flow: Flow, conversations: int) -> dict[str, Any]:
     """turn_overhead_us, the peers' method (bench/peers/README.md): wall(turn) from `stream()` to
     its last chunk, with `superdialog.llm.client._request_kwargs` wrapped only to keep each
-    request's exact kwargs. After a 50 ms idle gap each request is re-sent 3 times with the same
+    request's exact kwargs. After a 20 ms idle gap each request is re-sent 3 times with the same
     AsyncOpenAI client and kwargs, the way we send it (`with_streaming_response.create`, body read
     to the end); bare = median. overhead(turn) = wall(turn) - sum(bare of the turn's requests).
     Our bare round trip is the raw HTTP exchange: our SSE decoding, JSON parsing and tool-call
     assembly stay in our overhead (the peers' bare trips include their client's chunk parsing).
 
     Extra, `turn_overhead_seqbare_us_*`: bare = median of 3 replays of the turn's whole request
-    sequence, each after the same idle gap as the turn itself. The per-request re-sends above are
-    warm (the 2nd and 3rd follow the 1st back to back) while a turn's first request comes after
-    the idle gap, ~0.9 ms slower on this machine (`turn_method_floor_us_*`); the sequence replay
-    has the turn's own cold/warm pattern."""
+    sequence, back to back like the turn itself (the per-request re-sends start after the idle
+    gap and pair each request with itself). `turn_method_floor_us_*` applies the method to no
+    framework at all: what the method itself reports on this machine."""
     import superdialog.llm.client as client_mod
 
     n_states = sum(1 for s in flow.states.values() if s.kind == "llm")
@@ -240,13 +239,11 @@ async def m_turns(server: C.LLMServer, flow: Flow, conversations: int) -> dict[s
                     for kw in reqs:
                         total += sorted([await rtt(kw) for _ in range(3)])[1]
                     seqs = []
-                    for _ in range(3):  # extra: the turn's requests in sequence, after the gap
-                        await asyncio.sleep(SETTLE_S)
+                    for _ in range(3):  # extra: the turn's requests in sequence, as the turn ran
                         t = time.perf_counter_ns()
                         for kw in reqs:
                             await rtt(kw)
                         seqs.append(time.perf_counter_ns() - t)
-                    await asyncio.sleep(SETTLE_S)
                     if c:
                         seq_over.append(wall - sorted(seqs)[1])
                         walls.append(wall)
@@ -271,11 +268,9 @@ async def m_turns(server: C.LLMServer, flow: Flow, conversations: int) -> dict[s
 async def method_floor(rtt: Any, turns: list[list[dict[str, Any]]]) -> dict[str, Any]:
     """Calibration of the method, no framework at all: replay each recorded turn's requests
     back to back with the bare client as "the turn", then apply the same procedure (settle, 3
-    re-sends, median). What this reports as overhead is the method's own floor on this machine
-    (a first request after an idle gap is slower than the warm re-sends)."""
+    re-sends, median). What this reports as overhead is the method's own floor on this machine."""
     over: list[int] = []
     for reqs in turns:
-        await asyncio.sleep(SETTLE_S)
         t = time.perf_counter_ns()
         for kw in reqs:
             await rtt(kw)
@@ -495,6 +490,7 @@ def main() -> None:
         "driver": "superdialog.load(); flow.build(session); machine.start(); "
                   "machine.stream(text) consumed (as the Unpod Session does)",
     }
+    out["loadavg_1m_start"] = round(os.getloadavg()[0], 2)  # other work on this 2-core host
     t0 = time.perf_counter()
     out.update(C.import_time("import superdialog"))
     rt = C.import_time("import superdialog.compile.flow, superdialog.runtime.call, "
@@ -504,6 +500,7 @@ def main() -> None:
     out["import_runtime_rss_mb"] = rt["import_rss_mb"]
     out.update(C.run_parts(os.path.abspath(__file__), args.quick, args.calls))
     out["runtime_s"] = round(time.perf_counter() - t0, 1)
+    out["loadavg_1m_end"] = round(os.getloadavg()[0], 2)
     C.emit(out)
 
 
