@@ -1,5 +1,8 @@
 """Random walks through every example flow, via the real Unpod Session, with faults.
 
+The flows: ``flows/dental_booking``, ``flows/lost_card``, ``flows/support_triage`` (action
+timeouts cut for speed) and ``pii_llm`` below, a model talking inside a PII state.
+
 Each hypothesis example is one whole call. The caller's turns are drawn when
 they are due, from the current state's vocabulary (meaningful answers, PII
 canaries in PII states), built-in intents, silence and random junk, sometimes
@@ -57,7 +60,8 @@ DOBS = [
 ]
 LAST4S = [Canary("last4 1881", ("1881", "one eight eight one")),
           Canary("last4 4242", ("4242", "four two four two"))]
-ALL_CANARIES = [*CARDS, *DOBS, *LAST4S]
+ACCOUNTS = [Canary("account", ("12345678", spoken_digits("12345678")))]
+ALL_CANARIES = [*CARDS, *DOBS, *LAST4S, *ACCOUNTS]
 
 # ------------------------------------------------------------------ vocabulary
 
@@ -89,6 +93,11 @@ VOCAB: dict[str, dict[str, list[str]]] = {
         "lost_or_stolen": ["it was stolen", "I lost it", "not sure"],
         "suspicious": ["no", "yes", "I think so"],
         "wants_replacement": ["yes please", "no thanks"],
+    },
+    "pii_llm": {
+        "account": [spoken_digits("12345678"), "one two three", "I'd rather not say"],
+        "account_help": ["what is my balance", "I'm done, thanks", "can you check a payment",
+                         "I want a person"],
     },
     "support_triage": {
         # the first ones need the model (no intent phrase matches them)
@@ -137,12 +146,21 @@ def utterance(flow: str, m: superdialog.CallMachine,
 
 # ------------------------------------------------------------------ faults
 
+GOTOS: dict[str, list[dict[str, Any]]] = {
+    "support_triage": [
+        {"reply": "Sure, billing can help.", "goto": "billing_agent"},
+        {"reply": "Let's look at your connection.", "goto": "tech_check"},
+        {"reply": "Sales can help with plans.", "goto": "sales_agent"},
+        {"goto": "human_queue"},
+    ],
+    "pii_llm": [
+        {"reply": "Your balance is forty dollars.", "goto": "bye"},
+        {"reply": "A colleague can look at that.", "goto": "agent"},
+        {"reply": "Your balance is forty dollars. Anything else?"},
+    ],
+}
 MODEL_ANSWERS: list[dict[str, Any]] = [
     {"reply": "Could you tell me a bit more about that?"},
-    {"reply": "Sure, billing can help.", "goto": "billing_agent"},
-    {"reply": "Let's look at your connection.", "goto": "tech_check"},
-    {"reply": "Sales can help with plans.", "goto": "sales_agent"},
-    {"goto": "human_queue"},
     {"fault": "500"}, {"fault": "429"}, {"fault": "hang"}, {"fault": "bad_json"},
     {"fault": "empty"}, {"fault": "unknown_tool"},
     {"fault": "cut", "reply": "Let me check that for you right away."},
@@ -156,7 +174,7 @@ def action_fakes(flow: str, draw: Callable[[st.SearchStrategy[Any]], Any]
     real = registered_actions()
     names = {"dental_booking": ["check_availability", "charge_deposit"],
              "lost_card": ["verify_identity", "block_card", "order_replacement"],
-             "support_triage": []}[flow]
+             "support_triage": [], "pii_llm": []}[flow]
     out: dict[str, Callable[..., Any]] = {}
     for name in names:
         mode = draw(st.sampled_from(["ok", "ok", "ok", "ok", "raise", "hang"]))
@@ -178,6 +196,40 @@ def _fake(name: str, mode: str, real: Callable[..., Any]) -> Callable[..., Any]:
 
 
 # ------------------------------------------------------------------ flows, patched for speed
+
+# Beside the example flows: a model that talks inside a PII state, so barge-ins and model
+# faults also land in the middle of a paused, streaming reply.
+PII_LLM = """
+flow: pii_llm
+start: greet
+persona: "You are Kim from the bank."
+slots:
+  account: {type: digits, pii: true, mask: last4, min_length: 8, max_length: 8,
+            prompt: "Your account number?"}
+global:
+  - {intent: human, goto: agent}
+  - {intent: goodbye, goto: bye}
+  - {intent: start_over, goto: greet}
+on_error: agent
+states:
+  greet: {say: "Hello, this is Kim.", next: verify}
+  verify:
+    pii: true
+    pause_reason: account
+    say: "This part is not recorded."
+    collect: [account]
+    next: account_help
+  account_help:
+    pii: true
+    llm: "Help the caller with account {{ slots.account }}."
+    transitions:
+      - {when: the caller wants a person, to: agent}
+      - {when: the caller is done, to: bye}
+  agent:
+    say: "Let me get a colleague."
+    transfer: {queue: accounts, mode: warm, announcement: "Account {{ slots.account }}."}
+  bye: {say: "Bye!", end: completed}
+"""
 
 
 def fast_copy(name: str, tmp: Path) -> superdialog.Flow:
@@ -225,7 +277,9 @@ def loop() -> Iterator[Loop]:
 @pytest.fixture(scope="module")
 def flows(tmp_path_factory: pytest.TempPathFactory) -> dict[str, superdialog.Flow]:
     tmp = tmp_path_factory.mktemp("flows")
-    return {n: fast_copy(f"{n}.yaml", tmp) for n in VOCAB}
+    out = {n: fast_copy(f"{n}.yaml", tmp) for n in VOCAB if n != "pii_llm"}
+    out["pii_llm"] = superdialog.loads(PII_LLM, "pii_llm.yaml")
+    return out
 
 
 STATS: dict[str, dict[str, int]] = {}
@@ -235,7 +289,8 @@ def walk(loop: Loop, flow: superdialog.Flow, name: str, data: st.DataObject) -> 
     server = loop.server
     server.reset(rules=True)
     for n in range(1, 7):
-        answer = data.draw(st.sampled_from(MODEL_ANSWERS), label=f"model call {n}")
+        answers = MODEL_ANSWERS + GOTOS.get(name, []) * 2
+        answer = data.draw(st.sampled_from(answers), label=f"model call {n}")
         server.add_rule(call=n, **answer)
     llm = {"base_url": server.base_url, "api_key": "x",
            "retries": data.draw(st.sampled_from([0, 0, 1]), label="retries"),
