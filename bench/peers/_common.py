@@ -246,14 +246,17 @@ class LLMServer:
         cmd = [str(MAIN_PYTHON), str(PEERS_DIR / "llm_server_hooks.py"),
                "--rules", str(rules_path), "--port", str(self.port)]
         env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+        self._stderr = open(Path(self._dir.name) / "server.stderr", "w+")  # noqa: SIM115
         self.proc = subprocess.Popen(
-            cmd, cwd="/tmp", stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            cmd, cwd="/tmp", stdout=subprocess.PIPE, stderr=self._stderr,
             stdin=subprocess.PIPE, text=True, env=env, start_new_session=True,
         )  # stdin stays open while we live: the server stops when it reaches EOF
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()  # bounded: the process prints it or exits
         if "http://" not in line or "control=" not in line:
-            err = self.proc.stderr.read() if self.proc.poll() is not None and self.proc.stderr else ""
+            self.proc.wait(timeout=10)
+            self._stderr.seek(0)
+            err = self._stderr.read()
             self.__exit__(None, None, None)
             raise SystemExit(f"loopback server did not start: {line!r} {err[-2000:]}")
         url, control = line.split()
@@ -277,6 +280,7 @@ class LLMServer:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(timeout=10)
+        self._stderr.close()
         self._dir.cleanup()
 
     def requests(self) -> list[dict[str, Any]]:
