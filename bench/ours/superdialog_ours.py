@@ -188,7 +188,9 @@ async def m_turns(server: C.LLMServer, flow: Flow, conversations: int) -> dict[s
     Extra, `turn_overhead_seqbare_us_*`: bare = median of 3 replays of the turn's whole request
     sequence, back to back like the turn itself (the per-request re-sends start after the idle
     gap and pair each request with itself). `turn_method_floor_us_*` applies the method to no
-    framework at all: what the method itself reports on this machine."""
+    framework at all: what the method itself reports on this machine. `turn_overhead_sdkbare_us_*`
+    re-sends each request through the openai SDK's own parsed stream instead (what Pipecat's bare
+    trip is): what we add over a plain streaming call with the SDK."""
     import superdialog.llm.client as client_mod
 
     n_states = sum(1 for s in flow.states.values() if s.kind == "llm")
@@ -212,6 +214,16 @@ async def m_turns(server: C.LLMServer, flow: Flow, conversations: int) -> dict[s
                 pass
         return time.perf_counter_ns() - t
 
+    async def rtt_sdk(kw: dict[str, Any]) -> int:
+        """The same request the way Pipecat's bare trip runs it: the openai SDK's own stream
+        (`create(stream=True)`, parsed chunks consumed)."""
+        client = the_client()
+        t = time.perf_counter_ns()
+        stream = await client.chat.completions.create(**kw)
+        async for _ in stream:
+            pass
+        return time.perf_counter_ns() - t
+
     session = HostSession()
     walls: list[int] = []
     bare: list[int] = []
@@ -219,6 +231,7 @@ async def m_turns(server: C.LLMServer, flow: Flow, conversations: int) -> dict[s
     n_requests: list[int] = []
     recorded_turns: list[list[dict[str, Any]]] = []
     seq_over: list[int] = []
+    sdk_over: list[int] = []
     client_mod._request_kwargs = recording
     try:
         with C.GCMeter() as meter:
@@ -244,7 +257,11 @@ async def m_turns(server: C.LLMServer, flow: Flow, conversations: int) -> dict[s
                         for kw in reqs:
                             await rtt(kw)
                         seqs.append(time.perf_counter_ns() - t)
+                    sdk = 0
+                    for kw in reqs:  # extra: bare = the openai SDK's parsed stream
+                        sdk += sorted([await rtt_sdk(kw) for _ in range(3)])[1]
                     if c:
+                        sdk_over.append(wall - sdk)
                         seq_over.append(wall - sorted(seqs)[1])
                         walls.append(wall)
                         bare.append(total)
@@ -262,6 +279,9 @@ async def m_turns(server: C.LLMServer, flow: Flow, conversations: int) -> dict[s
     sq = C.summary_us(seq_over)
     res["turn_overhead_seqbare_us_p50"] = sq["p50"]
     res["turn_overhead_seqbare_us_p99"] = sq["p99"]
+    sk = C.summary_us(sdk_over)
+    res["turn_overhead_sdkbare_us_p50"] = sk["p50"]
+    res["turn_overhead_sdkbare_us_p99"] = sk["p99"]
     return res
 
 
