@@ -242,6 +242,14 @@ def where_time_goes(ours: dict[str, Any]) -> list[str]:
         f"costs {fmt(num(ours.get('turn_deterministic_us_p50')))} µs "
         "(`turn_deterministic_us_p50`).",
         "",
+        "Our bare round trip is the raw HTTP exchange, because we parse the stream ourselves: "
+        "our SSE and JSON work counts as ours. The peers' bare trips include their client's "
+        "parsing (litellm's whole non-streaming call; the openai SDK's parsed stream for "
+        "Pipecat). Measured Pipecat's way, against the SDK's parsed stream, our overhead is "
+        f"{fmt(num(ours.get('turn_overhead_sdkbare_us_p50')))} µs "
+        "(`turn_overhead_sdkbare_us_p50`; negative: our whole turn costs less than the SDK's own "
+        "stream parsing of the same two replies).",
+        "",
     ]
 
 
