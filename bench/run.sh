@@ -2,7 +2,7 @@
 # The one benchmark command (`make bench`): set up both venvs, measure us and the peers side by
 # side in one run, and write bench/results.json and docs/benchmarks.md.
 #
-#   bash bench/run.sh                 # full run (~12 min on 2 cores; first run adds the set-ups)
+#   bash bench/run.sh                 # full run (~8 min on 2 cores; first run adds the set-ups)
 #   bash bench/run.sh --quick         # smoke run: fewer samples, 1,000 concurrent calls (~5 min)
 #   bash bench/run.sh --ours-only     # re-measure us only; reuse the peers' JSON of the last run
 #
