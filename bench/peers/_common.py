@@ -12,7 +12,6 @@ import contextlib
 import json
 import os
 import resource
-import shlex
 import signal
 import statistics
 import subprocess
@@ -21,7 +20,6 @@ import tempfile
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -143,7 +141,11 @@ BOOKING_STATES: list[dict[str, Any]] = [
         "prompt": "Read back the caller's name and day and ask them to confirm.",
         "transitions": [
             {"name": "confirmed", "to": "booked", "when": "the caller confirms the details"},
-            {"name": "wrong_details", "to": "ask_name", "when": "the caller says a detail is wrong"},
+            {
+                "name": "wrong_details",
+                "to": "ask_name",
+                "when": "the caller says a detail is wrong",
+            },
         ],
     },
     {
@@ -242,14 +244,26 @@ class LLMServer:
         rules_path = Path(self._dir.name) / "rules.yaml"
         rules_path.write_text(yaml.safe_dump(self.rules, sort_keys=False))
         if not MAIN_PYTHON.exists():
-            raise SystemExit(f"the loopback LLM server runs in our main venv: {MAIN_PYTHON} missing")
-        cmd = [str(MAIN_PYTHON), str(PEERS_DIR / "llm_server_hooks.py"),
-               "--rules", str(rules_path), "--port", str(self.port)]
+            raise SystemExit(f"the loopback LLM server runs in our main venv: no {MAIN_PYTHON}")
+        cmd = [
+            str(MAIN_PYTHON),
+            str(PEERS_DIR / "llm_server_hooks.py"),
+            "--rules",
+            str(rules_path),
+            "--port",
+            str(self.port),
+        ]
         env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-        self._stderr = open(Path(self._dir.name) / "server.stderr", "w+")  # noqa: SIM115
+        self._stderr = open(Path(self._dir.name) / "server.stderr", "w+")
         self.proc = subprocess.Popen(
-            cmd, cwd="/tmp", stdout=subprocess.PIPE, stderr=self._stderr,
-            stdin=subprocess.PIPE, text=True, env=env, start_new_session=True,
+            cmd,
+            cwd="/tmp",
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            stdin=subprocess.PIPE,
+            text=True,
+            env=env,
+            start_new_session=True,
         )  # stdin stays open while we live: the server stops when it reaches EOF
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()  # bounded: the process prints it or exits
@@ -312,8 +326,15 @@ def import_time(stmt: str, runs: int = 5, env: dict[str, str] | None = None) -> 
 
     def wall(code: str) -> tuple[float, str]:
         t = time.perf_counter()
-        out = subprocess.run([py, "-I", "-c", code], cwd="/tmp", env=e, check=True,
-                             capture_output=True, text=True, timeout=120)
+        out = subprocess.run(
+            [py, "-I", "-c", code],
+            cwd="/tmp",
+            env=e,
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         return time.perf_counter() - t, out.stdout
 
     walls, inproc, rss = [], [], []
@@ -337,7 +358,7 @@ def pct(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
     s = sorted(values)
-    k = max(0, min(len(s) - 1, int(round(p / 100 * len(s) + 0.5)) - 1))
+    k = max(0, min(len(s) - 1, round(p / 100 * len(s) + 0.5) - 1))
     return s[k]
 
 
@@ -389,20 +410,31 @@ class GCMeter:
         return self.turn_ns
 
 
-def turn_metrics(walls: list[int], bare: list[int], gcs: list[int], n_requests: list[int],
-                 gc_meter: GCMeter, n_states: int) -> dict[str, Any]:
+def turn_metrics(
+    walls: list[int],
+    bare: list[int],
+    gcs: list[int],
+    n_requests: list[int],
+    gc_meter: GCMeter,
+    n_states: int,
+) -> dict[str, Any]:
     """The turn_* fields, computed the same way for every framework."""
     over = [w - b for w, b in zip(walls, bare, strict=True)]
     over_nogc = [o - g for o, g in zip(over, gcs, strict=True)]
     o, w, b, ng = summary_us(over), summary_us(walls), summary_us(bare), summary_us(over_nogc)
     return {
-        "turn_overhead_us_p50": o["p50"], "turn_overhead_us_p99": o["p99"],
-        "turn_wall_us_p50": w["p50"], "turn_wall_us_p99": w["p99"],
+        "turn_overhead_us_p50": o["p50"],
+        "turn_overhead_us_p99": o["p99"],
+        "turn_wall_us_p50": w["p50"],
+        "turn_wall_us_p99": w["p99"],
         "turn_bare_llm_us_p50": b["p50"],
-        "turn_overhead_minus_gc_us_p50": ng["p50"], "turn_overhead_minus_gc_us_p99": ng["p99"],
-        "turn_gc_gen2_pauses": gc_meter.gen2, "turn_gc_ms_total": round(gc_meter.total_ns / 1e6, 1),
+        "turn_overhead_minus_gc_us_p50": ng["p50"],
+        "turn_overhead_minus_gc_us_p99": ng["p99"],
+        "turn_gc_gen2_pauses": gc_meter.gen2,
+        "turn_gc_ms_total": round(gc_meter.total_ns / 1e6, 1),
         "turn_requests_mean": round(sum(n_requests) / len(n_requests), 2),
-        "turn_samples": o["n"], "turn_flow_states": n_states,
+        "turn_samples": o["n"],
+        "turn_flow_states": n_states,
     }
 
 
@@ -457,9 +489,15 @@ def run_parts(script: str, quick: bool, calls: int, timeout: float = 480) -> dic
         cmd = [sys.executable, "-I", script, "--part", part, "--calls", str(calls)]
         if quick:
             cmd.append("--quick")
-        child = subprocess.Popen(cmd, cwd="/tmp", stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
-                                 start_new_session=True)
+        child = subprocess.Popen(
+            cmd,
+            cwd="/tmp",
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            start_new_session=True,
+        )
         try:
             stdout, stderr = child.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -487,11 +525,14 @@ def concurrent_metrics(conc: dict[str, Any], calls: int) -> dict[str, Any]:
     else:
         scale = 10_000 / calls
         out["concurrent_10k_rss_mb"] = round(
-            conc["base_rss_mb"] + (conc["peak_rss_mb"] - conc["base_rss_mb"]) * scale, 1)
-        out["note"] = (f"concurrency measured with {calls} concurrent calls, not 10,000: "
-                       f"concurrent_10k_rss_mb = base + (peak - base) x {scale:g} (linear "
-                       f"extrapolation of the measured peak RSS); concurrent_10k_turns_per_s is "
-                       f"the rate measured at {calls} calls")
+            conc["base_rss_mb"] + (conc["peak_rss_mb"] - conc["base_rss_mb"]) * scale, 1
+        )
+        out["note"] = (
+            f"concurrency measured with {calls} concurrent calls, not 10,000: "
+            f"concurrent_10k_rss_mb = base + (peak - base) x {scale:g} (linear "
+            f"extrapolation of the measured peak RSS); concurrent_10k_turns_per_s is "
+            f"the rate measured at {calls} calls"
+        )
     out["concurrent_10k_turns_per_s"] = conc["turns_per_s"]
     out["concurrent_detail"] = conc
     return out

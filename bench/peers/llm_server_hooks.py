@@ -11,7 +11,8 @@ Everything that answers chat requests (HTTP/1.1, SSE, rules, latency model) is t
 client in another process; each is a request to the server's owner (see bench/peers/README.md):
 
 1. A control endpoint on a second loopback port: `GET /requests` returns the chat requests
-   received since start or reset (JSON list), `POST /reset` forgets them (`ScriptedLLMServer.reset`).
+   received since start or reset (JSON list), `POST /reset` forgets them
+   (`ScriptedLLMServer.reset`).
 2. Server-side timestamps (host clock, `time.time_ns`): `t_recv_ns` when the request is planned
    (fully read), `t_first_token_ns` when the first content/tool delta is written to the socket
    (streaming) or, for a non-streaming request, when the first token would have been streamed
@@ -44,10 +45,12 @@ import superdialog.testing.llm_server as S  # noqa: E402
 
 for _name in ("_last_user", "_Plan", "ScriptedLLMServer", "Script"):
     if not hasattr(S, _name):
-        raise SystemExit(f"llm_server_hooks: superdialog.testing.llm_server has no {_name}; "
-                         "update bench/peers/llm_server_hooks.py")
+        raise SystemExit(
+            f"llm_server_hooks: superdialog.testing.llm_server has no {_name}; "
+            "update bench/peers/llm_server_hooks.py"
+        )
 
-# ---- hook 3: `user` rules match a new caller utterance only -------------------------------------
+# ---- hook 3: `user` rules match a new caller utterance only --------------------------------------
 _orig_last_user = S._last_user
 
 
@@ -59,7 +62,7 @@ def _last_user_turn(messages: list[dict[str, Any]]) -> str | None:
 
 S._last_user = _last_user_turn
 
-# ---- hook 2: timestamps ----------------------------------------------------------------------------
+# ---- hook 2: timestamps --------------------------------------------------------------------------
 TIMES: dict[int, dict[str, Any]] = {}
 
 
@@ -96,9 +99,16 @@ class HookedServer(S.ScriptedLLMServer):  # type: ignore[misc,name-defined]
         out = []
         for r in self.chat_requests:
             tool = r.rule.tool_call[0] if r.rule is not None and r.rule.tool_call else None
-            out.append({"call": r.call, "tools": r.tool_names, "tool": tool,
-                        "user": _orig_last_user(r.messages),
-                        "completed": r.completed, **TIMES.get(r.call, {})})
+            out.append(
+                {
+                    "call": r.call,
+                    "tools": r.tool_names,
+                    "tool": tool,
+                    "user": _orig_last_user(r.messages),
+                    "completed": r.completed,
+                    **TIMES.get(r.call, {}),
+                }
+            )
         return out
 
     def reset(self, *, rules: bool = False) -> None:
@@ -107,8 +117,9 @@ class HookedServer(S.ScriptedLLMServer):  # type: ignore[misc,name-defined]
 
 
 # ---- hook 1: control endpoint --------------------------------------------------------------------
-async def _control(server: HookedServer, reader: asyncio.StreamReader,
-                   writer: asyncio.StreamWriter) -> None:
+async def _control(
+    server: HookedServer, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+) -> None:
     try:
         head = await reader.readuntil(b"\r\n\r\n")
         line = head.split(b"\r\n", 1)[0].decode("latin-1")
@@ -128,8 +139,11 @@ async def _control(server: HookedServer, reader: asyncio.StreamReader,
         else:
             status, payload = 404, {"error": f"no route {method} {path}"}
         body = json.dumps(payload).encode()
-        writer.write(f"HTTP/1.1 {status} X\r\nContent-Type: application/json\r\n"
-                     f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode() + body)
+        writer.write(
+            f"HTTP/1.1 {status} X\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+            + body
+        )
         await writer.drain()
     finally:
         writer.close()

@@ -7,7 +7,8 @@ Prints one JSON object on stdout. Needs our main venv for the loopback LLM serve
 How it is driven (the lightest pipeline that runs a FlowManager for real, no transport, no
 STT/TTS): per call
 
-    Pipeline([user_aggregator, OpenAILLMService(base_url=<loopback>), Collector, assistant_aggregator])
+    Pipeline([user_aggregator, OpenAILLMService(base_url=<loopback>), Collector,
+              assistant_aggregator])
     PipelineWorker(pipeline, enable_rtvi=False, cancel_on_idle_timeout=False), run by a WorkerRunner
     FlowManager(worker=..., llm=..., context_aggregator=..., global_functions=flow.global_functions)
 
@@ -32,7 +33,7 @@ import tracemalloc
 from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import _common as C  # noqa: E402
+import _common as C
 
 C.claim_stdout()
 C.assert_isolated()
@@ -118,8 +119,14 @@ def native(states: list[dict[str, Any]]) -> dict[str, Any]:
             if t.get("args"):
                 functions.append({"name": t["name"], "transition_to": t["to"]})
             else:
-                functions.append({"name": t["name"], "transition_only": True,
-                                  "description": t["when"], "transition_to": t["to"]})
+                functions.append(
+                    {
+                        "name": t["name"],
+                        "transition_only": True,
+                        "description": t["when"],
+                        "transition_to": t["to"],
+                    }
+                )
         node: dict[str, Any] = {"task_messages": [{"role": "developer", "content": s["prompt"]}]}
         if k == 0:
             node["role_message"] = C.PERSONA
@@ -189,16 +196,24 @@ class PipecatCall:
             self.context,
             user_params=LLMUserAggregatorParams(user_turn_strategies=ExternalUserTurnStrategies()),
         )
-        self.llm = service(api_key=os.environ["OPENAI_API_KEY"], base_url=base_url,
-                           settings=OpenAILLMService.Settings(model=MODEL))
+        self.llm = service(
+            api_key=os.environ["OPENAI_API_KEY"],
+            base_url=base_url,
+            settings=OpenAILLMService.Settings(model=MODEL),
+        )
         self.collector = Collector()
-        self.pipeline = Pipeline([self.aggregators.user(), self.llm, self.collector,
-                                  self.aggregators.assistant()])
-        self.worker = PipelineWorker(self.pipeline, params=PipelineParams(), enable_rtvi=False,
-                                     cancel_on_idle_timeout=False)
-        self.manager = FlowManager(worker=self.worker, llm=self.llm,
-                                   context_aggregator=self.aggregators,
-                                   global_functions=flow.global_functions)
+        self.pipeline = Pipeline(
+            [self.aggregators.user(), self.llm, self.collector, self.aggregators.assistant()]
+        )
+        self.worker = PipelineWorker(
+            self.pipeline, params=PipelineParams(), enable_rtvi=False, cancel_on_idle_timeout=False
+        )
+        self.manager = FlowManager(
+            worker=self.worker,
+            llm=self.llm,
+            context_aggregator=self.aggregators,
+            global_functions=flow.global_functions,
+        )
         self._run: asyncio.Task[None] | None = None
 
     async def start(self) -> str:
@@ -226,7 +241,8 @@ class PipecatCall:
     async def turn(self, text: str) -> tuple[str, int]:
         """One caller turn; returns (what the caller hears, first-chunk time_ns)."""
         await self.worker.queue_frame(
-            LLMMessagesAppendFrame(messages=[{"role": "user", "content": text}], run_llm=True))
+            LLMMessagesAppendFrame(messages=[{"role": "user", "content": text}], run_llm=True)
+        )
         return await self._reply()
 
     async def close(self) -> None:
@@ -283,8 +299,11 @@ async def m_build(flow: Flow, base_url: str, n_time: int, n_hold: int) -> dict[s
     gc.collect()
     t = time.perf_counter()
     for _ in range(n_time):
-        FlowManager(worker=PipelineWorker(Pipeline([]), enable_rtvi=False),
-                    llm=None, context_aggregator=None)  # type: ignore[arg-type]
+        FlowManager(
+            worker=PipelineWorker(Pipeline([]), enable_rtvi=False),
+            llm=None,
+            context_aggregator=None,
+        )  # type: ignore[arg-type]
     fm_us = (time.perf_counter() - t) / n_time * 1e6
     gc.collect()
     tracemalloc.start()
@@ -296,13 +315,17 @@ async def m_build(flow: Flow, base_url: str, n_time: int, n_hold: int) -> dict[s
     per = (after - before) / len(held)
     del held
     gc.collect()
-    return {"build_us": round(build_us, 1), "build_bytes": int(per),
-            "build_note": f"build_bytes with {n_hold} held, not 10,000 (time: ~28 ms a build "
-                          "under tracemalloc)",
-            "build_rss_bytes": int(rss_per),
-            "build_shared_client_us": round(shared_us, 1),
-            "build_flowmanager_plus_empty_worker_us": round(fm_us, 1),
-            "build_flow_states": len(flow.config.nodes), "build_held": n_hold}
+    return {
+        "build_us": round(build_us, 1),
+        "build_bytes": int(per),
+        "build_note": f"build_bytes with {n_hold} held, not 10,000 (time: ~28 ms a build "
+        "under tracemalloc)",
+        "build_rss_bytes": int(rss_per),
+        "build_shared_client_us": round(shared_us, 1),
+        "build_flowmanager_plus_empty_worker_us": round(fm_us, 1),
+        "build_flow_states": len(flow.config.nodes),
+        "build_held": n_hold,
+    }
 
 
 async def m_turns(server: C.LLMServer, flow: Flow, conversations: int) -> dict[str, Any]:
@@ -325,8 +348,9 @@ async def m_turns(server: C.LLMServer, flow: Flow, conversations: int) -> dict[s
             real = completions.create
             turn_requests: list[dict[str, Any]] = []
 
-            async def recording(*a: Any, _real: Any = real, _log: Any = turn_requests,
-                                **kw: Any) -> Any:
+            async def recording(
+                *a: Any, _real: Any = real, _log: Any = turn_requests, **kw: Any
+            ) -> Any:
                 _log.append(kw)
                 return await _real(*a, **kw)
 
@@ -365,8 +389,9 @@ async def m_turns(server: C.LLMServer, flow: Flow, conversations: int) -> dict[s
     return C.turn_metrics(walls, bare, gcs, n_requests, meter, n_states)
 
 
-async def m_first_chunk(server: C.LLMServer, flow: Flow, conversations: int,
-                        turns: int) -> dict[str, Any]:
+async def m_first_chunk(
+    server: C.LLMServer, flow: Flow, conversations: int, turns: int
+) -> dict[str, Any]:
     """Server time_ns when it writes the first token of the reply that gets spoken -> time_ns
     when the first LLMTextFrame reaches the Collector (where TTS would be). Same host clock."""
     gaps: list[float] = []
@@ -380,9 +405,11 @@ async def m_first_chunk(server: C.LLMServer, flow: Flow, conversations: int,
             if first and spoken:
                 gaps.append((first - spoken[0]["t_first_token_ns"]) / 1e6)
         await call.close()
-    return {"first_chunk_after_token_ms_p50": round(C.pct(gaps, 50), 2),
-            "first_chunk_after_token_ms_p99": round(C.pct(gaps, 99), 2),
-            "first_chunk_samples": len(gaps)}
+    return {
+        "first_chunk_after_token_ms_p50": round(C.pct(gaps, 50), 2),
+        "first_chunk_after_token_ms_p99": round(C.pct(gaps, 99), 2),
+        "first_chunk_samples": len(gaps),
+    }
 
 
 async def m_llm_calls(server: C.LLMServer, flow: Flow) -> dict[str, Any]:
@@ -397,9 +424,12 @@ async def m_llm_calls(server: C.LLMServer, flow: Flow) -> dict[str, Any]:
         path.append(call.manager.current_node)
     reqs = server.requests()
     await call.close()
-    return {"llm_calls_per_turn": round(len(reqs) / len(C.BOOKING_CALLER_TURNS), 2),
-            "llm_calls_greeting": greet_requests,
-            "reference_path": path, "reference_completed": path[-1] == "bye"}
+    return {
+        "llm_calls_per_turn": round(len(reqs) / len(C.BOOKING_CALLER_TURNS), 2),
+        "llm_calls_greeting": greet_requests,
+        "reference_path": path,
+        "reference_completed": path[-1] == "bye",
+    }
 
 
 async def m_concurrent(server: C.LLMServer, flow: Flow, calls: int) -> dict[str, Any]:
@@ -433,11 +463,17 @@ async def m_concurrent(server: C.LLMServer, flow: Flow, calls: int) -> dict[str,
     t = time.perf_counter()
     await asyncio.gather(*(one_call() for _ in range(calls)))
     wall = time.perf_counter() - t
-    return {"calls": calls, "base_rss_mb": round(base_rss, 1),
-            "peak_rss_mb": round(C.peak_rss_mb(), 1),
-            "turns_per_s": round(done_turns / wall, 1), "wall_s": round(wall, 2),
-            "turns_done": done_turns, "errors": len(errors), "first_errors": errors[:3],
-            "calls_not_at_expected_state": len(wrong_state)}
+    return {
+        "calls": calls,
+        "base_rss_mb": round(base_rss, 1),
+        "peak_rss_mb": round(C.peak_rss_mb(), 1),
+        "turns_per_s": round(done_turns / wall, 1),
+        "wall_s": round(wall, 2),
+        "turns_done": done_turns,
+        "errors": len(errors),
+        "first_errors": errors[:3],
+        "calls_not_at_expected_state": len(wrong_state),
+    }
 
 
 async def run_part(part: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -479,17 +515,21 @@ def main() -> None:
         C.emit(asyncio.run(run_part(args.part, args)))
         return
     out: dict[str, Any] = {
-        "peer": "pipecat-flows", "version": f"pipecat-ai {VERSION}",
+        "peer": "pipecat-flows",
+        "version": f"pipecat-ai {VERSION}",
         "driver": "FlowManager in Pipeline([user agg, OpenAILLMService(<loopback>), collector, "
-                  "assistant agg]) on a PipelineWorker; FlowConfig YAML + pipecat.flows.Flow",
+        "assistant agg]) on a PipelineWorker; FlowConfig YAML + pipecat.flows.Flow",
     }
     t0 = time.perf_counter()
     out["loadavg_1m_start"] = round(os.getloadavg()[0], 2)  # other work on this 2-core host
     out.update(C.import_time("from pipecat.flows import FlowManager"))
-    rt = C.import_time("from pipecat.flows import FlowManager; "
-                       "import pipecat.services.openai.llm, pipecat.pipeline.worker, "
-                       "pipecat.workers.runner, pipecat.processors.aggregators.llm_response_universal",
-                       runs=3)
+    rt = C.import_time(
+        "from pipecat.flows import FlowManager; "
+        "import pipecat.services.openai.llm, pipecat.pipeline.worker, "
+        "pipecat.workers.runner, "
+        "pipecat.processors.aggregators.llm_response_universal",
+        runs=3,
+    )
     out["import_runtime_s"] = rt["import_s"]
     out["import_runtime_rss_mb"] = rt["import_rss_mb"]
     out.update(C.run_parts(os.path.abspath(__file__), args.quick, args.calls))

@@ -25,7 +25,7 @@ import tracemalloc
 from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import _common as C  # noqa: E402
+import _common as C
 
 C.claim_stdout()
 C.assert_isolated()
@@ -35,9 +35,10 @@ import logging  # noqa: E402
 logging.disable(logging.CRITICAL)  # their INFO/WARNING logs are not what we measure
 
 import litellm  # noqa: E402
+from superdialog.cli.main import _lint_flow  # noqa: E402
+
 import superdialog  # noqa: E402
 from superdialog import DialogMachine, Flow  # noqa: E402
-from superdialog.cli.main import _lint_flow  # noqa: E402
 
 C.assert_isolated(superdialog)
 assert superdialog.__version__ == "0.3.0", superdialog.__version__
@@ -66,14 +67,21 @@ def native(states: list[dict[str, Any]]) -> dict[str, Any]:
             if t.get("args"):
                 e["input_schema"] = {
                     "type": "object",
-                    "properties": {k: {"type": "string", "description": d}
-                                   for k, d in t["args"].items()},
+                    "properties": {
+                        k: {"type": "string", "description": d} for k, d in t["args"].items()
+                    },
                     "required": list(t["args"]),
                 }
             edges.append(e)
-        nodes.append({"id": s["id"], "name": s["id"].replace("_", " ").title(),
-                      "instruction": s["prompt"], "edges": edges,
-                      "is_final": bool(s.get("final"))})
+        nodes.append(
+            {
+                "id": s["id"],
+                "name": s["id"].replace("_", " ").title(),
+                "instruction": s["prompt"],
+                "edges": edges,
+                "is_final": bool(s.get("final")),
+            }
+        )
     return {"system_prompt": C.PERSONA, "initial_node": states[0]["id"], "nodes": nodes}
 
 
@@ -156,8 +164,13 @@ async def m_build(flow: Flow, llm: str, n_time: int, n_hold: int) -> dict[str, A
     per = (after - before) / len(held)
     del held
     gc.collect()
-    return {"build_us": round(build_us, 1), "build_bytes": int(per),
-            "build_rss_bytes": int(rss_per), "build_flow_states": len(flow.nodes), "build_held": n_hold}
+    return {
+        "build_us": round(build_us, 1),
+        "build_bytes": int(per),
+        "build_rss_bytes": int(rss_per),
+        "build_flow_states": len(flow.nodes),
+        "build_held": n_hold,
+    }
 
 
 async def m_turns(server: C.LLMServer, flow: Flow, conversations: int) -> dict[str, Any]:
@@ -223,8 +236,9 @@ async def m_turns(server: C.LLMServer, flow: Flow, conversations: int) -> dict[s
     return C.turn_metrics(walls, bare, gcs, n_requests, meter, n_states)
 
 
-async def m_first_chunk(server: C.LLMServer, flow: Flow, conversations: int,
-                        turns: int) -> dict[str, Any]:
+async def m_first_chunk(
+    server: C.LLMServer, flow: Flow, conversations: int, turns: int
+) -> dict[str, Any]:
     """Server time_ns when it sends the first token of the reply that gets spoken -> client
     time_ns when `turn(stream=True)` yields its first non-empty chunk (same host clock)."""
     llm = uri(server.base_url)
@@ -238,9 +252,11 @@ async def m_first_chunk(server: C.LLMServer, flow: Flow, conversations: int,
             spoken = [r for r in server.requests() if not r["tool"] and r["t_first_token_ns"]]
             if first and spoken:
                 gaps.append((first - spoken[0]["t_first_token_ns"]) / 1e6)
-    return {"first_chunk_after_token_ms_p50": round(C.pct(gaps, 50), 2),
-            "first_chunk_after_token_ms_p99": round(C.pct(gaps, 99), 2),
-            "first_chunk_samples": len(gaps)}
+    return {
+        "first_chunk_after_token_ms_p50": round(C.pct(gaps, 50), 2),
+        "first_chunk_after_token_ms_p99": round(C.pct(gaps, 99), 2),
+        "first_chunk_samples": len(gaps),
+    }
 
 
 async def m_llm_calls(server: C.LLMServer, flow: Flow) -> dict[str, Any]:
@@ -255,9 +271,12 @@ async def m_llm_calls(server: C.LLMServer, flow: Flow) -> dict[str, Any]:
         await play_turn(dm, text)
         path.append(dm.state["node_id"])
     reqs = server.requests()
-    return {"llm_calls_per_turn": round(len(reqs) / len(C.BOOKING_CALLER_TURNS), 2),
-            "llm_calls_greeting": greet_requests,
-            "reference_path": path, "reference_completed": bool(dm.is_complete)}
+    return {
+        "llm_calls_per_turn": round(len(reqs) / len(C.BOOKING_CALLER_TURNS), 2),
+        "llm_calls_greeting": greet_requests,
+        "reference_path": path,
+        "reference_completed": bool(dm.is_complete),
+    }
 
 
 async def m_concurrent(server: C.LLMServer, flow: Flow, calls: int) -> dict[str, Any]:
@@ -291,10 +310,16 @@ async def m_concurrent(server: C.LLMServer, flow: Flow, calls: int) -> dict[str,
     t = time.perf_counter()
     await asyncio.gather(*(one_call() for _ in range(calls)))
     wall = time.perf_counter() - t
-    return {"calls": calls, "base_rss_mb": round(base_rss, 1), "peak_rss_mb": round(C.peak_rss_mb(), 1),
-            "turns_per_s": round(done_turns / wall, 1), "wall_s": round(wall, 2),
-            "turns_done": done_turns, "errors": errors,
-            "calls_not_at_expected_state": len(wrong_state)}
+    return {
+        "calls": calls,
+        "base_rss_mb": round(base_rss, 1),
+        "peak_rss_mb": round(C.peak_rss_mb(), 1),
+        "turns_per_s": round(done_turns / wall, 1),
+        "wall_s": round(wall, 2),
+        "turns_done": done_turns,
+        "errors": errors,
+        "calls_not_at_expected_state": len(wrong_state),
+    }
 
 
 async def run_part(part: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -306,8 +331,12 @@ async def run_part(part: str, args: argparse.Namespace) -> dict[str, Any]:
         booking = load(C.write_yaml(native(C.BOOKING_STATES), "booking.yaml", tmp))
         if part == "build":
             with C.LLMServer(C.rules_chain()) as srv:
-                return await m_build(chain40, uri(srv.base_url), 300 if args.quick else 1000,
-                                     1000 if args.quick else 10_000)
+                return await m_build(
+                    chain40,
+                    uri(srv.base_url),
+                    300 if args.quick else 1000,
+                    1000 if args.quick else 10_000,
+                )
         if part == "turns":
             with C.LLMServer(C.rules_chain()) as srv:
                 return await m_turns(srv, chain40, 2 if args.quick else 5)
@@ -334,9 +363,11 @@ def main() -> None:
     if args.part != "all":
         C.emit(asyncio.run(run_part(args.part, args)))
         return
-    out: dict[str, Any] = {"peer": "superdialog", "version": superdialog.__version__,
-                           "driver": f"DialogMachine(Flow, llm='{MODEL}@<loopback>') via litellm "
-                                     f"{litellm.__version__ if hasattr(litellm, '__version__') else ''}".strip()}
+    out: dict[str, Any] = {
+        "peer": "superdialog",
+        "version": superdialog.__version__,
+        "driver": f"DialogMachine(Flow, llm='{MODEL}@<loopback>') via litellm",
+    }
     t0 = time.perf_counter()
     out["loadavg_1m_start"] = round(os.getloadavg()[0], 2)  # other work on this 2-core host
     out.update(C.import_time("import superdialog"))
