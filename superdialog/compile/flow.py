@@ -180,7 +180,7 @@ def _warm_up(graph: CompiledGraph) -> None:
     if graph.uses_llm:
         # the client library and what its first streaming request imports lazily
         import anyio._backends._asyncio  # noqa: F401
-        import openai.lib.streaming.chat  # noqa: F401
+        import openai.lib.streaming.chat
         import openai.resources.chat  # noqa: F401
 
     from superdialog.slots import get_type
