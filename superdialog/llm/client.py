@@ -14,6 +14,7 @@ import contextlib
 import json
 import logging
 import random
+import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
@@ -119,6 +120,20 @@ async def aclose_clients(base_url: str | None = None) -> None:
         del _clients[key]
         with contextlib.suppress(*boundary_exceptions()):
             await client.close()
+
+
+_MAX_IN_FLIGHT = 1000
+"""Requests one client streams at once: the openai client's connection-pool size."""
+
+_gates: weakref.WeakKeyDictionary[Any, asyncio.Semaphore] = weakref.WeakKeyDictionary()
+
+
+def _gate(client: Any) -> asyncio.Semaphore:
+    """The in-flight limit of ``client`` (one client belongs to one event loop)."""
+    gate = _gates.get(client)
+    if gate is None:
+        gate = _gates[client] = asyncio.Semaphore(_MAX_IN_FLIGHT)
+    return gate
 
 
 @dataclass(slots=True)
@@ -240,6 +255,12 @@ async def _attempt(
     async with contextlib.AsyncExitStack() as cleanup:
         try:
             async with asyncio.timeout_at(deadline):
+                # Wait for a free connection here rather than inside the connection pool:
+                # a request queued in the pool already holds its whole HTTP request, and
+                # httpcore scans every queued request on each release.
+                gate = _gate(client)
+                await gate.acquire()
+                cleanup.callback(gate.release)
                 response = await cleanup.enter_async_context(
                     client.chat.completions.with_streaming_response.create(**request)
                 )
