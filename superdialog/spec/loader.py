@@ -17,7 +17,7 @@ from superdialog.errors import FlowError, Location, Problem
 from superdialog.spec.models import FlowSpec
 from superdialog.spec.yaml_source import Path, SourceMap, parse_yaml
 
-__all__ = ["did_you_mean", "parse_flow"]
+__all__ = ["did_you_mean", "model_at", "parse_flow"]
 
 
 def did_you_mean(word: str, options: typing.Iterable[str]) -> str | None:
@@ -45,9 +45,9 @@ def _field(model: type[BaseModel], key: str) -> Any:
     return None
 
 
-def _model_at(path: Path) -> type[BaseModel] | None:
+def model_at(path: Path, root: type[BaseModel] = FlowSpec) -> type[BaseModel] | None:
     """The model class that validates the mapping at ``path`` (for key hints)."""
-    current: list[Any] = [FlowSpec]
+    current: list[Any] = [root]
     for part in path:
         nxt: list[Any] = []
         for ann in current:
@@ -100,7 +100,7 @@ def _problems_from(exc: ValidationError, data: Any, smap: SourceMap) -> list[Pro
         path = _data_path(loc, data)
         if kind == "extra_forbidden":
             key = str(path[-1]) if path else "?"
-            model = _model_at(path[:-1])
+            model = model_at(path[:-1])
             hint = did_you_mean(key, _keys_of(model)) if model else None
             if hint is None and model is not None:
                 hint = "allowed: " + ", ".join(sorted(_keys_of(model)))

@@ -19,15 +19,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-import types
-import typing
 from pathlib import Path as FsPath
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from superdialog.errors import FlowError, Location, Problem
-from superdialog.spec.loader import did_you_mean
+from superdialog.spec.loader import did_you_mean, model_at
 from superdialog.spec.yaml_source import Path, SourceMap, parse_yaml
 from superdialog.testing.llm_server import DEFAULT_REPLY, Latency, Rule
 
@@ -311,39 +309,9 @@ class LoadedTestFile:
 # --------------------------------------------------------------------------- errors
 
 
-def _unwrap(annotation: Any) -> list[Any]:
-    origin = typing.get_origin(annotation)
-    if origin is typing.Annotated:
-        return _unwrap(typing.get_args(annotation)[0])
-    if origin in (typing.Union, types.UnionType):
-        out: list[Any] = []
-        for arg in typing.get_args(annotation):
-            out.extend(_unwrap(arg))
-        return out
-    return [annotation]
-
-
 def _model_at(path: Path) -> type[BaseModel] | None:
     """The model validating the mapping at ``path`` (for "allowed keys" hints)."""
-    current: list[Any] = [ConversationFile]
-    for part in path:
-        nxt: list[Any] = []
-        for ann in current:
-            if isinstance(ann, type) and issubclass(ann, BaseModel):
-                info = ann.model_fields.get(str(part))
-                if info is not None:
-                    nxt.extend(_unwrap(info.annotation))
-                continue
-            origin, args = typing.get_origin(ann), typing.get_args(ann)
-            if origin is dict and len(args) == 2:
-                nxt.extend(_unwrap(args[1]))
-            elif origin is list and args:
-                nxt.extend(_unwrap(args[0]))
-        current = nxt
-    for ann in current:
-        if isinstance(ann, type) and issubclass(ann, BaseModel):
-            return ann
-    return None
+    return model_at(path, ConversationFile)
 
 
 def _data_path(loc: tuple[Any, ...], data: Any) -> Path:
