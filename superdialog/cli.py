@@ -159,7 +159,7 @@ def _cmd_test(args: argparse.Namespace) -> int:
     from superdialog.testing.conversations import main as run_tests
 
     return int(run_tests(args.paths or ["flows"], junit=args.junit, coverage=args.coverage,
-                         verbose=args.verbose))
+                         verbose=args.verbose, host=args.host))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -198,6 +198,8 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--junit", help="write JUnit XML here")
     t.add_argument("--coverage", action="store_true", help="report states/edges visited")
     t.add_argument("-v", "--verbose", action="store_true")
+    t.add_argument("--host", choices=["recording", "unpod"],
+                   help="run every conversation on this host (default: each file's own)")
     t.set_defaults(fn=_cmd_test)
     return p
 
