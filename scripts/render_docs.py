@@ -127,8 +127,9 @@ through it. This page explains the visual language and shows every example flow.
 ```bash
 superdialog render flows/dental_booking.yaml -o dental.svg       # .svg .png .pdf need Graphviz
 superdialog render flows/dental_booking.yaml -o dental.mmd       # Mermaid; no Graphviz needed
-superdialog render flows/lost_card.yaml -o call.svg --trace docs/diagrams/lost_card.call.json --timeout 20
-make diagrams                                                    # refresh this page and the pictures
+superdialog render flows/lost_card.yaml -o call.svg \
+    --trace docs/diagrams/lost_card.call.json --timeout 20       # a call's path, highlighted
+make diagrams                                      # refresh this page and the pictures
 ```
 
 ```python

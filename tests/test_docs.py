@@ -35,14 +35,14 @@ def blocks(path: Path) -> list[tuple[str, str]]:
 
 def run_python(code: str, namespace: dict[str, object]) -> None:
     compiled = compile(code, "<doc>", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
-    result = eval(compiled, namespace)  # noqa: S307 - our own docs
+    result = eval(compiled, namespace)
     if asyncio.iscoroutine(result):
         asyncio.run(result)
 
 
 def run_shell(code: str, cwd: Path) -> None:
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
-    for raw in code.splitlines():
+    for raw in code.replace("\\\n", " ").splitlines():  # join continued lines
         line = raw.split("  #", 1)[0].strip()
         if not line or line.startswith("#") or line.startswith("make "):
             continue

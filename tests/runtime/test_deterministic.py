@@ -38,7 +38,9 @@ states:
       - {if: "slots.party > 4", to: big, say: "That's a big group."}
       - {to: code}
   code: {collect: [code], next: done}
-  big: {say: "Groups of {{ slots.party }} need the manager.", transfer: {queue: managers, mode: warm, announcement: "Group of {{ slots.party }}"}}
+  big:
+    say: "Groups of {{ slots.party }} need the manager."
+    transfer: {queue: managers, mode: warm, announcement: "Group of {{ slots.party }}"}
   done: {say: "Booked for {{ slots.name }} on {{ slots.day | spoken }}.", end: completed}
   human: {say: "Let me find someone.", transfer: {agent: front-desk}}
 """
@@ -66,7 +68,7 @@ async def test_confirmation_correction_and_refusal() -> None:
     assert r1.startswith("I have Monday") and r2.startswith("I have Tuesday")
     assert r3 == "Okay, let's try that again. Which day?"
     assert "day" not in machine.slots
-    r4, r5 = await talk(machine, "next wednesday", "yes")
+    _, r5 = await talk(machine, "next wednesday", "yes")
     assert r5 == "How many people?"
 
 
@@ -201,7 +203,7 @@ async def test_unbound_action_is_an_error_path_not_a_crash() -> None:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         out = json.dumps({"vip": body["who"] == "C-7", "name": "Bo"}).encode()
         self.send_response(200)

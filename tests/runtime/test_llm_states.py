@@ -47,7 +47,9 @@ async def server():  # type: ignore[no-untyped-def]
     await aclose_clients()
 
 
-def build(srv: ScriptedLLMServer, **llm: object) -> tuple[superdialog.CallMachine, RecordingSession]:
+def build(
+    srv: ScriptedLLMServer, **llm: object
+) -> tuple[superdialog.CallMachine, RecordingSession]:
     flow = superdialog.loads(FLOW, "shop.yaml")
     session = RecordingSession()
     machine = flow.build(session, llm={"base_url": srv.base_url, "api_key": "t", **llm},
@@ -152,7 +154,7 @@ async def test_outage_after_retries_takes_the_error_path(server: ScriptedLLMServ
 
 async def test_first_token_timeout(server: ScriptedLLMServer) -> None:
     server.add_rule(state="chat", fault="hang")
-    machine, session = build(server, retries=0, first_token_timeout_s=0.2)
+    machine, _ = build(server, retries=0, first_token_timeout_s=0.2)
     await machine.start()
     started = time.perf_counter()
     await say(machine, "hello")
