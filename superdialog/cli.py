@@ -75,8 +75,10 @@ def _validate_conversation_tests(path: str) -> int:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return 1
-    print(f"OK {path}: conversation tests of flow '{test.flow.name}', "
-          f"{len(test.spec.conversations)} conversations")
+    print(
+        f"OK {path}: conversation tests of flow '{test.flow.name}', "
+        f"{len(test.spec.conversations)} conversations"
+    )
     return 0
 
 
@@ -123,8 +125,10 @@ def _llm_server(spec: str | None) -> AbstractContextManager[Any]:
         from superdialog.testing.llm_server import ScriptedLLMServer
 
         return ScriptedLLMServer.from_file(spec.removeprefix("scripted:"))
-    raise SystemExit(f"error: --llm takes scripted:FILE (got {spec!r}); "
-                     "for a real endpoint set OPENAI_BASE_URL / OPENAI_API_KEY")
+    raise SystemExit(
+        f"error: --llm takes scripted:FILE (got {spec!r}); "
+        "for a real endpoint set OPENAI_BASE_URL / OPENAI_API_KEY"
+    )
 
 
 def _cmd_chat(args: argparse.Namespace) -> int:
@@ -150,16 +154,25 @@ def _cmd_chat(args: argparse.Namespace) -> int:
     outcome = machine.outcome
     if outcome:
         detail = outcome.get("target") or outcome.get("reason")
-        print(f"call over: {outcome['verb']} ({detail}); "
-              f"{machine.metrics.turns} turns, {machine.metrics.llm_calls} model calls")
+        print(
+            f"call over: {outcome['verb']} ({detail}); "
+            f"{machine.metrics.turns} turns, {machine.metrics.llm_calls} model calls"
+        )
     return 0
 
 
 def _cmd_test(args: argparse.Namespace) -> int:
     from superdialog.testing.conversations import main as run_tests
 
-    return int(run_tests(args.paths or ["flows"], junit=args.junit, coverage=args.coverage,
-                         verbose=args.verbose, host=args.host))
+    return int(
+        run_tests(
+            args.paths or ["flows"],
+            junit=args.junit,
+            coverage=args.coverage,
+            verbose=args.verbose,
+            host=args.host,
+        )
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -198,8 +211,11 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--junit", help="write JUnit XML here")
     t.add_argument("--coverage", action="store_true", help="report states/edges visited")
     t.add_argument("-v", "--verbose", action="store_true")
-    t.add_argument("--host", choices=["recording", "unpod"],
-                   help="run every conversation on this host (default: each file's own)")
+    t.add_argument(
+        "--host",
+        choices=["recording", "unpod"],
+        help="run every conversation on this host (default: each file's own)",
+    )
     t.set_defaults(fn=_cmd_test)
     return p
 

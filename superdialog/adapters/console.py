@@ -24,8 +24,9 @@ __all__ = ["ConsoleSession", "run_console"]
 class ConsoleSession(RecordingSession):
     """A recording session that also prints each verb and the opening line."""
 
-    def __init__(self, out: TextIO | None = None, data: dict[str, Any] | None = None,
-                 *, color: bool = False) -> None:
+    def __init__(
+        self, out: TextIO | None = None, data: dict[str, Any] | None = None, *, color: bool = False
+    ) -> None:
         super().__init__(data=dict(data or {}))
         self.out = out
         self.color = color
@@ -42,8 +43,9 @@ class ConsoleSession(RecordingSession):
         if verb == "say":
             self.out.write(f"agent> {args[0]}\n")
         else:
-            text = ", ".join([*(repr(a) for a in args),
-                              *(f"{k}={v!r}" for k, v in kwargs.items() if v)])
+            text = ", ".join(
+                [*(repr(a) for a in args), *(f"{k}={v!r}" for k, v in kwargs.items() if v)]
+            )
             self.out.write(self._dim(f"  [{verb}({text})]") + "\n")
         self.out.flush()
 
@@ -104,6 +106,7 @@ async def run_console(
     if on_machine is not None:
         on_machine(machine)
     if verbose:
+
         def show(event: CallEvent) -> None:
             text = _describe(event)
             if text is not None:

@@ -131,12 +131,14 @@ class _Compiler:
                 self.problem(
                     self.at(state, path),
                     f"unknown name '{top}' in template",
-                    did_you_mean(top, allowed) or "templates can read: slots, context, session, "
+                    did_you_mean(top, allowed)
+                    or "templates can read: slots, context, session, "
                     "results and the flow's context keys",
                 )
 
-    def lines(self, value: str | list[str] | None, state: str | None, path: Path
-              ) -> tuple[CompiledTemplate, ...]:
+    def lines(
+        self, value: str | list[str] | None, state: str | None, path: Path
+    ) -> tuple[CompiledTemplate, ...]:
         if value is None:
             return ()
         items = [value] if isinstance(value, str) else value
@@ -211,9 +213,7 @@ class _Compiler:
     def compile_intents(self) -> None:
         for name, phrases in BUILTIN_PHRASES.items():
             extra = self.spec.intents.get(name)
-            self.intents[name] = compile_intent(
-                name, [*phrases, *(extra.phrases if extra else [])]
-            )
+            self.intents[name] = compile_intent(name, [*phrases, *(extra.phrases if extra else [])])
         for name, intent in self.spec.intents.items():
             if name not in BUILTIN_PHRASES:
                 self.intents[name] = compile_intent(name, intent.phrases)
@@ -239,8 +239,9 @@ class _Compiler:
             out[name] = CompiledSlot(name, slot, prompts, choices, _constraints(slot))
         return out
 
-    def compile_globals(self, rules: Iterable[GlobalRule], state: str | None, path: Path
-                        ) -> tuple[CompiledGlobal, ...]:
+    def compile_globals(
+        self, rules: Iterable[GlobalRule], state: str | None, path: Path
+    ) -> tuple[CompiledGlobal, ...]:
         out: list[CompiledGlobal] = []
         for i, rule in enumerate(rules):
             matcher = self.check_intent(rule.intent, state, (*path, i, "intent"))
@@ -286,8 +287,9 @@ class _Compiler:
             base = f"{name}->{dst}"
             n = seen_ids.get(base, 0)
             seen_ids[base] = n + 1
-            return Edge(id=base if n == 0 else f"{base}#{n + 1}", src=name, dst=dst, kind=kind,
-                        **kw)
+            return Edge(
+                id=base if n == 0 else f"{base}#{n + 1}", src=name, dst=dst, kind=kind, **kw
+            )
 
         for i, t in enumerate(s.transitions):
             t_say = self.template(t.say, name, ("transitions", i, "say")) if t.say else None
@@ -319,8 +321,10 @@ class _Compiler:
         error_edge = edge(err_target, "error") if err_target else None
 
         kind = self.kind_of(s)
-        listens = s.listen if s.listen is not None else (
-            kind in ("llm", "collect") or any(e.kind in ("intent", "when") for e in edges)
+        listens = (
+            s.listen
+            if s.listen is not None
+            else (kind in ("llm", "collect") or any(e.kind in ("intent", "when") for e in edges))
         )
         if kind == "branch" and not any(e.kind == "else" for e in edges) and next_edge is None:
             self.problem(
@@ -395,7 +399,8 @@ class _Compiler:
         url = self.template(a.http.url, name, ("action", "http", "url")) if a.http else None
         holding = (
             self.template(a.holding_line, name, ("action", "holding_line"))
-            if a.holding_line else None
+            if a.holding_line
+            else None
         )
         headers: list[tuple[str, CompiledTemplate]] = []
         body: object = None
@@ -423,7 +428,8 @@ class _Compiler:
             return None
         ann = (
             self.template(t.announcement, name, ("transfer", "announcement"))
-            if t.announcement else None
+            if t.announcement
+            else None
         )
         if t.queue is not None:
             return CompiledTransfer("human", t.queue, t.mode, ann)
@@ -450,7 +456,8 @@ class _Compiler:
         for name in states:
             if name not in seen:
                 self.problem(
-                    self.at(name, ()), f"state '{name}' is unreachable from '{start}'",
+                    self.at(name, ()),
+                    f"state '{name}' is unreachable from '{start}'",
                     "remove it or add a transition to it",
                 )
         for name, st in states.items():
@@ -469,8 +476,11 @@ class _Compiler:
         """A loop of states that never wait for the caller would spin forever."""
         passing = {n for n, s in states.items() if not s.listens and not s.terminal}
         graph = {
-            n: [e.dst for e in _all_edges(states[n]) if e.kind in ("next", "if", "else")
-                and e.dst in passing]
+            n: [
+                e.dst
+                for e in _all_edges(states[n])
+                if e.kind in ("next", "if", "else") and e.dst in passing
+            ]
             for n in passing
         }
         color: dict[str, int] = {}
@@ -481,7 +491,7 @@ class _Compiler:
             stack.append(n)
             for m in graph[n]:
                 if color.get(m) == 1:
-                    cycle = stack[stack.index(m):]
+                    cycle = stack[stack.index(m) :]
                     key = frozenset(cycle)
                     if key not in reported:
                         reported.add(key)
@@ -503,8 +513,13 @@ class _Compiler:
 
 def _constraints(slot: SlotSpec) -> Constraints:
     return Constraints(
-        min=slot.min, max=slot.max, future_only=slot.future_only, past_only=slot.past_only,
-        pattern=slot.pattern, min_length=slot.min_length, max_length=slot.max_length,
+        min=slot.min,
+        max=slot.max,
+        future_only=slot.future_only,
+        past_only=slot.past_only,
+        pattern=slot.pattern,
+        min_length=slot.min_length,
+        max_length=slot.max_length,
     )
 
 

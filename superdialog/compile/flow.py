@@ -133,7 +133,12 @@ class Flow:
         from superdialog.runtime.call import CallMachine
 
         return CallMachine(
-            self, session, llm=llm, actions=actions, validators=validators, trace=trace,
+            self,
+            session,
+            llm=llm,
+            actions=actions,
+            validators=validators,
+            trace=trace,
             clock=clock,
         )
 
@@ -200,8 +205,9 @@ def load(path: str | FsPath) -> Flow:
     try:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
-        raise FlowError([Problem(Location(str(path), 1, 1), f"cannot read file: {exc.strerror}")]
-                        ) from exc
+        raise FlowError(
+            [Problem(Location(str(path), 1, 1), f"cannot read file: {exc.strerror}")]
+        ) from exc
     return _compile(text, str(path), p.resolve())
 
 

@@ -124,4 +124,3 @@ def all_targets(state: StateSpec) -> list[tuple[str, tuple[str | int, ...]]]:
         if g.goto is not None:
             out.append((g.goto, ("global", i, "goto")))
     return out
-

@@ -93,7 +93,10 @@ def run_dot(source: str, fmt: str, *, timeout: float = 30.0, dot: str | None = N
         args.append(f"-Gdpi={_PNG_DPI}")
     try:
         done = subprocess.run(
-            args, input=source.encode("utf-8"), capture_output=True, timeout=timeout,
+            args,
+            input=source.encode("utf-8"),
+            capture_output=True,
+            timeout=timeout,
             check=False,
         )
     except FileNotFoundError as exc:
@@ -109,14 +112,18 @@ def run_dot(source: str, fmt: str, *, timeout: float = 30.0, dot: str | None = N
     if done.returncode != 0 or not done.stdout:
         detail = done.stderr.decode("utf-8", "replace").strip().splitlines()
         why = "; ".join(detail[:3]) if detail else "no output"
-        status = (f"crashed with signal {-done.returncode}" if done.returncode < 0
-                  else f"failed with exit status {done.returncode}")
+        status = (
+            f"crashed with signal {-done.returncode}"
+            if done.returncode < 0
+            else f"failed with exit status {done.returncode}"
+        )
         raise RenderError(f"Graphviz 'dot' {status}: {why}", dot_source=source)
     return done.stdout
 
 
-def render(flow: Flow, fmt: str, *, trace: Any = None, timeout: float = 30.0,
-           dot: str | None = None) -> bytes:
+def render(
+    flow: Flow, fmt: str, *, trace: Any = None, timeout: float = 30.0, dot: str | None = None
+) -> bytes:
     """The flow drawn as ``fmt`` (``svg``, ``png``, ``pdf``, ``dot`` or ``mermaid``).
 
     Outputs of ``dot`` are cached per (flow digest, format, trace hash, DOT
@@ -150,8 +157,14 @@ def render(flow: Flow, fmt: str, *, trace: Any = None, timeout: float = 30.0,
     return data
 
 
-def render_to_file(flow: Flow, output: str | os.PathLike[str], *, trace: Any = None,
-                   timeout: float = 30.0, dot: str | None = None) -> Path:
+def render_to_file(
+    flow: Flow,
+    output: str | os.PathLike[str],
+    *,
+    trace: Any = None,
+    timeout: float = 30.0,
+    dot: str | None = None,
+) -> Path:
     """Draw the flow into ``output``; the suffix picks the format.
 
     ``.svg``, ``.png`` and ``.pdf`` run Graphviz's ``dot`` (bounded by

@@ -70,8 +70,14 @@ def _attrs(pairs: dict[str, str]) -> str:
     return "[" + " ".join(parts) + "]"
 
 
-def _font(text: str, *, color: str | None = None, size: int | None = None,
-          bold: bool = False, italic: bool = False) -> str:
+def _font(
+    text: str,
+    *,
+    color: str | None = None,
+    size: int | None = None,
+    bold: bool = False,
+    italic: bool = False,
+) -> str:
     """Wrap already-escaped ``text`` in font tags."""
     if bold:
         text = f"<B>{text}</B>"
@@ -96,8 +102,7 @@ def _badge(steps: Sequence[int]) -> str:
 class _Dot:
     """Builds the DOT text of one flow view (with an optional call path)."""
 
-    def __init__(self, view: FlowView, path: CallPath | None, legend: bool, title: bool
-                 ) -> None:
+    def __init__(self, view: FlowView, path: CallPath | None, legend: bool, title: bool) -> None:
         self.view = view
         self.path = path
         self.legend = legend
@@ -114,83 +119,134 @@ class _Dot:
         dim = self.dim(bool(steps))
         accent = DIM if dim else ks.border
         text = _DIM_TEXT if dim else _TEXT
-        head = ('<TD ALIGN="LEFT" BALIGN="LEFT">'
-                f"{_font(html(ks.header), color=accent, size=8, bold=True)}</TD>")
+        head = (
+            '<TD ALIGN="LEFT" BALIGN="LEFT">'
+            f"{_font(html(ks.header), color=accent, size=8, bold=True)}</TD>"
+        )
         cols = 1
         if steps:  # text, not a filled cell: Graphviz would stretch a fill across the row
             word = "step" if len(steps) == 1 else "steps"
-            head += (f'<TD ALIGN="RIGHT">'
-                     f"{_font(html(f'{word} {numbers(steps)}'), color=PATH, size=9, bold=True)}"
-                     "</TD>")
+            head += (
+                f'<TD ALIGN="RIGHT">'
+                f"{_font(html(f'{word} {numbers(steps)}'), color=PATH, size=9, bold=True)}"
+                "</TD>"
+            )
             cols = 2
         span = f' COLSPAN="{cols}"' if cols > 1 else ""
         rows = [f"<TR>{head}</TR>"]
         rows.append(
             f'<TR><TD ALIGN="LEFT"{span}>'
-            f'{_font(html(n.title), color=_DIM_TEXT if dim else "#000000", size=12, bold=True)}'
+            f"{_font(html(n.title), color=_DIM_TEXT if dim else '#000000', size=12, bold=True)}"
             "</TD></TR>"
         )
         if n.lines:
             body = '<BR ALIGN="LEFT"/>'.join(html(line) for line in n.lines)
-            rows.append(f'<TR><TD ALIGN="LEFT" BALIGN="LEFT"{span}>'
-                        f'{_font(body, color=text, size=10)}<BR ALIGN="LEFT"/></TD></TR>')
+            rows.append(
+                f'<TR><TD ALIGN="LEFT" BALIGN="LEFT"{span}>'
+                f'{_font(body, color=text, size=10)}<BR ALIGN="LEFT"/></TD></TR>'
+            )
         if n.outcome:
-            rows.append(f'<TR><TD ALIGN="LEFT"{span}>'
-                        f'{_font(html(n.outcome), color=accent, size=10, bold=True)}</TD></TR>')
+            rows.append(
+                f'<TR><TD ALIGN="LEFT"{span}>'
+                f"{_font(html(n.outcome), color=accent, size=10, bold=True)}</TD></TR>"
+            )
         note_color = _DIM_TEXT if dim else _NOTE
         for note in n.notes:
-            rows.append(f'<TR><TD ALIGN="LEFT"{span}>'
-                        f"{_font(html(note), color=note_color, size=8, italic=True)}</TD></TR>")
+            rows.append(
+                f'<TR><TD ALIGN="LEFT"{span}>'
+                f"{_font(html(note), color=note_color, size=8, italic=True)}</TD></TR>"
+            )
         if n.pii:
             words = "\u275a\u275a recording paused"
             if n.pause_reason:
                 words += f" ({n.pause_reason})"
-            rows.append(f'<TR><TD ALIGN="LEFT"{span}>'
-                        f'{_font(html(words), color=PII, size=9, bold=True)}</TD></TR>')
+            rows.append(
+                f'<TR><TD ALIGN="LEFT"{span}>'
+                f"{_font(html(words), color=PII, size=9, bold=True)}</TD></TR>"
+            )
         if self.path is not None:
             for err in self.path.errors.get(n.name, ()):
-                rows.append(f'<TR><TD ALIGN="LEFT"{span}>'
-                            f'{_font(html("\u26a0 " + err), color=PII, size=9, bold=True)}'
-                            "</TD></TR>")
+                rows.append(
+                    f'<TR><TD ALIGN="LEFT"{span}>'
+                    f"{_font(html('\u26a0 ' + err), color=PII, size=9, bold=True)}"
+                    "</TD></TR>"
+                )
             done = self.path.outcome.get(n.name)
             if done:
-                rows.append(f'<TR><TD ALIGN="LEFT"{span}>'
-                            f'{_font(html("\u2691 " + done), color=PATH, size=9, bold=True)}'
-                            "</TD></TR>")
-        return ('<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
-                + "".join(rows) + "</TABLE>>")
+                rows.append(
+                    f'<TR><TD ALIGN="LEFT"{span}>'
+                    f"{_font(html('\u2691 ' + done), color=PATH, size=9, bold=True)}"
+                    "</TD></TR>"
+                )
+        return (
+            '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
+            + "".join(rows)
+            + "</TABLE>>"
+        )
 
-    def edge_label(self, lines: Sequence[str], kind: str, steps: Sequence[int],
-                   dim: bool) -> str | None:
+    def edge_label(
+        self, lines: Sequence[str], kind: str, steps: Sequence[int], dim: bool
+    ) -> str | None:
         color = _DIM_TEXT if dim else (EDGE_STYLES[kind].color if kind in EDGE_STYLES else _TEXT)
         text = '<BR ALIGN="LEFT"/>'.join(html(line) for line in lines)
         words = _font(text, color=color, size=9, italic=kind == "when") if text else ""
         if not steps:
             return f"<{words}>" if words else None
         cell = f'<TD ALIGN="LEFT" BALIGN="LEFT">{words}</TD>' if words else ""
-        return ('<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="0"><TR>'
-                + _badge(steps) + cell + "</TR></TABLE>>")
+        return (
+            '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="0"><TR>'
+            + _badge(steps)
+            + cell
+            + "</TR></TABLE>>"
+        )
 
     # -- sections ----------------------------------------------------------------------
     def header(self) -> None:
         self.out.append(
-            "\tgraph " + _attrs({
-                "rankdir": "TB", "newrank": "true", "nodesep": "0.35", "ranksep": "0.45",
-                "fontname": FONT, "bgcolor": "white", "pad": "0.3", "compound": "true",
-                "outputorder": "edgesfirst", "labeljust": "r", "labelloc": "b",
-            }) + "\n"
+            "\tgraph "
+            + _attrs(
+                {
+                    "rankdir": "TB",
+                    "newrank": "true",
+                    "nodesep": "0.35",
+                    "ranksep": "0.45",
+                    "fontname": FONT,
+                    "bgcolor": "white",
+                    "pad": "0.3",
+                    "compound": "true",
+                    "outputorder": "edgesfirst",
+                    "labeljust": "r",
+                    "labelloc": "b",
+                }
+            )
+            + "\n"
         )
         self.out.append(
-            "\tnode " + _attrs({
-                "fontname": FONT, "fontsize": "11", "shape": "box", "style": "rounded,filled",
-                "penwidth": "1.4", "margin": "0.12,0.06",
-            }) + "\n"
+            "\tnode "
+            + _attrs(
+                {
+                    "fontname": FONT,
+                    "fontsize": "11",
+                    "shape": "box",
+                    "style": "rounded,filled",
+                    "penwidth": "1.4",
+                    "margin": "0.12,0.06",
+                }
+            )
+            + "\n"
         )
         self.out.append(
-            "\tedge " + _attrs({
-                "fontname": FONT, "fontsize": "9", "arrowsize": "0.7", "penwidth": "1.2",
-                "color": "#263238",
-            }) + "\n"
+            "\tedge "
+            + _attrs(
+                {
+                    "fontname": FONT,
+                    "fontsize": "9",
+                    "arrowsize": "0.7",
+                    "penwidth": "1.2",
+                    "color": "#263238",
+                }
+            )
+            + "\n"
         )
 
     def state(self, n: NodeView, indent: str) -> None:
@@ -246,11 +302,20 @@ class _Dot:
             self.out.append(f"{indent}subgraph {quote(cid)} {{\n")
             label = _font(html(c.label), color=KINDS["subflow"].border, size=10, bold=True)
             self.out.append(
-                f"{indent}\tgraph " + _attrs({
-                    "label": f"<{label}>", "labelloc": "t", "labeljust": "l",
-                    "style": "rounded,dashed,filled", "color": KINDS["subflow"].border,
-                    "fillcolor": "#F7F8FD", "penwidth": "1.2", "margin": "12",
-                }) + "\n"
+                f"{indent}\tgraph "
+                + _attrs(
+                    {
+                        "label": f"<{label}>",
+                        "labelloc": "t",
+                        "labeljust": "l",
+                        "style": "rounded,dashed,filled",
+                        "color": KINDS["subflow"].border,
+                        "fillcolor": "#F7F8FD",
+                        "penwidth": "1.2",
+                        "margin": "12",
+                    }
+                )
+                + "\n"
             )
             for name in c.states:
                 self.state(by_name[name], indent + "\t")
@@ -259,20 +324,31 @@ class _Dot:
     def start(self) -> None:
         indent = "\t\t" if self.title else "\t"
         steps = self.path.start_steps if self.path is not None else ()
-        self.out.append(f"{indent}{quote(START_ID)} " + _attrs({
-            "id": "start", "class": "start", "shape": "box", "style": "rounded,filled",
-            "fillcolor": START, "color": START, "fontcolor": "white", "fontsize": "11",
-            "label": "<<B>\u25b6 call starts</B>>", "margin": "0.15,0.05",
-        }) + "\n")
+        self.out.append(
+            f"{indent}{quote(START_ID)} "
+            + _attrs(
+                {
+                    "id": "start",
+                    "class": "start",
+                    "shape": "box",
+                    "style": "rounded,filled",
+                    "fillcolor": START,
+                    "color": START,
+                    "fontcolor": "white",
+                    "fontsize": "11",
+                    "label": "<<B>\u25b6 call starts</B>>",
+                    "margin": "0.15,0.05",
+                }
+            )
+            + "\n"
+        )
         attrs = {"id": "edge_start", "class": "edge-start", "penwidth": "1.6"}
         if steps:
             attrs.update({"color": PATH, "penwidth": "3.2", "class": "edge-start path"})
             label = self.edge_label((), "next", steps, False)
             if label:
                 attrs["label"] = label
-        self.out.append(
-            f"{indent}{quote(START_ID)} -> {quote(self.view.start)} {_attrs(attrs)}\n"
-        )
+        self.out.append(f"{indent}{quote(START_ID)} -> {quote(self.view.start)} {_attrs(attrs)}\n")
 
     def edge(self, e: EdgeView, indent: str) -> None:
         steps: tuple[int, ...] = ()
@@ -286,8 +362,12 @@ class _Dot:
         dim = self.dim(bool(steps))
         es = EDGE_STYLES[e.kind]
         classes = ["edge-" + e.kind]
-        attrs = {"id": f"edge_{e.id}", "style": es.style, "color": es.color,
-                 "penwidth": f"{es.penwidth:g}"}
+        attrs = {
+            "id": f"edge_{e.id}",
+            "style": es.style,
+            "color": es.color,
+            "penwidth": f"{es.penwidth:g}",
+        }
         if dim:
             attrs["color"] = DIM
         elif steps:
@@ -316,8 +396,12 @@ class _Dot:
                 continue
             words, kind = via_words(via)
             attrs = {
-                "id": f"edge_{src}->{dst}~{via}", "class": f"edge-{kind} path extra",
-                "style": "dashed", "color": PATH, "penwidth": "3.2", "constraint": "false",
+                "id": f"edge_{src}->{dst}~{via}",
+                "class": f"edge-{kind} path extra",
+                "style": "dashed",
+                "color": PATH,
+                "penwidth": "3.2",
+                "constraint": "false",
             }
             label = self.edge_label((words,), kind, steps, False)
             if label:
@@ -333,8 +417,11 @@ class _Dot:
         targets = {r.target for r in self.view.any_time if r.target is not None}
         entered = {e.dst for e in self.view.edges} | {self.view.start}
         in_cluster = {name for c in self.view.clusters for name in c.states}
-        return [n.name for n in self.view.nodes
-                if n.name in targets and n.name not in entered and n.name not in in_cluster]
+        return [
+            n.name
+            for n in self.view.nodes
+            if n.name in targets and n.name not in entered and n.name not in in_cluster
+        ]
 
     def any_time(self, inside: Sequence[str]) -> None:
         rows = self.view.any_time
@@ -351,24 +438,48 @@ class _Dot:
             cells.append(
                 f'<TR><TD ALIGN="LEFT">{_font(html(words), color=text, size=10)}</TD>'
                 f'<TD ALIGN="LEFT" PORT="r{i}">'
-                f'{_font(html(r.effect), color=DIM if dim else color, size=10, bold=True)}'
+                f"{_font(html(r.effect), color=DIM if dim else color, size=10, bold=True)}"
                 "</TD></TR>"
             )
-        label = ('<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">'
-                 + "".join(cells) + "</TABLE>>")
-        title = (_font("AT ANY TIME", color=border, size=9, bold=True)
-                 + _font("&nbsp;&nbsp;in every state unless a state says otherwise",
-                         color=_NOTE, size=8))
+        label = (
+            '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">'
+            + "".join(cells)
+            + "</TABLE>>"
+        )
+        title = _font("AT ANY TIME", color=border, size=9, bold=True) + _font(
+            "&nbsp;&nbsp;in every state unless a state says otherwise", color=_NOTE, size=8
+        )
         self.out.append(f"{indent}subgraph cluster_any_time {{\n")
-        self.out.append(f"{indent}\tgraph " + _attrs({
-            "id": "any_time_panel", "label": f"<{title}>", "labelloc": "t", "labeljust": "l",
-            "style": "rounded,filled", "fillcolor": ANY_TIME, "color": border,
-            "penwidth": "1.2", "margin": "10",
-        }) + "\n")
-        self.out.append(f"{indent}\t{quote(ANY_ID)} " + _attrs({
-            "id": "any_time", "class": "any-time", "shape": "plain", "style": "solid",
-            "label": label,
-        }) + "\n")
+        self.out.append(
+            f"{indent}\tgraph "
+            + _attrs(
+                {
+                    "id": "any_time_panel",
+                    "label": f"<{title}>",
+                    "labelloc": "t",
+                    "labeljust": "l",
+                    "style": "rounded,filled",
+                    "fillcolor": ANY_TIME,
+                    "color": border,
+                    "penwidth": "1.2",
+                    "margin": "10",
+                }
+            )
+            + "\n"
+        )
+        self.out.append(
+            f"{indent}\t{quote(ANY_ID)} "
+            + _attrs(
+                {
+                    "id": "any_time",
+                    "class": "any-time",
+                    "shape": "plain",
+                    "style": "solid",
+                    "label": label,
+                }
+            )
+            + "\n"
+        )
         by_name = {n.name: n for n in self.view.nodes}
         for name in inside:
             self.state(by_name[name], indent + "\t")
@@ -381,18 +492,25 @@ class _Dot:
             near = r.target in inside
             self.out.append(
                 f"{indent}{quote(ANY_ID)}{':s' if near else f':r{i}:e'} -> {quote(r.target)} "
-                + _attrs({
-                    "id": f"edge_any_{i}", "class": f"edge-{r.kind} any-time",
-                    "style": es.style, "color": DIM if dim else es.color,
-                    "penwidth": "1.0", "constraint": "true" if near else "false",
-                    "arrowhead": "vee",
-                }) + "\n"
+                + _attrs(
+                    {
+                        "id": f"edge_any_{i}",
+                        "class": f"edge-{r.kind} any-time",
+                        "style": es.style,
+                        "color": DIM if dim else es.color,
+                        "penwidth": "1.0",
+                        "constraint": "true" if near else "false",
+                        "arrowhead": "vee",
+                    }
+                )
+                + "\n"
             )
 
     def legend_label(self) -> str:
         cells: list[str] = [
             '<TR><TD COLSPAN="4" ALIGN="LEFT">'
-            + _font("How to read this diagram", size=11, bold=True) + "</TD></TR>"
+            + _font("How to read this diagram", size=11, bold=True)
+            + "</TD></TR>"
         ]
         kinds = list(KINDS.items())
         half = (len(kinds) + 1) // 2
@@ -404,24 +522,26 @@ class _Dot:
                     continue
                 row += (
                     f'<TD BGCOLOR="{ks.fill}" COLOR="{ks.border}" BORDER="1" STYLE="rounded">'
-                    f'{_font(html(ks.header), color=ks.border, size=8, bold=True)}</TD>'
+                    f"{_font(html(ks.header), color=ks.border, size=8, bold=True)}</TD>"
                     f'<TD ALIGN="LEFT">{_font(html(ks.legend), size=9)}</TD>'
                 )
             cells.append(f"<TR>{row}</TR>")
         cells.append(
             f'<TR><TD BORDER="2" COLOR="{PII}" STYLE="dashed">'
-            f'{_font(html("\u275a\u275a recording paused"), color=PII, size=8, bold=True)}</TD>'
+            f"{_font(html('\u275a\u275a recording paused'), color=PII, size=8, bold=True)}</TD>"
             f'<TD ALIGN="LEFT" COLSPAN="3">'
-            f'{_font("private details: the call recording is paused here", size=9)}</TD></TR>'
+            f"{_font('private details: the call recording is paused here', size=9)}</TD></TR>"
         )
         edge_rows = [k for k, es in EDGE_STYLES.items() if es.legend]
         for i in range(0, len(edge_rows), 2):
             row = ""
-            for kind in edge_rows[i:i + 2]:
+            for kind in edge_rows[i : i + 2]:
                 es = EDGE_STYLES[kind]
-                row += (f'<TD>{_font(html(es.sample), color=es.color, size=11, bold=True)}</TD>'
-                        f'<TD ALIGN="LEFT">{_font(html(es.legend), size=9)}</TD>')
-            if len(edge_rows[i:i + 2]) == 1:
+                row += (
+                    f"<TD>{_font(html(es.sample), color=es.color, size=11, bold=True)}</TD>"
+                    f'<TD ALIGN="LEFT">{_font(html(es.legend), size=9)}</TD>'
+                )
+            if len(edge_rows[i : i + 2]) == 1:
                 row += "<TD></TD><TD></TD>"
             cells.append(f"<TR>{row}</TR>")
         if self.path is not None:
@@ -429,23 +549,27 @@ class _Dot:
                 "<TR><TD>"
                 + _font("\u2501\u2501\u2501 2", color=PATH, size=11, bold=True)
                 + '</TD><TD ALIGN="LEFT" COLSPAN="3">'
-                + _font("this call's path: numbered steps in order; grey parts were not used",
-                        size=9)
+                + _font(
+                    "this call's path: numbered steps in order; grey parts were not used", size=9
+                )
                 + "</TD></TR>"
             )
-        return ('<<TABLE BORDER="1" COLOR="#B0BEC5" CELLBORDER="0" CELLSPACING="3" '
-                'CELLPADDING="3" BGCOLOR="white">' + "".join(cells) + "</TABLE>>")
+        return (
+            '<<TABLE BORDER="1" COLOR="#B0BEC5" CELLBORDER="0" CELLSPACING="3" '
+            'CELLPADDING="3" BGCOLOR="white">' + "".join(cells) + "</TABLE>>"
+        )
 
     def title_label(self) -> str:
         label = _font(html(self.view.name), size=18, bold=True)
         if self.view.description:
-            label += '<BR ALIGN="LEFT"/>' + _font(html(self.view.description), color="#546E7A",
-                                                   size=11)
+            label += '<BR ALIGN="LEFT"/>' + _font(
+                html(self.view.description), color="#546E7A", size=11
+            )
         if self.path is not None:
             label += '<BR ALIGN="LEFT"/>' + _font(
                 html(f"one call, {len(self.path.steps)} steps"), color=PATH, size=11, bold=True
             )
-        return f"<{label}<BR ALIGN=\"LEFT\"/>>"
+        return f'<{label}<BR ALIGN="LEFT"/>>'
 
     def build(self) -> list[str]:
         self.header()
@@ -453,10 +577,19 @@ class _Dot:
             self.out.append("\tgraph " + _attrs({"label": self.legend_label()}) + "\n")
         if self.title:
             self.out.append("\tsubgraph cluster_flow {\n")
-            self.out.append("\t\tgraph " + _attrs({
-                "label": self.title_label(), "labelloc": "t", "labeljust": "l",
-                "penwidth": "0", "margin": "8",
-            }) + "\n")
+            self.out.append(
+                "\t\tgraph "
+                + _attrs(
+                    {
+                        "label": self.title_label(),
+                        "labelloc": "t",
+                        "labeljust": "l",
+                        "penwidth": "0",
+                        "margin": "8",
+                    }
+                )
+                + "\n"
+            )
         inside = self.any_time_only()
         self.start()
         self.any_time(inside)
@@ -490,8 +623,9 @@ def flow_dot(flow: Flow, *, trace: Any = None, legend: bool = True, title: bool 
     return f"digraph {quote(flow.name)} {{\n" + "".join(lines) + "}\n"
 
 
-def flow_diagram(flow: Flow, *, trace: Any = None, legend: bool = True, title: bool = True
-                 ) -> graphviz.Digraph:
+def flow_diagram(
+    flow: Flow, *, trace: Any = None, legend: bool = True, title: bool = True
+) -> graphviz.Digraph:
     """The flow as a ``graphviz.Digraph``: shows itself as SVG in a notebook.
 
     Same picture as ``flow_dot``; ``.source`` is identical text. Use

@@ -28,8 +28,11 @@ _MERMAID_MAX_EDGES = 500
 def _text(text: str) -> str:
     """Escape for a quoted Mermaid label (entity codes; HTML tags stay ours)."""
     return (
-        text.replace("&", "#amp;").replace('"', "#quot;").replace("<", "#lt;")
-        .replace(">", "#gt;").replace("|", "#124;")
+        text.replace("&", "#amp;")
+        .replace('"', "#quot;")
+        .replace("<", "#lt;")
+        .replace(">", "#gt;")
+        .replace("|", "#124;")
     )
 
 
@@ -126,14 +129,19 @@ def flow_mermaid(flow: Flow, *, trace: Any = None) -> str:
         ]
         out.append(
             '    anytime["<small>AT ANY TIME</small><br/>'
-            + "<br/>".join(_text(r) for r in rows) + '"]:::anytime'
+            + "<br/>".join(_text(r) for r in rows)
+            + '"]:::anytime'
         )
 
     used_extra: set[tuple[str, str, str]] = set()
     start_steps = path.start_steps if path is not None else ()
-    link("start", "==>" if start_steps else "-->", ids(view.start),
-         numbers(start_steps) if start_steps else "",
-         f"stroke:{PATH},stroke-width:4px" if start_steps else "stroke:#263238")
+    link(
+        "start",
+        "==>" if start_steps else "-->",
+        ids(view.start),
+        numbers(start_steps) if start_steps else "",
+        f"stroke:{PATH},stroke-width:4px" if start_steps else "stroke:#263238",
+    )
     for e in view.edges:
         es = EDGE_STYLES[e.kind]
         steps: tuple[int, ...] = ()
@@ -157,13 +165,23 @@ def flow_mermaid(flow: Flow, *, trace: Any = None) -> str:
     for r in view.any_time:
         if r.target is not None:
             es = EDGE_STYLES["error" if r.kind == "error" else "global"]
-            link("anytime", "-.->", ids(r.target), r.words,
-                 f"stroke:{DIM if path is not None else es.color},stroke-dasharray:4 3")
+            link(
+                "anytime",
+                "-.->",
+                ids(r.target),
+                r.words,
+                f"stroke:{DIM if path is not None else es.color},stroke-dasharray:4 3",
+            )
     if path is not None:
         for (src, dst, via), steps in path.extra.items():
             if (src, dst, via) not in used_extra:
-                link(ids(src), "==>", ids(dst), f"{numbers(steps)} \u00b7 {via_words(via)[0]}",
-                     f"stroke:{PATH},stroke-width:4px,stroke-dasharray:6 3")
+                link(
+                    ids(src),
+                    "==>",
+                    ids(dst),
+                    f"{numbers(steps)} \u00b7 {via_words(via)[0]}",
+                    f"stroke:{PATH},stroke-width:4px,stroke-dasharray:6 3",
+                )
 
     for kind, ks in KINDS.items():
         out.append(f"    classDef k_{kind} fill:{ks.fill},stroke:{ks.border},color:#263238")
@@ -174,8 +192,11 @@ def flow_mermaid(flow: Flow, *, trace: Any = None) -> str:
         out.append(f"    classDef visited stroke:{PATH},stroke-width:3px")
         out.append(f"    classDef dim fill:#FAFAFA,stroke:{DIM},color:#90A4AE")
     if links > _MERMAID_MAX_EDGES:
-        out.insert(1, f"    %% {links} edges: Mermaid draws at most {_MERMAID_MAX_EDGES} unless "
-                      "initialised with a larger maxEdges; use the SVG for a flow this big")
+        out.insert(
+            1,
+            f"    %% {links} edges: Mermaid draws at most {_MERMAID_MAX_EDGES} unless "
+            "initialised with a larger maxEdges; use the SVG for a flow this big",
+        )
     grouped: dict[str, list[str]] = {}
     for index, style in link_styles:
         grouped.setdefault(style, []).append(str(index))

@@ -55,36 +55,82 @@ class KindStyle:
 
 KINDS: dict[str, KindStyle] = {
     "speak": KindStyle(
-        "box", "#E3F2FD", "#1E88E5", "SAYS", "says a line, then moves on",
-        "(", ")",
+        "box",
+        "#E3F2FD",
+        "#1E88E5",
+        "SAYS",
+        "says a line, then moves on",
+        "(",
+        ")",
     ),
     "llm": KindStyle(
-        "box", "#F3E5F5", "#8E24AA", "\u2726 AI CONVERSATION", "the AI talks with the caller",
-        "{{", "}}",
+        "box",
+        "#F3E5F5",
+        "#8E24AA",
+        "\u2726 AI CONVERSATION",
+        "the AI talks with the caller",
+        "{{",
+        "}}",
     ),
     "collect": KindStyle(
-        "box", "#E8F5E9", "#43A047", "\u270e ASKS FOR", "asks for details (slots)",
-        "[/", "/]",
+        "box",
+        "#E8F5E9",
+        "#43A047",
+        "\u270e ASKS FOR",
+        "asks for details (slots)",
+        "[/",
+        "/]",
     ),
     "branch": KindStyle(
-        "diamond", "#FFFDE7", "#F9A825", "\u25c6 DECIDES", "decides by a rule, silently",
-        "{", "}", rounded=False,
+        "diamond",
+        "#FFFDE7",
+        "#F9A825",
+        "\u25c6 DECIDES",
+        "decides by a rule, silently",
+        "{",
+        "}",
+        rounded=False,
     ),
     "action": KindStyle(
-        "box", "#E0F2F1", "#00897B", "\u2699 SYSTEM ACTION", "calls a back-office system",
-        "[[", "]]", rounded=False,
+        "box",
+        "#E0F2F1",
+        "#00897B",
+        "\u2699 SYSTEM ACTION",
+        "calls a back-office system",
+        "[[",
+        "]]",
+        rounded=False,
     ),
     "subflow": KindStyle(
-        "box", "#E8EAF6", "#3949AB", "\u21b3 SUB-FLOW", "runs a shared sub-flow (dashed box)",
-        "[[", "]]", rounded=False, peripheries=2,
+        "box",
+        "#E8EAF6",
+        "#3949AB",
+        "\u21b3 SUB-FLOW",
+        "runs a shared sub-flow (dashed box)",
+        "[[",
+        "]]",
+        rounded=False,
+        peripheries=2,
     ),
     "end": KindStyle(
-        "box", "#EEEEEE", "#424242", "\u2691 CALL ENDS", "the call ends here",
-        "([", "])", peripheries=2,
+        "box",
+        "#EEEEEE",
+        "#424242",
+        "\u2691 CALL ENDS",
+        "the call ends here",
+        "([",
+        "])",
+        peripheries=2,
     ),
     "transfer": KindStyle(
-        "box", "#FFF3E0", "#EF6C00", "\u260e TRANSFER", "hands the call to a person or agent",
-        "[/", "\\]", peripheries=2,
+        "box",
+        "#FFF3E0",
+        "#EF6C00",
+        "\u260e TRANSFER",
+        "hands the call to a person or agent",
+        "[/",
+        "\\]",
+        peripheries=2,
     ),
 }
 """Style per ``StateKind``; the order is the legend's order."""
@@ -103,20 +149,45 @@ class EdgeStyle:
 
 
 EDGE_STYLES: dict[str, EdgeStyle] = {
-    "next": EdgeStyle("#263238", "solid",
-                      "fixed rule: always, if \u2026, otherwise, hears \u201cwords\u201d",
-                      "\u2500\u2500\u2500\u25b6", "-->"),
+    "next": EdgeStyle(
+        "#263238",
+        "solid",
+        "fixed rule: always, if \u2026, otherwise, hears \u201cwords\u201d",
+        "\u2500\u2500\u2500\u25b6",
+        "-->",
+    ),
     "if": EdgeStyle("#263238", "solid", "", "", "-->"),
     "intent": EdgeStyle("#263238", "solid", "", "", "-->"),
     "else": EdgeStyle("#263238", "solid", "", "", "-->"),
-    "when": EdgeStyle("#8E24AA", "dotted", "the AI judges the condition",
-                      "\u2508\u2508\u2508\u25b6", "-.->", penwidth=1.6),
-    "fail": EdgeStyle("#757575", "dashed", "caller not understood after retries",
-                      "\u254c\u254c\u254c\u25b6", "-.->"),
-    "error": EdgeStyle("#D32F2F", "dashed", "something failed (system, AI, template)",
-                       "\u254c\u254c\u254c\u25b6", "-.->"),
-    "global": EdgeStyle("#455A64", "dashed", "words the caller may say at any time",
-                        "\u254c\u254c\u254c\u25b6", "-.->"),
+    "when": EdgeStyle(
+        "#8E24AA",
+        "dotted",
+        "the AI judges the condition",
+        "\u2508\u2508\u2508\u25b6",
+        "-.->",
+        penwidth=1.6,
+    ),
+    "fail": EdgeStyle(
+        "#757575",
+        "dashed",
+        "caller not understood after retries",
+        "\u254c\u254c\u254c\u25b6",
+        "-.->",
+    ),
+    "error": EdgeStyle(
+        "#D32F2F",
+        "dashed",
+        "something failed (system, AI, template)",
+        "\u254c\u254c\u254c\u25b6",
+        "-.->",
+    ),
+    "global": EdgeStyle(
+        "#455A64",
+        "dashed",
+        "words the caller may say at any time",
+        "\u254c\u254c\u254c\u25b6",
+        "-.->",
+    ),
 }
 """Style per ``EdgeKind`` (``global`` covers the any-time intents)."""
 
@@ -144,7 +215,7 @@ def _placeholder(match: re.Match[str]) -> str:
     expr = match.group(1).split("|", 1)[0].strip()
     for prefix in ("slots.", "results.", "context.", "session."):
         if expr.startswith(prefix):
-            expr = expr[len(prefix):]
+            expr = expr[len(prefix) :]
             break
     return f"\u2039{expr}\u203a"
 
@@ -192,6 +263,5 @@ def wrap(text: str, width: int, max_lines: int) -> list[str]:
 def html(text: str) -> str:
     """Escape text for a Graphviz HTML-like label (``&``, ``<``, ``>``, ``"``)."""
     return (
-        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        .replace('"', "&quot;")
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
     )

@@ -219,8 +219,13 @@ def _edge_label(st: CompiledState, e: Edge) -> tuple[tuple[str, ...], str | None
         return tuple(wrap(src, 26, 3)), src
     if e.kind == "fail":
         tries = st.retries
-        return ((f"unclear after {tries} re-ask{'s' if tries != 1 else ''}"
-                 if tries else "not understood"),), None
+        return (
+            (
+                f"unclear after {tries} re-ask{'s' if tries != 1 else ''}"
+                if tries
+                else "not understood"
+            ),
+        ), None
     if e.kind == "error":
         return ("if it fails",), None
     return (), None
@@ -261,13 +266,21 @@ def flow_view(flow: Flow) -> FlowView:
             members.setdefault(st.cluster, []).append(st.name)
             prefix = st.cluster + "."
             if title.startswith(prefix):
-                title = title[len(prefix):]
-        nodes.append(NodeView(
-            name=st.name, title=title, kind=st.kind, lines=tuple(lines), outcome=outcome,
-            notes=tuple(notes), pii=st.pii,
-            pause_reason=st.pause_reason if st.pii and st.pause_reason != "pii" else None,
-            cluster=st.cluster, tooltip=_tooltip(st),
-        ))
+                title = title[len(prefix) :]
+        nodes.append(
+            NodeView(
+                name=st.name,
+                title=title,
+                kind=st.kind,
+                lines=tuple(lines),
+                outcome=outcome,
+                notes=tuple(notes),
+                pii=st.pii,
+                pause_reason=st.pause_reason if st.pii and st.pause_reason != "pii" else None,
+                cluster=st.cluster,
+                tooltip=_tooltip(st),
+            )
+        )
         own_edges = [*st.edges, st.next_edge, st.fail_edge, st.error_edge]
         for e in own_edges:
             if e is None:
@@ -276,10 +289,17 @@ def flow_view(flow: Flow) -> FlowView:
             edges.append(EdgeView(e.id, e.src, e.dst, e.kind, label, tip))
         for name, goto in sorted(own - flow_globals, key=lambda k: (k[0], k[1] or "")):
             if goto is not None and not st.terminal:
-                edges.append(EdgeView(
-                    f"{st.name}->{goto}~global:{name}", st.name, goto, "global",
-                    (f"hears {_words(name)}",), None, via=f"global:{name}",
-                ))
+                edges.append(
+                    EdgeView(
+                        f"{st.name}->{goto}~global:{name}",
+                        st.name,
+                        goto,
+                        "global",
+                        (f"hears {_words(name)}",),
+                        None,
+                        via=f"global:{name}",
+                    )
+                )
     clusters = []
     for key, names in members.items():
         use = flow.spec.states[key].use if key in flow.spec.states else None

@@ -109,9 +109,7 @@ def _problems_from(exc: ValidationError, data: Any, smap: SourceMap) -> list[Pro
         if kind == "missing":
             key = str(loc[-1])
             parent = path[:-1] if path and path[-1] == loc[-1] else path
-            problems.append(
-                Problem(smap.locate(parent), f"missing required key '{key}'")
-            )
+            problems.append(Problem(smap.locate(parent), f"missing required key '{key}'"))
             continue
         if path in seen:
             continue  # one message per place: union branches repeat themselves

@@ -305,8 +305,10 @@ class StateSpec(_Strict):
             if on
         ]
         if len(kinds) > 1:
-            raise ValueError(f"a state can be only one of llm / action / use / end / transfer "
-                             f"(got {', '.join(kinds)})")
+            raise ValueError(
+                f"a state can be only one of llm / action / use / end / transfer "
+                f"(got {', '.join(kinds)})"
+            )
         terminal = self.end is not None or self.transfer is not None
         if terminal and (self.next or self.transitions or self.collect):
             raise ValueError("an end or transfer state cannot have next, transitions or collect")
@@ -383,7 +385,8 @@ class FlowSpec(_Strict):
         default_factory=dict, description="Custom intents, or new phrases for built-in ones."
     )
     global_: list[GlobalRule] = Field(
-        default_factory=list, alias="global",
+        default_factory=list,
+        alias="global",
         description="Intents checked in every state before its own transitions.",
     )
     start: Name = Field(description="The state a call starts in.")

@@ -57,8 +57,9 @@ def _build(
             if key_node.tag == "tag:yaml.org,2002:merge":
                 problems.append(
                     Problem(
-                        Location(smap.file, key_node.start_mark.line + 1,
-                                 key_node.start_mark.column + 1),
+                        Location(
+                            smap.file, key_node.start_mark.line + 1, key_node.start_mark.column + 1
+                        ),
                         "YAML merge keys ('<<') are not supported in flow files",
                     )
                 )
@@ -86,8 +87,7 @@ def _build(
         return out
     if isinstance(node, yaml.SequenceNode):
         return [
-            _build(item, (*path, i), smap, problems, scalars)
-            for i, item in enumerate(node.value)
+            _build(item, (*path, i), smap, problems, scalars) for i, item in enumerate(node.value)
         ]
     return scalars.construct_object(node, deep=True)
 

@@ -114,15 +114,18 @@ def _transfer_verb(verbs: list[Frame]) -> Frame | None:
     return next((f for f in verbs if f.kind == "transfer"), None)
 
 
-def _check_transfer(exp: TransferExpect, frame: Frame | None, outcome: dict[str, str] | None
-                    ) -> str | None:
+def _check_transfer(
+    exp: TransferExpect, frame: Frame | None, outcome: dict[str, str] | None
+) -> str | None:
     """What differs from the expected transfer (None when it matches)."""
     if frame is None:
         return "no transfer"
     kind = "human" if exp.queue is not None else "agent" if exp.agent is not None else None
     target = exp.queue if exp.queue is not None else exp.agent
-    got = (f"transfer to {'human queue' if frame.transfer_type == 'human' else 'agent'} "
-           f"{frame.target!r} ({frame.mode})")
+    got = (
+        f"transfer to {'human queue' if frame.transfer_type == 'human' else 'agent'} "
+        f"{frame.target!r} ({frame.mode})"
+    )
     if kind is not None and (frame.transfer_type != kind or frame.target != target):
         return got
     if exp.mode is not None and frame.mode != exp.mode:
@@ -165,8 +168,14 @@ def _expected_slot_text(expected: Any, raw: Any) -> str:
     return scalar_text(expected)
 
 
-def _check_slots(wanted: dict[str, Any], shown: dict[str, str], raw: dict[str, Any],
-                 where: str, loc: Any, turn: int | None) -> list[Failure]:
+def _check_slots(
+    wanted: dict[str, Any],
+    shown: dict[str, str],
+    raw: dict[str, Any],
+    where: str,
+    loc: Any,
+    turn: int | None,
+) -> list[Failure]:
     out: list[Failure] = []
     for name, expected in wanted.items():
         present = name in raw and raw[name] is not None
@@ -188,8 +197,9 @@ def _recording_change(verbs: list[Frame]) -> str:
     return "paused" if kinds[-1] == "pause" else "resumed"
 
 
-def _check_expect(test: LoadedTestFile, e: Expect, rec: TurnRecord, where: str,
-                  base: tuple[str | int, ...]) -> list[Failure]:
+def _check_expect(
+    test: LoadedTestFile, e: Expect, rec: TurnRecord, where: str, base: tuple[str | int, ...]
+) -> list[Failure]:
     def loc(*key: str | int) -> Location:
         return test.locate(*base, *key)
 
@@ -199,61 +209,118 @@ def _check_expect(test: LoadedTestFile, e: Expect, rec: TurnRecord, where: str,
 
     for text in _texts(e.agent):
         if _norm(text) not in _norm(said):
-            out.append(Failure(f"{where}: agent", loc("agent"), f"the agent to say {_quote(text)}",
-                               _quote(said), t))
+            out.append(
+                Failure(
+                    f"{where}: agent",
+                    loc("agent"),
+                    f"the agent to say {_quote(text)}",
+                    _quote(said),
+                    t,
+                )
+            )
     if e.agent_re is not None and re.search(e.agent_re, said) is None:
-        out.append(Failure(f"{where}: agent_re", loc("agent_re"), f"speech matching /{e.agent_re}/",
-                           _quote(said), t))
+        out.append(
+            Failure(
+                f"{where}: agent_re",
+                loc("agent_re"),
+                f"speech matching /{e.agent_re}/",
+                _quote(said),
+                t,
+            )
+        )
     for text in _texts(e.agent_not):
         if _norm(text) in _norm(said):
-            out.append(Failure(f"{where}: agent_not", loc("agent_not"),
-                               f"the agent not to say {_quote(text)}", _quote(said), t))
+            out.append(
+                Failure(
+                    f"{where}: agent_not",
+                    loc("agent_not"),
+                    f"the agent not to say {_quote(text)}",
+                    _quote(said),
+                    t,
+                )
+            )
     if e.state is not None and rec.node != e.state:
         out.append(Failure(f"{where}: state", loc("state"), e.state, rec.node, t))
     if e.slots:
-        out += _check_slots(e.slots, rec.shown_slots, rec.raw_slots, where,
-                            lambda n: loc("slots", n), t)
+        out += _check_slots(
+            e.slots, rec.shown_slots, rec.raw_slots, where, lambda n: loc("slots", n), t
+        )
     if e.recording is not None:
         got = _recording_change(rec.verbs)
-        ok = got == e.recording and (e.recording != "paused" or rec.paused) and (
-            e.recording != "resumed" or not rec.paused)
+        ok = (
+            got == e.recording
+            and (e.recording != "paused" or rec.paused)
+            and (e.recording != "resumed" or not rec.paused)
+        )
         if not ok:
             detail = [f.kind for f in rec.verbs if f.kind in ("pause", "resume")]
-            out.append(Failure(f"{where}: recording", loc("recording"), e.recording,
-                               f"{got} (verbs this turn: {', '.join(detail) or 'none'}; "
-                               f"paused now: {rec.paused})", t))
+            out.append(
+                Failure(
+                    f"{where}: recording",
+                    loc("recording"),
+                    e.recording,
+                    f"{got} (verbs this turn: {', '.join(detail) or 'none'}; "
+                    f"paused now: {rec.paused})",
+                    t,
+                )
+            )
     if e.recording_paused is not None and rec.paused != e.recording_paused:
-        out.append(Failure(f"{where}: recording_paused", loc("recording_paused"),
-                           str(e.recording_paused).lower(), str(rec.paused).lower(), t))
+        out.append(
+            Failure(
+                f"{where}: recording_paused",
+                loc("recording_paused"),
+                str(e.recording_paused).lower(),
+                str(rec.paused).lower(),
+                t,
+            )
+        )
     ended = next((ev for ev in rec.events if isinstance(ev, CallEnded)), None)
     moved = next((ev for ev in rec.events if isinstance(ev, CallTransferred)), None)
     if e.end is not None and (ended is None or ended.reason != e.end):
-        got = (f"end({ended.reason})" if ended else
-               f"transfer to {moved.target!r}" if moved else "the call did not end in this turn")
+        got = (
+            f"end({ended.reason})"
+            if ended
+            else f"transfer to {moved.target!r}"
+            if moved
+            else "the call did not end in this turn"
+        )
         out.append(Failure(f"{where}: end", loc("end"), f"end({e.end})", got, t))
     if e.transfer is not None:
         if moved is None:
             got = f"end({ended.reason})" if ended else "no transfer in this turn"
-            out.append(Failure(f"{where}: transfer", loc("transfer"), e.transfer.describe(), got,
-                               t))
+            out.append(
+                Failure(f"{where}: transfer", loc("transfer"), e.transfer.describe(), got, t)
+            )
         else:
             diff = _check_transfer(e.transfer, _transfer_verb(rec.verbs), None)
             if diff:
-                out.append(Failure(f"{where}: transfer", loc("transfer"), e.transfer.describe(),
-                                   diff, t))
+                out.append(
+                    Failure(f"{where}: transfer", loc("transfer"), e.transfer.describe(), diff, t)
+                )
     if e.filler is not None:
         fillers = [f.text for f in rec.verbs if f.kind == "filler"]
         if not any(_norm(e.filler) in _norm(x) for x in fillers):
-            out.append(Failure(f"{where}: filler", loc("filler"), _quote(e.filler),
-                               ", ".join(_quote(x) for x in fillers) or "no filler", t))
+            out.append(
+                Failure(
+                    f"{where}: filler",
+                    loc("filler"),
+                    _quote(e.filler),
+                    ", ".join(_quote(x) for x in fillers) or "no filler",
+                    t,
+                )
+            )
     if e.llm_calls is not None and rec.llm_calls != e.llm_calls:
-        out.append(Failure(f"{where}: llm_calls", loc("llm_calls"), str(e.llm_calls),
-                           str(rec.llm_calls), t))
+        out.append(
+            Failure(
+                f"{where}: llm_calls", loc("llm_calls"), str(e.llm_calls), str(rec.llm_calls), t
+            )
+        )
     return out
 
 
-def _check_outcome(test: LoadedTestFile, o: Outcome, run: Run, base: tuple[str | int, ...]
-                   ) -> list[Failure]:
+def _check_outcome(
+    test: LoadedTestFile, o: Outcome, run: Run, base: tuple[str | int, ...]
+) -> list[Failure]:
     def loc(*key: str | int) -> Location:
         return test.locate(*base, *key)
 
@@ -265,23 +332,37 @@ def _check_outcome(test: LoadedTestFile, o: Outcome, run: Run, base: tuple[str |
     if o.transfer is not None:
         diff = _check_transfer(o.transfer, _transfer_verb(run.verbs), run.outcome)
         if diff:
-            out.append(Failure("outcome: transfer", loc("transfer"), o.transfer.describe(),
-                               got_end if diff == "no transfer" else diff))
+            out.append(
+                Failure(
+                    "outcome: transfer",
+                    loc("transfer"),
+                    o.transfer.describe(),
+                    got_end if diff == "no transfer" else diff,
+                )
+            )
     if o.hangup and outcome.get("verb") != "hangup":
         out.append(Failure("outcome: hangup", loc("hangup"), "the caller hung up", got_end))
     if o.state is not None and run.final_node != o.state:
         out.append(Failure("outcome: state", loc("state"), o.state, run.final_node))
     if o.slots:
-        out += _check_slots(o.slots, run.final_shown, run.final_raw, "outcome",
-                            lambda n: loc("slots", n), None)
+        out += _check_slots(
+            o.slots, run.final_shown, run.final_raw, "outcome", lambda n: loc("slots", n), None
+        )
     if o.turns is not None and run.turns_handled != o.turns:
         out.append(Failure("outcome: turns", loc("turns"), str(o.turns), str(run.turns_handled)))
     if o.llm_calls is not None and run.llm_calls != o.llm_calls:
-        out.append(Failure("outcome: llm_calls", loc("llm_calls"), str(o.llm_calls),
-                           str(run.llm_calls)))
+        out.append(
+            Failure("outcome: llm_calls", loc("llm_calls"), str(o.llm_calls), str(run.llm_calls))
+        )
     if o.recording_paused is not None and run.final_paused != o.recording_paused:
-        out.append(Failure("outcome: recording_paused", loc("recording_paused"),
-                           str(o.recording_paused).lower(), str(run.final_paused).lower()))
+        out.append(
+            Failure(
+                "outcome: recording_paused",
+                loc("recording_paused"),
+                str(o.recording_paused).lower(),
+                str(run.final_paused).lower(),
+            )
+        )
     return out
 
 
@@ -293,29 +374,59 @@ def _invariants(test: LoadedTestFile, run: Run) -> list[Failure]:
     verbs = run.verbs
     terminal = [i for i, f in enumerate(verbs) if f.kind in ("end", "transfer")]
     if len(terminal) > 1:
-        out.append(Failure("contract: one terminal verb", None, "exactly one end or transfer",
-                           ", ".join(verbs[i].kind for i in terminal)))
+        out.append(
+            Failure(
+                "contract: one terminal verb",
+                None,
+                "exactly one end or transfer",
+                ", ".join(verbs[i].kind for i in terminal),
+            )
+        )
     if terminal:
-        late = [f.kind for f in verbs[terminal[0] + 1:] if f.kind not in ("text.end",)]
+        late = [f.kind for f in verbs[terminal[0] + 1 :] if f.kind not in ("text.end",)]
         if late:
-            out.append(Failure("contract: nothing after the terminal verb", None,
-                               "no verb after end/transfer", ", ".join(late)))
+            out.append(
+                Failure(
+                    "contract: nothing after the terminal verb",
+                    None,
+                    "no verb after end/transfer",
+                    ", ".join(late),
+                )
+            )
     paused = False
     for f in verbs:
         if f.kind == "pause":
             if paused:
-                out.append(Failure("contract: recording", None, "pause and resume alternate",
-                                   "recording.pause sent twice in a row"))
+                out.append(
+                    Failure(
+                        "contract: recording",
+                        None,
+                        "pause and resume alternate",
+                        "recording.pause sent twice in a row",
+                    )
+                )
                 break
             paused = True
         elif f.kind == "resume":
             paused = False
     if paused or run.final_paused:
-        out.append(Failure("contract: recording", None, "recording resumed when the call is over",
-                           "still paused"))
+        out.append(
+            Failure(
+                "contract: recording",
+                None,
+                "recording resumed when the call is over",
+                "still paused",
+            )
+        )
     if run.outcome and run.outcome.get("verb") in ("end", "transfer") and not terminal:
-        out.append(Failure("contract: one terminal verb", None, "the host received end/transfer",
-                           f"no terminal verb for {describe_outcome(run.outcome)}"))
+        out.append(
+            Failure(
+                "contract: one terminal verb",
+                None,
+                "the host received end/transfer",
+                f"no terminal verb for {describe_outcome(run.outcome)}",
+            )
+        )
     out += _leaks(test, run)
     return out
 
@@ -323,7 +434,8 @@ def _invariants(test: LoadedTestFile, run: Run) -> list[Failure]:
 def _leaks(test: LoadedTestFile, run: Run) -> list[Failure]:
     places = dict(run.exposed)
     places["the host verbs"] = " ".join(
-        f"{f.text} {f.reason} {f.target} {f.announcement}" for f in run.verbs)
+        f"{f.text} {f.reason} {f.target} {f.announcement}" for f in run.verbs
+    )
     places["the agent's speech"] = " ".join(r.said for r in run.turns)
     slots = test.flow.slots
     out: list[Failure] = []
@@ -333,17 +445,21 @@ def _leaks(test: LoadedTestFile, run: Run) -> list[Failure]:
         if hidden_from_llm and any(v in body for body in run.llm_bodies for v in values):
             found.append("the model requests")
         if found:
-            out.append(Failure("contract: PII", None,
-                               f"no clear value of pii slot '{name}' anywhere but the slot",
-                               "found in " + ", ".join(found)))
+            out.append(
+                Failure(
+                    "contract: PII",
+                    None,
+                    f"no clear value of pii slot '{name}' anywhere but the slot",
+                    "found in " + ", ".join(found),
+                )
+            )
     return out
 
 
 # --------------------------------------------------------------------------- whole run
 
 
-def check_run(test: LoadedTestFile, conv_index: int, conv: Conversation, run: Run
-              ) -> list[Failure]:
+def check_run(test: LoadedTestFile, conv_index: int, conv: Conversation, run: Run) -> list[Failure]:
     """Every failure of a played conversation: the first failing turn's, the outcome's, contracts.
 
     Turns after the first failing one are not checked: they usually fail only
@@ -352,22 +468,30 @@ def check_run(test: LoadedTestFile, conv_index: int, conv: Conversation, run: Ru
     base: tuple[str | int, ...] = ("conversations", conv_index)
     out: list[Failure] = []
     if run.crash is not None:
-        out.append(Failure("the call", test.locate(*base), "the conversation to run",
-                           scrub(run.crash, _all_secrets(run))))
+        out.append(
+            Failure(
+                "the call",
+                test.locate(*base),
+                "the conversation to run",
+                scrub(run.crash, _all_secrets(run)),
+            )
+        )
     turn_failures: list[Failure] = []
     if conv.start is not None and run.turns:
-        turn_failures = _check_expect(test, conv.start, run.turns[0], "opening",
-                                      (*base, "start"))
+        turn_failures = _check_expect(test, conv.start, run.turns[0], "opening", (*base, "start"))
     if not turn_failures:
         for i, turn in enumerate(conv.turns, 1):
             where = f"turn {i}"
             path = (*base, "turns", i - 1)
             if i >= len(run.turns):
                 if run.crash is None:
-                    why = (f"the call was over after turn {len(run.turns) - 1} "
-                           f"({describe_outcome(run.outcome)})")
-                    turn_failures.append(Failure(where, test.locate(*path),
-                                                 "the caller to get a turn", why, i))
+                    why = (
+                        f"the call was over after turn {len(run.turns) - 1} "
+                        f"({describe_outcome(run.outcome)})"
+                    )
+                    turn_failures.append(
+                        Failure(where, test.locate(*path), "the caller to get a turn", why, i)
+                    )
                 break
             rec = run.turns[i]
             if rec.partial:
@@ -388,14 +512,21 @@ def _position(f: Failure) -> tuple[int, int]:
     return (f.location.line, f.location.column) if f.location else (0, 0)
 
 
-def _barge(test: LoadedTestFile, turn: Turn, rec: TurnRecord, where: str,
-           path: tuple[str | int, ...]) -> list[Failure]:
+def _barge(
+    test: LoadedTestFile, turn: Turn, rec: TurnRecord, where: str, path: tuple[str | int, ...]
+) -> list[Failure]:
     if turn.barge_in is None or rec.barged:
         return []
     n = len(rec.chunks)
-    return [Failure(f"{where}: barge_in", test.locate(*path, "barge_in"),
-                    f"a barge-in after {turn.barge_in.after_chunks} chunk(s)",
-                    f"the reply had only {n} chunk(s)", rec.index)]
+    return [
+        Failure(
+            f"{where}: barge_in",
+            test.locate(*path, "barge_in"),
+            f"a barge-in after {turn.barge_in.after_chunks} chunk(s)",
+            f"the reply had only {n} chunk(s)",
+            rec.index,
+        )
+    ]
 
 
 def _all_secrets(run: Run) -> set[str]:
@@ -410,8 +541,7 @@ def _all_secrets(run: Run) -> set[str]:
 
 def _event_line(ev: CallEvent) -> str | None:
     if isinstance(ev, StateEntered):
-        return (f"· state {ev.dst}" if ev.src is None
-                else f"· {ev.src} → {ev.dst} ({ev.via})")
+        return f"· state {ev.dst}" if ev.src is None else f"· {ev.src} → {ev.dst} ({ev.via})"
     if isinstance(ev, SlotFilled):
         return f"· slot {ev.slot} = {ev.shown}" + (" (confirmed)" if ev.confirmed else "")
     if isinstance(ev, SlotRejected):

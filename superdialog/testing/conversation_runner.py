@@ -153,8 +153,10 @@ def needs_llm_server(test: LoadedTestFile) -> bool:
 def _script(test: LoadedTestFile, conv: Conversation) -> LLMScript:
     own, shared = conv.llm, test.spec.llm
     rules = [*(own.rules if own else ()), *(shared.rules if shared else ())]
-    default = next((s.default for s in (own, shared)
-                    if s is not None and "default" in s.model_fields_set), LLMScript().default)
+    default = next(
+        (s.default for s in (own, shared) if s is not None and "default" in s.model_fields_set),
+        LLMScript().default,
+    )
     config = {**(shared.config if shared else {}), **(own.config if own else {})}
     latency = (own.latency if own else None) or (shared.latency if shared else None)
     return LLMScript(rules=rules, default=default, latency=latency, config=config)
@@ -172,13 +174,18 @@ def prepare_server(server: ScriptedLLMServer, test: LoadedTestFile, conv: Conver
     server.latency = script.latency or Latency()
 
 
-def llm_overrides(server: ScriptedLLMServer | None, test: LoadedTestFile, conv: Conversation
-                  ) -> dict[str, Any] | None:
+def llm_overrides(
+    server: ScriptedLLMServer | None, test: LoadedTestFile, conv: Conversation
+) -> dict[str, Any] | None:
     """``build(llm=...)`` for a conversation: the loopback endpoint and test timings."""
     if server is None:
         return None
-    return {"base_url": server.base_url, "api_key": "test", **_TEST_TIMINGS,
-            **_script(test, conv).config}
+    return {
+        "base_url": server.base_url,
+        "api_key": "test",
+        **_TEST_TIMINGS,
+        **_script(test, conv).config,
+    }
 
 
 # --------------------------------------------------------------------------- observation
@@ -204,17 +211,33 @@ class _Observer:
                 if len(text) >= 4:
                     self.run.secrets.setdefault(name, set()).add(text)
 
-    def cut(self, index: int, caller: str | None, caller_in_pii: bool, chunks: list[str],
-            *, barge_after: int | None = None, barged: bool = False, partial: bool = False
-            ) -> TurnRecord:
+    def cut(
+        self,
+        index: int,
+        caller: str | None,
+        caller_in_pii: bool,
+        chunks: list[str],
+        *,
+        barge_after: int | None = None,
+        barged: bool = False,
+        partial: bool = False,
+    ) -> TurnRecord:
         m = self.machine
         trace = m.trace
         verbs = self.verbs()
         record = TurnRecord(
-            index=index, caller=caller, caller_in_pii=caller_in_pii, chunks=list(chunks),
-            node=m.node, shown_slots=m.redacted_slots(), raw_slots=dict(m.slots),
-            paused=m.recording_paused, events=trace[self.event_mark:],
-            verbs=verbs[self.verb_mark:], barge_after=barge_after, barged=barged,
+            index=index,
+            caller=caller,
+            caller_in_pii=caller_in_pii,
+            chunks=list(chunks),
+            node=m.node,
+            shown_slots=m.redacted_slots(),
+            raw_slots=dict(m.slots),
+            paused=m.recording_paused,
+            events=trace[self.event_mark :],
+            verbs=verbs[self.verb_mark :],
+            barge_after=barge_after,
+            barged=barged,
             partial=partial,
         )
         self.event_mark, self.verb_mark = len(trace), len(verbs)
@@ -230,12 +253,19 @@ class _Observer:
         kept out of the last turn's expectations.
         """
         m, run = self.machine, self.run
-        events, verbs = m.trace[self.event_mark:], self.verbs()[self.verb_mark:]
+        events, verbs = m.trace[self.event_mark :], self.verbs()[self.verb_mark :]
         if events or [f for f in verbs if f.kind != "text.end"]:
             run.after = TurnRecord(
-                index=len(run.turns), caller=None, caller_in_pii=False, chunks=[],
-                node=m.node, shown_slots=m.redacted_slots(), raw_slots={},
-                paused=m.recording_paused, events=events, verbs=verbs,
+                index=len(run.turns),
+                caller=None,
+                caller_in_pii=False,
+                chunks=[],
+                node=m.node,
+                shown_slots=m.redacted_slots(),
+                raw_slots={},
+                paused=m.recording_paused,
+                events=events,
+                verbs=verbs,
             )
         self.secrets()
         run.outcome = m.outcome
@@ -269,10 +299,15 @@ def _effects_as_frames(session: RecordingSession) -> list[Frame]:
         elif e.verb == "end":
             out.append(Frame("end", reason=str(e.args[0]) if e.args else "completed"))
         elif e.verb in ("transfer_to_human", "transfer_to_agent"):
-            out.append(Frame("transfer", target=str(e.args[0]),
-                             transfer_type="human" if e.verb.endswith("human") else "agent",
-                             mode=str(kw.get("mode", "cold")),
-                             announcement=str(kw.get("announcement", ""))))
+            out.append(
+                Frame(
+                    "transfer",
+                    target=str(e.args[0]),
+                    transfer_type="human" if e.verb.endswith("human") else "agent",
+                    mode=str(kw.get("mode", "cold")),
+                    announcement=str(kw.get("announcement", "")),
+                )
+            )
         elif e.verb == "set_filler":
             out.append(Frame("filler", text=str(e.args[0])))
         else:
@@ -312,8 +347,9 @@ def _tap_logs(run: Run) -> Any:
 # --------------------------------------------------------------------------- hosts
 
 
-async def _stream_turn(machine: CallMachine, turn: Turn, chunks: list[str]
-                       ) -> tuple[list[str], bool]:
+async def _stream_turn(
+    machine: CallMachine, turn: Turn, chunks: list[str]
+) -> tuple[list[str], bool]:
     """One caller turn on the fast path; a barge-in is played like the Unpod session does.
 
     ``chunks`` is filled as they arrive, so a turn cut short (a timeout) still
@@ -347,8 +383,9 @@ async def _stream_turn(machine: CallMachine, turn: Turn, chunks: list[str]
     return chunks, barged
 
 
-async def _play_recording(test: LoadedTestFile, conv: Conversation, run: Run,
-                          llm: Mapping[str, Any] | None) -> None:
+async def _play_recording(
+    test: LoadedTestFile, conv: Conversation, run: Run, llm: Mapping[str, Any] | None
+) -> None:
     from superdialog.testing.session import RecordingSession
 
     session = RecordingSession(data={**test.spec.session, **conv.session})
@@ -367,25 +404,34 @@ async def _play_recording(test: LoadedTestFile, conv: Conversation, run: Run,
             except BaseException:
                 obs.cut(i, turn.text, in_pii, chunks, partial=True)  # for the report
                 raise
-            obs.cut(i, turn.text, in_pii, chunks,
-                    barge_after=turn.barge_in.after_chunks if turn.barge_in else None,
-                    barged=barged)
+            obs.cut(
+                i,
+                turn.text,
+                in_pii,
+                chunks,
+                barge_after=turn.barge_in.after_chunks if turn.barge_in else None,
+                barged=barged,
+            )
         if not machine.finished:
             await machine.close()  # the caller hangs up, as the host's call_end hook does
     finally:
         obs.close()
 
 
-async def _play_unpod(test: LoadedTestFile, conv: Conversation, run: Run,
-                      llm: Mapping[str, Any] | None) -> None:
+async def _play_unpod(
+    test: LoadedTestFile, conv: Conversation, run: Run, llm: Mapping[str, Any] | None
+) -> None:
     from unpod.connectivity.session import Session
 
     from superdialog.adapters.unpod import attach
     from superdialog.testing.unpod_bridge import LoopbackBridge, Step
 
     steps: list[Step | str] = [
-        Step(t.text, t.barge_in.after_chunks if t.barge_in else None,
-             t.barge_in.heard if t.barge_in else None)
+        Step(
+            t.text,
+            t.barge_in.after_chunks if t.barge_in else None,
+            t.barge_in.heard if t.barge_in else None,
+        )
         for t in conv.turns
     ]
     holder: dict[str, Any] = {}
@@ -403,9 +449,14 @@ async def _play_unpod(test: LoadedTestFile, conv: Conversation, run: Run,
                     mark = obs.verb_mark
                     deltas = [f.text for f in self.frames[mark:] if f.kind == "delta"]
                     after = turn.barge_in.after_chunks if turn.barge_in else None
-                    obs.cut(index, turn.text, test.flow.states[prev].pii, deltas,
-                            barge_after=after,
-                            barged=after is not None and len(deltas) >= after)
+                    obs.cut(
+                        index,
+                        turn.text,
+                        test.flow.states[prev].pii,
+                        deltas,
+                        barge_after=after,
+                        barged=after is not None and len(deltas) >= after,
+                    )
             await super().send_verb(verb)
 
     bridge = _TurnBridge(steps)
@@ -425,8 +476,9 @@ async def _play_unpod(test: LoadedTestFile, conv: Conversation, run: Run,
         obs.close()
 
 
-async def play(test: LoadedTestFile, conv: Conversation, host: str,
-               server: ScriptedLLMServer | None) -> Run:
+async def play(
+    test: LoadedTestFile, conv: Conversation, host: str, server: ScriptedLLMServer | None
+) -> Run:
     """Play ``conv`` on ``host`` and return what happened (never raises for call failures).
 
     Args:
@@ -447,8 +499,7 @@ async def play(test: LoadedTestFile, conv: Conversation, host: str,
             async with asyncio.timeout(test.spec.timeout):
                 await player(test, conv, run, llm)
         except TimeoutError:
-            run.crash = (f"timed out after {test.spec.timeout:g}s in state "
-                         f"{run.final_node or '?'}")
+            run.crash = f"timed out after {test.spec.timeout:g}s in state {run.final_node or '?'}"
         except Exception as exc:  # a test report, not a traceback: keep going
             run.crash = f"{type(exc).__name__}: {exc}"
     run.elapsed_s = time.perf_counter() - started

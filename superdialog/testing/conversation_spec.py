@@ -99,8 +99,13 @@ class TransferExpect(_Strict):
 
     def describe(self) -> str:
         """Human-readable form for failure messages."""
-        target = (f"human queue {self.queue!r}" if self.queue is not None
-                  else f"agent {self.agent!r}" if self.agent is not None else "anyone")
+        target = (
+            f"human queue {self.queue!r}"
+            if self.queue is not None
+            else f"agent {self.agent!r}"
+            if self.agent is not None
+            else "anyone"
+        )
         extra = f", {self.mode}" if self.mode else ""
         if self.announcement:
             extra += f", announcing {self.announcement!r}"
@@ -172,8 +177,10 @@ class Turn(Expect):
     def _quoted(cls, value: Any) -> Any:
         if isinstance(value, bool):
             word = "yes" if value else "no"
-            raise ValueError(f"YAML reads an unquoted yes/no/on/off as {str(value).lower()}: "
-                             f'quote the line, e.g. user: "{word}"')
+            raise ValueError(
+                f"YAML reads an unquoted yes/no/on/off as {str(value).lower()}: "
+                f'quote the line, e.g. user: "{word}"'
+            )
         if isinstance(value, int | float):
             return str(value)  # user: 4242 is what the caller said
         return value
@@ -413,8 +420,13 @@ def _end_reasons(flow: Flow) -> list[str]:
 
 
 def _targets(flow: Flow, kind: str) -> list[str]:
-    return sorted({st.transfer.target for st in flow.states.values()
-                   if st.transfer is not None and st.transfer.kind == kind})
+    return sorted(
+        {
+            st.transfer.target
+            for st in flow.states.values()
+            if st.transfer is not None and st.transfer.kind == kind
+        }
+    )
 
 
 class _Checker:
@@ -428,12 +440,14 @@ class _Checker:
         self.queues = _targets(flow, "human")
         self.agents = _targets(flow, "agent")
 
-    def name(self, value: str | None, known: list[str], what: str, path: Path, *,
-             key: bool = False) -> None:
+    def name(
+        self, value: str | None, known: list[str], what: str, path: Path, *, key: bool = False
+    ) -> None:
         if value is None or value in known:
             return
-        hint = did_you_mean(value, known) or (f"the flow has: {', '.join(known)}" if known
-                                              else f"the flow has no {what}s")
+        hint = did_you_mean(value, known) or (
+            f"the flow has: {', '.join(known)}" if known else f"the flow has no {what}s"
+        )
         where = self.smap.locate(path, key=key)
         self.problems.append(Problem(where, f"unknown {what} '{value}'", hint))
 
@@ -485,15 +499,24 @@ def load_test_file(path: str | FsPath) -> LoadedTestFile:
     try:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
-        raise FlowError([Problem(Location(name, 1, 1), f"cannot read file: {exc.strerror}")]
-                        ) from exc
+        raise FlowError(
+            [Problem(Location(name, 1, 1), f"cannot read file: {exc.strerror}")]
+        ) from exc
     spec, smap = parse_test_file(text, name)
     flow_path = p.parent / spec.flow
     if not flow_path.is_file():
-        siblings = sorted(f.name for f in p.parent.glob("*.yaml")
-                          if not f.name.endswith(".test.yaml"))
-        raise FlowError([Problem(smap.locate(("flow",)), f"no flow file '{spec.flow}' next to "
-                                 "this test file", did_you_mean(spec.flow, siblings))])
+        siblings = sorted(
+            f.name for f in p.parent.glob("*.yaml") if not f.name.endswith(".test.yaml")
+        )
+        raise FlowError(
+            [
+                Problem(
+                    smap.locate(("flow",)),
+                    f"no flow file '{spec.flow}' next to this test file",
+                    did_you_mean(spec.flow, siblings),
+                )
+            ]
+        )
     import superdialog
 
     flow = superdialog.load(flow_path)

@@ -145,8 +145,9 @@ def _skip_reason(conv: Conversation, host: str) -> str | None:
 # --------------------------------------------------------------------------- running
 
 
-async def run_conversation(test: LoadedTestFile, index: int, host: str,
-                           server: ScriptedLLMServer | None) -> ConversationResult:
+async def run_conversation(
+    test: LoadedTestFile, index: int, host: str, server: ScriptedLLMServer | None
+) -> ConversationResult:
     """Play conversation ``index`` of ``test`` on ``host`` and check it."""
     from superdialog.testing.conversation_check import check_run
     from superdialog.testing.conversation_runner import play
@@ -168,8 +169,9 @@ async def run_conversation(test: LoadedTestFile, index: int, host: str,
     return result
 
 
-async def run_test_file(test: LoadedTestFile, *, host: str | None = None,
-                        only: Sequence[int] | None = None) -> list[ConversationResult]:
+async def run_test_file(
+    test: LoadedTestFile, *, host: str | None = None, only: Sequence[int] | None = None
+) -> list[ConversationResult]:
     """Run a loaded file's conversations in order, sharing one loopback model server.
 
     Args:
@@ -254,9 +256,11 @@ class Coverage:
         """The coverage report for this flow."""
         edge_ids = [e for e, _ in self.edges]
         seen_edges = [e for e in edge_ids if e in self.visited_edges]
-        out = [f"coverage {self.flow_name} ({self.flow_path}): "
-               f"states {len(self.visited_states & set(self.states))}/{len(self.states)}, "
-               f"edges {len(seen_edges)}/{len(edge_ids)}"]
+        out = [
+            f"coverage {self.flow_name} ({self.flow_path}): "
+            f"states {len(self.visited_states & set(self.states))}/{len(self.states)}, "
+            f"edges {len(seen_edges)}/{len(edge_ids)}"
+        ]
         missing_states = [s for s in self.states if s not in self.visited_states]
         if missing_states:
             out.append("  unvisited states: " + ", ".join(missing_states))
@@ -283,10 +287,21 @@ def _coverage(files: list[FileResult]) -> list[Coverage]:
         cov = by_flow.get(key)
         if cov is None:
             flow = test.flow
-            declared = sorted({g.intent.name for st in flow.states.values() for g in st.globals
-                               if g.goto is not None})
-            cov = Coverage(flow.name, os.path.relpath(test.flow_path), list(flow.states),
-                           [(e.id, e.kind) for e in flow.edges], declared)
+            declared = sorted(
+                {
+                    g.intent.name
+                    for st in flow.states.values()
+                    for g in st.globals
+                    if g.goto is not None
+                }
+            )
+            cov = Coverage(
+                flow.name,
+                os.path.relpath(test.flow_path),
+                list(flow.states),
+                [(e.id, e.kind) for e in flow.edges],
+                declared,
+            )
             by_flow[key] = cov
         for r in fr.results:
             if r.run is not None:
@@ -315,13 +330,21 @@ def _junit(files: list[FileResult], path: str) -> None:
         for r in fr.results:
             counts["tests"] += 1
             flow = fr.test.flow.name if fr.test is not None else fr.path
-            case = ET.SubElement(suite, "testcase", name=r.name, classname=flow,
-                                 file=r.file, line=str(r.line), time=f"{r.elapsed_s:.3f}")
+            case = ET.SubElement(
+                suite,
+                "testcase",
+                name=r.name,
+                classname=flow,
+                file=r.file,
+                line=str(r.line),
+                time=f"{r.elapsed_s:.3f}",
+            )
             if r.status == "failed":
                 counts["failures"] += 1
                 first = r.failures[0]
-                failure = ET.SubElement(case, "failure",
-                                        message=f"{first.where}: expected {first.expected}")
+                failure = ET.SubElement(
+                    case, "failure", message=f"{first.where}: expected {first.expected}"
+                )
                 failure.text = "\n".join(r.report())
             elif r.status == "skipped":
                 counts["skipped"] += 1
@@ -418,8 +441,11 @@ def main(
     passed = sum(r.status == "passed" for r in every)
     failed = sum(r.status == "failed" for r in every) + sum(bool(fr.problems) for fr in results)
     skipped = sum(r.status == "skipped" for r in every)
-    print(f"ran {len(every)} conversation(s) from {len(files)} file(s) in "
-          f"{time.perf_counter() - started:.2f} s", file=out)
+    print(
+        f"ran {len(every)} conversation(s) from {len(files)} file(s) in "
+        f"{time.perf_counter() - started:.2f} s",
+        file=out,
+    )
     summary = f"{passed} passed, {failed} failed"
     if skipped:
         summary += f", {skipped} skipped"

@@ -63,13 +63,15 @@ class RecordingSession:
         """End the call."""
         self.effect("end", reason)
 
-    async def transfer_to_human(self, queue: str, *, mode: str = "cold",
-                                announcement: str = "") -> None:
+    async def transfer_to_human(
+        self, queue: str, *, mode: str = "cold", announcement: str = ""
+    ) -> None:
         """Transfer to a human queue."""
         self.effect("transfer_to_human", queue, mode=mode, announcement=announcement)
 
-    async def transfer_to_agent(self, agent_id: str, *, mode: str = "cold",
-                                announcement: str = "") -> None:
+    async def transfer_to_agent(
+        self, agent_id: str, *, mode: str = "cold", announcement: str = ""
+    ) -> None:
         """Transfer to another agent."""
         self.effect("transfer_to_agent", agent_id, mode=mode, announcement=announcement)
 

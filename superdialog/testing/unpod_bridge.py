@@ -62,8 +62,13 @@ def _frame(verb: Any) -> Frame:
     if name == "AgentEndCallVerb":
         return Frame("end", reason=verb.reason)
     if name == "AgentTransferVerb":
-        return Frame("transfer", target=verb.target, transfer_type=verb.transfer_type,
-                     mode=verb.mode, announcement=verb.announcement)
+        return Frame(
+            "transfer",
+            target=verb.target,
+            transfer_type=verb.transfer_type,
+            mode=verb.mode,
+            announcement=verb.announcement,
+        )
     if name == "AgentSayVerb":
         text: str = verb.text
         if text.startswith("__recording_pause:"):
