@@ -14,10 +14,19 @@ Requires the optional ``unpod`` package (``pip install superdialog[unpod]``).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["BridgeClosed", "Frame", "LoopbackBridge", "Step"]
+__all__ = [
+    "BridgeClosed",
+    "Frame",
+    "LoopbackBridge",
+    "Step",
+    "agent_turns",
+    "classify",
+    "collapse_deltas",
+]
 
 
 class BridgeClosed(ConnectionError):
@@ -53,15 +62,16 @@ class Step:
 _TERMINAL = frozenset({"end", "transfer"})
 
 
-def _frame(verb: Any) -> Frame:
-    name = type(verb).__name__
-    if name == "AgentTextDeltaEvent":
+def classify(verb: Any) -> Frame:
+    """What an agent frame is; recording control and fillers ride on ``agent.say`` text."""
+    name = getattr(verb, "event", None) or type(verb).__name__
+    if name == "agent.text.delta":
         return Frame("delta", text=verb.text)
-    if name == "AgentTextEndEvent":
+    if name == "agent.text.end":
         return Frame("text.end")
-    if name == "AgentEndCallVerb":
+    if name == "agent.end_call":
         return Frame("end", reason=verb.reason)
-    if name == "AgentTransferVerb":
+    if name == "agent.transfer":
         return Frame(
             "transfer",
             target=verb.target,
@@ -69,7 +79,7 @@ def _frame(verb: Any) -> Frame:
             mode=verb.mode,
             announcement=verb.announcement,
         )
-    if name == "AgentSayVerb":
+    if name == "agent.say":
         text: str = verb.text
         if text.startswith("__recording_pause:"):
             return Frame("pause", reason=text.split(":", 1)[1])
@@ -78,7 +88,29 @@ def _frame(verb: Any) -> Frame:
         if text.startswith("__filler:"):
             return Frame("filler", text=text.split(":", 1)[1])
         return Frame("say", text=text)
-    return Frame(name)
+    return Frame(str(name))
+
+
+def collapse_deltas(kinds: Iterable[str]) -> list[str]:
+    """Frame kinds in order, each run of ``delta`` collapsed into one."""
+    out: list[str] = []
+    for kind in kinds:
+        if not (kind == "delta" and out and out[-1] == "delta"):
+            out.append(kind)
+    return out
+
+
+def agent_turns(frames: Iterable[Frame | Any]) -> list[str]:
+    """The agent's streamed text per turn (deltas joined up to each ``text.end``)."""
+    out: list[str] = []
+    buf: list[str] = []
+    for f in frames:
+        if f.kind == "delta":
+            buf.append(f.text)
+        elif f.kind == "text.end":
+            out.append("".join(buf))
+            buf = []
+    return out
 
 
 class LoopbackBridge:
@@ -97,7 +129,7 @@ class LoopbackBridge:
     # -- what the Session calls ------------------------------------------------------
     async def send_verb(self, verb: Any) -> None:
         """Receive a frame from the agent."""
-        frame = _frame(verb)
+        frame = classify(verb)
         if self._closed and frame.kind != "text.end":
             raise BridgeClosed(f"socket closed: {frame.kind} sent after the call ended")
         self.raw.append(verb)
@@ -148,24 +180,11 @@ class LoopbackBridge:
 
     def kinds(self) -> list[str]:
         """Frame kinds in order (``delta`` frames of a turn collapsed into one)."""
-        out: list[str] = []
-        for f in self.frames:
-            if f.kind == "delta" and out and out[-1] == "delta":
-                continue
-            out.append(f.kind)
-        return out
+        return collapse_deltas(f.kind for f in self.frames)
 
     def turns(self) -> list[str]:
         """The agent's text per turn (deltas joined up to each ``text.end``)."""
-        out: list[str] = []
-        buf: list[str] = []
-        for f in self.frames:
-            if f.kind == "delta":
-                buf.append(f.text)
-            elif f.kind == "text.end":
-                out.append("".join(buf))
-                buf = []
-        return out
+        return agent_turns(self.frames)
 
     def terminal(self) -> list[Frame]:
         """Terminal frames (a correct call has exactly one)."""

@@ -51,7 +51,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Self
 from urllib.parse import parse_qs, urlsplit
 
-from superdialog.testing.unpod_bridge import Step
+from superdialog.testing.unpod_bridge import Step, agent_turns, classify, collapse_deltas
 
 if TYPE_CHECKING:
     from websockets.asyncio.server import Server, ServerConnection
@@ -137,34 +137,19 @@ class Record:
 
 
 def _agent_record(t: float, event: Any) -> Record:
-    """Classify a parsed bridge frame; recording markers ride on ``agent.say``."""
-    name = getattr(event, "event", type(event).__name__)
-    if name == "agent.text.delta":
-        return Record(t, "agent", "delta", text=event.text)
-    if name == "agent.text.end":
-        return Record(t, "agent", "text.end")
-    if name == "agent.end_call":
-        return Record(t, "agent", "end", reason=event.reason)
-    if name == "agent.transfer":
-        return Record(
-            t,
-            "agent",
-            "transfer",
-            target=event.target,
-            transfer_type=event.transfer_type,
-            mode=event.mode,
-            announcement=event.announcement,
-        )
-    if name == "agent.say":
-        text: str = event.text
-        if text.startswith("__recording_pause:"):
-            return Record(t, "agent", "pause", reason=text.split(":", 1)[1])
-        if text == "__recording_resume":
-            return Record(t, "agent", "resume")
-        if text.startswith("__filler:"):
-            return Record(t, "agent", "filler", text=text.split(":", 1)[1])
-        return Record(t, "agent", "say", text=text)
-    return Record(t, "agent", str(name))
+    """Classify a parsed bridge frame (one classifier with the in-process bridge)."""
+    f = classify(event)
+    return Record(
+        t,
+        "agent",
+        f.kind,
+        text=f.text,
+        reason=f.reason,
+        target=f.target,
+        transfer_type=f.transfer_type,
+        mode=f.mode,
+        announcement=f.announcement,
+    )
 
 
 _TARGET_KIND = {"human": "human queue", "agent": "agent", "number": "number"}
@@ -212,34 +197,18 @@ class Transcript:
 
     def kinds(self) -> list[str]:
         """Agent frame kinds in order, the deltas of a run collapsed into one ``delta``."""
-        out: list[str] = []
-        for r in self.frames:
-            if r.kind == "delta" and out and out[-1] == "delta":
-                continue
-            out.append(r.kind)
-        return out
+        return collapse_deltas(r.kind for r in self.frames)
 
     def timeline(self) -> list[str]:
         """Like :meth:`kinds`, with the caller's events (``caller``, ``interrupt``) in place."""
-        out: list[str] = []
-        for r in self.records:
-            kind = r.kind if r.source != "caller" else ("caller" if r.kind == "speech" else r.kind)
-            if kind == "delta" and out and out[-1] == "delta":
-                continue
-            out.append(kind)
-        return out
+        return collapse_deltas(
+            "caller" if r.source == "caller" and r.kind == "speech" else r.kind
+            for r in self.records
+        )
 
     def turns(self) -> list[str]:
         """The agent's streamed text per turn (deltas joined up to each ``text.end``)."""
-        out: list[str] = []
-        buf: list[str] = []
-        for r in self.frames:
-            if r.kind == "delta":
-                buf.append(r.text)
-            elif r.kind == "text.end":
-                out.append("".join(buf))
-                buf = []
-        return out
+        return agent_turns(self.frames)
 
     def said(self) -> list[str]:
         """The ``agent.say`` lines (the opening, spoken by the host before ``run()``)."""
