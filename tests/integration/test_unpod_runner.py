@@ -21,29 +21,7 @@ pytest.importorskip("unpod.connectivity.runner")
 
 FLOWS = Path(__file__).resolve().parents[2] / "flows"
 
-SMOKE = """
-flow: smoke
-start: greet
-slots:
-  age: {type: number, min: 1, max: 120, prompt: ["How old are you?", "Your age in years?"]}
-  pin: {type: digits, pii: true, mask: last2, min_length: 4, max_length: 4, prompt: "Your PIN?"}
-global:
-  - {intent: human, goto: agent}
-states:
-  greet: {say: "Hello {{ session.get('first_name', 'there') }}.", next: ask}
-  ask: {collect: [age], next: check}
-  check:
-    transitions:
-      - {if: "slots.age >= 18", to: secure}
-      - {to: minor}
-  secure: {pii: true, say: "Now your PIN. Not recorded.", collect: [pin], next: done}
-  done: {say: "Thanks. Bye!", end: completed}
-  minor: {say: "Sorry, adults only.", end: not_allowed}
-  agent:
-    say: "Transferring you."
-    transfer: {queue: humans, mode: warm, announcement: "Age {{ slots.age }}"}
-end_reasons: [not_allowed]
-"""
+SMOKE = (Path(__file__).parent / "smoke.yaml").read_text(encoding="utf-8")
 
 
 async def smoke_call(steps: list, data: dict | None = None) -> Transcript:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 
@@ -12,29 +13,7 @@ from superdialog.testing.unpod_bridge import Frame, LoopbackBridge, Step
 
 unpod_session = pytest.importorskip("unpod.connectivity.session")
 
-FLOW = """
-flow: smoke
-start: greet
-slots:
-  age: {type: number, min: 1, max: 120, prompt: ["How old are you?", "Your age in years?"]}
-  pin: {type: digits, pii: true, mask: last2, min_length: 4, max_length: 4, prompt: "Your PIN?"}
-global:
-  - {intent: human, goto: agent}
-states:
-  greet: {say: "Hello {{ session.get('first_name', 'there') }}.", next: ask}
-  ask: {collect: [age], next: check}
-  check:
-    transitions:
-      - {if: "slots.age >= 18", to: secure}
-      - {to: minor}
-  secure: {pii: true, say: "Now your PIN. Not recorded.", collect: [pin], next: done}
-  done: {say: "Thanks. Bye!", end: completed}
-  minor: {say: "Sorry, adults only.", end: not_allowed}
-  agent:
-    say: "Transferring you."
-    transfer: {queue: humans, mode: warm, announcement: "Age {{ slots.age }}"}
-end_reasons: [not_allowed]
-"""
+FLOW = (Path(__file__).parent / "smoke.yaml").read_text(encoding="utf-8")
 
 
 async def call(steps: list[Step | str], data: dict | None = None
