@@ -136,6 +136,9 @@ class SlotSpec(_Strict):
     validator: str | None = Field(
         None, description="Name of a Python validator registered with superdialog.validator."
     )
+    validator_timeout: float = Field(
+        2.0, gt=0, le=30, description="Seconds a validator may take before the value is refused."
+    )
 
     @field_validator("pattern")
     @classmethod
@@ -215,6 +218,16 @@ class HttpSpec(_Strict):
     json_body: Any = Field(
         None, alias="json", description="JSON body (templates); default: the action's args."
     )
+    follow_redirects: bool = Field(
+        False,
+        description="Follow 3xx redirects (same scheme only); otherwise a redirect is a failure.",
+    )
+    max_response_bytes: int = Field(
+        1_000_000,
+        gt=0,
+        le=100_000_000,
+        description="Largest response body read; a bigger one fails the action.",
+    )
 
 
 class ActionSpec(_Strict):
@@ -234,6 +247,12 @@ class ActionSpec(_Strict):
     )
     holding_after: float = Field(1.0, ge=0, description="Seconds before the holding line.")
     filler: str | None = Field(None, description="Phrase passed to session.set_filler.")
+    pii: bool | list[str] = Field(
+        False,
+        description="The result holds personal data: true for all of it, or the dotted paths "
+        "of the fields that do (e.g. [dob, address.postcode]). Those values are masked "
+        "wherever they turn up, like PII slots.",
+    )
 
     @model_validator(mode="after")
     def _one_target(self) -> ActionSpec:
@@ -359,6 +378,12 @@ class Limits(_Strict):
     max_turns: int | None = Field(60, gt=0, description="Caller turns before max_duration.")
     max_duration: float | None = Field(1800.0, gt=0, description="Seconds before max_duration.")
     no_input: int = Field(3, ge=1, description="Silent turns in a row before no_response.")
+    max_utterance_chars: int = Field(
+        2000,
+        ge=20,
+        le=100_000,
+        description="Longest caller utterance handled; the rest is cut off (and the trace says so).",
+    )
 
 
 class FlowSpec(_Strict):
