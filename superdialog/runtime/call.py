@@ -34,6 +34,7 @@ from superdialog.runtime.events import (
     CallEvent,
     CallTransferred,
     ErrorRaised,
+    InputTruncated,
     LLMCalled,
     RecordingPaused,
     RecordingResumed,
@@ -46,6 +47,8 @@ from superdialog.runtime.redact import REDACTED, shown, spoken_masked
 
 if TYPE_CHECKING:
     from superdialog.compile.flow import Flow
+    from superdialog.compile.model import CompiledAction
+    from superdialog.runtime.actions import PendingAction
 
 __all__ = ["CallMachine"]
 
@@ -66,6 +69,7 @@ class CallMachine:
     """
 
     __slots__ = (
+        "_action",
         "_assist",
         "_clock",
         "_confirming",
@@ -135,6 +139,7 @@ class CallMachine:
         self._llm_callbacks: list[Callable[[Any], Any]] | None = None
         self._trace: list[CallEvent] | None = [] if trace else None
         self._metrics: CallMetrics | None = None
+        self._action: PendingAction | None = None
 
     # ------------------------------------------------------------------ host contract
     async def start(self, session: Any = None) -> str:
@@ -300,7 +305,9 @@ class CallMachine:
         """The host is closing the call (hang-up): resume recording if we paused it.
 
         The call is marked over even if the resume cannot be sent (the worker
-        may already have closed the socket).
+        may already have closed the socket). An action that already started
+        still runs to its end (bounded by its own timeout): the caller may have
+        hung up after asking us to block a card, and the block must happen.
         """
         try:
             if self._paused:
@@ -309,6 +316,10 @@ class CallMachine:
             if self._status != _FINISHED:
                 self._status = _FINISHED
                 self._outcome = {"verb": "hangup", "reason": "hangup"}
+            if self._action is not None:
+                from superdialog.runtime.actions import await_pending
+
+                await await_pending(self)
 
     # ------------------------------------------------------------------ events & speech
     def _emit(self, event: CallEvent) -> None:
@@ -316,7 +327,15 @@ class CallMachine:
             self._trace.append(event)
         if self._listeners:
             for fn in self._listeners:
-                fn(event)
+                try:
+                    fn(event)
+                except Exception as exc:  # an observer must never break the call
+                    log.warning(
+                        "call %s: event listener %s raised %s",
+                        self.flow.name,
+                        getattr(fn, "__qualname__", type(fn).__name__),
+                        type(exc).__name__,
+                    )
 
     def _utter(self, text: str) -> str | None:
         """Record one utterance; return it with a separating space when needed."""
@@ -331,6 +350,9 @@ class CallMachine:
         self.remember("assistant", text)
         self._emit(Spoke(text, self.node))
         return out
+
+    def on_result(self, action: CompiledAction, result: Any) -> None:
+        """An action succeeded: the values it declares as PII become secrets of the call."""
 
     def remember(self, role: str, text: str) -> None:
         """Append to the bounded conversation history (what the model sees)."""
@@ -469,7 +491,12 @@ class CallMachine:
                 async for c in _sub:
                     yield c
             return
-        raw = text.strip()
+        raw = self._heard(text)
+        if self._action is not None:
+            async with contextlib.aclosing(self._settle_action(raw)) as _sub:
+                async for c in _sub:
+                    yield c
+            return
         if not raw:
             async with contextlib.aclosing(self._no_input()) as _sub:
                 async for c in _sub:
@@ -478,6 +505,63 @@ class CallMachine:
         self.count("no_input", reset=True)
         st = self.current
         self.remember("user", REDACTED if st.pii else raw)
+        async with contextlib.aclosing(self._words(st, raw)) as _sub:
+            async for c in _sub:
+                yield c
+
+    def _heard(self, text: object) -> str:
+        """The caller's words as we handle them: text, stripped, at most the flow's cap.
+
+        A host may hand us ``None`` (silence) or a runaway transcript; neither
+        may cost more than a bounded amount of work.
+        """
+        if not isinstance(text, str):
+            text = "" if text is None else str(text)
+        cap = self.flow.spec.limits.max_utterance_chars
+        if len(text) > cap:
+            self._emit(InputTruncated(len(text), cap, self.node))
+            text = text[:cap]
+        return text.strip()
+
+    async def _settle_action(self, raw: str) -> AsyncGenerator[str, None]:
+        """The caller spoke while an action ran (they barged in over it): finish it first.
+
+        The action's outcome decides what happens before the new words do: a
+        failure takes the error path. After a success, words that ask to leave
+        (a global intent with a ``goto``: "agent", "goodbye") are taken from
+        the action state; any other words were said before the caller heard
+        where the action led, so they answer nothing the flow asks next — the
+        flow goes on, and the words count only if nothing new was said.
+        """
+        st = self.current
+        leave = None
+        if raw:
+            self.count("no_input", reset=True)
+            self.remember("user", REDACTED if st.pii else raw)
+            norm = normalise(raw)
+            leave = next((g for g in st.globals if g.goto and g.intent.matches(norm)), None)
+        if leave is not None:
+            from superdialog.runtime.actions import run_action
+
+            async with contextlib.aclosing(run_action(self, st)) as _sub:
+                async for c in _sub:
+                    yield c
+            async with contextlib.aclosing(
+                self._global(leave.intent.name, leave.goto, leave.say)
+            ) as _sub:
+                async for c in _sub:
+                    yield c
+            return
+        async with contextlib.aclosing(self._enter(resume=True)) as _sub:
+            async for c in _sub:
+                yield c
+        if self._status == _RUNNING and raw and not self._spoke_turn:
+            async with contextlib.aclosing(self._words(self.current, raw)) as _sub:
+                async for c in _sub:
+                    yield c
+
+    async def _words(self, st: CompiledState, raw: str) -> AsyncGenerator[str, None]:
+        """A non-empty utterance in a waiting state: global intents, then the state's own."""
         norm = normalise(raw)
         for rule in st.globals:
             if rule.intent.matches(norm):
@@ -589,8 +673,12 @@ class CallMachine:
             async for c in _sub:
                 yield c
 
-    async def _enter(self) -> AsyncGenerator[str, None]:
-        """Run the current state's entry, following pass-through states until one waits."""
+    async def _enter(self, *, resume: bool = False) -> AsyncGenerator[str, None]:
+        """Run the current state's entry, following pass-through states until one waits.
+
+        ``resume``: the current state was entered in an earlier turn (an action
+        still running): its line was said then and is not said again.
+        """
         hops = 0
         while True:
             hops += 1
@@ -614,12 +702,13 @@ class CallMachine:
                     async for c in _sub:
                         yield c
                 return
-            if st.kind != "llm" or st.say:
+            if (st.kind != "llm" or st.say) and not resume:
                 line = self.pick(st.say, self._visit_count(st.name))
                 if line is not None:
                     out = self._utter(self.render(line))
                     if out:
                         yield out
+            resume = False
             edge: Edge | None
             if st.kind == "action":
                 from superdialog.runtime.actions import run_action

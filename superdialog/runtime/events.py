@@ -16,6 +16,7 @@ __all__ = [
     "CallEvent",
     "CallTransferred",
     "ErrorRaised",
+    "InputTruncated",
     "LLMCalled",
     "RecordingPaused",
     "RecordingResumed",
@@ -142,6 +143,16 @@ class ErrorRaised:
     kind: Literal["error"] = "error"
 
 
+@dataclass(frozen=True, slots=True)
+class InputTruncated:
+    """The caller's utterance was longer than ``limits.max_utterance_chars`` and was cut."""
+
+    chars: int
+    kept: int
+    state: str
+    kind: Literal["input_truncated"] = "input_truncated"
+
+
 CallEvent = (
     Spoke
     | StateEntered
@@ -154,6 +165,7 @@ CallEvent = (
     | ActionFinished
     | LLMCalled
     | ErrorRaised
+    | InputTruncated
 )
 
 
