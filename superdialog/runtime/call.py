@@ -19,7 +19,7 @@ with a different calling convention.
 from __future__ import annotations
 
 import contextlib
-import logging
+import dataclasses
 import time
 from collections import deque
 from collections.abc import AsyncGenerator, Callable, Mapping
@@ -29,6 +29,7 @@ from superdialog.compile.intents import normalise
 from superdialog.compile.model import CompiledState, CompiledTransfer, Edge
 from superdialog.compile.templates import CompiledTemplate
 from superdialog.errors import RuntimeFlowError, SuperDialogError
+from superdialog.pii import Masker, get_logger
 from superdialog.runtime.events import (
     CallEnded,
     CallEvent,
@@ -52,7 +53,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CallMachine"]
 
-log = logging.getLogger("superdialog.call")
+log = get_logger("superdialog.call")
 
 _RUNNING, _PENDING, _FINISHED = 0, 1, 2
 
@@ -80,6 +81,7 @@ class CallMachine:
         "_in_stream",
         "_listeners",
         "_llm_callbacks",
+        "_masker",
         "_metrics",
         "_misses",
         "_outcome",
@@ -128,8 +130,8 @@ class CallMachine:
         self._in_stream = False
         self._spoke_turn = False
         self._error_depth = 0
-        self._said = ""
-        self._turn_spoken: list[str] | None = None
+        self._said: tuple[tuple[str, bool], ...] = ()
+        self._turn_spoken: list[tuple[str, bool]] | None = None
         self._confirming: str | None = None
         self._misses: dict[str, int] | None = None
         self._visits: dict[str, int] | None = None
@@ -140,6 +142,7 @@ class CallMachine:
         self._trace: list[CallEvent] | None = [] if trace else None
         self._metrics: CallMetrics | None = None
         self._action: PendingAction | None = None
+        self._masker: Masker | None = None
 
     # ------------------------------------------------------------------ host contract
     async def start(self, session: Any = None) -> str:
@@ -209,7 +212,7 @@ class CallMachine:
             heard = (heard_text or "").strip()
             hist.pop()
             if heard:
-                hist.append(("assistant", heard + " …"))
+                hist.append(("assistant", self.mask(heard) + " …"))
         trace = self._trace
         if trace:
             i = len(trace) - 1
@@ -217,7 +220,7 @@ class CallMachine:
                 i -= 1  # a model reply's Spoke is followed by its LLMCalled record
             last = trace[i]
             if isinstance(last, Spoke):
-                trace[i] = Spoke(heard_text or "", last.state, interrupted=True)
+                trace[i] = Spoke(self.mask(heard_text or ""), last.state, interrupted=True)
 
     @property
     def is_complete(self) -> bool:
@@ -293,12 +296,9 @@ class CallMachine:
         """A JSON-ready, PII-redacted picture of the call for logs and debugging."""
         snap = self.state
         snap["history"] = [list(x) for x in (self._history or ())]
-        secrets = [
-            str(v)
-            for k, v in self.slots.items()
-            if k in self.flow.slots and self.flow.slots[k].pii and v is not None
-        ]
-        snap["results"] = {k: _safe_json(v, secrets) for k, v in self.results.items()}
+        from superdialog.runtime.secrets import masked_results
+
+        snap["results"] = masked_results(self)
         return snap
 
     async def close(self) -> None:
@@ -323,6 +323,8 @@ class CallMachine:
 
     # ------------------------------------------------------------------ events & speech
     def _emit(self, event: CallEvent) -> None:
+        if self._masker:
+            event = _masked_event(event, self._masker)
         if self._trace is not None:
             self._trace.append(event)
         if self._listeners:
@@ -338,27 +340,80 @@ class CallMachine:
                     )
 
     def _utter(self, text: str) -> str | None:
-        """Record one utterance; return it with a separating space when needed."""
-        text = text.strip()
+        """Record one utterance; return it (masked when recorded) with a separating space."""
+        text = self.speakable(text.strip())
         if not text:
             return None
         out = " " + text if self._spoke_turn else text
         self._spoke_turn = True
-        if self._turn_spoken is None:
-            self._turn_spoken = []
-        self._turn_spoken.append(text)
+        self.said(text)
         self.remember("assistant", text)
         self._emit(Spoke(text, self.node))
         return out
 
+    def said(self, text: str) -> None:
+        """Note what this turn said (for "say that again"), and whether it was recorded."""
+        if self._turn_spoken is None:
+            self._turn_spoken = []
+        self._turn_spoken.append((text, self._paused))
+
+    # ------------------------------------------------------------------ secrets
+    @property
+    def masker(self) -> Masker:
+        """The call's masking service: every secret it knows, masked at every exit."""
+        if self._masker is None:
+            self._masker = Masker()
+        return self._masker
+
+    @property
+    def has_secrets(self) -> bool:
+        """Whether the call knows any secret yet (nothing to mask until it does)."""
+        return bool(self._masker)
+
+    def add_secret(
+        self,
+        value: Any,
+        *,
+        llm_ok: bool = False,
+        spoken: str | None = None,
+        kind: str | None = None,
+    ) -> None:
+        """Make ``value`` a secret of the call; what was kept before it was known is re-masked."""
+        masker = self.masker
+        before = len(masker)
+        masker.add(value, llm_ok=llm_ok, spoken=spoken, kind=kind)
+        if len(masker) == before:
+            return
+        if self._history:
+            self._history = deque(
+                ((role, masker.mask(text)) for role, text in self._history),
+                maxlen=self._history.maxlen,
+            )
+        if self._trace:
+            self._trace[:] = [_masked_event(e, masker) for e in self._trace]
+
+    def mask(self, text: str, *, for_llm: bool = False) -> str:
+        """``text`` as it may be stored, logged or (``for_llm``) sent to the model."""
+        return self._masker.mask(text, for_llm=for_llm) if self._masker else text
+
+    def speakable(self, text: str) -> str:
+        """``text`` as it may be said now: secrets spoken masked unless recording is paused."""
+        if self._masker and not self._paused:
+            return self._masker.mask(text, spoken=True)
+        return text
+
     def on_result(self, action: CompiledAction, result: Any) -> None:
         """An action succeeded: the values it declares as PII become secrets of the call."""
+        if action.spec.pii:
+            from superdialog.runtime.secrets import result_secrets
+
+            result_secrets(self, action, result)
 
     def remember(self, role: str, text: str) -> None:
-        """Append to the bounded conversation history (what the model sees)."""
+        """Append to the bounded conversation history (what the model sees), masked."""
         if self._history is None:
             self._history = deque(maxlen=self.flow.spec.llm.history_turns * 2)
-        self._history.append((role, text))
+        self._history.append((role, self.mask(text)))
 
     def variables(self, *, clear: bool = False) -> dict[str, Any]:
         """Template variables. PII slots are spoken-masked unless ``clear`` (actions only)."""
@@ -438,7 +493,7 @@ class CallMachine:
 
     def _end_turn(self, *, caller_turn: bool = True) -> None:
         if self._turn_spoken:
-            self._said = " ".join(self._turn_spoken)
+            self._said = tuple(self._turn_spoken)
         self._turn_spoken = None
         m = self.metrics
         if caller_turn:  # the opening line is not a turn of the host's
@@ -492,6 +547,10 @@ class CallMachine:
                     yield c
             return
         raw = self._heard(text)
+        if raw and not self._paused and not self.current.pii:
+            from superdialog.runtime.secrets import scan_volunteered
+
+            scan_volunteered(self, raw)
         if self._action is not None:
             async with contextlib.aclosing(self._settle_action(raw)) as _sub:
                 async for c in _sub:
@@ -607,7 +666,9 @@ class CallMachine:
         self, intent: str, goto: str | None, say: CompiledTemplate | None
     ) -> AsyncGenerator[str, None]:
         if intent == "repeat" and goto is None and say is None:
-            out = self._utter(self._said) if self._said else None
+            # what was said while recording was paused is never replayed into a recording
+            again = " ".join(t for t, paused in self._said if self._paused or not paused)
+            out = self._utter(again or self.reprompt_text())
             if out:
                 yield out
             return
@@ -809,6 +870,8 @@ class CallMachine:
         announcement = ""  # rendered before anything is said: a failure takes the error path
         if verb == "transfer" and payload.announcement is not None:
             announcement = self.render(payload.announcement)
+            if self._masker and not (self.current.pii and self.current.terminal):
+                announcement = self._masker.mask(announcement, spoken=True)
         self._status = _PENDING
         self._pending = (verb, payload, announcement)
         if self._paused and not (self.current.pii and self.current.terminal):
@@ -869,7 +932,7 @@ class CallMachine:
             st.name,
             "" if known else " (unexpected)\n" + _frames(exc),
         )
-        self._emit(ErrorRaised(st.name, type(exc).__name__, _safe_message(exc)))
+        self._emit(ErrorRaised(st.name, type(exc).__name__, self.mask(_safe_message(exc))))
         target = st.error_edge.dst if st.error_edge else self.flow.spec.on_error
         if self._error_depth == 1 and target is not None and target != st.name:
             try:
@@ -910,16 +973,13 @@ def _safe_message(exc: Exception) -> str:
     return type(exc).__name__
 
 
-def _safe_json(value: Any, secrets: list[str]) -> Any:
-    """JSON-ready copy of an action result with any PII slot value blanked out."""
-    if isinstance(value, str):
-        for secret in secrets:
-            value = value.replace(secret, REDACTED)
-        return value
-    if isinstance(value, int | float | bool) or value is None:
-        return _safe_json(str(value), secrets) if str(value) in secrets else value
-    if isinstance(value, Mapping):
-        return {str(k): _safe_json(v, secrets) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_safe_json(v, secrets) for v in value]
-    return _safe_json(repr(value), secrets)
+def _masked_event(event: CallEvent, masker: Masker) -> CallEvent:
+    """The event with every text field masked (events are kept, shown and logged)."""
+    changes: dict[str, str] = {}
+    for f in dataclasses.fields(event):
+        value = getattr(event, f.name)
+        if isinstance(value, str) and f.name not in ("kind", "state", "src", "dst", "edge", "via"):
+            masked = masker.mask(value)
+            if masked != value:
+                changes[f.name] = masked
+    return dataclasses.replace(event, **changes) if changes else event  # type: ignore[arg-type]

@@ -93,6 +93,9 @@ def set_slot(m: CallMachine, slot: CompiledSlot, value: Any, *, confirmed: bool 
     m.slots[slot.name] = value
     m.count(f"slot:{slot.name}", reset=True)
     if slot.pii:
+        from superdialog.runtime.secrets import slot_secret
+
+        slot_secret(m, slot, value)
         _redact_last_user_turn(m)
     m._emit(SlotFilled(slot.name, shown(slot, value), m.node, confirmed))
 

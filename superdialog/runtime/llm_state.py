@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import logging
 import os
 import time
 from collections.abc import AsyncGenerator, Mapping
@@ -20,8 +19,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 from superdialog.compile.model import CompiledSlot, CompiledState, Edge
 from superdialog.errors import LLMError
+from superdialog.pii import get_logger
 from superdialog.runtime.events import LLMCalled, Spoke
-from superdialog.runtime.redact import REDACTED
 
 if TYPE_CHECKING:
     from superdialog.llm import LLMCallData, LLMConfig, ToolCall
@@ -29,7 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = ["build_messages", "build_tools", "llm_config", "llm_opening", "llm_turn"]
 
-log = logging.getLogger("superdialog.llm_state")
+log = get_logger("superdialog.llm_state")
 
 _STYLE = (
     "This is a live phone call: answer in one or two short spoken sentences, plain text, "
@@ -107,8 +106,10 @@ def build_messages(
         m._assist = None
     if opening:
         parts.append("Start this step now: say your opening line to the caller.")
-    messages: list[dict[str, Any]] = [{"role": "system", "content": "\n\n".join(parts)}]
-    for role, text in m._history or ():
+    messages: list[dict[str, Any]] = [
+        {"role": "system", "content": m.mask("\n\n".join(parts), for_llm=True)}
+    ]
+    for role, text in m._history or ():  # stored masked already
         messages.append({"role": role, "content": text})
     return messages
 
@@ -192,35 +193,18 @@ def build_tools(
     return tools
 
 
-def _scrub(value: Any, secrets: list[str]) -> Any:
-    if isinstance(value, str):
-        for s in secrets:
-            value = value.replace(s, REDACTED)
-        return value
-    if isinstance(value, dict):
-        return {k: _scrub(v, secrets) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_scrub(v, secrets) for v in value]
-    return value
-
-
-def _secrets(m: CallMachine) -> list[str]:
-    out = []
-    for name, value in m.slots.items():
-        slot = m.flow.slots.get(name)
-        if slot is not None and slot.pii and value is not None:
-            out.append(str(value))
-    return out
-
-
 async def _report(m: CallMachine, data: LLMCallData) -> None:
     for fn in m._llm_callbacks or ():
         try:
             result = fn(data)
             if hasattr(result, "__await__"):
                 await result
-        except Exception:  # a host's observer must not break the call
-            log.warning("llm callback %r failed", getattr(fn, "__name__", fn), exc_info=True)
+        except Exception as exc:  # a host's observer must not break the call
+            log.warning(
+                "llm callback %s failed: %s",
+                getattr(fn, "__qualname__", type(fn).__name__),
+                type(exc).__name__,
+            )
 
 
 def _fill_from_args(m: CallMachine, args: Mapping[str, Any] | None) -> list[str]:
@@ -256,7 +240,12 @@ async def _call_model(
     config = llm_config(m)
     messages = build_messages(m, st, extract=extract, opening=opening)
     tools = [] if opening else build_tools(m, st, extract=extract)
-    text: list[str] = []
+    text: list[str] = []  # what the model said
+    heard: list[str] = []  # what went to the caller (secrets masked while recorded)
+    # a model may say a secret (one it may see, send_to_llm, or one it was never told):
+    # outside a PII state the stream is masked on the fly, holding back only what could
+    # still turn into one
+    masking = m.masker.stream() if m.has_secrets and not m.recording_paused else None
     calls: list[ToolCall] = []
     tokens_in = tokens_out = cached = 0
     ok = False
@@ -272,29 +261,34 @@ async def _call_model(
                         continue
                     if ttft is None:
                         ttft = (time.perf_counter() - started) * 1000
-                    chunk = ev.text
-                    if not text and m._spoke_turn:
-                        chunk = " " + chunk.lstrip()
                     text.append(ev.text)
+                    chunk = masking.feed(ev.text) if masking is not None else ev.text
+                    if not chunk:
+                        continue
+                    if not heard and m._spoke_turn:
+                        chunk = " " + chunk.lstrip()
+                    heard.append(chunk)
                     m._spoke_turn = True
                     yield chunk
                 elif isinstance(ev, ToolCall):
                     calls.append(ev)
                 elif isinstance(ev, Usage):
                     tokens_in, tokens_out, cached = ev.tokens_in, ev.tokens_out, ev.cached
+        rest = masking.flush() if masking is not None else ""
+        if rest:
+            if not heard and m._spoke_turn:
+                rest = " " + rest.lstrip()
+            heard.append(rest)
+            m._spoke_turn = True
+            yield rest
         ok = True
     finally:
         latency = (time.perf_counter() - started) * 1000
         said = "".join(text).strip()
         if said:
-            if m._turn_spoken is None:
-                m._turn_spoken = []
-            m._turn_spoken.append(said)
-            # a model allowed to see a PII value (send_to_llm) may say it: history and
-            # trace keep the mask (the caller heard it; nothing else keeps it)
-            kept = _scrub(said, _secrets(m))
-            m.remember("assistant", kept)
-            m._emit(Spoke(kept, st.name))
+            m.said("".join(heard).strip())
+            m.remember("assistant", said)  # masked there, as in the trace
+            m._emit(Spoke(said, st.name))
         m.metrics.add_llm_call(
             latency_ms=latency, tokens_in=tokens_in, tokens_out=tokens_out, ok=ok
         )
@@ -313,7 +307,6 @@ async def _call_model(
             )
         )
         if m._llm_callbacks:
-            secrets = _secrets(m)
             response: dict[str, Any] = {"role": "assistant", "content": said or None}
             if calls:
                 response["tool_calls"] = [
@@ -331,8 +324,8 @@ async def _call_model(
                     call_type=call_type,
                     node_id=st.name,
                     model=config.resolved_model,
-                    prompt_messages=_scrub(messages, secrets),
-                    response_json=_scrub(response, secrets),
+                    prompt_messages=m.masker.mask_data(messages) if m.has_secrets else messages,
+                    response_json=m.masker.mask_data(response) if m.has_secrets else response,
                     tokens_in=tokens_in,
                     tokens_out=tokens_out,
                     edge_id=edge_id,
@@ -383,11 +376,11 @@ async def llm_turn(
     chosen: Edge | None = None
     for call in calls:
         if call.error is not None or (call.name not in edges and call.name != _SLOT_TOOL):
-            log.warning(
+            log.warning(  # the kind only: the arguments may hold what the caller said
                 "call %s: model made an unusable tool call in %s (%s)",
                 m.flow.name,
                 st.name,
-                call.error or "unknown tool",
+                "bad arguments" if call.error is not None else "unknown tool",
             )
             continue
         _fill_from_args(m, call.arguments)

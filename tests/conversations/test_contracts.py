@@ -6,6 +6,7 @@ import io
 import textwrap
 from pathlib import Path
 
+from superdialog.runtime.events import Spoke
 from superdialog.testing.conversation_check import Failure, check_run, transcript
 from superdialog.testing.conversation_runner import Run, TurnRecord
 from superdialog.testing.conversation_spec import load_test_file
@@ -38,9 +39,8 @@ async def leaky_echo_card(card: str) -> dict[str, str]:
 """
 
 
-def test_a_flow_that_speaks_a_pii_value_fails_and_the_report_stays_redacted(
-    tmp_path: Path,
-) -> None:
+def test_a_flow_that_reads_a_pii_value_into_speech_is_masked_by_value(tmp_path: Path) -> None:
+    """An action echoes the card and a line outside the PII state reads it: masked by value."""
     (tmp_path / "leaky.yaml").write_text(LEAKY_FLOW, encoding="utf-8")
     (tmp_path / "leaky_actions.py").write_text(ACTIONS, encoding="utf-8")
     (tmp_path / "leaky.test.yaml").write_text(textwrap.dedent("""
@@ -49,18 +49,40 @@ def test_a_flow_that_speaks_a_pii_value_fails_and_the_report_stays_redacted(
           - name: pays
             turns:
               - user: four one one one, one one one one, one one one one, one one one one
+                agent: Charged the card ending in 1 1 1 1.
                 end: completed
     """), encoding="utf-8")
     out = io.StringIO()
-    assert main([str(tmp_path)], out=out) == 1
-    text = out.getvalue()
-    assert "contract: PII" in text
-    assert "expected: no clear value of pii slot 'card' anywhere but the slot" in text
-    assert ("got:      found in the call trace, the call snapshot, the agent's speech"
-            in text)
-    assert CARD not in text  # the transcript of a leaking call is scrubbed too
-    assert "agent: Charged the card [redacted]." in text
-    assert text.splitlines()[-1] == "0 passed, 1 failed"
+    assert main([str(tmp_path)], out=out) == 0, out.getvalue()
+    assert CARD not in out.getvalue()
+    assert out.getvalue().splitlines()[-1] == "1 passed, 0 failed"
+
+
+def test_a_run_that_leaks_fails_the_pii_contract_and_the_report_stays_redacted(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "leaky.yaml").write_text(LEAKY_FLOW, encoding="utf-8")
+    (tmp_path / "leaky_actions.py").write_text(ACTIONS, encoding="utf-8")
+    (tmp_path / "leaky.test.yaml").write_text(textwrap.dedent("""
+        flow: leaky.yaml
+        conversations:
+          - name: pays
+            turns: []
+    """), encoding="utf-8")
+    test = load_test_file(tmp_path / "leaky.test.yaml")
+    conv = test.spec.conversations[0]
+    said = TurnRecord(1, "four one one one", True, [f"Charged the card {CARD}."], "done", {}, {},
+                      False, events=[Spoke(f"Charged the card {CARD}.", "done")])
+    run = Run("recording", turns=[said], outcome={"verb": "end", "reason": "completed"},
+              finished=True, verbs=[Frame("end", reason="completed")],
+              secrets={"card": {CARD}}, exposed={"the call trace": f"x {CARD} y"})
+    failures = [f for f in check_run(test, 0, conv, run) if f.where == "contract: PII"]
+    assert len(failures) == 1
+    assert failures[0].expected == "no clear value of pii slot 'card' anywhere but the slot"
+    assert failures[0].got == "found in the call trace, the agent's speech"
+    lines = "\n".join(transcript(run))
+    assert CARD not in lines  # the transcript of a leaking call is scrubbed too
+    assert "agent: Charged the card [redacted]." in lines
 
 
 def test_contract_checks_on_a_hand_made_run() -> None:
