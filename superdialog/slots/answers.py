@@ -97,7 +97,7 @@ class YesNoType(SlotType):
     name = "yes_no"
     description = "a yes/no answer, bool"
 
-    def find(self, text: str, ctx: ExtractContext) -> Match | None:
+    def scan(self, text: str, ctx: ExtractContext) -> Match | None:
         """Classify the answer; the span is the word or idiom that decided it."""
         toks = tokenize(text)
         index = _words(toks)
@@ -189,7 +189,7 @@ class EnumType(SlotType):
     name = "enum"
     description = "one of the flow's choices (canonical name)"
 
-    def find(self, text: str, ctx: ExtractContext) -> Match | None:
+    def scan(self, text: str, ctx: ExtractContext) -> Match | None:
         """Find the chosen option."""
         if not ctx.choices:
             return None
@@ -248,7 +248,7 @@ class TextType(SlotType):
     name = "text"
     description = "free text, stripped string"
 
-    def find(self, text: str, ctx: ExtractContext) -> Match | None:
+    def scan(self, text: str, ctx: ExtractContext) -> Match | None:
         """The stripped utterance."""
         stripped = text.strip()
         if not stripped:

@@ -8,15 +8,20 @@ more than 10", "that date is in the past") and a flow author gets the same
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from superdialog.errors import SlotTypeError
 
+from .bounds import MAX_PATTERN_CHARS, scan_window
+
 __all__ = ["Constraints", "ExtractContext", "Match", "SlotType"]
+
+_log = logging.getLogger("superdialog.slots")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +59,9 @@ class Constraints:
     """Limits a flow puts on a slot value; checked by :meth:`SlotType.check`.
 
     ``min``/``max`` may be given as values of the slot's type or as strings the
-    type can parse ("today", "9am", "10", "$20").
+    type can parse ("today", "9am", "10", "$20"). ``pattern`` is compiled once,
+    here, not on every check; one that does not compile is reported by
+    :meth:`SlotType.check` as a flow mistake.
     """
 
     min: Any = None
@@ -64,14 +71,27 @@ class Constraints:
     pattern: str | None = None
     min_length: int | None = None
     max_length: int | None = None
+    _regex: re.Pattern[str] | re.error | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        if self.pattern is None:
+            return
+        try:
+            compiled: re.Pattern[str] | re.error = re.compile(self.pattern)
+        except re.error as exc:
+            compiled = exc
+        object.__setattr__(self, "_regex", compiled)
 
 
 class SlotType:
     """A kind of value callers say: how to find it, read it back and check it.
 
-    Subclasses implement :meth:`find` and usually :meth:`spoken`; the check
+    Subclasses implement :meth:`scan` and usually :meth:`spoken`; the check
     hooks (``bound``, ``order_key``, ``tense``, ...) opt a type into the
-    matching constraints.
+    matching constraints. Callers use :meth:`find`, which bounds the text a
+    parser reads and keeps a parser's failure from reaching a live call.
     """
 
     #: Registry name, e.g. ``"phone"``.
@@ -84,7 +104,34 @@ class SlotType:
     pattern_reason: str = "that doesn't look right"
 
     def find(self, text: str, ctx: ExtractContext) -> Match | None:
-        """Find the first value of this type in ``text``; ``None`` if there is none."""
+        """Find the first value of this type in ``text``; ``None`` if there is none.
+
+        Only the first ``MAX_SCAN_CHARS`` characters are read (see
+        :func:`~superdialog.slots.bounds.scan_window`), so the time a call spends
+        here is bounded whatever the caller says. Never raises: a parser that
+        fails anyway is logged (its type and the exception's class, never the
+        text or the exception's message, which may quote personal data) and
+        counts as "no value", so the flow asks again instead of ending the call.
+        """
+        if not isinstance(text, str):
+            return None
+        window = scan_window(text)
+        try:
+            return self.scan(window, ctx)
+        except Exception as exc:
+            _log.error(
+                "slot type %r failed on a %d-character utterance (%s); treated as no value",
+                self.name,
+                len(window),
+                type(exc).__name__,
+            )
+            return None
+
+    def scan(self, text: str, ctx: ExtractContext) -> Match | None:
+        """The parser proper: the first value in ``text``, already bounded by :meth:`find`.
+
+        Implementations must be linear in ``len(text)`` and should not raise.
+        """
         raise NotImplementedError
 
     def extract(self, text: str, ctx: ExtractContext) -> Any | None:
@@ -107,12 +154,14 @@ class SlotType:
         mistake in the flow, not something the caller did.
         """
         c = constraints
-        if c.pattern is not None:
-            try:
-                compiled = re.compile(c.pattern)
-            except re.error as exc:
-                raise SlotTypeError(f"bad pattern {c.pattern!r} for {self.name}: {exc}") from exc
-            if compiled.fullmatch(self.pattern_text(value)) is None:
+        regex = c._regex
+        if isinstance(regex, re.error):
+            raise SlotTypeError(f"bad pattern {c.pattern!r} for {self.name}: {regex}")
+        if regex is not None:
+            text = self.pattern_text(value)
+            # A value longer than any real answer is refused unread: matching it is the
+            # one part of a check whose time the caller controls.
+            if len(text) > MAX_PATTERN_CHARS or regex.fullmatch(text) is None:
                 return self.pattern_reason
         if c.min_length is not None or c.max_length is not None:
             reason = self._check_length(value, c.min_length, c.max_length)

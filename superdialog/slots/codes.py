@@ -54,7 +54,7 @@ class DigitsType(SlotType):
     description = "a string of digits (PIN, account or order number)"
     length_unit = "digits"
 
-    def find(self, text: str, ctx: ExtractContext) -> Match | None:
+    def scan(self, text: str, ctx: ExtractContext) -> Match | None:
         """The longest spoken digit string; the first one on ties."""
         toks = tokenize(text)
         best: DigitRun | None = None
@@ -92,7 +92,7 @@ class CardNumberType(SlotType):
     length_unit = "digits"
     pattern_reason = "that card number doesn't look right"
 
-    def find(self, text: str, ctx: ExtractContext) -> Match | None:
+    def scan(self, text: str, ctx: ExtractContext) -> Match | None:
         """First digit string of 13-19 digits with a valid checksum."""
         toks = tokenize(text)
         for run in digit_runs(toks):
@@ -207,7 +207,7 @@ class PostalCodeType(SlotType):
     name = "postal_code"
     description = "a postal code (US ZIP, UK/CA postcode, ...) for the region"
 
-    def find(self, text: str, ctx: ExtractContext) -> Match | None:
+    def scan(self, text: str, ctx: ExtractContext) -> Match | None:
         """First postcode of the region's shape."""
         region = ctx.region.upper()
         toks = tokenize(text)

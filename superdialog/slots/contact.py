@@ -57,7 +57,7 @@ class PhoneType(SlotType):
     description = "a phone number, E.164 string"
     length_unit = "digits"
 
-    def find(self, text: str, ctx: ExtractContext) -> Match | None:
+    def scan(self, text: str, ctx: ExtractContext) -> Match | None:
         """First valid number, joining digit groups split by words like "then"."""
         toks = tokenize(text)
         runs = digit_runs(toks)
@@ -214,7 +214,7 @@ class EmailType(SlotType):
     name = "email"
     description = "an email address, lower-case string"
 
-    def find(self, text: str, ctx: ExtractContext) -> Match | None:
+    def scan(self, text: str, ctx: ExtractContext) -> Match | None:
         """First "local at domain" that makes a valid address."""
         toks = tokenize(text)
         for p, tok in enumerate(toks):

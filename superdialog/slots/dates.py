@@ -372,8 +372,8 @@ def _numeric(toks: list[Token], i: int, today: date, region: str) -> DateHit | N
             continue
         j += 1
         break
-    if len(parts) < 2 or len(set(seps)) > 1:
-        return None
+    if len(parts) < 2 or len(set(seps)) > 1 or any(len(p) > 4 for p in parts):
+        return None  # no part of a written date has more than 4 digits
     if len(parts) == 2 and seps[0] != "/":
         return None
     nums = [int(p) for p in parts]
@@ -429,7 +429,7 @@ class DateType(SlotType):
     past_reason = "that date is in the past"
     future_reason = "that date is in the future"
 
-    def find(self, text: str, ctx: ExtractContext) -> Match | None:
+    def scan(self, text: str, ctx: ExtractContext) -> Match | None:
         """First date phrase in ``text``."""
         toks = tokenize(text)
         hit = find_date(toks, local_now(ctx).date(), ctx.region)

@@ -40,7 +40,7 @@ class DateTimeType(SlotType):
     past_reason = "that time has already passed"
     future_reason = "that's in the future"
 
-    def find(self, text: str, ctx: ExtractContext) -> Match | None:
+    def scan(self, text: str, ctx: ExtractContext) -> Match | None:
         """Find a date and a time and put them together."""
         toks = tokenize(text)
         now = local_now(ctx)

@@ -114,7 +114,7 @@ class AmountType(SlotType):
     name = "amount"
     description = "money: Amount(value: Decimal, currency: ISO code)"
 
-    def find(self, text: str, ctx: ExtractContext) -> Match | None:
+    def scan(self, text: str, ctx: ExtractContext) -> Match | None:
         """Prefer an amount with a currency; else the first bare number."""
         toks = tokenize(text)
         fallback: Match | None = None

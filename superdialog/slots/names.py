@@ -42,6 +42,8 @@ _LEAD_CHATTER = FILLERS | frozenset(
      "sorry", "right", "good", "morning", "afternoon", "evening", "there", "um", "uh"}
 )  # fmt: skip
 _TAIL_CHATTER = frozenset({"speaking", "here", "calling", "please", "thanks", "thank", "you"})
+# Skipped before the first part of a name ("uh, Dr. ...").
+_NAME_PREAMBLE = FILLERS | _TITLES | frozenset({".", ","})
 
 
 def _wordset(text: str) -> frozenset[str]:
@@ -128,7 +130,7 @@ class NameType(SlotType):
     name = "name"
     description = "a person's name, capitalised string"
 
-    def find(self, text: str, ctx: ExtractContext) -> Match | None:
+    def scan(self, text: str, ctx: ExtractContext) -> Match | None:
         """Find a name after a cue, or an utterance that is only a name."""
         toks = tokenize(text)
         texts = [t.text for t in toks]
@@ -155,10 +157,15 @@ class NameType(SlotType):
     @staticmethod
     def _after_cue(texts: list[str], cues: tuple[tuple[str, ...], ...]) -> int | None:
         """Token index right after the earliest cue phrase, if any."""
+        firsts = {cue[0] for cue in cues}
+        where: dict[str, list[int]] = {}
+        for k, word in enumerate(texts):
+            if word in firsts:
+                where.setdefault(word, []).append(k)
         best: int | None = None
         for cue in cues:
             size = len(cue)
-            for k in range(len(texts) - size + 1):
+            for k in where.get(cue[0], ()):
                 if tuple(texts[k : k + size]) == cue:
                     if best is None or k + size < best:
                         best = k + size
@@ -172,7 +179,7 @@ class NameType(SlotType):
         n = len(toks)
         parts: list[str] = []
         first = last = -1
-        while k < n and toks[k].text in (FILLERS | _TITLES | {".", ","}) and not parts:
+        while k < n and toks[k].text in _NAME_PREAMBLE and not parts:
             k += 1
         while k < n and len(parts) < 4:
             tok = toks[k]

@@ -20,6 +20,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
+from .bounds import MAX_FRACTION_DIGITS, MAX_QUANTITY, MAX_QUANTITY_DIGITS
 from .tokens import FILLERS, SEPARATORS, Token, is_numeral
 
 __all__ = [
@@ -132,8 +133,19 @@ def parse_cardinal(toks: list[Token], i: int) -> tuple[Number, int] | None:
 
     Returns ``(value, j)`` where ``j`` is the index after the last token
     used, or ``None`` if no number starts at ``i``. The value is an ``int``
-    unless a fractional part was said.
+    unless a fractional part was said. Quantities of ``MAX_QUANTITY`` or
+    more (and decimals with more than ``MAX_FRACTION_DIGITS`` places) are not
+    quantities: nobody says them, and bounding them keeps every step here
+    constant-time and every result printable.
     """
+    parsed = _cardinal(toks, i)
+    if parsed is None or abs(parsed[0]) >= MAX_QUANTITY:
+        return None
+    return parsed
+
+
+def _cardinal(toks: list[Token], i: int) -> tuple[Number, int] | None:
+    """:func:`parse_cardinal` without the final range check."""
     if i >= len(toks):
         return None
     word = toks[i].text
@@ -144,7 +156,10 @@ def parse_cardinal(toks: list[Token], i: int) -> tuple[Number, int] | None:
         digits, j = frac
         return _scaled(toks, Decimal("0." + digits), j)
     if is_numeral(word):
-        value, j = _numeral(toks, i)
+        numeral = _numeral(toks, i)
+        if numeral is None:
+            return None
+        value, j = numeral
     else:
         words = _words(toks, i)
         if words is None:
@@ -159,10 +174,17 @@ def parse_cardinal(toks: list[Token], i: int) -> tuple[Number, int] | None:
     return _scaled(toks, value, j)
 
 
-def _numeral(toks: list[Token], i: int) -> tuple[Decimal, int]:
-    """Digits with optional "," thousands groups and a "." decimal part."""
+def _numeral(toks: list[Token], i: int) -> tuple[Decimal, int] | None:
+    """Digits with optional "," thousands groups and a "." decimal part.
+
+    ``None`` for more than ``MAX_QUANTITY_DIGITS`` digits before the point or
+    ``MAX_FRACTION_DIGITS`` after it. The thousands groups are read no further
+    than that, so trying every token of "1,000,1,000,..." stays linear.
+    """
     n = len(toks)
     text = toks[i].text
+    if len(text) > MAX_QUANTITY_DIGITS:
+        return None
     j = i + 1
     if len(text) <= 3:
         while (
@@ -175,6 +197,8 @@ def _numeral(toks: list[Token], i: int) -> tuple[Decimal, int]:
         ):
             text += toks[j + 1].text
             j += 2
+            if len(text) > MAX_QUANTITY_DIGITS:
+                return None
     if (
         j + 1 < n
         and toks[j].text == "."
@@ -182,6 +206,8 @@ def _numeral(toks: list[Token], i: int) -> tuple[Decimal, int]:
         and _adjacent(toks, j + 1)
         and is_numeral(toks[j + 1].text)
     ):
+        if len(toks[j + 1].text) > MAX_FRACTION_DIGITS:
+            return None
         text += "." + toks[j + 1].text
         j += 2
     return Decimal(text), j
@@ -279,8 +305,10 @@ def _point_digits(toks: list[Token], i: int) -> tuple[str, int] | None:
             break
         else:
             break
+        if len(digits) > MAX_FRACTION_DIGITS:
+            return None
         j += 1
-    return (digits, j) if digits else None
+    return (digits, j) if digits and len(digits) <= MAX_FRACTION_DIGITS else None
 
 
 def _and_a_fraction(toks: list[Token], value: Decimal, j: int) -> tuple[Decimal, int]:

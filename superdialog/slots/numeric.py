@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from .base import ExtractContext, Match, SlotType
+from .bounds import MAX_QUANTITY_DIGITS
 from .numbers import UNITS, digit_run_at, parse_cardinal, parse_decimal, tidy
 from .tokens import tokenize
 
@@ -33,19 +34,28 @@ class NumberType(SlotType):
     name = "number"
     description = "a quantity: int, or Decimal when fractional"
 
-    def find(self, text: str, ctx: ExtractContext) -> Match | None:
-        """First quantity in ``text``; a leading "minus"/"negative" negates it."""
+    def scan(self, text: str, ctx: ExtractContext) -> Match | None:
+        """First quantity in ``text``; a leading "minus"/"negative" negates it.
+
+        A row of digit words longer than ``MAX_QUANTITY_DIGITS`` is not a
+        quantity and is skipped whole (not re-read from each of its words).
+        """
         toks = tokenize(text)
         n = len(toks)
-        for i in range(n):
+        i = 0
+        while i < n:
             parsed = parse_cardinal(toks, i)
             if parsed is None:
+                i += 1
                 continue
             value, j = parsed
             word = toks[i].text
             if j == i + 1 and word in UNITS and j < n and toks[j].text in _DIGIT_WORDS:
                 run = digit_run_at(toks, i)
                 if run is not None:
+                    if len(run.digits) > MAX_QUANTITY_DIGITS:
+                        i = run.end
+                        continue
                     value, j = int(run.digits), run.end
             start = i
             if (i > 0 and toks[i - 1].text in _NEGATIVE) or (

@@ -108,21 +108,22 @@ class CustomType(SlotType):
         self._parse = parse
         self._speak = speak
 
-    def find(self, text: str, ctx: ExtractContext) -> Match | None:
-        """Run the parser; an exception inside it counts as "no value" and is logged."""
-        if not isinstance(text, str) or not text.strip():
-            return None
-        try:
-            value = self._parse(text, ctx)
-        except Exception:
-            import logging
+    def scan(self, text: str, ctx: ExtractContext) -> Match | None:
+        """Run the parser on the (bounded) utterance.
 
-            logging.getLogger(__name__).warning(
-                "custom slot type %r raised; treating as no value", self.name, exc_info=True
-            )
+        An exception inside it is left to :meth:`SlotType.find`, which logs the
+        type and the exception's class (not its message: a parser's error often
+        quotes what it was given) and counts it as "no value". A returned
+        ``Match`` whose span lies outside the text counts as "no value" too.
+        """
+        if not text.strip():
             return None
-        if value is None or isinstance(value, Match):
-            return value
+        value = self._parse(text, ctx)
+        if isinstance(value, Match):
+            inside = 0 <= value.start <= value.end <= len(text)
+            return value if inside else None
+        if value is None:
+            return None
         start = len(text) - len(text.lstrip())
         return Match(value, start, len(text.rstrip()))
 

@@ -296,9 +296,21 @@ def _cued(toks: list[Token], i: int) -> bool:
     return k >= 0 and toks[k].text in _CUES
 
 
-def _alone(toks: list[Token], first: int, end: int) -> bool:
+def _substance(toks: list[Token]) -> list[int]:
+    """``counts[k]``: how many of the first ``k`` tokens are not chatter.
+
+    Computed once per utterance so that asking "is this number alone?" of
+    every candidate stays linear overall.
+    """
+    counts = [0]
+    for tok in toks:
+        counts.append(counts[-1] + (tok.text not in _CHATTER))
+    return counts
+
+
+def _alone(counts: list[int], first: int, end: int) -> bool:
     """True when everything outside ``[first, end)`` is chatter ("how about three?")."""
-    return all(t.text in _CHATTER for k, t in enumerate(toks) if not first <= k < end)
+    return counts[first] == 0 and counts[-1] == counts[end]
 
 
 def find_time(
@@ -312,6 +324,7 @@ def find_time(
         part: Part of day said elsewhere ("tomorrow morning at 9").
 
     """
+    counts: list[int] | None = None
     i = 0
     while i < len(toks):
         if i in skip:
@@ -324,7 +337,12 @@ def find_time(
         if clock is None or any(k in skip for k in range(i, clock.end)):
             i += 1
             continue
-        if clock.sure or clock.is24 or _cued(toks, i) or _alone(toks, i, clock.end):
+        is_time = clock.sure or clock.is24 or _cued(toks, i)
+        if not is_time:
+            if counts is None:
+                counts = _substance(toks)
+            is_time = _alone(counts, i, clock.end)
+        if is_time:
             value = resolve_hour(clock.hour, clock.minute, clock.meridiem or part, clock.is24)
             if value is not None:
                 return TimeHit(value, None, i, clock.end)
@@ -357,7 +375,7 @@ class TimeType(SlotType):
     past_reason = "that time has already passed"
     future_reason = "that time hasn't come yet"
 
-    def find(self, text: str, ctx: ExtractContext) -> Match | None:
+    def scan(self, text: str, ctx: ExtractContext) -> Match | None:
         """First time of day in ``text``."""
         toks = tokenize(text)
         hit = find_time(toks, part=part_of_day(toks))
