@@ -85,8 +85,8 @@ async def http_call(action: CompiledAction, variables: Mapping[str, Any], *, sta
     """Make the action's HTTP request and return the decoded response.
 
     ``GET`` sends the body (or the action's ``args``) as query parameters, other
-    methods as JSON. A JSON response (``json`` in its content type) is decoded,
-    any other is returned as text.
+    methods as JSON. A JSON response (``json`` in its content type) is decoded
+    (an empty one is ``None``), any other is returned as text.
 
     Args:
         action: The compiled action; ``action.spec.http`` is set.
@@ -289,7 +289,8 @@ async def _abandon(response: httpx.Response, chunks: AsyncIterator[bytes]) -> No
 
 def _decode(response: httpx.Response, raw: bytes, state: str) -> Any:
     if "json" in response.headers.get("content-type", "").lower():
-        return _json(raw, state)
+        # An empty JSON body (a 204 from a DELETE that says application/json) is None.
+        return _json(raw, state) if raw.strip() else None
     return raw.decode(_charset(response), errors="replace")
 
 

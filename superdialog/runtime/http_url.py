@@ -94,10 +94,15 @@ class _Recorder:
 _RECORDER: ContextVar[_Recorder | None] = ContextVar("superdialog_url_recorder", default=None)
 
 
-def _mark(value: Any) -> str:
+def _mark(value: Any, urlencoded: bool = False) -> str:
     recorder = _RECORDER.get()
     if recorder is None:  # pragma: no cover - only UrlTemplate.render renders these
         raise jinja2.TemplateRuntimeError("URL template rendered outside UrlTemplate.render")
+    if urlencoded and not isinstance(value, str | int | float):
+        raise jinja2.TemplateRuntimeError(
+            "'urlencode' of a mapping or list in a url is not supported: "
+            "pass the values as the action's args (a GET sends them as query parameters)"
+        )
     return recorder.mark(value)
 
 
@@ -181,12 +186,31 @@ def compile_url(source: str) -> UrlTemplate:
         output.nodes = [
             child
             if isinstance(child, nodes.TemplateData) or _is_constant(child, bound)
-            else nodes.Filter(child, _MARK_FILTER, [], [], None, None, lineno=child.lineno)
+            else _value(child)
             for child in output.nodes
         ]
-    for filt in ast.find_all(nodes.Filter):
-        filt.set_environment(env)
+    ast.set_environment(env)
     return UrlTemplate(source, env.from_string(ast))
+
+
+def _value(expr: nodes.Expr) -> nodes.Filter:
+    """``expr`` wrapped in the marker filter.
+
+    A trailing ``| urlencode`` is dropped: the value is encoded for its component
+    anyway, and jinja's ``urlencode`` keeps ``/`` (it would let ``../`` through in
+    a path) and would be encoded twice.
+    """
+    urlencoded = (
+        isinstance(expr, nodes.Filter)
+        and expr.name == "urlencode"
+        and expr.node is not None
+        and not (expr.args or expr.kwargs or expr.dyn_args or expr.dyn_kwargs)
+    )
+    if urlencoded:
+        assert isinstance(expr, nodes.Filter) and expr.node is not None
+        expr = expr.node
+    flag = [nodes.Const(True, lineno=expr.lineno)] if urlencoded else []
+    return nodes.Filter(expr, _MARK_FILTER, flag, [], None, None, lineno=expr.lineno)
 
 
 def _is_constant(expr: nodes.Node, bound: set[str] | frozenset[str]) -> bool:

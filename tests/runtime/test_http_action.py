@@ -429,6 +429,24 @@ def test_loops_and_macros_are_values_too() -> None:
     assert compile_url("http://x/{{ context.x }}").render(variables) == "http://x/c/d"
 
 
+def test_a_trailing_urlencode_is_not_applied_twice() -> None:
+    variables = {"slots": {"a": "../x y", "d": {"k": 1}, "n": 7}}
+    url = compile_url(
+        "http://x/{{ slots.a | urlencode }}/{{ slots.n | urlencode }}?q={{ slots.a }}"
+    )
+    assert url.render(variables) == "http://x/..%2Fx%20y/7?q=..%2Fx%20y"
+    with pytest.raises(TemplateError, match="urlencode"):
+        compile_url("http://x/?{{ slots.d | urlencode }}").render(variables)
+
+
+def test_values_of_any_type_are_text() -> None:
+    import datetime
+
+    variables = {"slots": {"d": datetime.date(1990, 1, 2), "n": None, "f": 1.5}}
+    url = compile_url("http://x/{{ slots.d }}/{{ slots.n }}/{{ slots.f }}")
+    assert url.render(variables) == "http://x/1990-01-02/None/1.5"
+
+
 def test_template_failures_are_template_errors() -> None:
     with pytest.raises(TemplateError, match="failed"):
         compile_url("http://x/{{ slots.missing }}").render({"slots": {}}, state="s")
@@ -514,7 +532,6 @@ async def test_wrong_content_lengths(server: Server) -> None:
     ("data", "match"),
     [
         ("{nope", "not valid JSON"),
-        ("", "not valid JSON"),
         ("%FF%FE%00", "not valid JSON"),
         ("1" * 5000, "not valid JSON"),  # over Python's int digit limit
         ("[1, 2", "not valid JSON"),
@@ -522,6 +539,11 @@ async def test_wrong_content_lengths(server: Server) -> None:
 )
 async def test_invalid_json_fails(server: Server, data: str, match: str) -> None:
     await _fails(_action(f"{server.base}/__/body?data={data}"), match)
+
+
+async def test_an_empty_json_body_is_none(server: Server) -> None:
+    assert await _call(_action(f"{server.base}/__/body?data=")) is None
+    assert await _call(_action(f"{server.base}/__/body?data=+%0D%0A")) is None
 
 
 async def test_json_nesting_is_bounded(server: Server) -> None:
