@@ -1,13 +1,23 @@
 """``superdialog``: validate, render, chat with, test and describe flows.
 
-Exit codes: 0 success, 1 a flow or test failed, 2 bad usage.
+Exit codes: 0 success, 1 a flow or test failed, 2 bad usage. A broken file is
+reported as ``file:line:column: message (hint)`` lines on stderr, never as a
+traceback.
+
+``validate`` and ``render`` only look at a flow: they do not run its code. The
+``python:`` files a flow names are checked (inside the flow's folder, they
+compile) but not imported; ``validate --run-code`` imports them too, as
+``chat`` and ``test`` do (and as ``superdialog.load`` does by default), to catch
+errors raised while they load.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import io
 import json
+import os
 import sys
 from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
@@ -17,10 +27,16 @@ from typing import Any
 __all__ = ["main"]
 
 
-def _load(path: str) -> Any:
+def _load(path: str, *, run_code: bool = True) -> Any:
     import superdialog
 
-    return superdialog.load(path)
+    return superdialog.load(path, run_code=run_code)
+
+
+def _report(exc: Any) -> None:
+    """Print a ``FlowError``'s problems, one ``file:line:column: message`` per line."""
+    for problem in exc.problems:
+        print(problem, file=sys.stderr)
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -32,14 +48,13 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             failed += _validate_llm_script(path)
             continue
         if path.endswith(".test.yaml"):
-            failed += _validate_conversation_tests(path)
+            failed += _validate_conversation_tests(path, run_code=args.run_code)
             continue
         try:
-            flow = _load(path)
+            flow = _load(path, run_code=args.run_code)
         except FlowError as exc:
             failed += 1
-            for problem in exc.problems:
-                print(problem, file=sys.stderr)
+            _report(exc)
             continue
         kinds: dict[str, int] = {}
         for st in flow.states.values():
@@ -57,23 +72,21 @@ def _validate_llm_script(path: str) -> int:
     try:
         script = Script.from_file(path)
     except FlowError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
+        _report(exc)
         return 1
     print(f"OK {path}: scripted model, {len(script.rules)} rules")
     return 0
 
 
-def _validate_conversation_tests(path: str) -> int:
+def _validate_conversation_tests(path: str, *, run_code: bool) -> int:
     """A conversation-test file (``*.test.yaml``) is checked, with its flow, without running it."""
     from superdialog.errors import FlowError
     from superdialog.testing.conversation_spec import load_test_file
 
     try:
-        test = load_test_file(path)
+        test = load_test_file(path, run_code=run_code)
     except FlowError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
+        _report(exc)
         return 1
     print(
         f"OK {path}: conversation tests of flow '{test.flow.name}', "
@@ -98,13 +111,17 @@ def _cmd_render(args: argparse.Namespace) -> int:
     from superdialog.render import render_to_file
 
     try:
-        flow = _load(args.flow)
+        flow = _load(args.flow, run_code=False)
     except FlowError as exc:
-        print(exc, file=sys.stderr)
+        _report(exc)
         return 1
     trace = None
     if args.trace:
-        trace = json.loads(Path(args.trace).read_text(encoding="utf-8"))
+        try:
+            trace = json.loads(_read_text(args.trace))
+        except ValueError as exc:
+            print(f"{args.trace}: not a JSON trace: {exc}", file=sys.stderr)
+            return 1
     try:
         out = render_to_file(flow, args.output, trace=trace, timeout=args.timeout)
     except RenderError as exc:
@@ -116,6 +133,13 @@ def _cmd_render(args: argparse.Namespace) -> int:
         return 1
     print(f"wrote {out}")
     return 0
+
+
+def _read_text(path: str) -> str:
+    """A small text file the user named (a trace, a script of caller lines)."""
+    from superdialog.spec.yaml_source import read_source
+
+    return read_source(path)
 
 
 def _llm_server(spec: str | None) -> AbstractContextManager[Any]:
@@ -137,14 +161,17 @@ def _cmd_chat(args: argparse.Namespace) -> int:
 
     try:
         flow = _load(args.flow)
+        lines = _read_text(args.script).splitlines() if args.script else None
+        server_cm = _llm_server(args.llm)
     except FlowError as exc:
-        print(exc, file=sys.stderr)
+        _report(exc)
         return 1
-    lines = None
-    if args.script:
-        lines = Path(args.script).read_text(encoding="utf-8").splitlines()
-    data = json.loads(args.data) if args.data else None
-    with _llm_server(args.llm) as server:
+    try:
+        data = json.loads(args.data) if args.data else None
+    except ValueError as exc:
+        print(f"error: --data is not JSON: {exc}", file=sys.stderr)
+        return 2
+    with server_cm as server:
         llm = {"base_url": server.base_url, "api_key": "scripted"} if server else None
         if args.model:
             llm = {**(llm or {}), "model": args.model}
@@ -182,8 +209,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = p.add_subparsers(dest="command", required=True)
 
-    v = sub.add_parser("validate", help="check flow files; print file:line:column errors")
+    v = sub.add_parser(
+        "validate",
+        help="check flow, test and script files; print file:line:column errors",
+        description="Check files without running the flow's code (python: files are only "
+        "checked to be inside the flow's folder and to compile).",
+    )
     v.add_argument("flows", nargs="+")
+    v.add_argument(
+        "--run-code",
+        action="store_true",
+        help="also import the flow's python: files (runs their code, as chat and test do)",
+    )
     v.set_defaults(fn=_cmd_validate)
 
     s = sub.add_parser("schema", help="print the flow language's JSON Schema")
@@ -221,12 +258,37 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``superdialog`` command."""
+    """Entry point of the ``superdialog`` command.
+
+    Every error is a message and an exit code: problems in files as
+    ``file:line:column`` lines (exit 1); anything unexpected as one line naming
+    it (exit 1; ``SUPERDIALOG_DEBUG=1`` shows the traceback instead).
+    """
+    from superdialog.errors import FlowError, SuperDialogError
+
+    for stream in (sys.stdout, sys.stderr):  # a path or value that is not valid Unicode
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
     args = _parser().parse_args(argv)
     try:
         return int(args.fn(args))
     except KeyboardInterrupt:
         return 130
+    except FlowError as exc:
+        _report(exc)
+        return 1
+    except SuperDialogError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        if os.environ.get("SUPERDIALOG_DEBUG"):
+            raise
+        print(
+            f"superdialog: internal error: {type(exc).__name__}: {exc} "
+            "(a bug: please report it; SUPERDIALOG_DEBUG=1 shows where)",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ the line and column where the user wrote the offending value.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from superdialog.compile.model import (
     EdgeKind,
     StateKind,
 )
+from superdialog.compile.patterns import backtracking_problem
 from superdialog.compile.subflows import Origin, all_targets, expand
 from superdialog.compile.templates import (
     RUNTIME_NAMES,
@@ -45,10 +47,34 @@ from superdialog.spec.models import (
 )
 from superdialog.spec.yaml_source import Path, SourceMap
 
-__all__ = ["CompiledGraph", "compile_spec"]
+__all__ = ["MAX_TOOL_NAME", "CompiledGraph", "compile_spec", "tool_name"]
 
 _JINJA_GLOBALS = frozenset({"range", "dict", "lipsum", "cycler", "joiner", "namespace", "loop"})
 _TOOL_SAFE = re.compile(r"[^A-Za-z0-9_-]")
+
+MAX_TOOL_NAME = 64
+"""Longest function name OpenAI accepts (``^[a-zA-Z0-9_-]{1,64}$``)."""
+
+
+def tool_name(target: str, taken: set[str] | frozenset[str] = frozenset()) -> str:
+    """The name of the tool that takes an edge to ``target``: ``goto_<target>``.
+
+    Always matches ``^[a-zA-Z0-9_-]{1,64}$``: characters outside that set become
+    ``_``; a name that would be longer is cut and ends with ``_`` and 8 hex
+    digits of the target's SHA-1, so it stays readable, stable across loads and
+    distinct for distinct targets. A name already in ``taken`` (another edge of
+    the same state) gets ``_2``, ``_3``, ... within the same 64 characters.
+    """
+    base = "goto_" + _TOOL_SAFE.sub("_", target)
+    if len(base) > MAX_TOOL_NAME:
+        digest = hashlib.sha1(target.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        base = f"{base[: MAX_TOOL_NAME - 9]}_{digest}"
+    name, n = base, 1
+    while name in taken:
+        n += 1
+        suffix = f"_{n}"
+        name = base[: MAX_TOOL_NAME - len(suffix)] + suffix
+    return name
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,6 +258,15 @@ class _Compiler:
                 choices = tuple((k, tuple(v)) for k, v in slot.choices.items())
             elif isinstance(slot.choices, list):
                 choices = tuple((k, ()) for k in slot.choices)
+            if slot.pattern is not None:
+                reason = backtracking_problem(slot.pattern)
+                if reason is not None:
+                    self.problem(
+                        self.smap.locate(("slots", name, "pattern")),
+                        f"this pattern can take exponential time on what callers say: {reason}",
+                        "make each repetition unambiguous, or use a possessive repeat (a++) "
+                        "or an atomic group (?>...)",
+                    )
             prompts = self.lines(slot.prompt, None, ("slots", name, "prompt"))
             if not prompts:
                 spoken_name = name.replace("_", " ")
@@ -282,6 +317,13 @@ class _Compiler:
         edges: list[Edge] = []
         seen_ids: dict[str, int] = {}
         tools: set[str] = set()
+        kind = self.kind_of(s)
+
+        def tool(dst: str) -> str:
+            """A tool name for an edge the model may be offered: valid, unique in this state."""
+            name = tool_name(dst, tools)
+            tools.add(name)
+            return name
 
         def edge(dst: str, kind: EdgeKind, **kw: Any) -> Edge:
             base = f"{name}->{dst}"
@@ -300,13 +342,7 @@ class _Compiler:
                         "'when' conditions are judged by the model: this state needs 'llm'",
                         "use 'if' for a deterministic condition",
                     )
-                tool = "goto_" + _TOOL_SAFE.sub("_", t.to)
-                k = 2
-                while tool in tools:
-                    tool = f"goto_{_TOOL_SAFE.sub('_', t.to)}_{k}"
-                    k += 1
-                tools.add(tool)
-                edges.append(edge(t.to, "when", label=t.when, say=t_say, tool_name=tool))
+                edges.append(edge(t.to, "when", label=t.when, say=t_say, tool_name=tool(t.to)))
             elif t.if_ is not None:
                 expr = self.expression(t.if_, name, ("transitions", i, "if"))
                 edges.append(edge(t.to, "if", label=t.if_, expr=expr, say=t_say))
@@ -314,13 +350,15 @@ class _Compiler:
                 matcher = self.check_intent(t.intent, name, ("transitions", i, "intent"))
                 edges.append(edge(t.to, "intent", label=t.intent, intent=matcher, say=t_say))
             else:
-                edges.append(edge(t.to, "else", say=t_say))
-        next_edge = edge(s.next, "next") if s.next else None
+                offered = tool(t.to) if kind == "llm" else None
+                edges.append(edge(t.to, "else", say=t_say, tool_name=offered))
+        next_edge = None
+        if s.next:
+            next_edge = edge(s.next, "next", tool_name=tool(s.next) if kind == "llm" else None)
         fail_edge = edge(s.on_fail, "fail") if s.on_fail else None
         err_target = s.on_error
         error_edge = edge(err_target, "error") if err_target else None
 
-        kind = self.kind_of(s)
         listens = (
             s.listen
             if s.listen is not None

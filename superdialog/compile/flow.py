@@ -1,15 +1,17 @@
 """``Flow``: a compiled, immutable flow shared by every call, and ``load``/``loads``.
 
-A flow is compiled once per process (cached by content hash) and then only
-read. Per call, ``flow.build(session)`` allocates one small slotted
-``CallMachine``; all calls share the flow's single ``transitions`` machine,
-driven as ``machine.events[...].trigger(call)`` (no ``add_model`` per call).
+A flow is compiled once per process (cached by content hash, the last
+``CACHE_SIZE`` flows) and then only read. Per call, ``flow.build(session)``
+allocates one small slotted ``CallMachine``; all calls share the flow's single
+``transitions`` machine, driven as ``machine.events[...].trigger(call)`` (no
+``add_model`` per call).
 """
 
 from __future__ import annotations
 
 import hashlib
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
@@ -20,16 +22,17 @@ from transitions import Machine
 from superdialog.compile.bindings import import_bindings
 from superdialog.compile.compiler import CompiledGraph, compile_spec
 from superdialog.compile.model import CompiledSlot, CompiledState, Edge
-from superdialog.errors import FlowError, Location, Problem
+from superdialog.errors import FlowError
 from superdialog.spec.loader import parse_flow
 from superdialog.spec.models import FlowSpec
+from superdialog.spec.yaml_source import SourceMap, read_source
 
 if TYPE_CHECKING:
     import graphviz
 
     from superdialog.runtime.call import CallMachine
 
-__all__ = ["Flow", "load", "loads"]
+__all__ = ["CACHE_SIZE", "Flow", "load", "loads"]
 
 
 def _build_machine(graph: CompiledGraph, start: str) -> Machine:
@@ -82,6 +85,8 @@ class Flow:
     digest: str
     sources: Mapping[str, frozenset[str]] = field(default_factory=dict, repr=False)
     """The machine's transitions as a table: target state -> states allowed to move there."""
+    source_map: SourceMap | None = field(default=None, repr=False)
+    """Where each key of the flow file was written (to locate problems found after load)."""
 
     @property
     def name(self) -> str:
@@ -152,27 +157,51 @@ class Flow:
         return f"<Flow {self.name!r} states={len(self.graph.states)} file={self.file!r}>"
 
 
-_CACHE: dict[tuple[str, str], Flow] = {}
+CACHE_SIZE = 128
+"""Compiled flows kept per process (least recently used go first)."""
+
+_CACHE: OrderedDict[tuple[str, str], Flow] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
 
 
-def _compile(text: str, name: str, base: FsPath | None) -> Flow:
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    key = (digest, str(base) if base is not None else "")
-    cached = _CACHE.get(key)
-    if cached is not None and cached.file == name:
+def _cached(key: tuple[str, str], name: str) -> Flow | None:
+    with _CACHE_LOCK:
+        flow = _CACHE.get(key)
+        if flow is None or flow.file != name:
+            return None
+        _CACHE.move_to_end(key)
+        return flow
+
+
+def _remember(key: tuple[str, str], flow: Flow) -> None:
+    with _CACHE_LOCK:
+        _CACHE[key] = flow
+        _CACHE.move_to_end(key)
+        while len(_CACHE) > CACHE_SIZE:
+            _CACHE.popitem(last=False)
+
+
+def _compile(text: str, name: str, file: FsPath | None, *, run_code: bool) -> Flow:
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    key = (digest, str(file) if file is not None else "")
+    cached = _cached(key, name)
+    if cached is not None:
+        # the same text compiles to the same flow; its code may not have run yet
+        smap = cached.source_map or SourceMap(name)
+        problems = import_bindings(cached.spec, smap, file, run=run_code)
+        if problems:
+            raise FlowError(problems)
         return cached
     spec, smap = parse_flow(text, name)
-    problems = import_bindings(spec, smap, base)
+    problems = import_bindings(spec, smap, file, run=run_code)
     if problems:
         raise FlowError(problems)
-    graph = compile_spec(spec, smap, base)
+    graph = compile_spec(spec, smap, file)
     machine = _build_machine(graph, spec.start)
-    flow = Flow(spec, graph, machine, name, digest, _sources(machine))
+    flow = Flow(spec, graph, machine, name, digest, _sources(machine), smap)
     _warm_up(graph)
     if not any(s.kind == "subflow" for s in graph.states.values()):
-        with _CACHE_LOCK:  # sub-flows live in other files: only self-contained flows cache
-            _CACHE[key] = flow
+        _remember(key, flow)  # sub-flows live in other files: only self-contained flows cache
     return flow
 
 
@@ -194,26 +223,32 @@ def _warm_up(graph: CompiledGraph) -> None:
         get_type(slot.spec.type)
 
 
-def load(path: str | FsPath) -> Flow:
+def load(path: str | FsPath, *, run_code: bool = True) -> Flow:
     """Load, validate and compile a flow file (cached by content).
+
+    Args:
+        path: The flow file.
+        run_code: Import the ``python:`` files the flow names (their actions
+            register). ``False`` checks them (inside the flow's folder, they
+            compile) without running anything: for tools that only look at a
+            flow, such as ``superdialog validate``.
 
     Raises:
         FlowError: with every problem located as ``file:line:column``.
 
     """
-    p = FsPath(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise FlowError(
-            [Problem(Location(str(path), 1, 1), f"cannot read file: {exc.strerror}")]
-        ) from exc
-    return _compile(text, str(path), p.resolve())
+    text = read_source(path)
+    return _compile(text, str(path), FsPath(path).resolve(), run_code=run_code)
 
 
-def loads(text: str, name: str = "<flow>") -> Flow:
+def loads(text: str, name: str = "<flow>", *, run_code: bool = True) -> Flow:
     """Load a flow from YAML text; ``name`` is used in error locations.
 
-    Sub-flow paths (``use:``) resolve against the current directory.
+    Sub-flow (``use:``) and ``python:`` paths resolve against the current
+    directory. ``run_code`` is as for :func:`load`.
+
+    Raises:
+        FlowError: with every problem located as ``file:line:column``.
+
     """
-    return _compile(text, name, None)
+    return _compile(text, name, None, run_code=run_code)

@@ -15,7 +15,7 @@ from pathlib import Path as FsPath
 from superdialog.errors import FlowError, Problem
 from superdialog.spec.loader import parse_flow
 from superdialog.spec.models import FlowSpec, SlotSpec, StateSpec
-from superdialog.spec.yaml_source import SourceMap
+from superdialog.spec.yaml_source import SourceMap, read_source
 
 __all__ = ["Origin", "all_targets", "expand"]
 
@@ -77,9 +77,12 @@ def expand(
             states[name] = state.model_copy(update={"use": None})
             continue
         try:
-            text = sub_path.read_text(encoding="utf-8")
-        except OSError as exc:
-            problems.append(Problem(loc, f"cannot read sub-flow '{state.use}': {exc.strerror}"))
+            text = read_source(sub_path)
+        except FlowError as exc:
+            why = exc.problems[0].message.removeprefix("cannot read file: ")
+            problems.append(Problem(loc, f"cannot read sub-flow '{state.use}': {why}"))
+            if exc.problems[0].line > 1 or exc.problems[0].column > 1:
+                problems.extend(exc.problems)  # located inside the sub-flow (a bad byte)
             states[name] = state.model_copy(update={"use": None})
             continue
         try:

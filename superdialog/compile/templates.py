@@ -4,21 +4,35 @@ One sandboxed environment with ``StrictUndefined``: a template that reads a
 name that does not exist fails loudly (at load when we can see it, else at run
 time as ``TemplateError``). Caller text is only ever *data* passed to a
 template, never compiled as one.
+
+Nothing is evaluated while a flow loads. jinja2 folds constant expressions at
+compile time (``{{ 10 ** 5000 }}``, ``{{ 'x' | center(10**9) }}`` would run,
+and fail or fill memory, inside ``load``); our environment turns folding off
+(no optimizer, no constant output, intercepted operators are never folded).
+At run time the operators that can build huge values are bounded: ``**``
+(result size), ``*`` (repeated strings and lists), ``%`` (format widths), and
+one render may produce at most ``MAX_OUTPUT`` characters. Every failure is a
+``TemplateError``.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import jinja2
 from jinja2 import nodes
+from jinja2.compiler import CodeGenerator, Frame
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.utils import generate_lorem_ipsum
 
 from superdialog.errors import TemplateError
 
 __all__ = [
+    "MAX_OUTPUT",
     "RUNTIME_NAMES",
     "CompiledExpr",
     "CompiledTemplate",
@@ -47,22 +61,131 @@ def _masked(value: Any, mode: str = "full") -> str:
     return mask(value, mode)
 
 
-_ENV: ImmutableSandboxedEnvironment | None = None
+MAX_OUTPUT = 200_000
+"""Most characters one render may produce (a spoken line or a prompt is far shorter)."""
+
+_MAX_POWER_BITS = 4_096  # ``a ** b`` results up to ~1,200 decimal digits
+_MAX_ITEMS = 100_000  # ``'ab' * n``, ``[x] * n``: result length
+_MAX_WIDTH = 1_000  # ``'%0999999d' % 1``, ``center(n)``: field widths
+_WIDTH = re.compile(r"%[-#0 +]*(\d*)(?:\.(\d*))?")
+_TEMPLATE_FAILURES = (
+    TypeError,
+    ValueError,
+    ArithmeticError,
+    LookupError,
+    AttributeError,
+    RecursionError,
+)
+
+
+def _bounded_concat(parts: Iterable[str]) -> str:
+    """``"".join`` that stops a render once it passes ``MAX_OUTPUT`` characters."""
+    out: list[str] = []
+    size = 0
+    for part in parts:
+        size += len(part)
+        if size > MAX_OUTPUT:
+            raise SecurityError(f"the template produced more than {MAX_OUTPUT} characters")
+        out.append(part)
+    return "".join(out)
+
+
+def _check_width(width: Any) -> None:
+    if isinstance(width, int) and abs(width) > _MAX_WIDTH:
+        raise SecurityError(f"a width of {width} (at most {_MAX_WIDTH})")
+
+
+def _check_format(fmt: str) -> None:
+    for match in _WIDTH.finditer(fmt):
+        for number in match.groups():
+            if number and (len(number) > 4 or int(number) > _MAX_WIDTH):
+                raise SecurityError(f"a format width of {number} (at most {_MAX_WIDTH})")
+
+
+class _NoFolding(CodeGenerator):
+    """jinja2's code generator without compile-time evaluation.
+
+    jinja2 tries ``as_const()`` on every output expression and on
+    ``{% autoescape %}`` arguments, calling filters and operators while the
+    template compiles; only literal text and constants are emitted as is here.
+    """
+
+    def _output_child_to_const(self, node: nodes.Expr, frame: Frame, finalize: Any) -> str:
+        if not isinstance(node, nodes.TemplateData | nodes.Const):
+            raise nodes.Impossible()
+        return str(super()._output_child_to_const(node, frame, finalize))
+
+    def visit_EvalContextModifier(self, node: nodes.EvalContextModifier, frame: Frame) -> None:
+        for keyword in node.options:
+            self.writeline(f"context.eval_ctx.{keyword.key} = ")
+            self.visit(keyword.value, frame)
+        frame.eval_ctx.volatile = True
+
+
+class _Environment(ImmutableSandboxedEnvironment):
+    """The sandbox with folding off and the value-building operators bounded."""
+
+    code_generator_class = _NoFolding
+    intercepted_binops = frozenset({"**", "*", "%"})
+    concat = staticmethod(_bounded_concat)
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        """Refuse ``**``, ``*`` and ``%`` whose result would be huge, before computing it."""
+        if operator == "**" and isinstance(left, int) and isinstance(right, int):
+            if right > 0 and abs(left) > 1 and abs(left).bit_length() * right > _MAX_POWER_BITS:
+                raise SecurityError(f"{left} ** {right} is too large")
+        elif operator == "*":
+            for seq, times in ((left, right), (right, left)):
+                sized = isinstance(seq, str | list | tuple) and isinstance(times, int)
+                if sized and len(seq) * times > _MAX_ITEMS:
+                    raise SecurityError(f"repeating a value {times} times is too large")
+        elif operator == "%" and isinstance(left, str):
+            _check_format(left)
+        return super().call_binop(context, operator, left, right)
+
+
+def _center(value: Any, width: int = 80) -> str:
+    _check_width(width)
+    return str(value).center(width)
+
+
+def _format(value: Any, *args: Any, **kwargs: Any) -> str:
+    _check_format(str(value))
+    return str(value) % (kwargs or args)
+
+
+def _indent(value: Any, width: int | str = 4, first: bool = False, blank: bool = False) -> str:
+    _check_width(width if isinstance(width, int) else len(width))
+    return str(jinja2.filters.do_indent(str(value), width, first, blank))
+
+
+def _lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> str:
+    for value in (n, min, max):
+        _check_width(value)
+    return generate_lorem_ipsum(n, html, min, max)
+
+
+_ENV: _Environment | None = None
 
 
 def environment() -> ImmutableSandboxedEnvironment:
     """The one sandboxed jinja2 environment all flows share."""
     global _ENV
     if _ENV is None:
-        env = ImmutableSandboxedEnvironment(
+        env = _Environment(
             undefined=jinja2.StrictUndefined,
             autoescape=False,
             keep_trailing_newline=False,
             trim_blocks=True,
             lstrip_blocks=True,
+            optimized=False,
         )
         env.filters["spoken"] = _spoken
         env.filters["masked"] = _masked
+        env.filters["center"] = _center
+        env.filters["format"] = _format
+        env.filters["indent"] = _indent
+        env.globals["lipsum"] = _lipsum
         _ENV = env
     return _ENV
 
@@ -92,7 +215,7 @@ class CompiledTemplate:
             return self._template.render(variables).strip()
         except jinja2.TemplateError as exc:
             raise TemplateError(f"template {self.source!r} failed: {exc}", state=state) from exc
-        except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as exc:
+        except _TEMPLATE_FAILURES as exc:
             raise TemplateError(
                 f"template {self.source!r} failed: {type(exc).__name__}", state=state
             ) from exc
@@ -111,15 +234,25 @@ class CompiledExpr:
             result = self._fn(variables)
         except jinja2.TemplateError as exc:
             raise TemplateError(f"expression {self.source!r} failed: {exc}", state=state) from exc
-        except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as exc:
+        except _TEMPLATE_FAILURES as exc:
             raise TemplateError(
                 f"expression {self.source!r} failed: {type(exc).__name__}", state=state
             ) from exc
         return bool(result) and not isinstance(result, jinja2.Undefined)
 
 
+_COMPILE_FAILURES = (RecursionError, SyntaxError, ValueError, OverflowError, MemoryError)
+"""What compiling can raise besides a syntax error: nesting too deep for jinja2's
+parser or Python's compiler, an integer literal over Python's 4,300 digits."""
+
+
 def _syntax(exc: jinja2.TemplateSyntaxError) -> TemplateSyntaxProblem:
     return TemplateSyntaxProblem(f"template syntax error: {exc.message}", exc.lineno or 1)
+
+
+def _too_complex(exc: BaseException) -> TemplateSyntaxProblem:
+    what = "nested too deeply" if isinstance(exc, RecursionError | SyntaxError) else str(exc)
+    return TemplateSyntaxProblem(f"template cannot be compiled: {what}", 1)
 
 
 def compile_template(source: str) -> CompiledTemplate:
@@ -130,6 +263,8 @@ def compile_template(source: str) -> CompiledTemplate:
         return CompiledTemplate(source, None, environment().from_string(source))
     except jinja2.TemplateSyntaxError as exc:
         raise _syntax(exc) from exc
+    except _COMPILE_FAILURES as exc:
+        raise _too_complex(exc) from None
 
 
 def compile_expression(source: str) -> CompiledExpr:
@@ -138,6 +273,8 @@ def compile_expression(source: str) -> CompiledExpr:
         fn = environment().compile_expression(source, undefined_to_none=False)
     except jinja2.TemplateSyntaxError as exc:
         raise _syntax(exc) from exc
+    except _COMPILE_FAILURES as exc:
+        raise _too_complex(exc) from None
     return CompiledExpr(source, fn)
 
 
@@ -154,6 +291,8 @@ def references(source: str, *, expression: bool = False) -> list[tuple[str, str 
             ast = env.parse(source)
     except jinja2.TemplateSyntaxError as exc:
         raise _syntax(exc) from exc
+    except _COMPILE_FAILURES as exc:
+        raise _too_complex(exc) from None
     bound: set[str] = set()
     for node in ast.find_all((nodes.For, nodes.Assign, nodes.With)):
         targets: Iterable[nodes.Node] = []

@@ -1,14 +1,20 @@
-"""Flow text → validated ``FlowSpec``, with every problem located at once.
+"""YAML text → a validated pydantic model, with every problem located at once.
 
-This is the one boundary where YAML and pydantic errors are translated into
-``FlowError`` problems (``file:line:column: message (hint)``).
+This is the one boundary where YAML, construction and pydantic errors are
+translated into ``FlowError`` problems (``file:line:column: message (hint)``).
+Flow files, conversation-test files and scripted-model files all load through
+:func:`load_document`; whatever the text holds, it returns a model or raises
+``FlowError`` (the YAML layer, ``superdialog.spec.yaml_source``, bounds size,
+depth, aliases and tags first).
 """
 
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -17,7 +23,9 @@ from superdialog.errors import FlowError, Location, Problem
 from superdialog.spec.models import FlowSpec
 from superdialog.spec.yaml_source import Path, SourceMap, parse_yaml
 
-__all__ = ["did_you_mean", "model_at", "parse_flow"]
+__all__ = ["did_you_mean", "load_document", "model_at", "parse_flow", "problems_from"]
+
+Translate = Callable[[ValidationError, Any, SourceMap], list[Problem]]
 
 
 def did_you_mean(word: str, options: typing.Iterable[str]) -> str | None:
@@ -91,7 +99,24 @@ def _data_path(loc: tuple[Any, ...], data: Any) -> Path:
     return tuple(out)
 
 
-def _problems_from(exc: ValidationError, data: Any, smap: SourceMap) -> list[Problem]:
+def problems_from(
+    exc: ValidationError,
+    data: Any,
+    smap: SourceMap,
+    *,
+    root: type[BaseModel] = FlowSpec,
+    what: str = "flow",
+) -> list[Problem]:
+    """Translate pydantic errors into located problems, one per place.
+
+    Args:
+        exc: The validation error.
+        data: The data that was validated (to map pydantic paths onto it).
+        smap: Where every key and value of ``data`` was written.
+        root: The model ``data`` was validated against (for key hints).
+        what: How the whole file is named in messages ("flow", "test file").
+
+    """
     problems: list[Problem] = []
     seen: set[Path] = set()
     for err in exc.errors(include_url=False):
@@ -100,7 +125,7 @@ def _problems_from(exc: ValidationError, data: Any, smap: SourceMap) -> list[Pro
         path = _data_path(loc, data)
         if kind == "extra_forbidden":
             key = str(path[-1]) if path else "?"
-            model = model_at(path[:-1])
+            model = model_at(path[:-1], root)
             hint = did_you_mean(key, _keys_of(model)) if model else None
             if hint is None and model is not None:
                 hint = "allowed: " + ", ".join(sorted(_keys_of(model)))
@@ -115,20 +140,99 @@ def _problems_from(exc: ValidationError, data: Any, smap: SourceMap) -> list[Pro
             continue  # one message per place: union branches repeat themselves
         seen.add(path)
         msg = str(err["msg"]).removeprefix("Value error, ")
-        where = ".".join(str(p) for p in path) or "flow"
+        where = ".".join(str(p) for p in path) or what
         problems.append(Problem(smap.locate(path), f"{where}: {msg}"))
     return problems
 
 
+_VALIDATOR_FAILURES = (RecursionError, OverflowError, re.error, Warning)
+"""What a field validator can raise besides ValueError (``re.compile`` on a hostile pattern)."""
+
+
+def _strings(data: Any, path: Path = ()) -> typing.Iterator[tuple[Path, str]]:
+    if isinstance(data, str):
+        yield path, data
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield from _strings(value, (*path, key))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from _strings(value, (*path, i))
+
+
+def _crash_problem(exc: BaseException, data: Any, smap: SourceMap) -> Problem:
+    """Locate a validator that blew up instead of raising ``ValueError``.
+
+    Such failures come from ``re.compile`` on a hostile pattern (nesting too deep
+    for its parser, a repeat count too large): the string that reproduces the
+    failure is the one to point at.
+    """
+    import warnings
+
+    for path, text in _strings(data):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                re.compile(text)
+        except type(exc):
+            return Problem(
+                smap.locate(path),
+                f"{'.'.join(map(str, path))}: not a usable regular expression "
+                f"({type(exc).__name__}: {exc})",
+            )
+        except Exception:  # any other outcome: not this string
+            continue
+    return Problem(smap.locate(()), f"the file could not be checked: {type(exc).__name__}: {exc}")
+
+
+def load_document[M: BaseModel](
+    text: str,
+    file: str,
+    model: type[M],
+    *,
+    what: str,
+    translate: Translate | None = None,
+    prepare: Callable[[Any, SourceMap], tuple[Any, SourceMap]] | None = None,
+    empty: Any = None,
+    label: str | None = None,
+) -> tuple[M, SourceMap]:
+    """Parse YAML ``text`` and validate it as ``model``; raise ``FlowError`` on any problem.
+
+    Args:
+        text: The file's text.
+        file: Its name in locations.
+        model: The pydantic model of the whole file.
+        what: How the file is named in messages ("flow file", "test file").
+        translate: Turns a ``ValidationError`` into problems (default: :func:`problems_from`).
+        prepare: Adjusts the parsed data (and its source map) before validation.
+        empty: Data to use for an empty file; ``None``: an empty file is a problem.
+        label: How a problem with the whole document is prefixed (default: ``what``).
+
+    Raises:
+        FlowError: every problem found, each located as ``file:line:column``.
+
+    """
+    data, smap, problems = parse_yaml(text, file)
+    if problems:
+        raise FlowError(problems)
+    if data is None:
+        if empty is None:
+            raise FlowError([Problem(Location(file, 1, 1), "the file is empty")])
+        data = empty
+    if prepare is not None:
+        data, smap = prepare(data, smap)
+    if not isinstance(data, dict):
+        raise FlowError([Problem(smap.locate(()), f"a {what} must be a mapping of keys")])
+    try:
+        return model.model_validate(data), smap
+    except ValidationError as exc:
+        if translate is not None:
+            raise FlowError(translate(exc, data, smap)) from None
+        raise FlowError(problems_from(exc, data, smap, root=model, what=label or what)) from None
+    except _VALIDATOR_FAILURES as exc:
+        raise FlowError([_crash_problem(exc, data, smap)]) from None
+
+
 def parse_flow(text: str, file: str) -> tuple[FlowSpec, SourceMap]:
     """Parse and validate flow text; raise ``FlowError`` listing every problem."""
-    data, smap, problems = parse_yaml(text, file)
-    if data is None or problems:
-        raise FlowError(problems or [Problem(Location(file, 1, 1), "the file is empty")])
-    if not isinstance(data, dict):
-        raise FlowError([Problem(smap.locate(()), "a flow file must be a mapping of keys")])
-    try:
-        spec = FlowSpec.model_validate(data)
-    except ValidationError as exc:
-        raise FlowError(_problems_from(exc, data, smap)) from exc
-    return spec, smap
+    return load_document(text, file, FlowSpec, what="flow file", label="flow")

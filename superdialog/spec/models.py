@@ -146,8 +146,8 @@ class SlotSpec(_Strict):
         if value is not None:
             try:
                 re.compile(value)
-            except re.error as exc:
-                raise ValueError(f"invalid regular expression: {exc}") from exc
+            except (re.error, RecursionError, OverflowError) as exc:  # nesting, huge {n}
+                raise ValueError(f"invalid regular expression: {exc}") from None
         return value
 
     @model_validator(mode="after")

@@ -1,23 +1,96 @@
-"""YAML text → plain Python data plus the line:column of every key and value.
+"""YAML bytes or text → plain Python data plus the line:column of every key and value.
 
-PyYAML's composer gives us nodes with marks; we build the data ourselves so
-every path (``("states", "greet", "say")``) keeps its position, duplicate keys
-are reported instead of silently overwritten, and a syntax error becomes a
-located ``Problem``.
+This is the one door every file SuperDialog reads goes through (flows, sub-flows,
+conversation tests, scripted-model files), so it is where hostile or broken input
+is stopped: whatever the input, the result is data or a list of located
+``Problem``s, quickly and in bounded memory. Never a traceback, never a hang.
+
+We build the data ourselves from the parser's event stream (no composer, no
+recursion) so that:
+
+* every path (``("states", "greet", "say")``) keeps its position;
+* duplicate keys are reported instead of silently overwritten;
+* nesting deeper than ``MAX_DEPTH`` stops the parse at the offending line
+  (libyaml and PyYAML both slow down quadratically with depth);
+* aliases (``*name``) are allowed but bounded: one that refers to the value
+  containing it is an error, and all aliases together may add at most
+  ``MAX_ALIAS_VALUES`` values (a 400-byte "billion laughs" file would
+  otherwise expand to hundreds of millions);
+* only the core YAML tags are accepted (``!!str``, ``!!int``, ``!!float``,
+  ``!!bool``, ``!!null``, ``!!timestamp``, ``!!seq``, ``!!map``); anything else
+  (``!foo``, ``!!python/object``, ``!!binary``, ``!!set``) is a located error;
+* a value that cannot be constructed (``!!int abc``, ``!!bool maybe``,
+  ``2024-02-30``) is a located error, not a ``ValueError``;
+* bytes that are not UTF-8, control characters and files over
+  ``MAX_FILE_BYTES`` are located errors.
 """
 
 from __future__ import annotations
 
+import codecs
+import copy
+import os
+import re
+import stat
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
-from superdialog.errors import Location, Problem
+from superdialog.errors import FlowError, Location, Problem
 
-__all__ = ["Path", "SourceMap", "parse_yaml"]
+__all__ = [
+    "MAX_ALIAS_VALUES",
+    "MAX_DEPTH",
+    "MAX_FILE_BYTES",
+    "MAX_NUMBER_CHARS",
+    "Path",
+    "SourceMap",
+    "decode_source",
+    "parse_yaml",
+    "read_source",
+]
 
 Path = tuple[str | int, ...]
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+"""Largest file we read (2 MiB; a 500-state flow is about 90 KB)."""
+
+MAX_DEPTH = 64
+"""Deepest nesting of mappings and lists, aliases included (flows need about 8)."""
+
+MAX_ALIAS_VALUES = 10_000
+"""How many values all aliases (``*name``) of one file may add together."""
+
+MAX_NUMBER_CHARS = 1_000
+"""Longest scalar read as a number (longer ones are refused, not converted)."""
+
+_FALLBACK_BYTES = 64 * 1024
+"""Re-parse with the pure-Python parser (better messages) only when the error is this early."""
+
+_TAG = "tag:yaml.org,2002:"
+_STR, _MERGE = _TAG + "str", _TAG + "merge"
+_SEQ_TAGS = frozenset({_TAG + "seq"})
+_MAP_TAGS = frozenset({_TAG + "map"})
+_NUMBER_TAGS = frozenset({_TAG + "int", _TAG + "float"})
+_SCALAR_TAGS = frozenset(
+    {_STR, _TAG + "int", _TAG + "float", _TAG + "bool", _TAG + "null", _TAG + "timestamp"}
+)
+_ALLOWED_TAGS_HINT = (
+    "allowed tags: !!str, !!int, !!float, !!bool, !!null, !!timestamp, !!seq, !!map"
+)
+# PyYAML's own definition of what may appear in a YAML stream.
+_NON_PRINTABLE = re.compile(
+    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
+_RESOLVE: Callable[[type[yaml.Node], str, tuple[bool, bool]], str] = (
+    yaml.resolver.Resolver().resolve
+)
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+_BUILDERS: dict[str, Callable[[yaml.constructor.SafeConstructor, yaml.ScalarNode], Any]] = {
+    tag: _CONSTRUCTOR.yaml_constructors[tag] for tag in _SCALAR_TAGS
+}
 
 
 @dataclass(slots=True)
@@ -43,89 +116,414 @@ class SourceMap:
             p = p[:-1]
 
 
-def _build(
-    node: yaml.Node,
-    path: Path,
-    smap: SourceMap,
-    problems: list[Problem],
-    scalars: yaml.constructor.SafeConstructor,
-) -> Any:
-    smap.values[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
-    if isinstance(node, yaml.MappingNode):
-        out: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                problems.append(
-                    Problem(
-                        Location(
-                            smap.file, key_node.start_mark.line + 1, key_node.start_mark.column + 1
-                        ),
-                        "YAML merge keys ('<<') are not supported in flow files",
-                    )
-                )
-                continue
-            key = _build(key_node, (*path, "\0key"), smap, problems, scalars)
-            smap.values.pop((*path, "\0key"), None)
-            if not isinstance(key, (str, int, float, bool)) or key is None:
-                key = str(key)
-            if isinstance(key, bool | float):
-                key = str(key).lower() if isinstance(key, bool) else str(key)
-            kpath = (*path, key)
-            kpos = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            if key in out:
-                first = smap.keys.get(kpath, kpos)
-                problems.append(
-                    Problem(
-                        Location(smap.file, *kpos),
-                        f"duplicate key '{key}'",
-                        f"first defined at line {first[0]}",
-                    )
-                )
-                continue
-            smap.keys[kpath] = kpos
-            out[key] = _build(value_node, kpath, smap, problems, scalars)
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        return [
-            _build(item, (*path, i), smap, problems, scalars) for i, item in enumerate(node.value)
-        ]
-    return scalars.construct_object(node, deep=True)
+# --------------------------------------------------------------------------- reading
 
 
-def _compose(text: str) -> yaml.Node | None:
-    """Compose with libyaml when available (~13x faster on large flows).
+def read_source(path: str | os.PathLike[str], name: str | None = None) -> str:
+    """Read a UTF-8 file of at most ``MAX_FILE_BYTES``.
 
-    On any error the pure-Python loader composes again, so problems are reported
-    with exactly its messages and marks.
+    Args:
+        path: The file.
+        name: How the file is named in problems (default: ``str(path)``).
+
+    Raises:
+        FlowError: the file cannot be read, is not a regular file, is too large
+            or is not UTF-8 (located at the first bad byte).
+
     """
-    loader = getattr(yaml, "CSafeLoader", None)
-    if loader is not None:
-        try:
-            return yaml.compose(text, Loader=loader)
-        except yaml.YAMLError:
-            pass
-    return yaml.compose(text, Loader=yaml.SafeLoader)
+    file = str(path) if name is None else name
 
+    def fail(message: str, hint: str | None = None) -> FlowError:
+        return FlowError([Problem(Location(file, 1, 1), message, hint)])
 
-def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap, list[Problem]]:
-    """Parse ``text``; return the data, its source map and any problems found."""
-    smap = SourceMap(file)
-    problems: list[Problem] = []
     try:
-        node = _compose(text)
-    except yaml.MarkedYAMLError as exc:
+        # a FIFO or device would block or never end: only regular files are read
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise fail("cannot read file: not a regular file")
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise fail(f"cannot read file: {exc.strerror or exc}") from None
+    except ValueError as exc:  # an embedded NUL in the path
+        raise fail(f"cannot read file: {exc}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise fail(
+            f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB",
+            "split it into sub-flows with use:",
+        )
+    return decode_source(data, file)
+
+
+def decode_source(data: bytes, file: str) -> str:
+    """Decode UTF-8 (a BOM is dropped); a bad byte is a problem at its line and column."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise FlowError([Problem(Location(file, 1, 1), "the file is UTF-16", "save it as UTF-8")])
+    data = data.removeprefix(codecs.BOM_UTF8)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = len(data[line_start : exc.start].decode("utf-8", errors="replace")) + 1
+        raise FlowError(
+            [
+                Problem(
+                    Location(file, line, column),
+                    f"the file is not UTF-8: byte 0x{data[exc.start]:02x} cannot be decoded",
+                    "save the file as UTF-8",
+                )
+            ]
+        ) from None
+
+
+# --------------------------------------------------------------------------- building
+
+
+class _Stop(Exception):
+    """The input cannot be read further safely; the problem is already recorded."""
+
+
+_Entry = tuple[bool, Path, tuple[int, int]]
+"""A logged position: (is a key, path, (line, column))."""
+
+
+@dataclass(slots=True)
+class _Anchor:
+    """A value defined with ``&name``, copied wherever ``*name`` appears."""
+
+    value: Any = None
+    complete: bool = False
+    size: int = 1
+    height: int = 0
+    entries: list[_Entry] = field(default_factory=list)
+
+
+class _Key:
+    """Sentinels for a mapping frame's key slot."""
+
+    WANTED: Any = object()  # the next value is a key
+    DROPPED: Any = object()  # the next value belongs to a refused key: read, then dropped
+
+
+@dataclass(slots=True)
+class _Frame:
+    """A mapping or list being built."""
+
+    value: dict[Any, Any] | list[Any]
+    path: Path
+    pos: tuple[int, int]
+    record: bool
+    anchor: str | None
+    log_start: int
+    size: int = 1
+    height: int = 1
+    key: Any = _Key.WANTED
+
+
+_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def _line_column(text: str, index: int) -> tuple[int, int]:
+    """1-based line and column of ``text[index]``, counting line breaks as YAML does."""
+    line, start = 1, 0
+    for found in _BREAK.finditer(text, 0, index):
+        line, start = line + 1, found.end()
+    return line, index - start + 1
+
+
+def _pos(mark: Any) -> tuple[int, int]:
+    return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+
+
+class _Builder:
+    """Parser events → data, source map and problems, with every bound enforced.
+
+    Iterative (an explicit stack, no recursion), so input depth can never
+    reach Python's recursion limit; each bound stops the build at the line
+    that crossed it.
+    """
+
+    def __init__(self, smap: SourceMap) -> None:
+        self.smap = smap
+        self.problems: list[Problem] = []
+        self.stack: list[_Frame] = []
+        self.anchors: dict[str, _Anchor] = {}
+        self.log: list[_Entry] = []
+        self.alias_values = 0
+        self.documents = 0
+        self.root: Any = None
+        self.stopped = False
+
+    # -- problems and positions ---------------------------------------------------------
+    def problem(self, pos: tuple[int, int], message: str, hint: str | None = None) -> None:
+        self.problems.append(Problem(Location(self.smap.file, *pos), message, hint))
+
+    def stop(self, pos: tuple[int, int], message: str, hint: str | None = None) -> _Stop:
+        self.problem(pos, message, hint)
+        return _Stop()
+
+    def note(self, is_key: bool, path: Path, pos: tuple[int, int]) -> None:
+        (self.smap.keys if is_key else self.smap.values)[path] = pos
+        self.log.append((is_key, path, pos))
+
+    def slot(self) -> tuple[Path, bool, bool]:
+        """Where the next value goes: its path, whether to record it, whether it is a key."""
+        if not self.stack:
+            return (), True, False
+        top = self.stack[-1]
+        if isinstance(top.value, list):
+            return (*top.path, len(top.value)), top.record, False
+        if top.key is _Key.WANTED:
+            return top.path, False, True
+        if top.key is _Key.DROPPED:
+            return top.path, False, False
+        return (*top.path, top.key), top.record, False
+
+    # -- events -------------------------------------------------------------------------
+    def run(self, events: Iterator[yaml.Event]) -> None:
+        for event in events:
+            if isinstance(event, yaml.ScalarEvent):
+                self.scalar(event)
+            elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+                self.start(event)
+            elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+                self.end()
+            elif isinstance(event, yaml.AliasEvent):
+                self.alias(event)
+            elif isinstance(event, yaml.DocumentStartEvent):
+                self.documents += 1
+                if self.documents > 1:
+                    raise self.stop(
+                        _pos(event.start_mark),
+                        "a second YAML document ('---') in the file",
+                        "a file holds one document",
+                    )
+
+    def tag_ok(self, tag: str | None, allowed: frozenset[str], pos: tuple[int, int]) -> bool:
+        if tag is None or tag == "!" or tag in allowed:
+            return True
+        shown = "!!" + tag.removeprefix(_TAG) if tag.startswith(_TAG) else tag
+        self.problem(pos, f"unsupported YAML tag '{shown}'", _ALLOWED_TAGS_HINT)
+        return False
+
+    def scalar(self, event: yaml.ScalarEvent) -> None:
+        pos = _pos(event.start_mark)
+        tag = event.tag
+        if tag is None or tag == "!":
+            tag = _RESOLVE(yaml.ScalarNode, event.value, event.implicit)
+            if tag == _MERGE and self.stack and self.stack[-1].key is _Key.WANTED:
+                self.problem(pos, "YAML merge keys ('<<') are not supported")
+                self.stack[-1].key = _Key.DROPPED
+                return
+            if tag not in _SCALAR_TAGS:  # '=' (YAML 1.1 value) and '<<' as a value: text
+                tag = _STR
+        value = self.construct(event, tag, pos) if self.tag_ok(tag, _SCALAR_TAGS, pos) else None
+        if event.anchor is not None:
+            self.anchors[event.anchor] = _Anchor(value, complete=True)
+        self.add(value, 1, 0, pos)
+
+    def construct(self, event: yaml.ScalarEvent, tag: str, pos: tuple[int, int]) -> Any:
+        if tag == _STR:
+            return event.value
+        text = event.value
+        shown = text if len(text) <= 40 else text[:40] + "…"
+        explicit = event.tag not in (None, "!")
+        kind = tag.removeprefix(_TAG)
+        if tag in _NUMBER_TAGS and len(text) > MAX_NUMBER_CHARS:
+            self.problem(
+                pos,
+                f"a number of {len(text)} characters (at most {MAX_NUMBER_CHARS})",
+                None if explicit else "quote it to keep it as text",
+            )
+            return None
+        node = yaml.ScalarNode(tag, text, None, None, event.style)
+        try:
+            return _BUILDERS[tag](_CONSTRUCTOR, node)
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError, yaml.YAMLError):
+            if explicit:
+                self.problem(pos, f"'{shown}' is not a valid !!{kind}")
+            else:
+                what = "date" if kind == "timestamp" else kind
+                self.problem(
+                    pos,
+                    f"'{shown}' reads as a {what} but is not a valid one",
+                    "quote it to keep it as text",
+                )
+            return None
+
+    def start(self, event: yaml.MappingStartEvent | yaml.SequenceStartEvent) -> None:
+        pos = _pos(event.start_mark)
+        if len(self.stack) >= MAX_DEPTH:
+            raise self.stop(pos, f"nested more than {MAX_DEPTH} levels deep")
+        is_map = isinstance(event, yaml.MappingStartEvent)
+        self.tag_ok(event.tag, _MAP_TAGS if is_map else _SEQ_TAGS, pos)
+        path, record, _ = self.slot()
+        if record:
+            self.note(False, path, pos)
+        value: dict[Any, Any] | list[Any] = {} if is_map else []
+        self.stack.append(_Frame(value, path, pos, record, event.anchor, len(self.log)))
+        if event.anchor is not None:
+            self.anchors[event.anchor] = _Anchor()  # pending: an alias to it now is recursive
+
+    def end(self) -> None:
+        frame = self.stack.pop()
+        if frame.anchor is not None:
+            cut = len(frame.path)
+            entries = [(k, p[cut:], at) for k, p, at in self.log[frame.log_start :]]
+            self.anchors[frame.anchor] = _Anchor(
+                frame.value, True, frame.size, frame.height, entries
+            )
+        self.add(frame.value, frame.size, frame.height, frame.pos, noted=True)
+
+    def alias(self, event: yaml.AliasEvent) -> None:
+        pos = _pos(event.start_mark)
+        name = event.anchor or ""
+        anchor = self.anchors.get(name)
+        if anchor is None or not anchor.complete:
+            if anchor is None:
+                self.problem(pos, f"unknown alias '*{name}'", f"define it first with '&{name}'")
+            else:
+                self.problem(pos, f"alias '*{name}' is used inside the value it names")
+            self.add(None, 1, 0, pos)
+            return
+        self.alias_values += anchor.size
+        if self.alias_values > MAX_ALIAS_VALUES:
+            raise self.stop(
+                pos,
+                f"aliases (*name) expand to more than {MAX_ALIAS_VALUES} values",
+                "aliases are for small shared blocks; write the values out",
+            )
+        if len(self.stack) + anchor.height > MAX_DEPTH:
+            raise self.stop(pos, f"alias '*{name}' nests more than {MAX_DEPTH} levels deep")
+        path, record, is_key = self.slot()
+        if record and not is_key:
+            self.note(False, path, pos)
+            for k, rel, at in anchor.entries:
+                if rel:
+                    self.note(k, (*path, *rel), at)
+        value = copy.deepcopy(anchor.value) if anchor.height else anchor.value
+        self.add(value, anchor.size, anchor.height, pos, noted=True)
+
+    # -- placing a finished value -------------------------------------------------------
+    def add(
+        self, value: Any, size: int, height: int, pos: tuple[int, int], *, noted: bool = False
+    ) -> None:
+        if not self.stack:
+            if not noted:
+                self.note(False, (), pos)
+            self.root = value
+            return
+        top = self.stack[-1]
+        top.size += size
+        top.height = max(top.height, height + 1)
+        if isinstance(top.value, list):
+            if top.record and not noted:
+                self.note(False, (*top.path, len(top.value)), pos)
+            top.value.append(value)
+        elif top.key is _Key.WANTED:
+            top.key = self.key(top, value, pos)
+        else:
+            if top.key is not _Key.DROPPED:
+                if top.record and not noted:
+                    self.note(False, (*top.path, top.key), pos)
+                top.value[top.key] = value
+            top.key = _Key.WANTED
+
+    def key(self, top: _Frame, value: Any, pos: tuple[int, int]) -> Any:
+        if isinstance(value, dict | list):
+            self.problem(pos, "a key must be a plain value (text or a number)")
+            return _Key.DROPPED
+        key: str | int
+        if isinstance(value, bool):
+            key = str(value).lower()
+        elif isinstance(value, int | str):
+            key = value
+        else:
+            key = str(value)
+        kpath = (*top.path, key)
+        assert isinstance(top.value, dict)
+        if key in top.value:
+            first = self.smap.keys.get(kpath, pos)
+            self.problem(pos, f"duplicate key '{key}'", f"first defined at line {first[0]}")
+            return _Key.DROPPED
+        if top.record:
+            self.note(True, kpath, pos)
+        return key
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def _syntax_problem(exc: yaml.YAMLError, file: str) -> Problem:
+    if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         msg = exc.problem or str(exc)
         if exc.context:
             msg = f"{exc.context}, {msg}"
-        problems.append(Problem(Location(file, line, col), f"YAML syntax error: {msg}"))
-        return None, smap, problems
+        return Problem(Location(file, *_pos(mark)), f"invalid YAML: {msg}")
+    return Problem(Location(file, 1, 1), f"invalid YAML: {exc}")
+
+
+def _error_offset(exc: yaml.YAMLError) -> int:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    return int(mark.index) if mark is not None else 0
+
+
+def _build(text: str, file: str, loader: Any) -> _Builder:
+    builder = _Builder(SourceMap(file))
+    try:
+        builder.run(yaml.parse(text, Loader=loader))
+    except _Stop:
+        builder.stopped = True
+    return builder
+
+
+def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap, list[Problem]]:
+    """Parse ``text``; return the data, its source map and the problems found.
+
+    The data is ``None`` when nothing usable was read (empty file, a syntax
+    error, or a bound crossed); problems are always located.
+    """
+    if len(text) > MAX_FILE_BYTES:
+        return (
+            None,
+            SourceMap(file),
+            [
+                Problem(
+                    Location(file, 1, 1),
+                    f"the text is longer than {MAX_FILE_BYTES} characters",
+                    "split it into sub-flows with use:",
+                )
+            ],
+        )
+    bad = _NON_PRINTABLE.search(text)
+    if bad is not None:
+        char = ord(bad.group())
+        return (
+            None,
+            SourceMap(file),
+            [
+                Problem(
+                    Location(file, *_line_column(text, bad.start())),
+                    f"the file contains the control character U+{char:04X}",
+                    "YAML files may not hold control characters; remove it",
+                )
+            ],
+        )
+    fast = getattr(yaml, "CSafeLoader", None)
+    try:
+        builder = _build(text, file, fast or yaml.SafeLoader)
     except yaml.YAMLError as exc:
-        problems.append(Problem(Location(file, 1, 1), f"YAML error: {exc}"))
-        return None, smap, problems
-    if node is None:
-        problems.append(Problem(Location(file, 1, 1), "the file is empty"))
-        return None, smap, problems
-    data = _build(node, (), smap, problems, yaml.constructor.SafeConstructor())
-    return data, smap, problems
+        if fast is None or _error_offset(exc) > _FALLBACK_BYTES:
+            return None, SourceMap(file), [_syntax_problem(exc, file)]
+        # the pure-Python parser words errors better ("found character '@' ..."); it stops
+        # at the same place, so re-reading costs at most _FALLBACK_BYTES of slow parsing
+        try:
+            builder = _build(text, file, yaml.SafeLoader)
+        except yaml.YAMLError as slow:
+            return None, SourceMap(file), [_syntax_problem(slow, file)]
+    if builder.stopped:  # a bound was crossed part-way: nothing read is usable
+        return None, builder.smap, builder.problems
+    if builder.documents == 0 or (builder.root is None and not builder.problems):
+        return None, builder.smap, [Problem(Location(file, 1, 1), "the file is empty")]
+    return builder.root, builder.smap, builder.problems

@@ -22,11 +22,11 @@ import re
 from pathlib import Path as FsPath
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from superdialog.errors import FlowError, Location, Problem
-from superdialog.spec.loader import did_you_mean, model_at
-from superdialog.spec.yaml_source import Path, SourceMap, parse_yaml
+from superdialog.spec.loader import did_you_mean, load_document
+from superdialog.spec.yaml_source import Path, SourceMap, read_source
 from superdialog.testing.llm_server import DEFAULT_REPLY, Latency, Rule
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ def _regex(value: str | None) -> str | None:
     if value is not None:
         try:
             re.compile(value)
-        except re.error as exc:
+        except (re.error, RecursionError, OverflowError) as exc:  # nesting, a huge {n}
             raise ValueError(f"invalid regular expression {value!r}: {exc}") from None
     return value
 
@@ -313,67 +313,21 @@ class LoadedTestFile:
         return [chosen] if isinstance(chosen, str) else list(dict.fromkeys(chosen))
 
 
-# --------------------------------------------------------------------------- errors
-
-
-def _model_at(path: Path) -> type[BaseModel] | None:
-    """The model validating the mapping at ``path`` (for "allowed keys" hints)."""
-    return model_at(path, ConversationFile)
-
-
-def _data_path(loc: tuple[Any, ...], data: Any) -> Path:
-    """The parts of a pydantic ``loc`` that exist in the data (drops union tags)."""
-    out: list[str | int] = []
-    node = data
-    for part in loc:
-        inside_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
-        if (isinstance(node, dict) and part in node) or inside_list:
-            out.append(part)
-            node = node[part]
-        elif isinstance(node, dict) and isinstance(part, str) and part.isidentifier():
-            out.append(part)  # an absent key (missing / extra): keep it as the tip
-            break
-    return tuple(out)
-
-
-def _problems(exc: ValidationError, data: Any, smap: SourceMap) -> list[Problem]:
-    problems: list[Problem] = []
-    seen: set[Path] = set()
-    for err in exc.errors(include_url=False):
-        loc = tuple(err["loc"])
-        path = _data_path(loc, data)
-        if err["type"] == "extra_forbidden":
-            key = str(path[-1]) if path else "?"
-            model = _model_at(path[:-1])
-            keys = list(model.model_fields) if model is not None else []
-            hint = did_you_mean(key, keys) or ("allowed: " + ", ".join(keys) if keys else None)
-            problems.append(Problem(smap.locate(path, key=True), f"unknown key '{key}'", hint))
-            continue
-        if err["type"] == "missing":
-            parent = path[:-1] if path and path[-1] == loc[-1] else path
-            problems.append(Problem(smap.locate(parent), f"missing required key '{loc[-1]}'"))
-            continue
-        if path in seen:
-            continue  # union branches repeat themselves: one message per place
-        seen.add(path)
-        msg = str(err["msg"]).removeprefix("Value error, ")
-        where = ".".join(str(p) for p in path) or "test file"
-        problems.append(Problem(smap.locate(path), f"{where}: {msg}"))
-    return problems
-
-
 _SCALAR_END = re.compile(r"[^,}\]#\n]*")
 
 
-def _caller_lines_as_written(data: dict[str, Any], smap: SourceMap, text: str) -> None:
+def _caller_lines_as_written(data: Any, smap: SourceMap, text: str) -> None:
     """Give back the caller's words YAML turned into numbers (``user: 10:30`` is not 630).
 
     YAML 1.1 reads ``10:30`` as the base-60 number 630 and ``1_000`` as 1000;
     what the caller said is the text as written, so a numeric ``user`` value is
     replaced by its source token.
     """
+    if not isinstance(data, dict):
+        return
     lines = text.splitlines()
-    for i, conv in enumerate(data.get("conversations") or []):
+    conversations = data.get("conversations")
+    for i, conv in enumerate(conversations if isinstance(conversations, list) else []):
         turns = conv.get("turns") if isinstance(conv, dict) else None
         for j, turn in enumerate(turns if isinstance(turns, list) else []):
             value = turn.get("user") if isinstance(turn, dict) else None
@@ -395,17 +349,12 @@ def parse_test_file(text: str, file: str) -> tuple[ConversationFile, SourceMap]:
         FlowError: every problem, located as ``file:line:column``.
 
     """
-    data, smap, problems = parse_yaml(text, file)
-    if data is None or problems:
-        raise FlowError(problems or [Problem(Location(file, 1, 1), "the file is empty")])
-    if not isinstance(data, dict):
-        raise FlowError([Problem(smap.locate(()), "a test file must be a mapping of keys")])
-    _caller_lines_as_written(data, smap, text)
-    try:
-        spec = ConversationFile.model_validate(data)
-    except ValidationError as exc:
-        raise FlowError(_problems(exc, data, smap)) from None
-    return spec, smap
+
+    def prepare(data: Any, smap: SourceMap) -> tuple[Any, SourceMap]:
+        _caller_lines_as_written(data, smap, text)
+        return data, smap
+
+    return load_document(text, file, ConversationFile, what="test file", prepare=prepare)
 
 
 # --------------------------------------------------------------------------- against the flow
@@ -487,8 +436,13 @@ def _rules_base(smap: SourceMap, path: Path) -> Path:
     return path if (*path, 0) in smap.values else (*path, "rules")
 
 
-def load_test_file(path: str | FsPath) -> LoadedTestFile:
+def load_test_file(path: str | FsPath, *, run_code: bool = True) -> LoadedTestFile:
     """Read a test file, load its flow, and check one against the other.
+
+    Args:
+        path: The ``*.test.yaml`` file.
+        run_code: Import the flow's ``python:`` files (see ``superdialog.load``);
+            ``False`` only checks them, for ``superdialog validate``.
 
     Raises:
         FlowError: located problems in the test file, or in the flow it names.
@@ -496,12 +450,7 @@ def load_test_file(path: str | FsPath) -> LoadedTestFile:
     """
     p = FsPath(path)
     name = str(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise FlowError(
-            [Problem(Location(name, 1, 1), f"cannot read file: {exc.strerror}")]
-        ) from exc
+    text = read_source(p, name)
     spec, smap = parse_test_file(text, name)
     flow_path = p.parent / spec.flow
     if not flow_path.is_file():
@@ -519,7 +468,7 @@ def load_test_file(path: str | FsPath) -> LoadedTestFile:
         )
     import superdialog
 
-    flow = superdialog.load(flow_path)
+    flow = superdialog.load(flow_path, run_code=run_code)
     problems = check_against_flow(spec, smap, flow)
     if problems:
         raise FlowError(problems)

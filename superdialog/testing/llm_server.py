@@ -29,10 +29,11 @@ from types import TracebackType
 from typing import Any, Literal, Self
 from urllib.parse import unquote, urlsplit
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from superdialog.errors import FlowError, Location, Problem
+from superdialog.errors import Problem
+from superdialog.spec.loader import load_document
+from superdialog.spec.yaml_source import SourceMap, read_source
 
 __all__ = [
     "DEFAULT_REPLY",
@@ -214,6 +215,10 @@ class Script(BaseModel):
     def from_yaml(cls, text: str, *, source: str = "<script>") -> Script:
         """Parse a YAML script; a bare list is taken as the rules.
 
+        The text goes through the same loader as flow files (bounded size,
+        depth and aliases; core tags only), so a broken or hostile script is a
+        located ``FlowError``, never a traceback or a hang.
+
         Args:
             text: The YAML text.
             source: File name used in error locations.
@@ -226,31 +231,37 @@ class Script(BaseModel):
                 problem is reported with its line and column.
 
         """
-        try:
-            node = yaml.compose(text)
-            data = yaml.safe_load(text)
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-            raise FlowError(
-                [Problem(Location(source, line, column), f"invalid YAML: {exc.problem}")]
-            ) from exc
-        if data is None:
-            data = {}
-        if isinstance(data, list):
-            data = {"rules": data}
-        if not isinstance(data, dict):
-            raise FlowError([Problem(Location(source, 1, 1), "an LLM script must be a mapping")])
-        try:
-            return cls.model_validate(data)
-        except ValidationError as exc:
-            raise FlowError(_problems(exc, node, source)) from None
+        script, _ = load_document(
+            text,
+            source,
+            cls,
+            what="LLM script",
+            translate=_problems,
+            prepare=_bare_list,
+            empty={},
+        )
+        return script
 
     @classmethod
     def from_file(cls, path: str | Path) -> Script:
-        """Load a YAML script file (see :meth:`from_yaml`)."""
-        path = Path(path)
-        return cls.from_yaml(path.read_text(encoding="utf-8"), source=str(path))
+        """Load a YAML script file (see :meth:`from_yaml`).
+
+        Raises:
+            FlowError: The file cannot be read, is not UTF-8, or is not a valid script.
+
+        """
+        return cls.from_yaml(read_source(path), source=str(path))
+
+
+def _bare_list(data: Any, smap: SourceMap) -> tuple[Any, SourceMap]:
+    """A script that is a bare list of rules is ``{rules: [...]}``; positions follow."""
+    if not isinstance(data, list):
+        return data, smap
+    moved = SourceMap(smap.file)
+    moved.values = {("rules", *p): at for p, at in smap.values.items()}
+    moved.keys = {("rules", *p): at for p, at in smap.keys.items()}
+    moved.values[()] = smap.values.get((), (1, 1))
+    return {"rules": data}, moved
 
 
 def _allowed_keys(loc: tuple[int | str, ...]) -> list[str]:
@@ -269,13 +280,11 @@ def _allowed_keys(loc: tuple[int | str, ...]) -> list[str]:
 _UNION_TAGS = ("str", "list[", "dict[", "function-", "literal[", "int", "float")
 
 
-def _problems(exc: ValidationError, root: yaml.Node | None, source: str) -> list[Problem]:
+def _problems(exc: ValidationError, data: Any, smap: SourceMap) -> list[Problem]:
     problems: dict[tuple[int, int, str], Problem] = {}
     for error in exc.errors():
         loc = tuple(error["loc"])
-        node = _locate(root, loc)
-        mark = node.start_mark if node is not None else None
-        where = Location(source, mark.line + 1 if mark else 1, mark.column + 1 if mark else 1)
+        where = smap.locate(_locate(data, loc), key=True)
         path = ".".join(
             str(p) for p in loc if not isinstance(p, str) or not p.startswith(_UNION_TAGS)
         )
@@ -291,26 +300,22 @@ def _problems(exc: ValidationError, root: yaml.Node | None, source: str) -> list
     return list(problems.values())
 
 
-def _locate(node: yaml.Node | None, loc: tuple[int | str, ...]) -> yaml.Node | None:
-    """The YAML node an error location points at.
+def _locate(data: Any, loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
+    """The longest prefix of an error location that exists in the data.
 
-    For the last mapping key the key node is returned rather than its value,
-    so both "unknown key" and "bad value" errors point at the start of the
-    offending ``key: value`` line.
+    Located with ``key=True``, the last mapping key points at its key, so both
+    "unknown key" and "bad value" errors point at the start of the offending
+    ``key: value`` line.
     """
-    for position, part in enumerate(loc):
-        if isinstance(node, yaml.MappingNode):
-            match = next(((k, v) for k, v in node.value if k.value == str(part)), None)
-            if match is None:
-                return node
-            node = match[0] if position == len(loc) - 1 else match[1]
-        elif (
-            isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
-        ):
-            node = node.value[part]
-        else:
-            return node
-    return node
+    out: list[int | str] = []
+    node = data
+    for part in loc:
+        in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if not (in_list or (isinstance(node, dict) and part in node)):
+            break  # an absent key, or a union tag pydantic added
+        node = node[part]
+        out.append(part)
+    return tuple(out)
 
 
 # --------------------------------------------------------------------------- requests

@@ -34,7 +34,7 @@ def test_good_flow_loads_and_is_immutable() -> None:
 
 def test_yaml_syntax_error_is_located() -> None:
     (msg,) = problems("flow: x\nstates: [a\n", "broken.yaml")
-    assert msg.startswith("broken.yaml:3:1: YAML syntax error")
+    assert msg.startswith("broken.yaml:3:1: invalid YAML")
 
 
 def test_unknown_key_with_did_you_mean() -> None:
