@@ -111,7 +111,9 @@ def _url_environment() -> ImmutableSandboxedEnvironment:
     """The shared sandbox plus the marker filter (an overlay: same filters, same rules)."""
     env = environment().overlay()
     assert isinstance(env, ImmutableSandboxedEnvironment)
-    env.filters[_MARK_FILTER] = _mark
+    # An overlay shares its parent's filter dict: copy it, or every flow template
+    # would see the marker filter.
+    env.filters = {**env.filters, _MARK_FILTER: _mark}
     return env
 
 

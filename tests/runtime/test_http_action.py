@@ -456,6 +456,13 @@ def test_url_templates_are_compiled_once() -> None:
     assert compile_url("http://x/{{ slots.a }}") is compile_url("http://x/{{ slots.a }}")
 
 
+def test_the_marker_filter_stays_out_of_flow_templates() -> None:
+    from superdialog.compile.templates import environment
+
+    compile_url("http://x/{{ slots.a }}")
+    assert "superdialog_url_value" not in environment().filters
+
+
 # --------------------------------------------------------------------------- redirects
 
 
