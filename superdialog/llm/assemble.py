@@ -4,18 +4,31 @@ OpenAI streams a tool call as a first fragment carrying ``id`` and ``name``
 followed by many fragments of the JSON arguments, keyed by ``index``. Servers
 that imitate OpenAI differ in the details (no index, name repeated, arguments
 in one piece), so the assembler is deliberately lenient about the shape and
-strict only about the result: the arguments must be one JSON object.
+strict only about the result: the arguments must be one JSON object, of
+bounded size and depth.
+
+No message built here (exception or ``ToolCall.error``) holds anything the
+model or the endpoint sent: arguments carry what the caller said, and these
+messages are logged.
 """
 
 from __future__ import annotations
 
-import json
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from superdialog.errors import LLMProtocolError
+from superdialog.llm.bounded import MAX_ARGUMENT_CHARS, MAX_ARGUMENT_DEPTH, loads_bounded
 from superdialog.llm.events import ToolCall, Usage
+
+_log = logging.getLogger("superdialog.llm")
+
+MAX_TOOL_CALLS = 64
+"""Tool calls kept from one response; fragments of any further call are dropped."""
+
+_MAX_NAME_CHARS = 256  # OpenAI allows 64; a longer name is kept cut, and is never offered
 
 __all__ = ["ChunkView", "Fragment", "ToolCallAssembler", "parse_arguments", "read_chunk"]
 
@@ -59,15 +72,34 @@ def read_chunk(chunk: Any) -> ChunkView:
     """
     try:
         return _read_chunk(chunk)
-    except (AttributeError, TypeError, ValueError) as exc:
+    except _UnreadableError as exc:
         raise LLMProtocolError(f"LLM endpoint sent an unreadable chunk: {exc}") from exc
+    except (AttributeError, TypeError, ValueError, OverflowError) as exc:
+        # A builtin's message may quote the value it choked on: name the class only.
+        raise LLMProtocolError(
+            f"LLM endpoint sent an unreadable chunk ({type(exc).__name__})"
+        ) from exc
+
+
+class _UnreadableError(Exception):
+    """A chunk of the wrong shape; the message names fields and types, never values."""
 
 
 def _mapping(value: Any, what: str) -> Mapping[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, Mapping):
-        raise TypeError(f"{what} is {type(value).__name__}, not an object")
+        raise _UnreadableError(f"{what} is {type(value).__name__}, not an object")
+    return value
+
+
+def _count(raw: Mapping[str, Any], key: str) -> int:
+    """A token count: a non-negative integer (absent or null is 0)."""
+    value = raw.get(key)
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise _UnreadableError(f"usage.{key} is {type(value).__name__}, not a count")
     return value
 
 
@@ -76,7 +108,7 @@ def _read_chunk(chunk: Any) -> ChunkView:
     usage = _read_usage(_mapping(chunk.get("usage"), "usage"))
     choices = chunk.get("choices") or []
     if not isinstance(choices, list):
-        raise TypeError(f"choices is {type(choices).__name__}, not a list")
+        raise _UnreadableError(f"choices is {type(choices).__name__}, not a list")
     choice = next(
         (_mapping(c, "choice") for c in choices if _mapping(c, "choice").get("index") in (0, None)),
         None,
@@ -86,10 +118,10 @@ def _read_chunk(chunk: Any) -> ChunkView:
     delta = _mapping(choice.get("delta"), "delta")
     text = delta.get("content") or ""
     if not isinstance(text, str):
-        raise TypeError(f"delta.content is {type(text).__name__}, not a string")
+        raise _UnreadableError(f"delta.content is {type(text).__name__}, not a string")
     tool_calls = delta.get("tool_calls") or []
     if not isinstance(tool_calls, list):
-        raise TypeError(f"delta.tool_calls is {type(tool_calls).__name__}, not a list")
+        raise _UnreadableError(f"delta.tool_calls is {type(tool_calls).__name__}, not a list")
     fragments = tuple(_read_fragment(_mapping(raw, "tool call")) for raw in tool_calls)
     finish_reason = choice.get("finish_reason")
     return ChunkView(text, fragments, None if finish_reason is None else str(finish_reason), usage)
@@ -100,11 +132,15 @@ def _read_fragment(raw: Mapping[str, Any]) -> Fragment:
     index = raw.get("index")
     arguments = function.get("arguments") or ""
     if not isinstance(arguments, str):
-        raise TypeError(f"tool call arguments are {type(arguments).__name__}, not a string")
+        raise _UnreadableError(f"tool call arguments are {type(arguments).__name__}, not a string")
+    name = function.get("name")
+    if name is not None and not isinstance(name, str):
+        raise _UnreadableError(f"tool call name is {type(name).__name__}, not a string")
+    call_id = raw.get("id")
     return Fragment(
-        index=index if isinstance(index, int) else None,
-        id=str(raw["id"]) if raw.get("id") else None,
-        name=str(function["name"]) if function.get("name") else None,
+        index=index if isinstance(index, int) and not isinstance(index, bool) else None,
+        id=str(call_id)[:_MAX_NAME_CHARS] if call_id else None,
+        name=name[:_MAX_NAME_CHARS] if name else None,
         arguments=arguments,
     )
 
@@ -114,9 +150,9 @@ def _read_usage(raw: Mapping[str, Any]) -> Usage | None:
         return None
     details = _mapping(raw.get("prompt_tokens_details"), "prompt_tokens_details")
     return Usage(
-        tokens_in=int(raw.get("prompt_tokens") or 0),
-        tokens_out=int(raw.get("completion_tokens") or 0),
-        cached=int(details.get("cached_tokens") or 0),
+        tokens_in=_count(raw, "prompt_tokens"),
+        tokens_out=_count(raw, "completion_tokens"),
+        cached=_count(details, "cached_tokens"),
     )
 
 
@@ -134,24 +170,29 @@ _JSON_TYPES = {
 def parse_arguments(raw: str) -> tuple[dict[str, Any] | None, str | None]:
     """Parse tool-call arguments the way the runtime needs them.
 
+    The size (``MAX_ARGUMENT_CHARS``) and nesting depth
+    (``MAX_ARGUMENT_DEPTH``) are checked before decoding, without recursion,
+    so no input makes this raise.
+
     Args:
         raw: The concatenated argument fragments.
 
     Returns:
         ``(arguments, None)`` for a JSON object (an empty string counts as
         ``{}``, as some servers send it for parameterless tools), otherwise
-        ``(None, reason)``.
+        ``(None, reason)``. The reason names the kind of problem and its
+        position, never the arguments or any value in them (they hold what
+        the caller said, and the runtime logs reasons).
 
     """
     if not raw.strip():
         return {}, None
-    try:
-        value = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        return None, f"arguments are not valid JSON ({exc.msg} at position {exc.pos}): {raw!r}"
+    value, problem = loads_bounded(raw, max_chars=MAX_ARGUMENT_CHARS, max_depth=MAX_ARGUMENT_DEPTH)
+    if problem is not None:
+        return None, f"arguments are {problem}"
     if not isinstance(value, dict):
         kind = _JSON_TYPES.get(type(value), type(value).__name__)
-        return None, f"arguments must be a JSON object, got {kind}: {raw!r}"
+        return None, f"arguments must be a JSON object, got {kind}"
     return value, None
 
 
@@ -160,6 +201,8 @@ class _Partial:
     id: str | None = None
     name: str | None = None
     parts: list[str] = field(default_factory=list)
+    size: int = 0
+    overflow: bool = False
 
 
 class ToolCallAssembler:
@@ -175,9 +218,16 @@ class ToolCallAssembler:
         """
         self._offered = offered
         self._calls: dict[int, _Partial] = {}
+        self._dropped = 0
 
     def add(self, fragment: Fragment) -> None:
-        """Add one fragment to the call it belongs to."""
+        """Add one fragment to the call it belongs to.
+
+        At most ``MAX_TOOL_CALLS`` calls are kept, and at most
+        ``MAX_ARGUMENT_CHARS`` characters of each one's arguments (a longer
+        call is reported as an error by :meth:`finish`), so a model that
+        streams without end costs bounded memory.
+        """
         index = fragment.index
         if index is None:
             # No index: a new id starts a new call, otherwise continue the last.
@@ -186,29 +236,49 @@ class ToolCallAssembler:
                 fragment.id is not None and self._calls[last].id not in (None, fragment.id)
             )
             index = last + 1 if starts_new else last
-        partial = self._calls.setdefault(index, _Partial())
+        partial = self._calls.get(index)
+        if partial is None:
+            if len(self._calls) >= MAX_TOOL_CALLS:
+                self._dropped += 1
+                return
+            partial = self._calls[index] = _Partial()
         if partial.id is None and fragment.id:
             partial.id = fragment.id
         if partial.name is None and fragment.name:
             partial.name = fragment.name
-        if fragment.arguments:
-            partial.parts.append(fragment.arguments)
+        if fragment.arguments and not partial.overflow:
+            partial.size += len(fragment.arguments)
+            if partial.size > MAX_ARGUMENT_CHARS:
+                partial.overflow = True
+            else:
+                partial.parts.append(fragment.arguments)
 
     def finish(self) -> list[ToolCall]:
         """Build the collected calls in index order and reset."""
         calls = [self._build(index, self._calls[index]) for index in sorted(self._calls)]
+        if self._dropped:
+            _log.warning(
+                "model sent more than %d tool calls; %d fragment(s) of further calls dropped",
+                MAX_TOOL_CALLS,
+                self._dropped,
+            )
         self._calls.clear()
+        self._dropped = 0
         return calls
 
     def _build(self, index: int, partial: _Partial) -> ToolCall:
         raw = "".join(partial.parts)
         name = partial.name or ""
-        arguments, error = parse_arguments(raw)
+        if partial.overflow:
+            arguments, error = None, f"arguments are longer than {MAX_ARGUMENT_CHARS} characters"
+        else:
+            arguments, error = parse_arguments(raw)
         if not name:
             error = "tool call has no function name"
         elif self._offered is not None and name not in self._offered:
             offered = ", ".join(sorted(self._offered)) or "none"
-            error = f"tool {name!r} was not offered (offered: {offered})"
+            # The name is the model's words: it stays on the ToolCall, out of the message.
+            error = f"the model called a tool that was not offered (offered: {offered})"
         return ToolCall(
             id=partial.id or f"call_{index}",
             name=name,

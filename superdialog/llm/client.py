@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import random
 import weakref
@@ -23,6 +22,7 @@ from urllib.parse import quote
 
 from superdialog.errors import LLMConnectionError, LLMError, LLMProtocolError, LLMTimeoutError
 from superdialog.llm.assemble import ToolCallAssembler, read_chunk
+from superdialog.llm.bounded import MAX_CHUNK_DEPTH, MAX_EVENT_BYTES, loads_bounded
 from superdialog.llm.config import LLMConfig
 from superdialog.llm.events import Finished, LLMEvent, TextDelta, Usage
 from superdialog.llm.sse import DONE, ServerSentEvent, SSEDecoder
@@ -339,12 +339,16 @@ back to the pool for the next turn; a server that keeps sending is cut off.
 
 
 def _decode(event: ServerSentEvent) -> Any:
-    try:
-        payload = json.loads(event.data)
-    except json.JSONDecodeError as exc:
-        raise LLMProtocolError(
-            f"LLM endpoint sent a chunk that is not JSON ({exc.msg}): {event.data[:200]!r}"
-        ) from exc
+    """One chunk's JSON, bounded in size and depth; an error event becomes its ``LLMError``.
+
+    The message never quotes the chunk: it may hold the model's words, which may
+    repeat the caller's.
+    """
+    payload, problem = loads_bounded(
+        event.data, max_chars=MAX_EVENT_BYTES, max_depth=MAX_CHUNK_DEPTH
+    )
+    if problem is not None:
+        raise LLMProtocolError(f"LLM endpoint sent a chunk that is {problem}")
     if isinstance(payload, dict) and (payload.get("error") or event.event == "error"):
         raise stream_error(payload.get("error") or payload)
     return payload

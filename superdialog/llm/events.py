@@ -32,9 +32,13 @@ class ToolCall:
         name: The function name.
         arguments: The parsed JSON object, or ``None`` when it did not parse
             or was not an object.
-        raw_arguments: The arguments exactly as streamed.
-        error: Why the call is unusable (bad JSON, not an object, a tool that
-            was not offered), or ``None``.
+        raw_arguments: The arguments exactly as streamed (only their first part
+            when they ran past ``MAX_ARGUMENT_CHARS``).
+        error: Why the call is unusable (bad JSON, not an object, too big or
+            too deep, a tool that was not offered), or ``None``. It names the
+            kind of problem and its position, never the name the model used
+            or any argument value: it is logged, and arguments hold what the
+            caller said.
 
     """
 

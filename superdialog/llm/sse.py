@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from superdialog.errors import LLMProtocolError
+from superdialog.llm.bounded import MAX_EVENT_BYTES
+
 __all__ = ["DONE", "SSEDecoder", "ServerSentEvent"]
 
 DONE = "[DONE]"
@@ -32,31 +35,56 @@ class SSEDecoder:
     lines are joined with newlines, comment lines (``:``) are ignored, an
     event is dispatched at a blank line, and a trailing event without its
     blank line is dropped (it was cut off).
+
+    An event (or a line) over ``max_event_bytes`` is a protocol error: the
+    endpoint, not the caller, decides how long a line is, and an unbounded one
+    would be held in memory whole. Bytes are only re-scanned for line ends as
+    they arrive, so a long line sent in small pieces costs linear time.
     """
 
-    def __init__(self) -> None:
-        self._buffer = b""
+    def __init__(self, max_event_bytes: int = MAX_EVENT_BYTES) -> None:
+        self._max = max_event_bytes
+        self._buffer = bytearray()
         self._event: str | None = None
         self._data: list[str] = []
+        self._size = 0
 
     def feed(self, data: bytes) -> list[ServerSentEvent]:
-        """Add bytes and return the events they complete."""
+        """Add bytes and return the events they complete.
+
+        Raises:
+            LLMProtocolError: An event or line longer than the limit.
+
+        """
         self._buffer += data
-        *lines, self._buffer = self._buffer.split(b"\n")
+        if b"\n" not in data:
+            self._check(len(self._buffer))
+            return []
+        *lines, rest = bytes(self._buffer).split(b"\n")
+        self._buffer = bytearray(rest)
+        self._check(len(rest))
         events: list[ServerSentEvent] = []
         for raw in lines:
             line = raw.removesuffix(b"\r").decode("utf-8", errors="replace")
             if not line:
                 if self._data:
                     events.append(ServerSentEvent(self._event, "\n".join(self._data)))
-                self._event, self._data = None, []
+                self._event, self._data, self._size = None, [], 0
                 continue
             if line.startswith(":"):
                 continue
             name, _, value = line.partition(":")
             value = value.removeprefix(" ")
             if name == "data":
+                self._size += len(raw)
+                self._check(self._size)
                 self._data.append(value)
             elif name == "event":
-                self._event = value
+                self._event = value[:64]
         return events
+
+    def _check(self, size: int) -> None:
+        if size > self._max:
+            raise LLMProtocolError(
+                f"LLM endpoint sent a stream event over {self._max} bytes", retryable=False
+            )

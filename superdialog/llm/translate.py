@@ -5,6 +5,13 @@ subclasses, so the runtime can decide "retry, reprompt or hang up" without
 knowing which HTTP stack the openai package happens to use (``httpx2`` in
 openai 3.x, ``httpx`` before). Both are looked up lazily in ``sys.modules`` so
 importing this module never imports either.
+
+Messages are built from facts we can vouch for: exception classes, HTTP status
+codes, the operating system's reason for a socket error, and error types from a
+fixed list. Never from what the endpoint wrote (a body, a status line, an error
+message): endpoints quote the prompt back ("... your message 'my card is 4111...'
+was flagged"), and these messages are logged. The original exception stays
+attached as ``__cause__`` for a debugger, not for logs.
 """
 
 from __future__ import annotations
@@ -22,7 +29,13 @@ from superdialog.errors import (
     LLMTimeoutError,
 )
 
-__all__ = ["boundary_exceptions", "retry_after_s", "stream_error", "translate_error"]
+__all__ = [
+    "boundary_exceptions",
+    "error_kind",
+    "retry_after_s",
+    "stream_error",
+    "translate_error",
+]
 
 _HTTP_MODULES = ("httpx2", "httpx")
 _RETRYABLE_STREAM_ERRORS = frozenset({"server_error", "rate_limit_error", "rate_limit_exceeded"})
@@ -117,12 +130,60 @@ def stream_error(error: object) -> LLMError:
         error: The value of the ``error`` key.
 
     Returns:
-        An ``LLMProtocolError`` whose ``retryable`` reflects the error type.
+        An ``LLMProtocolError`` whose ``retryable`` reflects the error type,
+        naming the type only if it is a known one (see :func:`error_kind`).
 
     """
-    body = error if isinstance(error, dict) else {"message": str(error)}
-    message = body.get("message") or "error event in the stream"
-    return LLMProtocolError(f"LLM endpoint reported: {message}", retryable=_transient(body))
+    body = error if isinstance(error, dict) else {}
+    return LLMProtocolError(
+        f"LLM endpoint reported an error in the stream{_kind_suffix(body)}",
+        retryable=_transient(body),
+    )
+
+
+# Error types and codes OpenAI and compatible servers send; anything else is "other".
+_KNOWN_KINDS = frozenset(
+    {
+        "server_error", "rate_limit_error", "rate_limit_exceeded", "requests", "tokens",
+        "invalid_request_error", "authentication_error", "permission_error",
+        "permission_denied", "not_found_error", "insufficient_quota", "invalid_api_key",
+        "model_not_found", "context_length_exceeded", "content_filter",
+        "content_policy_violation", "overloaded_error", "api_error", "timeout",
+        "engine_overloaded", "service_unavailable", "bad_request", "unsupported_parameter",
+        "unsupported_value", "invalid_value", "invalid_type", "missing_required_parameter",
+        "string_above_max_length", "tool_use_failed", "internal_error", "unavailable",
+    }
+)  # fmt: skip
+
+
+def error_kind(body: object) -> str | None:
+    """The error's ``type``/``code`` when both are known names, for messages.
+
+    Args:
+        body: An endpoint's error object (``{"type": ..., "code": ...}``), or
+            anything else.
+
+    Returns:
+        ``"type"`` or ``"type/code"`` built only from :data:`_KNOWN_KINDS`
+        (an unknown one reads ``other``), or ``None`` when neither is given.
+
+    """
+    if not isinstance(body, dict):
+        return None
+    if isinstance(body.get("error"), dict):
+        body = body["error"]
+    parts = []
+    for key in ("type", "code"):
+        value = body.get(key)
+        if value is None or value == "":
+            continue
+        parts.append(value if isinstance(value, str) and value in _KNOWN_KINDS else "other")
+    return "/".join(dict.fromkeys(parts)) or None
+
+
+def _kind_suffix(body: object) -> str:
+    kind = error_kind(body)
+    return f" ({kind})" if kind else ""
 
 
 def _transient(body: dict[Any, Any]) -> bool:
@@ -131,11 +192,22 @@ def _transient(body: dict[Any, Any]) -> bool:
 
 
 def _describe(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
-    cause = exc.__cause__ or exc.__context__
-    if cause is not None and str(cause) and str(cause) not in text:
-        text = f"{text} ({type(cause).__name__}: {cause})"
-    return text
+    """The exception and its causes by class, with the OS's reason for socket errors.
+
+    Messages of the client stack's exceptions may quote what the endpoint sent
+    (an HTTP status line, a header, a body), so they are left out.
+    """
+    labels: list[str] = []
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen and len(labels) < 5:
+        seen.add(id(current))
+        label = type(current).__name__
+        if isinstance(current, OSError) and isinstance(current.strerror, str):
+            label += f" ({current.strerror})"
+        labels.append(label)
+        current = current.__cause__ or current.__context__
+    return " <- ".join(labels)
 
 
 def _from_openai(exc: BaseException) -> LLMError | None:
@@ -151,13 +223,13 @@ def _from_openai(exc: BaseException) -> LLMError | None:
         return LLMProtocolError(text)
     if isinstance(exc, openai.APIStatusError):
         return LLMStatusError(
-            f"LLM endpoint answered HTTP {exc.status_code}: {exc.message}",
+            f"LLM endpoint answered HTTP {exc.status_code}{_kind_suffix(exc.body)}",
             status_code=exc.status_code,
         )
     if isinstance(exc, openai.APIError):
         # An error event inside a 200 stream: the body says whether it is transient.
         body = exc.body if isinstance(exc.body, dict) else {}
-        return LLMProtocolError(text, retryable=_transient(body))
+        return LLMProtocolError(text + _kind_suffix(body), retryable=_transient(body))
     if type(exc).__name__ == "SubjectTokenProviderError":
         status = getattr(getattr(exc, "response", None), "status_code", None)
         if isinstance(status, int):
@@ -181,7 +253,8 @@ def _from_http(exc: BaseException) -> LLMError | None:
         if isinstance(exc, http.TimeoutException):
             return LLMTimeoutError(text)
         if isinstance(exc, http.HTTPStatusError):
-            return LLMStatusError(text, status_code=exc.response.status_code)
+            status = exc.response.status_code
+            return LLMStatusError(f"LLM endpoint answered HTTP {status}", status_code=status)
         if isinstance(exc, http.DecodingError | http.StreamError):
             return LLMProtocolError(text)
         if isinstance(exc, http.UnsupportedProtocol | http.InvalidURL | http.TooManyRedirects):
@@ -195,7 +268,10 @@ def _from_builtin(exc: BaseException) -> LLMError:
     if isinstance(exc, TimeoutError):
         return LLMTimeoutError(text)
     if isinstance(exc, json.JSONDecodeError):
-        return LLMProtocolError(f"LLM endpoint sent data that is not JSON: {exc}")
+        kind = exc.msg.split(":", 1)[0]
+        return LLMProtocolError(
+            f"LLM endpoint sent data that is not JSON ({kind} at position {exc.pos})"
+        )
     if isinstance(exc, OSError):
         return LLMConnectionError(text)
     anyio: Any = sys.modules.get("anyio")

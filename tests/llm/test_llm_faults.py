@@ -173,7 +173,7 @@ async def test_unknown_tool_is_flagged(llm_server: ScriptedLLMServer, llm_config
     (call,) = [e for e in events if isinstance(e, ToolCall)]
     assert call.name == "unknown_tool"
     assert call.arguments == {}
-    assert call.error == "tool 'unknown_tool' was not offered (offered: goto_details)"
+    assert call.error == "the model called a tool that was not offered (offered: goto_details)"
 
 
 async def test_empty_stream_finishes_without_text(

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
+from rawhttp import chunk, event, raw_server, sse_server, status_server
 
 from superdialog.errors import LLMConnectionError, LLMError, LLMProtocolError, LLMStatusError
 from superdialog.llm import Finished, LLMConfig, TextDelta, stream_chat
@@ -89,9 +90,9 @@ async def test_stream_chunks_follow_the_openai_format(llm_server: ScriptedLLMSer
     events = sse_events(payload)
     assert events[-1] == "[DONE]"
     chunks = [json.loads(e) for e in events[:-1]]
-    for chunk in chunks:
-        assert chunk["object"] == "chat.completion.chunk"
-        assert chunk["id"] == chunks[0]["id"] and chunk["model"] == "gpt-test"
+    for one in chunks:
+        assert one["object"] == "chat.completion.chunk"
+        assert one["id"] == chunks[0]["id"] and one["model"] == "gpt-test"
     assert chunks[0]["choices"][0]["delta"]["role"] == "assistant"
     deltas = [c["choices"][0]["delta"] for c in chunks if c["choices"]]
     text = "".join(d.get("content") or "" for d in deltas)
@@ -165,61 +166,6 @@ async def test_status_faults_over_the_wire(llm_server: ScriptedLLMServer):
     assert failed[0] == 500 and json.loads(failed[2])["error"]["type"] == "server_error"
 
 
-Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
-
-
-@asynccontextmanager
-async def raw_server(handler: Handler) -> AsyncIterator[str]:
-    server = await asyncio.start_server(handler, "127.0.0.1", 0)
-    try:
-        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/v1"
-    finally:
-        server.close()
-        await server.wait_closed()
-
-
-def chunk(content: str | None = None, finish: str | None = None) -> dict[str, Any]:
-    delta = {} if content is None else {"content": content}
-    return {
-        "id": "c",
-        "object": "chat.completion.chunk",
-        "created": 0,
-        "model": "m",
-        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
-    }
-
-
-def event(payload: Any) -> bytes:
-    return f"data: {payload if isinstance(payload, str) else json.dumps(payload)}\n\n".encode()
-
-
-def sse_server(writes: list[bytes], calls: list[int]) -> Handler:
-    """Answers every request with ``writes``, each sent as one HTTP chunk."""
-
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        head = await reader.readuntil(b"\r\n\r\n")
-        length = next(
-            int(line.split(b":")[1])
-            for line in head.split(b"\r\n")
-            if line.lower().startswith(b"content-length")
-        )
-        await reader.readexactly(length)
-        calls.append(1)
-        writer.write(
-            b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
-            b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
-        )
-        for data in writes:
-            writer.write(f"{len(data):X}\r\n".encode() + data + b"\r\n")
-            await writer.drain()
-        writer.write(b"0\r\n\r\n")
-        await writer.drain()
-        writer.close()
-        await writer.wait_closed()
-
-    return handle
-
-
 async def run(writes: list[bytes], **config: Any) -> tuple[list[Any], list[int], Exception | None]:
     calls: list[int] = []
     received: list[Any] = []
@@ -278,7 +224,8 @@ async def test_sse_split_anywhere_with_crlf_and_comments():
 async def test_error_events_inside_the_stream(kind: str, retryable: bool, attempts: int):
     error_event = event({"error": {"message": "overloaded", "type": kind}})
     _, calls, error = await run([error_event])
-    assert isinstance(error, LLMProtocolError) and "overloaded" in str(error)
+    assert isinstance(error, LLMProtocolError) and f"({kind})" in str(error)
+    assert "overloaded" not in str(error)  # the endpoint's words may quote the prompt
     assert error.retryable is retryable
     assert len(calls) == attempts
 
@@ -291,30 +238,6 @@ async def test_chunks_of_the_wrong_shape_are_protocol_errors(payload: Any):
     _, calls, error = await run([event(payload)])
     assert isinstance(error, LLMProtocolError)
     assert len(calls) == 1
-
-
-def status_server(status: int, headers: bytes, calls: list[int]) -> Handler:
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        head = await reader.readuntil(b"\r\n\r\n")
-        length = next(
-            int(line.split(b":")[1])
-            for line in head.split(b"\r\n")
-            if line.lower().startswith(b"content-length")
-        )
-        await reader.readexactly(length)
-        calls.append(1)
-        body = b'{"error": {"message": "slow down", "type": "requests"}}'
-        writer.write(
-            f"HTTP/1.1 {status} X\r\nContent-Length: {len(body)}\r\n".encode()
-            + headers
-            + b"Connection: close\r\n\r\n"
-            + body
-        )
-        await writer.drain()
-        writer.close()
-        await writer.wait_closed()
-
-    return handle
 
 
 async def test_a_long_retry_after_ends_the_call_at_once():

@@ -24,10 +24,13 @@ async def test_reset_during_a_stream_is_a_quiet_disconnect() -> None:
     loop.set_exception_handler(lambda _loop, ctx: reported.append(str(ctx.get("message"))))
     try:
         async with ScriptedLLMServer(latency={"ttft_ms": 200}) as server:
-            body = json.dumps({"model": "m", "stream": True,
-                               "messages": [{"role": "user", "content": "hi"}]}).encode()
-            head = (f"POST /v1/chat/completions HTTP/1.1\r\nHost: test\r\n"
-                    f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n")
+            body = json.dumps(
+                {"model": "m", "stream": True, "messages": [{"role": "user", "content": "hi"}]}
+            ).encode()
+            head = (
+                f"POST /v1/chat/completions HTTP/1.1\r\nHost: test\r\n"
+                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+            )
             _, writer = await asyncio.open_connection("127.0.0.1", server.port)
             writer.write(head.encode() + body)
             await writer.drain()

@@ -1,0 +1,105 @@
+"""A tiny raw HTTP endpoint for what the scripted server cannot send on purpose.
+
+The scripted server (``superdialog.testing.llm_server``) only misbehaves in the
+ways its faults describe; tests of the client's handling of other endpoint
+behaviour (an error event inside a stream, a chunk of the wrong shape, a body or
+status line of the endpoint's own choosing) answer from these few lines over a
+real socket, so the real openai client and HTTP stack still do the reading.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+__all__ = ["Handler", "chunk", "event", "raw_server", "sse_server", "status_server"]
+
+Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+
+
+@asynccontextmanager
+async def raw_server(handler: Handler) -> AsyncIterator[str]:
+    server = await asyncio.start_server(handler, "127.0.0.1", 0)
+    try:
+        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/v1"
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+def chunk(content: str | None = None, finish: str | None = None) -> dict[str, Any]:
+    delta = {} if content is None else {"content": content}
+    return {
+        "id": "c",
+        "object": "chat.completion.chunk",
+        "created": 0,
+        "model": "m",
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+    }
+
+
+def event(payload: Any) -> bytes:
+    return f"data: {payload if isinstance(payload, str) else json.dumps(payload)}\n\n".encode()
+
+
+def sse_server(writes: list[bytes], calls: list[int]) -> Handler:
+    """Answers every request with ``writes``, each sent as one HTTP chunk."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = next(
+            int(line.split(b":")[1])
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"content-length")
+        )
+        await reader.readexactly(length)
+        calls.append(1)
+        writer.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+            b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+        )
+        for data in writes:
+            writer.write(f"{len(data):X}\r\n".encode() + data + b"\r\n")
+            await writer.drain()
+        writer.write(b"0\r\n\r\n")
+        await writer.drain()
+        writer.close()
+        await writer.wait_closed()
+
+    return handle
+
+
+def status_server(
+    status: int,
+    headers: bytes,
+    calls: list[int],
+    body: bytes = b'{"error": {"message": "slow down", "type": "requests"}}',
+    reason: bytes = b"X",
+) -> Handler:
+    """Answers every request with ``status``, ``headers`` and ``body``."""
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = next(
+            int(line.split(b":")[1])
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"content-length")
+        )
+        await reader.readexactly(length)
+        calls.append(1)
+        writer.write(
+            f"HTTP/1.1 {status} ".encode()
+            + reason
+            + f"\r\nContent-Length: {len(body)}\r\n".encode()
+            + headers
+            + b"Connection: close\r\n\r\n"
+            + body
+        )
+        await writer.drain()
+        writer.close()
+        await writer.wait_closed()
+
+    return handle
