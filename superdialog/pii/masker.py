@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from superdialog.pii.project import NUMBER_WORDS, canonical, project
+from superdialog.pii.project import CONNECTORS, NUMBER_WORDS, canonical, project
 from superdialog.pii.renderings import leaves, renderings
 
 __all__ = ["REDACTED", "SPOKEN_MASK", "Masker", "StreamMasker", "json_safe"]
@@ -32,7 +32,7 @@ SPOKEN_MASK = "the one you gave me"
 """What is said in place of a secret that has no spoken form of its own."""
 
 _LONG = 8  # projections at least this long may match inside a longer run of characters
-_VOCAB_PREFIXES = frozenset(w[:n] for w in NUMBER_WORDS for n in range(1, len(w) + 1))
+_VOCAB_PREFIXES = frozenset(w[:n] for w in NUMBER_WORDS | CONNECTORS for n in range(1, len(w) + 1))
 
 
 @dataclass(slots=True)
@@ -235,15 +235,19 @@ class StreamMasker:
         buf = self._buf
         if not buf:
             return 0
-        hold = len(buf)
+        hold = end = len(buf)
         if buf[-1].isalnum():  # the last word may go on in the next chunk
-            start = len(buf)
+            start = end
             while start > 0 and buf[start - 1].isalnum():
                 start -= 1
             word = buf[start:].lower()
             if word in _VOCAB_PREFIXES or word.isdigit():
-                hold = start
-        proj = project(buf)
+                # it may become a number word or a connector that continues what came before
+                hold = end = start
+        proj = project(buf[:end])
+        if proj.open_from is not None:  # "twenty" may still become "twenty one"
+            hold = end = proj.open_from
+            proj = project(buf[:end])
         p = proj.text
         prefixes = self._masker.prefixes()
         for i in range(max(0, len(p) - self._masker.longest + 1), len(p)):
@@ -252,7 +256,7 @@ class StreamMasker:
                 break
         # a secret that is complete but whose end may still grow is held whole
         if hold < len(buf):
-            for start, end, _ in self._masker._hits(buf, for_llm=False):
-                if start < hold < end:
+            for start, stop, _ in self._masker._hits(buf, for_llm=False):
+                if start < hold < stop:
                     hold = start
         return hold

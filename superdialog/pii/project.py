@@ -29,7 +29,15 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-__all__ = ["NUMBER_WORDS", "Piece", "Projection", "canonical", "project"]
+__all__ = [
+    "CONNECTORS",
+    "NUMBER_WORDS",
+    "Piece",
+    "Projection",
+    "canonical",
+    "literal",
+    "project",
+]
 
 _TOKEN = re.compile(r"[^\W_]+")
 _ORDINAL_SUFFIX = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
@@ -55,7 +63,7 @@ _TENS = {
     "sixtieth": 60, "seventieth": 70, "eightieth": 80, "ninetieth": 90,
 }  # fmt: skip
 _REPEAT = {"double": 2, "triple": 3, "treble": 3}
-_CONNECTORS = frozenset(
+CONNECTORS: frozenset[str] = frozenset(
     {
         "and", "then", "dash", "hyphen", "minus", "dot", "point", "period", "space",
         "slash", "underscore", "at", "plus", "comma", "the", "of", "st", "nd", "rd", "th",
@@ -84,6 +92,8 @@ class Projection:
     pieces: tuple[Piece, ...]
     offsets: tuple[int, ...]
     """Projected index where each piece begins (ascending)."""
+    open_from: int | None = None
+    """Source index of a spoken number still open at the end ("twenty" may become 21)."""
 
     @property
     def starts(self) -> frozenset[int]:
@@ -157,6 +167,11 @@ class _Number:
         return (str(self.base + self.cur), self.start, self.end)
 
 
+_ORDINAL_WORDS = frozenset(
+    w for w in (*_UNITS, *_TEENS, *_TENS) if w.endswith(("st", "nd", "rd", "th"))
+)
+
+
 def _kind(word: str) -> tuple[str, int] | None:
     if word in _UNITS:
         return "unit", _UNITS[word]
@@ -201,7 +216,7 @@ def project(text: str) -> Projection:
             if len(word) == 1:
                 add((_fold(word) * times, rstart, end))
                 continue
-        if word in _CONNECTORS:
+        if word in CONNECTORS:
             continue  # "and" inside "two hundred and five" keeps the number open
         kind = _kind(word)
         if kind is not None:
@@ -212,6 +227,9 @@ def project(text: str) -> Projection:
                 if number is not None:
                     add(number.piece())
                 number = _Number(value, k, start, end)
+            if word in _ORDINAL_WORDS:  # "twentieth" ends a number: "twentieth, two thousand"
+                add(number.piece())
+                number = None
             continue
         if number is not None:
             add(number.piece())
@@ -225,14 +243,24 @@ def project(text: str) -> Projection:
         else:
             ordinal = _ORDINAL_SUFFIX.match(word) if word[0].isdigit() else None
             add((ordinal.group(1) if ordinal else _fold(word), start, end))
+    open_from = repeat[1] if repeat is not None else None
     if number is not None:
+        open_from = number.start
         add(number.piece())
     offsets: list[int] = []
     at = 0
     for p in pieces:
         offsets.append(at)
         at += len(p[0])
-    return Projection("".join(p[0] for p in pieces), tuple(pieces), tuple(offsets))
+    return Projection("".join(p[0] for p in pieces), tuple(pieces), tuple(offsets), open_from)
+
+
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
+def literal(text: str) -> str:
+    """Letters and digits of ``text`` taken as they are (no word is read as a number)."""
+    return _fold(_ascii_digits(_NOT_ALNUM.sub("", text.lower())))
 
 
 def canonical(text: str) -> str:

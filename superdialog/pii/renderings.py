@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from superdialog.pii.project import canonical
+from superdialog.pii.project import canonical, literal
 
 __all__ = ["MIN_FREE_TEXT", "leaves", "renderings"]
 
@@ -157,7 +157,9 @@ def renderings(value: Any, kind: str | None = None) -> set[str]:
     out: set[str] = set()
     for leaf in leaves(value):
         for text in _texts(leaf, kind):
-            c = canonical(text[:512])
-            if len(c) >= MIN_FREE_TEXT:
-                out.add(c)
+            text = text[:512]
+            # as words ("OH" = zero, "for" = four) and as letters (an id "FOR-0H1")
+            for c in (canonical(text), literal(text)):
+                if len(c) >= MIN_FREE_TEXT:
+                    out.add(c)
     return out

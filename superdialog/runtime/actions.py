@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import inspect
 import time
 from collections.abc import AsyncGenerator, Callable
@@ -28,12 +29,11 @@ from typing import TYPE_CHECKING, Any
 from superdialog.compile.model import CompiledState
 from superdialog.compile.templates import CompiledTemplate
 from superdialog.errors import ActionError
+from superdialog.pii import masking_call
 from superdialog.runtime.events import ActionFinished
 from superdialog.runtime.registry import registered_actions, registered_validators
 
 if TYPE_CHECKING:
-    import httpx
-
     from superdialog.runtime.call import CallMachine
 
 __all__ = [
@@ -43,8 +43,6 @@ __all__ = [
     "resolve_validator",
     "run_action",
 ]
-
-_HTTP: httpx.AsyncClient | None = None
 
 
 class _ActionCancelled(Exception):
@@ -79,52 +77,17 @@ def resolve_validator(m: CallMachine, name: str) -> Callable[[Any], Any]:
     return fn
 
 
-def _http_client() -> httpx.AsyncClient:
-    global _HTTP
-    if _HTTP is None:
-        import httpx
-
-        _HTTP = httpx.AsyncClient(follow_redirects=False)
-    return _HTTP
-
-
 def _render_value(m: CallMachine, value: Any, variables: dict[str, Any]) -> Any:
     if isinstance(value, CompiledTemplate):
         return value.render(variables, state=m.node) if value.static is None else value.static
     return value
 
 
-def _render_json(m: CallMachine, value: Any, variables: dict[str, Any]) -> Any:
-    if isinstance(value, CompiledTemplate):
-        return _render_value(m, value, variables)
-    if isinstance(value, dict):
-        return {k: _render_json(m, v, variables) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_render_json(m, v, variables) for v in value]
-    return value
-
-
 async def _http_call(m: CallMachine, st: CompiledState, variables: dict[str, Any]) -> Any:
-    action = st.action
-    assert action is not None and action.spec.http is not None and action.url is not None
-    spec = action.spec.http
-    url = action.url.render(variables, state=m.node)
-    headers = {k: str(_render_value(m, v, variables)) for k, v in action.headers}
-    body = _render_json(m, action.body, variables) if action.body is not None else None
-    if body is None and action.args:
-        body = {k: _render_value(m, v, variables) for k, v in action.args}
-    response = await _http_client().request(
-        spec.method,
-        url,
-        headers=headers,
-        json=body if spec.method != "GET" else None,
-        params=None if spec.method != "GET" or not isinstance(body, dict) else body,
-    )
-    if response.status_code >= 400:
-        raise ActionError(f"HTTP {response.status_code} from the action endpoint", state=m.node)
-    if "json" in response.headers.get("content-type", ""):
-        return response.json()
-    return response.text
+    from superdialog.runtime.http_action import http_call
+
+    assert st.action is not None
+    return await http_call(st.action, variables, state=st.name)
 
 
 async def _python_call(m: CallMachine, st: CompiledState, variables: dict[str, Any]) -> Any:
@@ -134,7 +97,13 @@ async def _python_call(m: CallMachine, st: CompiledState, variables: dict[str, A
     kwargs = {k: _render_value(m, v, variables) for k, v in action.args}
     if inspect.iscoroutinefunction(fn):
         return await fn(**kwargs)
-    result = await asyncio.to_thread(fn, **kwargs)
+    # blocking user code runs in the bounded pool of its own, never the loop's executor
+    from superdialog.runtime.blocking import PoolExhausted, run_blocking
+
+    try:
+        result = await run_blocking(functools.partial(fn, **kwargs), timeout=action.spec.timeout)
+    except PoolExhausted as exc:
+        raise PoolExhausted(str(exc), state=st.name) from None
     if inspect.isawaitable(result):
         return await result
     return result
@@ -151,8 +120,10 @@ async def _execute(m: CallMachine, st: CompiledState, variables: dict[str, Any])
     assert action is not None
     runner = _http_call if action.spec.http is not None else _python_call
     try:
-        async with asyncio.timeout(action.spec.timeout):
-            return await runner(m, st, variables)
+        # this task is the call's own: log lines made inside it mask the call's secrets
+        with masking_call(m.masker):
+            async with asyncio.timeout(action.spec.timeout):
+                return await runner(m, st, variables)
     except asyncio.CancelledError:
         me = asyncio.current_task()
         if me is not None and me.cancelling():

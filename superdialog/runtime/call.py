@@ -625,7 +625,7 @@ class CallMachine:
         for rule in st.globals:
             if rule.intent.matches(norm):
                 async with contextlib.aclosing(
-                    self._global(rule.intent.name, rule.goto, rule.say)
+                    self._global(rule.intent.name, rule.goto, rule.say, raw)
                 ) as _sub:
                     async for c in _sub:
                         yield c
@@ -663,12 +663,22 @@ class CallMachine:
         return ""
 
     async def _global(
-        self, intent: str, goto: str | None, say: CompiledTemplate | None
+        self, intent: str, goto: str | None, say: CompiledTemplate | None, raw: str | None = None
     ) -> AsyncGenerator[str, None]:
         if intent == "repeat" and goto is None and say is None:
             # what was said while recording was paused is never replayed into a recording
             again = " ".join(t for t, paused in self._said if self._paused or not paused)
-            out = self._utter(again or self.reprompt_text())
+            if not again and self.current.kind == "llm" and raw is not None:
+                # nothing we may say again: the model answers "say that again" itself
+                from superdialog.runtime.dispatch import handle_utterance
+
+                async with contextlib.aclosing(
+                    handle_utterance(self, self.current, raw, normalise(raw))
+                ) as _sub:
+                    async for c in _sub:
+                        yield c
+                return
+            out = self._utter(again or self.reprompt_text() or self.message("not_understood"))
             if out:
                 yield out
             return

@@ -56,8 +56,15 @@ def extract_context(m: CallMachine, slot: CompiledSlot | None = None) -> Any:
     )
 
 
-def validate(m: CallMachine, slot: CompiledSlot, value: Any, ctx: Any) -> str | None:
-    """Why ``value`` is not acceptable (caller-facing), or None."""
+async def validate(m: CallMachine, slot: CompiledSlot, value: Any, ctx: Any) -> str | None:
+    """Why ``value`` is not acceptable (caller-facing), or None.
+
+    The slot type's constraints first, then the flow's validator: an ``async``
+    one is awaited, a sync one runs in the bounded pool for blocking code
+    (never on the event loop), both within ``validator_timeout``. A validator
+    that raises or does not answer in time is a failure of the backend behind
+    it (``ActionError``: the error path), not a verdict on the value.
+    """
     from superdialog.slots import Constraints, get_type
 
     reason = get_type(slot.spec.type).check(value, slot.constraints or Constraints(), ctx)
@@ -66,16 +73,42 @@ def validate(m: CallMachine, slot: CompiledSlot, value: Any, ctx: Any) -> str | 
     if slot.choices and slot.spec.type != "enum" and str(value) not in dict(slot.choices):
         return "that isn't one of the options"
     name = slot.spec.validator
-    if name is not None:
-        from superdialog.runtime.actions import resolve_validator
-
-        fn = resolve_validator(m, name)
-        verdict = fn(value)
-        if verdict is False:
-            return "that doesn't look right"
-        if isinstance(verdict, str) and verdict:
-            return verdict
+    if name is None:
+        return None
+    verdict = await _run_validator(m, slot, name, value)
+    if verdict is False:
+        return "that doesn't look right"
+    if isinstance(verdict, str) and verdict:
+        return verdict
     return None
+
+
+async def _run_validator(m: CallMachine, slot: CompiledSlot, name: str, value: Any) -> Any:
+    import asyncio
+    import inspect
+
+    from superdialog.errors import ActionError
+    from superdialog.runtime.actions import resolve_validator
+    from superdialog.runtime.blocking import run_blocking
+
+    fn = resolve_validator(m, name)
+    timeout = slot.spec.validator_timeout
+    try:
+        async with asyncio.timeout(timeout):
+            if inspect.iscoroutinefunction(fn):
+                return await fn(value)
+            verdict = await run_blocking(fn, value, timeout=timeout)
+            if inspect.isawaitable(verdict):
+                verdict = await verdict
+            return verdict
+    except TimeoutError:
+        raise ActionError(
+            f"validator '{name}' gave no answer within {timeout:g}s", state=m.node, timed_out=True
+        ) from None
+    except ActionError as exc:
+        raise ActionError(f"validator '{name}': {exc}", state=m.node) from None
+    except Exception as exc:  # the validator's own failure: its message may quote the value
+        raise ActionError(f"validator '{name}' failed: {type(exc).__name__}", state=m.node) from exc
 
 
 def readback(m: CallMachine, slot: CompiledSlot, value: Any) -> str:
@@ -179,7 +212,7 @@ async def correct_earlier(m: CallMachine, raw: str) -> AsyncGenerator[str, None]
         match = find(slot.spec.type, raw, ctx)
         if match is None or match.value == m.slots[name]:
             continue
-        reason = validate(m, slot, match.value, ctx)
+        reason = await validate(m, slot, match.value, ctx)
         if reason:
             out = m._utter(f"Sorry, {reason}.")
             if out:
@@ -246,7 +279,7 @@ async def collect_turn(
             match = find(slot.spec.type, text, ctx)
             if match is None:
                 continue
-            reason = validate(m, slot, match.value, ctx)
+            reason = await validate(m, slot, match.value, ctx)
             if reason:
                 if name == asked:
                     rejected = reason
@@ -326,7 +359,7 @@ async def _confirm_turn(m: CallMachine, st: CompiledState, raw: str) -> AsyncGen
         and (yes_no is None or yes_no.value is False)
     ):
         # "no, it's 4568": a correction in place of a yes/no
-        reason = validate(m, slot, value.value, ctx)
+        reason = await validate(m, slot, value.value, ctx)
         if reason:
             async with contextlib.aclosing(_ask(m, f"Sorry, {reason}.")) as _sub:
                 async for c in _sub:

@@ -207,7 +207,7 @@ async def _report(m: CallMachine, data: LLMCallData) -> None:
             )
 
 
-def _fill_from_args(m: CallMachine, args: Mapping[str, Any] | None) -> list[str]:
+async def _fill_from_args(m: CallMachine, args: Mapping[str, Any] | None) -> list[str]:
     """Validate tool-argument slot values with the same types; return rejected names."""
     from superdialog.runtime.collect import extract_context, set_slot, validate
     from superdialog.slots import find
@@ -219,7 +219,7 @@ def _fill_from_args(m: CallMachine, args: Mapping[str, Any] | None) -> list[str]
             continue
         ctx = extract_context(m, slot)
         match = find(slot.spec.type, str(raw), ctx)
-        if match is None or validate(m, slot, match.value, ctx):
+        if match is None or await validate(m, slot, match.value, ctx):
             rejected.append(name)
             continue
         set_slot(m, slot, match.value)
@@ -383,7 +383,7 @@ async def llm_turn(
                 "bad arguments" if call.error is not None else "unknown tool",
             )
             continue
-        _fill_from_args(m, call.arguments)
+        await _fill_from_args(m, call.arguments)
         if call.name in edges and chosen is None:
             chosen = edges[call.name]
     if chosen is not None:
