@@ -6,13 +6,18 @@ Conventions (see docs/quickstart.md):
 * ``bash`` blocks run line by line; ``make …`` lines are skipped (the suite itself is
   what they run), ``superdialog …`` runs the installed command, ``chat`` gets ``/quit``
   on stdin when it has no ``--script``;
-* ``text``, ``yaml`` without a file header, ``json`` and other blocks are illustrations.
+* a ``text`` block that directly follows a ``python`` block (nothing between them but a
+  word like "prints") is that block's expected standard output, compared line by line
+  (trailing spaces and durations such as ``0.04 s`` ignored);
+* other ``text``, ``yaml`` without a file header, ``json`` and other blocks are illustrations.
 """
 
 from __future__ import annotations
 
 import ast
 import asyncio
+import contextlib
+import io
 import os
 import re
 import shlex
@@ -26,11 +31,34 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = sorted([ROOT / "README.md", *(ROOT / "docs").glob("*.md")])
 BLOCK = re.compile(r"^```(\w*)[^\n]*\n(.*?)^```", re.M | re.S)
+LEAD_IN = re.compile(r"^\s*(?:(?:it\s+)?prints:?|output:?)?\s*$", re.I)
 BIN = Path(sys.executable).parent
 
 
-def blocks(path: Path) -> list[tuple[str, str]]:
-    return [(m.group(1), m.group(2)) for m in BLOCK.finditer(path.read_text(encoding="utf-8"))]
+def blocks(path: Path) -> list[tuple[str, str, str | None]]:
+    """``(language, code, expected output)``: the output is the ``text`` block right after."""
+    text = path.read_text(encoding="utf-8")
+    found = list(BLOCK.finditer(text))
+    out: list[tuple[str, str, str | None]] = []
+    for i, m in enumerate(found):
+        expected = None
+        nxt = found[i + 1] if i + 1 < len(found) else None
+        if (m.group(1) == "python" and nxt is not None and nxt.group(1) == "text"
+                and LEAD_IN.match(text[m.end():nxt.start()])):
+            expected = nxt.group(2)
+        out.append((m.group(1), m.group(2), expected))
+    return out
+
+
+DURATION = re.compile(r"\b\d+(?:\.\d+)? ?(?:ms|s)\b")
+
+
+def same_output(got: str, expected: str) -> bool:
+    """Line by line, trailing spaces and measured durations aside."""
+    def lines(t: str) -> list[str]:
+        return [DURATION.sub("<t>", line.rstrip()) for line in t.strip("\n").splitlines()]
+
+    return lines(got) == lines(expected)
 
 
 def run_python(code: str, namespace: dict[str, object]) -> None:
@@ -65,14 +93,20 @@ def test_code_blocks_run(doc: Path, tmp_path: Path) -> None:
     old = Path.cwd()
     os.chdir(work)
     try:
-        for lang, code in blocks(doc):
+        for lang, code, expected in blocks(doc):
             first = code.split("\n", 1)[0]
             if first.startswith("# file: "):
                 (work / first.removeprefix("# file: ").strip()).write_text(code,
                                                                           encoding="utf-8")
                 continue
             if lang == "python":
-                run_python(code, namespace)
+                printed = io.StringIO()
+                with contextlib.redirect_stdout(printed):
+                    run_python(code, namespace)
+                if expected is not None:
+                    assert same_output(printed.getvalue(), expected), (
+                        f"{doc.name}: the block printed\n{printed.getvalue()}\n"
+                        f"but the doc says\n{expected}\nfor\n{code}")
             elif lang in ("bash", "sh", "console"):
                 run_shell(code, work)
     finally:

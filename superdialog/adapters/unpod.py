@@ -20,11 +20,12 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from superdialog.compile.flow import Flow
+from superdialog.pii.logs import PIIFilter, get_logger, use_masker
 from superdialog.runtime.call import CallMachine
 
 __all__ = ["attach", "entrypoint", "run_call"]
 
-log = logging.getLogger("superdialog.unpod")
+log = get_logger("superdialog.unpod")
 
 
 def attach(
@@ -33,13 +34,17 @@ def attach(
     *,
     llm: Mapping[str, Any] | None = None,
     trace: bool = False,
+    mask_host_logs: bool = True,
 ) -> CallMachine:
     """Build the call's machine, set it as ``session.dialog_machine`` and hook ``call_end``.
 
     The ``call_end`` hook resumes recording if the caller hung up inside a PII
-    state. Values in the call context's ``data`` (e.g. a CRM record put there
-    by dispatch) are copied into ``session.data`` where that key is unset, so
-    templates read them as ``session.<key>``.
+    state. ``mask_host_logs``: the SDK logs every caller utterance (also inside
+    PII states); its loggers get our ``PIIFilter``, which masks this call's
+    secrets and anything shaped like personal data in them. Values in the call
+    context's ``data`` (e.g. a CRM record put there by dispatch) are copied into
+    ``session.data`` where that key is unset, so templates read them as
+    ``session.<key>``.
     """
     session = getattr(ctx_or_session, "session", ctx_or_session)
     ctx_data = getattr(ctx_or_session, "data", None) if ctx_or_session is not session else None
@@ -48,6 +53,8 @@ def attach(
             session.data.setdefault(key, value)
     machine = flow.build(session, llm=llm, trace=trace)
     session.dialog_machine = machine
+    if mask_host_logs:
+        _mask_sdk_logs(machine)
     on = getattr(session, "on", None)
     if callable(on):
 
@@ -65,6 +72,19 @@ def attach(
 
         on("call_end")(_closed)
     return machine
+
+
+_SDK_LOGGERS = ("unpod", "unpod.session", "unpod.runner", "unpod.hooks", "unpod.bridge.server")
+_SDK_FILTER = PIIFilter()
+
+
+def _mask_sdk_logs(machine: CallMachine) -> None:
+    """The SDK's log lines in this call's task are masked with its secrets (and by shape)."""
+    for name in _SDK_LOGGERS:
+        logger = logging.getLogger(name)
+        if _SDK_FILTER not in logger.filters:
+            logger.addFilter(_SDK_FILTER)
+    use_masker(machine.masker)
 
 
 async def run_call(

@@ -8,7 +8,7 @@
 This package depends on nothing above it: the runtime owns one ``Masker`` per call.
 """
 
-from superdialog.pii.logs import PIIFilter, get_logger, mask_shapes, masking_call
+from superdialog.pii.logs import PIIFilter, get_logger, mask_shapes, masking_call, use_masker
 from superdialog.pii.masker import REDACTED, SPOKEN_MASK, Masker, StreamMasker, json_safe
 
 __all__ = [
@@ -21,4 +21,5 @@ __all__ = [
     "json_safe",
     "mask_shapes",
     "masking_call",
+    "use_masker",
 ]

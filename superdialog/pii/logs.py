@@ -25,7 +25,7 @@ from superdialog.pii.masker import REDACTED
 if TYPE_CHECKING:
     from superdialog.pii.masker import Masker
 
-__all__ = ["PIIFilter", "get_logger", "mask_shapes", "masking_call"]
+__all__ = ["PIIFilter", "get_logger", "mask_shapes", "masking_call", "use_masker"]
 
 _NUMBER_WORD = (
     r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
@@ -36,6 +36,12 @@ _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
     r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
 )
+_ORDINAL_WORD = (
+    r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|"
+    r"thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|twentieth|"
+    r"thirtieth|(?:twenty|thirty)[\s-]+(?:first|second|third|fourth|fifth|sixth|seventh|"
+    r"eighth|ninth))"
+)
 _SHAPES = re.compile(
     "|".join(
         (
@@ -43,6 +49,8 @@ _SHAPES = re.compile(
             r"\b(?:\d{4}[/.-]\d{1,2}[/.-]\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2}))\b",
             rf"\b\d{{1,2}}(?:st|nd|rd|th)?(?:\s+of)?\s+{_MONTH}\b\.?,?(?:\s+\d{{2,4}})?",
             rf"\b{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?(?:\s+\d{{2,4}})?",
+            rf"\b(?:the\s+)?{_ORDINAL_WORD}(?:\s+of)?\s+{_MONTH}\b",  # spoken dates
+            rf"\b{_MONTH}\s+(?:the\s+)?{_ORDINAL_WORD}\b",
             r"(?:\d[\s.\-/]?){5,}\d",  # six or more digits, grouped any way
             rf"\b(?:{_NUMBER_WORD}[\s,.-]+){{5,}}{_NUMBER_WORD}\b",  # six or more spoken
         )
@@ -68,6 +76,15 @@ def masking_call(masker: Masker) -> Iterator[None]:
         yield
     finally:
         _CURRENT.reset(token)
+
+
+def use_masker(masker: Masker) -> None:
+    """From here on, in this task (and tasks it starts), log records mask ``masker``'s secrets.
+
+    For the task that runs one call (a host's per-call entrypoint): the host
+    SDK's own log lines made while the call runs are masked with its secrets.
+    """
+    _CURRENT.set(masker)
 
 
 class PIIFilter(logging.Filter):

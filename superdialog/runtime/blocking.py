@@ -24,7 +24,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
-import logging
 import os
 import queue
 import threading
@@ -33,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from superdialog.errors import ActionError
+from superdialog.pii.logs import get_logger
 
 __all__ = [
     "DEFAULT_MAX_THREADS",
@@ -44,7 +44,7 @@ __all__ = [
     "run_blocking",
 ]
 
-_log = logging.getLogger("superdialog.runtime")
+_log = get_logger("superdialog.runtime")
 
 DEFAULT_MAX_THREADS: Final = 32
 """Threads for blocking user code when nothing else is configured.
