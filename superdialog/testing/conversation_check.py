@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from superdialog.errors import Location
+from superdialog.pii import REDACTED, Masker
 from superdialog.runtime.events import (
     ActionFinished,
     CallEnded,
@@ -51,9 +52,15 @@ from superdialog.testing.conversation_spec import (
 )
 from superdialog.testing.unpod_bridge import Frame
 
-__all__ = ["REDACTED", "Failure", "check_run", "describe_outcome", "scrub", "transcript"]
-
-REDACTED = "[redacted]"
+__all__ = [
+    "REDACTED",
+    "Failure",
+    "check_run",
+    "describe_outcome",
+    "scrub",
+    "shows_secret",
+    "transcript",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,12 +79,25 @@ class Failure:
         return [f"{self.where}{at}", f"  expected: {self.expected}", f"  got:      {self.got}"]
 
 
+def _masker(secrets: Iterable[str]) -> Masker:
+    masker = Masker()
+    for secret in secrets:
+        masker.add(secret)
+    return masker
+
+
 def scrub(text: str, secrets: Iterable[str]) -> str:
-    """Replace every known PII value in ``text`` (longest first)."""
-    for secret in sorted(set(secrets), key=len, reverse=True):
-        if secret:
-            text = text.replace(secret, REDACTED)
-    return text
+    """Replace every known PII value in ``text``, in any rendering (as the runtime masks)."""
+    values = sorted({s for s in secrets if s}, key=len, reverse=True)
+    for secret in values:
+        text = text.replace(secret, REDACTED)
+    return _masker(values).mask(text)
+
+
+def shows_secret(text: str, secrets: Iterable[str]) -> bool:
+    """Whether ``text`` holds one of the values in any rendering (as written, spaced, spoken)."""
+    values = [s for s in secrets if s]
+    return any(v in text for v in values) or _masker(values).mask(text) != text
 
 
 def _norm(text: str) -> str:
@@ -441,8 +461,8 @@ def _leaks(test: LoadedTestFile, run: Run) -> list[Failure]:
     out: list[Failure] = []
     for name, values in run.secrets.items():
         hidden_from_llm = not slots[name].spec.send_to_llm if name in slots else True
-        found = [place for place, text in places.items() if any(v in text for v in values)]
-        if hidden_from_llm and any(v in body for body in run.llm_bodies for v in values):
+        found = [place for place, text in places.items() if shows_secret(text, values)]
+        if hidden_from_llm and any(shows_secret(body, values) for body in run.llm_bodies):
             found.append("the model requests")
         if found:
             out.append(
