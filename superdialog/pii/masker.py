@@ -66,9 +66,10 @@ def json_safe(value: Any, _depth: int = 0) -> Any:
 class Masker:
     """The secrets of one call and the one way to mask them (see module docstring)."""
 
-    __slots__ = ("_exact", "_longest", "_prefixes", "_secrets")
+    __slots__ = ("_cache", "_exact", "_longest", "_prefixes", "_secrets")
 
     def __init__(self) -> None:
+        self._cache: dict[tuple[str, bool, bool], str] = {}  # one line is masked for many exits
         self._secrets: dict[str, _Secret] = {}
         self._exact: dict[str, bool] = {}  # projection of every secret leaf -> llm_ok
         self._prefixes: frozenset[str] | None = frozenset()
@@ -112,6 +113,7 @@ class Masker:
             self._exact.setdefault(c, llm_ok)
             self._prefixes = None
             self._longest = max(self._longest, len(c))
+        self._cache.clear()
 
     # ------------------------------------------------------------------ text
     def _hits(self, text: str, *, for_llm: bool) -> list[tuple[int, int, str]]:
@@ -137,6 +139,16 @@ class Masker:
         """
         if not self._secrets or not text:
             return text
+        key = (text, spoken, for_llm)
+        cached = self._cache.get(key)
+        if cached is None:
+            cached = self._mask(text, spoken=spoken, for_llm=for_llm)
+            if len(self._cache) >= 64:
+                self._cache.clear()
+            self._cache[key] = cached
+        return cached
+
+    def _mask(self, text: str, *, spoken: bool, for_llm: bool) -> str:
         hits = self._hits(text, for_llm=for_llm)
         if not hits:
             return text
