@@ -24,7 +24,7 @@ from pathlib import PurePath
 
 from superdialog.errors import FlowError, Location, Problem
 from superdialog.spec.models import FlowSpec
-from superdialog.spec.yaml_source import SourceMap, read_source
+from superdialog.spec.yaml_source import SourceMap, is_regular_file, read_source
 
 __all__ = ["import_bindings"]
 
@@ -47,7 +47,7 @@ def _confined(rel: str, base: FsPath, loc: Location) -> tuple[FsPath | None, Pro
         return None, Problem(
             loc, f"python file '{rel}' is outside the flow's folder", _OUTSIDE_HINT
         )
-    if not path.is_file():
+    if not is_regular_file(path):
         return None, Problem(loc, f"python file '{rel}' does not exist")
     return path, None
 

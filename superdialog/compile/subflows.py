@@ -71,7 +71,12 @@ def expand(
             continue
         loc = smap.locate(("states", name, "use"))
         base = file.parent if file is not None else FsPath.cwd()
-        sub_path = (base / state.use).resolve()
+        try:
+            sub_path = (base / state.use).resolve()
+        except (OSError, RuntimeError, ValueError) as exc:  # a NUL, a symlink loop
+            problems.append(Problem(loc, f"cannot read sub-flow '{state.use}': {exc}"))
+            states[name] = state.model_copy(update={"use": None})
+            continue
         if str(sub_path) in _stack:
             problems.append(Problem(loc, f"sub-flow '{state.use}' includes itself"))
             states[name] = state.model_copy(update={"use": None})

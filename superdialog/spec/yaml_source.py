@@ -48,6 +48,7 @@ __all__ = [
     "Path",
     "SourceMap",
     "decode_source",
+    "is_regular_file",
     "parse_yaml",
     "read_source",
 ]
@@ -117,6 +118,18 @@ class SourceMap:
 
 
 # --------------------------------------------------------------------------- reading
+
+
+def is_regular_file(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` names a regular file; ``False`` for names the OS refuses.
+
+    ``Path.is_file`` raises for a name that is too long or holds a NUL, and
+    file names in flows come from YAML.
+    """
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return False
 
 
 def read_source(path: str | os.PathLike[str], name: str | None = None) -> str:
@@ -339,7 +352,14 @@ class _Builder:
         node = yaml.ScalarNode(tag, text, None, None, event.style)
         try:
             return _BUILDERS[tag](_CONSTRUCTOR, node)
-        except (ValueError, TypeError, KeyError, AttributeError, OverflowError, yaml.YAMLError):
+        except (
+            ValueError,
+            TypeError,
+            LookupError,
+            AttributeError,
+            ArithmeticError,
+            yaml.YAMLError,
+        ):
             if explicit:
                 self.problem(pos, f"'{shown}' is not a valid !!{kind}")
             else:

@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from superdialog.errors import FlowError, Location, Problem
 from superdialog.spec.loader import did_you_mean, load_document
-from superdialog.spec.yaml_source import Path, SourceMap, read_source
+from superdialog.spec.yaml_source import Path, SourceMap, is_regular_file, read_source
 from superdialog.testing.llm_server import DEFAULT_REPLY, Latency, Rule
 
 if TYPE_CHECKING:
@@ -453,7 +453,7 @@ def load_test_file(path: str | FsPath, *, run_code: bool = True) -> LoadedTestFi
     text = read_source(p, name)
     spec, smap = parse_test_file(text, name)
     flow_path = p.parent / spec.flow
-    if not flow_path.is_file():
+    if not is_regular_file(flow_path):
         siblings = sorted(
             f.name for f in p.parent.glob("*.yaml") if not f.name.endswith(".test.yaml")
         )
