@@ -269,6 +269,8 @@ class ToolCallAssembler:
     def _build(self, index: int, partial: _Partial) -> ToolCall:
         raw = "".join(partial.parts)
         name = partial.name or ""
+        arguments: dict[str, Any] | None
+        error: str | None
         if partial.overflow:
             arguments, error = None, f"arguments are longer than {MAX_ARGUMENT_CHARS} characters"
         else:

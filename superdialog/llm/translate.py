@@ -170,11 +170,11 @@ def error_kind(body: object) -> str | None:
     """
     if not isinstance(body, dict):
         return None
-    if isinstance(body.get("error"), dict):
-        body = body["error"]
+    inner = body.get("error")
+    fields: dict[Any, Any] = inner if isinstance(inner, dict) else body
     parts = []
     for key in ("type", "code"):
-        value = body.get(key)
+        value = fields.get(key)
         if value is None or value == "":
             continue
         parts.append(value if isinstance(value, str) and value in _KNOWN_KINDS else "other")
