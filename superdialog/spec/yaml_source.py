@@ -501,8 +501,9 @@ def _build(text: str, file: str, loader: Any) -> _Builder:
 def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap, list[Problem]]:
     """Parse ``text``; return the data, its source map and the problems found.
 
-    The data is ``None`` when nothing usable was read (empty file, a syntax
-    error, or a bound crossed); problems are always located.
+    The data is ``None`` when the file holds no value (empty, comments only,
+    ``~``) or nothing usable was read (a syntax error, a bound crossed: then
+    there are problems). Problems are always located.
     """
     if len(text) > MAX_FILE_BYTES:
         return (
@@ -544,6 +545,4 @@ def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap, list[Problem]]:
             return None, SourceMap(file), [_syntax_problem(slow, file)]
     if builder.stopped:  # a bound was crossed part-way: nothing read is usable
         return None, builder.smap, builder.problems
-    if builder.documents == 0 or (builder.root is None and not builder.problems):
-        return None, builder.smap, [Problem(Location(file, 1, 1), "the file is empty")]
     return builder.root, builder.smap, builder.problems

@@ -235,7 +235,7 @@ class Script(BaseModel):
             text,
             source,
             cls,
-            what="LLM script",
+            what="scripted-model file",
             translate=_problems,
             prepare=_bare_list,
             empty={},
