@@ -24,7 +24,7 @@ __all__ = [
 MAX_SCAN_CHARS = 2048
 """Characters of an utterance a parser reads: at least the runtime's default utterance
 cap (``limits.max_utterance_chars``, 2,000), about five times a long spoken turn. The
-slowest parser (``datetime``) reads a hostile window of this size in about 20 ms."""
+slowest parser (``datetime``) reads a hostile window of this size in 20-30 ms."""
 
 MAX_PATTERN_CHARS = 256
 """Longest value a slot's ``pattern`` is matched against; a longer one does not match."""
