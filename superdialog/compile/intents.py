@@ -192,8 +192,7 @@ _LEAD = _any(
 _TRAIL = _any(
     _words(
         """please thanks thank you now then there again mate sir ma'am maam love buddy ok
-        okay right quickly yeah today instead here asap immediately cheers already
-        exactly"""
+        okay quickly yeah today instead here asap immediately cheers already exactly"""
     ),
     "for me",
     "right now",
@@ -234,7 +233,17 @@ _STRONG = _DET + _ADJ + _any(
     "advisor", "adviser", "associate", "colleague", "someone in charge",
 )  # fmt: skip
 _WEAK = _any("someone", "somebody", "anyone", "anybody") + r"(?: (?:real|else|there))?"
-_TARGET = _any(_STRONG, _WEAK)
+# Whom a caller asks to be put through to, but would also "need" for other reasons ("I
+# need a dentist" books a visit): only after "talk to", "put me through to".
+_STAFF = _DET + _any(
+    "doctor", "dentist", "nurse", "pharmacist", "technician", "engineer", "specialist",
+    "billing", "sales", "support", "accounts", "the office",
+    r"(?:\w+ )?(?:department|team|desk)",
+    r"someone (?:from|in) (?:the )?\w+(?: (?:department|team|desk))?",
+)  # fmt: skip
+_TARGET = _any(_STRONG, _WEAK, _STAFF)
+# "want a person to come out and fix it" is not asking for one on the phone.
+_NOT_ERRAND = r"(?! to (?!talk|speak|chat|help)\w)"
 _TALK = _any(
     "talk", "speak", "chat", "talking", "speaking", "chatting", "have a word",
     r"(?:be|get|getting|being) (?:transferred|connected|put through|passed|put|sent)",
@@ -245,11 +254,12 @@ _HUMAN_FREE = _free(
     rf"{_TALK} {_TARGET}",
     rf"{_CONNECT} me(?: (?:through|over|back|on))?(?: (?:to|with))? {_TARGET}",
     rf"(?:can|could|would|will|please) (?:you )?(?:just )?{_CONNECT} me(?: (?:through|over))?",
-    rf"{_any('get', 'give', 'find', 'bring', 'fetch')} me {_STRONG}",
-    rf"{_any('get', 'want', 'need', 'wanna', 'prefer', 'request', 'demand')} {_STRONG}",
-    rf"{_any('ask for', 'asking for', 'looking for', 'waiting for')} {_STRONG}",
-    rf"(?:i'd|i would|we'd|we would) (?:rather have|like) {_STRONG}",
-    rf"(?:can|could|may) (?:i|we) (?:have|get) {_STRONG}",
+    rf"{_any('get', 'give', 'find', 'bring', 'fetch')} me {_STRONG}{_NOT_ERRAND}",
+    rf"{_any('get', 'want', 'need', 'wanna', 'prefer', 'request', 'demand')} {_STRONG}"
+    + _NOT_ERRAND,
+    rf"{_any('ask for', 'asking for', 'looking for', 'waiting for')} {_STRONG}{_NOT_ERRAND}",
+    rf"(?:i'd|i would|we'd|we would) (?:rather have|like) {_STRONG}{_NOT_ERRAND}",
+    rf"(?:can|could|may) (?:i|we) (?:have|get) {_STRONG}{_NOT_ERRAND}",
     rf"get {_TARGET} on the (?:phone|line)",
     rf"put {_STRONG} on",
     rf"{_any('reach', 'reaching', 'get hold of', 'get ahold of', 'get through to')} {_TARGET}",
@@ -260,8 +270,7 @@ _HUMAN_WHOLE = _whole(
     _STRONG,
     "someone real",
     "somebody real",
-    "transfer me",
-    "transfer",
+    "transfer me",  # not a bare "transfer": in a bank that is what the caller wants to do
     "put me through",
     "connect me",
     "give me a person",
@@ -271,13 +280,12 @@ _HUMAN_WHOLE = _whole(
 _GOODBYE_TAIL = _tail(
     r"(?:good ?)?bye(?: bye)?(?: (?:now|for now|then))?",
     "goodbye",
-    r"good ?night",
+    "goodnight",
     r"see (?:you|ya)(?: (?:later|soon|then|tomorrow))?",
     r"(?:talk|speak) to you (?:later|soon|tomorrow)",
     "speak soon",
     "talk soon",
     "catch you later",
-    "later",
     r"have a (?:nice|good|great|lovely|wonderful) (?:day|one|evening|night|weekend|afternoon)",
     "take care",
     r"(?:that's|that is|that'll be|that will be|that'd be|that'll|that'd) (?:be )?"
@@ -286,11 +294,13 @@ _GOODBYE_TAIL = _tail(
     r"that's it (?:for (?:now|today)|thanks|thank you)",
     "nothing else",
     r"(?:i'm|i am|we're|we are)(?: all)? (?:done|finished)",
-    "all done",
     r"(?:i|i've|we|we've) (?:have|got|gotta|need|must) (?:to )?(?:go|run)",
     r"(?:i )?gotta (?:go|run)",
     "hang up",
 )
+# Short sign-offs that also end ordinary sentences ("call me back later", "the payment
+# is all done", "I had a good night") count only as the whole utterance.
+_GOODBYE_WHOLE = _whole("later", "laters", "good night", "all done", "ciao", "cheers")
 
 # --- repeat
 _REPEAT_OBJECT = _any(
@@ -332,13 +342,19 @@ _START_OVER_CORE = (
     r" (?:from|to) (?:the )?(?:very )?(?:beginning|start|top|scratch)",
     "begin again",
     r"start (?:afresh|fresh|from scratch)",
-    r"start (?:everything|it all|all this|this|it|the whole thing) over",
-    r"restart(?: (?:the call|this|everything|the conversation|it all))?",
-    r"reset(?: (?:everything|the call|this|it all))?",
+    r"start (?:everything|it all|all this|this|it|the whole thing) (?:all )?(?:over|again)",
+    r"do (?:it|this|the whole thing) (?:all )?over(?: again)?",
+    r"(?:restart|reset) (?:the call|this call|everything|the conversation|it all)",
+    # a bare "restart"/"reset" only as a request: "do I need to restart" is about a router
+    r"(?:let's|let us|please|can we|could we|can i|could i|i want to|i'd like to|i wanna"
+    r"|just) (?:restart|reset)",
 )
 _START_OVER_TAIL = _tail(*_START_OVER_CORE)
 _START_OVER_WHOLE = _whole(
-    *_START_OVER_CORE, r"from (?:the )?(?:beginning|start|top|scratch)", "from the top"
+    *_START_OVER_CORE,
+    "restart",
+    "reset",
+    r"from (?:the )?(?:beginning|start|top|scratch)",
 )
 
 # --- help
@@ -351,6 +367,7 @@ _HELP_WHOLE = _whole(
     r"what (?:can|do|should) (?:i|we) (?:do|say|ask(?: you)?)(?: now)?",
     r"what can you do",
     r"what (?:are|were) (?:my|the|your|our) (?:options|choices)",
+    r"what (?:options|choices) (?:do|have) (?:i|we)(?: (?:have|got))?",
     r"(?:can|could) you (?:tell|give) me (?:my|the) options",
     "options",
     r"(?:main )?menu",
@@ -384,6 +401,11 @@ _NO_NEEDS = frozenset({"need", "needs", "reason", "point", "more", "longer"})
 _BE = frozenset({"am", "are", "is", "was", "were"})
 _SUBJECTS = frozenset({"i", "you", "we", "they", "he", "she", "it", "this", "that"})
 _ABOUT_ONE = frozenset({"i'm", "im", "you're", "youre", "was", "were", "i've", "i'd"})
+# A question word right before: "where do [I have to go]", "should [I hang up]".
+_QUESTION = frozenset(
+    {"do", "does", "did", "should", "shall", "must", "where", "when", "how", "why", "which",
+     "what", "who", "whether", "if"}
+)  # fmt: skip
 _TAKEN_BACK = re.compile(
     r" (?:\w+ ){0,2}?(?:never ?mind|forget (?:it|that|about it)|scratch that|no wait|"
     r"actually no|cancel that|not now|no thanks)(?![\w'])"
@@ -408,12 +430,16 @@ def _about(before: list[str]) -> bool:
     """Whether the match is asked or told about rather than asked for."""
     if not before:
         return False
-    if before[-1] in _ABOUT_ONE:
+    if before[-1] in _ABOUT_ONE or before[-1] in _QUESTION:
         return True
     if len(before) < 2:
         return False
     first, second = before[-2], before[-1]
-    return (first in _BE and second in _SUBJECTS) or (first in _SUBJECTS and second in _BE)
+    return (
+        (first in _BE and second in _SUBJECTS)
+        or (first in _SUBJECTS and second in _BE)
+        or (first in _QUESTION and second in _SUBJECTS)
+    )
 
 
 def _stands(text: str, start: int, end: int) -> bool:
@@ -466,7 +492,7 @@ _GRAMMARS: Mapping[str, _Grammar] = {
     name: _Grammar(_compiled(whole), _compiled(tail), _compiled(free))
     for name, (whole, tail, free) in {
         "human": (_HUMAN_WHOLE, None, _HUMAN_FREE),
-        "goodbye": (None, _GOODBYE_TAIL, None),
+        "goodbye": (_GOODBYE_WHOLE, _GOODBYE_TAIL, None),
         "repeat": (_REPEAT_WHOLE, _REPEAT_TAIL, _REPEAT_FREE),
         "start_over": (_START_OVER_WHOLE, _START_OVER_TAIL, None),
         "help": (_HELP_WHOLE, None, None),

@@ -106,6 +106,9 @@ Operator!
 HUMAN
 Let me talk to a real person, please.
 no agent please
+can i speak to the dentist
+transfer me to billing
+connect me to the billing department please
 """
 
 HUMAN_NEG_A = """
@@ -152,6 +155,12 @@ i am a real person
 my representative is john
 john dot agent at gmail dot com
 i'm booking for a person with a disability
+transfer
+who should i talk to about my bill
+we need a person to come out and fix it
+i need a dentist
+that's all right
+no that's all right
 I don't want a human.
 No need for an agent, thanks.
 """
@@ -232,6 +241,12 @@ i want to say goodbye to my account and close it
 that's it for the address now the zip code
 Yes, that's it.
 Is that all?
+can you call me back later
+the payment is all done
+my booking is all done
+i had a good night
+should i hang up
+where do i have to go
 """
 
 REPEAT_A = """
@@ -336,6 +351,7 @@ um can we just start over
 this is all wrong start over
 let's start from the top
 from the top
+can we start the whole thing again
 Start over.
 Can we start again?
 """
@@ -354,6 +370,8 @@ when does the appointment start
 the start date is monday
 i need to reset my pin
 reset my password please
+do i need to restart
+should i restart it
 the beginning of march
 I don't want to start over.
 """
@@ -378,6 +396,7 @@ i don't know what to do
 um help
 can you help
 what should i do
+what options do i have
 options
 Help!
 What are my options?
