@@ -9,7 +9,7 @@ the kind of file it is. The only acceptable outcomes are success and a
 hang guard (2 s; loads take milliseconds).
 
 The run is deterministic (a fixed seed). ``SUPERDIALOG_FUZZ_N`` sets the number
-of mutants (default 3000, ~20-30 s) and ``SUPERDIALOG_FUZZ_SEED`` the seed, for a
+of mutants (default 2400, ~20-30 s) and ``SUPERDIALOG_FUZZ_SEED`` the seed, for a
 larger run by hand::
 
     SUPERDIALOG_FUZZ_N=100000 .venv/bin/python -m pytest tests/fuzz/test_mutations.py -s
@@ -28,7 +28,7 @@ from pathlib import Path
 
 from .seeds import HOSTILE_SEEDS, check_outcome, copy_examples, example_seeds, kind_of
 
-N = int(os.environ.get("SUPERDIALOG_FUZZ_N", "3000"))
+N = int(os.environ.get("SUPERDIALOG_FUZZ_N", "2400"))
 SEED = int(os.environ.get("SUPERDIALOG_FUZZ_SEED", "20240611"))
 
 TAGS = [

@@ -113,7 +113,7 @@ def _paths(value: Any, path: Path = ()) -> list[tuple[Path, bool]]:
     return out
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(
     st.dictionaries(text.filter(bool), plain_data, min_size=1, max_size=5),
     st.sampled_from([None, True, False]),
