@@ -934,13 +934,12 @@ class CallMachine:
         """The error path: the state's ``on_error``, the flow's, else apologise and end."""
         st = self.current
         self._error_depth += 1
-        known = isinstance(exc, SuperDialogError)
         log.warning(
             "call %s: %s in state %s%s",
             self.flow.name,
             type(exc).__name__,
             st.name,
-            "" if known else " (unexpected)\n" + _frames(exc),
+            _where(exc),
         )
         self._emit(ErrorRaised(st.name, type(exc).__name__, self.mask(_safe_message(exc))))
         target = st.error_edge.dst if st.error_edge else self.flow.spec.on_error
@@ -974,6 +973,21 @@ def _frames(exc: BaseException) -> str:
     import traceback
 
     return "".join(traceback.format_tb(exc.__traceback__)).rstrip()
+
+
+def _where(exc: BaseException) -> str:
+    """Where a failure came from, for the log: types and stack frames, never a message.
+
+    An error we raise on purpose (``ActionError``…) is enough by itself unless
+    it wraps user code's exception (an action's, a validator's): then that
+    one's type and frames are what a developer needs to find the bug.
+    """
+    if not isinstance(exc, SuperDialogError):
+        return " (unexpected)\n" + _frames(exc)
+    cause = exc.__cause__
+    if cause is None or isinstance(cause, SuperDialogError):
+        return ""
+    return f" (from {type(cause).__name__})\n" + _frames(cause)
 
 
 def _safe_message(exc: Exception) -> str:

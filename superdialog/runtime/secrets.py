@@ -32,6 +32,8 @@ __all__ = ["masked_results", "result_secrets", "scan_volunteered", "slot_secret"
 _NOT_SCANNED = frozenset({"text", "name", "yes_no", "enum"})
 _SCANS: dict[str, tuple[CompiledSlot, ...]] = {}  # by flow digest: same text, same slots
 _MAX_FINDS = 8
+_WINDOW = 2000  # slot parsers read at most ~2 KB; longer words are scanned window by window
+_OVERLAP = 200
 
 
 def slot_secret(m: CallMachine, slot: CompiledSlot, value: Any) -> None:
@@ -133,20 +135,29 @@ def scan_volunteered(m: CallMachine, text: str) -> None:
     if not slots or not text:
         return
     from superdialog.runtime.collect import extract_context
-    from superdialog.slots import Constraints, find, get_type
+    from superdialog.slots import get_type
 
+    windows = [text[i : i + _WINDOW] for i in range(0, len(text), _WINDOW - _OVERLAP)]
     for slot in slots:
         ctx = extract_context(m, slot)
         kind = get_type(slot.spec.type)
-        rest = text
-        for _ in range(_MAX_FINDS):
-            match = find(slot.spec.type, rest, ctx)
-            if match is None:
-                break
-            if not kind.check(match.value, slot.constraints or Constraints(), ctx):
-                slot_secret(m, slot, match.value)
-                said = rest[match.start : match.end]
-                m.add_secret(said, spoken=spoken_masked(slot, match.value))
-            if match.end <= match.start:
-                break
-            rest = rest[: match.start] + " " * (match.end - match.start) + rest[match.end :]
+        for window in windows:
+            _scan(m, slot, kind, ctx, window)
+
+
+def _scan(m: CallMachine, slot: CompiledSlot, kind: Any, ctx: Any, text: str) -> None:
+    """Every value of ``slot``'s type in ``text`` (parsers read one window at a time)."""
+    from superdialog.slots import Constraints, find
+
+    rest = text
+    for _ in range(_MAX_FINDS):
+        match = find(slot.spec.type, rest, ctx)
+        if match is None:
+            break
+        if not kind.check(match.value, slot.constraints or Constraints(), ctx):
+            slot_secret(m, slot, match.value)
+            said = rest[match.start : match.end]
+            m.add_secret(said, spoken=spoken_masked(slot, match.value))
+        if match.end <= match.start:
+            break
+        rest = rest[: match.start] + " " * (match.end - match.start) + rest[match.end :]

@@ -196,3 +196,14 @@ async def test_a_listener_that_raises_never_breaks_the_call() -> None:
     await m.start()  # escaped start() before
     assert await m.turn("one two three four") == "Code accepted."
     assert m.outcome is not None and m.outcome["reason"] == "completed"
+
+
+async def test_pii_volunteered_far_into_a_long_utterance_is_still_found() -> None:
+    text = FLOW.replace("start: ask", "limits: {max_utterance_chars: 20000}\nstart: ask").replace(
+        "slots:\n", "slots:\n  card: {type: card_number, pii: true}\n")
+    _, m = build(text, validators={"known": lambda v: None})
+    await m.start()
+    filler = "and so on " * 600  # 6,000 characters before the card
+    await m.turn(filler + "my card is 4111 1111 1111 1111 by the way")
+    history = str(m.snapshot()["history"])
+    assert "4111" not in history and "[redacted]" in history
