@@ -19,12 +19,13 @@ three ways:
 * **overlapping alternatives**: two alternatives can start with the same
   character, or both match nothing (``(?:a|b|ab)+``, ``(?:a|a)+``).
 
-Outside any repeat, three or more variable runs that can each take the next
-one's characters (``\d*\d*\d*x``) are refused too (polynomial of degree 3 and
-up). Alternatives ``re`` merges itself (``(a|ab)``, ``(\w|\d)``) are judged
-as merged. The check is conservative: it may refuse a pattern that happens to
-be fast. Possessive repeats (``a++``) and atomic groups (``(?>...)``) never
-backtrack and are accepted. Character sets are compared on a probe alphabet
+Outside any repeat, three or more variable runs that can take each other's
+characters, with nothing between them that they cannot match (``\d*\d*\d*x``,
+``.*a.*b.*c``), are refused too (polynomial of degree 3 and up). Alternatives
+``re`` merges itself (``(a|ab)``, ``(\w|\d)``) are judged as merged. The
+check is conservative: it may refuse a pattern that happens to be fast
+(``.*foo.*bar.*``). Possessive repeats (``a++``) and atomic groups
+(``(?>...)``) never backtrack and are accepted. Character sets are compared on a probe alphabet
 (ASCII, every character the pattern names, and a sample of other scripts).
 """
 
@@ -325,22 +326,32 @@ class _Checker(_Analysis):
         return False
 
     def check_chain(self, seq: list[Any], ctx: _Ctx) -> None:
-        """Three or more variable runs in a row that can take each other's characters."""
-        chain = 0
-        previous: Chars | None = None
+        r"""Three or more variable runs that can share characters, one after the other.
+
+        Two runs are linked when their alphabets overlap and everything between
+        them can be matched by the first one's characters (or nothing): the
+        text between them can then be split in many ways (``\d*\d*``,
+        ``\d+x?\d+``, ``.*a.*``). A chain of three is a cubic number of splits.
+        """
+        open_runs: list[tuple[Chars, int]] = []  # (alphabet, chain length) still linkable
         for op, av in seq:
-            if op in _REPEATS and av[0] != av[1] and av[1] >= 2:
-                here = self.alphabet(av[2], ctx)
-                chain = chain + 1 if previous is not None and previous & here else 1
-                previous = here
+            lo, hi = self.item_width(op, av)
+            is_run = lo != hi and op not in (_c.ATOMIC_GROUP, _c.POSSESSIVE_REPEAT)
+            here = self.alphabet([(op, av)], ctx) if is_run else frozenset()
+            if is_run:
+                chain = 1 + max((n for a, n in open_runs if a & here), default=0)
                 if chain >= 3:
                     self.reason = (
-                        "three or more runs in a row can match the same characters "
-                        "(like '\\d*\\d*\\d*'), so a near-match is tried in very many splits"
+                        "three or more runs can match the same characters one after the "
+                        "other (like '\\d*\\d*\\d*'), so a near-match is tried in very "
+                        "many splits"
                     )
                     return
-            elif not self.item_nullable(op, av):
-                chain, previous = 0, None
+            if not self.item_nullable(op, av):
+                first = self.item_first(op, av, ctx)
+                open_runs = [(a, n) for a, n in open_runs if a & first]
+            if is_run:
+                open_runs.append((here, chain))
 
 
 def _probes(pattern: str) -> tuple[str, ...]:

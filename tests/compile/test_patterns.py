@@ -32,6 +32,9 @@ CATASTROPHIC = [
     r"(?:a|b|ab)+$",
     r"(ß|SS)+$",
     r"\d*\d*\d*x",
+    r"\d+x?\d+y?\d+",
+    r".*a.*b.*c",
+    r"(?:\d+)(?:\d+)(?:\d+)",
     r"^(([a-z])+.)+[A-Z]([a-z])+$",
 ]
 """Shapes known to take exponential (or degree >= 3 polynomial) time."""
@@ -50,7 +53,9 @@ FINE = [
     r"(a++)+$",
     r"(?>a+)+$",
     r"^\w+\s*\w+$",
-    r".*foo.*bar.*",
+    r"\w+\s\w+\s\w+",
+    r"[a-z]+@[a-z]+\.[a-z]+",
+    r"\d+-\d+-\d+",
     r"^(?:[A-Z][a-z]+ )+[A-Z][a-z]+$",
     r"^\d{4,19}$",
     r"(\w|\d)+$",
