@@ -14,7 +14,6 @@ messages are logged.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,8 +21,9 @@ from typing import Any
 from superdialog.errors import LLMProtocolError
 from superdialog.llm.bounded import MAX_ARGUMENT_CHARS, MAX_ARGUMENT_DEPTH, loads_bounded
 from superdialog.llm.events import ToolCall, Usage
+from superdialog.pii.logs import get_logger
 
-_log = logging.getLogger("superdialog.llm")
+_log = get_logger("superdialog.llm")
 
 MAX_TOOL_CALLS = 64
 """Tool calls kept from one response; fragments of any further call are dropped."""

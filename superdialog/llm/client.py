@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import random
 import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
@@ -20,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from superdialog._loop_local import LoopLocal
 from superdialog.errors import LLMConnectionError, LLMError, LLMProtocolError, LLMTimeoutError
 from superdialog.llm.assemble import ToolCallAssembler, read_chunk
 from superdialog.llm.bounded import MAX_CHUNK_DEPTH, MAX_EVENT_BYTES, loads_bounded
@@ -32,6 +32,7 @@ from superdialog.llm.translate import (
     stream_error,
     translate_error,
 )
+from superdialog.pii.logs import get_logger
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
@@ -44,24 +45,27 @@ STATE_HEADER = "x-superdialog-state"
 EDGE_HEADER = "x-superdialog-edge"
 """Request header carrying ``edge_hint``, percent-encoded UTF-8."""
 
-_log = logging.getLogger("superdialog.llm")
+_log = get_logger("superdialog.llm")
 
 # Printable ASCII except "%" passes through unchanged; everything else is escaped.
 _HEADER_SAFE = "".join(chr(c) for c in range(0x20, 0x7F) if chr(c) != "%")
 
 _ClientKey = tuple[str | None, str, float]
-_clients: dict[_ClientKey, tuple[asyncio.AbstractEventLoop | None, AsyncOpenAI]] = {}
 
 
-def _running_loop() -> asyncio.AbstractEventLoop | None:
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return None
+async def _close_all(clients: dict[_ClientKey, AsyncOpenAI]) -> None:
+    for client in list(clients.values()):
+        with contextlib.suppress(*boundary_exceptions()):
+            await client.close()
+    clients.clear()
+
+
+_clients: LoopLocal[dict[_ClientKey, AsyncOpenAI]] = LoopLocal(dict, _close_all)
+"""The clients of each running event loop, closed when that loop shuts down."""
 
 
 def get_client(config: LLMConfig) -> AsyncOpenAI:
-    """The shared ``AsyncOpenAI`` for this endpoint, created on first use.
+    """The shared ``AsyncOpenAI`` for this endpoint and event loop, created on first use.
 
     One client per ``(base_url, api_key, connect_timeout_s)`` keeps one HTTP
     connection pool per endpoint, so consecutive turns of a call reuse warm
@@ -69,9 +73,10 @@ def get_client(config: LLMConfig) -> AsyncOpenAI:
     openai client's own retries are disabled: :func:`stream_chat` retries,
     because only it knows whether anything was already spoken.
 
-    A connection pool belongs to one event loop; if the cached client was
-    created on a loop that is no longer the running one, a new client replaces
-    it (this only happens in tests, which start a loop per test).
+    A connection pool belongs to one event loop: each loop has its own clients,
+    closed while that loop shuts down (``asyncio.run`` does it), so a second
+    ``asyncio.run`` in the same process neither fails nor leaks sockets.
+    Called with no loop running, the client is made but not kept.
 
     Args:
         config: The endpoint; unset fields are filled from the environment.
@@ -82,14 +87,13 @@ def get_client(config: LLMConfig) -> AsyncOpenAI:
     """
     cfg = config.with_env()
     key: _ClientKey = (cfg.base_url, cfg.resolved_api_key, cfg.connect_timeout_s)
-    loop = _running_loop()
-    cached = _clients.get(key)
-    if cached is not None:
-        owner, client = cached
-        if owner is None or owner is loop:
-            if owner is None and loop is not None:
-                _clients[key] = (loop, client)
-            return client
+    try:
+        table = _clients.get()
+    except RuntimeError:  # no running loop: nothing to share it with
+        table = {}
+    client = table.get(key)
+    if client is not None:
+        return client
     import openai  # deferred: importing openai costs hundreds of milliseconds
 
     client = openai.AsyncOpenAI(
@@ -99,25 +103,27 @@ def get_client(config: LLMConfig) -> AsyncOpenAI:
         # Read/write/pool deadlines are enforced with asyncio around each read.
         timeout=openai.Timeout(None, connect=cfg.connect_timeout_s),
     )
-    _clients[key] = (loop, client)
+    table[key] = client
     return client
 
 
 async def aclose_clients(base_url: str | None = None) -> None:
-    """Close cached clients owned by the running loop and forget them.
+    """Close the running loop's cached clients now and forget them.
 
-    Call at shutdown (or test teardown) so pooled keep-alive sockets are closed
-    while their loop still runs, instead of being reported as leaked later.
+    Clients are closed when their loop shuts down anyway; call this to close
+    them earlier (test teardown, a worker draining).
 
     Args:
         base_url: Only close clients for this endpoint; ``None`` closes all.
 
     """
-    loop = _running_loop()
-    for key, (owner, client) in list(_clients.items()):
-        if owner not in (None, loop) or (base_url is not None and key[0] != base_url):
+    table = _clients.peek()
+    if table is None:
+        return
+    for key, client in list(table.items()):
+        if base_url is not None and key[0] != base_url:
             continue
-        del _clients[key]
+        del table[key]
         with contextlib.suppress(*boundary_exceptions()):
             await client.close()
 

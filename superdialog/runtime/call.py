@@ -965,14 +965,18 @@ class CallMachine:
 
 
 def _frames(exc: BaseException) -> str:
-    """Where an unexpected error came from: the stack frames, without any message.
+    """Where an error came from: file, line and function of each frame, nothing else.
 
     Messages of errors we did not raise (and of their causes) can carry caller
-    data, e.g. ``int(value)`` on a PII slot value, so they stay out of logs.
+    data, e.g. ``int(value)`` on a PII slot value, so they stay out of logs;
+    source lines stay out too (a developer has the file, the log needs no copy).
     """
     import traceback
 
-    return "".join(traceback.format_tb(exc.__traceback__)).rstrip()
+    return "\n".join(
+        f'  File "{f.filename}", line {f.lineno}, in {f.name}'
+        for f in traceback.extract_tb(exc.__traceback__)
+    )
 
 
 def _where(exc: BaseException) -> str:

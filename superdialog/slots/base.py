@@ -8,7 +8,6 @@ more than 10", "that date is in the past") and a flow author gets the same
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,12 +15,13 @@ from datetime import datetime
 from typing import Any
 
 from superdialog.errors import SlotTypeError
+from superdialog.pii.logs import get_logger
 
 from .bounds import MAX_PATTERN_CHARS, scan_window
 
 __all__ = ["Constraints", "ExtractContext", "Match", "SlotType"]
 
-_log = logging.getLogger("superdialog.slots")
+_log = get_logger("superdialog.slots")
 
 
 @dataclass(frozen=True, slots=True)
