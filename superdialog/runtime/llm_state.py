@@ -146,7 +146,9 @@ def _model_edges(st: CompiledState) -> list[Edge]:
 
 
 def _tool_name(e: Edge) -> str:
-    return e.tool_name or "goto_" + "".join(c if c.isalnum() or c in "_-" else "_" for c in e.dst)
+    """The tool the model calls to take ``e`` (named at compile: unique, at most 64 chars)."""
+    assert e.tool_name is not None, f"edge {e.id} is offered to the model without a tool name"
+    return e.tool_name
 
 
 def build_tools(

@@ -382,7 +382,7 @@ class Limits(_Strict):
         2000,
         ge=20,
         le=100_000,
-        description="Longest caller utterance handled; the rest is cut off (and the trace says so).",
+        description="Longest caller utterance handled; the rest is cut off (the trace says so).",
     )
 
 

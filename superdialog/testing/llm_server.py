@@ -157,6 +157,8 @@ class Rule(BaseModel):
                 re.compile(value)
             except re.error as exc:
                 raise ValueError(f"invalid regular expression {value!r}: {exc}") from None
+            except (RecursionError, OverflowError) as exc:
+                raise ValueError(f"regular expression too complex: {type(exc).__name__}") from None
         return value
 
     @model_validator(mode="after")
@@ -180,7 +182,9 @@ class Rule(BaseModel):
     def tool_call(self) -> tuple[str, str] | None:
         """``(name, raw_arguments)`` of the tool call this rule makes, if any."""
         if self.goto is not None:
-            return f"goto_{self.goto}", json.dumps(
+            from superdialog.compile.compiler import tool_name
+
+            return tool_name(self.goto), json.dumps(
                 self.args or {}, ensure_ascii=False, separators=(",", ":")
             )
         if self.tool is not None:

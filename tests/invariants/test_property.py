@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import shutil
 import string
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -237,8 +238,8 @@ def fast_copy(name: str, tmp: Path) -> superdialog.Flow:
     text = (FLOWS / name).read_text()
     text = re.sub(r"(\n\s+timeout:) \d+(\.\d+)?", r"\1 0.25", text)
     text = re.sub(r"(\n\s+holding_after:) \d+(\.\d+)?", r"\1 0.05", text)
-    text = re.sub(r"python: \[python/(\w+\.py)\]",
-                  lambda m: f"python: [{FLOWS / 'python' / m.group(1)}]", text)
+    if not (tmp / "python").exists():  # flow code must sit in the flow's folder
+        shutil.copytree(FLOWS / "python", tmp / "python")
     (tmp / "shared").mkdir(exist_ok=True)
     (tmp / "shared" / "contact_details.yaml").write_text(
         (FLOWS / "shared" / "contact_details.yaml").read_text())
