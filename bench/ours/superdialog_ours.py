@@ -204,7 +204,7 @@ async def m_turns(server: C.LLMServer, flow: Flow, conversations: int) -> dict[s
         return req
 
     def the_client() -> Any:
-        return next(iter(client_mod._clients.values()))[1]
+        return next(iter(client_mod._clients.get().values()))  # this loop's one client
 
     async def rtt(kw: dict[str, Any]) -> int:
         client = the_client()

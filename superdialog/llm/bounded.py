@@ -48,6 +48,7 @@ _STRING = re.compile(r'"(?:[^"\\]++|\\.)*+"?', re.DOTALL)
 _TOKEN = re.compile(r'"(?:[^"\\]++|\\.)*+"?|[\[\]{}]', re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]++")
 _STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+_LONG_NUMBER = re.compile(rf"\d{{{MAX_NUMBER_DIGITS + 1}}}")
 
 
 class _NumberTooLongError(ValueError):
@@ -95,16 +96,25 @@ def loads_bounded(text: str, *, max_chars: int, max_depth: int) -> tuple[Any, st
     """
     if len(text) > max_chars:
         return None, f"longer than {max_chars} characters ({len(text)})"
-    position = _too_deep(text, max_depth)
-    if position is not None:
-        return None, f"nested deeper than {max_depth} levels (at position {position})"
+    # The common case at C speed: a well-formed, shallow text decodes at once. Only a
+    # text that may break a bound (many brackets, a long digit run, a decode error) is
+    # looked at more closely.
+    if text.count("[") + text.count("{") > max_depth:
+        position = _too_deep(text, max_depth)
+        if position is not None:
+            return None, f"nested deeper than {max_depth} levels (at position {position})"
+    if _LONG_NUMBER.search(text) is not None:
+        try:
+            json.loads(text, parse_int=_parse_int)
+        except _NumberTooLongError:
+            return None, f"not valid JSON (a number of more than {MAX_NUMBER_DIGITS} digits)"
+        except (json.JSONDecodeError, RecursionError, ValueError):
+            pass  # reported below, as for any other text
     try:
-        return json.loads(text, parse_int=_parse_int), None
+        return json.loads(text), None
     except json.JSONDecodeError as exc:
         # The message's fixed part only: some variants append the offending character.
         kind = exc.msg.split(":", 1)[0]
         return None, f"not valid JSON ({kind} at position {exc.pos})"
-    except _NumberTooLongError:
-        return None, f"not valid JSON (a number of more than {MAX_NUMBER_DIGITS} digits)"
     except (RecursionError, ValueError) as exc:  # belt and braces: never a raw traceback
         return None, f"not valid JSON ({type(exc).__name__})"
