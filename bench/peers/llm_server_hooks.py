@@ -41,7 +41,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-import superdialog.testing.llm_server as S  # noqa: E402
+import superdialog.testing.llm_server.server as S  # noqa: E402
 
 for _name in ("_last_user", "_Plan", "ScriptedLLMServer", "Script"):
     if not hasattr(S, _name):

@@ -10,7 +10,7 @@ the stream, send bad JSON...) so the resilience of a flow can be tested offline.
 
 It is written on asyncio streams so it adds no dependency, and runs either in
 the caller's event loop (``async with``) or in a daemon thread (``with``) for
-synchronous code and separate benchmark processes (see ``llm_server_cli``).
+synchronous code and separate benchmark processes (see ``cli``).
 """
 
 from __future__ import annotations
@@ -1198,14 +1198,3 @@ def _run_loop(loop: asyncio.AbstractEventLoop) -> None:
     finally:
         loop.run_until_complete(loop.shutdown_asyncgens())
         loop.close()
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Command-line entry point; see :mod:`superdialog.testing.llm_server_cli`."""
-    from superdialog.testing.llm_server_cli import main as cli_main
-
-    return cli_main(argv)
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

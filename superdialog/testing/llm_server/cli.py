@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 from superdialog.errors import FlowError
-from superdialog.testing.llm_server import ScriptedLLMServer
+from superdialog.testing.llm_server.server import ScriptedLLMServer
 
 __all__ = ["main"]
 
