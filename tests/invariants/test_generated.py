@@ -729,6 +729,27 @@ def _count(call: Call, case: Case) -> None:
             STATS[key] = STATS.get(key, 0) + 1
 
 
+async def test_the_scripted_model_reads_back_what_it_was_shown() -> None:
+    """The echoing model itself (it hooks a private method of the scripted server)."""
+    import httpx
+
+    from .flowgen import make_secret
+
+    secret = make_secret("x", "card", __import__("random").Random(7), "US", llm_ok=True, taken=[])
+    async with EchoingServer() as srv:
+        srv.secrets = [secret]
+        srv.add_rule(reply="I have «echo:0» and «echo:3».")
+        async with httpx.AsyncClient() as client:
+            url = srv.base_url.rstrip("/") + "/chat/completions"
+            body = {"model": "m", "messages": [{"role": "user", "content": "hello"}]}
+            blind = (await client.post(url, json=body)).json()
+            body["messages"].append({"role": "system", "content": f"- card: {secret.value}"})
+            shown = (await client.post(url, json=body)).json()
+    assert blind["choices"][0]["message"]["content"] == "I have that and that."
+    said = shown["choices"][0]["message"]["content"]
+    assert secret.forms[0] in said and secret.forms[1] in said
+
+
 def test_generated_flows_load_and_plant_their_secrets() -> None:
     """The generator itself: valid flows, and every PII answer parses to its secret."""
 
