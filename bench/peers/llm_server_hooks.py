@@ -41,17 +41,19 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-import superdialog.testing.llm_server.server as S  # noqa: E402
+import superdialog.testing.llm_server as S  # noqa: E402
+import superdialog.testing.llm_server.answer as A  # noqa: E402
+import superdialog.testing.llm_server.matching as M  # noqa: E402
 
-for _name in ("_last_user", "_Plan", "ScriptedLLMServer", "Script"):
-    if not hasattr(S, _name):
+for _module, _name in ((M, "last_user"), (A, "Plan"), (S, "ScriptedLLMServer"), (S, "Script")):
+    if not hasattr(_module, _name):
         raise SystemExit(
-            f"llm_server_hooks: superdialog.testing.llm_server has no {_name}; "
+            f"llm_server_hooks: {_module.__name__} has no {_name}; "
             "update bench/peers/llm_server_hooks.py"
         )
 
 # ---- hook 3: `user` rules match a new caller utterance only --------------------------------------
-_orig_last_user = S._last_user
+_orig_last_user = M.last_user
 
 
 def _last_user_turn(messages: list[dict[str, Any]]) -> str | None:
@@ -60,13 +62,13 @@ def _last_user_turn(messages: list[dict[str, Any]]) -> str | None:
     return _orig_last_user(messages)
 
 
-S._last_user = _last_user_turn
+M.last_user = _last_user_turn
 
 # ---- hook 2: timestamps --------------------------------------------------------------------------
 TIMES: dict[int, dict[str, Any]] = {}
 
 
-class _TimedPlan(S._Plan):  # type: ignore[misc,name-defined]
+class _TimedPlan(A.Plan):
     __slots__ = ()
 
     def chunk(self, delta: dict[str, Any] | None, finish_reason: str | None = None) -> bytes:
