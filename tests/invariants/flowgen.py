@@ -1023,7 +1023,11 @@ class _Builder:
                     state["disable_global"] = ["goodbye"]
         if "handoff" not in {g.get("goto") for g in global_}:
             del self.states["handoff"]
-        spec["limits"] = {"no_input": self.pick([2, 3], "no_input limit"), "max_turns": 40}
+        spec["limits"] = {
+            "no_input": self.pick([2, 3], "no_input limit"),
+            # sometimes short: the call is cut off wherever it is (a PII state, an action)
+            "max_turns": self.pick([40, 40, 40, 3, 5], "max_turns"),
+        }
         spec["states"] = self.states
         text = yaml.safe_dump(spec, sort_keys=False, allow_unicode=True, width=100)
         return GenFlow(

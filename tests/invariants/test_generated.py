@@ -116,7 +116,9 @@ CHAT = [
 WAITING = ["okay", "hello?", "are you still there", "fine"]
 JUNK = st.text(alphabet=string.ascii_letters + " .,'?-", max_size=30)
 TURN = st.tuples(
-    st.sampled_from(["answer"] * 10 + ["volunteer"] * 2 + ["intent"] * 2 + ["silence", "junk"]),
+    st.sampled_from(
+        ["answer"] * 10 + ["volunteer"] * 2 + ["intent"] * 2 + ["silence", "junk", "rambling"]
+    ),
     st.integers(0, 999),
     # barge in after n chunks, or on the first chunk sent while an action runs
     st.sampled_from([None, None, None, None, None, 1, 2, 3, "action", "action"]),
@@ -179,6 +181,9 @@ def utterance(
         text = phrases[pick % len(phrases)]
     elif kind == "silence":
         text = ["", "   "][pick % 2]
+    elif kind == "rambling":  # a very long utterance with a value somewhere in it
+        filler = "so anyway what I was trying to say is that " * (pick % 60 + 5)
+        text = filler + volunteered(gen, m, pick) + " " + filler
     else:
         text = junk
     hang_after = hang if isinstance(hang, int) else None
