@@ -117,11 +117,11 @@ WAITING = ["okay", "hello?", "are you still there", "fine"]
 JUNK = st.text(alphabet=string.ascii_letters + " .,'?-", max_size=30)
 TURN = st.tuples(
     st.sampled_from(
-        ["answer"] * 10 + ["volunteer"] * 2 + ["intent"] * 2 + ["silence", "junk", "rambling"]
+        ["answer"] * 10 + ["volunteer"] * 3 + ["intent"] * 2 + ["silence", "junk", "rambling"]
     ),
     st.integers(0, 999),
     # barge in after n chunks, or on the first chunk sent while an action runs
-    st.sampled_from([None, None, None, None, None, 1, 2, 3, "action", "action"]),
+    st.sampled_from([None, None, None, None, 1, 2, 3, "action", "action", "action"]),
     # hang up (rarely) after n chunks of the reply, or while an action runs
     st.integers(0, 59).map(lambda n: n if n < 3 else "action" if n < 5 else None),
     JUNK,
@@ -320,16 +320,8 @@ class EchoingServer(ScriptedLLMServer):
 # ------------------------------------------------------------------------------ the backend
 
 ACTION_MODES = [
-    "ok",
-    "ok",
-    "ok",
-    "slow",
-    "slow",
-    "hang",
-    "raise",
-    "raise_late",
-    "raise_cancelled",
-    "missing",
+    *("ok", "ok", "slow", "slow", "slow"),  # done at once, or past the holding line
+    *("hang", "raise", "raise_late", "raise_late", "raise_cancelled", "missing"),  # failures
 ]
 
 
@@ -806,6 +798,170 @@ def test_the_generated_calls_go_everywhere() -> None:
     for key in ("paused", "error path", "barge-in", "model call", "action run"):
         seen = STATS.get(key, 0)
         assert seen >= STATS["calls"] // 50, f"only {seen} calls with {key}: {STATS}"
+
+
+# ------------------------------------------------------------------------------ found by it
+#
+# Failures the generated calls found, each cut down by hand to a small, deterministic case
+# (same checks: harness.check_actions, harness.leaks). The property above finds them again
+# at random; these say exactly what to fix.
+
+FOUND = pytest.mark.xfail(reason="issue 11: runtime guarantees in progress", strict=False)
+
+
+@FOUND
+async def test_found_a_barge_in_while_the_filler_is_sent_still_runs_the_action() -> None:
+    # the caller talks over the action state's line while set_filler is on the wire (a
+    # control verb suspends like a websocket send): the action never starts, and the next
+    # words take `next` -- "Done." although nothing was done
+    flow = superdialog.loads(
+        """
+flow: filler_window
+start: ask
+intents:
+  go_on: {phrases: [continue]}
+states:
+  ask: {say: "Say continue.", transitions: [{intent: go_on, to: work}]}
+  work:
+    say: "Let me look into that."
+    action: {call: work, timeout: 0.3, filler: "Just a moment"}
+    next: done
+  done: {say: "Done.", end: completed}
+""",
+        "filler_window.yaml",
+    )
+    timeline: list[tuple[Any, ...]] = []
+
+    async def work() -> dict[str, Any]:
+        timeline.append(("action", ActionMark("start", 1, "work", time.monotonic())))
+        await asyncio.sleep(0.01)
+        timeline.append(("action", ActionMark("return", 1, "work", time.monotonic())))
+        return {"ok": True}
+
+    call = await run_call(
+        flow,
+        [Step("continue", interrupt_after=1, heard="Let"), "okay"],
+        actions={"work": work},
+        verb_delay=0.005,
+        timeline=timeline,
+    )
+    assert check_invariants(call) == []
+    assert check_actions(call, {"work": 0.3}) == []
+
+
+@FOUND
+async def test_found_a_warm_announcement_from_a_pii_state_masks_pii_result_fields() -> None:
+    # the receiving side (and the caller, on a warm transfer) hears the announcement after
+    # the resume: a field the action declared PII must not be in it, PII state or not
+    text = """
+flow: announce
+start: ask
+intents:
+  go_on: {phrases: [continue]}
+states:
+  ask: {say: "Say continue.", transitions: [{intent: go_on, to: look}]}
+  look: {action: {call: look, result: r, pii: [card]}, next: closing}
+  closing:
+    pii: true
+    say: "Bye."
+    transfer: {agent: desk, mode: warm, announcement: "Verified {{ results.r.card }}."}
+"""
+    card = "5434959447128945"
+
+    async def look() -> dict[str, Any]:
+        return {"card": card}
+
+    call = await run_call(
+        superdialog.loads(text, "announce.yaml"), ["continue"], actions={"look": look}
+    )
+    assert check_invariants(call) == []
+    assert leaks(call, [Canary("card", digits=(card,))]) == []
+
+
+@FOUND
+@pytest.mark.parametrize(
+    ("typ", "first", "secret", "canary"),
+    [
+        ("name", "this is Quillqua Vexmor speaking", "Quillqua Vexmor",
+         Canary("holder", alnum=("quillquavexmor",))),
+        ("text", "my email is JOR.QUA26@MAILBOX.NET by the way", "jor.qua26@mailbox.net",
+         Canary("email", alnum=("jorqua26mailboxnet",))),
+    ],
+)  # fmt: skip
+async def test_found_a_plain_slot_holding_a_secret_is_masked(
+    typ: str, first: str, secret: str, canary: Canary
+) -> None:
+    # a plain slot whose answer holds the value of a PII slot (given before or after it)
+    # shows it in clear in state and snapshot
+    secret_type = "email" if "@" in secret else "name"
+    text = f"""
+flow: plain_holds_secret
+start: ask
+slots:
+  plain: {{type: {typ}}}
+  secret: {{type: {secret_type}, pii: true}}
+states:
+  ask: {{collect: [plain], next: secure}}
+  secure: {{pii: true, collect: [secret], next: bye}}
+  bye: {{say: "Bye.", end: completed}}
+"""
+    call = await run_call(superdialog.loads(text, "plain.yaml"), [first, secret])
+    assert check_invariants(call) == []
+    assert leaks(call, [canary]) == []
+
+
+VOLUNTEERED = """
+flow: volunteered
+start: first
+slots:
+  ok: {type: yes_no}
+  v: {type: TYPE, pii: true}
+states:
+  FIRST
+  secure: {pii: true, collect: [v], next: bye}
+  bye: {say: "Bye.", end: completed}
+"""
+FIRST = {
+    "ask": "first: {collect: [ok], next: secure}",
+    "chat": "first: {llm: Help the caller., transitions: [{when: done, to: secure}]}",
+}
+
+
+@pytest.mark.parametrize("start", ["ask", "chat"])
+@pytest.mark.parametrize(
+    ("typ", "said", "canary"),
+    [
+        pytest.param("date", "I was born on the 24th of January 1966 if that helps",
+                     Canary("dob", date=dt.date(1966, 1, 24), digits=("19660124",)),
+                     marks=FOUND),
+        pytest.param("date", "I was born on the twenty fourth of January, nineteen-sixty six",
+                     Canary("dob", date=dt.date(1966, 1, 24), digits=("19660124",)),
+                     marks=FOUND),
+        pytest.param("name", "this is Varvar Rinrin speaking",
+                     Canary("name", alnum=("varvarrinrin",)), marks=FOUND),
+        # the control: these are masked
+        ("number", "I earn 345572 a year", Canary("income", digits=("345572",))),
+        ("date", "I was born on 01/24/1966 if that helps",
+         Canary("dob", date=dt.date(1966, 1, 24), digits=("19660124",))),
+    ],
+)  # fmt: skip
+async def test_found_volunteered_values_are_masked(
+    start: str, typ: str, said: str, canary: Canary, server: ScriptedLLMServer
+) -> None:
+    # outside a PII state the flow's PII slot types scan what the caller says: a value
+    # volunteered where nobody asked for it (here: before the question) stays out of
+    # history, snapshot, prompts and LLMCallData
+    text = VOLUNTEERED.replace("FIRST", FIRST[start]).replace("TYPE", typ)
+    if typ == "date":
+        text = text.replace("pii: true}", "pii: true, past_only: true}")
+    call = await run_call(
+        superdialog.loads(text, "volunteered.yaml"),
+        [said, "what now"],
+        server=server,
+        llm={"base_url": server.base_url, "api_key": "x", "retries": 0},
+    )
+    assert check_invariants(call) == []
+    assert leaks(call, [canary]) == []
 
 
 # ------------------------------------------------------------------------------ long runs
