@@ -11,8 +11,8 @@ with an announcement reading slots). Each chain state is one of:
 
 * speak (``say`` + ``next``), or a *listening* speak state with ``intent:``
   edges, ``retries`` and ``on_fail``;
-* collect (1-2 typed slots, some ``confirm``; sometimes ``if:`` edges over
-  what was collected and edge lines);
+* collect (1-2 typed slots, some ``confirm``, some with a ``validator`` bound
+  per call; sometimes ``if:`` edges over what was collected and edge lines);
 * branch (``if:`` over slots, results, ``session`` or ``context``);
 * action (a Python action bound per call, sync or async, with holding line,
   filler, ``result:`` name, ``pii: true`` or ``pii: [paths]``, ``on_error``,
@@ -535,6 +535,7 @@ class GenFlow:
     intent_phrases: tuple[str, ...]  # custom intents' phrases
     secrets: list[Secret]
     region: str
+    validators: tuple[str, ...] = ()  # validator names the slots use
     flow: Flow = field(init=False, repr=False)
     tools: dict[str, tuple[str, ...]] = field(init=False, repr=False)  # LLM state -> tools
 
@@ -639,6 +640,7 @@ class _Builder:
         self.actions: dict[str, ActionInfo] = {}
         self.listen: dict[str, tuple[str, ...]] = {}
         self.secrets: list[Secret] = []
+        self.validators: list[str] = []
         self.reasons: set[str] = set()
         self.n_side = 0
         # what templates may read at each chain index: (slot, pii) and (result, field)
@@ -755,6 +757,10 @@ class _Builder:
         spec["prompt"] = f"What is your {name.replace('_', ' ')}?"
         if self.flip(0.2, label + " confirm"):
             spec["confirm"] = True
+        if self.flip(0.2, label + " validator"):  # bound per call (see GenFlow.validators)
+            spec["validator"] = f"v_{name}"
+            spec["validator_timeout"] = 0.1
+            self.validators.append(f"v_{name}")
         self.slots[name] = spec
         self.slot_info[name] = info
         return name
@@ -1038,6 +1044,7 @@ class _Builder:
             tuple(p for v in _GLOBAL_INTENTS.values() for p in v),
             self.secrets,
             self.region,
+            tuple(self.validators),
         )
 
 

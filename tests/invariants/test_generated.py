@@ -441,6 +441,37 @@ def make_actions(
     return out
 
 
+VALIDATOR_MODES = ["ok", "ok", "reject", "raise", "slow", "async_ok", "async_raise", "async_slow"]
+
+
+def make_validators(gen: GenFlow, modes: dict[str, str]) -> dict[str, Callable[[Any], Any]]:
+    """The slots' validators: accept, refuse, raise quoting the value, or take too long."""
+    out: dict[str, Callable[[Any], Any]] = {}
+    for name in gen.validators:
+        mode = modes.get(name, "ok")
+        if mode.startswith("async"):
+
+            async def check_async(value: Any, mode: str = mode) -> Any:
+                if mode == "async_slow":
+                    await asyncio.sleep(0.3)
+                if mode == "async_raise":
+                    raise ValueError(f"no customer with {value!r}")
+                return None
+
+            out[name] = check_async
+        else:
+
+            def check(value: Any, mode: str = mode) -> Any:
+                if mode == "slow":
+                    time.sleep(0.3)
+                if mode == "raise":
+                    raise ValueError(f"no customer with {value!r}")
+                return "that does not match our records" if mode == "reject" else None
+
+            out[name] = check
+    return out
+
+
 # ------------------------------------------------------------------------------ a case
 
 
@@ -457,6 +488,7 @@ class Case:
     verb_delay: float
     delta_delay: float
     mute_at: int | None
+    validators: dict[str, str] = dataclasses.field(default_factory=dict)
     said: list[Turn] = dataclasses.field(default_factory=list)  # filled while playing
     said_kinds: list[str] = dataclasses.field(default_factory=list)
 
@@ -493,6 +525,8 @@ class Case:
             )
         )
         lines.append(f"--- actions --- {self.actions}")
+        if self.validators:
+            lines.append(f"--- validators --- {self.validators}")
         lines.append(
             f"--- session data {self.data}, model retries {self.retries}, "
             f"verb_delay {self.verb_delay}, delta_delay {self.delta_delay}"
@@ -521,6 +555,10 @@ def cases(draw: Callable[[st.SearchStrategy[Any]], Any]) -> Case:
         state: draw(st.sampled_from(ACTION_MODES), label=f"action {state}")
         for state in sorted(gen.actions)
     }
+    validators = {
+        name: draw(st.sampled_from(VALIDATOR_MODES), label=f"validator {name}")
+        for name in gen.validators
+    }
     data = draw(
         st.sampled_from([{"tier": "gold"}, {"tier": "basic"}, {"tier": "gold"}, {}]),
         label="session data",
@@ -537,6 +575,7 @@ def cases(draw: Callable[[st.SearchStrategy[Any]], Any]) -> Case:
         mute_at=draw(
             st.one_of(st.none(), st.none(), st.none(), st.integers(2, 10)), label="mute at"
         ),
+        validators=validators,
     )
 
 
@@ -625,6 +664,7 @@ def play(loop: Loop, case: Case) -> Call:
             policy=caller,
             llm=llm,
             actions=actions,
+            validators=make_validators(gen, case.validators),
             data=case.data,
             server=server,
             verb_delay=case.verb_delay,
@@ -908,6 +948,35 @@ states:
     call = await run_call(superdialog.loads(text, "plain.yaml"), [first, secret])
     assert check_invariants(call) == []
     assert leaks(call, [canary]) == []
+
+
+@FOUND
+@pytest.mark.parametrize("mode", ["reject", "raise"])
+async def test_found_an_answer_to_a_pii_question_that_the_validator_refuses_is_masked(
+    mode: str,
+) -> None:
+    # the words answering a PII slot's question are kept as [redacted] when they fill it;
+    # when the validator refuses them (or fails) a free-text id stays in the history
+    text = """
+flow: refused
+start: ask
+slots:
+  ref: {type: text, pii: true, validator: check}
+states:
+  ask: {collect: [ref], next: bye}
+  bye: {say: "Bye.", end: completed}
+"""
+
+    def check(value: Any) -> Any:
+        if mode == "raise":
+            raise ValueError("backend down")
+        return "that does not match our records"
+
+    call = await run_call(
+        superdialog.loads(text, "refused.yaml"), ["XG-163-326-3Y"], validators={"check": check}
+    )
+    assert check_invariants(call) == []
+    assert leaks(call, [Canary("ref", alnum=("xg1633263y",))]) == []
 
 
 VOLUNTEERED = """
