@@ -514,7 +514,7 @@ def main() -> None:
     t0 = time.perf_counter()
     out.update(C.import_time("import superdialog"))
     rt = C.import_time("import superdialog.compile.flow, superdialog.runtime.call, "
-                       "superdialog.runtime.llm_state, superdialog.runtime.collect, "
+                       "superdialog.runtime.llm_call, superdialog.runtime.collect, "
                        "superdialog.llm.client, openai", runs=3)
     out["import_runtime_s"] = rt["import_s"]
     out["import_runtime_rss_mb"] = rt["import_rss_mb"]

@@ -91,15 +91,22 @@ class PIIFilter(logging.Filter):
     """Masks personal data in a record's message and traceback (never drops a record)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        """Rewrite the record in place; always keep it."""
+        """Rewrite the record in place; always keep it.
+
+        A record with nothing to mask is not touched. Otherwise the message
+        template stays when masking its arguments is enough (handlers and
+        filters may recognise a line by its template); else the record's
+        message becomes the masked text.
+        """
         masker = _CURRENT.get()
         try:
             message = record.getMessage()
         except Exception:  # a broken format string: keep only what is safe
-            message = str(record.msg)
+            message = f"{record.msg} {record.args}"
+            record.args = ()
         clean = self._clean(message, masker)
-        if clean != message or record.args:
-            record.msg, record.args = clean, ()
+        if clean != message:
+            self._rewrite(record, clean, masker)
         if record.exc_info:
             text = logging.Formatter().formatException(record.exc_info)
             record.exc_text = self._clean(text, masker)
@@ -109,6 +116,33 @@ class PIIFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = self._clean(record.stack_info, masker)
         return True
+
+    @classmethod
+    def _rewrite(cls, record: logging.LogRecord, clean: str, masker: Masker | None) -> None:
+        """Mask in the arguments and keep the template if that is enough; else the text."""
+        template, args = str(record.msg), record.args
+        if cls._clean(template, masker) == template and args:
+            if isinstance(args, tuple):
+                record.args = tuple(cls._clean_arg(a, masker) for a in args)
+            else:
+                record.args = {k: cls._clean_arg(v, masker) for k, v in args.items()}
+            try:
+                if cls._clean(record.getMessage(), masker) == record.getMessage():
+                    return
+            except Exception:  # e.g. "%d" of a masked number: fall back to the text
+                pass
+        record.msg, record.args = clean, ()
+
+    @classmethod
+    def _clean_arg(cls, value: object, masker: Masker | None) -> object:
+        """One argument: text masked; numbers and objects masked through their text."""
+        if isinstance(value, str):
+            return cls._clean(value, masker)
+        if value is None or isinstance(value, bool | float):
+            return value
+        text = str(value)
+        clean = cls._clean(text, masker)
+        return value if clean == text else clean
 
     @staticmethod
     def _clean(text: str, masker: Masker | None) -> str:

@@ -158,25 +158,25 @@ def settle(m: CallMachine, st: CompiledState, pending: PendingAction) -> None:
     elapsed = _ms(pending.started)
     exc = None if task.cancelled() else task.exception()
     if task.cancelled() or isinstance(exc, _ActionCancelled):
-        m._emit(ActionFinished(name, False, elapsed, st.name, "cancelled"))
+        m.emit(ActionFinished(name, False, elapsed, st.name, "cancelled"))
         raise ActionError(f"action '{name}' was cancelled by its own work", state=st.name)
     if isinstance(exc, TimeoutError):
-        m._emit(ActionFinished(name, False, elapsed, st.name, "timeout"))
+        m.emit(ActionFinished(name, False, elapsed, st.name, "timeout"))
         raise ActionError(
             f"action '{name}' timed out after {action.spec.timeout:g}s",
             state=st.name,
             timed_out=True,
         )
     if isinstance(exc, ActionError):
-        m._emit(ActionFinished(name, False, elapsed, st.name, "failed"))
+        m.emit(ActionFinished(name, False, elapsed, st.name, "failed"))
         raise exc
     if exc is not None:
-        m._emit(ActionFinished(name, False, elapsed, st.name, type(exc).__name__))
+        m.emit(ActionFinished(name, False, elapsed, st.name, type(exc).__name__))
         raise ActionError(f"action '{name}' failed: {type(exc).__name__}", state=st.name) from exc
     result = task.result()
     m.results[action.result_name] = result
     m.on_result(action, result)
-    m._emit(ActionFinished(name, True, elapsed, st.name))
+    m.emit(ActionFinished(name, True, elapsed, st.name))
 
 
 async def _wait(task: asyncio.Task[Any], timeout: float | None) -> bool:
@@ -205,7 +205,7 @@ async def run_action(m: CallMachine, st: CompiledState) -> AsyncGenerator[str, N
     # (the Unpod session runs each __anext__ in a new one); the action's own task
     # enforces its timeout, so waiting for it is always bounded.
     if action.holding_line is not None and not await _wait(pending.task, spec.holding_after):
-        out = m._utter(m.render(action.holding_line))
+        out = m.utter(m.render(action.holding_line))
         if out:
             yield out
     await _wait(pending.task, None)

@@ -1,17 +1,20 @@
 """What a waiting state does with the caller's words, by state kind.
 
-Order of decisions, cheapest first: (global intents, done by the caller of
-this module) → slot corrections → deterministic edges (``intent``, ``if``) →
-the model, only in LLM states and only when nothing deterministic decided.
+Order of decisions, cheapest first: (global intents, done by the turn loop)
+→ slot corrections → deterministic edges (``intent``, ``if``) → the model,
+only in LLM states and only when nothing deterministic decided.
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncGenerator
 from typing import TYPE_CHECKING
 
 from superdialog.compile.model import CompiledState
+from superdialog.runtime.collect import collect_turn, correction
+from superdialog.runtime.llm_call import ModelTurn, model_turn
+from superdialog.runtime.moves import choose_edge, take
+from superdialog.runtime.questions import reprompt_text
+from superdialog.runtime.steps import Step, sub
 
 if TYPE_CHECKING:
     from superdialog.runtime.call import CallMachine
@@ -19,17 +22,9 @@ if TYPE_CHECKING:
 __all__ = ["handle_utterance"]
 
 
-def handle_utterance(
-    m: CallMachine, st: CompiledState, raw: str, norm: str
-) -> AsyncGenerator[str, None]:
-    """Handle one non-empty utterance in the current (waiting) state.
-
-    Returns the generator that does the work (collect, the model, an edge) itself
-    rather than wrapping it: every chunk passes one generator less.
-    """
+def handle_utterance(m: CallMachine, st: CompiledState, raw: str, norm: str) -> Step:
+    """Handle one non-empty utterance in the current (waiting) state."""
     if st.kind == "collect":
-        from superdialog.runtime.collect import collect_turn
-
         return collect_turn(m, st, raw, norm)
     if st.kind == "llm":
         for e in st.edges:
@@ -38,40 +33,45 @@ def handle_utterance(
                 and e.expr is not None
                 and e.expr.evaluate({**m.variables(), "text": raw}, state=st.name)
             ):
-                return m.take(e)
-        from superdialog.runtime.llm_state import llm_turn
-
-        return llm_turn(m, st)
+                return take(m, e)
+        return _llm_turn(m, st)
     return _other_state(m, st, raw, norm)
 
 
-async def _other_state(
-    m: CallMachine, st: CompiledState, raw: str, norm: str
-) -> AsyncGenerator[str, None]:
-    """A waiting speak state: corrections, then deterministic edges, else a re-ask."""
-    from superdialog.runtime.collect import correct_earlier
-
-    corrected = False
-    async with contextlib.aclosing(correct_earlier(m, raw)) as _sub:
-        async for c in _sub:
-            corrected = True
-            yield c
-    edge = m.choose_edge(st, text=raw, norm=norm)
-    if edge is not None:
-        async with contextlib.aclosing(m.take(edge)) as _sub:
-            async for c in _sub:
-                yield c
+async def _llm_turn(m: CallMachine, st: CompiledState) -> Step:
+    """The caller spoke in an LLM state and nothing deterministic decided: the model answers."""
+    outcome = ModelTurn()
+    yield sub(model_turn(m, st, outcome))
+    if outcome.edge is not None:
+        yield sub(take(m, outcome.edge))
         return
-    if corrected:
+    if not outcome.spoke:
+        # empty reply or only broken tool calls: stay, reprompt, never leave dead air
+        for line in (m.message("not_understood"), reprompt_text(m)):
+            out = m.utter(line)
+            if out:
+                yield out
+
+
+async def _other_state(m: CallMachine, st: CompiledState, raw: str, norm: str) -> Step:
+    """A waiting speak state: corrections, then deterministic edges, else a re-ask."""
+    line = await correction(m, raw)
+    if line is not None:
+        out = m.utter(line)
+        if out:
+            yield out
+    edge = choose_edge(m, st, text=raw, norm=norm)
+    if edge is not None:
+        yield sub(take(m, edge))
+        return
+    if line is not None:
         return
     miss = m.count(f"miss:{st.name}")
     if miss > st.retries and st.fail_edge is not None:
         m.count(f"miss:{st.name}", reset=True)
-        async with contextlib.aclosing(m.take(st.fail_edge)) as _sub:
-            async for c in _sub:
-                yield c
+        yield sub(take(m, st.fail_edge))
         return
-    for line in (m.message("not_understood", miss - 1), m.reprompt_text()):
-        out = m._utter(line)
+    for text in (m.message("not_understood", miss - 1), reprompt_text(m)):
+        out = m.utter(text)
         if out:
             yield out

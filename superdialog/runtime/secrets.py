@@ -7,13 +7,15 @@ The call's ``Masker`` (``superdialog.pii``) is fed from four places:
 * an action returns a result whose fields it declares as PII
   (``result_secrets``: ``pii: true`` for all of it, or dotted paths);
 * outside PII states the caller volunteers a value one of the flow's PII slot
-  types recognises (``scan_volunteered``): "my card 4111 … was stolen too";
+  types recognises (``slot_values.scan_volunteered``): "my card 4111 … was
+  stolen too";
 * anything equal to one of those, of any type, wherever it turns up, is found
   by value (the masker looks for every rendering).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -21,19 +23,12 @@ from superdialog.pii import REDACTED, json_safe
 from superdialog.runtime.redact import spoken_masked
 
 if TYPE_CHECKING:
-    from superdialog.compile.flow import Flow
     from superdialog.compile.model import CompiledAction, CompiledSlot
+    from superdialog.pii import Masker
     from superdialog.runtime.call import CallMachine
+    from superdialog.runtime.events import CallEvent
 
-__all__ = ["masked_results", "result_secrets", "scan_volunteered", "slot_secret"]
-
-# Types whose extractor only means something as the answer to a question: run over any
-# sentence they would "find" ordinary words (a name, free text, a yes, a menu choice).
-_NOT_SCANNED = frozenset({"text", "name", "yes_no", "enum"})
-_SCANS: dict[str, tuple[CompiledSlot, ...]] = {}  # by flow digest: same text, same slots
-_MAX_FINDS = 8
-_WINDOW = 2000  # slot parsers read at most ~2 KB; longer words are scanned window by window
-_OVERLAP = 200
+__all__ = ["masked_event", "masked_results", "result_secrets", "slot_secret"]
 
 
 def slot_secret(m: CallMachine, slot: CompiledSlot, value: Any) -> None:
@@ -103,61 +98,16 @@ def masked_results(m: CallMachine) -> dict[str, Any]:
     return out
 
 
-def _scannable(flow: Flow) -> tuple[CompiledSlot, ...]:
-    cached = _SCANS.get(flow.digest)
-    if cached is None:
-        seen: set[tuple[Any, ...]] = set()
-        out: list[CompiledSlot] = []
-        for slot in flow.graph.slots.values():
-            spec = slot.spec
-            if not slot.pii or spec.type in _NOT_SCANNED:
-                continue
-            key = (spec.type, spec.min, spec.max, spec.min_length, spec.max_length,
-                   spec.past_only, spec.future_only, spec.pattern)  # fmt: skip
-            if key not in seen:
-                seen.add(key)
-                out.append(slot)
-        cached = tuple(out)
-        if len(_SCANS) > 256:
-            _SCANS.clear()
-        _SCANS[flow.digest] = cached
-    return cached
+_NAMES = frozenset({"kind", "state", "src", "dst", "edge", "via"})
 
 
-def scan_volunteered(m: CallMachine, text: str) -> None:
-    """Caller words outside a PII state: values a PII slot type recognises become secrets.
-
-    A value counts when the slot's own constraints accept it (a date of birth
-    slot with ``past_only`` ignores "next Tuesday"). Masking then hides it in
-    everything that stores or forwards the words.
-    """
-    slots = _scannable(m.flow)
-    if not slots or not text:
-        return
-    from superdialog.runtime.collect import extract_context
-    from superdialog.slots import get_type
-
-    windows = [text[i : i + _WINDOW] for i in range(0, len(text), _WINDOW - _OVERLAP)]
-    for slot in slots:
-        ctx = extract_context(m, slot)
-        kind = get_type(slot.spec.type)
-        for window in windows:
-            _scan(m, slot, kind, ctx, window)
-
-
-def _scan(m: CallMachine, slot: CompiledSlot, kind: Any, ctx: Any, text: str) -> None:
-    """Every value of ``slot``'s type in ``text`` (parsers read one window at a time)."""
-    from superdialog.slots import Constraints, find
-
-    rest = text
-    for _ in range(_MAX_FINDS):
-        match = find(slot.spec.type, rest, ctx)
-        if match is None:
-            break
-        if not kind.check(match.value, slot.constraints or Constraints(), ctx):
-            slot_secret(m, slot, match.value)
-            said = rest[match.start : match.end]
-            m.add_secret(said, spoken=spoken_masked(slot, match.value))
-        if match.end <= match.start:
-            break
-        rest = rest[: match.start] + " " * (match.end - match.start) + rest[match.end :]
+def masked_event(event: CallEvent, masker: Masker) -> CallEvent:
+    """The event with every text field masked (events are kept, shown and logged)."""
+    changes: dict[str, str] = {}
+    for f in dataclasses.fields(event):
+        value = getattr(event, f.name)
+        if isinstance(value, str) and f.name not in _NAMES:
+            masked = masker.mask(value)
+            if masked != value:
+                changes[f.name] = masked
+    return dataclasses.replace(event, **changes) if changes else event  # type: ignore[arg-type]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 
 import pytest
@@ -86,3 +87,15 @@ async def test_turns_feed_the_host_live_metrics_and_state() -> None:
     assert session.metrics.live().turns == 2
     assert machine.state["node_id"] == "done" and machine.state["from_node"] == "secure"
     assert "1234" not in str(machine.state)
+
+
+async def test_attach_masks_what_the_sdk_logs_of_the_call(caplog: pytest.LogCaptureFixture) -> None:
+    """The SDK logs every caller utterance; ``attach`` puts our PII filter on its loggers."""
+    caplog.set_level(logging.INFO, logger="unpod")
+    card_words = "four one one one one one one one one one one one one one one one"
+    await call(["forty two", f"one two three four and my card is {card_words}"])
+    sdk = [r.getMessage() for r in caplog.records if r.name.startswith("unpod")]
+    assert any(m.startswith("turn 2 user:") for m in sdk)  # the line is still there...
+    assert not [m for m in sdk if "one one one one one one" in m]  # ...masked
+    # a handler can still tell the SDK's transcript lines apart by their template
+    assert any(r.msg == "turn %d user: %r%s" for r in caplog.records)

@@ -18,15 +18,20 @@ import superdialog
 from superdialog.testing.llm_server import ScriptedLLMServer
 from superdialog.testing.unpod_bridge import Step
 
-from .harness import (
-    Canary,
-    check_invariants,
-    leaks,
-    recorded_speech,
-    run_call,
-    spoken_digits,
-    surfaces,
-)
+from .harness import Canary, check_invariants, leaks, run_call, spoken_digits, surfaces
+
+
+def recorded_speech(frames: list[Any]) -> list[str]:
+    """What the agent said while the recording was on (chunks joined per stretch)."""
+    out, buf, paused = [], [], False
+    for f in frames:
+        if f.kind in ("pause", "resume"):
+            out.append("".join(buf))
+            buf, paused = [], f.kind == "pause"
+        elif f.kind in ("delta", "say") and not paused:
+            buf.append(f.text if f.kind == "delta" else f" {f.text} ")
+    out.append("".join(buf))
+    return [t for t in out if t]
 
 DOB = dt.date(1975, 3, 12)
 DOB_CANARY = Canary("dob", ("1975-03-12", "12/03/1975", "twelfth of march"), date=DOB)

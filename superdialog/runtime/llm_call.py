@@ -1,11 +1,12 @@
-"""LLM states: one streaming model call that both speaks and may choose a transition.
+"""One model call: the prompt, the tools, the stream, and what the model chose.
 
 The prompt is the persona, the state's instruction, what we know (non-PII
 slots), pending host notes and a bounded window of the conversation. Each
 ``when:`` edge is offered as a tool (``goto_<state>``) whose arguments can also
-fill slots; every token is yielded to TTS the moment it arrives. A bad tool
-call or an empty reply never stalls the call: we stay and reprompt. An
-endpoint outage (after the client's retries) takes the error path.
+fill slots; every token is yielded to TTS the moment it arrives (masked when a
+secret could be in it and the call is recorded). What the call decided — an
+edge, slots filled, whether it spoke — goes into a ``ModelTurn`` for the state
+that asked (an LLM state, or a collect state letting the model extract).
 """
 
 from __future__ import annotations
@@ -15,20 +16,33 @@ import json
 import os
 import time
 from collections.abc import AsyncGenerator, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 from superdialog.compile.model import CompiledSlot, CompiledState, Edge
 from superdialog.errors import LLMError
 from superdialog.pii import get_logger
 from superdialog.runtime.events import LLMCalled, Spoke
+from superdialog.runtime.slot_values import extract_context, set_slot, validate
+from superdialog.runtime.steps import Step
+from superdialog.slots import find
 
 if TYPE_CHECKING:
+    # superdialog.llm itself is imported on first use: the openai client costs ~0.3 s to import
     from superdialog.llm import LLMCallData, LLMConfig, ToolCall
     from superdialog.runtime.call import CallMachine
 
-__all__ = ["build_messages", "build_tools", "llm_config", "llm_opening", "llm_turn"]
+__all__ = [
+    "ModelTurn",
+    "build_messages",
+    "build_tools",
+    "llm_config",
+    "llm_opening",
+    "model_edges",
+    "model_turn",
+]
 
-log = get_logger("superdialog.llm_state")
+log = get_logger("superdialog.llm")
 
 _STYLE = (
     "This is a live phone call: answer in one or two short spoken sentences, plain text, "
@@ -136,7 +150,8 @@ def _fillable(m: CallMachine, st: CompiledState) -> list[str]:
     ]
 
 
-def _model_edges(st: CompiledState) -> list[Edge]:
+def model_edges(st: CompiledState) -> list[Edge]:
+    """The edges the model may choose in ``st`` (as tools)."""
     edges = [e for e in st.edges if e.kind == "when"]
     if st.kind == "llm":
         edges += [e for e in st.edges if e.kind == "else"]
@@ -158,7 +173,7 @@ def build_tools(
     props = _slot_properties(m, [extract] if extract else _fillable(m, st))
     tools: list[dict[str, Any]] = []
     if extract is None:
-        for e in _model_edges(st):
+        for e in model_edges(st):
             if e.kind == "when":
                 desc = f"Call when {e.label}."
             else:
@@ -211,9 +226,6 @@ async def _report(m: CallMachine, data: LLMCallData) -> None:
 
 async def _fill_from_args(m: CallMachine, args: Mapping[str, Any] | None) -> list[str]:
     """Validate tool-argument slot values with the same types; return rejected names."""
-    from superdialog.runtime.collect import extract_context, set_slot, validate
-    from superdialog.slots import find
-
     rejected: list[str] = []
     for name, raw in (args or {}).items():
         slot = m.flow.slots.get(name)
@@ -290,15 +302,15 @@ async def _call_model(
         if said:
             m.said("".join(heard).strip())
             m.remember("assistant", said)  # masked there, as in the trace
-            m._emit(Spoke(said, st.name))
+            m.emit(Spoke(said, st.name))
         m.metrics.add_llm_call(
             latency_ms=latency, tokens_in=tokens_in, tokens_out=tokens_out, ok=ok
         )
         chosen = next((c for c in calls if c.error is None), None)
         edge_id = None
         if chosen is not None:
-            edge_id = next((e.id for e in _model_edges(st) if _tool_name(e) == chosen.name), None)
-        m._emit(
+            edge_id = next((e.id for e in model_edges(st) if _tool_name(e) == chosen.name), None)
+        m.emit(
             LLMCalled(
                 st.name,
                 round(latency, 3),
@@ -348,34 +360,46 @@ def llm_opening(m: CallMachine, st: CompiledState) -> AsyncGenerator[str, None]:
     return cast("AsyncGenerator[str, None]", _call_model(m, st, call_type="opening", opening=True))
 
 
-async def llm_turn(
-    m: CallMachine, st: CompiledState, *, extract: str | None = None
-) -> AsyncGenerator[str, None]:
-    """The caller spoke in an LLM state (or a collect state needs the model to extract)."""
+@dataclass(slots=True)
+class ModelTurn:
+    """What one model call decided, for the state that made it."""
+
+    spoke: bool = False
+    edge: Edge | None = None
+    newly: list[str] = field(default_factory=list)
+    """Slots the model's tool calls filled."""
+
+
+async def model_turn(
+    m: CallMachine, st: CompiledState, outcome: ModelTurn, *, extract: str | None = None
+) -> Step:
+    """The caller spoke; the model answers. Speech streams out, its decision lands in ``outcome``.
+
+    ``extract``: a collect state asks the model only for that slot. An endpoint
+    outage (after the client's retries) says ``messages.llm_fallback`` when an
+    error path exists, then raises to take it.
+    """
     calls: list[ToolCall] = []
-    spoke = False
     try:
         call_type = "extract" if extract else "response"
+        # a consumer, not a relay: the stream also carries the tool calls
         async with contextlib.aclosing(
             _call_model(m, st, call_type=call_type, extract=extract)
-        ) as _sub:
-            async for item in _sub:
+        ) as stream:
+            async for item in stream:
                 if isinstance(item, str):
-                    spoke = True
+                    outcome.spoke = True
                     yield item
                 else:
                     calls.append(item)
     except LLMError:
-        # after the client's retries: a holding line, then the error path (the state's
-        # on_error, the flow's, else an apology and end with reason "error")
-        if not spoke and (st.error_edge is not None or m.flow.spec.on_error is not None):
-            out = m._utter(m.message("llm_fallback"))
+        if not outcome.spoke and (st.error_edge is not None or m.flow.spec.on_error is not None):
+            out = m.utter(m.message("llm_fallback"))
             if out:
                 yield out
         raise
-    edges = {_tool_name(e): e for e in _model_edges(st)}
+    edges = {_tool_name(e): e for e in model_edges(st)}
     before = set(m.slots)
-    chosen: Edge | None = None
     for call in calls:
         if call.error is not None or (call.name not in edges and call.name != _SLOT_TOOL):
             log.warning(  # the kind only: the arguments may hold what the caller said
@@ -386,24 +410,6 @@ async def llm_turn(
             )
             continue
         await _fill_from_args(m, call.arguments)
-        if call.name in edges and chosen is None:
-            chosen = edges[call.name]
-    if chosen is not None:
-        async with contextlib.aclosing(m.take(chosen)) as _sub:
-            async for c in _sub:
-                yield c
-        return
-    if extract is not None or st.kind == "collect":
-        from superdialog.runtime.collect import collect_after_llm
-
-        newly = [n for n in m.slots if n not in before]
-        async with contextlib.aclosing(collect_after_llm(m, st, spoke=spoke, newly=newly)) as _sub:
-            async for c in _sub:
-                yield c
-        return
-    if not spoke:
-        # empty reply or only broken tool calls: stay, reprompt, never leave dead air
-        for line in (m.message("not_understood"), m.reprompt_text()):
-            out = m._utter(line)
-            if out:
-                yield out
+        if call.name in edges and outcome.edge is None:
+            outcome.edge = edges[call.name]
+    outcome.newly = [n for n in m.slots if n not in before]

@@ -1,0 +1,150 @@
+"""Effects on the host: call recording and the one terminal verb.
+
+Around the speech, the session's control verbs go out in the order the
+contract needs:
+
+* a PII state pauses recording *before* its first word; every way out
+  resumes it *before* the next state speaks;
+* a terminal verb (``end`` or a transfer) is the last thing a turn does, and
+  a call sends exactly one. When the host itself ends a completed call
+  (``is_complete``), we leave that verb to it;
+* whatever interrupts a turn (a barge-in, an error), ``reconcile`` leaves the
+  effects consistent: a terminal verb decided but not sent is sent, a pause
+  outside a PII state is resumed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from superdialog.compile.model import CompiledState, CompiledTransfer
+from superdialog.runtime.events import (
+    CallEnded,
+    CallTransferred,
+    RecordingPaused,
+    RecordingResumed,
+)
+from superdialog.runtime.steps import Step
+
+if TYPE_CHECKING:
+    from superdialog.runtime.call import CallMachine
+
+__all__ = [
+    "FINISHED",
+    "PENDING",
+    "RUNNING",
+    "finish",
+    "follow_recording",
+    "pause",
+    "reconcile",
+    "resume",
+    "send_terminal",
+]
+
+RUNNING, PENDING, FINISHED = 0, 1, 2
+"""A call's status: running; terminal verb decided (closing line being said); verb sent."""
+
+
+async def follow_recording(m: CallMachine) -> None:
+    """Pause in a PII state, resume outside one: before anything is said there.
+
+    A line on the edge into a PII state is said in that state, so paused;
+    one on the edge out of it is said after the resume.
+    """
+    st = m.current
+    if st.pii and not m._paused:
+        await pause(m, st)
+    elif m._paused and not st.pii:
+        await resume(m)
+
+
+async def pause(m: CallMachine, st: CompiledState) -> None:
+    """``recording.pause(reason)`` for ``st``."""
+    m._paused = True
+    try:
+        await m.host.pause_recording(st.pause_reason)
+    finally:  # a barge-in mid-send still sent the verb: the event must say so too
+        m.emit(RecordingPaused(st.pause_reason, st.name))
+
+
+async def resume(m: CallMachine) -> None:
+    """``recording.resume()``."""
+    m._paused = False
+    try:
+        await m.host.resume_recording()
+    finally:
+        m.emit(RecordingResumed(m.node))
+
+
+async def finish(m: CallMachine, verb: str, payload: Any, closing: str) -> Step:
+    """Speak ``closing``, then send the one terminal verb, last.
+
+    Leaving a PII state without entering a PII end/transfer state (an error, a
+    limit, no input, retries run out), recording resumes first: the closing
+    line is not part of the PII bracket.
+    """
+    if m._status != RUNNING:
+        return
+    st = m.current
+    announcement = ""  # rendered before anything is said: a failure takes the error path
+    if verb == "transfer" and payload.announcement is not None:
+        announcement = m.render(payload.announcement)
+        if m.has_secrets and not (st.pii and st.terminal):  # heard with recording on
+            announcement = m.masker.mask(announcement, spoken=True)
+    m._status = PENDING
+    m._pending = (verb, payload, announcement)
+    if m._paused and not (st.pii and st.terminal):
+        await resume(m)
+    if closing:
+        out = m.utter(closing)
+        if out:
+            yield out
+    await send_terminal(m)
+
+
+async def send_terminal(m: CallMachine) -> None:
+    """Send the terminal verb decided by ``finish`` (once), recording resumed first."""
+    pending = m._pending
+    if pending is None:
+        return
+    m._status = FINISHED
+    if m._paused:
+        await resume(m)  # a barge-in may cancel us after it: reconcile sends the verb
+    m._pending = None
+    verb, payload, announcement = pending
+    if verb == "transfer":
+        t: CompiledTransfer = payload
+        m._outcome = {
+            "verb": "transfer",
+            "reason": "transferred",
+            "target_kind": t.kind,
+            "target": t.target,
+            "mode": t.mode,
+        }
+        try:
+            await m.host.transfer(t.kind, t.target, t.mode, announcement)
+        finally:
+            m.emit(CallTransferred(t.kind, t.target, t.mode, m.node))
+        return
+    reason = str(payload)
+    session = m.host.session
+    delegate = (
+        reason == "completed"
+        and m._in_stream
+        and m.host.owns_completion
+        and getattr(session, "dialog_machine", None) is m
+    )
+    m._outcome = {"verb": "end", "reason": reason, "delegated": "yes" if delegate else "no"}
+    try:
+        if not delegate:
+            await m.host.end(reason)
+    finally:
+        m.emit(CallEnded(reason, m.node))
+
+
+async def reconcile(m: CallMachine) -> None:
+    """Whatever interrupted the turn, leave the effects consistent."""
+    if m._pending is not None:
+        await send_terminal(m)
+    elif m._paused and not m.current.pii:
+        await resume(m)

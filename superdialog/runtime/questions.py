@@ -1,0 +1,71 @@
+"""What a collect state is asking: the next missing slot, or the read-back to confirm.
+
+Entering a collect state, re-asking after a miss, a no-input re-prompt and
+"say that again" all need the same question in the same wording (varied on
+each retry), so it is made in one place.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from superdialog.compile.model import CompiledState
+from superdialog.runtime.slot_values import readback
+from superdialog.runtime.steps import Step
+
+if TYPE_CHECKING:
+    from superdialog.runtime.call import CallMachine
+
+__all__ = ["ask", "current_question", "missing", "reprompt_text"]
+
+_SORRY = re.compile(r"^sorry[,.!]?\s+", re.IGNORECASE)
+
+
+def missing(m: CallMachine, st: CompiledState) -> list[str]:
+    """The state's slots that have no value yet, in the order it asks them."""
+    return [s for s in st.collect if s not in m.slots]
+
+
+def current_question(m: CallMachine) -> str:
+    """The question the collect state is waiting on (a confirmation or the next slot)."""
+    st = m.current
+    slots = m.flow.slots
+    if m._confirming is not None:
+        slot = slots[m._confirming]
+        return m.message(
+            "confirm",
+            value=readback(m, slot, m.slots.get(slot.name)),
+            slot=slot.name.replace("_", " "),
+        )
+    todo = missing(m, st)
+    if not todo:
+        return ""
+    slot = slots[todo[0]]
+    attempt = (m._misses or {}).get(f"slot:{slot.name}", 0)
+    t = m.pick(slot.prompts, attempt)
+    return m.render(t) if t is not None else ""
+
+
+async def ask(m: CallMachine, *prefix: str) -> Step:
+    """Say ``prefix`` lines, then the current question (apologising once, not twice)."""
+    question = current_question(m)
+    if prefix and _SORRY.match(question):
+        # "Sorry, I didn't catch that." + "Sorry, could you say …": apologise once
+        question = _SORRY.sub("", question, count=1)
+        question = question[:1].upper() + question[1:]
+    for line in (*prefix, question):
+        out = m.utter(line)
+        if out:
+            yield out
+
+
+def reprompt_text(m: CallMachine) -> str:
+    """What the current state asks again after a miss, a silence or "say that again"."""
+    st = m.current
+    if st.kind == "collect":
+        return current_question(m)
+    if st.say:
+        t = m.pick(st.say, m.visit_count(st.name))
+        return m.render(t) if t else ""
+    return ""

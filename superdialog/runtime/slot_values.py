@@ -1,0 +1,184 @@
+"""Slot values: parse context, validation, read-back, and storing a value.
+
+What every state that fills a slot needs — a collect state answering its
+question, a correction said anywhere, a model's tool call — and nothing
+about *when* to ask.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from superdialog.compile.model import CompiledSlot
+from superdialog.errors import ActionError
+from superdialog.runtime.actions import resolve_validator
+from superdialog.runtime.blocking import run_blocking
+from superdialog.runtime.events import SlotFilled
+from superdialog.runtime.redact import REDACTED, shown, spoken_masked
+from superdialog.runtime.secrets import slot_secret
+from superdialog.slots import Constraints, ExtractContext, find, get_type, spoken
+
+if TYPE_CHECKING:
+    from superdialog.compile.flow import Flow
+    from superdialog.runtime.call import CallMachine
+
+__all__ = ["extract_context", "readback", "scan_volunteered", "set_slot", "validate"]
+
+# Types whose extractor only means something as the answer to a question: run over any
+# sentence they would "find" ordinary words (a name, free text, a yes, a menu choice).
+_NOT_SCANNED = frozenset({"text", "name", "yes_no", "enum"})
+_SCANS: dict[str, tuple[CompiledSlot, ...]] = {}  # by flow digest: same text, same slots
+_MAX_FINDS = 8
+_WINDOW = 2000  # slot parsers read at most ~2 KB; longer words are scanned window by window
+_OVERLAP = 200
+
+
+def extract_context(m: CallMachine, slot: CompiledSlot | None = None) -> Any:
+    """The slot parser's context: now in the flow's time zone, region, enum choices."""
+    loc = m.flow.spec.locale
+    choices = dict(slot.choices) if slot is not None and slot.choices else None
+    return ExtractContext(
+        now=datetime.now(ZoneInfo(loc.timezone)),
+        region=loc.region,
+        timezone=loc.timezone,
+        choices=choices,
+    )
+
+
+async def validate(m: CallMachine, slot: CompiledSlot, value: Any, ctx: Any) -> str | None:
+    """Why ``value`` is not acceptable (caller-facing), or None.
+
+    The slot type's constraints first, then the flow's validator: an ``async``
+    one is awaited, a sync one runs in the bounded pool for blocking code
+    (never on the event loop), both within ``validator_timeout``. A validator
+    that raises or does not answer in time is a failure of the backend behind
+    it (``ActionError``: the error path), not a verdict on the value.
+    """
+    reason = get_type(slot.spec.type).check(value, slot.constraints or Constraints(), ctx)
+    if reason:
+        return str(reason)
+    if slot.choices and slot.spec.type != "enum" and str(value) not in dict(slot.choices):
+        return "that isn't one of the options"
+    name = slot.spec.validator
+    if name is None:
+        return None
+    verdict = await _run_validator(m, slot, name, value)
+    if verdict is False:
+        return "that doesn't look right"
+    if isinstance(verdict, str) and verdict:
+        return verdict
+    return None
+
+
+async def _run_validator(m: CallMachine, slot: CompiledSlot, name: str, value: Any) -> Any:
+    fn = resolve_validator(m, name)
+    timeout = slot.spec.validator_timeout
+    try:
+        async with asyncio.timeout(timeout):
+            if inspect.iscoroutinefunction(fn):
+                return await fn(value)
+            verdict = await run_blocking(fn, value, timeout=timeout)
+            if inspect.isawaitable(verdict):
+                verdict = await verdict
+            return verdict
+    except TimeoutError:
+        raise ActionError(
+            f"validator '{name}' gave no answer within {timeout:g}s", state=m.node, timed_out=True
+        ) from None
+    except ActionError as exc:
+        raise ActionError(f"validator '{name}': {exc}", state=m.node) from None
+    except Exception as exc:  # the validator's own failure: its message may quote the value
+        raise ActionError(f"validator '{name}' failed: {type(exc).__name__}", state=m.node) from exc
+
+
+def readback(m: CallMachine, slot: CompiledSlot, value: Any) -> str:
+    """How a value is read back to the caller (masked when PII)."""
+    if slot.pii:
+        return spoken_masked(slot, value)
+    return spoken(value, slot.spec.type)
+
+
+def set_slot(m: CallMachine, slot: CompiledSlot, value: Any, *, confirmed: bool = False) -> None:
+    """Store a value (re-inserted so the latest slot is last) and report it."""
+    m.slots.pop(slot.name, None)
+    m.slots[slot.name] = value
+    m.count(f"slot:{slot.name}", reset=True)
+    if slot.pii:
+        slot_secret(m, slot, value)
+        _redact_last_user_turn(m)
+    m.emit(SlotFilled(slot.name, shown(slot, value), m.node, confirmed))
+
+
+def _redact_last_user_turn(m: CallMachine) -> None:
+    """The caller's words that gave a PII value leave the history (prompts, snapshots).
+
+    In a ``pii: true`` state they were never kept; a PII slot filled or
+    corrected elsewhere must not stay there in clear text either.
+    """
+    hist = m._history
+    if not hist:
+        return
+    for i in range(len(hist) - 1, -1, -1):
+        if hist[i][0] == "user":
+            hist[i] = ("user", REDACTED)
+            return
+
+
+def _scannable(flow: Flow) -> tuple[CompiledSlot, ...]:
+    cached = _SCANS.get(flow.digest)
+    if cached is None:
+        seen: set[tuple[Any, ...]] = set()
+        out: list[CompiledSlot] = []
+        for slot in flow.graph.slots.values():
+            spec = slot.spec
+            if not slot.pii or spec.type in _NOT_SCANNED:
+                continue
+            key = (spec.type, spec.min, spec.max, spec.min_length, spec.max_length,
+                   spec.past_only, spec.future_only, spec.pattern)  # fmt: skip
+            if key not in seen:
+                seen.add(key)
+                out.append(slot)
+        cached = tuple(out)
+        if len(_SCANS) > 256:
+            _SCANS.clear()
+        _SCANS[flow.digest] = cached
+    return cached
+
+
+def scan_volunteered(m: CallMachine, text: str) -> None:
+    """Caller words outside a PII state: values a PII slot type recognises become secrets.
+
+    A value counts when the slot's own constraints accept it (a date of birth
+    slot with ``past_only`` ignores "next Tuesday"). Masking then hides it in
+    everything that stores or forwards the words.
+    """
+    slots = _scannable(m.flow)
+    if not slots or not text:
+        return
+
+    windows = [text[i : i + _WINDOW] for i in range(0, len(text), _WINDOW - _OVERLAP)]
+    for slot in slots:
+        ctx = extract_context(m, slot)
+        kind = get_type(slot.spec.type)
+        for window in windows:
+            _scan(m, slot, kind, ctx, window)
+
+
+def _scan(m: CallMachine, slot: CompiledSlot, kind: Any, ctx: Any, text: str) -> None:
+    """Every value of ``slot``'s type in ``text`` (parsers read one window at a time)."""
+    rest = text
+    for _ in range(_MAX_FINDS):
+        match = find(slot.spec.type, rest, ctx)
+        if match is None:
+            break
+        if not kind.check(match.value, slot.constraints or Constraints(), ctx):
+            slot_secret(m, slot, match.value)
+            said = rest[match.start : match.end]
+            m.add_secret(said, spoken=spoken_masked(slot, match.value))
+        if match.end <= match.start:
+            break
+        rest = rest[: match.start] + " " * (match.end - match.start) + rest[match.end :]
