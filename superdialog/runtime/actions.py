@@ -198,9 +198,9 @@ async def run_action(m: CallMachine, st: CompiledState) -> AsyncGenerator[str, N
     spec = action.spec
     pending = m._action
     if pending is None or pending.state != st.name:
+        pending = start_action(m, st)  # first: a barge-in during the filler's send stops no work
         if spec.filler:
             await m.host.set_filler(spec.filler)
-        pending = start_action(m, st)
     # No asyncio.timeout() here: a host may resume this generator from another task
     # (the Unpod session runs each __anext__ in a new one); the action's own task
     # enforces its timeout, so waiting for it is always bounded.

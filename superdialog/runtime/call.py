@@ -275,9 +275,30 @@ class CallMachine:
         return self._paused
 
     def redacted_slots(self) -> dict[str, str]:
-        """Filled slots in display form (PII masked)."""
+        """Filled slots in display form: PII masked, and secrets inside any other slot too."""
         slots = self.flow.slots
-        return {k: shown(slots[k], v) for k, v in self.slots.items() if k in slots}
+        return {
+            k: shown(slots[k], v) if slots[k].pii else self.mask(shown(slots[k], v))
+            for k, v in self.slots.items()
+            if k in slots
+        }
+
+    def hears_pii(self) -> bool:
+        """Whether the caller's next words may hold a PII value, so are never kept.
+
+        In a PII state; or where the question being answered is a PII slot's
+        (its answer is sensitive even when it is refused or fails validation).
+        """
+        st = self.current
+        if st.pii:
+            return True
+        if st.kind != "collect":
+            return False
+        slots = self.flow.slots
+        if self._confirming is not None:
+            return slots[self._confirming].pii
+        asked = next((n for n in st.collect if n not in self.slots), None)
+        return asked is not None and slots[asked].pii
 
     def snapshot(self) -> dict[str, Any]:
         """A JSON-ready, PII-redacted picture of the call for logs and debugging."""

@@ -89,7 +89,7 @@ async def finish(m: CallMachine, verb: str, payload: Any, closing: str) -> Step:
     announcement = ""  # rendered before anything is said: a failure takes the error path
     if verb == "transfer" and payload.announcement is not None:
         announcement = m.render(payload.announcement)
-        if m.has_secrets and not (st.pii and st.terminal):  # heard with recording on
+        if m.has_secrets:  # sent after the resume, to the receiving side: always masked
             announcement = m.masker.mask(announcement, spoken=True)
     m._status = PENDING
     m._pending = (verb, payload, announcement)

@@ -29,8 +29,9 @@ if TYPE_CHECKING:
 __all__ = ["extract_context", "readback", "scan_volunteered", "set_slot", "validate"]
 
 # Types whose extractor only means something as the answer to a question: run over any
-# sentence they would "find" ordinary words (a name, free text, a yes, a menu choice).
-_NOT_SCANNED = frozenset({"text", "name", "yes_no", "enum"})
+# sentence they would "find" ordinary words (free text, a yes, a menu choice). Names are
+# scanned: the name type only takes a name from a cue ("this is …", "my name is …").
+_NOT_SCANNED = frozenset({"text", "yes_no", "enum"})
 _SCANS: dict[str, tuple[CompiledSlot, ...]] = {}  # by flow digest: same text, same slots
 _MAX_FINDS = 8
 _WINDOW = 2000  # slot parsers read at most ~2 KB; longer words are scanned window by window

@@ -97,7 +97,9 @@ async def _handle(m: CallMachine, text: object) -> Step:
     raw = _heard(m, text)
     if raw and not m._paused and not m.current.pii:
         scan_volunteered(m, raw)  # before anything stores or forwards the words
-    if m._action is not None:
+    if m._action is not None or m.current.kind == "action":
+        # an action started (or due: the turn that entered its state was cut short
+        # before it started) is settled before the new words are looked at
         yield sub(_settle_action(m, raw))
         return
     if not raw:
@@ -105,7 +107,7 @@ async def _handle(m: CallMachine, text: object) -> Step:
         return
     m.count("no_input", reset=True)
     st = m.current
-    m.remember("user", REDACTED if st.pii else raw)
+    m.remember("user", REDACTED if m.hears_pii() else raw)
     yield sub(_words(m, st, raw))
 
 
@@ -125,7 +127,7 @@ def _heard(m: CallMachine, text: object) -> str:
 
 
 async def _settle_action(m: CallMachine, raw: str) -> Step:
-    """The caller spoke while an action ran (they barged in over it): finish it first.
+    """The caller spoke while an action ran or was due (they barged in): finish it first.
 
     The action's outcome decides what happens before the new words do: a
     failure takes the error path. After a success, words that ask to leave (a
@@ -138,7 +140,7 @@ async def _settle_action(m: CallMachine, raw: str) -> Step:
     leave = None
     if raw:
         m.count("no_input", reset=True)
-        m.remember("user", REDACTED if st.pii else raw)
+        m.remember("user", REDACTED if m.hears_pii() else raw)
         norm = normalise(raw)
         leave = next((g for g in st.globals if g.goto and g.intent.matches(norm)), None)
     if leave is not None:

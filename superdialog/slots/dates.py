@@ -179,20 +179,38 @@ def _offset_body(toks: list[Token], i: int) -> tuple[int, str, int] | None:
 
 
 def find_date(toks: list[Token], today: date, region: str) -> DateHit | None:
-    """The first date phrase in ``toks``, resolved against ``today``."""
+    """The first date phrase in ``toks``, resolved against ``today``.
+
+    A shorter phrase never hides a longer one it overlaps: in "born on the 24th
+    of January 1966", "on the 24th" (this month) starts first, but "the 24th of
+    January 1966" covers more of what was said and wins.
+    """
     only_ordinal = _only_ordinal(toks)
     for i in range(len(toks)):
-        hit = (
-            _relative_word(toks, i, today)
-            or _weekday_phrase(toks, i, today, region)
-            or _month_day(toks, i, today)
-            or _ordinal_day(toks, i, today, only_ordinal)
-            or _numeric(toks, i, today, region)
-            or _offset_date(toks, i, today)
-        )
-        if hit is not None:
-            return hit
+        hit = _date_at(toks, i, today, region, only_ordinal)
+        if hit is None:
+            continue
+        j = i + 1
+        while j < hit.end:
+            longer = _date_at(toks, j, today, region, only_ordinal)
+            if longer is not None and longer.end > hit.end:
+                hit = longer
+            j += 1
+        return hit
     return None
+
+
+def _date_at(
+    toks: list[Token], i: int, today: date, region: str, only_ordinal: bool
+) -> DateHit | None:
+    return (
+        _relative_word(toks, i, today)
+        or _weekday_phrase(toks, i, today, region)
+        or _month_day(toks, i, today)
+        or _ordinal_day(toks, i, today, only_ordinal)
+        or _numeric(toks, i, today, region)
+        or _offset_date(toks, i, today)
+    )
 
 
 def _relative_word(toks: list[Token], i: int, today: date) -> DateHit | None:
