@@ -43,9 +43,13 @@ caller turns each, action timeouts of 0.15-0.4 s, model timeouts of 0.2/0.6 s.
 A failure prints the flow's YAML, what the caller said, the model's rules and
 what each action did, and (``print_blob``) the ``@reproduce_failure`` line.
 
-Longer runs, with every distinct failure collected and shrunk to a small case::
+Longer runs, with every distinct failure collected (``--shrink``: made smaller by
+dropping turns and faults while it still fails the same way; ``--save DIR``: pickled
+for ``--replay``)::
 
-    SUPERDIALOG_PROPERTY_EXAMPLES=2000 .venv/bin/python -m tests.invariants.test_generated
+    SUPERDIALOG_PROPERTY_EXAMPLES=2000 .venv/bin/python -m tests.invariants.test_generated \\
+        --shrink --save /tmp/failures
+    .venv/bin/python -m tests.invariants.test_generated --replay /tmp/failures/failure01.pickle 5
 """
 
 from __future__ import annotations
@@ -1080,8 +1084,11 @@ def simplify(lp: Loop, case: Case, sig: str, tries: int = 2) -> Case:  # pragma:
     return case
 
 
-def collect(examples: int, *, shrink: bool) -> int:  # pragma: no cover - a manual tool
-    """Run many examples; print every distinct failure with its smallest case."""
+def collect(examples: int, *, shrink: bool, save: str | None) -> int:  # pragma: no cover
+    """Run many examples; print every distinct failure with its smallest case.
+
+    With ``save``, each one is also pickled there (``replay`` plays it again).
+    """
     lp = Loop()
     found: dict[str, tuple[int, Case]] = {}
     counts: dict[str, int] = {}
@@ -1110,7 +1117,7 @@ def collect(examples: int, *, shrink: bool) -> int:  # pragma: no cover - a manu
             f"\n{stats['calls']} calls in {took:.0f} s, {stats['failed']} with violations, "
             f"{len(found)} distinct kinds; coverage {STATS}\n"
         )
-        for sig in sorted(found, key=lambda k: (-counts[k], k)):
+        for n, sig in enumerate(sorted(found, key=lambda k: (-counts[k], k)), start=1):
             case = found[sig][1]
             if shrink:
                 case = simplify(lp, case, sig)
@@ -1119,11 +1126,49 @@ def collect(examples: int, *, shrink: bool) -> int:  # pragma: no cover - a manu
             print("=" * 100)
             print(f"[{sig}] in {counts[sig]} of {stats['calls']} calls")
             print(hits[0] if hits else "(did not fail again on this replay: timing)")
+            if save:
+                path = os.path.join(save, f"failure{n:02d}.pickle")
+                with open(path, "wb") as f:
+                    pickle.dump(case, f)
+                print(f"(saved: python -m tests.invariants.test_generated --replay {path})")
             print(case.story(call))
     finally:
         lp.close()
     return 1 if found else 0
 
 
+def replay(path: str, times: int = 1) -> int:  # pragma: no cover - a manual tool
+    """Play a saved case again (``times`` times: timing may matter) and print what it did."""
+    with open(path, "rb") as f:
+        case: Case = pickle.load(f)
+    lp = Loop()
+    failed = 0
+    try:
+        for _ in range(times):
+            call = play(lp, case)
+            bad = violations(call, case)
+            failed += bool(bad)
+            print("\n".join(bad) or "(no violation)")
+        print(case.story(call))
+        print("timeline:")
+        for item in call.timeline:
+            print("  ", *item[:3])
+    finally:
+        lp.close()
+    print(f"failed {failed} of {times} replays")
+    return 1 if failed else 0
+
+
+def main(argv: list[str]) -> int:  # pragma: no cover - a manual tool
+    """``[--shrink] [--save DIR]`` runs ``EXAMPLES`` calls; ``--replay FILE [N]`` replays one."""
+    if "--replay" in argv:
+        rest = argv[argv.index("--replay") + 1 :]
+        return replay(rest[0], int(rest[1]) if len(rest) > 1 else 1)
+    save = argv[argv.index("--save") + 1] if "--save" in argv else None
+    if save:
+        os.makedirs(save, exist_ok=True)
+    return collect(EXAMPLES, shrink="--shrink" in argv, save=save)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(collect(EXAMPLES, shrink="--shrink" in sys.argv))
+    sys.exit(main(sys.argv[1:]))
