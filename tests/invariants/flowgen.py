@@ -597,16 +597,8 @@ _PLAIN_TYPES = [
     "postal_code",
 ]
 _CHAIN_KINDS = [
-    "speak",
-    "listen",
-    "collect",
-    "collect",
-    "collect",
-    "branch",
-    "action",
-    "action",
-    "llm",
-    "llm",
+    *("speak", "listen", "collect", "collect", "collect", "branch"),
+    *("action", "action", "action", "llm", "llm"),
 ]
 _FIRST_KINDS = [
     "collect",
@@ -899,7 +891,7 @@ class _Builder:
             action["pii"] = True if self.flip(0.4, label + " pii all") else pii_paths
         elif self.flip(0.15, label + " pii true"):
             action["pii"] = True
-        holding = self.flip(0.7, label + " holding")
+        holding = self.flip(0.85, label + " holding")
         action["holding_after"] = self.pick([0.0, 0.02, 0.05], label + " holding after")
         if holding:
             action["holding_line"] = self.line(
@@ -1032,7 +1024,7 @@ class _Builder:
         spec["limits"] = {
             "no_input": self.pick([2, 3], "no_input limit"),
             # sometimes short: the call is cut off wherever it is (a PII state, an action)
-            "max_turns": self.pick([40, 40, 40, 3, 5], "max_turns"),
+            "max_turns": self.pick([40, 40, 40, 40, 40, 40, 40, 40, 3, 5], "max_turns"),
         }
         spec["states"] = self.states
         text = yaml.safe_dump(spec, sort_keys=False, allow_unicode=True, width=100)

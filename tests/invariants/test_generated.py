@@ -76,7 +76,7 @@ from hypothesis import strategies as st
 import superdialog
 from superdialog.llm import aclose_clients
 from superdialog.testing.llm_server import ScriptedLLMServer
-from superdialog.testing.unpod_bridge import Step
+from superdialog_unpod.testing import Step
 
 from .flowgen import GenFlow, Secret, flows
 from .harness import (
@@ -125,9 +125,9 @@ TURN = st.tuples(
     ),
     st.integers(0, 999),
     # barge in after n chunks, or on the first chunk sent while an action runs
-    st.sampled_from([None, None, None, None, 1, 2, 3, "action", "action", "action"]),
+    st.sampled_from([None, None, None, 1, 1, 2, 3, "action", "action", "action"]),
     # hang up (rarely) after n chunks of the reply, or while an action runs
-    st.integers(0, 59).map(lambda n: n if n < 3 else "action" if n < 5 else None),
+    st.integers(0, 59).map(lambda n: n if n < 3 else "action" if n < 7 else None),
     JUNK,
 )
 TurnPlan = tuple[str, int, int | str | None, int | str | None, str]
@@ -209,6 +209,7 @@ def utterance(
 ECHO = re.compile(r"«echo:(\d+)»")
 MODEL_KINDS = [
     *("reply", "long_reply", "goto:0", "goto:0", "goto:1", "goto:2"),  # answers
+    *("reply", "long_reply", "goto:0", "goto:0", "goto:1", "goto:2"),  # (twice as likely)
     *("echo", "echo_tool", "goto_echo_args"),  # read back what it was shown
     *("500", "429", "hang", "cut", "bad_json", "unknown_tool", "empty"),  # faults
     *("bad_args", "bad_args_pii", "deep_args", "huge_args"),  # broken tool arguments
