@@ -11,11 +11,11 @@ test: setup
 	@.venv/bin/python -m pytest -q
 
 lint: setup
-	@.venv/bin/ruff check superdialog tests bench scripts flows/python
-	@.venv/bin/ruff format --check superdialog
+	@.venv/bin/ruff check superdialog adapters tests bench scripts flows/python
+	@.venv/bin/ruff format --check superdialog adapters/*/superdialog_*
 
 types: setup
-	@.venv/bin/mypy superdialog
+	@.venv/bin/mypy superdialog adapters/unpod/superdialog_unpod
 
 check: lint types test
 

@@ -3,9 +3,9 @@
 Fully offline. The calls are not simulated around the SDK: the Unpod SDK's own
 ``AgentRunner`` registers with a loopback orchestrator, accepts a
 ``job.assign``, dials a loopback speech worker's bridge, does the hello
-handshake and runs ``superdialog.adapters.unpod.entrypoint(flow)``; the worker
+handshake and runs ``superdialog_unpod.entrypoint(flow)``; the worker
 plays a scripted caller and records every frame (see
-``superdialog.testing.unpod_loopback``). The LLM state of the support call is
+``superdialog_unpod.testing.loopback``). The LLM state of the support call is
 answered by ``ScriptedLLMServer``, an OpenAI-compatible server on 127.0.0.1.
 
 Exit status 0 when every step passed, 1 otherwise.
@@ -198,7 +198,7 @@ async def support_call(lo: Any, base_url: str) -> str:
 async def calls(base_url: str) -> None:
     """Both calls inside one loopback (orchestrator + worker), each with its own runner."""
     from superdialog.llm import aclose_clients
-    from superdialog.testing.unpod_loopback import UnpodLoopback
+    from superdialog_unpod.testing import UnpodLoopback
 
     async def run(name: str, coro_fn: Callable[[], Any]) -> None:
         try:

@@ -29,11 +29,14 @@ if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import sys; sys.exit(0 if
   "$PY" -m venv .venv
 fi
 
+# The core and every host integration under adapters/ (each its own distribution), editable.
 stamp=.venv/.superdialog-installed
-want=$(cat pyproject.toml | sha256sum | cut -d' ' -f1)
+want=$(cat pyproject.toml adapters/*/pyproject.toml | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[dev]"
+  adapters=()
+  for a in adapters/*/pyproject.toml; do adapters+=(-e "$(dirname "$a")"); done
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[dev]" "${adapters[@]}"
   echo "$want" > "$stamp"
 fi
 

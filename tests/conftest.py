@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -13,14 +12,5 @@ FLOWS = ROOT / "flows"
 
 
 @pytest.fixture(autouse=True)
-async def _no_leaked_tasks() -> AsyncIterator[None]:
-    before = set(asyncio.all_tasks())
+async def _no_leaked_tasks(no_leaked_tasks: None) -> AsyncIterator[None]:
     yield
-    await asyncio.sleep(0)
-    leaked = [
-        t for t in asyncio.all_tasks() - before
-        if t is not asyncio.current_task() and not t.done()
-    ]
-    for t in leaked:
-        t.cancel()
-    assert not leaked, f"test leaked asyncio tasks: {leaked}"

@@ -35,10 +35,10 @@ import logging  # noqa: E402
 logging.disable(logging.CRITICAL)  # their INFO/WARNING logs are not what we measure
 
 import litellm  # noqa: E402
-from superdialog.cli.main import _lint_flow  # noqa: E402
 
 import superdialog  # noqa: E402
 from superdialog import DialogMachine, Flow  # noqa: E402
+from superdialog.cli.main import _lint_flow  # noqa: E402
 
 C.assert_isolated(superdialog)
 assert superdialog.__version__ == "0.3.0", superdialog.__version__

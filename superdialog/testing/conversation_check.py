@@ -50,7 +50,7 @@ from superdialog.testing.conversation_spec import (
     Turn,
     scalar_text,
 )
-from superdialog.testing.unpod_bridge import Frame
+from superdialog.testing.frames import Frame
 
 __all__ = [
     "REDACTED",

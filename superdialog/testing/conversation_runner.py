@@ -1,16 +1,18 @@
 """Play one conversation test against a flow and record what happened, turn by turn.
 
-Two hosts play the caller:
+A test host plays the caller (see ``superdialog.testing.hosts``):
 
-* ``recording`` (the fast path): the flow is built on a ``RecordingSession``
-  and each turn is a direct ``stream(text)``; a barge-in is played the way the
-  Unpod session does it (cancel the pending ``__anext__``, ``aclose()``,
-  ``mark_interrupted(heard)``, ``assist(nudge)``).
-* ``unpod``: the real ``unpod`` ``Session.run()`` loop drives the flow through
-  a ``LoopbackBridge``, so the test also proves the host contract (one
-  terminal verb, nothing sent after it, completion left to the session).
+* ``recording`` (the fast path, here): the flow is built on a
+  ``RecordingSession`` and each turn is a direct ``stream(text)``; a barge-in
+  is played the way the Unpod session does it (cancel the pending
+  ``__anext__``, ``aclose()``, ``mark_interrupted(heard)``, ``assist(nudge)``).
+* hosts that adapters add, such as ``unpod`` (``superdialog-unpod``): the
+  real SDK ``Session.run()`` loop drives the flow, so the test also proves the
+  host contract (one terminal verb, nothing sent after it, completion left to
+  the session).
 
-Both produce the same :class:`Run`: one :class:`TurnRecord` per turn (index 0
+Every host produces the same :class:`Run` (cut into turns by an
+:class:`Observer`): one :class:`TurnRecord` per turn (index 0
 is the opening line), built from the call's typed events and the host verbs,
 so expectations are checked the same way whichever host played the call.
 Nothing here keeps a PII slot value in a printable form; the clear values
@@ -26,11 +28,12 @@ import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from superdialog.runtime.events import CallEvent, LLMCalled
 from superdialog.testing.conversation_spec import Conversation, LLMScript, LoadedTestFile, Turn
-from superdialog.testing.unpod_bridge import Frame
+from superdialog.testing.frames import Frame
+from superdialog.testing.hosts import find_host
 
 if TYPE_CHECKING:
     from superdialog.runtime.call import CallMachine
@@ -39,13 +42,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BARGE_IN_NUDGE",
+    "Observer",
     "Run",
     "TurnRecord",
     "llm_overrides",
     "needs_llm_server",
     "play",
+    "play_recording",
     "prepare_server",
-    "unpod_available",
 ]
 
 BARGE_IN_NUDGE = (
@@ -129,15 +133,6 @@ class Run:
     elapsed_s: float = 0.0
 
 
-def unpod_available() -> bool:
-    """Whether the optional ``unpod`` package can be imported."""
-    try:
-        import unpod.connectivity.session  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def needs_llm_server(test: LoadedTestFile) -> bool:
     """A file needs the loopback model when it scripts one or its flow can call one.
 
@@ -191,8 +186,8 @@ def llm_overrides(
 # --------------------------------------------------------------------------- observation
 
 
-class _Observer:
-    """Cuts the call's event stream and the host's verbs into turns."""
+class Observer:
+    """Cuts the call's event stream and the host's verbs into turns (for every host)."""
 
     def __init__(self, machine: CallMachine, verbs: Any, run: Run) -> None:
         self.machine = machine
@@ -222,6 +217,7 @@ class _Observer:
         barged: bool = False,
         partial: bool = False,
     ) -> TurnRecord:
+        """Close turn ``index``: its events and verbs since the last cut become a record."""
         m = self.machine
         trace = m.trace
         verbs = self.verbs()
@@ -383,14 +379,15 @@ async def _stream_turn(
     return chunks, barged
 
 
-async def _play_recording(
+async def play_recording(
     test: LoadedTestFile, conv: Conversation, run: Run, llm: Mapping[str, Any] | None
 ) -> None:
+    """The ``recording`` host: the flow on a ``RecordingSession``, turns streamed directly."""
     from superdialog.testing.session import RecordingSession
 
     session = RecordingSession(data={**test.spec.session, **conv.session})
     machine = test.flow.build(session, llm=llm, trace=True)
-    obs = _Observer(machine, lambda: _effects_as_frames(session), run)
+    obs = Observer(machine, lambda: _effects_as_frames(session), run)
     try:
         opening = await machine.start()
         obs.cut(0, None, False, [opening] if opening else [])
@@ -418,64 +415,6 @@ async def _play_recording(
         obs.close()
 
 
-async def _play_unpod(
-    test: LoadedTestFile, conv: Conversation, run: Run, llm: Mapping[str, Any] | None
-) -> None:
-    from unpod.connectivity.session import Session
-
-    from superdialog.adapters.unpod import attach
-    from superdialog.testing.unpod_bridge import LoopbackBridge, Step
-
-    steps: list[Step | str] = [
-        Step(
-            t.text,
-            t.barge_in.after_chunks if t.barge_in else None,
-            t.barge_in.heard if t.barge_in else None,
-        )
-        for t in conv.turns
-    ]
-    holder: dict[str, Any] = {}
-
-    class _TurnBridge(LoopbackBridge):
-        """The loopback worker, cutting a turn record at each ``text.end``."""
-
-        async def send_verb(self, verb: Any) -> None:
-            if type(verb).__name__ == "AgentTextEndEvent" and "obs" in holder:
-                obs: _Observer = holder["obs"]
-                index = len(run.turns)
-                if index <= len(conv.turns):
-                    turn = conv.turns[index - 1]
-                    prev = run.turns[-1].node
-                    mark = obs.verb_mark
-                    deltas = [f.text for f in self.frames[mark:] if f.kind == "delta"]
-                    after = turn.barge_in.after_chunks if turn.barge_in else None
-                    obs.cut(
-                        index,
-                        turn.text,
-                        test.flow.states[prev].pii,
-                        deltas,
-                        barge_after=after,
-                        barged=after is not None and len(deltas) >= after,
-                    )
-            await super().send_verb(verb)
-
-    bridge = _TurnBridge(steps)
-    session = Session(bridge=cast(Any, bridge))  # duck-typed: send_verb / recv_event
-    session.data.update({**test.spec.session, **conv.session})
-    machine = attach(session, test.flow, llm=llm, trace=True)
-    obs = _Observer(machine, lambda: bridge.frames, run)
-    try:
-        await machine.start()
-        opening = [f.text for f in bridge.frames if f.kind == "say"]
-        obs.cut(0, None, False, opening)
-        holder["obs"] = obs
-        if not machine.finished:
-            bridge.begin()
-            await session.run()
-    finally:
-        obs.close()
-
-
 async def play(
     test: LoadedTestFile, conv: Conversation, host: str, server: ScriptedLLMServer | None
 ) -> Run:
@@ -484,7 +423,7 @@ async def play(
     Args:
         test: The loaded test file (its flow is already compiled).
         conv: The conversation to play.
-        host: ``recording`` or ``unpod``.
+        host: A test host's name (``recording``, or one an installed adapter adds).
         server: The file's loopback model server, already started, or None.
 
     """
@@ -492,7 +431,10 @@ async def play(
     if server is not None:
         prepare_server(server, test, conv)
     llm = llm_overrides(server, test, conv)
-    player = _play_unpod if host == "unpod" else _play_recording
+    found = find_host(host)
+    if found is None:
+        raise ValueError(f"no test host {host!r} is installed")
+    player = found.play
     started = time.perf_counter()
     with _tap_logs(run):
         try:

@@ -22,7 +22,7 @@ import re
 from pathlib import Path as FsPath
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from superdialog.errors import FlowError, Location, Problem
 from superdialog.spec.loader import did_you_mean, load_document
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     from superdialog.compile.flow import Flow
 
 __all__ = [
-    "HOSTS",
     "BargeIn",
     "Conversation",
     "ConversationFile",
@@ -50,8 +49,20 @@ __all__ = [
     "parse_test_file",
 ]
 
-HostName = Literal["recording", "unpod"]
-HOSTS: tuple[str, ...] = ("recording", "unpod")
+
+def _host_name(value: str) -> str:
+    """A host that is installed, or one of our adapters' (skipped with a hint when missing)."""
+    from superdialog.testing.hosts import KNOWN_HOSTS, test_hosts
+
+    known = {*test_hosts(), *KNOWN_HOSTS}
+    if value not in known:
+        hint = did_you_mean(value, known) or "hosts: " + ", ".join(sorted(known))
+        raise ValueError(f"unknown test host {value!r} ({hint})")
+    return value
+
+
+HostName = Annotated[str, AfterValidator(_host_name)]
+"""A test host: ``recording``, or one an adapter adds (``unpod``); see ``testing.hosts``."""
 
 _FIXED_LLM_KEYS = frozenset({"base_url", "api_key"})
 
@@ -277,7 +288,9 @@ class ConversationFile(_Strict):
 
     flow: str = Field(min_length=1, description="The flow file, relative to this file.")
     description: str | None = None
-    host: Hosts = Field("recording", description="recording (fast) and/or unpod (real Session).")
+    host: Hosts = Field(
+        "recording", description="Test host(s): recording (fast) and/or unpod (real Session)."
+    )
     timeout: float = Field(30.0, gt=0, description="Seconds allowed per conversation.")
     session: dict[str, Any] = Field(default_factory=dict, description="Defaults for session.*")
     llm: LLMScript | None = Field(None, description="Rules tried after each conversation's own.")

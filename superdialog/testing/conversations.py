@@ -134,11 +134,10 @@ def _hosts(test: LoadedTestFile, conv: Conversation, forced: str | None) -> list
 def _skip_reason(conv: Conversation, host: str) -> str | None:
     if conv.skip:
         return conv.skip if isinstance(conv.skip, str) else "skipped"
-    if host == "unpod":
-        from superdialog.testing.conversation_runner import unpod_available
+    from superdialog.testing.hosts import KNOWN_HOSTS, find_host
 
-        if not unpod_available():
-            return "unpod is not installed (pip install superdialog[unpod])"
+    if find_host(host) is None:
+        return f"the {host} host is not installed ({KNOWN_HOSTS.get(host, 'no adapter')})"
     return None
 
 
@@ -395,7 +394,7 @@ def main(
         junit: Also write a JUnit XML report to this file.
         coverage: Print, per flow, the states and edges visited and those never visited.
         verbose: Print every conversation's transcript, not only failing ones.
-        host: Play every conversation on this host (``recording`` or ``unpod``);
+        host: Play every conversation on this host (``recording``, or one an adapter adds);
             default: each file's ``host:``, or the ``SUPERDIALOG_TEST_HOST`` variable.
         out: Where to print (default stdout).
 
@@ -405,11 +404,11 @@ def main(
 
     """
     out = out or sys.stdout
-    from superdialog.testing.conversation_spec import HOSTS
+    from superdialog.testing.hosts import test_hosts
 
     host = host or os.environ.get(HOST_ENV) or None
-    if host is not None and host not in HOSTS:
-        print(f"error: unknown host {host!r} (choose from {', '.join(HOSTS)})", file=out)
+    if host is not None and host not in test_hosts():
+        print(f"error: unknown host {host!r} (choose from {', '.join(test_hosts())})", file=out)
         return 2
     files, problems = collect_paths(paths or ["flows"])
     for problem in problems:

@@ -14,6 +14,7 @@ runs in its own thread, which serves async and sync tests alike).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,6 +44,25 @@ except ImportError:  # pragma: no cover - exercised only without the dev extras
 
 
 if _HAVE_PYTEST_ASYNCIO:
+
+    @pytest_asyncio.fixture
+    async def no_leaked_tasks() -> AsyncIterator[None]:
+        """Fail the test if it leaves asyncio tasks running (a call's work must be owned).
+
+        Use it with ``autouse`` in a ``conftest.py``: a started action, a model
+        stream or a timer left running after a test is a bug in the call.
+        """
+        before = set(asyncio.all_tasks())
+        yield
+        await asyncio.sleep(0)
+        leaked = [
+            t
+            for t in asyncio.all_tasks() - before
+            if t is not asyncio.current_task() and not t.done()
+        ]
+        for t in leaked:
+            t.cancel()
+        assert not leaked, f"test leaked asyncio tasks: {leaked}"
 
     @pytest_asyncio.fixture
     async def llm_server() -> AsyncIterator[ScriptedLLMServer]:
@@ -116,7 +136,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("superdialog", "SuperDialog conversation tests")
     group.addoption(
         "--superdialog-host",
-        choices=("recording", "unpod"),
         default=None,
         help="play every *.test.yaml conversation on this host "
         "(default: each file's host: key; recording is the fast path)",

@@ -11,7 +11,7 @@ from superdialog.testing.conversation_check import Failure, check_run, transcrip
 from superdialog.testing.conversation_runner import Run, TurnRecord
 from superdialog.testing.conversation_spec import load_test_file
 from superdialog.testing.conversations import main
-from superdialog.testing.unpod_bridge import Frame
+from superdialog.testing.frames import Frame
 
 CARD = "4111111111111111"
 

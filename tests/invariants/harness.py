@@ -45,7 +45,8 @@ from typing import Any
 import superdialog
 from superdialog.compile.flow import Flow
 from superdialog.runtime.call import CallMachine
-from superdialog.testing.unpod_bridge import Frame, LoopbackBridge, Step
+from superdialog.testing.frames import Frame
+from superdialog_unpod.testing import LoopbackBridge, Step
 
 ROOT = Path(__file__).resolve().parents[2]
 FLOWS = ROOT / "flows"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 import superdialog
-from superdialog.testing.unpod_bridge import Frame
+from superdialog.testing.frames import Frame
 
 from .harness import Call, Canary, Ctx, LogCapture, ObservedBridge, check_invariants, leaks
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 import pytest
 
 import superdialog
-from superdialog.testing.unpod_bridge import Frame, Step
+from superdialog.testing.frames import Frame
+from superdialog_unpod.testing import Step
 
 from .harness import check_invariants, run_call
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 import superdialog
+from superdialog.testing.frames import Frame
 from superdialog.testing.llm_server import ScriptedLLMServer
-from superdialog.testing.unpod_bridge import Frame
 
 from .harness import check_invariants, run_call
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import superdialog
 from superdialog.testing.llm_server import ScriptedLLMServer
-from superdialog.testing.unpod_bridge import Step
+from superdialog_unpod.testing import Step
 
 from .harness import Canary, check_invariants, leaks, run_call, spoken_digits, surfaces
 

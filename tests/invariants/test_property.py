@@ -41,7 +41,7 @@ import superdialog
 from superdialog.llm import aclose_clients
 from superdialog.runtime.registry import registered_actions
 from superdialog.testing.llm_server import ScriptedLLMServer
-from superdialog.testing.unpod_bridge import Step
+from superdialog_unpod.testing import Step
 
 from .harness import FLOWS, Call, Canary, check_invariants, leaks, run_call, spoken_digits
 

@@ -13,8 +13,9 @@ import asyncio
 import pytest
 
 import superdialog
+from superdialog.testing.frames import Frame
 from superdialog.testing.llm_server import ScriptedLLMServer
-from superdialog.testing.unpod_bridge import Frame, Step
+from superdialog_unpod.testing import Step
 
 from .harness import check_invariants, run_call
 

@@ -6,8 +6,9 @@ import asyncio
 import time
 
 import superdialog
+from superdialog.testing.frames import Frame
 from superdialog.testing.llm_server import ScriptedLLMServer
-from superdialog.testing.unpod_bridge import Frame, Step
+from superdialog_unpod.testing import Step
 
 from .harness import Canary, check_invariants, leaks, run_call
 

@@ -22,10 +22,10 @@ from typing import Any
 import pytest
 
 import superdialog
-from superdialog.adapters.unpod import attach
 from superdialog.runtime.events import ActionFinished, StateEntered
 from superdialog.testing import RecordingSession
-from superdialog.testing.unpod_bridge import LoopbackBridge, Step
+from superdialog_unpod import attach
+from superdialog_unpod.testing import LoopbackBridge, Step
 
 unpod_session = pytest.importorskip("unpod.connectivity.session")
 

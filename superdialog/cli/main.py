@@ -156,7 +156,7 @@ def _llm_server(spec: str | None) -> AbstractContextManager[Any]:
 
 
 def _cmd_chat(args: argparse.Namespace) -> int:
-    from superdialog.adapters.console import run_console
+    from superdialog.cli.console import run_console
     from superdialog.errors import FlowError
 
     try:
@@ -250,8 +250,8 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("-v", "--verbose", action="store_true")
     t.add_argument(
         "--host",
-        choices=["recording", "unpod"],
-        help="run every conversation on this host (default: each file's own)",
+        help="run every conversation on this host: recording, or one an installed adapter "
+        "adds such as unpod (default: each file's own)",
     )
     t.set_defaults(fn=_cmd_test)
     return p

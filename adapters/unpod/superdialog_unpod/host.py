@@ -1,11 +1,11 @@
 """The Unpod host: run a flow inside an Unpod call.
 
-``unpod`` is an optional dependency (``pip install superdialog[unpod]``); this
-module imports nothing from it, it only speaks to the ``Session`` object the
-SDK hands you. Typical use with the SDK's runner::
+This module only speaks to the ``Session`` object the SDK hands the
+entrypoint (its controls are duck-typed by the core's ``Host``). Typical use
+with the SDK's runner::
 
     flow = superdialog.load("flows/dental_booking.yaml")   # once per process
-    runner = AgentRunner(agent_id="dental", entrypoint=superdialog.adapters.unpod.entrypoint(flow))
+    runner = AgentRunner(agent_id="dental", entrypoint=superdialog_unpod.entrypoint(flow))
 
 or by hand inside your own entrypoint::
 
@@ -19,9 +19,8 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from superdialog.compile.flow import Flow
-from superdialog.pii.logs import PIIFilter, get_logger, use_masker
-from superdialog.runtime.call import CallMachine
+from superdialog import CallMachine, Flow
+from superdialog.pii import PIIFilter, get_logger, use_masker
 
 __all__ = ["attach", "entrypoint", "run_call"]
 

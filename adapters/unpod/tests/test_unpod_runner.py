@@ -13,13 +13,12 @@ from pathlib import Path
 import pytest
 
 import superdialog
-from superdialog.adapters.unpod import attach
-from superdialog.testing.unpod_bridge import BridgeClosed, LoopbackBridge
-from superdialog.testing.unpod_loopback import Step, Transcript, UnpodLoopback
+from superdialog_unpod import attach
+from superdialog_unpod.testing import BridgeClosed, LoopbackBridge, Step, Transcript, UnpodLoopback
 
 pytest.importorskip("unpod.connectivity.runner")
 
-FLOWS = Path(__file__).resolve().parents[2] / "flows"
+FLOWS = Path(__file__).resolve().parents[3] / "flows"
 
 SMOKE = (Path(__file__).parent / "smoke.yaml").read_text(encoding="utf-8")
 
@@ -237,7 +236,7 @@ async def test_llm_reply_streams_through_the_runner(llm_server) -> None:  # type
 
 
 async def test_a_stuck_entrypoint_times_out_with_a_partial_transcript() -> None:
-    from superdialog.testing.unpod_loopback import CallTimeout
+    from superdialog_unpod.testing import CallTimeout
 
     async def stuck(ctx) -> None:  # type: ignore[no-untyped-def]
         await ctx.session.say("Hello?")

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 import superdialog
-from superdialog.adapters.unpod import attach
-from superdialog.testing.unpod_bridge import Frame, LoopbackBridge, Step
+from superdialog.testing.frames import Frame
+from superdialog_unpod import attach
+from superdialog_unpod.testing import LoopbackBridge, Step
 
 unpod_session = pytest.importorskip("unpod.connectivity.session")
 
@@ -92,8 +93,13 @@ async def test_turns_feed_the_host_live_metrics_and_state() -> None:
 async def test_attach_masks_what_the_sdk_logs_of_the_call(caplog: pytest.LogCaptureFixture) -> None:
     """The SDK logs every caller utterance; ``attach`` puts our PII filter on its loggers."""
     caplog.set_level(logging.INFO, logger="unpod")
+    sdk_logger = logging.getLogger("unpod")
+    sdk_logger.addHandler(caplog.handler)  # the SDK's enable_logging() stops propagation
     card_words = "four one one one one one one one one one one one one one one one"
-    await call(["forty two", f"one two three four and my card is {card_words}"])
+    try:
+        await call(["forty two", f"one two three four and my card is {card_words}"])
+    finally:
+        sdk_logger.removeHandler(caplog.handler)
     sdk = [r.getMessage() for r in caplog.records if r.name.startswith("unpod")]
     assert any(m.startswith("turn 2 user:") for m in sdk)  # the line is still there...
     assert not [m for m in sdk if "one one one one one one" in m]  # ...masked

@@ -8,42 +8,26 @@ n-th streamed chunk, records every frame the worker would receive, and closes
 the socket after a terminal verb — a chunk sent after that raises, exactly
 like a real worker that hung up.
 
-Requires the optional ``unpod`` package (``pip install superdialog[unpod]``).
+``Frame`` and the frame readers live in ``superdialog.testing.frames`` (every
+host reports frames); this module adds what is Unpod's: decoding its verbs,
+and playing its speech worker.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = [
-    "BridgeClosed",
-    "Frame",
-    "LoopbackBridge",
-    "Step",
-    "agent_turns",
-    "classify",
-    "collapse_deltas",
-]
+from unpod._protocol import UserInterruptEvent, UserTextEvent
+
+from superdialog.testing.frames import TERMINAL_KINDS, Frame, agent_turns, collapse_deltas
+
+__all__ = ["BridgeClosed", "LoopbackBridge", "Step", "classify"]
 
 
 class BridgeClosed(ConnectionError):
     """The worker closed the socket (after a terminal verb, or at hang-up)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Frame:
-    """One frame the worker received, simplified: ``kind`` and its main fields."""
-
-    kind: str
-    text: str = ""
-    reason: str = ""
-    target: str = ""
-    transfer_type: str = ""
-    mode: str = ""
-    announcement: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +43,7 @@ class Step:
     heard: str | None = None
 
 
-_TERMINAL = frozenset({"end", "transfer"})
+_TERMINAL = TERMINAL_KINDS
 
 
 def classify(verb: Any) -> Frame:
@@ -91,28 +75,6 @@ def classify(verb: Any) -> Frame:
     return Frame(str(name))
 
 
-def collapse_deltas(kinds: Iterable[str]) -> list[str]:
-    """Frame kinds in order, each run of ``delta`` collapsed into one."""
-    out: list[str] = []
-    for kind in kinds:
-        if not (kind == "delta" and out and out[-1] == "delta"):
-            out.append(kind)
-    return out
-
-
-def agent_turns(frames: Iterable[Frame | Any]) -> list[str]:
-    """The agent's streamed text per turn (deltas joined up to each ``text.end``)."""
-    out: list[str] = []
-    buf: list[str] = []
-    for f in frames:
-        if f.kind == "delta":
-            buf.append(f.text)
-        elif f.kind == "text.end":
-            out.append("".join(buf))
-            buf = []
-    return out
-
-
 class LoopbackBridge:
     """A scripted speech worker on the other side of a ``Session(bridge=...)``."""
 
@@ -141,8 +103,6 @@ class LoopbackBridge:
             self._chunks_this_turn += 1
             step = self._current
             if step is not None and step.interrupt_after == self._chunks_this_turn:
-                from unpod._protocol import UserInterruptEvent
-
                 self._events.put_nowait(UserInterruptEvent(heard_prefix=step.heard))
         elif frame.kind == "text.end":
             self._next_step()
@@ -162,8 +122,6 @@ class LoopbackBridge:
         self._next_step()
 
     def _next_step(self) -> None:
-        from unpod._protocol import UserTextEvent
-
         self._chunks_this_turn = 0
         if not self._steps:
             self._current = None
