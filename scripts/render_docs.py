@@ -25,8 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import superdialog  # noqa: E402
-from superdialog.compile.flow import Flow  # noqa: E402
 from superdialog.errors import SuperDialogError  # noqa: E402
+from superdialog.flow import Flow  # noqa: E402
 from superdialog.render import flow_mermaid, render_to_file  # noqa: E402
 from superdialog.render.style import EDGE_STYLES, KINDS, PATH, PII  # noqa: E402
 

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 __version__ = "1.0.0.dev0"
 
 if TYPE_CHECKING:
-    from superdialog.compile.flow import Flow, load, loads
     from superdialog.errors import (
         ActionError,
         FlowError,
@@ -33,6 +32,7 @@ if TYPE_CHECKING:
         SuperDialogError,
         TemplateError,
     )
+    from superdialog.flow import Flow, load, loads
     from superdialog.llm.calldata import LLMCallData
     from superdialog.runtime.call import CallMachine
     from superdialog.runtime.metrics import CallMetrics
@@ -65,9 +65,9 @@ __all__ = [
 ]
 
 _WHERE: dict[str, str] = {
-    "Flow": "superdialog.compile.flow",
-    "load": "superdialog.compile.flow",
-    "loads": "superdialog.compile.flow",
+    "Flow": "superdialog.flow",
+    "load": "superdialog.flow",
+    "loads": "superdialog.flow",
     "CallMachine": "superdialog.runtime.call",
     "CallMetrics": "superdialog.runtime.metrics",
     "LLMCallData": "superdialog.llm.calldata",

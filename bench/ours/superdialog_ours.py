@@ -40,8 +40,8 @@ import flows as F  # noqa: E402
 C.claim_stdout()
 
 import superdialog  # noqa: E402
-import superdialog.compile.flow as _flowmod  # noqa: E402
-from superdialog.compile.flow import Flow  # noqa: E402
+import superdialog.compile.compiled as _flowmod  # noqa: E402
+from superdialog.flow import Flow  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 SETTLE_S = 0.02  # idle gap between a turn and its bare-round-trip replays (as the peers')
@@ -513,8 +513,9 @@ def main() -> None:
     out["loadavg_1m_start"] = round(os.getloadavg()[0], 2)  # other work on this 2-core host
     t0 = time.perf_counter()
     out.update(C.import_time("import superdialog"))
-    rt = C.import_time("import superdialog.compile.flow, superdialog.runtime.call, "
-                       "superdialog.runtime.llm_call, superdialog.runtime.collect, "
+    rt = C.import_time("import superdialog.flow, superdialog.compile.compiled, "
+                       "superdialog.runtime.call, superdialog.runtime.llm_call, "
+                       "superdialog.runtime.collect, "
                        "superdialog.llm.client, openai", runs=3)
     out["import_runtime_s"] = rt["import_s"]
     out["import_runtime_rss_mb"] = rt["import_rss_mb"]

@@ -13,7 +13,7 @@ import sys
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from typing import Any, TextIO
 
-from superdialog.compile.flow import Flow
+from superdialog.flow import Flow
 from superdialog.runtime.call import CallMachine
 from superdialog.runtime.events import CallEvent, SlotFilled, SlotRejected, StateEntered
 from superdialog.testing.session import RecordingSession

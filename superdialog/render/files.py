@@ -29,7 +29,7 @@ from superdialog.render.mermaid import flow_mermaid
 from superdialog.render.trace import call_path
 
 if TYPE_CHECKING:
-    from superdialog.compile.flow import Flow
+    from superdialog.compile.compiled import CompiledFlow
 
 __all__ = ["CACHE_SIZE", "FORMATS", "clear_cache", "render", "render_to_file", "run_dot"]
 
@@ -122,7 +122,12 @@ def run_dot(source: str, fmt: str, *, timeout: float = 30.0, dot: str | None = N
 
 
 def render(
-    flow: Flow, fmt: str, *, trace: Any = None, timeout: float = 30.0, dot: str | None = None
+    flow: CompiledFlow,
+    fmt: str,
+    *,
+    trace: Any = None,
+    timeout: float = 30.0,
+    dot: str | None = None,
 ) -> bytes:
     """The flow drawn as ``fmt`` (``svg``, ``png``, ``pdf``, ``dot`` or ``mermaid``).
 
@@ -158,7 +163,7 @@ def render(
 
 
 def render_to_file(
-    flow: Flow,
+    flow: CompiledFlow,
     output: str | os.PathLike[str],
     *,
     trace: Any = None,

@@ -34,7 +34,7 @@ from superdialog.render.view import EdgeView, FlowView, NodeView, flow_view, via
 if TYPE_CHECKING:
     import graphviz
 
-    from superdialog.compile.flow import Flow
+    from superdialog.compile.compiled import CompiledFlow
 
 __all__ = ["flow_diagram", "flow_dot"]
 
@@ -600,12 +600,14 @@ class _Dot:
         return self.out
 
 
-def _body(flow: Flow, trace: Any, legend: bool, title: bool) -> list[str]:
+def _body(flow: CompiledFlow, trace: Any, legend: bool, title: bool) -> list[str]:
     path = call_path(flow, trace) if trace is not None else None
     return _Dot(flow_view(flow), path, legend, title).build()
 
 
-def flow_dot(flow: Flow, *, trace: Any = None, legend: bool = True, title: bool = True) -> str:
+def flow_dot(
+    flow: CompiledFlow, *, trace: Any = None, legend: bool = True, title: bool = True
+) -> str:
     """The flow as DOT text (no ``graphviz`` import, no ``dot`` run).
 
     Args:
@@ -624,7 +626,7 @@ def flow_dot(flow: Flow, *, trace: Any = None, legend: bool = True, title: bool 
 
 
 def flow_diagram(
-    flow: Flow, *, trace: Any = None, legend: bool = True, title: bool = True
+    flow: CompiledFlow, *, trace: Any = None, legend: bool = True, title: bool = True
 ) -> graphviz.Digraph:
     """The flow as a ``graphviz.Digraph``: shows itself as SVG in a notebook.
 

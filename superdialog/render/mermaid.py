@@ -16,7 +16,7 @@ from superdialog.render.trace import call_path, numbers
 from superdialog.render.view import flow_view, via_words
 
 if TYPE_CHECKING:
-    from superdialog.compile.flow import Flow
+    from superdialog.compile.compiled import CompiledFlow
 
 __all__ = ["flow_mermaid"]
 
@@ -56,7 +56,7 @@ class _Ids:
         return out
 
 
-def flow_mermaid(flow: Flow, *, trace: Any = None) -> str:
+def flow_mermaid(flow: CompiledFlow, *, trace: Any = None) -> str:
     """The flow as Mermaid text (``flowchart TD``), optionally with a call's path.
 
     Args:

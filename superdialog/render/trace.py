@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from superdialog.errors import RenderError
 
 if TYPE_CHECKING:
-    from superdialog.compile.flow import Flow
+    from superdialog.compile.compiled import CompiledFlow
 
 __all__ = ["CallPath", "Step", "call_path", "numbers"]
 
@@ -84,7 +84,7 @@ def _events(trace: Any, flow_name: str) -> Iterable[Any]:
     )
 
 
-def call_path(flow: Flow, trace: Any) -> CallPath:
+def call_path(flow: CompiledFlow, trace: Any) -> CallPath:
     """Index a trace against ``flow``.
 
     Raises:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from superdialog.render.style import plain_template, trim, wrap
 
 if TYPE_CHECKING:
-    from superdialog.compile.flow import Flow
+    from superdialog.compile.compiled import CompiledFlow
     from superdialog.compile.model import CompiledState, Edge
 
 __all__ = [
@@ -144,7 +144,7 @@ def _said(state: CompiledState) -> list[str]:
     return lines
 
 
-def _slot_line(flow: Flow, name: str) -> str:
+def _slot_line(flow: CompiledFlow, name: str) -> str:
     slot = flow.slots.get(name)
     if slot is None:
         return name
@@ -156,7 +156,7 @@ def _slot_line(flow: Flow, name: str) -> str:
     return f"\u2022 {name} ({', '.join(bits)})"
 
 
-def _summary(flow: Flow, st: CompiledState) -> tuple[list[str], list[str], str | None]:
+def _summary(flow: CompiledFlow, st: CompiledState) -> tuple[list[str], list[str], str | None]:
     lines: list[str] = []
     notes: list[str] = []
     outcome: str | None = None
@@ -231,7 +231,7 @@ def _edge_label(st: CompiledState, e: Edge) -> tuple[tuple[str, ...], str | None
     return (), None
 
 
-def _any_time(flow: Flow) -> tuple[list[AnyTimeRow], set[tuple[str, str | None]]]:
+def _any_time(flow: CompiledFlow) -> tuple[list[AnyTimeRow], set[tuple[str, str | None]]]:
     rows: list[AnyTimeRow] = []
     keys: set[tuple[str, str | None]] = set()
     for rule in flow.spec.global_:
@@ -248,7 +248,7 @@ def _any_time(flow: Flow) -> tuple[list[AnyTimeRow], set[tuple[str, str | None]]
     return rows, keys
 
 
-def flow_view(flow: Flow) -> FlowView:
+def flow_view(flow: CompiledFlow) -> FlowView:
     """Summarise ``flow`` for drawing. Reads only; the flow is not touched."""
     rows, flow_globals = _any_time(flow)
     flow_names = {name for name, _ in flow_globals}

@@ -38,7 +38,7 @@ from superdialog.runtime.steps import run
 from superdialog.runtime.turn import drive, end_turn, turn
 
 if TYPE_CHECKING:
-    from superdialog.compile.flow import Flow
+    from superdialog.compile.compiled import CompiledFlow
     from superdialog.compile.model import CompiledAction
     from superdialog.runtime.actions import PendingAction
 
@@ -93,7 +93,7 @@ class CallMachine:
 
     def __init__(
         self,
-        flow: Flow,
+        flow: CompiledFlow,
         session: Any = None,
         *,
         llm: Mapping[str, Any] | None = None,

@@ -23,7 +23,7 @@ from superdialog.runtime.secrets import slot_secret
 from superdialog.slots import Constraints, ExtractContext, find, get_type, spoken
 
 if TYPE_CHECKING:
-    from superdialog.compile.flow import Flow
+    from superdialog.compile.compiled import CompiledFlow
     from superdialog.runtime.call import CallMachine
 
 __all__ = ["extract_context", "readback", "scan_volunteered", "set_slot", "validate"]
@@ -129,7 +129,7 @@ def _redact_last_user_turn(m: CallMachine) -> None:
             return
 
 
-def _scannable(flow: Flow) -> tuple[CompiledSlot, ...]:
+def _scannable(flow: CompiledFlow) -> tuple[CompiledSlot, ...]:
     cached = _SCANS.get(flow.digest)
     if cached is None:
         seen: set[tuple[Any, ...]] = set()

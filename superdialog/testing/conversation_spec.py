@@ -30,7 +30,7 @@ from superdialog.spec.yaml_source import Path, SourceMap, is_regular_file, read_
 from superdialog.testing.llm_server import DEFAULT_REPLY, Latency, Rule
 
 if TYPE_CHECKING:
-    from superdialog.compile.flow import Flow
+    from superdialog.flow import Flow
 
 __all__ = [
     "BargeIn",

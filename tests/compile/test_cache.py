@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import superdialog
-from superdialog.compile import flow as flow_module
-from superdialog.compile.flow import CACHE_SIZE
+from superdialog.compile import compiled as flow_module
+from superdialog.compile.compiled import CACHE_SIZE
 
 
 def _text(i: int) -> str:

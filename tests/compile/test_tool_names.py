@@ -83,7 +83,7 @@ def test_every_model_edge_of_an_llm_state_is_named(tmp_path: Path) -> None:
     assert len(names) == 5 and len(set(names)) == 5
     assert all(n is not None and VALID.match(n) for n in names), names
     # the same flow compiles to the same names
-    superdialog.compile.flow._CACHE.clear()
+    superdialog.compile.compiled._CACHE.clear()
     again = superdialog.load(tmp_path / "main.yaml").states[f"{A}.{B}.chat"]
     assert [e.tool_name for e in again.edges] == [e.tool_name for e in state.edges]
 

@@ -59,7 +59,7 @@ import yaml
 from hypothesis import strategies as st
 
 import superdialog
-from superdialog.compile.flow import Flow
+from superdialog.flow import Flow
 
 from .harness import Canary, Projection, spoken_digits
 

@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 import superdialog
-from superdialog.compile.flow import Flow
+from superdialog.flow import Flow
 from superdialog.runtime.call import CallMachine
 from superdialog.testing.frames import Frame
 from superdialog_unpod.testing import LoopbackBridge, Step

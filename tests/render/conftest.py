@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import superdialog
-from superdialog.compile.flow import Flow
+from superdialog.flow import Flow
 from superdialog.render import clear_cache
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 import superdialog
-from superdialog.compile.flow import Flow
 from superdialog.errors import RenderError
+from superdialog.flow import Flow
 from superdialog.render import files, flow_dot, render, render_to_file, run_dot
 
 from .conftest import ROOT, needs_dot, parse_svg

@@ -12,7 +12,7 @@ import sys
 import pytest
 
 import superdialog
-from superdialog.compile.flow import Flow
+from superdialog.flow import Flow
 from superdialog.render import flow_diagram, flow_dot, render
 from superdialog.render.style import EDGE_STYLES, KINDS, PII
 

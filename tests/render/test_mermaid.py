@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import superdialog
-from superdialog.compile.flow import Flow
+from superdialog.flow import Flow
 from superdialog.render import flow_mermaid
 from superdialog.render.style import KINDS
 

@@ -8,8 +8,8 @@ import json
 import pytest
 
 import superdialog
-from superdialog.compile.flow import Flow
 from superdialog.errors import RenderError
+from superdialog.flow import Flow
 from superdialog.render import call_path, flow_dot, flow_mermaid, render, render_to_file
 from superdialog.render.style import PATH
 

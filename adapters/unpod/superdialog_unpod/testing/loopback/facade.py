@@ -58,7 +58,7 @@ from superdialog_unpod.testing.loopback.records import (
 from superdialog_unpod.testing.loopback.worker import Call, FakeSpeechWorker
 
 if TYPE_CHECKING:
-    from superdialog.compile.flow import Flow
+    from superdialog.flow import Flow
 
 __all__ = [
     "CallTimeout",
@@ -194,7 +194,7 @@ class UnpodLoopback:
         from unpod._protocol import JobAssign, JobCancel
         from unpod.connectivity.runner import AgentRunner
 
-        from superdialog.compile.flow import Flow as FlowType
+        from superdialog.flow import Flow as FlowType
         from superdialog_unpod import entrypoint as flow_entrypoint
 
         if self._env is None:

@@ -1,10 +1,12 @@
-"""``Flow``: a compiled, immutable flow shared by every call, and ``load``/``loads``.
+"""``CompiledFlow``: what compiling a flow file produces, immutable and shared by every call.
 
 A flow is compiled once per process (cached by content hash, the last
-``CACHE_SIZE`` flows) and then only read. Per call, ``flow.build(session)``
-allocates one small slotted ``CallMachine``; all calls share the flow's single
-``transitions`` machine, driven as ``machine.events[...].trigger(call)`` (no
-``add_model`` per call).
+``CACHE_SIZE`` flows) and then only read: its spec, its compiled graph, and
+its single ``transitions`` machine that every call's moves are checked
+against (no machine or ``add_model`` per call). This layer knows nothing of
+calls or diagrams: the user-facing ``superdialog.Flow`` (``load``, ``build``,
+``diagram``) extends ``CompiledFlow`` from above, and ``compile_text`` /
+``compile_file`` make instances of whichever class they are given.
 """
 
 from __future__ import annotations
@@ -12,10 +14,10 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
-from typing import TYPE_CHECKING, Any
+from typing import Any, TypeVar
 
 from transitions import Machine
 
@@ -27,12 +29,7 @@ from superdialog.spec.loader import parse_flow
 from superdialog.spec.models import FlowSpec
 from superdialog.spec.yaml_source import SourceMap, read_source
 
-if TYPE_CHECKING:
-    import graphviz
-
-    from superdialog.runtime.call import CallMachine
-
-__all__ = ["CACHE_SIZE", "Flow", "load", "loads"]
+__all__ = ["CACHE_SIZE", "CompiledFlow", "compile_file", "compile_text"]
 
 
 def _build_machine(graph: CompiledGraph, start: str) -> Machine:
@@ -75,7 +72,7 @@ def _sources(machine: Machine) -> dict[str, frozenset[str]]:
 
 
 @dataclass(frozen=True, slots=True, eq=False)
-class Flow:
+class CompiledFlow:
     """A validated, compiled flow. Immutable; share it across all calls."""
 
     spec: FlowSpec
@@ -113,58 +110,21 @@ class Flow:
         """Every edge of the graph (global intents are on each state's ``globals``)."""
         return self.graph.edges
 
-    def build(
-        self,
-        session: Any = None,
-        *,
-        llm: Mapping[str, Any] | None = None,
-        actions: Mapping[str, Callable[..., Any]] | None = None,
-        validators: Mapping[str, Callable[[Any], Any]] | None = None,
-        trace: bool = False,
-        clock: Callable[[], float] | None = None,
-    ) -> CallMachine:
-        """Make the per-call machine. Cheap: call it once per call.
-
-        Args:
-            session: The host's per-call session (Unpod ``ctx.session`` or any object with
-                its controls). ``None``: bind later with ``start(session)``, or run host-less.
-            llm: Per-call overrides of the flow's ``llm`` settings (model, base_url, …).
-            actions: Callables for action states, beside those registered globally.
-            validators: Slot validators, beside those registered globally.
-            trace: Record a call trace (PII redacted) for diagrams and debugging.
-            clock: Monotonic clock in seconds (tests); default ``time.monotonic``.
-
-        """
-        from superdialog.runtime.call import CallMachine
-
-        return CallMachine(
-            self,
-            session,
-            llm=llm,
-            actions=actions,
-            validators=validators,
-            trace=trace,
-            clock=clock,
-        )
-
-    def diagram(self, **options: Any) -> graphviz.Digraph:
-        """The flow as a ``graphviz.Digraph`` (renders as SVG in notebooks)."""
-        from superdialog.render import flow_diagram
-
-        return flow_diagram(self, **options)
-
     def __repr__(self) -> str:
-        return f"<Flow {self.name!r} states={len(self.graph.states)} file={self.file!r}>"
+        name = type(self).__name__
+        return f"<{name} {self.name!r} states={len(self.graph.states)} file={self.file!r}>"
 
+
+F = TypeVar("F", bound=CompiledFlow)
 
 CACHE_SIZE = 128
 """Compiled flows kept per process (least recently used go first)."""
 
-_CACHE: OrderedDict[tuple[str, str], Flow] = OrderedDict()
+_CACHE: OrderedDict[tuple[str, str, type[CompiledFlow]], CompiledFlow] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
 
 
-def _cached(key: tuple[str, str], name: str) -> Flow | None:
+def _cached(key: tuple[str, str, type[CompiledFlow]], name: str) -> CompiledFlow | None:
     with _CACHE_LOCK:
         flow = _CACHE.get(key)
         if flow is None or flow.file != name:
@@ -173,7 +133,7 @@ def _cached(key: tuple[str, str], name: str) -> Flow | None:
         return flow
 
 
-def _remember(key: tuple[str, str], flow: Flow) -> None:
+def _remember(key: tuple[str, str, type[CompiledFlow]], flow: CompiledFlow) -> None:
     with _CACHE_LOCK:
         _CACHE[key] = flow
         _CACHE.move_to_end(key)
@@ -181,11 +141,28 @@ def _remember(key: tuple[str, str], flow: Flow) -> None:
             _CACHE.popitem(last=False)
 
 
-def _compile(text: str, name: str, file: FsPath | None, *, run_code: bool) -> Flow:
+def compile_text[F: CompiledFlow](
+    text: str, name: str, file: FsPath | None, *, run_code: bool, kind: type[F]
+) -> F:
+    """Compile flow text (cached by content) into a ``kind`` instance.
+
+    Args:
+        text: The flow's YAML.
+        name: Its name in error locations (the file path, usually).
+        file: The resolved flow file, if any: ``python:`` and ``use:`` paths are
+            relative to its folder (else to the current directory).
+        run_code: Import the ``python:`` files (their actions register); else
+            only check them.
+        kind: The class to make (``CompiledFlow`` or a subclass).
+
+    Raises:
+        FlowError: with every problem located as ``file:line:column``.
+
+    """
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-    key = (digest, str(file) if file is not None else "")
+    key = (digest, str(file) if file is not None else "", kind)
     cached = _cached(key, name)
-    if cached is not None:
+    if isinstance(cached, kind):
         # the same text compiles to the same flow; its code may not have run yet
         smap = cached.source_map or SourceMap(name)
         problems = import_bindings(cached.spec, smap, file, run=run_code)
@@ -198,7 +175,7 @@ def _compile(text: str, name: str, file: FsPath | None, *, run_code: bool) -> Fl
         raise FlowError(problems)
     graph = compile_spec(spec, smap, file)
     machine = _build_machine(graph, spec.start)
-    flow = Flow(spec, graph, machine, name, digest, _sources(machine), smap)
+    flow = kind(spec, graph, machine, name, digest, _sources(machine), smap)
     _warm_up(graph)
     if not any(s.kind == "subflow" for s in graph.states.values()):
         _remember(key, flow)  # sub-flows live in other files: only self-contained flows cache
@@ -223,32 +200,7 @@ def _warm_up(graph: CompiledGraph) -> None:
         get_type(slot.spec.type)
 
 
-def load(path: str | FsPath, *, run_code: bool = True) -> Flow:
-    """Load, validate and compile a flow file (cached by content).
-
-    Args:
-        path: The flow file.
-        run_code: Import the ``python:`` files the flow names (their actions
-            register). ``False`` checks them (inside the flow's folder, they
-            compile) without running anything: for tools that only look at a
-            flow, such as ``superdialog validate``.
-
-    Raises:
-        FlowError: with every problem located as ``file:line:column``.
-
-    """
+def compile_file[F: CompiledFlow](path: str | FsPath, *, run_code: bool, kind: type[F]) -> F:
+    """Read and compile a flow file (see ``compile_text``)."""
     text = read_source(path)
-    return _compile(text, str(path), FsPath(path).resolve(), run_code=run_code)
-
-
-def loads(text: str, name: str = "<flow>", *, run_code: bool = True) -> Flow:
-    """Load a flow from YAML text; ``name`` is used in error locations.
-
-    Sub-flow (``use:``) and ``python:`` paths resolve against the current
-    directory. ``run_code`` is as for :func:`load`.
-
-    Raises:
-        FlowError: with every problem located as ``file:line:column``.
-
-    """
-    return _compile(text, name, None, run_code=run_code)
+    return compile_text(text, str(path), FsPath(path).resolve(), run_code=run_code, kind=kind)

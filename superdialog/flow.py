@@ -1,0 +1,95 @@
+"""``Flow``, ``load`` and ``loads``: what users of SuperDialog hold.
+
+A ``Flow`` is a compiled flow (``superdialog.compile.CompiledFlow``) with the
+things people do with one: ``build`` a call, draw a ``diagram``. It sits
+above the layers it uses (compile, runtime, render), so none of them imports
+upward.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path as FsPath
+from typing import TYPE_CHECKING, Any
+
+from superdialog.compile.compiled import CompiledFlow, compile_file, compile_text
+from superdialog.runtime.call import CallMachine
+
+if TYPE_CHECKING:
+    import graphviz
+
+__all__ = ["Flow", "load", "loads"]
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class Flow(CompiledFlow):
+    """A validated, compiled flow. Immutable; share it across all calls."""
+
+    def build(
+        self,
+        session: Any = None,
+        *,
+        llm: Mapping[str, Any] | None = None,
+        actions: Mapping[str, Callable[..., Any]] | None = None,
+        validators: Mapping[str, Callable[[Any], Any]] | None = None,
+        trace: bool = False,
+        clock: Callable[[], float] | None = None,
+    ) -> CallMachine:
+        """Make the per-call machine. Cheap: call it once per call.
+
+        Args:
+            session: The host's per-call session (Unpod ``ctx.session`` or any object with
+                its controls). ``None``: bind later with ``start(session)``, or run host-less.
+            llm: Per-call overrides of the flow's ``llm`` settings (model, base_url, …).
+            actions: Callables for action states, beside those registered globally.
+            validators: Slot validators, beside those registered globally.
+            trace: Record a call trace (PII redacted) for diagrams and debugging.
+            clock: Monotonic clock in seconds (tests); default ``time.monotonic``.
+
+        """
+        return CallMachine(
+            self,
+            session,
+            llm=llm,
+            actions=actions,
+            validators=validators,
+            trace=trace,
+            clock=clock,
+        )
+
+    def diagram(self, **options: Any) -> graphviz.Digraph:
+        """The flow as a ``graphviz.Digraph`` (renders as SVG in notebooks)."""
+        from superdialog.render import flow_diagram  # lazy: graphviz only when drawing
+
+        return flow_diagram(self, **options)
+
+
+def load(path: str | FsPath, *, run_code: bool = True) -> Flow:
+    """Load, validate and compile a flow file (cached by content).
+
+    Args:
+        path: The flow file.
+        run_code: Import the ``python:`` files the flow names (their actions
+            register). ``False`` checks them (inside the flow's folder, they
+            compile) without running anything: for tools that only look at a
+            flow, such as ``superdialog validate``.
+
+    Raises:
+        FlowError: with every problem located as ``file:line:column``.
+
+    """
+    return compile_file(path, run_code=run_code, kind=Flow)
+
+
+def loads(text: str, name: str = "<flow>", *, run_code: bool = True) -> Flow:
+    """Load a flow from YAML text; ``name`` is used in error locations.
+
+    Sub-flow (``use:``) and ``python:`` paths resolve against the current
+    directory. ``run_code`` is as for :func:`load`.
+
+    Raises:
+        FlowError: with every problem located as ``file:line:column``.
+
+    """
+    return compile_text(text, name, None, run_code=run_code, kind=Flow)
