@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "1.0.0.dev0"
+from superdialog._version import __version__
 
 if TYPE_CHECKING:
     from superdialog.errors import (

@@ -18,12 +18,14 @@ import ast
 import asyncio
 import contextlib
 import io
+import logging
 import os
 import re
 import shlex
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -82,6 +84,26 @@ def run_shell(code: str, cwd: Path) -> None:
         assert proc.returncode == 0, f"`{line}` failed:\n{proc.stdout}\n{proc.stderr}"
 
 
+@pytest.fixture
+def logging_restored() -> Iterator[None]:
+    """What a doc does to loggers (a filter on the SDK's, a level) stays inside that doc."""
+    def loggers() -> list[logging.Logger]:
+        found = [logging.getLogger(n) for n in list(logging.Logger.manager.loggerDict)]
+        return [logging.getLogger(), *found]
+
+    saved = {lg: (list(lg.filters), list(lg.handlers), lg.level, lg.propagate, lg.disabled)
+             for lg in loggers()}
+    yield
+    for lg in loggers():
+        filters, handlers, level, propagate, disabled = saved.get(
+            lg, ([], [], logging.NOTSET, True, False))
+        lg.filters[:] = filters
+        lg.handlers[:] = handlers
+        lg.setLevel(level)
+        lg.propagate, lg.disabled = propagate, disabled
+
+
+@pytest.mark.usefixtures("logging_restored")
 @pytest.mark.parametrize("doc", DOCS, ids=[d.name for d in DOCS])
 def test_code_blocks_run(doc: Path, tmp_path: Path) -> None:
     work = tmp_path / "work"

@@ -24,11 +24,13 @@ from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
+from superdialog.errors import FlowError, RenderError, SuperDialogError
+
 __all__ = ["main"]
 
 
 def _load(path: str, *, run_code: bool = True) -> Any:
-    import superdialog
+    import superdialog  # lazy: the CLI starts fast
 
     return superdialog.load(path, run_code=run_code)
 
@@ -40,7 +42,6 @@ def _report(exc: Any) -> None:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from superdialog.errors import FlowError
 
     failed = 0
     for path in args.flows:
@@ -66,8 +67,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 def _validate_llm_script(path: str) -> int:
     """A scripted-model file (``*.llm.yaml``) is validated as what it is."""
-    from superdialog.errors import FlowError
-    from superdialog.testing.llm_server import Script
+    from superdialog.testing.llm_server import Script  # lazy: the CLI starts fast
 
     try:
         script = Script.from_file(path)
@@ -80,8 +80,7 @@ def _validate_llm_script(path: str) -> int:
 
 def _validate_conversation_tests(path: str, *, run_code: bool) -> int:
     """A conversation-test file (``*.test.yaml``) is checked, with its flow, without running it."""
-    from superdialog.errors import FlowError
-    from superdialog.testing.conversation_spec import load_test_file
+    from superdialog.testing.conversation_spec import load_test_file  # lazy: the CLI starts fast
 
     try:
         test = load_test_file(path, run_code=run_code)
@@ -96,7 +95,7 @@ def _validate_conversation_tests(path: str, *, run_code: bool) -> int:
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
-    from superdialog.spec.schema import flow_json_schema_text
+    from superdialog.spec.schema import flow_json_schema_text  # lazy: the CLI starts fast
 
     text = flow_json_schema_text()
     if args.output:
@@ -107,8 +106,7 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
-    from superdialog.errors import FlowError, RenderError
-    from superdialog.render import render_to_file
+    from superdialog.render import render_to_file  # lazy: the CLI starts fast
 
     try:
         flow = _load(args.flow, run_code=False)
@@ -137,7 +135,7 @@ def _cmd_render(args: argparse.Namespace) -> int:
 
 def _read_text(path: str) -> str:
     """A small text file the user named (a trace, a script of caller lines)."""
-    from superdialog.spec.yaml_source import read_source
+    from superdialog.spec.yaml_source import read_source  # lazy: the CLI starts fast
 
     return read_source(path)
 
@@ -146,7 +144,7 @@ def _llm_server(spec: str | None) -> AbstractContextManager[Any]:
     if not spec:
         return nullcontext(None)
     if spec.startswith("scripted:"):
-        from superdialog.testing.llm_server import ScriptedLLMServer
+        from superdialog.testing.llm_server import ScriptedLLMServer  # lazy: the CLI starts fast
 
         return ScriptedLLMServer.from_file(spec.removeprefix("scripted:"))
     raise SystemExit(
@@ -156,8 +154,7 @@ def _llm_server(spec: str | None) -> AbstractContextManager[Any]:
 
 
 def _cmd_chat(args: argparse.Namespace) -> int:
-    from superdialog.cli.console import run_console
-    from superdialog.errors import FlowError
+    from superdialog.cli.console import run_console  # lazy: the CLI starts fast
 
     try:
         flow = _load(args.flow)
@@ -189,7 +186,7 @@ def _cmd_chat(args: argparse.Namespace) -> int:
 
 
 def _cmd_test(args: argparse.Namespace) -> int:
-    from superdialog.testing.conversations import main as run_tests
+    from superdialog.testing.conversations import main as run_tests  # lazy: the CLI starts fast
 
     return int(
         run_tests(
@@ -264,8 +261,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     ``file:line:column`` lines (exit 1); anything unexpected as one line naming
     it (exit 1; ``SUPERDIALOG_DEBUG=1`` shows the traceback instead).
     """
-    from superdialog.errors import FlowError, SuperDialogError
-
     for stream in (sys.stdout, sys.stderr):  # a path or value that is not valid Unicode
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(errors="backslashreplace")

@@ -25,6 +25,7 @@ from superdialog.compile.bindings import import_bindings
 from superdialog.compile.compiler import CompiledGraph, compile_spec
 from superdialog.compile.model import CompiledSlot, CompiledState, Edge
 from superdialog.errors import FlowError
+from superdialog.slots import get_type
 from superdialog.spec.loader import parse_flow
 from superdialog.spec.models import FlowSpec
 from superdialog.spec.yaml_source import SourceMap, read_source
@@ -193,8 +194,6 @@ def _warm_up(graph: CompiledGraph) -> None:
         import anyio._backends._asyncio  # noqa: F401
         import openai.lib.streaming.chat
         import openai.resources.chat  # noqa: F401
-
-    from superdialog.slots import get_type
 
     for slot in graph.slots.values():
         get_type(slot.spec.type)

@@ -36,6 +36,7 @@ from superdialog.compile.templates import (
     references,
 )
 from superdialog.errors import FlowError, Location, Problem, SlotTypeError
+from superdialog.slots import get_type
 from superdialog.slots.base import Constraints
 from superdialog.spec.loader import did_you_mean
 from superdialog.spec.models import (
@@ -245,8 +246,6 @@ class _Compiler:
                 self.intents[name] = compile_intent(name, intent.phrases)
 
     def compile_slots(self) -> dict[str, CompiledSlot]:
-        from superdialog.slots import get_type
-
         out: dict[str, CompiledSlot] = {}
         for name, slot in self.slot_specs.items():
             try:

@@ -56,7 +56,7 @@ def _spoken(value: Any, type_name: str | None = None) -> str:
 
 
 def _masked(value: Any, mode: str = "full") -> str:
-    from superdialog.slots import mask
+    from superdialog.slots import mask  # lazy: as above
 
     return mask(value, mode)
 

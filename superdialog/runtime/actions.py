@@ -30,6 +30,7 @@ from superdialog.compile.model import CompiledState
 from superdialog.compile.templates import CompiledTemplate
 from superdialog.errors import ActionError
 from superdialog.pii import masking_call
+from superdialog.runtime.blocking import PoolExhausted, run_blocking
 from superdialog.runtime.events import ActionFinished
 from superdialog.runtime.registry import registered_actions, registered_validators
 
@@ -84,7 +85,7 @@ def _render_value(m: CallMachine, value: Any, variables: dict[str, Any]) -> Any:
 
 
 async def _http_call(m: CallMachine, st: CompiledState, variables: dict[str, Any]) -> Any:
-    from superdialog.runtime.http_action import http_call
+    from superdialog.runtime.http_action import http_call  # lazy: only HTTP flows load it
 
     assert st.action is not None
     return await http_call(st.action, variables, state=st.name)
@@ -98,8 +99,6 @@ async def _python_call(m: CallMachine, st: CompiledState, variables: dict[str, A
     if inspect.iscoroutinefunction(fn):
         return await fn(**kwargs)
     # blocking user code runs in the bounded pool of its own, never the loop's executor
-    from superdialog.runtime.blocking import PoolExhausted, run_blocking
-
     try:
         result = await run_blocking(functools.partial(fn, **kwargs), timeout=action.spec.timeout)
     except PoolExhausted as exc:

@@ -29,8 +29,8 @@ import zlib
 from collections.abc import AsyncIterator, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
-import superdialog
 from superdialog._loop_local import LoopLocal
+from superdialog._version import __version__
 from superdialog.compile.templates import CompiledTemplate
 from superdialog.errors import ActionError
 from superdialog.runtime.http_url import compile_url
@@ -64,7 +64,7 @@ def _new_client() -> httpx.AsyncClient:
         follow_redirects=False,
         headers={
             "Accept-Encoding": _ACCEPT_ENCODING,
-            "User-Agent": f"superdialog/{superdialog.__version__}",
+            "User-Agent": f"superdialog/{__version__}",
         },
     )
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from superdialog.compile.model import CompiledSlot, CompiledState, Edge
 from superdialog.errors import LLMError
+from superdialog.llm import LLMCallData, LLMConfig, TextDelta, ToolCall, Usage, stream_chat
 from superdialog.pii import get_logger
 from superdialog.runtime.events import LLMCalled, Spoke
 from superdialog.runtime.slot_values import extract_context, set_slot, validate
@@ -28,8 +29,6 @@ from superdialog.runtime.steps import Step
 from superdialog.slots import find
 
 if TYPE_CHECKING:
-    # superdialog.llm itself is imported on first use: the openai client costs ~0.3 s to import
-    from superdialog.llm import LLMCallData, LLMConfig, ToolCall
     from superdialog.runtime.call import CallMachine
 
 __all__ = [
@@ -53,8 +52,6 @@ _SLOT_TOOL = "set_slots"
 
 def llm_config(m: CallMachine) -> LLMConfig:
     """The call's model settings: the flow's, then OPENAI_* variables, then ``build(llm=)``."""
-    from superdialog.llm import LLMConfig
-
     s = m.flow.spec.llm
     overrides: Mapping[str, Any] = (m._overrides[0] or {}) if m._overrides else {}
     api_key = os.environ.get(s.api_key_env) or None
@@ -249,8 +246,6 @@ async def _call_model(
     opening: bool = False,
 ) -> AsyncGenerator[str | ToolCall, None]:
     """Stream one model call; yield text chunks, then the tool calls it made."""
-    from superdialog.llm import LLMCallData, TextDelta, ToolCall, Usage, stream_chat
-
     config = llm_config(m)
     messages = build_messages(m, st, extract=extract, opening=opening)
     tools = [] if opening else build_tools(m, st, extract=extract)

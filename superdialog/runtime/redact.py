@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from superdialog.compile.model import CompiledSlot
+from superdialog.slots import mask
 
 __all__ = ["REDACTED", "shown", "spoken_masked"]
 
@@ -23,8 +24,6 @@ def shown(slot: CompiledSlot, value: Any) -> str:
         return ""
     if not slot.pii:
         return str(value)
-    from superdialog.slots import mask
-
     return mask(value, slot.spec.mask)
 
 

@@ -49,7 +49,7 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     """Load ``Amount`` lazily: it pulls in ``decimal`` and the money tables."""
     if name == "Amount":
-        from .money import Amount
+        from .money import Amount  # lazy: decimal and the money tables on first use
 
         return Amount
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -72,7 +72,7 @@ def make_context(
     if now is None:
         from datetime import UTC
 
-        from .clock import zone
+        from .clock import zone  # lazy: zoneinfo only when a zone is asked for
 
         now = datetime.now(zone(tz_name) or UTC)
     return ExtractContext(

@@ -23,7 +23,7 @@ from typing import Any
 
 from .base import ExtractContext, Match, SlotType
 from .clock import local_now
-from .numbers import ORDINALS, parse_cardinal, parse_ordinal, parse_year
+from .numbers import ORDINALS, ordinal_suffix, parse_cardinal, parse_ordinal, parse_year
 from .tokens import FILLERS, Token, is_numeral, tokenize
 
 __all__ = [
@@ -429,8 +429,6 @@ def _offset_date(toks: list[Token], i: int, today: date) -> DateHit | None:
 
 def say_date(value: date) -> str:
     """Say "Tuesday, March 3rd, 2026": weekday and year make a mishearing obvious."""
-    from .numbers import ordinal_suffix
-
     weekday = _WEEKDAY_NAMES[value.weekday()]
     return f"{weekday}, {_MONTH_NAMES[value.month - 1]} {ordinal_suffix(value.day)}, {value.year}"
 

@@ -33,13 +33,13 @@ from typing import TYPE_CHECKING, Any
 from superdialog.runtime.events import CallEvent, LLMCalled
 from superdialog.testing.conversation_spec import Conversation, LLMScript, LoadedTestFile, Turn
 from superdialog.testing.frames import Frame
-from superdialog.testing.hosts import find_host
+from superdialog.testing.hosts import TestHost, find_host
+from superdialog.testing.llm_server import Latency
+from superdialog.testing.session import RecordingSession
 
 if TYPE_CHECKING:
     from superdialog.runtime.call import CallMachine
     from superdialog.testing.llm_server import ScriptedLLMServer
-    from superdialog.testing.session import RecordingSession
-
 __all__ = [
     "BARGE_IN_NUDGE",
     "Observer",
@@ -159,8 +159,6 @@ def _script(test: LoadedTestFile, conv: Conversation) -> LLMScript:
 
 def prepare_server(server: ScriptedLLMServer, test: LoadedTestFile, conv: Conversation) -> None:
     """Load a conversation's rules (then the file's shared ones) into a fresh server state."""
-    from superdialog.testing.llm_server import Latency
-
     script = _script(test, conv)
     server.reset(rules=True)
     for rule in script.rules:
@@ -383,8 +381,6 @@ async def play_recording(
     test: LoadedTestFile, conv: Conversation, run: Run, llm: Mapping[str, Any] | None
 ) -> None:
     """The ``recording`` host: the flow on a ``RecordingSession``, turns streamed directly."""
-    from superdialog.testing.session import RecordingSession
-
     session = RecordingSession(data={**test.spec.session, **conv.session})
     machine = test.flow.build(session, llm=llm, trace=True)
     obs = Observer(machine, lambda: _effects_as_frames(session), run)
@@ -413,6 +409,12 @@ async def play_recording(
             await machine.close()  # the caller hangs up, as the host's call_end hook does
     finally:
         obs.close()
+
+
+RECORDING = TestHost(
+    "recording", play_recording, "the flow on a RecordingSession: fast, no host SDK"
+)
+"""The built-in host, declared under the ``superdialog.test_hosts`` entry points like any other."""
 
 
 async def play(

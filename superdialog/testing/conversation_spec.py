@@ -25,8 +25,12 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from superdialog.errors import FlowError, Location, Problem
+from superdialog.flow import load
+from superdialog.llm import LLMConfig
 from superdialog.spec.loader import did_you_mean, load_document
+from superdialog.spec.models import BUILTIN_END_REASONS
 from superdialog.spec.yaml_source import Path, SourceMap, is_regular_file, read_source
+from superdialog.testing.hosts import KNOWN_HOSTS, test_hosts
 from superdialog.testing.llm_server import DEFAULT_REPLY, Latency, Rule
 
 if TYPE_CHECKING:
@@ -52,8 +56,6 @@ __all__ = [
 
 def _host_name(value: str) -> str:
     """A host that is installed, or one of our adapters' (skipped with a hint when missing)."""
-    from superdialog.testing.hosts import KNOWN_HOSTS, test_hosts
-
     known = {*test_hosts(), *KNOWN_HOSTS}
     if value not in known:
         hint = did_you_mean(value, known) or "hosts: " + ", ".join(sorted(known))
@@ -232,8 +234,6 @@ class Outcome(_Strict):
 
 
 def _llm_config_keys() -> list[str]:
-    from superdialog.llm import LLMConfig
-
     return [f.name for f in dataclasses.fields(LLMConfig) if f.name not in _FIXED_LLM_KEYS]
 
 
@@ -374,8 +374,6 @@ def parse_test_file(text: str, file: str) -> tuple[ConversationFile, SourceMap]:
 
 
 def _end_reasons(flow: Flow) -> list[str]:
-    from superdialog.spec.models import BUILTIN_END_REASONS
-
     reasons = {*BUILTIN_END_REASONS, *flow.spec.end_reasons}
     reasons.update(st.end_reason for st in flow.states.values() if st.end_reason)
     return sorted(reasons)
@@ -479,9 +477,7 @@ def load_test_file(path: str | FsPath, *, run_code: bool = True) -> LoadedTestFi
                 )
             ]
         )
-    import superdialog
-
-    flow = superdialog.load(flow_path, run_code=run_code)
+    flow = load(flow_path, run_code=run_code)
     problems = check_against_flow(spec, smap, flow)
     if problems:
         raise FlowError(problems)

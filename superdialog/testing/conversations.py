@@ -27,12 +27,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from superdialog.errors import FlowError
+from superdialog.llm import aclose_clients
+from superdialog.runtime.events import StateEntered
+from superdialog.testing.conversation_check import Failure, check_run, transcript
+from superdialog.testing.conversation_check import transcript as render_transcript
+from superdialog.testing.conversation_runner import needs_llm_server, play
+from superdialog.testing.conversation_spec import Conversation, LoadedTestFile, load_test_file
+from superdialog.testing.hosts import KNOWN_HOSTS, find_host, test_hosts
+from superdialog.testing.llm_server import ScriptedLLMServer
 
 if TYPE_CHECKING:
-    from superdialog.testing.conversation_check import Failure
     from superdialog.testing.conversation_runner import Run
-    from superdialog.testing.conversation_spec import Conversation, LoadedTestFile
-    from superdialog.testing.llm_server import ScriptedLLMServer
 
 __all__ = [
     "HOST_ENV",
@@ -73,15 +78,13 @@ class ConversationResult:
 
     def report(self, *, transcript: bool = True) -> list[str]:
         """The failure report: each failing expectation, then the transcript so far."""
-        from superdialog.testing.conversation_check import transcript as render
-
         lines: list[str] = []
         for f in self.failures:
             lines += ["  " + line for line in f.lines()]
         if transcript and self.run is not None:
             upto = min((f.turn for f in self.failures if f.turn is not None), default=None)
             lines.append("  transcript" + (" so far:" if upto is not None else ":"))
-            lines += render(self.run, upto)
+            lines += render_transcript(self.run, upto)
             if self.run.logs and self.failures:
                 lines.append("  log:")
                 lines += ["    " + line for line in self.run.logs[-10:]]
@@ -134,7 +137,6 @@ def _hosts(test: LoadedTestFile, conv: Conversation, forced: str | None) -> list
 def _skip_reason(conv: Conversation, host: str) -> str | None:
     if conv.skip:
         return conv.skip if isinstance(conv.skip, str) else "skipped"
-    from superdialog.testing.hosts import KNOWN_HOSTS, find_host
 
     if find_host(host) is None:
         return f"the {host} host is not installed ({KNOWN_HOSTS.get(host, 'no adapter')})"
@@ -148,9 +150,6 @@ async def run_conversation(
     test: LoadedTestFile, index: int, host: str, server: ScriptedLLMServer | None
 ) -> ConversationResult:
     """Play conversation ``index`` of ``test`` on ``host`` and check it."""
-    from superdialog.testing.conversation_check import check_run
-    from superdialog.testing.conversation_runner import play
-
     conv = test.spec.conversations[index]
     several = len(test.hosts(conv)) > 1 or host != test.hosts(conv)[0]
     name = f"{conv.name} [{host}]" if several else conv.name
@@ -179,8 +178,6 @@ async def run_test_file(
         only: Indexes of the conversations to run (default: all).
 
     """
-    from superdialog.testing.conversation_runner import needs_llm_server
-
     indexes = list(range(len(test.spec.conversations))) if only is None else list(only)
     results: list[ConversationResult] = []
 
@@ -192,8 +189,6 @@ async def run_test_file(
     if not needs_llm_server(test):
         await _all(None)
         return results
-    from superdialog.llm import aclose_clients
-    from superdialog.testing.llm_server import ScriptedLLMServer
 
     async with ScriptedLLMServer() as server:
         try:
@@ -205,8 +200,6 @@ async def run_test_file(
 
 def run_file(path: str | Path, *, host: str | None = None) -> FileResult:
     """Load and run one test file (its own event loop); load problems are reported, not raised."""
-    from superdialog.testing.conversation_spec import load_test_file
-
     started = time.perf_counter()
     result = FileResult(str(path))
     try:
@@ -238,8 +231,6 @@ class Coverage:
 
     def add(self, run: Run) -> None:
         """Count the states and edges one played call went through."""
-        from superdialog.runtime.events import StateEntered
-
         for rec in [*run.turns, *([run.after] if run.after else [])]:
             for ev in rec.events:
                 if isinstance(ev, StateEntered):
@@ -371,8 +362,6 @@ def _print_result(r: ConversationResult, out: TextIO, verbose: bool) -> None:
         for line in r.report():
             print(line, file=out)
     elif verbose and r.run is not None:
-        from superdialog.testing.conversation_check import transcript
-
         for line in transcript(r.run):
             print(line, file=out)
 
@@ -404,7 +393,6 @@ def main(
 
     """
     out = out or sys.stdout
-    from superdialog.testing.hosts import test_hosts
 
     host = host or os.environ.get(HOST_ENV) or None
     if host is not None and host not in test_hosts():

@@ -2,7 +2,8 @@
 
 A test host plays one conversation of a ``*.test.yaml`` file against its flow
 and fills in a ``Run`` (turn records cut by an ``Observer``). SuperDialog ships
-``recording`` (the flow on a ``RecordingSession``: fast, no SDK). Each host
+``recording`` (the flow on a ``RecordingSession``: fast, no SDK; declared by our own
+distribution like any other, so this registry imports no player). Each host
 integration under ``adapters/`` may add its own — the Unpod adapter adds
 ``unpod``, which drives the call through the real SDK ``Session`` — by
 declaring a ``TestHost`` under the ``superdialog.test_hosts`` entry-point
@@ -33,7 +34,10 @@ log = get_logger("superdialog.testing")
 ENTRY_POINT_GROUP = "superdialog.test_hosts"
 """The entry-point group a host integration declares its ``TestHost`` under."""
 
-KNOWN_HOSTS: Mapping[str, str] = {"unpod": "pip install superdialog[unpod]"}
+KNOWN_HOSTS: Mapping[str, str] = {
+    "recording": "reinstall superdialog: its entry points are missing",
+    "unpod": "pip install superdialog[unpod]",
+}
 """Hosts SuperDialog's own adapters provide, with how to install each."""
 
 Player = Callable[
@@ -53,23 +57,10 @@ class TestHost:
     description: str = ""
 
 
-async def _play_recording(
-    test: LoadedTestFile, conv: Conversation, run: Run, llm: Mapping[str, Any] | None
-) -> None:
-    from superdialog.testing.conversation_runner import play_recording
-
-    await play_recording(test, conv, run, llm)
-
-
-RECORDING = TestHost(
-    "recording", _play_recording, "the flow on a RecordingSession: fast, no host SDK"
-)
-
-
 @cache
 def test_hosts() -> Mapping[str, TestHost]:
-    """Every host available here: ``recording`` and those installed adapters declare."""
-    found: dict[str, TestHost] = {RECORDING.name: RECORDING}
+    """Every host declared by an installed distribution: ``recording`` (ours) and adapters'."""
+    found: dict[str, TestHost] = {}
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         try:
             host = ep.load()

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from superdialog.llm import LLMConfig
+    from superdialog.llm import LLMConfig  # lazy: every pytest run loads the plugin
     from superdialog.testing.llm_server import ScriptedLLMServer
 
 __all__ = [
@@ -72,7 +72,7 @@ if _HAVE_PYTEST_ASYNCIO:
         cached openai client for this server is closed first, so no pooled
         keep-alive socket outlives the test's loop.
         """
-        from superdialog.llm import aclose_clients
+        from superdialog.llm import aclose_clients  # lazy: every pytest run loads the plugin
         from superdialog.testing.llm_server import ScriptedLLMServer
 
         async with ScriptedLLMServer() as server:
@@ -86,7 +86,9 @@ else:  # pragma: no cover
     @pytest.fixture
     def llm_server() -> Iterator[ScriptedLLMServer]:
         """A started scripted server with no rules, on its own thread."""
-        from superdialog.testing.llm_server import ScriptedLLMServer
+        from superdialog.testing.llm_server import (
+            ScriptedLLMServer,  # lazy: every pytest run loads the plugin
+        )
 
         with ScriptedLLMServer() as server:
             yield server
@@ -99,7 +101,7 @@ def llm_config(llm_server: ScriptedLLMServer) -> LLMConfig:
     Timeouts stay short and back-off tiny so fault scenarios run in
     milliseconds; replace fields with ``dataclasses.replace`` as needed.
     """
-    from superdialog.llm import LLMConfig
+    from superdialog.llm import LLMConfig  # lazy: every pytest run loads the plugin
 
     return LLMConfig(
         model="scripted-model",
@@ -156,7 +158,7 @@ class ConversationTestFile(pytest.File):
         """Load the file; a located problem becomes a collection error."""
         import os
 
-        from superdialog.errors import FlowError
+        from superdialog.errors import FlowError  # lazy: every pytest run loads the plugin
         from superdialog.testing.conversation_spec import load_test_file
 
         shown = os.path.relpath(self.path)
@@ -187,7 +189,9 @@ class ConversationItem(pytest.Item):
         """Play the conversation in its own event loop (and its own model server if needed)."""
         import asyncio
 
-        from superdialog.testing.conversations import run_test_file
+        from superdialog.testing.conversations import (
+            run_test_file,  # lazy: every pytest run loads the plugin
+        )
 
         (result,) = asyncio.run(run_test_file(self.test, host=self.host, only=[self.index]))
         if result.status == "skipped":

@@ -173,8 +173,8 @@ class Rule(BaseModel):
     def tool_call(self) -> tuple[str, str] | None:
         """``(name, raw_arguments)`` of the tool call this rule makes, if any."""
         if self.goto is not None:
-            # Imported here for start-up speed, not to dodge a circle: the compiler
-            # and everything it loads is needed only once a goto rule answers.
+            # The compiler and all it loads is needed only once a goto rule answers:
+            # lazy, for start-up speed (not to dodge a circle).
             from superdialog.compile.compiler import tool_name
 
             return tool_name(self.goto), json.dumps(
