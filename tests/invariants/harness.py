@@ -342,7 +342,7 @@ async def run_call(
 ) -> Call:
     """One whole call: opening line via ``start()``, then ``Session.run()`` until it ends.
 
-    Mirrors ``superdialog.adapters.unpod.attach``/``run_call`` (machine set as
+    Mirrors ``superdialog_unpod.attach``/``run_call`` (machine set as
     ``session.dialog_machine``, ``close()`` on the ``call_end`` hook), but lets
     the test pass actions, validators and a clock to ``flow.build``.
 
