@@ -811,7 +811,6 @@ def test_generated_flows_load_and_plant_their_secrets() -> None:
     check()
 
 
-@pytest.mark.xfail(reason="issue 11: runtime guarantees in progress", strict=False)
 @settings(
     max_examples=EXAMPLES,
     deadline=None,
@@ -851,10 +850,11 @@ def test_the_generated_calls_go_everywhere() -> None:
 # (same checks: harness.check_actions, harness.leaks). The property above finds them again
 # at random; these say exactly what to fix.
 
-FOUND = pytest.mark.xfail(reason="issue 11: runtime guarantees in progress", strict=False)
+HYPHENATED_YEAR = pytest.mark.xfail(strict=True, reason=(
+    "a year said as hyphenated words ('nineteen-sixty six') is not parsed as a date, so the "
+    "volunteered birth date is not recognised (slot parsing, issue 14)"))
 
 
-@FOUND
 async def test_found_a_barge_in_while_the_filler_is_sent_still_runs_the_action() -> None:
     # the caller talks over the action state's line while set_filler is on the wire (a
     # control verb suspends like a websocket send): the action never starts, and the next
@@ -894,7 +894,6 @@ states:
     assert check_actions(call, {"work": 0.3}) == []
 
 
-@FOUND
 async def test_found_a_warm_announcement_from_a_pii_state_masks_pii_result_fields() -> None:
     # the receiving side (and the caller, on a warm transfer) hears the announcement after
     # the resume: a field the action declared PII must not be in it, PII state or not
@@ -923,7 +922,6 @@ states:
     assert leaks(call, [Canary("card", digits=(card,))]) == []
 
 
-@FOUND
 @pytest.mark.parametrize(
     ("typ", "first", "secret", "canary"),
     [
@@ -955,7 +953,6 @@ states:
     assert leaks(call, [canary]) == []
 
 
-@FOUND
 @pytest.mark.parametrize("mode", ["reject", "raise"])
 async def test_found_an_answer_to_a_pii_question_that_the_validator_refuses_is_masked(
     mode: str,
@@ -1006,13 +1003,12 @@ FIRST = {
     ("typ", "said", "canary"),
     [
         pytest.param("date", "I was born on the 24th of January 1966 if that helps",
-                     Canary("dob", date=dt.date(1966, 1, 24), digits=("19660124",)),
-                     marks=FOUND),
+                     Canary("dob", date=dt.date(1966, 1, 24), digits=("19660124",))),
         pytest.param("date", "I was born on the twenty fourth of January, nineteen-sixty six",
                      Canary("dob", date=dt.date(1966, 1, 24), digits=("19660124",)),
-                     marks=FOUND),
+                     marks=HYPHENATED_YEAR),
         pytest.param("name", "this is Varvar Rinrin speaking",
-                     Canary("name", alnum=("varvarrinrin",)), marks=FOUND),
+                     Canary("name", alnum=("varvarrinrin",))),
         # the control: these are masked
         ("number", "I earn 345572 a year", Canary("income", digits=("345572",))),
         ("date", "I was born on 01/24/1966 if that helps",
