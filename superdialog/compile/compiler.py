@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
 
@@ -48,7 +48,7 @@ from superdialog.spec.models import (
 )
 from superdialog.spec.yaml_source import Path, SourceMap
 
-__all__ = ["MAX_TOOL_NAME", "CompiledGraph", "compile_spec", "tool_name"]
+__all__ = ["MAX_TOOL_NAME", "CompiledGraph", "compile_spec", "e164_problem", "tool_name"]
 
 _JINJA_GLOBALS = frozenset({"range", "dict", "lipsum", "cycler", "joiner", "namespace", "loop"})
 _TOOL_SAFE = re.compile(r"[^A-Za-z0-9_-]")
@@ -91,6 +91,34 @@ class CompiledGraph:
     flow_error_edge_target: str | None
     uses_llm: bool = False
     """Whether any state can call the model (computed once at compile)."""
+    no_input_timeouts: Mapping[str, float] = field(default_factory=dict)
+    """States with their own ``no_input_timeout`` (others use ``limits.no_input_timeout``)."""
+
+
+_E164 = re.compile(r"\+[1-9][0-9]{1,14}")
+
+
+def e164_problem(number: str) -> tuple[str, str] | None:
+    """Why ``number`` is not a valid E.164 phone number (message, hint), or None when it is.
+
+    Used at load for a literal transfer number and, for a templated one, on the
+    call right before the transfer is sent (``phonenumbers`` decides validity).
+    """
+    import phonenumbers  # lazy: only flows that transfer to a number need it
+
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        parsed = None
+    if parsed is None or not phonenumbers.is_valid_number(parsed):
+        return (
+            f"'{number}' is not a valid phone number",
+            "write it in E.164 form: '+', country code and number, e.g. +14155550100",
+        )
+    e164 = str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
+    if number != e164 or not _E164.fullmatch(number):
+        return (f"'{number}' is not in E.164 form", f"write {e164}")
+    return None
 
 
 class _Compiler:
@@ -235,6 +263,11 @@ class _Compiler:
             edges=edges,
             flow_error_edge_target=self.spec.on_error,
             uses_llm=any(s.llm is not None for s in compiled.values()),
+            no_input_timeouts={
+                n: s.no_input_timeout
+                for n, s in self.states.items()
+                if s.no_input_timeout is not None and n in compiled
+            },
         )
 
     def compile_intents(self) -> None:
@@ -470,6 +503,14 @@ class _Compiler:
         )
         if t.queue is not None:
             return CompiledTransfer("human", t.queue, t.mode, ann)
+        if t.number is not None:
+            number = self.template(t.number, name, ("transfer", "number"))
+            if number is not None and number.static is not None:
+                wrong = e164_problem(number.static)
+                if wrong is not None:
+                    self.problem(self.at(name, ("transfer", "number")), *wrong)
+                number = None
+            return CompiledTransfer("number", t.number, t.mode, ann, number)
         assert t.agent is not None
         return CompiledTransfer("agent", t.agent, t.mode, ann)
 

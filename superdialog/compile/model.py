@@ -71,12 +71,13 @@ class CompiledAction:
 
 @dataclass(frozen=True, slots=True)
 class CompiledTransfer:
-    """A transfer target."""
+    """A transfer target. A ``number`` target written as a template keeps it in ``template``."""
 
-    kind: Literal["human", "agent"]
+    kind: Literal["human", "agent", "number"]
     target: str
     mode: Literal["cold", "warm"]
     announcement: CompiledTemplate | None
+    template: CompiledTemplate | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from superdialog.compile.compiled import CompiledFlow
     from superdialog.compile.model import CompiledAction
     from superdialog.runtime.actions import PendingAction
+    from superdialog.runtime.clock import CallClock
 
 __all__ = ["CallMachine"]
 
@@ -61,6 +62,7 @@ class CallMachine:
     __slots__ = (
         "_action",
         "_assist",
+        "_call_clock",
         "_clock",
         "_confirming",
         "_error_depth",
@@ -132,6 +134,7 @@ class CallMachine:
         self._metrics: CallMetrics | None = None
         self._action: PendingAction | None = None
         self._masker: Masker | None = None
+        self._call_clock: CallClock | None = None  # set by a host that times silence
 
     # ------------------------------------------------------------------ host contract
     async def start(self, session: Any = None) -> str:
@@ -155,12 +158,19 @@ class CallMachine:
             get_client(llm_config(self))
         self.emit(StateEntered(None, self.node, None, "start"))
         spoken: list[str] = []
-        async with contextlib.aclosing(run(drive(self, enter(self)))) as gen:
-            async for utterance in gen:
-                text = utterance.strip()
-                spoken.append(text)
-                await self._host.say(text)
-        end_turn(self, caller_turn=False)
+        clock = self._call_clock
+        if clock is not None:
+            await clock.turn_begins()
+        try:
+            async with contextlib.aclosing(run(drive(self, enter(self)))) as gen:
+                async for utterance in gen:
+                    text = utterance.strip()
+                    spoken.append(text)
+                    await self._host.say(text)
+            end_turn(self, caller_turn=False)
+        finally:
+            if clock is not None:
+                clock.turn_ends()
         return " ".join(spoken)
 
     async def stream(
@@ -171,6 +181,13 @@ class CallMachine:
         ``context`` and ``language`` are accepted for the host contract; the
         Unpod session passes ``language`` from its speech recogniser.
         """
+        clock = self._call_clock
+        if clock is not None:  # no silence timer while the caller's words are handled
+            try:
+                await clock.turn_begins()
+            except BaseException:
+                clock.turn_ends()
+                raise
         self._in_stream = True
         try:
             async with contextlib.aclosing(run(turn(self, text))) as gen:
@@ -178,6 +195,8 @@ class CallMachine:
                     yield chunk
         finally:
             self._in_stream = False
+            if clock is not None:
+                clock.turn_ends()
 
     async def turn(self, text: str, context: dict[str, Any] | None = None) -> str:
         """Handle one utterance and return the whole reply (not used by live hosts)."""
@@ -315,7 +334,10 @@ class CallMachine:
         still runs to its end (bounded by its own timeout): the caller may have
         hung up after asking us to block a card, and the block must happen.
         """
+        clock = self._call_clock
         try:
+            if clock is not None:
+                await clock.close()
             if self._paused:
                 await resume(self)
         finally:

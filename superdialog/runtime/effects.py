@@ -15,15 +15,19 @@ contract needs:
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Any
 
+from superdialog.compile.compiler import e164_problem
 from superdialog.compile.model import CompiledState, CompiledTransfer
+from superdialog.errors import RuntimeFlowError
 from superdialog.runtime.events import (
     CallEnded,
     CallTransferred,
     RecordingPaused,
     RecordingResumed,
 )
+from superdialog.runtime.host import _call_settled
 from superdialog.runtime.steps import Step
 
 if TYPE_CHECKING:
@@ -37,6 +41,7 @@ __all__ = [
     "follow_recording",
     "pause",
     "reconcile",
+    "reopen",
     "resume",
     "send_terminal",
 ]
@@ -87,6 +92,8 @@ async def finish(m: CallMachine, verb: str, payload: Any, closing: str) -> Step:
         return
     st = m.current
     announcement = ""  # rendered before anything is said: a failure takes the error path
+    if verb == "transfer" and payload.template is not None:
+        payload = _number(m, payload)
     if verb == "transfer" and payload.announcement is not None:
         announcement = m.render(payload.announcement)
         if m.has_secrets:  # sent after the resume, to the receiving side: always masked
@@ -122,7 +129,17 @@ async def send_terminal(m: CallMachine) -> None:
             "mode": t.mode,
         }
         try:
-            await m.host.transfer(t.kind, t.target, t.mode, announcement)
+            if t.kind == "number":
+                send = getattr(m.host.session, "transfer", None)
+                await _call_settled(
+                    send if callable(send) else None,
+                    t.target,
+                    transfer_type="number",
+                    mode=t.mode,
+                    announcement=announcement,
+                )
+            else:
+                await m.host.transfer(t.kind, t.target, t.mode, announcement)
         finally:
             m.emit(CallTransferred(t.kind, t.target, t.mode, m.node))
         return
@@ -148,3 +165,31 @@ async def reconcile(m: CallMachine) -> None:
         await send_terminal(m)
     elif m._paused and not m.current.pii:
         await resume(m)
+
+
+def _number(m: CallMachine, t: CompiledTransfer) -> CompiledTransfer:
+    """A templated transfer number, rendered and checked (E.164) before anything is said.
+
+    An invalid number raises, so the call takes its error path instead of
+    handing the worker a number it would refuse. The message never holds the
+    number: it may be a caller's.
+    """
+    assert t.template is not None
+    number = m.render(t.template).strip()
+    if e164_problem(number) is not None:
+        raise RuntimeFlowError("the transfer number is not a valid E.164 number", state=m.node)
+    return dataclasses.replace(t, target=number, template=None)
+
+
+def reopen(m: CallMachine) -> bool:
+    """The host refused the transfer we sent (a number not allowed): the call is ours again.
+
+    Returns whether it was reopened (only a sent transfer can be); the caller
+    then takes the error path.
+    """
+    out = m._outcome
+    if m._status != FINISHED or out is None or out.get("verb") != "transfer":
+        return False
+    m._status = RUNNING
+    m._outcome = None
+    return True

@@ -99,9 +99,9 @@ class CallEnded:
 
 @dataclass(frozen=True, slots=True)
 class CallTransferred:
-    """The call was handed to a human queue or another agent (the one terminal verb)."""
+    """The call was handed to a human queue, another agent or a number (the one terminal verb)."""
 
-    target_kind: Literal["human", "agent"]
+    target_kind: Literal["human", "agent", "number"]
     target: str
     mode: str
     state: str

@@ -262,10 +262,16 @@ class ActionSpec(_Strict):
 
 
 class TransferSpec(_Strict):
-    """Hand the call to a human queue or another agent."""
+    """Hand the call to a human queue, another agent or a phone number."""
 
     queue: str | None = Field(None, min_length=1, description="Human queue (transfer_to_human).")
     agent: str | None = Field(None, min_length=1, description="Agent id (transfer_to_agent).")
+    number: str | None = Field(
+        None,
+        min_length=1,
+        description="Phone number in E.164 form (+14155550100), or a template giving one "
+        "(checked before the transfer is sent; an invalid number takes the error path).",
+    )
     mode: Literal["cold", "warm"] = Field(
         "cold", description="cold: hand off now; warm: announced to the receiving side."
     )
@@ -275,8 +281,8 @@ class TransferSpec(_Strict):
 
     @model_validator(mode="after")
     def _one_target(self) -> TransferSpec:
-        if (self.queue is None) == (self.agent is None):
-            raise ValueError("a transfer needs exactly one of 'queue' or 'agent'")
+        if sum(x is not None for x in (self.queue, self.agent, self.number)) != 1:
+            raise ValueError("a transfer needs exactly one of 'queue', 'agent' or 'number'")
         return self
 
 
@@ -303,6 +309,13 @@ class StateSpec(_Strict):
     retries: int = Field(2, ge=0, le=10, description="Re-asks per slot before on_fail.")
     on_fail: Name | None = Field(None, description="Where to go when retries run out.")
     on_error: Name | None = Field(None, description="Where to go when something fails.")
+    no_input_timeout: float | None = Field(
+        None,
+        gt=0,
+        le=600,
+        description="Seconds of caller silence here before the no-input handling "
+        "(live calls; default: limits.no_input_timeout).",
+    )
     global_: list[GlobalRule] | None = Field(
         None, alias="global", description="Per-state global rules (override by intent)."
     )
@@ -378,6 +391,13 @@ class Limits(_Strict):
     max_turns: int | None = Field(60, gt=0, description="Caller turns before max_duration.")
     max_duration: float | None = Field(1800.0, gt=0, description="Seconds before max_duration.")
     no_input: int = Field(3, ge=1, description="Silent turns in a row before no_response.")
+    no_input_timeout: float = Field(
+        5.0,
+        gt=0,
+        le=600,
+        description="Seconds of caller silence in a live call before the no-input handling "
+        "(timed from the end of the agent's speech; states may override).",
+    )
     max_utterance_chars: int = Field(
         2000,
         ge=20,
