@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from superdialog.compile.compiled import CompiledFlow, compile_file, compile_text
 from superdialog.runtime.call import CallMachine
+from superdialog.runtime.durable import USE_ENV, restore_into
+from superdialog.runtime.durable_seal import StateKey
 
 if TYPE_CHECKING:
     import graphviz
@@ -57,6 +59,45 @@ class Flow(CompiledFlow):
             trace=trace,
             clock=clock,
         )
+
+    def restore(
+        self,
+        record: Mapping[str, Any] | str | bytes,
+        session: Any = None,
+        *,
+        key: StateKey | str | None = USE_ENV,
+        partial: bool = False,
+        llm: Mapping[str, Any] | None = None,
+        actions: Mapping[str, Callable[..., Any]] | None = None,
+        validators: Mapping[str, Callable[[Any], Any]] | None = None,
+        trace: bool = False,
+        clock: Callable[[], float] | None = None,
+    ) -> CallMachine:
+        """A machine that continues the call ``record`` (from ``machine.dump()``) was taken of.
+
+        Do not ``start()`` it: the call has started. Hand it to the session
+        (``session.dialog_machine``) and feed it the caller's next turn.
+
+        Args:
+            record: The record, as a dict (after any JSON round trip) or JSON text.
+            session: As for ``build``.
+            key: Opens the sealed personal data; default ``SUPERDIALOG_STATE_KEY``.
+            partial: Accept a record saved without a key (its personal data left out).
+            llm: As for ``build``.
+            actions: As for ``build``.
+            validators: As for ``build``.
+            trace: As for ``build`` (the trace starts at the restore).
+            clock: As for ``build``.
+
+        Raises:
+            RecordError: another flow or flow version, another record format, a
+                sealed part that does not open, or left-out data without ``partial``.
+
+        """
+        machine = self.build(
+            session, llm=llm, actions=actions, validators=validators, trace=trace, clock=clock
+        )
+        return restore_into(machine, record, key=key, partial=partial)
 
     def diagram(self, **options: Any) -> graphviz.Digraph:
         """The flow as a ``graphviz.Digraph`` (renders as SVG in notebooks)."""

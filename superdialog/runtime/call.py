@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from superdialog.compile.model import CompiledState
 from superdialog.compile.templates import CompiledTemplate
 from superdialog.pii import Masker, get_logger
+from superdialog.runtime import durable
 from superdialog.runtime.actions import await_pending
 from superdialog.runtime.effects import FINISHED, RUNNING, resume
 from superdialog.runtime.events import CallEvent, LLMCalled, Spoke, StateEntered, event_to_dict
@@ -35,13 +36,14 @@ from superdialog.runtime.moves import enter
 from superdialog.runtime.redact import shown, spoken_masked
 from superdialog.runtime.secrets import masked_event, masked_results, result_secrets
 from superdialog.runtime.steps import run
-from superdialog.runtime.turn import drive, end_turn, turn
+from superdialog.runtime.turn import drive, end_turn
 
 if TYPE_CHECKING:
     from superdialog.compile.compiled import CompiledFlow
     from superdialog.compile.model import CompiledAction
     from superdialog.runtime.actions import PendingAction
     from superdialog.runtime.clock import CallClock
+    from superdialog.runtime.durable_seal import StateKey
 
 __all__ = ["CallMachine"]
 
@@ -65,6 +67,7 @@ class CallMachine:
         "_call_clock",
         "_clock",
         "_confirming",
+        "_durable",
         "_error_depth",
         "_from",
         "_history",
@@ -134,6 +137,7 @@ class CallMachine:
         self._metrics: CallMetrics | None = None
         self._action: PendingAction | None = None
         self._masker: Masker | None = None
+        self._durable: durable.Durable | None = None  # set_llm, switch_flow, the host's saver
         self._call_clock: CallClock | None = None  # set by a host that times silence
 
     # ------------------------------------------------------------------ host contract
@@ -171,6 +175,7 @@ class CallMachine:
         finally:
             if clock is not None:
                 clock.turn_ends()
+        durable.turn_ended(self)
         return " ".join(spoken)
 
     async def stream(
@@ -190,20 +195,24 @@ class CallMachine:
                 raise
         self._in_stream = True
         try:
-            async with contextlib.aclosing(run(turn(self, text))) as gen:
+            async with contextlib.aclosing(run(durable.next_turn(self, text))) as gen:
                 async for chunk in gen:
                     yield chunk
         finally:
             self._in_stream = False
             if clock is not None:
                 clock.turn_ends()
+            durable.turn_ended(self)
 
     async def turn(self, text: str, context: dict[str, Any] | None = None) -> str:
         """Handle one utterance and return the whole reply (not used by live hosts)."""
         parts: list[str] = []
-        async with contextlib.aclosing(run(turn(self, text))) as gen:
-            async for chunk in gen:
-                parts.append(chunk)
+        try:
+            async with contextlib.aclosing(run(durable.next_turn(self, text))) as gen:
+                async for chunk in gen:
+                    parts.append(chunk)
+        finally:
+            durable.turn_ended(self)
         return "".join(parts).strip()
 
     def assist(self, text: str) -> None:
@@ -229,6 +238,7 @@ class CallMachine:
             last = trace[i]
             if isinstance(last, Spoke):
                 trace[i] = Spoke(self.mask(heard_text or ""), last.state, interrupted=True)
+        durable.turn_ended(self)  # what the caller heard is part of the last turn's record
 
     @property
     def is_complete(self) -> bool:
@@ -325,6 +335,27 @@ class CallMachine:
         snap["history"] = [list(x) for x in (self._history or ())]
         snap["results"] = masked_results(self)
         return snap
+
+    # ------------------------------------------------------------------ durable calls
+    def dump(
+        self, *, key: StateKey | str | None = durable.USE_ENV, call_id: str | None = None
+    ) -> dict[str, Any]:
+        """A versioned, JSON-safe record of the call, taken between turns.
+
+        ``flow.restore(record, session)`` continues the call from it on any
+        worker. Personal data is sealed with ``key`` (default: the
+        ``SUPERDIALOG_STATE_KEY`` variable), or left out when there is none.
+        See ``superdialog.runtime.durable``.
+        """
+        return durable.dump(self, key=key, call_id=call_id)
+
+    def switch_flow(self, flow: CompiledFlow, *, preserve_memory: bool = False) -> None:
+        """Continue the call in ``flow`` from its start, at the next turn (see ``durable``)."""
+        durable.switch_flow(self, flow, preserve_memory=preserve_memory)
+
+    def set_llm(self, uri: str) -> None:
+        """Use another model (``"gpt-4o"``) or endpoint (``"https://host/v1#model"``)."""
+        durable.set_llm(self, uri)
 
     async def close(self) -> None:
         """The host is closing the call (hang-up): resume recording if we paused it.
