@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One-time (and idempotent) set-up: a Python >= 3.12 virtual environment at .venv with
-# SuperDialog and its dev tools, and Graphviz's `dot` for diagrams.
+# SuperDialog and its dev tools, Graphviz's `dot` for diagrams, and redis-server for the store tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -46,5 +46,15 @@ if ! command -v dot >/dev/null 2>&1; then
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz) >/dev/null
   else
     echo "warning: Graphviz 'dot' is missing; install it (apt-get install graphviz) to render diagrams." >&2
+  fi
+fi
+
+# The store tests run against a real Redis server they start themselves (on a free loopback port).
+if ! command -v redis-server >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing redis-server with apt-get ..." >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server) >/dev/null
+  else
+    echo "warning: redis-server is missing; install it (apt-get install redis-server) to run the Redis store tests." >&2
   fi
 fi
