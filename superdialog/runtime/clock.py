@@ -382,6 +382,10 @@ class VirtualTime:
         handle.run()
         return True
 
+    def advance_to(self, when: float) -> None:
+        """Move the time to ``when`` without running anything (nothing is due before it)."""
+        self._now = max(self._now, when)
+
     async def advance(
         self, seconds: float, settle: Callable[[], Awaitable[None]] | None = None
     ) -> int:

@@ -30,6 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from superdialog.runtime.clock import CallClock, VirtualTime
 from superdialog.runtime.events import CallEvent, LLMCalled
 from superdialog.testing.conversation_spec import Conversation, LLMScript, LoadedTestFile, Turn
 from superdialog.testing.frames import Frame
@@ -383,6 +384,8 @@ async def play_recording(
     """The ``recording`` host: the flow on a ``RecordingSession``, turns streamed directly."""
     session = RecordingSession(data={**test.spec.session, **conv.session})
     machine = test.flow.build(session, llm=llm, trace=True)
+    vtime = VirtualTime()
+    clock = CallClock(machine, vtime)  # this host listens as soon as the agent has spoken
     obs = Observer(machine, lambda: _effects_as_frames(session), run)
     try:
         opening = await machine.start()
@@ -390,8 +393,15 @@ async def play_recording(
         for i, turn in enumerate(conv.turns, 1):
             if machine.finished:
                 break
+            clock.listening()
             in_pii = machine.current.pii
             chunks: list[str] = []
+            if turn.wait is not None:
+                mark = len(session.effects)
+                await vtime.advance(turn.wait, lambda: _heard_out(clock))
+                said = [str(e.args[0]) for e in session.effects[mark:] if e.verb == "say"]
+                obs.cut(i, "", in_pii, [" ".join(said)] if said else [])
+                continue
             try:
                 _, barged = await _stream_turn(machine, turn, chunks)
             except BaseException:
@@ -409,6 +419,12 @@ async def play_recording(
             await machine.close()  # the caller hangs up, as the host's call_end hook does
     finally:
         obs.close()
+
+
+async def _heard_out(clock: CallClock) -> None:
+    """After the clock fired: its turn is over and its words played; the host listens again."""
+    await clock.settled()
+    clock.listening()
 
 
 RECORDING = TestHost(

@@ -174,16 +174,41 @@ class BargeIn(_Strict):
     heard: str | None = Field(None, description="What the caller heard (the host reports it).")
 
 
+_DURATION = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*(ms|s|m)?\s*")
+
+
+def _duration(value: Any) -> Any:
+    """``8s``, ``1.5s``, ``500ms``, ``2m`` or a number of seconds, as seconds."""
+    if isinstance(value, bool):
+        raise ValueError("give a duration such as 8s, 500ms or 2m")
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        found = _DURATION.fullmatch(value)
+        if found is None:
+            raise ValueError(f"{value!r} is not a duration (write e.g. 8s, 500ms or 2m)")
+        scale = {"ms": 0.001, "m": 60.0}.get(found.group(2) or "s", 1.0)
+        return float(found.group(1)) * scale
+    return value
+
+
 class Turn(Expect):
     """One caller action, then expectations.
 
-    Exactly one of ``user`` (a line) or ``silence: true``; ``barge_in``
-    interrupts the agent's reply to that line.
+    Exactly one of ``user`` (a line), ``silence: true`` (the caller says
+    nothing until the agent speaks again) or ``wait: 8s`` (that much silence,
+    in virtual time: the call's clock fires as often as it would, nobody
+    sleeps); ``barge_in`` interrupts the agent's reply to a line.
     """
 
     user: str | None = Field(None, description="What the caller says.")
     silence: Literal[True] | None = Field(None, description="The caller says nothing.")
+    wait: Annotated[float, Field(gt=0, le=86_400)] | None = Field(
+        None, description="Seconds of silence to let pass (8s, 500ms, 2m; virtual time)."
+    )
     barge_in: BargeIn | None = None
+
+    _wait = field_validator("wait", mode="before")(_duration)
 
     @field_validator("user", mode="before")
     @classmethod
@@ -200,8 +225,12 @@ class Turn(Expect):
 
     @model_validator(mode="after")
     def _one_action(self) -> Self:
-        if (self.user is None) == (self.silence is None):
-            raise ValueError("a turn needs exactly one of 'user: TEXT' or 'silence: true'")
+        if sum(x is not None for x in (self.user, self.silence, self.wait)) != 1:
+            raise ValueError(
+                "a turn needs exactly one of 'user: TEXT', 'silence: true' or 'wait: 8s'"
+            )
+        if self.barge_in is not None and self.wait is not None:
+            raise ValueError("a 'wait' turn cannot barge in (the caller says nothing)")
         return self
 
     @property

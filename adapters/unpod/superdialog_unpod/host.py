@@ -21,8 +21,12 @@ from typing import Any
 
 from superdialog import CallMachine, Flow
 from superdialog.pii import PIIFilter, get_logger, use_masker
+from superdialog.runtime.clock import CallClock, Scheduler
 
-__all__ = ["attach", "entrypoint", "run_call"]
+__all__ = ["attach", "entrypoint", "run_call", "run_session"]
+
+MAX_SESSION_RUNS = 4
+"""Session loops one call may run: a refused transfer's error path can reopen the call."""
 
 log = get_logger("superdialog.unpod")
 
@@ -34,11 +38,21 @@ def attach(
     llm: Mapping[str, Any] | None = None,
     trace: bool = False,
     mask_host_logs: bool = True,
+    scheduler: Scheduler | None = None,
 ) -> CallMachine:
-    """Build the call's machine, set it as ``session.dialog_machine`` and hook ``call_end``.
+    """Build the call's machine, set it as ``session.dialog_machine`` and hook the session.
 
-    The ``call_end`` hook resumes recording if the caller hung up inside a PII
-    state. ``mask_host_logs``: the SDK logs every caller utterance (also inside
+    The ``call_end`` hook cancels the call's clock and resumes recording if the
+    caller hung up inside a PII state. The call's clock (silence and
+    ``max_duration``, see ``superdialog.runtime.clock``) follows the worker's
+    ``state`` events: it runs only while the worker is ``listening``, and
+    ``user_partial`` events (when a worker sends them) restart the silence.
+    An ``error`` event right after a transfer we sent is the worker refusing
+    it: the call takes the flow's error path (``run_call`` keeps serving the
+    call afterwards). ``scheduler``: the clock's time (tests pass a
+    ``VirtualTime``); default the event loop.
+
+    ``mask_host_logs``: the SDK logs every caller utterance (also inside
     PII states); its loggers get our ``PIIFilter``, which masks this call's
     secrets and anything shaped like personal data in them. Values in the call
     context's ``data`` (e.g. a CRM record put there by dispatch) are copied into
@@ -54,10 +68,25 @@ def attach(
     session.dialog_machine = machine
     if mask_host_logs:
         _mask_sdk_logs(machine)
+    clock = CallClock(machine, scheduler)
     on = getattr(session, "on", None)
     if callable(on):
+        reopened: list[bool] = []
+
+        async def _state(event: Any) -> None:
+            clock.host_state(str(getattr(event, "state", "")))
+
+        async def _partial(*_: Any) -> None:
+            clock.caller_activity()
+
+        async def _error(code: Any = "", *_: Any) -> None:
+            if await clock.transfer_refused(str(code)[:60]) and not machine.finished:
+                reopened.append(True)  # the session loop ends now; run_call runs it again
 
         async def _closed(*_: Any) -> None:
+            if reopened and not machine.finished:
+                reopened.clear()
+                return
             try:
                 await machine.close()
             except Exception as exc:
@@ -69,6 +98,9 @@ def attach(
                     type(exc).__name__,
                 )
 
+        on("state")(_state)
+        on("user_partial")(_partial)
+        on("error")(_error)
         on("call_end")(_closed)
     return machine
 
@@ -92,22 +124,36 @@ async def run_call(
     *,
     llm: Mapping[str, Any] | None = None,
     trace: bool = False,
+    scheduler: Scheduler | None = None,
 ) -> CallMachine:
     """Run one whole call: attach, speak the opening, then the session's loop."""
-    machine = attach(ctx_or_session, flow, llm=llm, trace=trace)
+    machine = attach(ctx_or_session, flow, llm=llm, trace=trace, scheduler=scheduler)
     await machine.start()
-    session = getattr(ctx_or_session, "session", ctx_or_session)
-    if not machine.finished:
-        await session.run()
+    await run_session(getattr(ctx_or_session, "session", ctx_or_session), machine)
     return machine
 
 
+async def run_session(session: Any, machine: CallMachine) -> None:
+    """Run the session's loop until the call is over.
+
+    The SDK's loop ends on a worker ``error`` event. When that event was the
+    worker refusing our transfer and the flow's error path goes on with the
+    call, the loop is run again (at most ``MAX_SESSION_RUNS`` times in all).
+    """
+    for _ in range(MAX_SESSION_RUNS):
+        if machine.finished:
+            return
+        await session.run()
+    if not machine.finished:
+        await machine.close()
+
+
 def entrypoint(
-    flow: Flow, *, llm: Mapping[str, Any] | None = None
+    flow: Flow, *, llm: Mapping[str, Any] | None = None, scheduler: Scheduler | None = None
 ) -> Callable[[Any], Awaitable[None]]:
     """An ``AgentRunner`` entrypoint that runs ``flow`` for every call."""
 
     async def _entry(ctx: Any) -> None:
-        await run_call(ctx, flow, llm=llm)
+        await run_call(ctx, flow, llm=llm, scheduler=scheduler)
 
     return _entry

@@ -19,8 +19,9 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from unpod._protocol import UserInterruptEvent, UserTextEvent
+from unpod._protocol import ErrorEvent, StateEvent, UserInterruptEvent, UserTextEvent
 
+from superdialog.runtime.clock import CallClock, VirtualTime
 from superdialog.testing.frames import TERMINAL_KINDS, Frame, agent_turns, collapse_deltas
 
 __all__ = ["BridgeClosed", "LoopbackBridge", "Step", "classify"]
@@ -32,15 +33,24 @@ class BridgeClosed(ConnectionError):
 
 @dataclass(frozen=True, slots=True)
 class Step:
-    """One caller action: say ``text`` (``""`` is silence), optionally barging in.
+    """One caller action: say ``text``, optionally barging in; or keep quiet.
 
     ``interrupt_after`` barges in after that many streamed chunks of the
-    agent's reply, reporting ``heard`` as what the caller heard.
+    agent's reply, reporting ``heard`` as what the caller heard. ``""`` is
+    silence: the caller says nothing until the agent speaks again (the call's
+    clock fires once). ``wait`` lets that many seconds pass in silence
+    (virtual time: nobody sleeps). A worker never sends an empty utterance.
     """
 
-    text: str
+    text: str = ""
     interrupt_after: int | None = None
     heard: str | None = None
+    wait: float | None = None
+
+    @property
+    def silent(self) -> bool:
+        """Whether the caller keeps quiet in this step."""
+        return self.wait is not None or not self.text.strip()
 
 
 _TERMINAL = TERMINAL_KINDS
@@ -76,16 +86,40 @@ def classify(verb: Any) -> Frame:
 
 
 class LoopbackBridge:
-    """A scripted speech worker on the other side of a ``Session(bridge=...)``."""
+    """A scripted speech worker on the other side of a ``Session(bridge=...)``.
 
-    def __init__(self, steps: list[Step | str] | None = None) -> None:
+    Like the platform's worker it reports its conversation ``state``:
+    ``speaking`` while the agent's words play, ``listening`` once they have
+    been played (after ``text.end``, or when the agent's ``say`` lines are
+    done), ``thinking`` when the caller's words are final. Silent steps let
+    virtual time pass on ``time`` (the call's clock must run on it: pass the
+    same ``VirtualTime`` to ``attach(..., scheduler=...)`` and the clock to
+    :meth:`begin`). ``refuse_numbers``: transfers to these numbers are refused
+    with an ``error`` event (as a worker's allowlist does) and the call goes on.
+    """
+
+    def __init__(
+        self,
+        steps: list[Step | str] | None = None,
+        *,
+        time: VirtualTime | None = None,
+        refuse_numbers: frozenset[str] | set[str] = frozenset(),
+    ) -> None:
         self.frames: list[Frame] = []
         self.raw: list[Any] = []
+        self.sent: list[Any] = []
+        self.time = time
+        self.clock: CallClock | None = None
+        self.refuse_numbers = frozenset(refuse_numbers)
         self._steps = [s if isinstance(s, Step) else Step(s) for s in (steps or [])]
         self._events: asyncio.Queue[Any] = asyncio.Queue()
         self._closed = False
         self._chunks_this_turn = 0
         self._current: Step | None = None
+        self._speaking = False
+        self._in_turn = False
+        self._waiting = False
+        self._wait_until: float | None = None
         self.session_id = "loopback"
 
     # -- what the Session calls ------------------------------------------------------
@@ -96,39 +130,125 @@ class LoopbackBridge:
             raise BridgeClosed(f"socket closed: {frame.kind} sent after the call ended")
         self.raw.append(verb)
         self.frames.append(frame)
+        if (
+            frame.kind == "transfer"
+            and frame.transfer_type == "number"
+            and frame.target in self.refuse_numbers
+        ):
+            self._put(
+                ErrorEvent(
+                    severity="error",
+                    source="transfer",
+                    code="transfer_not_allowed",
+                    message="the number is not on the transfer allowlist",
+                )
+            )
+            return
         if frame.kind in _TERMINAL:
             self._closed = True
             return
         if frame.kind == "delta":
             self._chunks_this_turn += 1
+            if self._chunks_this_turn == 1:
+                self._put(StateEvent(state="speaking"))
             step = self._current
             if step is not None and step.interrupt_after == self._chunks_this_turn:
-                self._events.put_nowait(UserInterruptEvent(heard_prefix=step.heard))
+                self._put(UserInterruptEvent(heard_prefix=step.heard))
+        elif frame.kind == "say" and not self._speaking:
+            self._speaking = True
+            self._put(StateEvent(state="speaking"))
         elif frame.kind == "text.end":
+            self._in_turn = False
+            self._speaking = True  # the reply is played, then the worker listens
             self._next_step()
 
     async def recv_event(self) -> Any:
-        """Hand the Session the next caller event."""
-        if self._closed:
-            raise BridgeClosed("socket closed by the worker")
-        event = await self._events.get()
-        if event is None:
-            raise BridgeClosed("caller hung up")
-        return event
+        """Hand the Session the next caller event (letting silent steps' time pass)."""
+        while True:
+            if self._closed:
+                if self._waiting:
+                    self._wait_over(next_step=False)
+                raise BridgeClosed("socket closed by the worker")
+            if not self._events.empty():
+                return self._take(self._events.get_nowait())
+            if self._speaking and not self._in_turn:
+                self._speaking = False
+                return self._take(StateEvent(state="listening"))
+            if self._waiting:
+                await self._pass_time()
+                continue
+            return self._take(await self._events.get())
 
     # -- driving ---------------------------------------------------------------------
-    def begin(self) -> None:
-        """Send the first caller step (call after the opening line)."""
+    def begin(self, clock: CallClock | None = None) -> None:
+        """Send the first caller step (call after the opening line).
+
+        ``clock``: the call's clock, so silent steps wait for what it starts.
+        """
+        if clock is not None:
+            self.clock = clock
         self._next_step()
+
+    def on_wait_over(self, step: Step) -> None:
+        """Hook: a silent step is over (subclasses cut a turn record here)."""
+
+    def _put(self, event: Any) -> None:
+        self._events.put_nowait(event)
+
+    def _take(self, event: Any) -> Any:
+        if event is None:
+            raise BridgeClosed("caller hung up")
+        self.sent.append(event)
+        return event
 
     def _next_step(self) -> None:
         self._chunks_this_turn = 0
+        if self._speaking and not self._in_turn:
+            self._speaking = False
+            self._put(StateEvent(state="listening"))
         if not self._steps:
             self._current = None
-            self._events.put_nowait(None)  # nothing more to say: the caller hangs up
+            self._put(None)  # nothing more to say: the caller hangs up
             return
-        self._current = self._steps.pop(0)
-        self._events.put_nowait(UserTextEvent(text=self._current.text))
+        step = self._current = self._steps.pop(0)
+        if step.silent:
+            self._waiting = True
+            now = self.time.time() if self.time is not None else 0.0
+            self._wait_until = None if step.wait is None else now + step.wait
+            return
+        self._in_turn = True
+        self._put(StateEvent(state="thinking"))
+        self._put(UserTextEvent(text=step.text))
+
+    async def _settle(self) -> None:
+        if self.clock is not None:
+            await self.clock.settled()
+
+    async def _pass_time(self) -> None:
+        """One step of a silence: fire the call's next due timer, or end the silence."""
+        await self._settle()
+        if self._closed or not self._events.empty() or self._speaking:
+            return  # the worker reports what happened first
+        vt, until = self.time, self._wait_until
+        due = vt.next_due() if vt is not None else None
+        if vt is not None and due is not None and (until is None or due <= until):
+            vt.fire_next()
+            await self._settle()
+            if until is None:  # plain silence: until the agent has spoken once
+                self._wait_over()
+            return
+        if vt is not None and until is not None:
+            vt.advance_to(until)  # nothing is due in the window: time just passes
+        self._wait_over()
+
+    def _wait_over(self, *, next_step: bool = True) -> None:
+        step = self._current
+        self._waiting = False
+        self._wait_until = None
+        if step is not None:
+            self.on_wait_over(step)
+        if next_step and not self._closed:
+            self._next_step()
 
     # -- reading ---------------------------------------------------------------------
     @property

@@ -15,10 +15,11 @@ from typing import Any, cast
 
 from unpod.connectivity.session import Session
 
+from superdialog.runtime.clock import VirtualTime, clock_of
 from superdialog.testing.conversation_runner import Observer, Run
 from superdialog.testing.conversation_spec import Conversation, LoadedTestFile
 from superdialog.testing.hosts import TestHost
-from superdialog_unpod.host import attach
+from superdialog_unpod.host import attach, run_session
 from superdialog_unpod.testing.bridge import LoopbackBridge, Step
 
 __all__ = ["HOST", "play_unpod"]
@@ -33,13 +34,23 @@ async def play_unpod(
             t.text,
             t.barge_in.after_chunks if t.barge_in else None,
             t.barge_in.heard if t.barge_in else None,
+            t.wait,
         )
         for t in conv.turns
     ]
     holder: dict[str, Any] = {}
 
     class _TurnBridge(LoopbackBridge):
-        """The loopback worker, cutting a turn record at each ``text.end``."""
+        """The loopback worker, cutting a turn record at each ``text.end`` or silence's end."""
+
+        def on_wait_over(self, step: Step) -> None:
+            obs: Observer | None = holder.get("obs")
+            index = len(run.turns)
+            if obs is None or index > len(conv.turns):
+                return
+            said = [f.text for f in self.frames[obs.verb_mark :] if f.kind == "say"]
+            prev = run.turns[-1].node
+            obs.cut(index, "", test.flow.states[prev].pii, [" ".join(said)] if said else [])
 
         async def send_verb(self, verb: Any) -> None:
             if type(verb).__name__ == "AgentTextEndEvent" and "obs" in holder:
@@ -61,10 +72,11 @@ async def play_unpod(
                     )
             await super().send_verb(verb)
 
-    bridge = _TurnBridge(steps)
+    time = VirtualTime()  # silence passes in virtual time: nobody sleeps
+    bridge = _TurnBridge(steps, time=time)
     session = Session(bridge=cast(Any, bridge))  # duck-typed: send_verb / recv_event
     session.data.update({**test.spec.session, **conv.session})
-    machine = attach(session, test.flow, llm=llm, trace=True)
+    machine = attach(session, test.flow, llm=llm, trace=True, scheduler=time)
     obs = Observer(machine, lambda: bridge.frames, run)
     try:
         await machine.start()
@@ -72,8 +84,8 @@ async def play_unpod(
         obs.cut(0, None, False, opening)
         holder["obs"] = obs
         if not machine.finished:
-            bridge.begin()
-            await session.run()
+            bridge.begin(clock_of(machine))
+            await run_session(session, machine)
     finally:
         obs.close()
 
