@@ -1,7 +1,8 @@
 """``Flow``, ``load`` and ``loads``: what users of SuperDialog hold.
 
 A ``Flow`` is a compiled flow (``superdialog.compile.CompiledFlow``) with the
-things people do with one: ``build`` a call, draw a ``diagram``. It sits
+things people do with one: ``build`` a call (or ``restore`` one), draw it
+(``diagram``, ``render``), read the language's ``schema``. It sits
 above the layers it uses (compile, runtime, render), so none of them imports
 upward.
 """
@@ -17,6 +18,7 @@ from superdialog.compile.compiled import CompiledFlow, compile_file, compile_tex
 from superdialog.runtime.call import CallMachine
 from superdialog.runtime.durable import USE_ENV, restore_into
 from superdialog.runtime.durable_seal import StateKey
+from superdialog.spec.schema import flow_json_schema
 
 if TYPE_CHECKING:
     import graphviz
@@ -104,6 +106,21 @@ class Flow(CompiledFlow):
         from superdialog.render import flow_diagram  # lazy: graphviz only when drawing
 
         return flow_diagram(self, **options)
+
+    def render(self, output: str | FsPath, *, trace: Any = None, timeout: float = 30.0) -> FsPath:
+        """Draw the flow into ``output`` (``.svg``, ``.png``, ``.pdf``, ``.dot``, ``.mmd``).
+
+        ``trace`` (``CallMachine.trace_record()``) highlights one call's path.
+        Raises ``RenderError`` when Graphviz is missing, times out or fails.
+        """
+        from superdialog.render import render_to_file  # lazy: graphviz only when drawing
+
+        return render_to_file(self, output, trace=trace, timeout=timeout)
+
+    @staticmethod
+    def schema() -> dict[str, Any]:
+        """The JSON Schema every flow file validates against (for editors and tools)."""
+        return flow_json_schema()
 
 
 def load(path: str | FsPath, *, run_code: bool = True) -> Flow:

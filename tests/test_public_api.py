@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 import superdialog
 
@@ -42,3 +45,23 @@ def test_machine_class_is_not_auto_wrapped_by_unpod() -> None:
     from superdialog.runtime.call import CallMachine
 
     assert CallMachine.__name__ not in ("DialogMachine", "LLMAgent")
+
+
+def test_import_pulls_in_no_host_sdk() -> None:
+    code = ("import sys, superdialog; flow = superdialog.load('flows/dental_booking.yaml'); "
+            "flow.build(); print([m for m in sys.modules if m.split('.')[0] in "
+            "('unpod', 'superdialog_unpod', 'pipecat', 'livekit')])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[1])
+    assert out.stdout.strip() == "[]"
+
+
+def test_flow_does_what_users_do_with_a_flow(tmp_path: Path) -> None:
+    flow = superdialog.load(Path(__file__).resolve().parents[1] / "flows" / "dental_booking.yaml")
+    png = flow.render(tmp_path / "deep" / "flow.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert flow.render(tmp_path / "flow.mmd").read_text().startswith("flowchart")
+    schema = flow.schema()
+    assert schema["title"] == "SuperDialog flow" and "states" in schema["properties"]
+    with pytest.raises(superdialog.RenderError, match="format"):
+        flow.render(tmp_path / "flow.xyz")
