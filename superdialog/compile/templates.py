@@ -17,6 +17,7 @@ one render may produce at most ``MAX_OUTPUT`` characters. Every failure is a
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -39,7 +40,9 @@ __all__ = [
     "TemplateSyntaxProblem",
     "compile_expression",
     "compile_template",
+    "Read",
     "environment",
+    "reads",
     "references",
 ]
 
@@ -246,8 +249,19 @@ _COMPILE_FAILURES = (RecursionError, SyntaxError, ValueError, OverflowError, Mem
 parser or Python's compiler, an integer literal over Python's 4,300 digits."""
 
 
+_UNKNOWN = re.compile(r"No (filter|test) named '([^']*)'")
+
+
 def _syntax(exc: jinja2.TemplateSyntaxError) -> TemplateSyntaxProblem:
-    return TemplateSyntaxProblem(f"template syntax error: {exc.message}", exc.lineno or 1)
+    message = f"template syntax error: {exc.message}"
+    unknown = _UNKNOWN.search(exc.message or "")
+    if unknown is not None:
+        kind, name = unknown.groups()
+        known = environment().filters if kind == "filter" else environment().tests
+        close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+        if close:
+            message += f" (did you mean '{close[0]}'?)"
+    return TemplateSyntaxProblem(message, exc.lineno or 1)
 
 
 def _too_complex(exc: BaseException) -> TemplateSyntaxProblem:
@@ -322,3 +336,173 @@ def references(source: str, *, expression: bool = False) -> list[tuple[str, str 
         if nm.ctx == "load" and nm.name not in bound and id(nm) not in attr_names:
             out.append((nm.name, None))
     return out
+
+
+# --------------------------------------------------------------------------- reads
+
+_DICT_METHODS = frozenset(dir(dict))
+_GUARD_TESTS = frozenset({"defined", "undefined", "none"})
+_GUARD_FILTERS = frozenset({"default", "d"})
+
+
+@dataclass(frozen=True, slots=True)
+class Read:
+    """One name a template reads, with the keys after it.
+
+    ``path`` is the chain of constant attribute and item names from a free
+    name (``("results", "rx", "confirmation")``); ``guarded`` is true when
+    the read cannot fail because the value is missing: it is tested with
+    ``is defined``, given a ``default``, or sits inside an ``if`` (or after
+    an ``and``) whose test mentions the same value. ``in_test`` is true when
+    the value is only used for its truth (``{% if slots.x %}``), which is
+    harmless for a slot that reads ``None`` but not for a missing result.
+    ``line`` is 1-based within the template.
+    """
+
+    path: tuple[str | int, ...]
+    guarded: bool
+    in_test: bool
+    line: int
+
+
+def _chain(node: nodes.Node) -> tuple[str | int, ...] | None:
+    """``results.rx['a'].b`` → ``("results", "rx", "a", "b")``; None if not a constant chain."""
+    parts: list[str | int] = []
+    while True:
+        if isinstance(node, nodes.Getattr):
+            parts.append(node.attr)
+            node = node.node
+        elif isinstance(node, nodes.Getitem):
+            if not isinstance(node.arg, nodes.Const) or not isinstance(node.arg.value, str | int):
+                return None
+            parts.append(node.arg.value)
+            node = node.node
+        elif isinstance(node, nodes.Name):
+            parts.append(node.name)
+            return tuple(reversed(parts))
+        else:
+            return None
+
+
+class _ReadWalker:
+    """Collects :class:`Read`s from a parsed template, tracking guards."""
+
+    def __init__(self, bound: set[str]) -> None:
+        self.bound = bound
+        self.out: list[Read] = []
+
+    def mentions(self, node: nodes.Node) -> list[tuple[str | int, ...]]:
+        """Paths a test mentions (what an ``if`` over it guards)."""
+        found: list[tuple[str | int, ...]] = []
+        for sub in (node, *node.find_all((nodes.Getattr, nodes.Getitem, nodes.Name))):
+            path = _chain(sub)
+            if path is not None:
+                found.append(path)
+        for cmp in (node, *node.find_all(nodes.Compare)):
+            if not isinstance(cmp, nodes.Compare) or not isinstance(cmp.expr, nodes.Const):
+                continue
+            for op in cmp.ops:
+                base = _chain(op.expr)
+                if op.op in ("in", "notin") and base is not None:
+                    if isinstance(cmp.expr.value, str | int):
+                        found.append((*base, cmp.expr.value))
+        return found
+
+    def visit(
+        self, node: nodes.Node, guards: tuple[tuple[str | int, ...], ...], *, test: bool = False
+    ) -> None:
+        path = _chain(node) if isinstance(node, nodes.Getattr | nodes.Getitem | nodes.Name) else None
+        if path is not None:
+            if isinstance(node, nodes.Name) and node.ctx != "load":
+                return
+            if path[0] not in self.bound:
+                guarded = any(path[: len(g)] == g for g in guards if len(g) >= 2)
+                self.add(path, guarded, test, node.lineno)
+            # the item of a non-constant subscript is an expression of its own
+            inner: nodes.Node = node
+            while isinstance(inner, nodes.Getattr | nodes.Getitem):
+                if isinstance(inner, nodes.Getitem):
+                    self.visit(inner.arg, guards)
+                inner = inner.node
+            return
+        if isinstance(node, nodes.Test) and node.name in _GUARD_TESTS:
+            path = _chain(node.node)
+            if path is not None and path[0] not in self.bound:
+                self.add(path, True, True, node.lineno)
+                return
+        if isinstance(node, nodes.Filter) and node.name in _GUARD_FILTERS and node.node:
+            path = _chain(node.node)
+            if path is not None and path[0] not in self.bound:
+                self.add(path, True, test, node.lineno)
+                for arg in node.args:
+                    self.visit(arg, guards)
+                return
+        if isinstance(node, nodes.Call) and isinstance(node.node, nodes.Getattr):
+            base = _chain(node.node.node)
+            if base is not None and node.node.attr in ("get",) and base[0] not in self.bound:
+                # results.get('rx'): reading through .get never fails for a missing key
+                self.add(base, False, True, node.lineno)
+                for arg in (*node.args, *(k.value for k in node.kwargs)):
+                    self.visit(arg, guards)
+                return
+        if isinstance(node, nodes.If | nodes.CondExpr):
+            cond = node.test
+            self.visit(cond, guards, test=True)
+            inner = (*guards, *self.mentions(cond))
+            if isinstance(node, nodes.If):
+                for child in (*node.body, *node.elif_, *node.else_):
+                    self.visit(child, inner)
+            else:
+                self.visit(node.expr1, inner)
+                if node.expr2 is not None:
+                    self.visit(node.expr2, inner)
+            return
+        if isinstance(node, nodes.And | nodes.Or):
+            self.visit(node.left, guards, test=test)
+            self.visit(node.right, (*guards, *self.mentions(node.left)), test=test)
+            return
+        if isinstance(node, nodes.Not):
+            self.visit(node.node, guards, test=test)
+            return
+        for child in node.iter_child_nodes():
+            self.visit(child, guards)
+
+    def add(self, path: tuple[str | int, ...], guarded: bool, test: bool, line: int) -> None:
+        if len(path) >= 2 and path[-1] in _DICT_METHODS and isinstance(path[-1], str):
+            path = path[:-1]  # results.items(), pharmacy.keys(): the mapping itself
+        self.out.append(Read(path, guarded, test, line or 1))
+
+
+def reads(source: str, *, expression: bool = False) -> list[Read]:
+    """Every name a template or ``if:`` expression reads, with the keys after it.
+
+    Loop variables and ``set`` targets are not free names and are left out.
+    Raises ``TemplateSyntaxProblem`` when the text does not parse.
+    """
+    env = environment()
+    try:
+        ast: nodes.Node = env.parse("{{ " + source + " }}" if expression else source)
+    except jinja2.TemplateSyntaxError as exc:
+        raise _syntax(exc) from exc
+    except _COMPILE_FAILURES as exc:
+        raise _too_complex(exc) from None
+    bound: set[str] = set()
+    for node in ast.find_all((nodes.For, nodes.Assign, nodes.With, nodes.Macro)):
+        target = getattr(node, "target", None)
+        targets = getattr(node, "targets", None) or ([target] if target is not None else [])
+        for t in targets:
+            for name in (t, *t.find_all(nodes.Name)):
+                if isinstance(name, nodes.Name):
+                    bound.add(name.name)
+        for arg in getattr(node, "args", None) or []:
+            if isinstance(arg, nodes.Name):
+                bound.add(arg.name)
+    bound.add("loop")
+    walker = _ReadWalker(bound)
+    if expression and isinstance(ast, nodes.Template) and len(ast.body) == 1:
+        output = ast.body[0]
+        if isinstance(output, nodes.Output) and len(output.nodes) == 1:
+            walker.visit(output.nodes[0], (), test=True)  # an if: is a truth test
+            return walker.out
+    walker.visit(ast, ())
+    return walker.out

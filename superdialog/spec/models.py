@@ -242,6 +242,12 @@ class ActionSpec(_Strict):
     result: Name | None = Field(
         None, description="Name to store the result under (results.<name>); default: state name."
     )
+    returns: dict[Name, Any] | None = Field(
+        None,
+        description="The shape of the result, when you want its fields checked: field → "
+        "type (text, number, boolean, list, mapping, any) or a nested mapping. validate "
+        "then refuses results.<name>.<field> reads of fields it does not list.",
+    )
     holding_line: Template | None = Field(
         None, description="Spoken when the action is still running after holding_after seconds."
     )
@@ -419,6 +425,11 @@ class FlowSpec(_Strict):
     persona: Template | None = Field(None, description="System prompt for every LLM state.")
     context: dict[str, Any] = Field(
         default_factory=dict, description="Constant values templates can read."
+    )
+    session: list[Name] | None = Field(
+        None,
+        description="Keys of the host's session data the flow reads (session.<key>); when "
+        "given, validate refuses reads of keys not listed.",
     )
     locale: LocaleSpec = Field(
         default_factory=LocaleSpec, description="Language, region and time zone."
