@@ -37,10 +37,10 @@ __all__ = [
     "RUNTIME_NAMES",
     "CompiledExpr",
     "CompiledTemplate",
+    "Read",
     "TemplateSyntaxProblem",
     "compile_expression",
     "compile_template",
-    "Read",
     "environment",
     "reads",
     "references",
@@ -403,15 +403,16 @@ class _ReadWalker:
                 continue
             for op in cmp.ops:
                 base = _chain(op.expr)
-                if op.op in ("in", "notin") and base is not None:
-                    if isinstance(cmp.expr.value, str | int):
-                        found.append((*base, cmp.expr.value))
+                usable = base is not None and isinstance(cmp.expr.value, str | int)
+                if op.op in ("in", "notin") and usable and base is not None:
+                    found.append((*base, cmp.expr.value))
         return found
 
     def visit(
         self, node: nodes.Node, guards: tuple[tuple[str | int, ...], ...], *, test: bool = False
     ) -> None:
-        path = _chain(node) if isinstance(node, nodes.Getattr | nodes.Getitem | nodes.Name) else None
+        chainable = isinstance(node, nodes.Getattr | nodes.Getitem | nodes.Name)
+        path = _chain(node) if chainable else None
         if path is not None:
             if isinstance(node, nodes.Name) and node.ctx != "load":
                 return
@@ -448,14 +449,14 @@ class _ReadWalker:
         if isinstance(node, nodes.If | nodes.CondExpr):
             cond = node.test
             self.visit(cond, guards, test=True)
-            inner = (*guards, *self.mentions(cond))
+            guarded_by = (*guards, *self.mentions(cond))
             if isinstance(node, nodes.If):
                 for child in (*node.body, *node.elif_, *node.else_):
-                    self.visit(child, inner)
+                    self.visit(child, guarded_by)
             else:
-                self.visit(node.expr1, inner)
+                self.visit(node.expr1, guarded_by)
                 if node.expr2 is not None:
-                    self.visit(node.expr2, inner)
+                    self.visit(node.expr2, guarded_by)
             return
         if isinstance(node, nodes.And | nodes.Or):
             self.visit(node.left, guards, test=test)
