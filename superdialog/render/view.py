@@ -187,8 +187,12 @@ def _summary(flow: CompiledFlow, st: CompiledState) -> tuple[list[str], list[str
     elif st.kind == "transfer" and st.transfer is not None:
         lines += _said(st)
         t = st.transfer
-        where = "queue" if t.kind == "human" else "agent"
-        outcome = f"\u2192 {where} {_quote(t.target)} \u00b7 {t.mode}"
+        if t.kind == "number":  # a templated number is shown as what it reads
+            target = plain_template(t.target) if t.template is not None else t.target
+            outcome = f"\u2192 number {target} \u00b7 {t.mode}"
+        else:
+            where = "queue" if t.kind == "human" else "agent"
+            outcome = f"\u2192 {where} {_quote(t.target)} \u00b7 {t.mode}"
         if t.announcement is not None:
             notes.append("briefs the colleague first")
     elif st.kind == "end":

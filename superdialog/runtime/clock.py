@@ -140,8 +140,7 @@ class CallClock:
         task, self._fire = self._fire, None
         if task is not None and not task.done():
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await asyncio.wait({task})  # its turn reconciles the effects as it unwinds
 
     async def transfer_refused(self, why: str = "") -> bool:
         """The host reports that the transfer we sent was refused (e.g. a number not allowed).
@@ -183,6 +182,7 @@ class CallClock:
             else:
                 task.cancel()
                 self._fire = None
+                await asyncio.wait({task})  # it ends at once, never having run
 
     def turn_ends(self) -> None:
         """The turn is over. Our speech is still to be played: wait for the host to listen."""

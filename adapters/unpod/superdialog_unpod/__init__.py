@@ -14,8 +14,8 @@ tools (a loopback speech worker and orchestrator, the ``unpod`` conversation
 test host) are in ``superdialog_unpod.testing``.
 """
 
-from superdialog_unpod.host import attach, entrypoint, run_call
+from superdialog_unpod.host import attach, entrypoint, run_call, run_session
 
-__all__ = ["attach", "entrypoint", "run_call"]
+__all__ = ["attach", "entrypoint", "run_call", "run_session"]
 
 __version__ = "1.0.0.dev0"
