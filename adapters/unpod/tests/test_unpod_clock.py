@@ -209,3 +209,52 @@ async def test_a_refused_number_without_an_error_state_apologises_and_ends() -> 
     )
     assert says(bridge)[-1] == "I'm sorry, something went wrong on our side."
     assert machine.outcome is not None and machine.outcome["reason"] == "error"
+
+
+# -- the session's other signals -------------------------------------------------------
+
+FLOWS = Path(__file__).resolve().parents[3] / "flows"
+
+
+async def test_live_metrics_show_each_turns_model_latency_and_tokens(llm_server: Any) -> None:
+    """``session.metrics.live()`` is fed per turn; the SDK's ``llm_call`` hook fires once a call."""
+    llm_server.add_rule(state="triage", user="account", reply="Is it about a bill or your plan?")
+    flow = superdialog.load(FLOWS / "support_triage.yaml")
+    time = VirtualTime()
+    bridge = LoopbackBridge(["I'm calling about my account"], time=time)
+    session = unpod_session.Session(bridge=bridge)
+    hooked: list[Any] = []
+
+    @session.on("llm_call")
+    async def _seen(**data: Any) -> None:
+        hooked.append(data)
+
+    llm = {"base_url": llm_server.base_url, "api_key": "sk-loopback"}
+    machine = attach(session, flow, llm=llm, scheduler=time)
+    await machine.start()
+    bridge.begin(clock_of(machine))
+    await asyncio.wait_for(run_session(session, machine), 10)
+    live = session.metrics.live()
+    assert live.turns == 1 and machine.metrics.llm_calls == 1
+    assert live.llm_p95_ms > 0 and live.active_llm == flow.spec.llm.model
+    assert live.tokens.input > 0 and live.tokens.output > 0
+    assert len(hooked) == 1  # once per model call: the SDK's own hook, nothing of ours twice
+    assert hooked[0]["node_id"] == "triage" and hooked[0]["tokens_out"] > 0
+
+
+async def test_user_partial_events_restart_the_silence_when_a_worker_sends_them() -> None:
+    flow = superdialog.loads(SMOKE, "smoke.yaml")
+    time = VirtualTime()
+    bridge = LoopbackBridge([], time=time)
+    session = unpod_session.Session(bridge=bridge)
+    machine = attach(session, flow, scheduler=time)
+    await machine.start()
+    clock = clock_of(machine)
+    assert clock is not None
+    await session._hooks.fire("state", unpod_session.StateEvent(state="listening"))
+    assert time.next_due() == 5.0
+    time.advance_to(3.0)
+    await session._hooks.fire("user_partial", "for")  # the caller started to answer
+    assert time.next_due() == 8.0 and time.pending() == 1
+    await machine.close()
+    assert time.pending() == 0
