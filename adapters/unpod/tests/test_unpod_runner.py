@@ -107,14 +107,25 @@ async def test_dental_booking_through_the_runner(dental: superdialog.Flow) -> No
     assert tr.ok, tr.problems
     assert [s.split(":")[0] for s in tr.setup] == ["orchestrator", "orchestrator", "worker"]
     assert "job.ack accepted" in tr.setup[1]
-    assert tr.said() == ["Hi, this is Alex from Bright Smile Dental.",
-                         "Are you calling to book a check-up?"]
+    assert tr.said() == [
+        "Hi, this is Alex from Bright Smile Dental.",
+        "Are you calling to book a check-up?",
+    ]
     # the last three turns, frame by frame: the pause comes after the sub-flow's
     # goodbye and before the PII state's first word, in the same streamed turn;
     # the resume comes before the next state's first word; end is the last frame.
     assert tr.timeline()[-11:] == [
-        "caller", "delta", "pause", "delta", "text.end",
-        "caller", "resume", "delta", "text.end", "end", "close",
+        "caller",
+        "delta",
+        "pause",
+        "delta",
+        "text.end",
+        "caller",
+        "resume",
+        "delta",
+        "text.end",
+        "end",
+        "close",
     ]
     contact_done = index(tr, "delta", "Thanks, I've got your contact details.")
     pause = index(tr, "pause")
@@ -139,14 +150,19 @@ async def test_dental_booking_through_the_runner(dental: superdialog.Flow) -> No
         assert canary not in repr(tr.machine.snapshot())
 
 
-async def test_dental_handoff_is_a_cold_transfer_to_the_front_desk(dental: superdialog.Flow
-                                                                   ) -> None:
+async def test_dental_handoff_is_a_cold_transfer_to_the_front_desk(
+    dental: superdialog.Flow,
+) -> None:
     async with UnpodLoopback(timeout=5) as lo:
         tr = await lo.run_call(dental, ["no, I need to talk to someone"])
     assert tr.ok, tr.problems
     (t,) = tr.terminal()
-    assert (t.transfer_type, t.target, t.mode, t.announcement) == ("human", "front-desk",
-                                                                   "cold", "")
+    assert (t.transfer_type, t.target, t.mode, t.announcement) == (
+        "human",
+        "front-desk",
+        "cold",
+        "",
+    )
     assert tr.timeline()[-4:] == ["delta", "transfer", "text.end", "close"]
     assert "[transfer → human queue front-desk (cold)]" in str(tr)
 
@@ -158,9 +174,14 @@ async def test_session_data_reaches_templates_via_call_started() -> None:
     tr = await smoke_call(["forty two", "one two three four"], {"first_name": "Ana"})
     assert tr.said() == ["Hello Ana.", "How old are you?"]
     assert tr.kinds() == [
-        "say", "say",
-        "pause", "delta", "text.end",  # PII state: paused before its first word
-        "resume", "delta", "text.end",  # resumed before the goodbye
+        "say",
+        "say",
+        "pause",
+        "delta",
+        "text.end",  # PII state: paused before its first word
+        "resume",
+        "delta",
+        "text.end",  # resumed before the goodbye
         "end",  # the one terminal verb, sent by the session for a completed call
     ]
     assert tr.turns() == ["Now your PIN. Not recorded. Your PIN?", "Thanks. Bye!"]
@@ -175,21 +196,37 @@ async def test_custom_end_reason_is_ours_and_precedes_the_turns_text_end() -> No
     assert tr.ok, tr.problems  # text.end after our end is the turn's own, not a violation
 
 
-async def test_transfer_from_pii_state_resumes_first_and_carries_queue_mode_announcement(
-) -> None:
+async def test_transfer_from_pii_state_resumes_first_and_carries_queue_mode_announcement() -> None:
     tr = await smoke_call(["forty two", "can I talk to a real person"])
-    assert tr.timeline() == ["say", "say", "caller", "pause", "delta", "text.end",
-                             "caller", "resume", "delta", "transfer", "text.end", "close"]
+    assert tr.timeline() == [
+        "say",
+        "say",
+        "caller",
+        "pause",
+        "delta",
+        "text.end",
+        "caller",
+        "resume",
+        "delta",
+        "transfer",
+        "text.end",
+        "close",
+    ]
     (t,) = tr.terminal()
-    assert (t.transfer_type, t.target, t.mode, t.announcement) == ("human", "humans", "warm",
-                                                                   "Age 42")
+    assert (t.transfer_type, t.target, t.mode, t.announcement) == (
+        "human",
+        "humans",
+        "warm",
+        "Age 42",
+    )
     assert tr.ok
     assert '[transfer → human queue humans (warm), announcing "Age 42"]' in str(tr)
 
 
 async def test_barge_in_during_goodbye_still_ends_once() -> None:
-    tr = await smoke_call(["forty two", Step("one two three four", interrupt_after=1,
-                                             heard="Thanks.")])
+    tr = await smoke_call(
+        ["forty two", Step("one two three four", interrupt_after=1, heard="Thanks.")]
+    )
     assert tr.timeline()[-6:] == ["resume", "delta", "interrupt", "text.end", "end", "close"]
     assert [(r.kind, r.reason) for r in tr.terminal()] == [("end", "completed")]
     assert tr.frames[-1].kind == "end"
@@ -198,11 +235,48 @@ async def test_barge_in_during_goodbye_still_ends_once() -> None:
     assert '[caller barges in; heard "Thanks."]' in str(tr)
 
 
-async def test_silence_is_an_empty_utterance() -> None:
+async def test_silence_is_timed_by_the_call_clock_not_sent_as_an_empty_utterance() -> None:
     tr = await smoke_call(["", "forty two"])
-    assert [r.text for r in tr.records if r.source == "caller"][:1] == [""]
+    assert [r.kind for r in tr.records if r.source == "caller"][:2] == ["silence", "speech"]
+    assert "" not in [r.text for r in tr.records if r.kind == "speech"]
     assert "caller: (silence)" in str(tr)
-    assert tr.turns()[0]  # the machine re-asked
+    assert tr.said()[2:] == ["Sorry, I didn't hear anything.", "How old are you?"]  # re-asked
+    assert tr.ok, tr.problems
+
+
+async def test_a_silent_caller_over_the_runner_ends_with_no_response() -> None:
+    tr = await smoke_call([Step(wait=60)])
+    assert "caller: (silent for 60s)" in str(tr)
+    assert [r.reason for r in tr.terminal()] == ["no_response"]
+    assert tr.said().count("Sorry, I didn't hear anything.") == 2
+    assert tr.ok, tr.problems
+
+
+async def test_max_duration_over_the_runner_with_nobody_speaking() -> None:
+    flow = superdialog.loads(SMOKE + "limits: {max_duration: 7, no_input: 5}\n", "smoke.yaml")
+    async with UnpodLoopback(timeout=5) as lo:
+        tr = await lo.run_call(flow, [Step(wait=30)])
+    assert [r.reason for r in tr.terminal()] == ["max_duration"]
+    assert tr.said()[-1] == "I'm sorry, we've run out of time on this call. Goodbye."
+    assert tr.ok, tr.problems
+
+
+async def test_a_number_transfer_over_the_runner_is_agent_transfer_type_number() -> None:
+    flow = superdialog.loads(
+        SMOKE.replace("transfer: {queue: humans,", 'transfer: {number: "+14155550100",'),
+        "smoke.yaml",
+    )
+    async with UnpodLoopback(timeout=5) as lo:
+        tr = await lo.run_call(flow, ["forty two", "a real person please"])
+    (t,) = tr.terminal()
+    assert (t.kind, t.transfer_type, t.target, t.mode) == (
+        "transfer",
+        "number",
+        "+14155550100",
+        "warm",
+    )
+    assert "[transfer → number +14155550100 (warm)" in str(tr)
+    assert tr.ok, tr.problems
 
 
 # -- an LLM state over the runner path, served by the scripted loopback model
@@ -211,13 +285,18 @@ async def test_silence_is_an_empty_utterance() -> None:
 async def test_llm_reply_streams_through_the_runner(llm_server) -> None:  # type: ignore[no-untyped-def]
     reply = "Happy to help. Is it about a bill, a technical problem, or your plan?"
     llm_server.add_rule(state="triage", user="account", reply=reply)
-    llm_server.add_rule(state="triage", user="modem", reply="That sounds like a technical problem.",
-                        goto="tech_check")
+    llm_server.add_rule(
+        state="triage",
+        user="modem",
+        reply="That sounds like a technical problem.",
+        goto="tech_check",
+    )
     flow = superdialog.load(FLOWS / "support_triage.yaml")
     caller = ["I'm calling about my account", "the lights on my modem are blinking red", "yes"]
     async with UnpodLoopback(timeout=8) as lo:
-        tr = await lo.run_call(flow, caller,
-                               llm={"base_url": llm_server.base_url, "api_key": "sk-loopback"})
+        tr = await lo.run_call(
+            flow, caller, llm={"base_url": llm_server.base_url, "api_key": "sk-loopback"}
+        )
     assert tr.ok, tr.problems
     assert tr.turns()[0] == reply
     deltas_of_first_turn = 0
@@ -255,8 +334,13 @@ async def test_wrong_credentials_are_refused() -> None:
         raise AssertionError("no call expected")
 
     async with UnpodLoopback() as lo:
-        runner = AgentRunner(never, agent_id="x", platform_token="wrong", org_handle="loopback-org",
-                             base_url=lo.orchestrator.url)
+        runner = AgentRunner(
+            never,
+            agent_id="x",
+            platform_token="wrong",
+            org_handle="loopback-org",
+            base_url=lo.orchestrator.url,
+        )
         with pytest.raises(RunnerAuthError):
             await asyncio.wait_for(runner.run(), 3)
 
@@ -264,9 +348,12 @@ async def test_wrong_credentials_are_refused() -> None:
 async def test_concurrent_calls_each_get_their_own_runner_and_data() -> None:
     flow = superdialog.loads(SMOKE, "smoke.yaml")
     async with UnpodLoopback(timeout=5) as lo:
-        calls = await asyncio.gather(*(
-            lo.run_call(flow, ["forty two", "one two three four"], data={"first_name": f"N{i}"})
-            for i in range(5)))
+        calls = await asyncio.gather(
+            *(
+                lo.run_call(flow, ["forty two", "one two three four"], data={"first_name": f"N{i}"})
+                for i in range(5)
+            )
+        )
     assert [tr.said()[0] for tr in calls] == [f"Hello N{i}." for i in range(5)]
     assert all(tr.ok for tr in calls)
     assert len({tr.agent_id for tr in calls}) == 5
@@ -275,7 +362,8 @@ async def test_concurrent_calls_each_get_their_own_runner_and_data() -> None:
 async def test_a_call_that_ends_in_its_opening_is_ended_by_us_and_never_runs_the_loop() -> None:
     closed = superdialog.loads(
         'flow: closed\nstart: bye\nstates:\n  bye: {say: "We are closed.", end: completed}\n',
-        "closed.yaml")
+        "closed.yaml",
+    )
     async with UnpodLoopback(timeout=5) as lo:
         tr = await lo.run_call(closed, ["hello?"])
     assert tr.timeline() == ["say", "end", "close"]  # the caller never got to speak

@@ -46,6 +46,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
+from superdialog.runtime.clock import VirtualTime
 from superdialog_unpod.testing.bridge import Step
 from superdialog_unpod.testing.loopback.orchestrator import FakeOrchestrator, Registration
 from superdialog_unpod.testing.loopback.plumbing import loopback_environment
@@ -169,9 +170,10 @@ class UnpodLoopback:
         Args:
             flow: A compiled flow (run with ``entrypoint(flow, llm=llm)``), or
                 any ``AgentRunner`` entrypoint of your own.
-            steps: The caller's script: utterances (``""`` is silence) or
-                :class:`Step` objects for barge-ins. When it runs out before
-                the call ends, the caller hangs up.
+            steps: The caller's script: utterances (``""`` is silence until
+                the agent speaks again) or :class:`Step` objects for barge-ins
+                and ``Step(wait=8)`` (eight seconds of silence, in virtual
+                time). When it runs out before the call ends, the caller hangs up.
             data: The call's ``data`` (e.g. a CRM record), delivered in
                 ``call.started`` metadata; our adapter copies it into
                 ``session.data`` for templates.
@@ -201,9 +203,10 @@ class UnpodLoopback:
             raise LoopbackError("use the loopback inside 'async with UnpodLoopback() as lo'")
         limit = self.timeout if timeout is None else timeout
         n = next(self._ids)
+        time = VirtualTime()  # silent steps pass in virtual time: the call's clock runs on it
         if isinstance(flow, FlowType):
             name = flow.name
-            inner = flow_entrypoint(flow, llm=llm)
+            inner = flow_entrypoint(flow, llm=llm, scheduler=time)
         else:
             name = getattr(flow, "__name__", "entrypoint")
             inner = flow
@@ -217,7 +220,8 @@ class UnpodLoopback:
             "data": dict(data or {}),
         }
         loop = asyncio.get_running_loop()
-        call = Call(tr, secrets.token_urlsafe(16), steps, meta, loop)
+        call = Call(tr, secrets.token_urlsafe(16), steps, meta, loop, time)
+        time.on_schedule = call.signal.notify
         runner_done: asyncio.Future[str] = loop.create_future()
 
         async def entry(ctx: Any) -> None:

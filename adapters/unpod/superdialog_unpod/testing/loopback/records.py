@@ -199,6 +199,8 @@ class Transcript:
                 if r.kind == "speech":
                     last_caller_t = r.t
                     emit(r.t, f"caller: {r.text if r.text.strip() else '(silence)'}")
+                elif r.kind == "silence":
+                    emit(r.t, f"caller: (silent for {r.text})" if r.text else "caller: (silence)")
                 else:
                     heard = f' heard "{r.text}"' if r.text else ""
                     emit(r.t, f"[caller barges in;{heard}]" if heard else "[caller barges in]")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
+from superdialog.runtime.clock import VirtualTime
 from superdialog_unpod.testing.bridge import Step
 from superdialog_unpod.testing.loopback.plumbing import Signal, request_path
 from superdialog_unpod.testing.loopback.records import (
@@ -31,7 +33,7 @@ BRIDGE_PATH = "/v1/bridge/"
 """Prefix of the per-call bridge URLs our fake worker hands out in ``job.assign``."""
 
 # Events and verbs this fake worker understands (what it negotiates in hello.ack).
-_WORKER_EVENTS = ("user.text", "user.interrupted", "error", "call.started")
+_WORKER_EVENTS = ("user.text", "user.interrupted", "error", "call.started", "state")
 _WORKER_VERBS = (
     "agent.text.delta",
     "agent.text.end",
@@ -51,8 +53,11 @@ class Call:
         steps: Sequence[Step | str],
         metadata: dict[str, Any],
         loop: asyncio.AbstractEventLoop,
+        time: VirtualTime | None = None,
     ) -> None:
         self.transcript = transcript
+        self.time = time
+        self.states = False  # whether the runner negotiated ``state`` events
         self.token = token
         self.steps = [s if isinstance(s, Step) else Step(s) for s in steps]
         self.metadata = metadata
@@ -86,6 +91,11 @@ class FakeSpeechWorker:
     dials that URL with the token, the worker answers the runner's ``hello``
     with ``hello.ack`` and ``call.started`` (carrying ``data`` in its
     metadata), then waits for the opening to finish and speaks the script.
+    Like the platform's worker it reports its conversation ``state``
+    (``listening`` once the agent's words are played, ``thinking`` when the
+    caller's are final) and never sends an empty utterance: a silent step
+    lets the call's virtual time pass (``Call.time``, shared with the call's
+    clock), firing its timers in order, and waits for what the agent says.
     A wrong token or unknown call is refused with close code 4003, a second
     socket for the same call with 4009, as the real worker does.
     """
@@ -97,7 +107,9 @@ class FakeSpeechWorker:
         opening_timeout_s: float = 5.0,
         caller_pause_s: float = 0.05,
         close_grace_s: float = 0.5,
+        clock_wait_s: float = 1.0,
     ) -> None:
+        self.clock_wait_s = clock_wait_s
         self.opening_quiet_s = opening_quiet_s
         self.opening_timeout_s = opening_timeout_s
         self.caller_pause_s = caller_pause_s
@@ -167,6 +179,7 @@ class FakeSpeechWorker:
         if not isinstance(hello, HelloEvent):
             await ws.close(1002, "expected hello")
             raise LoopbackError(f"expected hello, got {type(hello).__name__}")
+        call.states = "state" in hello.supported_events
         ack = HelloAckEvent(
             protocol_version=hello.protocol_version,
             negotiated_events=[e for e in hello.supported_events if e in _WORKER_EVENTS],
@@ -272,10 +285,15 @@ class FakeSpeechWorker:
             seen = len(tr.records)
             if not await until(spoke_again, self.opening_quiet_s):
                 break
+        await self._state(ws, call, "listening")
         for step in call.steps:
             if call.closed or call.terminal:
                 break
+            if step.silent:
+                await self._silence(ws, call, step)
+                continue
             call.step, call.chunks, call.turn_ended, call.in_turn = step, 0, False, True
+            await self._state(ws, call, "thinking")
             await ws.send(UserTextEvent(text=step.text).model_dump_json())
             call.add(Record(call.now(), "caller", "speech", text=self._redact(call, step.text)))
             # A terminal verb inside the turn comes before its text.end: allow the
@@ -287,6 +305,7 @@ class FakeSpeechWorker:
             # The session sends end("completed") right after text.end: listen a moment.
             if await until(lambda: call.closed or call.terminal is not None, self.caller_pause_s):
                 break
+            await self._state(ws, call, "listening")  # the reply has been played
         if call.closed:
             return
         if call.terminal is None:
@@ -296,3 +315,62 @@ class FakeSpeechWorker:
             call.add(Record(call.now(), "worker", "close"))
             await ws.close(1000, "call ended")
         call.closed = True
+
+    # -- silence and state ------------------------------------------------------------
+    @staticmethod
+    async def _state(ws: ServerConnection, call: Call, state: str) -> None:
+        """Report the worker's conversation state (when the runner negotiated it)."""
+        from unpod._protocol import StateEvent
+        from websockets.exceptions import ConnectionClosed
+
+        if call.states and not call.closed:
+            with contextlib.suppress(ConnectionClosed):
+                await ws.send(StateEvent(state=state).model_dump_json())
+
+    async def _silence(self, ws: ServerConnection, call: Call, step: Step) -> None:
+        """The caller keeps quiet: let the call's virtual time pass, timer by timer.
+
+        A plain silence (``""``) lasts until the agent has spoken once; a
+        ``wait`` lasts that many virtual seconds. After each timer the worker
+        waits for the agent's words to arrive and stop, reports them played
+        (``speaking``, then ``listening``), and goes on.
+        """
+        until, vt = call.signal.until, call.time
+        call.add(
+            Record(call.now(), "caller", "silence", text=f"{step.wait:g}s" if step.wait else "")
+        )
+        end = None if vt is None or step.wait is None else vt.time() + step.wait
+        while not (call.closed or call.terminal):
+            if vt is None:
+                return
+            armed = await until(
+                lambda: vt.next_due() is not None or call.closed or call.terminal is not None,
+                self.clock_wait_s,
+            )
+            due = vt.next_due()
+            if not armed or due is None or (end is not None and due > end):
+                if end is not None:
+                    vt.advance_to(end)
+                return
+            vt.fire_next()
+            await self._agent_spoke(call)
+            if call.closed or call.terminal:
+                return
+            await self._state(ws, call, "speaking")
+            await self._state(ws, call, "listening")
+            if end is None:
+                return
+
+    async def _agent_spoke(self, call: Call) -> None:
+        """Wait for the agent's words after a timer fired, then until they stop a moment."""
+        tr, until = call.transcript, call.signal.until
+        seen = len(tr.records)
+
+        def more() -> bool:
+            return len(tr.records) > seen or call.closed
+
+        await until(more, self.opening_timeout_s)
+        while not (call.closed or call.terminal):
+            seen = len(tr.records)
+            if not await until(more, self.opening_quiet_s):
+                return
