@@ -18,6 +18,8 @@ import re
 from itertools import accumulate
 from typing import Any
 
+import orjson
+
 __all__ = [
     "MAX_ARGUMENT_CHARS",
     "MAX_ARGUMENT_DEPTH",
@@ -48,6 +50,7 @@ _STRING = re.compile(r'"(?:[^"\\]++|\\.)*+"?', re.DOTALL)
 _TOKEN = re.compile(r'"(?:[^"\\]++|\\.)*+"?|[\[\]{}]', re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]++")
 _STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+_WIDE_DIGITS = re.compile(r"\d{19}")
 _LONG_NUMBER = re.compile(rf"\d{{{MAX_NUMBER_DIGITS + 1}}}")
 
 
@@ -103,6 +106,16 @@ def loads_bounded(text: str, *, max_chars: int, max_depth: int) -> tuple[Any, st
         position = _too_deep(text, max_depth)
         if position is not None:
             return None, f"nested deeper than {max_depth} levels (at position {position})"
+    # orjson (3-4x faster) is stricter than json (no NaN, no lone surrogates, no float out
+    # of range) and agrees with it on everything it accepts, except integers of 19 digits
+    # or more, which it may read as floats: a text with such a digit run, and whatever
+    # orjson refuses, take the json path below, which decides (and words the reason) as
+    # it always has.
+    if _WIDE_DIGITS.search(text) is None:
+        try:
+            return orjson.loads(text), None
+        except orjson.JSONDecodeError:
+            pass
     if _LONG_NUMBER.search(text) is not None:
         try:
             json.loads(text, parse_int=_parse_int)

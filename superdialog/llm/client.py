@@ -16,15 +16,16 @@ import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from typing import TYPE_CHECKING, Any, cast
 
 from superdialog._loop_local import LoopLocal
 from superdialog.errors import LLMConnectionError, LLMError, LLMProtocolError, LLMTimeoutError
 from superdialog.llm.assemble import ToolCallAssembler, read_chunk
 from superdialog.llm.bounded import MAX_CHUNK_DEPTH, MAX_EVENT_BYTES, loads_bounded
 from superdialog.llm.config import LLMConfig
+from superdialog.llm.deadline import Deadline
 from superdialog.llm.events import Finished, LLMEvent, TextDelta, Usage
+from superdialog.llm.request import EDGE_HEADER, STATE_HEADER, PreparedRequest, prepare_request
 from superdialog.llm.sse import DONE, ServerSentEvent, SSEDecoder
 from superdialog.llm.translate import (
     boundary_exceptions,
@@ -35,20 +36,23 @@ from superdialog.llm.translate import (
 from superdialog.pii.logs import get_logger
 
 if TYPE_CHECKING:
+    import httpx2
     from openai import AsyncOpenAI
 
-__all__ = ["EDGE_HEADER", "STATE_HEADER", "aclose_clients", "get_client", "stream_chat"]
-
-STATE_HEADER = "x-superdialog-state"
-"""Request header carrying the flow state (``node_id``), percent-encoded UTF-8."""
-
-EDGE_HEADER = "x-superdialog-edge"
-"""Request header carrying ``edge_hint``, percent-encoded UTF-8."""
+__all__ = [
+    "EDGE_HEADER",
+    "STATE_HEADER",
+    "PreparedRequest",
+    "aclose_clients",
+    "get_client",
+    "prepare_request",
+    "stream_chat",
+]
 
 _log = get_logger("superdialog.llm")
 
-# Printable ASCII except "%" passes through unchanged; everything else is escaped.
-_HEADER_SAFE = "".join(chr(c) for c in range(0x20, 0x7F) if chr(c) != "%")
+CHAT_PATH = "/chat/completions"
+"""Where chat completions are posted, relative to the client's ``base_url``."""
 
 _ClientKey = tuple[str | None, str, float]
 
@@ -166,6 +170,11 @@ async def stream_chat(
     (when the model finishes), then ``Usage`` (if the endpoint reports it) and
     finally ``Finished``.
 
+    The request is serialised once (:func:`prepare_request`) and posted with
+    the openai client's documented low-level ``post`` (auth, base URL, headers,
+    HTTP stack and status errors stay the SDK's); the stream is read and parsed
+    here.
+
     Failures before anything was yielded (429, 5xx, connection errors, a
     missing first token, a stream cut before content) are retried up to
     ``config.retries`` times with capped exponential back-off with jitter,
@@ -202,12 +211,8 @@ async def stream_chat(
     client = get_client(cfg)
     loop = asyncio.get_running_loop()
     start = loop.time()
-    call = _Call(
-        start=start,
-        deadline=start + cfg.total_timeout_s,
-        offered=None if tools is None else frozenset(_tool_names(tools)),
-    )
-    request = _request_kwargs(cfg, messages, tools, node_id, edge_hint)
+    request = prepare_request(cfg, messages, tools, node_id, edge_hint)
+    call = _Call(start=start, deadline=start + cfg.total_timeout_s, offered=request.offered)
     attempt = 0
     while True:
         try:
@@ -251,32 +256,56 @@ def _retry_delay(
     return delay
 
 
+async def _post(client: AsyncOpenAI, request: PreparedRequest) -> httpx2.Response:
+    """Send ``request`` through the SDK's documented low-level ``post``; the body is not read.
+
+    ``cast_to`` an ``httpx2.Response`` makes the SDK return the response as is
+    (its README's "undocumented endpoints" recipe); ``content`` posts our bytes
+    without the SDK's per-request transform. An HTTP error status is raised by
+    the SDK as its ``APIStatusError``, with the body read.
+    """
+    import httpx2  # lazy: imported with openai, on the first request only
+    from openai import AsyncStream  # lazy: see get_client
+
+    response = await client.post(
+        CHAT_PATH,
+        cast_to=httpx2.Response,
+        content=request.body,
+        options={"headers": dict(request.headers)},
+        stream=True,
+        stream_cls=AsyncStream[Any],
+    )
+    return cast("httpx2.Response", response)
+
+
 async def _attempt(
-    client: AsyncOpenAI, request: dict[str, Any], cfg: LLMConfig, call: _Call
+    client: AsyncOpenAI, request: PreparedRequest, cfg: LLMConfig, call: _Call
 ) -> AsyncGenerator[LLMEvent, None]:
     """One HTTP request; raises ``LLMError`` on any failure."""
     loop = asyncio.get_running_loop()
     errors = boundary_exceptions()
-    deadline = min(loop.time() + cfg.first_token_timeout_s, call.deadline)
+    deadline = Deadline(loop, min(loop.time() + cfg.first_token_timeout_s, call.deadline))
     async with contextlib.AsyncExitStack() as cleanup:
+        cleanup.callback(deadline.close)
         try:
-            async with asyncio.timeout_at(deadline):
-                # Wait for a free connection here rather than inside the connection pool:
-                # a request queued in the pool already holds its whole HTTP request, and
-                # httpcore scans every queued request on each release.
-                gate = _gate(client)
-                await gate.acquire()
-                cleanup.callback(gate.release)
-                response = await cleanup.enter_async_context(
-                    client.chat.completions.with_streaming_response.create(**request)
-                )
+            # Wait for a free connection here rather than inside the connection pool:
+            # a request queued in the pool already holds its whole HTTP request, and
+            # httpcore scans every queued request on each release.
+            gate = _gate(client)
+            await deadline.guard(gate.acquire())
+            cleanup.callback(gate.release)
+            response = await deadline.guard(_post(client, request))
         except TimeoutError as exc:
-            raise _timeout_error(cfg, call, deadline, first=True) from exc
+            raise _timeout_error(cfg, call, deadline.when, first=True) from exc
         except errors as exc:
             raise translate_error(exc) from exc
-        body = response.http_response.aiter_bytes()
+        encoding = response.headers.get("content-encoding")
+        if encoding is None or encoding.strip().lower() == "identity":
+            body = response.aiter_raw()  # nothing to decode: skip the decoder chain
+        else:
+            body = response.aiter_bytes()
         # Runs before the response closes: stop reading, then drop the connection.
-        cleanup.push_async_callback(_close_quietly, body, errors)
+        cleanup.push_async_callback(_close_quietly, response, body, errors)
 
         decoder = SSEDecoder()
         tools = ToolCallAssembler(call.offered)
@@ -285,13 +314,12 @@ async def _attempt(
         usage: Usage | None = None
         done = False
         while not done:
-            # The deadline wraps only the read, never a yield: time the caller
+            # The deadline interrupts only the read, never a yield: time the caller
             # spends between events must not be cancelled from inside here.
             try:
-                async with asyncio.timeout_at(deadline):
-                    data = await anext(body, None)
+                data = await deadline.guard(anext(body, None))
             except TimeoutError as exc:
-                raise _timeout_error(cfg, call, deadline, first=first_at is None) from exc
+                raise _timeout_error(cfg, call, deadline.when, first=first_at is None) from exc
             except errors as exc:
                 raise translate_error(exc) from exc
             if data is None:
@@ -305,7 +333,7 @@ async def _attempt(
                     usage = view.usage
                 if first_at is None and (view.text or view.fragments):
                     first_at = loop.time()
-                    deadline = call.deadline
+                    deadline.move(call.deadline)
                 if view.text:
                     call.yielded = True
                     yield TextDelta(view.text)
@@ -323,7 +351,9 @@ async def _attempt(
                     retryable=not call.yielded,
                 )
             _log.warning("LLM stream ended without [DONE] after finish_reason; accepting it")
-        await _drain(body, min(loop.time() + _DRAIN_S, call.deadline), errors)
+        else:
+            deadline.move(min(loop.time() + _DRAIN_S, call.deadline))
+            await _drain(body, deadline, errors)
         for tool_call in tools.finish():  # servers that never send a finish_reason
             call.yielded = True
             yield tool_call
@@ -361,19 +391,22 @@ def _decode(event: ServerSentEvent) -> Any:
 
 
 async def _drain(
-    body: AsyncIterator[bytes], deadline: float, errors: tuple[type[BaseException], ...]
+    body: AsyncIterator[bytes], deadline: Deadline, errors: tuple[type[BaseException], ...]
 ) -> None:
     with contextlib.suppress(TimeoutError, *errors):
-        async with asyncio.timeout_at(deadline):
-            async for _ in body:
-                pass
+        while await deadline.guard(anext(body, None)) is not None:
+            pass
 
 
 async def _close_quietly(
-    body: AsyncGenerator[bytes, None], errors: tuple[type[BaseException], ...]
+    response: httpx2.Response,
+    body: AsyncGenerator[bytes, None],
+    errors: tuple[type[BaseException], ...],
 ) -> None:
     with contextlib.suppress(*errors):
         await body.aclose()
+    with contextlib.suppress(*errors):
+        await response.aclose()
 
 
 def _timeout_error(cfg: LLMConfig, call: _Call, deadline: float, *, first: bool) -> LLMTimeoutError:
@@ -381,49 +414,3 @@ def _timeout_error(cfg: LLMConfig, call: _Call, deadline: float, *, first: bool)
         return LLMTimeoutError(f"LLM call exceeded its total timeout of {cfg.total_timeout_s}s")
     what = "first token" if first else "response"
     return LLMTimeoutError(f"no {what} from the LLM within {cfg.first_token_timeout_s}s")
-
-
-def _tool_names(tools: Sequence[Mapping[str, Any]]) -> list[str]:
-    names: list[str] = []
-    for tool in tools:
-        function = tool.get("function")
-        name = function.get("name") if isinstance(function, Mapping) else tool.get("name")
-        if isinstance(name, str):
-            names.append(name)
-    return names
-
-
-def _header_value(value: str) -> str:
-    return quote(value, safe=_HEADER_SAFE)
-
-
-def _request_kwargs(
-    cfg: LLMConfig,
-    messages: Sequence[Mapping[str, Any]],
-    tools: Sequence[Mapping[str, Any]] | None,
-    node_id: str | None,
-    edge_hint: str | None,
-) -> dict[str, Any]:
-    kwargs: dict[str, Any] = {
-        "model": cfg.resolved_model,
-        "messages": [dict(message) for message in messages],
-        "stream": True,
-        "stream_options": {"include_usage": True},
-    }
-    if cfg.temperature is not None:
-        kwargs["temperature"] = cfg.temperature
-    if cfg.max_tokens is not None:
-        kwargs["max_tokens"] = cfg.max_tokens
-    if tools:  # OpenAI rejects an empty list
-        kwargs["tools"] = [dict(tool) for tool in tools]
-    headers: dict[str, str] = {}
-    if node_id is not None:
-        headers[STATE_HEADER] = _header_value(node_id)
-    if edge_hint is not None:
-        headers[EDGE_HEADER] = _header_value(edge_hint)
-    if headers:
-        kwargs["extra_headers"] = headers
-    if cfg.params:
-        # extra_body merges into the JSON body, so unknown vendor keys pass too.
-        kwargs["extra_body"] = dict(cfg.params)
-    return kwargs
