@@ -24,7 +24,7 @@ from transitions import Machine
 from superdialog.compile.bindings import import_bindings
 from superdialog.compile.compiler import CompiledGraph, compile_spec
 from superdialog.compile.model import CompiledSlot, CompiledState, Edge
-from superdialog.errors import FlowError
+from superdialog.errors import FlowError, Problem
 from superdialog.slots import get_type
 from superdialog.spec.loader import parse_flow
 from superdialog.spec.models import FlowSpec
@@ -105,6 +105,11 @@ class CompiledFlow:
     def slots(self) -> Mapping[str, CompiledSlot]:
         """Compiled slot declarations by name."""
         return self.graph.slots
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        """Located problems that may, but need not, go wrong on a call (``validate`` shows them)."""
+        return self.graph.warnings
 
     @property
     def edges(self) -> tuple[Edge, ...]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
 
+from superdialog.compile.check import TemplateUse, check_constraints, check_reads
 from superdialog.compile.intents import BUILTIN_PHRASES, IntentMatcher, compile_intent
 from superdialog.compile.model import (
     CompiledAction,
@@ -93,6 +94,8 @@ class CompiledGraph:
     """Whether any state can call the model (computed once at compile)."""
     no_input_timeouts: Mapping[str, float] = field(default_factory=dict)
     """States with their own ``no_input_timeout`` (others use ``limits.no_input_timeout``)."""
+    warnings: tuple[Problem, ...] = ()
+    """What may go wrong on a call (located); errors are raised instead (compile/check)."""
 
 
 _E164 = re.compile(r"\+[1-9][0-9]{1,14}")
@@ -132,6 +135,8 @@ class _Compiler:
         self.origins: dict[str, Origin] = {}
         self.context_keys = set(spec.context)
         self.intents: dict[str, IntentMatcher] = {}
+        self.uses: list[TemplateUse] = []  # every template, for the checks in compile/check
+        self.warnings: list[Problem] = []
 
     # -- locating -----------------------------------------------------------------------
     def at(self, state: str | None, path: Path, *, key: bool = False) -> Location:
@@ -152,6 +157,7 @@ class _Compiler:
             return None
         if compiled.static is None:
             self.check_refs(source, state, path, expression=False)
+            self.uses.append(TemplateUse(source, state, path))
         return compiled
 
     def expression(self, source: str, state: str | None, path: Path) -> CompiledExpr | None:
@@ -161,6 +167,7 @@ class _Compiler:
             self.problem(self.at(state, path), str(exc).replace("template", "expression", 1))
             return None
         self.check_refs(source, state, path, expression=True)
+        self.uses.append(TemplateUse(source, state, path, expression=True))
         return compiled
 
     def check_refs(self, source: str, state: str | None, path: Path, *, expression: bool) -> None:
@@ -251,6 +258,13 @@ class _Compiler:
             compiled[name] = self.compile_state(name, state, globals_)
         if not self.problems:
             self.check_graph(compiled)
+        limits = check_constraints(self.spec, self.slot_specs, self.states, self.at)
+        self.problems.extend(limits.errors)
+        self.warnings.extend(limits.warnings)
+        if self.spec.start in compiled:  # every problem in one pass: names on any usable graph
+            names = check_reads(self.spec, self.slot_specs, compiled, self.uses, self.at)
+            self.problems.extend(names.errors)
+            self.warnings.extend(names.warnings)
         if self.problems:
             raise FlowError(self.problems)
         edges = tuple(e for s in compiled.values() for e in _all_edges(s))
@@ -268,6 +282,7 @@ class _Compiler:
                 for n, s in self.states.items()
                 if s.no_input_timeout is not None and n in compiled
             },
+            warnings=tuple(sorted(self.warnings, key=lambda p: (p.file, p.line, p.column))),
         )
 
     def compile_intents(self) -> None:
@@ -396,6 +411,15 @@ class _Compiler:
             if s.listen is not None
             else (kind in ("llm", "collect") or any(e.kind in ("intent", "when") for e in edges))
         )
+        passes_on = kind in ("action", "collect") or (kind == "speak" and not listens)
+        only_if = bool(edges) and all(e.kind == "if" for e in edges)
+        if passes_on and only_if and next_edge is None:
+            self.problem(
+                self.at(name, ("transitions",)),
+                "no way out when no condition holds: every transition has 'if' and there is "
+                "no otherwise or 'next', so a value no condition covers ends the call in error",
+                "add a last transition without 'if', or 'next'",
+            )
         if kind == "branch" and not any(e.kind == "else" for e in edges) and next_edge is None:
             self.problem(
                 self.at(name, ("transitions",)),
