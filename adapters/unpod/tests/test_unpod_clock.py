@@ -258,3 +258,14 @@ async def test_user_partial_events_restart_the_silence_when_a_worker_sends_them(
     assert time.next_due() == 8.0 and time.pending() == 1
     await machine.close()
     assert time.pending() == 0
+
+
+async def test_an_invalid_number_from_a_slot_takes_the_error_path_before_any_verb() -> None:
+    flow = HANDOFF.replace("callback: {type: phone,", "callback: {type: digits,")
+    bridge, machine, _, _ = await call(
+        flow, ["five five five zero one zero zero"], name="handoff.yaml"
+    )
+    assert bridge.terminal() == [Frame("end", reason="error")]  # no transfer verb was sent
+    assert "Connecting you." not in " ".join(bridge.turns())  # failed before anything was said
+    (err,) = [e for e in machine.trace if e.kind == "error"]
+    assert "555" not in str(err)  # the caller's number is not in the trace
