@@ -207,11 +207,20 @@ class CallMachine:
     async def turn(self, text: str, context: dict[str, Any] | None = None) -> str:
         """Handle one utterance and return the whole reply (not used by live hosts)."""
         parts: list[str] = []
+        clock = self._call_clock
+        if clock is not None:  # as in stream(): no silence timer during the turn
+            try:
+                await clock.turn_begins()
+            except BaseException:
+                clock.turn_ends()
+                raise
         try:
             async with contextlib.aclosing(run(durable.next_turn(self, text))) as gen:
                 async for chunk in gen:
                     parts.append(chunk)
         finally:
+            if clock is not None:
+                clock.turn_ends()
             durable.turn_ended(self)
         return "".join(parts).strip()
 

@@ -10,7 +10,7 @@ timer handle, due at the state's no-input timeout or at ``max_duration``,
 whichever comes first; nothing else is kept per idle call (no task, no loop).
 
 When the timer fires, the silence is handled *exactly* as an empty utterance
-(``turn(m, "")``: messages, recording rules, the ``no_input`` count and the
+(the turn ``stream("")`` would run: messages, recording rules, the ``no_input`` count and the
 ``no_response`` ending) and what it says goes out through the host's ``say``;
 at ``max_duration`` the call ends with that reason, even if nobody ever spoke.
 A caller turn that starts while such a turn runs waits for it (one turn at a
@@ -33,9 +33,10 @@ from typing import TYPE_CHECKING, Protocol
 
 from superdialog.errors import RuntimeFlowError
 from superdialog.pii import get_logger
+from superdialog.runtime import durable
 from superdialog.runtime.effects import finish, reopen
 from superdialog.runtime.steps import Step, run, sub
-from superdialog.runtime.turn import drive, end_turn, turn
+from superdialog.runtime.turn import drive, end_turn
 
 if TYPE_CHECKING:
     from superdialog.runtime.call import CallMachine
@@ -265,7 +266,7 @@ class CallClock:
         m = self._m
         if self._closed or self._busy or not self._listening or m.finished:
             return
-        body = _time_limit(m) if self._for_limit else turn(m, "")
+        body = _time_limit(m) if self._for_limit else durable.next_turn(m, "")
         self._fire = asyncio.ensure_future(self._outside(body))
 
     async def _outside(self, body: Step) -> None:
@@ -293,6 +294,7 @@ class CallClock:
                 "call %s: turn outside the caller's failed (%s)", m.flow.name, type(exc).__name__
             )
         finally:
+            durable.turn_ended(m)  # the host's saver sees the silence turn like any other
             self._begun = False
             self._busy = max(0, self._busy - 1)
             if not said:
