@@ -42,9 +42,14 @@ def _report(exc: Any) -> None:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    from superdialog.cli.validate import expand_paths  # lazy: the CLI starts fast
 
     failed = 0
-    for path in args.flows:
+    paths, missing = expand_paths(args.flows)
+    for path in missing:
+        print(f"{path}: no such file or folder", file=sys.stderr)
+    failed += len(missing)
+    for path in paths:
         if path.endswith(".llm.yaml"):
             failed += _validate_llm_script(path)
             continue
@@ -61,6 +66,11 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         for st in flow.states.values():
             kinds[st.kind] = kinds.get(st.kind, 0) + 1
         summary = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
+        from superdialog.cli.validate import report_extra  # lazy: the CLI starts fast
+
+        if report_extra(flow, deep=args.deep, max_configs=args.max_configs):
+            failed += 1
+            continue
         print(f"OK {path}: flow '{flow.name}', {len(flow.states)} states ({summary})")
     return 1 if failed else 0
 
@@ -212,7 +222,19 @@ def _parser() -> argparse.ArgumentParser:
         description="Check files without running the flow's code (python: files are only "
         "checked to be inside the flow's folder and to compile).",
     )
-    v.add_argument("flows", nargs="+")
+    v.add_argument("flows", nargs="+", help="files, or folders searched for *.yaml files")
+    v.add_argument(
+        "--deep",
+        action="store_true",
+        help="also walk the flow with representative values, trying every outcome of "
+        "every branch and action, and report paths that fail by themselves",
+    )
+    v.add_argument(
+        "--max-configs",
+        type=int,
+        default=20_000,
+        help="--deep: most configurations (state, slots, results) to visit",
+    )
     v.add_argument(
         "--run-code",
         action="store_true",
