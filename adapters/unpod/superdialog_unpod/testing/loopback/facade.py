@@ -96,6 +96,8 @@ class UnpodLoopback:
         opening_quiet_s: Silence that marks the end of the opening lines.
         close_grace_s: How long, after a terminal verb inside a turn, the
             worker waits for that turn's ``text.end`` before closing.
+        clock_wait_s: In a silent step, how long the worker waits (real time) for the
+            call's clock to arm a timer before the silence just passes.
         heartbeat_s: The heartbeat interval the orchestrator asks for.
         platform_token: Dummy credential the runner must present (loopback only).
         org_handle: Dummy org handle the runner must present (loopback only).
@@ -109,6 +111,7 @@ class UnpodLoopback:
         caller_pause_s: float = 0.05,
         opening_quiet_s: float = 0.05,
         close_grace_s: float = 0.5,
+        clock_wait_s: float = 1.0,
         heartbeat_s: int = 30,
         platform_token: str = "loopback-platform-token",
         org_handle: str = "loopback-org",
@@ -121,6 +124,7 @@ class UnpodLoopback:
             opening_quiet_s=opening_quiet_s,
             caller_pause_s=caller_pause_s,
             close_grace_s=close_grace_s,
+            clock_wait_s=clock_wait_s,
         )
         self._env: contextlib.ExitStack | None = None
         self._ids = itertools.count(1)
