@@ -175,6 +175,7 @@ class CallClock:
         effects (a reprompt, a terminal verb) complete in order.
         """
         self._busy += 1
+        self._listening = False  # we are about to speak: the host says when it listens again
         self._disarm()
         task = self._fire
         if task is not None and not task.done():
@@ -186,7 +187,12 @@ class CallClock:
                 await asyncio.wait({task})  # it ends at once, never having run
 
     def turn_ends(self) -> None:
-        """The turn is over. Our speech is still to be played: wait for the host to listen."""
+        """The turn is over; the timer starts once the host listens (again, or still).
+
+        A ``listening`` the host reported during the turn counts (it may have
+        played all we said before the turn ended); one from before the turn
+        does not.
+        """
         self._busy = max(0, self._busy - 1)
         self._arm()
 
