@@ -242,6 +242,7 @@ class CallClock:
         action = m._action
         if action is not None and not action.task.done():
             # an action runs (a turn was cut short over it): time the silence from its end
+            action.task.remove_done_callback(self._action_done)  # at most one per action
             action.task.add_done_callback(self._action_done)
             return
         sched = self._scheduler()

@@ -47,8 +47,8 @@ def attach(
     ``max_duration``, see ``superdialog.runtime.clock``) follows the worker's
     ``state`` events: it runs only while the worker is ``listening``, and
     ``user_partial`` events (when a worker sends them) restart the silence.
-    An ``error`` event right after a transfer we sent is the worker refusing
-    it: the call takes the flow's error path (``run_call`` keeps serving the
+    An ``error`` event right after a transfer to a number is the worker refusing
+    it (its allowlist): the call takes the flow's error path (``run_call`` keeps serving the
     call afterwards). ``scheduler``: the clock's time (tests pass a
     ``VirtualTime``); default the event loop.
 
@@ -80,8 +80,13 @@ def attach(
             clock.caller_activity()
 
         async def _error(code: Any = "", *_: Any) -> None:
+            # the worker checks only number targets (its allowlist): an error right after
+            # one is that transfer refused; the call is ours again
+            sent = machine.outcome
+            if sent is None or sent.get("target_kind") != "number":
+                return
             if await clock.transfer_refused(str(code)[:60]) and not machine.finished:
-                reopened.append(True)  # the session loop ends now; run_call runs it again
+                reopened.append(True)  # the session loop ends now; run_session runs it again
 
         async def _closed(*_: Any) -> None:
             if reopened and not machine.finished:

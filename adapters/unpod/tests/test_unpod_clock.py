@@ -8,10 +8,13 @@ clock and the worker share one ``VirtualTime``), so nothing here sleeps.
 from __future__ import annotations
 
 import asyncio
+import itertools
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import superdialog
 from superdialog.runtime.clock import VirtualTime, clock_of
@@ -269,3 +272,66 @@ async def test_an_invalid_number_from_a_slot_takes_the_error_path_before_any_ver
     assert "Connecting you." not in " ".join(bridge.turns())  # failed before anything was said
     (err,) = [e for e in machine.trace if e.kind == "error"]
     assert "555" not in str(err)  # the caller's number is not in the trace
+
+
+# -- generated calls: silences, waits, barge-ins and hang-ups through the real Session ---
+
+
+STEPS = st.lists(
+    st.one_of(
+        st.sampled_from(
+            [
+                "forty two",
+                "twelve",
+                "one two three four",
+                "",
+                "a real person",
+                "help",
+                "say that again",
+            ]
+        ),
+        st.builds(lambda w: Step(wait=w), st.floats(0.5, 25, allow_nan=False)),
+        st.builds(
+            lambda t: Step(t, interrupt_after=1, heard="Now"),
+            st.sampled_from(["forty two", "one two three four", "a real person"]),
+        ),
+    ),
+    max_size=8,
+)
+LIMITS = st.sampled_from(
+    [
+        "",
+        "limits: {max_duration: 9, no_input: 3}\n",
+        "limits: {no_input: 1, no_input_timeout: 2}\n",
+        "limits: {max_duration: 30, no_input: 5, no_input_timeout: 4}\n",
+    ]
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps=STEPS, limits=LIMITS)
+def test_generated_calls_keep_one_ending_and_leave_nothing_behind(
+    steps: list[Step | str], limits: str
+) -> None:
+    asyncio.run(_generated(steps, limits))
+
+
+async def _generated(steps: list[Step | str], limits: str) -> None:
+    before = set(asyncio.all_tasks())
+    bridge, machine, time, _ = await call(SMOKE + limits, steps)
+    kinds = [f.kind for f in bridge.frames]
+    ends = [i for i, k in enumerate(kinds) if k in ("end", "transfer")]
+    assert len(ends) <= 1, kinds
+    if ends:
+        assert set(kinds[ends[0] + 1 :]) <= {"text.end"}, kinds
+    control = [k for k in kinds if k in ("pause", "resume")]
+    assert all(a != b for a, b in itertools.pairwise(control)), control
+    assert not any(type(e).__name__ == "UserTextEvent" and not e.text.strip() for e in bridge.sent)
+    clock = clock_of(machine)
+    assert clock is not None and not clock.armed and clock.firing is None
+    assert time.pending() == 0 and machine.finished and not machine.recording_paused
+    await asyncio.sleep(0)
+    leaked = [
+        t for t in asyncio.all_tasks() - before if t is not asyncio.current_task() and not t.done()
+    ]
+    assert not leaked, leaked
