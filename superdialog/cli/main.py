@@ -115,6 +115,13 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_keygen(args: argparse.Namespace) -> int:
+    from superdialog.runtime.durable_seal import generate_key  # lazy: the CLI starts fast
+
+    print(generate_key())
+    return 0
+
+
 def _cmd_render(args: argparse.Namespace) -> int:
     from superdialog.render import render_to_file  # lazy: the CLI starts fast
 
@@ -273,6 +280,12 @@ def _parser() -> argparse.ArgumentParser:
         "adds such as unpod (default: each file's own)",
     )
     t.set_defaults(fn=_cmd_test)
+
+    k = sub.add_parser(
+        "keygen",
+        help="print a new key for SUPERDIALOG_STATE_KEY (seals personal data in call records)",
+    )
+    k.set_defaults(fn=_cmd_keygen)
     return p
 
 

@@ -393,3 +393,13 @@ def test_values_we_cannot_record_are_refused_by_type_never_by_value() -> None:
     with pytest.raises(RecordError, match="malformed"):
         decode({"$t": "date", "v": "not a date"})
     assert decode(encode(Decimal("1.10"), "x")) == Decimal("1.10")
+
+
+def test_keygen_prints_a_key_that_seals(capsys: pytest.CaptureFixture[str]) -> None:
+    from superdialog.cli.main import main
+
+    assert main(["keygen"]) == 0
+    printed = capsys.readouterr().out.strip()
+    key = StateKey.parse(printed)
+    assert key.open(key.seal(b"x", b"h"), b"h") == b"x"
+    assert main(["keygen"]) == 0 and capsys.readouterr().out.strip() != printed
