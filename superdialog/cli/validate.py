@@ -107,7 +107,12 @@ def report_extra(flow: Any, *, deep: bool, max_configs: int, out: TextIO | None 
     report = deep_walk(flow, max_configs=max_configs)
     for finding in report.findings:
         print(f"{finding.location}: {finding.message} (path: {finding.path})", file=err)
-    extent = "every configuration" if report.complete else f"the first {max_configs} configurations"
+    if report.complete:
+        extent = "every configuration"
+    elif report.capped:
+        extent = f"bounded: {len(report.capped)} states had more ways in than were tried"
+    else:
+        extent = f"bounded: stopped at {max_configs}"
     print(
         f"deep: {flow.file}: walked {report.configs} configurations ({extent}); "
         f"{len(report.reached)} of {len(flow.states)} states reached",

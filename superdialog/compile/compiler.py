@@ -154,6 +154,7 @@ class _Compiler:
             compiled = compile_template(source)
         except TemplateSyntaxProblem as exc:
             self.problem(self.at(state, path), str(exc))
+            self.uses.append(TemplateUse(source, state, path))  # what still parses is checked
             return None
         if compiled.static is None:
             self.check_refs(source, state, path, expression=False)

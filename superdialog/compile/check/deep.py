@@ -36,6 +36,11 @@ __all__ = ["DEFAULT_MAX_CONFIGS", "DeepFinding", "DeepReport", "deep_walk"]
 DEFAULT_MAX_CONFIGS = 20_000
 """Configurations (state, slots filled, results stored) the walk visits at most."""
 
+DEFAULT_PER_STATE = 32
+"""Configurations per state at most: the slots and results that may or may not be set
+double with every optional step, so each state is tried with the first ones found
+(breadth first: the shortest ways in), and the report says where it stopped."""
+
 _Config = tuple[str, frozenset[str], frozenset[str]]
 
 
@@ -59,6 +64,8 @@ class DeepReport:
     findings: list[DeepFinding] = field(default_factory=list)
     configs: int = 0
     complete: bool = True
+    capped: set[str] = field(default_factory=set)
+    """States that had more configurations than ``per_state`` (the rest were not tried)."""
     reached: set[str] = field(default_factory=set)
     unreached: list[str] = field(default_factory=list)
     unverified: list[str] = field(default_factory=list)
@@ -66,7 +73,9 @@ class DeepReport:
 
 
 class _Walk:
-    def __init__(self, flow: CompiledFlow, max_configs: int) -> None:
+    def __init__(self, flow: CompiledFlow, max_configs: int, per_state: int) -> None:
+        self.per_state = per_state
+        self.per_state_seen: dict[str, int] = {}
         self.flow = flow
         self.states = flow.graph.states
         self.max_configs = max_configs
@@ -192,6 +201,12 @@ class _Walk:
                 if len(self.parents) >= self.max_configs:
                     self.report.complete = False
                     continue
+                count = self.per_state_seen.get(nxt[0], 0)
+                if count >= self.per_state:
+                    self.report.complete = False
+                    self.report.capped.add(nxt[0])
+                    continue
+                self.per_state_seen[nxt[0]] = count + 1
                 self.parents[nxt] = (config, via)
                 todo.append(nxt)
         self.report.unreached = sorted(set(self.states) - self.report.reached)
@@ -303,6 +318,15 @@ def _reason(exc: TemplateError) -> str:
     return text.split("failed: ", 1)[-1] if "failed: " in text else text
 
 
-def deep_walk(flow: CompiledFlow, *, max_configs: int = DEFAULT_MAX_CONFIGS) -> DeepReport:
-    """Walk ``flow`` (bounded by ``max_configs``); see the module docstring."""
-    return _Walk(flow, max_configs).run()
+def deep_walk(
+    flow: CompiledFlow,
+    *,
+    max_configs: int = DEFAULT_MAX_CONFIGS,
+    per_state: int = DEFAULT_PER_STATE,
+) -> DeepReport:
+    """Walk ``flow`` breadth first, bounded by ``max_configs`` and ``per_state``.
+
+    See the module docstring. The report lists what was found, how many
+    configurations were tried, and what was not reached or not verified.
+    """
+    return _Walk(flow, max_configs, per_state).run()

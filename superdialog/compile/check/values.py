@@ -36,9 +36,7 @@ _SAMPLES = {
 }
 
 
-_MARKERS = frozenset(
-    {"unsafe_callable", "alters_data", "jinja_pass_arg", "jinja_async_variant"}
-)
+_MARKERS = frozenset({"unsafe_callable", "alters_data", "jinja_pass_arg", "jinja_async_variant"})
 
 
 class Anything:
