@@ -2,70 +2,54 @@
 
 `turn_replay_us_*`: the framework's own CPU time per chain turn, free of loopback noise. The
 recorded bytes are exactly what the loopback server sends for the chain flow (one tool-call
-response, one text response; the tool name is set per request to the state's `advance` tool), and
-everything of ours runs for real: the runtime, `superdialog.llm.client.stream_chat` (attempts,
-deadlines, SSE decoding, chunk reading, tool-call assembly, drain). Only the openai client's
-request building and the HTTP exchange (what the peers' method puts in `bare`) are left out.
+response, one text response; the tool name is set per request to the first tool offered), and
+everything of ours runs for real: the runtime, `superdialog.llm.client.stream_chat` (request
+preparation and encoding, attempts, deadlines, SSE decoding, chunk reading, tool-call assembly,
+drain). Only the openai client's `post` and the HTTP exchange are left out.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
 
-class _Body:
+class _Response:
+    """Quacks like the unread ``httpx2.Response`` that ``client.post(..., stream=True)`` returns."""
+
+    headers: dict[str, str] = {}
+
     def __init__(self, chunks: list[bytes]) -> None:
         self._chunks = chunks
 
-    async def aiter_bytes(self) -> AsyncIterator[bytes]:
+    async def aiter_raw(self) -> AsyncIterator[bytes]:
         for c in self._chunks:
             yield c
 
+    aiter_bytes = aiter_raw
 
-class _Response:
-    def __init__(self, chunks: list[bytes]) -> None:
-        self.http_response = _Body(chunks)
-
-
-class _Stream:
-    def __init__(self, chunks: list[bytes]) -> None:
-        self._r = _Response(chunks)
-
-    async def __aenter__(self) -> _Response:
-        return self._r
-
-    async def __aexit__(self, *exc: object) -> bool:
-        return False
+    async def aclose(self) -> None:
+        pass
 
 
-class _Completions:
-    def __init__(self, recorded: dict[str, list[bytes]], placeholder: bytes) -> None:
-        self._rec = recorded
-        self._placeholder = placeholder
-
-    @property
-    def with_streaming_response(self) -> _Completions:
-        return self
-
-    def create(self, **kw: Any) -> _Stream:
-        tools = kw.get("tools")
-        if not tools:
-            return _Stream(self._rec["text"])
-        name = tools[0]["function"]["name"].encode()
-        return _Stream([c.replace(self._placeholder, name) for c in self._rec["tool"]])
-
-
-class _Chat:
-    def __init__(self, completions: _Completions) -> None:
-        self.completions = completions
+_TOOL_NAME = re.compile(rb'"name":"([^"]+)"')
 
 
 class ReplayClient:
-    """Quacks like `AsyncOpenAI` for `chat.completions.with_streaming_response.create`."""
+    """Quacks like `AsyncOpenAI` for the one call our client makes: `post(..., content=...)`."""
 
     def __init__(self, recorded: dict[str, list[bytes]], placeholder: str) -> None:
-        self.chat = _Chat(_Completions(recorded, placeholder.encode()))
+        self._rec = recorded
+        self._placeholder = placeholder.encode()
+
+    async def post(self, path: str, *, content: bytes, **kw: Any) -> _Response:
+        if b'"tools":' not in content:
+            return _Response(self._rec["text"])
+        found = _TOOL_NAME.search(content, content.index(b'"tools":'))
+        assert found is not None
+        name = found.group(1)
+        return _Response([c.replace(self._placeholder, name) for c in self._rec["tool"]])
 
 
 async def record(base_url: str, tool: str) -> dict[str, list[bytes]]:

@@ -44,6 +44,7 @@ import superdialog.compile.compiled as _flowmod  # noqa: E402
 from superdialog.flow import Flow  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
+OUR_PARTS = (*C.PARTS, "cpu", "cold_start")  # the peers' parts, plus two of ours only
 SETTLE_S = 0.02  # idle gap between a turn and its bare-round-trip replays (as the peers')
 if not os.path.realpath(superdialog.__file__).startswith(os.path.realpath(REPO) + os.sep):
     raise SystemExit(f"ours: superdialog imported from {superdialog.__file__}, not {REPO}")
@@ -178,12 +179,15 @@ def m_build(flow: Flow, n_time: int, n_hold: int) -> dict[str, Any]:
 
 async def m_turns(server: C.LLMServer, flow: Flow, conversations: int) -> dict[str, Any]:
     """turn_overhead_us, the peers' method (bench/peers/README.md): wall(turn) from `stream()` to
-    its last chunk, with `superdialog.llm.client._request_kwargs` wrapped only to keep each
-    request's exact kwargs. After a 20 ms idle gap each request is re-sent 3 times with the same
-    AsyncOpenAI client and kwargs, the way we send it (`with_streaming_response.create`, body read
-    to the end); bare = median. overhead(turn) = wall(turn) - sum(bare of the turn's requests).
-    Our bare round trip is the raw HTTP exchange: our SSE decoding, JSON parsing and tool-call
-    assembly stay in our overhead (the peers' bare trips include their client's chunk parsing).
+    its last chunk, with `superdialog.llm.client.prepare_request` wrapped only to keep each
+    request (body bytes and headers). After a 20 ms idle gap each request is re-sent 3 times the
+    way our client sends it (the openai SDK's `client.post(..., content=body)`, body read to the
+    end, nothing parsed); bare = median. overhead(turn) = wall(turn) - sum(bare of the turn's
+    requests). Our SSE decoding, JSON parsing and tool-call assembly stay in our overhead.
+
+    `turn_overhead_raw_http_us_*`: bare = the same bytes over raw HTTP/1.1 (a few lines of
+    asyncio, one keep-alive connection, `cpu.RawHTTP`): no SDK in the baseline, so what the
+    openai client and its HTTP stack cost counts as ours.
 
     Extra, `turn_overhead_seqbare_us_*`: bare = median of 3 replays of the turn's whole request
     sequence, back to back like the turn itself (the per-request re-sends start after the idle
@@ -191,33 +195,51 @@ async def m_turns(server: C.LLMServer, flow: Flow, conversations: int) -> dict[s
     framework at all: what the method itself reports on this machine. `turn_overhead_sdkbare_us_*`
     re-sends each request through the openai SDK's own parsed stream instead (what Pipecat's bare
     trip is): what we add over a plain streaming call with the SDK."""
+    import json
+
+    import httpx2
+    import openai
+    from cpu import RawHTTP
+
     import superdialog.llm.client as client_mod
 
     n_states = sum(1 for s in flow.states.values() if s.kind == "llm")
     script = [f"Here is my answer number {i}." for i in range(n_states - 1)]
-    real_kwargs = client_mod._request_kwargs
-    turn_requests: list[dict[str, Any]] = []
+    real_prepare = client_mod.prepare_request
+    turn_requests: list[Any] = []
 
-    def recording(*a: Any, **kw: Any) -> dict[str, Any]:
-        req = real_kwargs(*a, **kw)
+    def recording(*a: Any, **kw: Any) -> Any:
+        req = real_prepare(*a, **kw)
         turn_requests.append(req)
         return req
 
     def the_client() -> Any:
         return next(iter(client_mod._clients.get().values()))  # this loop's one client
 
-    async def rtt(kw: dict[str, Any]) -> int:
+    async def rtt(req: Any) -> int:
         client = the_client()
         t = time.perf_counter_ns()
-        async with client.chat.completions.with_streaming_response.create(**kw) as resp:
-            async for _ in resp.http_response.aiter_bytes():
-                pass
+        resp = await client.post(client_mod.CHAT_PATH, cast_to=httpx2.Response,
+                                 content=req.body, options={"headers": dict(req.headers)},
+                                 stream=True, stream_cls=openai.AsyncStream)
+        async for _ in resp.aiter_raw():
+            pass
         return time.perf_counter_ns() - t
 
-    async def rtt_sdk(kw: dict[str, Any]) -> int:
+    raw_client = RawHTTP(flow.spec.llm.base_url or "")
+
+    async def rtt_raw(req: Any) -> int:
+        t = time.perf_counter_ns()
+        await raw_client.send(req.body, {k: v for k, v in req.headers.items()
+                                         if k.lower() not in ("content-type", "accept")})
+        return time.perf_counter_ns() - t
+
+    async def rtt_sdk(req: Any) -> int:
         """The same request the way Pipecat's bare trip runs it: the openai SDK's own stream
         (`create(stream=True)`, parsed chunks consumed)."""
         client = the_client()
+        kw = json.loads(req.body)
+        kw["extra_headers"] = {k: v for k, v in req.headers.items() if k.startswith("x-")}
         t = time.perf_counter_ns()
         stream = await client.chat.completions.create(**kw)
         async for _ in stream:
@@ -229,10 +251,11 @@ async def m_turns(server: C.LLMServer, flow: Flow, conversations: int) -> dict[s
     bare: list[int] = []
     gcs: list[int] = []
     n_requests: list[int] = []
-    recorded_turns: list[list[dict[str, Any]]] = []
+    recorded_turns: list[list[Any]] = []
     seq_over: list[int] = []
     sdk_over: list[int] = []
-    client_mod._request_kwargs = recording
+    raw_over: list[int] = []
+    client_mod.prepare_request = recording  # type: ignore[assignment]
     try:
         with C.GCMeter() as meter:
             for c in range(conversations + 1):  # conversation 0 warms up and is not counted
@@ -249,20 +272,24 @@ async def m_turns(server: C.LLMServer, flow: Flow, conversations: int) -> dict[s
                     reqs = list(turn_requests)
                     await asyncio.sleep(SETTLE_S)  # let work queued behind the reply finish
                     total = 0
-                    for kw in reqs:
-                        total += sorted([await rtt(kw) for _ in range(3)])[1]
+                    for req in reqs:
+                        total += sorted([await rtt(req) for _ in range(3)])[1]
+                    raw_total = 0
+                    for req in reqs:
+                        raw_total += sorted([await rtt_raw(req) for _ in range(3)])[1]
                     seqs = []
                     for _ in range(3):  # extra: the turn's requests in sequence, as the turn ran
                         t = time.perf_counter_ns()
-                        for kw in reqs:
-                            await rtt(kw)
+                        for req in reqs:
+                            await rtt(req)
                         seqs.append(time.perf_counter_ns() - t)
                     sdk = 0
-                    for kw in reqs:  # extra: bare = the openai SDK's parsed stream
-                        sdk += sorted([await rtt_sdk(kw) for _ in range(3)])[1]
+                    for req in reqs:  # extra: bare = the openai SDK's parsed stream
+                        sdk += sorted([await rtt_sdk(req) for _ in range(3)])[1]
                     if c:
                         sdk_over.append(wall - sdk)
                         seq_over.append(wall - sorted(seqs)[1])
+                        raw_over.append(wall - raw_total)
                         walls.append(wall)
                         bare.append(total)
                         gcs.append(gc_ns)
@@ -273,7 +300,8 @@ async def m_turns(server: C.LLMServer, flow: Flow, conversations: int) -> dict[s
                         meter.total_ns = meter.gen2 = 0
                 assert m.node == f"s{n_states - 1}", (m.node, m.outcome)
     finally:
-        client_mod._request_kwargs = real_kwargs
+        client_mod.prepare_request = real_prepare  # type: ignore[assignment]
+        await raw_client.close()
     res = C.turn_metrics(walls, bare, gcs, n_requests, meter, n_states)
     res.update(await method_floor(rtt, recorded_turns))
     sq = C.summary_us(seq_over)
@@ -282,6 +310,9 @@ async def m_turns(server: C.LLMServer, flow: Flow, conversations: int) -> dict[s
     sk = C.summary_us(sdk_over)
     res["turn_overhead_sdkbare_us_p50"] = sk["p50"]
     res["turn_overhead_sdkbare_us_p99"] = sk["p99"]
+    rw = C.summary_us(raw_over)
+    res["turn_overhead_raw_http_us_p50"] = rw["p50"]
+    res["turn_overhead_raw_http_us_p99"] = rw["p99"]
     return res
 
 
@@ -384,6 +415,41 @@ async def m_first_chunk(server: C.LLMServer, flow: Flow, conversations: int,
             "first_chunk_samples": len(gaps)}
 
 
+async def m_dead_air(server: C.LLMServer, flow: Flow, texts: list[str]) -> dict[str, Any]:
+    """Dead air through the real Unpod Session (bench/ours/dead_air.py): the caller's final
+    text handed to the Session -> the first `agent.text.delta` it sends, each chain turn an
+    LLM -> LLM transition, the server at C.DEAD_AIR_LATENCY. Also the requests the server saw
+    and the prompt tokens of requests that were not spoken (speculative openings cancelled)."""
+    from dead_air import dead_air_call
+
+    server.reset()
+    gaps = await dead_air_call(flow, texts)
+    reqs = server.requests()
+    res = C.dead_air_metrics(gaps, len(reqs))
+    res["dead_air_requests"] = len(reqs)
+    return res
+
+
+def m_cold_start(server: C.LLMServer, path: Path, runs: int) -> dict[str, Any]:
+    """Process start -> first spoken chunk of the first call (bench/ours/cold_start.py in a new
+    `python -I` process, best of `runs`), and flow loaded -> first chunk inside that process."""
+    import json
+    import subprocess
+
+    walls: list[float] = []
+    after: list[float] = []
+    for _ in range(runs):
+        t = time.time_ns()
+        out = subprocess.run([sys.executable, "-I", str(HERE / "cold_start.py"), str(path)],
+                             cwd="/tmp", check=True, capture_output=True, text=True, timeout=120)
+        res = json.loads(out.stdout.strip().splitlines()[-1])
+        walls.append((res["first_chunk_ns"] - t) / 1e6)
+        after.append(res["after_load_ms"])
+    return {"cold_start_first_chunk_ms": round(min(walls), 1),
+            "cold_start_first_call_after_load_ms": round(min(after), 1),
+            "cold_start_runs": runs}
+
+
 async def m_llm_calls(server: C.LLMServer, flow: Flow) -> dict[str, Any]:
     m = flow.build(HostSession())
     server.reset()
@@ -477,6 +543,21 @@ async def run_part(part: str, args: argparse.Namespace) -> dict[str, Any]:
         if part == "llm_calls":
             with C.LLMServer(F.rules_booking()) as srv:
                 return await m_llm_calls(srv, flow_for(F.booking_doc(), srv, "booking.yaml"))
+        if part == "dead_air":
+            with C.LLMServer(F.rules_chain(40, C.DEAD_AIR_LATENCY)) as srv:
+                return await m_dead_air(srv, flow_for(F.chain_doc(40), srv, "c40.yaml"),
+                                        C.dead_air_turns(args.quick))
+        if part == "cold_start":
+            import yaml
+
+            with C.LLMServer(F.rules_chain(40)) as srv:
+                text = yaml.safe_dump(with_endpoint(F.chain_doc(40), srv.base_url),
+                                      sort_keys=False, width=10_000)
+                return m_cold_start(srv, write(text, "c40.yaml", tmp), 3 if args.quick else 5)
+        if part == "cpu":
+            from cpu import main_async as cpu_part
+
+            return await cpu_part(args.quick)
         if part == "concurrent":
             # The loopback server is one Python process (~200 requests/s): 10,000 calls asking at
             # once queue for tens of seconds, past our live-call deadlines (connect 3 s, first
@@ -493,7 +574,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="fewer samples (smoke run)")
     ap.add_argument("--calls", type=int, default=10_000, help="concurrent calls (default 10,000)")
-    ap.add_argument("--part", choices=["all", *C.PARTS], default="all")
+    ap.add_argument("--part", choices=["all", *OUR_PARTS], default="all")
     args = ap.parse_args()
     if args.part != "all":
         C.emit(asyncio.run(run_part(args.part, args)))
@@ -519,7 +600,7 @@ def main() -> None:
                        "superdialog.llm.client, openai", runs=3)
     out["import_runtime_s"] = rt["import_s"]
     out["import_runtime_rss_mb"] = rt["import_rss_mb"]
-    out.update(C.run_parts(os.path.abspath(__file__), args.quick, args.calls))
+    out.update(C.run_parts(os.path.abspath(__file__), args.quick, args.calls, parts=OUR_PARTS))
     out["runtime_s"] = round(time.perf_counter() - t0, 1)
     out["loadavg_1m_end"] = round(os.getloadavg()[0], 2)
     C.emit(out)

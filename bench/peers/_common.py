@@ -475,16 +475,39 @@ def emit(obj: dict[str, Any]) -> None:
     out.flush()
 
 
-PARTS = ("compile", "build", "turns", "first_chunk", "llm_calls", "concurrent")
+PARTS = ("compile", "build", "turns", "first_chunk", "llm_calls", "concurrent", "dead_air")
 STREAM_LATENCY = {"ttft_ms": 0, "tokens_per_s": 50}
+# Dead air (the caller's last word -> the first spoken chunk) is measured with a realistic model
+# speed: 300 ms to the first token, 50 tokens/s. Every framework plays the same chain turns (each
+# an LLM state -> LLM state transition) against the same server.
+DEAD_AIR_LATENCY = {"ttft_ms": 300, "tokens_per_s": 50}
 
 
-def run_parts(script: str, quick: bool, calls: int, timeout: float = 480) -> dict[str, Any]:
+def dead_air_turns(quick: bool) -> list[str]:
+    """The caller turns of the dead-air part (one chain conversation)."""
+    return [f"Here is my answer number {i}." for i in range(8 if quick else 25)]
+
+
+def dead_air_metrics(gaps_ms: list[float], requests: int) -> dict[str, Any]:
+    """The dead_air_* fields from the measured gaps (ms), the same way for every framework."""
+    return {
+        "dead_air_llm_transition_ms_p50": round(pct(gaps_ms, 50), 1),
+        "dead_air_llm_transition_ms_p99": round(pct(gaps_ms, 99), 1),
+        "dead_air_samples": len(gaps_ms),
+        "dead_air_requests_per_turn": round(requests / max(1, len(gaps_ms)), 2),
+        "bench_ttft_ms": DEAD_AIR_LATENCY["ttft_ms"],
+        "bench_tokens_per_s": DEAD_AIR_LATENCY["tokens_per_s"],
+    }
+
+
+def run_parts(
+    script: str, quick: bool, calls: int, timeout: float = 480, parts: tuple[str, ...] = PARTS
+) -> dict[str, Any]:
     """Run each measurement of `script` as `script --part NAME` in its own fresh process, so one
     phase's heap, garbage and peak RSS never leak into another's numbers; merge the results."""
     out: dict[str, Any] = {}
     seconds: dict[str, float] = {}
-    for part in PARTS:
+    for part in parts:
         t0 = time.perf_counter()
         cmd = [sys.executable, "-I", script, "--part", part, "--calls", str(calls)]
         if quick:

@@ -412,6 +412,24 @@ async def m_first_chunk(
     }
 
 
+async def m_dead_air(server: C.LLMServer, flow: Flow, texts: list[str]) -> dict[str, Any]:
+    """Dead air: the caller's text handed to the pipeline -> the first LLMTextFrame at the
+    Collector (where TTS would be), each chain turn an LLM -> LLM transition, the server at
+    C.DEAD_AIR_LATENCY."""
+    call = PipecatCall(flow, server.base_url)
+    await call.start()
+    server.reset()
+    gaps: list[float] = []
+    for text in texts:
+        t = time.time_ns()
+        _, first = await call.turn(text)
+        if first:
+            gaps.append((first - t) / 1e6)
+    requests = len(server.requests())
+    await call.close()
+    return C.dead_air_metrics(gaps, requests)
+
+
 async def m_llm_calls(server: C.LLMServer, flow: Flow) -> dict[str, Any]:
     call = PipecatCall(flow, server.base_url)
     server.reset()
@@ -499,6 +517,9 @@ async def run_part(part: str, args: argparse.Namespace) -> dict[str, Any]:
         if part == "llm_calls":
             with C.LLMServer(C.rules_booking()) as srv:
                 return await m_llm_calls(srv, booking)
+        if part == "dead_air":
+            with C.LLMServer(C.rules_chain(C.DEAD_AIR_LATENCY)) as srv:
+                return await m_dead_air(srv, chain40, C.dead_air_turns(args.quick))
         if part == "concurrent":
             with C.LLMServer(C.rules_booking()) as srv:
                 return await m_concurrent(srv, booking, args.calls)

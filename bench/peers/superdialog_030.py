@@ -259,6 +259,21 @@ async def m_first_chunk(
     }
 
 
+async def m_dead_air(server: C.LLMServer, flow: Flow, texts: list[str]) -> dict[str, Any]:
+    """Dead air: `turn(text, stream=True)` called -> its first non-empty chunk, each chain turn
+    an LLM -> LLM transition, the server at C.DEAD_AIR_LATENCY."""
+    dm = await build(flow, uri(server.base_url))
+    await dm.start()
+    server.reset()
+    gaps: list[float] = []
+    for text in texts:
+        t = time.time_ns()
+        _, first = await play_turn(dm, text)
+        if first:
+            gaps.append((first - t) / 1e6)
+    return C.dead_air_metrics(gaps, len(server.requests()))
+
+
 async def m_llm_calls(server: C.LLMServer, flow: Flow) -> dict[str, Any]:
     llm = uri(server.base_url)
     dm = await build(flow, llm)
@@ -348,6 +363,9 @@ async def run_part(part: str, args: argparse.Namespace) -> dict[str, Any]:
         if part == "llm_calls":
             with C.LLMServer(C.rules_booking()) as srv:
                 return await m_llm_calls(srv, booking)
+        if part == "dead_air":
+            with C.LLMServer(C.rules_chain(C.DEAD_AIR_LATENCY)) as srv:
+                return await m_dead_air(srv, chain40, C.dead_air_turns(args.quick))
         if part == "concurrent":
             with C.LLMServer(C.rules_booking()) as srv:
                 return await m_concurrent(srv, booking, args.calls)
