@@ -9,13 +9,20 @@ resume, transfers, the end reason). An empty line is silence; ``/quit`` hangs up
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from typing import Any, TextIO
 
 from superdialog.flow import Flow
 from superdialog.runtime.call import CallMachine
-from superdialog.runtime.events import CallEvent, SlotFilled, SlotRejected, StateEntered
+from superdialog.runtime.events import (
+    CallEvent,
+    ErrorRaised,
+    SlotFilled,
+    SlotRejected,
+    StateEntered,
+)
 from superdialog.testing.session import RecordingSession
 
 __all__ = ["ConsoleSession", "run_console"]
@@ -57,6 +64,8 @@ def _describe(event: CallEvent) -> str | None:
         return f"  · slot {event.slot} = {event.shown}" + (" ✓" if event.confirmed else "")
     if isinstance(event, SlotRejected):
         return f"  · slot {event.slot} rejected: {event.reason} (attempt {event.attempt})"
+    if isinstance(event, ErrorRaised):  # the message, not only the type: what to fix
+        return f"  ! error in {event.state}: {event.error}: {event.message}"
     return None
 
 
@@ -82,6 +91,15 @@ async def _lines_from(lines: Iterable[str]) -> AsyncIterator[str | None]:
         yield line
 
 
+def _endpoint_notice(flow: Flow, llm: Mapping[str, Any] | None) -> str | None:
+    """Say at once when LLM states have no model to call, instead of failing the first turn."""
+    if llm and (llm.get("base_url") or llm.get("api_key")):
+        return None
+    from superdialog.cli.validate import endpoint_problem  # lazy: only chat needs it
+
+    return endpoint_problem(flow)
+
+
 async def run_console(
     flow: Flow,
     *,
@@ -105,6 +123,9 @@ async def run_console(
     machine = flow.build(session, llm=llm, trace=True)
     if on_machine is not None:
         on_machine(machine)
+    notice = _endpoint_notice(flow, llm)
+    if notice is not None:
+        out.write(session._dim(f"  ! {notice}") + "\n")
     if verbose:
 
         def show(event: CallEvent) -> None:
@@ -115,6 +136,41 @@ async def run_console(
                 out.flush()
 
         machine.on_event(show)
+    # a log record ends the agent's half-written line first, so it never lands inside it
+    breaker = _LineBreaker(lambda: _break_line(out, state))
+    handlers = [*logging.getLogger().handlers, logging.lastResort]
+    live = [h for h in handlers if h is not None]
+    for handler in live:  # handler filters see records of every logger (logger ones do not)
+        handler.addFilter(breaker)
+    try:
+        await _converse(machine, session, out, state, lines, echo_input)
+    finally:
+        for handler in live:
+            handler.removeFilter(breaker)
+    return machine, session
+
+
+class _LineBreaker(logging.Filter):
+    """Lets every record through, after ending the line the agent is speaking on."""
+
+    def __init__(self, before: Callable[[], None]) -> None:
+        super().__init__()
+        self.before = before
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        self.before()
+        return True
+
+
+async def _converse(
+    machine: CallMachine,
+    session: ConsoleSession,
+    out: TextIO,
+    state: dict[str, bool],
+    lines: Iterable[str] | None,
+    echo_input: bool | None,
+) -> None:
+    """Start the call and relay caller lines until it ends (or the lines run out)."""
     await machine.start()
     scripted = lines is not None
     echo = scripted if echo_input is None else echo_input
@@ -138,6 +194,7 @@ async def run_console(
             out.write("\n")
         state["speaking"] = False
         out.flush()
+        if machine.finished:  # the call ended this turn: do not wait for another line
+            break
     if not machine.finished and scripted:
         await machine.close()
-    return machine, session

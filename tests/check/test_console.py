@@ -1,0 +1,45 @@
+"""``superdialog chat``: errors with their message, the call ends the chat, the model notice."""
+
+from __future__ import annotations
+
+import io
+import textwrap
+
+import pytest
+
+import superdialog
+from superdialog.cli.console import run_console
+
+ERRORS = """\
+flow: e
+start: a
+states:
+  a: {say: "Hi", listen: true, next: b}
+  b: {action: {call: nope}, next: c}
+  c: {say: "done", end: completed}
+"""
+
+
+async def test_error_message_is_shown_and_the_chat_ends_with_the_call() -> None:
+    flow = superdialog.loads(textwrap.dedent(ERRORS), "e.yaml")
+    out = io.StringIO()
+    lines = ["hello", "are you there?", "still there?"]
+    machine, _ = await run_console(flow, lines=lines, out=out)
+    text = out.getvalue()
+    assert "! error in b: ActionError:" in text and "no action is bound to 'nope'" in text
+    assert machine.finished
+    assert "are you there?" not in text  # the call was over: no further line was read
+
+
+async def test_llm_flow_without_endpoint_says_so_at_start(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
+        monkeypatch.delenv(var, raising=False)
+    flow = superdialog.loads(
+        "flow: t\nstart: a\nstates:\n  a: {say: Hi, llm: Talk., next: b}\n  b: {end: completed}\n",
+        "t.yaml",
+    )
+    out = io.StringIO()
+    await run_console(flow, lines=[], out=out)
+    assert out.getvalue().startswith("  ! this flow has LLM states but no model endpoint")
