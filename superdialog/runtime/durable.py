@@ -350,16 +350,19 @@ def _settled(action: Mapping[str, Any], outcome: Mapping[str, Any] | None) -> _S
     )
 
 
-def _masker_from(data: Mapping[str, Any] | None) -> Masker | None:
+def _masker_into(m: CallMachine, data: Mapping[str, Any] | None) -> None:
+    """The recorded secrets into the call's masker (the same object a log filter may hold)."""
     if not data:
-        return None
-    masker = Masker()
-    for canon, aligned, llm_ok, spoken in data["secrets"]:
-        masker._secrets[canon] = _Secret(canon, bool(aligned), bool(llm_ok), spoken)
+        return
+    masker = m.masker
+    masker._secrets = {
+        canon: _Secret(canon, bool(aligned), bool(llm_ok), spoken)
+        for canon, aligned, llm_ok, spoken in data["secrets"]
+    }
     masker._exact = {c: bool(ok) for c, ok in data["exact"]}
     masker._longest = int(data["longest"])
     masker._prefixes = None
-    return masker
+    masker._cache.clear()
 
 
 def read_record(record: Mapping[str, Any] | str | bytes) -> dict[str, Any]:
@@ -462,7 +465,7 @@ def restore_into(
         )
     m._said = tuple((str(t), bool(p)) for t, p in personal.get("said") or ())
     m._assist = [str(a) for a in personal.get("assist") or ()] or None
-    m._masker = _masker_from(personal.get("masker"))
+    _masker_into(m, personal.get("masker"))
     action = s.get("action")
     if action is not None:
         task: Any = _settled(action, personal.get("action_outcome"))

@@ -22,6 +22,7 @@ from typing import Any
 from superdialog import CallMachine, Flow
 from superdialog.pii import PIIFilter, get_logger, use_masker
 from superdialog.runtime.clock import CallClock, Scheduler
+from superdialog.store import CallStore
 
 __all__ = ["attach", "entrypoint", "run_call", "run_session"]
 
@@ -130,8 +131,20 @@ async def run_call(
     llm: Mapping[str, Any] | None = None,
     trace: bool = False,
     scheduler: Scheduler | None = None,
+    store: CallStore | None = None,
 ) -> CallMachine:
-    """Run one whole call: attach, speak the opening, then the session's loop."""
+    """Run one whole call: attach, speak the opening, then the session's loop.
+
+    With a ``store`` (``superdialog.store``) the call is durable: saved after
+    every turn, and picked up from its record if another worker stopped
+    (``superdialog_unpod.durable.run_durable_call``).
+    """
+    if store is not None:
+        from superdialog_unpod.durable import run_durable_call  # lazy: it imports this module
+
+        return await run_durable_call(
+            ctx_or_session, flow, store, llm=llm, trace=trace, scheduler=scheduler
+        )
     machine = attach(ctx_or_session, flow, llm=llm, trace=trace, scheduler=scheduler)
     await machine.start()
     await run_session(getattr(ctx_or_session, "session", ctx_or_session), machine)
@@ -154,11 +167,15 @@ async def run_session(session: Any, machine: CallMachine) -> None:
 
 
 def entrypoint(
-    flow: Flow, *, llm: Mapping[str, Any] | None = None, scheduler: Scheduler | None = None
+    flow: Flow,
+    *,
+    llm: Mapping[str, Any] | None = None,
+    scheduler: Scheduler | None = None,
+    store: CallStore | None = None,
 ) -> Callable[[Any], Awaitable[None]]:
-    """An ``AgentRunner`` entrypoint that runs ``flow`` for every call."""
+    """An ``AgentRunner`` entrypoint that runs ``flow`` for every call (durable with a store)."""
 
     async def _entry(ctx: Any) -> None:
-        await run_call(ctx, flow, llm=llm, scheduler=scheduler)
+        await run_call(ctx, flow, llm=llm, scheduler=scheduler, store=store)
 
     return _entry

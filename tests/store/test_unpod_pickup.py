@@ -1,0 +1,75 @@
+"""The Unpod host saves after every turn and picks up a call it has never seen (issue 17 §4).
+
+Through the real ``Session.run()`` loop over ``LoopbackBridge``: worker A serves
+the first turns of a call and stops (its socket goes away mid-call); worker B,
+with a fresh machine and session, claims the call from the same store, does
+not say the opening again, and continues from A's last completed turn — also
+inside a PII state, where recording stays paused. What the caller heard from A
+then B is what one worker would have said.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import superdialog
+from superdialog.runtime.durable_seal import generate_key
+from superdialog.store import LeaseHeld, MemoryStore
+from superdialog_unpod import run_call
+from superdialog_unpod.durable import claim_call, run_durable_call
+from superdialog_unpod.testing import LoopbackBridge
+
+unpod_session = pytest.importorskip("unpod.connectivity.session")
+
+ROOT = Path(__file__).resolve().parents[2]
+FLOW = (ROOT / "adapters" / "unpod" / "tests" / "smoke.yaml").read_text(encoding="utf-8")
+KEY = generate_key()
+
+
+async def serve(store: Any, steps: list[str], worker: str) -> tuple[LoopbackBridge, Any]:
+    flow = superdialog.loads(FLOW, "smoke.yaml")
+    bridge = LoopbackBridge(steps)
+    session = unpod_session.Session(bridge=bridge)
+    session.data["first_name"] = "Ana"
+    bridge.begin()
+    machine = await asyncio.wait_for(
+        run_durable_call(session, flow, store, call_id="call-1", worker=worker, key=KEY,
+                         claim_wait_s=2), 10)
+    return bridge, machine
+
+
+def speech(bridge: LoopbackBridge) -> list[str]:
+    return [f.text for f in bridge.frames if f.kind in ("say", "delta")]
+
+
+@pytest.mark.parametrize("cut", [1, 2])  # after the age (now in the PII state), or never
+async def test_another_worker_continues_the_call(cut: int) -> None:
+    steps = ["forty two", "one two three four"]
+    whole = LoopbackBridge(list(steps))
+    session = unpod_session.Session(bridge=whole)
+    session.data["first_name"] = "Ana"
+    whole.begin()
+    await asyncio.wait_for(run_call(session, superdialog.loads(FLOW, "smoke.yaml")), 10)
+
+    store = MemoryStore(lease_s=0.2)
+    a, _ = await serve(store, steps[:cut], "worker-a")
+    b, mb = await serve(store, steps[cut:], "worker-b")
+    assert speech(a) + speech(b) == speech(whole)
+    assert not any(f.kind == "say" for f in b.frames)  # no second opening
+    if cut == 1:  # picked up inside the PII state: still paused, no second pause
+        assert a.kinds()[-2:] == ["text.end", "resume"]  # A's hang-up hook resumed
+        assert "pause" not in b.kinds()
+    assert [f.kind for f in a.terminal() + b.terminal()] == ["end"]
+    assert mb.finished and mb.outcome["reason"] == "completed"
+    assert mb.slots == {"age": 42, "pin": "1234"}
+
+
+async def test_a_live_lease_keeps_a_second_worker_out() -> None:
+    store = MemoryStore(lease_s=30)
+    await store.claim("call-2", "worker-a")
+    with pytest.raises(LeaseHeld):
+        await claim_call(store, "call-2", "worker-b", wait_s=0.1)
