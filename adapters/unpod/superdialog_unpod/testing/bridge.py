@@ -94,7 +94,9 @@ class LoopbackBridge:
     done), ``thinking`` when the caller's words are final. Silent steps let
     virtual time pass on ``time`` (the call's clock must run on it: pass the
     same ``VirtualTime`` to ``attach(..., scheduler=...)`` and the clock to
-    :meth:`begin`). ``refuse_numbers``: transfers to these numbers are refused
+    :meth:`begin`); it then never sends an empty utterance. Without ``time``
+    there is no clock to time silence, and a ``""`` step is sent as an empty
+    utterance, as an older worker would. ``refuse_numbers``: transfers to these numbers are refused
     with an ``error`` event (as a worker's allowlist does) and the call goes on.
     """
 
@@ -148,9 +150,9 @@ class LoopbackBridge:
             self._closed = True
             return
         if frame.kind == "delta":
+            # (no ``speaking`` here: inside a turn the clock is held anyway, and an event
+            # queued ahead of a barge-in would let the reply run on by a chunk)
             self._chunks_this_turn += 1
-            if self._chunks_this_turn == 1:
-                self._put(StateEvent(state="speaking"))
             step = self._current
             if step is not None and step.interrupt_after == self._chunks_this_turn:
                 self._put(UserInterruptEvent(heard_prefix=step.heard))
@@ -211,6 +213,12 @@ class LoopbackBridge:
             self._put(None)  # nothing more to say: the caller hangs up
             return
         step = self._current = self._steps.pop(0)
+        if step.silent and self.time is None and step.wait is None:
+            # no virtual time, so no clock to time it: play an older worker, which hands
+            # silence over as an empty utterance (the turn loop's no-input path)
+            self._in_turn = True
+            self._put(UserTextEvent(text=step.text))
+            return
         if step.silent:
             self._waiting = True
             now = self.time.time() if self.time is not None else 0.0
