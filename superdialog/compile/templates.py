@@ -488,7 +488,11 @@ def reads(source: str, *, expression: bool = False) -> list[Read]:
     except _COMPILE_FAILURES as exc:
         raise _too_complex(exc) from None
     bound: set[str] = set()
-    for node in ast.find_all((nodes.For, nodes.Assign, nodes.With, nodes.Macro)):
+    try:
+        scoped = list(ast.find_all((nodes.For, nodes.Assign, nodes.With, nodes.Macro)))
+    except RecursionError as exc:
+        raise _too_complex(exc) from None
+    for node in scoped:
         target = getattr(node, "target", None)
         targets = getattr(node, "targets", None) or ([target] if target is not None else [])
         for t in targets:
@@ -500,10 +504,13 @@ def reads(source: str, *, expression: bool = False) -> list[Read]:
                 bound.add(arg.name)
     bound.add("loop")
     walker = _ReadWalker(bound)
+    root, test = ast, False
     if expression and isinstance(ast, nodes.Template) and len(ast.body) == 1:
         output = ast.body[0]
         if isinstance(output, nodes.Output) and len(output.nodes) == 1:
-            walker.visit(output.nodes[0], (), test=True)  # an if: is a truth test
-            return walker.out
-    walker.visit(ast, ())
+            root, test = output.nodes[0], True  # an if: is a truth test
+    try:
+        walker.visit(root, (), test=test)
+    except RecursionError as exc:  # nesting jinja2 itself cannot compile either
+        raise _too_complex(exc) from None
     return walker.out

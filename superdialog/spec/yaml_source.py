@@ -474,14 +474,118 @@ class _Builder:
 # --------------------------------------------------------------------------- parsing
 
 
-def _syntax_problem(exc: yaml.YAMLError, file: str) -> Problem:
+def _syntax_problem(exc: yaml.YAMLError, file: str, text: str = "") -> Problem:
     if isinstance(exc, yaml.MarkedYAMLError):
         mark = exc.problem_mark or exc.context_mark
+        plain = _in_plain_words(exc, text.splitlines())
+        if plain is not None:
+            line, column, message, hint = plain
+            return Problem(Location(file, line, column), message, hint)
         msg = exc.problem or str(exc)
         if exc.context:
             msg = f"{exc.context}, {msg}"
         return Problem(Location(file, *_pos(mark)), f"invalid YAML: {msg}")
     return Problem(Location(file, 1, 1), f"invalid YAML: {exc}")
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _above(lines: list[str], index: int) -> tuple[int, str] | None:
+    """The nearest line above ``index`` (0-based) with content: (its index, its text)."""
+    for k in range(index - 1, -1, -1):
+        stripped = lines[k].strip()
+        if stripped and not stripped.startswith("#"):
+            return k, lines[k]
+    return None
+
+
+def _key(line: str) -> str:
+    return line.strip().removeprefix("- ").split(":", 1)[0].strip()
+
+
+def _in_plain_words(
+    exc: yaml.MarkedYAMLError, lines: list[str]
+) -> tuple[int, int, str, str | None] | None:
+    """The usual YAML mistakes, at the line that is wrong and said plainly (else None).
+
+    The parser words them after its grammar ("expected <block end>, but found
+    '<block mapping start>'") and sometimes at the line after the mistake.
+    """
+    mark = exc.problem_mark
+    if mark is None or not 0 <= mark.line < len(lines):
+        return None
+    problem = exc.problem or ""
+    context = exc.context or ""
+    index, here = mark.line, lines[mark.line]
+    above = _above(lines, index)
+    if "'\\t'" in problem or "\t" in problem:
+        return (
+            index + 1,
+            mark.column + 1,
+            "a tab character where YAML needs spaces",
+            "YAML indents with spaces only: replace the tab with spaces",
+        )
+    if problem == "mapping values are not allowed here":
+        if above is not None and _indent(here) > _indent(above[1]) and ":" in above[1]:
+            _, value = above[1].split(":", 1)
+            if value.strip() and not value.strip().startswith(("|", ">", "&", "#")):
+                return (
+                    index + 1,
+                    _indent(here) + 1,
+                    f"this line is indented more than line {above[0] + 1} "
+                    f"('{_key(above[1])}: …'), which already has a value",
+                    f"indent '{_key(here)}:' like '{_key(above[1])}:' if it belongs beside it",
+                )
+        return (
+            index + 1,
+            mark.column + 1,
+            "a ': ' inside a value makes it look like a key",
+            "put the value in quotes",
+        )
+    if "expected <block end>" in problem and "<block mapping start>" in problem:
+        levels = sorted(
+            {_indent(ln) for ln in lines[:index] if ln.strip() and not ln.strip().startswith("#")}
+        )
+        n = _indent(here)
+        near = [lv for lv in levels if lv != n]
+        lower = max((lv for lv in near if lv < n), default=None)
+        higher = min((lv for lv in near if lv > n), default=None)
+        options = [f"{lv} spaces" for lv in (higher, lower) if lv is not None]
+        return (
+            index + 1,
+            n + 1,
+            f"this line is indented {n} spaces, which lines up with no key above it",
+            "indent it like the keys it belongs with: " + " or ".join(options) if options else None,
+        )
+    if "expected <block end>" in problem and "'?'" in problem and "collection" in context:
+        return (
+            index + 1,
+            mark.column + 1,
+            "a key where a list item ('- ') was expected",
+            "a list and keys cannot share one indentation; indent the key under an item, "
+            "or end the list first",
+        )
+    if "expected <block end>" in problem and "'<scalar>'" in problem:
+        return (
+            index + 1,
+            mark.column + 1,
+            "more text after a value that is already complete (a closing quote?)",
+            "put the whole value inside the quotes",
+        )
+    if "flow mapping" in context or "flow sequence" in context:
+        start = exc.context_mark
+        bracket = "{" if "mapping" in context else "["
+        closing = "}" if bracket == "{" else "]"
+        opened = f" on line {start.line + 1}" if start is not None else ""
+        return (
+            index + 1,
+            mark.column + 1,
+            f"the '{bracket}'{opened} is not closed before this",
+            f"close it with '{closing}', or write the value as indented lines",
+        )
+    return None
 
 
 def _error_offset(exc: yaml.YAMLError) -> int:
@@ -536,13 +640,13 @@ def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap, list[Problem]]:
         builder = _build(text, file, fast or yaml.SafeLoader)
     except yaml.YAMLError as exc:
         if fast is None or _error_offset(exc) > _FALLBACK_BYTES:
-            return None, SourceMap(file), [_syntax_problem(exc, file)]
+            return None, SourceMap(file), [_syntax_problem(exc, file, text)]
         # the pure-Python parser words errors better ("found character '@' ..."); it stops
         # at the same place, so re-reading costs at most _FALLBACK_BYTES of slow parsing
         try:
             builder = _build(text, file, yaml.SafeLoader)
         except yaml.YAMLError as slow:
-            return None, SourceMap(file), [_syntax_problem(slow, file)]
+            return None, SourceMap(file), [_syntax_problem(slow, file, text)]
     if builder.stopped:  # a bound was crossed part-way: nothing read is usable
         return None, builder.smap, builder.problems
     return builder.root, builder.smap, builder.problems
