@@ -84,6 +84,12 @@ def _validate_llm_script(path: str) -> int:
     except FlowError as exc:
         _report(exc)
         return 1
+    from superdialog.cli.validate import script_flow_problems  # lazy: the CLI starts fast
+
+    problems = script_flow_problems(path)
+    if problems:
+        _report(FlowError(problems))
+        return 1
     print(f"OK {path}: scripted model, {len(script.rules)} rules")
     return 0
 

@@ -131,3 +131,24 @@ def report_extra(flow: Any, *, deep: bool, max_configs: int, out: TextIO | None 
             file=err,
         )
     return bool(report.findings)
+
+
+def script_flow_problems(path: str) -> list[Any]:
+    """A scripted-model file checked against its flow (``X.llm.yaml`` beside ``X.yaml``).
+
+    Returns the located problems (empty when there is no such flow, or it
+    loads and every rule's ``state:``/``goto:`` is one of its states).
+    """
+    from superdialog.errors import FlowError  # lazy: the CLI starts fast
+    from superdialog.testing.llm_server.script import script_problems_against  # lazy: as above
+
+    flow_path = Path(path[: -len(".llm.yaml")] + ".yaml")
+    if not flow_path.is_file():
+        return []
+    import superdialog  # lazy: as above
+
+    try:
+        flow = superdialog.load(flow_path, run_code=False)
+    except FlowError:
+        return []  # the flow's own problems are reported when it is validated
+    return script_problems_against(path, flow.states)

@@ -89,3 +89,18 @@ def test_llm_state_without_endpoint_is_a_warning(
 def test_missing_folder_is_reported(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert main(["validate", str(tmp_path / "nowhere") + "/"]) == 1
     assert "no such file or folder" in capsys.readouterr().err
+
+
+def test_scripted_model_file_is_checked_against_its_flow(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copy(ROOT / "flows" / "support_triage.yaml", tmp_path / "support_triage.yaml")
+    script = (ROOT / "flows" / "support_triage.llm.yaml").read_text(encoding="utf-8")
+    broken = script.replace("state: triage", "state: triag").replace(
+        "goto: tech_check", "goto: tech_chek"
+    )
+    (tmp_path / "support_triage.llm.yaml").write_text(broken, encoding="utf-8")
+    assert main(["validate", str(tmp_path / "support_triage.llm.yaml")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("unknown state 'triag': this rule never matches (did you mean 'triage'?)") == 4
+    assert "unknown state 'tech_chek'" in err

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Self
@@ -21,7 +21,7 @@ from typing import Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from superdialog.errors import Problem
-from superdialog.spec.loader import load_document
+from superdialog.spec.loader import did_you_mean, load_document
 from superdialog.spec.yaml_source import SourceMap, read_source
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "Rule",
     "Script",
     "ToolReply",
+    "script_problems_against",
 ]
 
 DEFAULT_REPLY = "Could you tell me a bit more?"
@@ -248,6 +249,45 @@ class Script(BaseModel):
 
         """
         return cls.from_yaml(read_source(path), source=str(path))
+
+
+def script_problems_against(path: str | Path, states: Collection[str]) -> list[Problem]:
+    """Rules of a scripted-model file that name a state the flow does not have.
+
+    A rule whose ``state:`` is not a state of the flow never matches (the
+    model is never asked there), and a ``goto:`` to a missing state offers a
+    tool the flow does not have: both are located problems with a
+    did-you-mean, every one at once.
+
+    Raises:
+        FlowError: the file itself is not a valid script.
+
+    """
+    text = read_source(path)
+    script, smap = load_document(
+        text,
+        str(path),
+        Script,
+        what="scripted-model file",
+        translate=_problems,
+        prepare=_bare_list,
+        empty={},
+    )
+    known = sorted(states)
+    problems: list[Problem] = []
+    for i, rule in enumerate(script.rules):
+        for key in ("state", "goto"):
+            name = getattr(rule, key)
+            if name is not None and name not in states:
+                problems.append(
+                    Problem(
+                        smap.locate(("rules", i, key)),
+                        f"unknown state '{name}': this rule "
+                        + ("never matches" if key == "state" else "calls a tool the flow lacks"),
+                        did_you_mean(name, known) or f"the flow has: {', '.join(known)}",
+                    )
+                )
+    return problems
 
 
 def _bare_list(data: Any, smap: SourceMap) -> tuple[Any, SourceMap]:
