@@ -107,12 +107,20 @@ class _Walk:
         )
 
     # -- locating and reporting ---------------------------------------------------------
-    def where(self, state: str) -> Location:
+    def where(self, state: str, at: tuple[str | int, ...] | None) -> Location:
+        """Where the failing template was written.
+
+        ``at`` is a path inside the state, or one in the flow file when it
+        starts with ``"/"``; a state inlined from a sub-flow points at its using state.
+        """
         smap = self.flow.source_map
         if smap is None:
             return Location(self.flow.file, 1, 1)
-        path: tuple[str | int, ...] = ("states", *state.split(".")[:1])
-        return smap.locate(path, key=True) if "." not in state else smap.locate(path)
+        if at is not None and at[:1] == ("/",):
+            return smap.locate(at[1:])
+        if "." in state:
+            return smap.locate(("states", state.split(".")[0]))
+        return smap.locate(("states", state, *(at or ())), key=at is None)
 
     def route(self, config: _Config) -> str:
         steps: list[str] = []
@@ -127,13 +135,15 @@ class _Walk:
                 steps.append(f"({via})")
         return " → ".join(reversed(steps))
 
-    def problem(self, config: _Config, message: str) -> None:
+    def problem(
+        self, config: _Config, message: str, at: tuple[str | int, ...] | None = None
+    ) -> None:
         key = (config[0], message)
         if key in self.seen_problems:
             return
         self.seen_problems.add(key)
         self.report.findings.append(
-            DeepFinding(self.where(config[0]), config[0], message, self.route(config))
+            DeepFinding(self.where(config[0], at), config[0], message, self.route(config))
         )
 
     # -- values -------------------------------------------------------------------------
@@ -165,7 +175,14 @@ class _Walk:
             for r in found
         )
 
-    def render(self, config: _Config, t: CompiledTemplate | None, what: str, **extra: Any) -> None:
+    def render(
+        self,
+        config: _Config,
+        t: CompiledTemplate | None,
+        what: str,
+        at: tuple[str | int, ...] | None = None,
+        **extra: Any,
+    ) -> None:
         if t is None or t.static is not None:
             return
         try:
@@ -174,16 +191,18 @@ class _Walk:
             if self.unverifiable(t.source, False):
                 self.report.unverified.append(f"{config[0]}: {what}")
                 return
-            self.problem(config, f"{what} fails: {_reason(exc)}")
+            self.problem(config, f"{what} fails: {_reason(exc)}", at)
 
-    def evaluate(self, config: _Config, expr: CompiledExpr) -> bool:
+    def evaluate(
+        self, config: _Config, expr: CompiledExpr, at: tuple[str | int, ...] | None = None
+    ) -> bool:
         try:
             return expr.evaluate(self.variables(config), state=config[0])
         except TemplateError as exc:
             if self.unverifiable(expr.source, True):
                 self.report.unverified.append(f"{config[0]}: if {expr.source}")
             else:
-                self.problem(config, f"the condition {expr.source!r} fails: {_reason(exc)}")
+                self.problem(config, f"the condition {expr.source!r} fails: {_reason(exc)}", at)
             return False
 
     # -- the walk -----------------------------------------------------------------------
@@ -246,10 +265,10 @@ class _Walk:
     ) -> list[tuple[_Config, str | None]]:
         """Every edge out: each ``if`` both taken and not; the first otherwise ends the list."""
         out: list[tuple[_Config, str | None]] = []
-        for e in st.edges:
+        for i, e in enumerate(st.edges):  # one edge per transition, in order
             if e.kind == "if" and e.expr is not None:
-                self.evaluate(config, e.expr)
-            out.append(self.take(config, e, via))
+                self.evaluate(config, e.expr, ("transitions", i, "if"))
+            out.append(self.take(config, e, via, ("transitions", i, "say")))
             if e.kind == "else":
                 return out
         if st.next_edge is not None:
@@ -259,47 +278,69 @@ class _Walk:
             and any(e.kind == "if" for e in st.edges)
             and not any(e.kind == "else" for e in st.edges)
         ):
-            self.problem(config, "no transition applies when no 'if' holds")
+            self.problem(config, "no transition applies when no 'if' holds", ("transitions",))
         return out
 
-    def take(self, config: _Config, e: Edge, via: str | None) -> tuple[_Config, str | None]:
-        self.render(config, e.say, f"the line of the transition to '{e.dst}'")
+    def take(
+        self, config: _Config, e: Edge, via: str | None, at: tuple[str | int, ...] | None = None
+    ) -> tuple[_Config, str | None]:
+        self.render(config, e.say, f"the line of the transition to '{e.dst}'", at)
         return (e.dst, config[1], config[2]), via
 
     def entry(self, config: _Config, st: CompiledState) -> None:
         for i, line in enumerate(st.say):
-            self.render(config, line, "the say line" if len(st.say) == 1 else f"say line {i + 1}")
+            many = len(st.say) > 1
+            self.render(
+                config,
+                line,
+                f"say line {i + 1}" if many else "the say line",
+                ("say", i) if many else ("say",),
+            )
         if st.kind == "llm":
-            self.render(config, st.llm, "the llm instruction")
-            self.render(config, self.flow.graph.persona, "the persona")
+            self.render(config, st.llm, "the llm instruction", ("llm",))
+            self.render(config, self.flow.graph.persona, "the persona", ("/", "persona"))
         a = st.action
         if a is not None:
             for key, value in a.args:
                 if isinstance(value, CompiledTemplate):
-                    self.render(config, value, f"action argument '{key}'")
-            self.render(config, a.url, "the action's url")
-            self.render(config, a.holding_line, "the holding line")
+                    self.render(config, value, f"action argument '{key}'", ("action", "args", key))
+            self.render(config, a.url, "the action's url", ("action", "http", "url"))
+            self.render(config, a.holding_line, "the holding line", ("action", "holding_line"))
             for key, value in a.headers:
-                self.render(config, value, f"header '{key}'")
+                self.render(config, value, f"header '{key}'", ("action", "http", "headers", key))
             for t in _templates(a.body):
-                self.render(config, t, "the action's json body")
+                self.render(config, t, "the action's json body", ("action", "http", "json"))
         if st.transfer is not None:
-            self.render(config, st.transfer.announcement, "the transfer announcement")
-            self.render(config, st.transfer.template, "the transfer number")
+            self.render(
+                config,
+                st.transfer.announcement,
+                "the transfer announcement",
+                ("transfer", "announcement"),
+            )
+            self.render(config, st.transfer.template, "the transfer number", ("transfer", "number"))
         for slot in st.collect:
             if slot not in config[1]:
                 for t in self.flow.graph.slots[slot].prompts:
-                    self.render(config, t, f"the prompt of slot '{slot}'")
+                    self.render(
+                        config, t, f"the prompt of slot '{slot}'", ("/", "slots", slot, "prompt")
+                    )
                 if self.flow.graph.slots[slot].spec.confirm:
                     for t in self.flow.graph.messages.get("confirm", ()):
                         shown = str(self.slot_values.get(slot))
-                        self.render(config, t, "messages.confirm", value=shown, slot=slot)
+                        self.render(
+                            config,
+                            t,
+                            "messages.confirm",
+                            ("/", "messages", "confirm"),
+                            value=shown,
+                            slot=slot,
+                        )
         for g in st.globals:
             self.render(config, g.say, f"the line of global '{g.intent.name}'")
         if not st.terminal and (st.listens or st.kind in ("collect", "llm")):
             for key in ("no_input", "not_understood", "help", "no_response", "max_duration"):
                 for t in self.flow.graph.messages.get(key, ()):
-                    self.render(config, t, f"messages.{key}")
+                    self.render(config, t, f"messages.{key}", ("/", "messages", key))
 
 
 def _templates(value: object) -> Iterable[CompiledTemplate]:
