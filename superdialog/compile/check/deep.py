@@ -163,16 +163,24 @@ class _Walk:
         out.update(extra)
         return out
 
-    def unverifiable(self, source: str, expression: bool) -> bool:
+    def unverifiable(self, source: str, expression: bool, config: _Config) -> bool:
+        """Whether a failure may come from a stand-in value rather than from the flow.
+
+        A read of a result this path has not stored is the flow's failure; one of
+        a stored result with no declared shape (or of undeclared session data)
+        reads a stand-in, so its failure proves nothing.
+        """
         try:
             found = reads(source, expression=expression)
         except Exception:  # does not parse: reported at load
             return True
+        stored = config[2]
+        results = [r for r in found if r.path[0] == "results" and len(r.path) > 1]
+        if any(not r.guarded and r.path[1] not in stored for r in results):
+            return False
         guessed = self.flow.spec.session is None
-        return any(
-            (r.path[0] == "results" and len(r.path) > 1 and r.path[1] in self.unknown_shape)
-            or (r.path[0] == "session" and guessed)
-            for r in found
+        return any(r.path[1] in self.unknown_shape for r in results) or (
+            guessed and any(r.path[0] == "session" for r in found)
         )
 
     def render(
@@ -188,7 +196,7 @@ class _Walk:
         try:
             t.render(self.variables(config, **extra), state=config[0])
         except TemplateError as exc:
-            if self.unverifiable(t.source, False):
+            if self.unverifiable(t.source, False, config):
                 self.report.unverified.append(f"{config[0]}: {what}")
                 return
             self.problem(config, f"{what} fails: {_reason(exc)}", at)
@@ -199,7 +207,7 @@ class _Walk:
         try:
             return expr.evaluate(self.variables(config), state=config[0])
         except TemplateError as exc:
-            if self.unverifiable(expr.source, True):
+            if self.unverifiable(expr.source, True, config):
                 self.report.unverified.append(f"{config[0]}: if {expr.source}")
             else:
                 self.problem(config, f"the condition {expr.source!r} fails: {_reason(exc)}", at)
