@@ -94,12 +94,15 @@ class Durable:
         entry_due: ``switch_flow`` put the call at a new flow's start: it is
             entered at the beginning of the next turn.
         on_turn: Called with the machine after every turn (the host saves there).
+        started: Idempotency keys of actions a worker journaled as started
+            (``durable_actions``): a restored call never runs them again.
 
     """
 
     llm: dict[str, str] | None = None
     entry_due: bool = False
     on_turn: Callable[[CallMachine], None] | None = None
+    started: frozenset[str] = frozenset()
 
 
 def state_of(m: CallMachine) -> Durable:

@@ -11,7 +11,10 @@ refused with ``LeaseLost``, so a second worker can never drive the same call
 and an old one can never overwrite what the new one saved.
 
 A save is one round trip: it checks the token, writes the record, renews the
-lease and the record's time-to-live at once.
+lease and the record's time-to-live at once. ``mark_action`` journals an
+action's idempotency key before it runs (also fenced); a claim returns every
+key journaled for the call, so a worker that picks the call up never runs
+those actions again.
 """
 
 from __future__ import annotations
@@ -70,10 +73,11 @@ class Lease:
 
 @dataclass(frozen=True, slots=True)
 class Claim:
-    """A successful claim: the lease, and the call's last record (None for a new call)."""
+    """A successful claim: the lease, the last record (None: a new call), journaled actions."""
 
     lease: Lease
     record: bytes | None
+    actions: frozenset[str] = frozenset()
 
 
 class CallStore(Protocol):
@@ -99,6 +103,15 @@ class CallStore(Protocol):
 
     async def renew(self, lease: Lease) -> None:
         """Extend the lease without a new record (a long silence, a slow action).
+
+        Raises:
+            LeaseLost: as for ``save``.
+
+        """
+        ...
+
+    async def mark_action(self, lease: Lease, key: str) -> None:
+        """Journal that the action with idempotency ``key`` starts now (one round trip).
 
         Raises:
             LeaseLost: as for ``save``.

@@ -25,6 +25,7 @@ class _Entry:
     owner: str | None
     lease_until: float
     expires_at: float
+    actions: set[str]
 
 
 class MemoryStore:
@@ -61,14 +62,14 @@ class MemoryStore:
         now = self._clock()
         entry = self._live(call_id)
         if entry is None:
-            entry = _Entry(None, 0, None, 0.0, now + self.ttl_s)
+            entry = _Entry(None, 0, None, 0.0, now + self.ttl_s, set())
             self._calls[call_id] = entry
         elif entry.owner not in (None, owner) and entry.lease_until > now:
             raise LeaseHeld(call_id, entry.owner or "", entry.lease_until - now)
         entry.token += 1
         entry.owner = owner
         entry.lease_until = now + self.lease_s
-        return Claim(Lease(call_id, owner, entry.token), entry.record)
+        return Claim(Lease(call_id, owner, entry.token), entry.record, frozenset(entry.actions))
 
     def _fenced(self, lease: Lease) -> _Entry:
         entry = self._live(lease.call_id)
@@ -92,6 +93,10 @@ class MemoryStore:
         entry = self._fenced(lease)
         entry.owner = lease.owner
         entry.lease_until = self._clock() + self.lease_s
+
+    async def mark_action(self, lease: Lease, key: str) -> None:
+        """See ``CallStore.mark_action``."""
+        self._fenced(lease).actions.add(key)
 
     async def release(self, lease: Lease) -> None:
         """See ``CallStore.release``."""

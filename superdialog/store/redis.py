@@ -44,7 +44,11 @@ end
 local token = redis.call('HINCRBY', KEYS[1], 'token', 1)
 redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'until', now + tonumber(ARGV[2]))
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return {1, token, v[3]}
+local started = {}
+for _, field in ipairs(redis.call('HKEYS', KEYS[1])) do
+  if string.sub(field, 1, 2) == 'a:' then table.insert(started, string.sub(field, 3)) end
+end
+return {1, token, v[3] or '', started}
 """
 )
 _SAVE = (
@@ -61,6 +65,12 @@ end
 return 1
 """
 )
+_MARK = """
+local token = redis.call('HGET', KEYS[1], 'token')
+if (not token) or tonumber(token) ~= tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'a:' .. ARGV[2], 1)
+return 1
+"""
 _RELEASE = """
 local token = redis.call('HGET', KEYS[1], 'token')
 if token and tonumber(token) == tonumber(ARGV[1]) then
@@ -96,6 +106,7 @@ class RedisStore:
         self._claim = client.register_script(_CLAIM)
         self._save = client.register_script(_SAVE)
         self._release = client.register_script(_RELEASE)
+        self._mark = client.register_script(_MARK)
 
     @classmethod
     def from_url(cls, url: str, **options: Any) -> RedisStore:
@@ -122,8 +133,12 @@ class RedisStore:
         if int(got[0]) == 0:
             holder = got[1].decode() if isinstance(got[1], bytes) else str(got[1])
             raise LeaseHeld(call_id, holder, int(got[2]) / 1000)
-        record = got[2] if len(got) > 2 else None
-        return Claim(Lease(call_id, owner, int(got[1])), bytes(record) if record else None)
+        record, started = got[2], got[3]
+        return Claim(
+            Lease(call_id, owner, int(got[1])),
+            bytes(record) if record else None,
+            frozenset(k.decode() if isinstance(k, bytes) else str(k) for k in started),
+        )
 
     async def _write(self, lease: Lease, record: bytes | None) -> None:
         args = [lease.owner, lease.token, self.lease_ms, self.ttl_ms]
@@ -140,6 +155,13 @@ class RedisStore:
     async def renew(self, lease: Lease) -> None:
         """See ``CallStore.renew``."""
         await self._write(lease, None)
+
+    async def mark_action(self, lease: Lease, key: str) -> None:
+        """See ``CallStore.mark_action``."""
+        if int(await self._eval(self._mark, lease.call_id, [lease.token, key])) != 1:
+            raise LeaseLost(
+                "the call was claimed by another worker, or expired", call_id=lease.call_id
+            )
 
     async def release(self, lease: Lease) -> None:
         """See ``CallStore.release``."""

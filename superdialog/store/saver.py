@@ -20,6 +20,7 @@ import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from superdialog.errors import ActionError
 from superdialog.pii import get_logger
 from superdialog.runtime.durable import USE_ENV, state_of
 from superdialog.store.base import CallStore, Lease, LeaseLost, StoreError
@@ -105,6 +106,23 @@ class CallSaver:
                     self.on_lost(exc)
             except StoreError as exc:  # the next turn's save tries again
                 log.warning("call %s: save failed (%s)", self.lease.call_id, type(exc).__name__)
+
+    async def before_action(self, key: str) -> None:
+        """Journal an action's idempotency key before it runs (``durable_actions.guard_actions``).
+
+        Raises:
+            ActionError: another worker holds the call now: the action must not run here.
+
+        """
+        try:
+            await self.store.mark_action(self.lease, key)
+        except LeaseLost as exc:
+            self.lost = self.lost or exc
+            raise ActionError("another worker holds the call now", state=key) from None
+        except StoreError as exc:  # the journal is down: run the action (the call goes on)
+            log.warning(
+                "call %s: action not journaled (%s)", self.lease.call_id, type(exc).__name__
+            )
 
     async def flush(self) -> None:
         """Wait until the last record offered is written (or failed)."""

@@ -34,7 +34,8 @@ CREATE TABLE IF NOT EXISTS superdialog_calls (
     token INTEGER NOT NULL,
     owner TEXT,
     lease_until REAL NOT NULL,
-    expires_at REAL NOT NULL
+    expires_at REAL NOT NULL,
+    actions TEXT NOT NULL DEFAULT ''
 )
 """
 
@@ -84,7 +85,7 @@ class SQLiteStore:
 
     def _row(self, call_id: str, now: float) -> tuple[Any, ...] | None:
         row = self._db.execute(
-            "SELECT record, token, owner, lease_until, expires_at FROM superdialog_calls "
+            "SELECT record, token, owner, lease_until, expires_at, actions FROM superdialog_calls "
             "WHERE id = ?",
             (call_id,),
         ).fetchone()
@@ -97,13 +98,13 @@ class SQLiteStore:
         now = self._clock()
         row = self._row(call_id, now)
         if row is None:
-            token, record = 1, None
+            token, record, actions = 1, None, ""
             self._db.execute(
-                "INSERT INTO superdialog_calls VALUES (?, NULL, 1, ?, ?, ?)",
+                "INSERT INTO superdialog_calls VALUES (?, NULL, 1, ?, ?, ?, '')",
                 (call_id, owner, now + self.lease_s, now + self.ttl_s),
             )
         else:
-            record, old, holder, lease_until, _ = row
+            record, old, holder, lease_until, _, actions = row
             if holder not in (None, owner) and lease_until > now:
                 raise LeaseHeld(call_id, holder, lease_until - now)
             token = old + 1
@@ -111,7 +112,11 @@ class SQLiteStore:
                 "UPDATE superdialog_calls SET token = ?, owner = ?, lease_until = ? WHERE id = ?",
                 (token, owner, now + self.lease_s, call_id),
             )
-        return Claim(Lease(call_id, owner, token), bytes(record) if record is not None else None)
+        return Claim(
+            Lease(call_id, owner, token),
+            bytes(record) if record is not None else None,
+            frozenset(a for a in actions.split("\n") if a),
+        )
 
     def _save(self, lease: Lease, record: bytes | None) -> None:
         now = self._clock()
@@ -135,6 +140,17 @@ class SQLiteStore:
             args = (record, lease.owner, now + self.lease_s, now + self.ttl_s,
                     lease.call_id, lease.token, now)  # fmt: skip
         if self._db.execute(sql, args).rowcount != 1:
+            raise LeaseLost(
+                "the call was claimed by another worker, or expired", call_id=lease.call_id
+            )
+
+    def _mark(self, lease: Lease, key: str) -> None:
+        cur = self._db.execute(
+            "UPDATE superdialog_calls SET actions = actions || ? || char(10) "
+            "WHERE id = ? AND token = ? AND expires_at > ?",
+            (key.replace("\n", " "), lease.call_id, lease.token, self._clock()),
+        )
+        if cur.rowcount != 1:
             raise LeaseLost(
                 "the call was claimed by another worker, or expired", call_id=lease.call_id
             )
@@ -170,6 +186,10 @@ class SQLiteStore:
     async def renew(self, lease: Lease) -> None:
         """See ``CallStore.renew``."""
         await self._run(self._save, lease, None)
+
+    async def mark_action(self, lease: Lease, key: str) -> None:
+        """See ``CallStore.mark_action``."""
+        await self._run(self._mark, lease, key)
 
     async def release(self, lease: Lease) -> None:
         """See ``CallStore.release``."""

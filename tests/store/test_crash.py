@@ -5,12 +5,14 @@ Each worker is a real OS process (``crash_worker.py``) running the Unpod
 the test plays the caller and the platform (it routes the caller's words to
 whichever worker holds the call's lease). The first owner is killed with
 SIGKILL inside the PII state (recording paused); the second is killed while
-an action it started runs (the caller barged in on its holding line). The
+an action it started runs. The
 call goes on from its last completed turn each time, and:
 
 * the opening is said once, recording is paused once and resumed once;
-* no action runs twice (the third worker takes the error path for the action
-  whose outcome died with the second one);
+* no action runs twice: the third worker takes the error path for the action
+  whose outcome died with the second one — whether the turn that started it
+  had ended (the caller barged in: the record holds the action) or not (the
+  record is of the turn before; the action's key was journaled before it ran);
 * exactly one terminal verb is sent;
 * what Redis keeps holds no canary in clear.
 """
@@ -103,7 +105,9 @@ async def until(pred: Any, what: str, timeout: float = 20) -> Any:
         await asyncio.sleep(0.02)
 
 
-async def test_three_workers_kill_9_and_the_call_goes_on(redis_url: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("during", ["barge-in", "mid-turn"])
+async def test_three_workers_kill_9_and_the_call_goes_on(redis_url: str, tmp_path: Path,
+                                                         during: str) -> None:
     from redis.asyncio import Redis
 
     shutil.copy(ROOT / "flows" / "lost_card.yaml", tmp_path / "lost_card.yaml")
@@ -111,7 +115,8 @@ async def test_three_workers_kill_9_and_the_call_goes_on(redis_url: str, tmp_pat
     (tmp_path / "python" / "bank_actions.py").write_text(ACTIONS)
     runs = tmp_path / "runs.txt"
     runs.touch()
-    key = "superdialog:call:{crash-1}"
+    call_id = f"crash-{during}"  # the Redis server is shared by the whole session
+    key = f"superdialog:call:{{{call_id}}}"
     redis = Redis.from_url(redis_url)
     env = {**os.environ, "RUNS_FILE": str(runs), "BLOCK_S": "20", "LEASE_S": "1",
            "SUPERDIALOG_STATE_KEY": generate_key()}
@@ -119,7 +124,7 @@ async def test_three_workers_kill_9_and_the_call_goes_on(redis_url: str, tmp_pat
     try:
         for name in ("w1", "w2", "w3"):
             proc = await asyncio.create_subprocess_exec(
-                sys.executable, str(WORKER), redis_url, "crash-1", name,
+                sys.executable, str(WORKER), redis_url, call_id, name,
                 str(tmp_path / "lost_card.yaml"), env=env, stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE)
             workers[name] = Worker(name, proc)
@@ -179,13 +184,22 @@ async def test_three_workers_kill_9_and_the_call_goes_on(redis_url: str, tmp_pat
         second = await turn("one eight eight one")
         assert second is not first
         await saved(2, node="reason", paused=False)
-        await turn("it was stolen", barge=True)  # cut off during the holding line
-        rec = await saved(3, node="block")
-        assert rec["state"]["action"] == {"state": "block", "name": "block_card",
-                                          "key": "block#1", "done": False}
-        await kill(second)  # while block_card runs
+        if during == "barge-in":
+            await turn("it was stolen", barge=True)  # cut off during the holding line
+            rec = await saved(3, node="block")
+            assert rec["state"]["action"] == {"state": "block", "name": "block_card",
+                                              "key": "block#1", "done": False}
+            await kill(second)  # while block_card runs; the record knows it started
+            third = await turn("hello? are you still there?")
+        else:
+            await second.send(text="it was stolen")
 
-        third = await turn("hello? are you still there?")
+            async def blocking() -> bool:
+                return "block_card" in runs.read_text()
+
+            await until(blocking, "block_card to start")
+            await kill(second)  # mid-turn: the record is of turn 2, the journal knows
+            third = await turn("it was stolen")  # the caller says it again
         assert third not in (first, second)
         assert third.count("agent.transfer") == 1
 

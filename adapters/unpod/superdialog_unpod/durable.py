@@ -8,7 +8,9 @@
    the call goes on from its last completed turn, recording paused if it was;
    a new call is built and starts as usual;
 3. after the opening and every turn a ``CallSaver`` writes the record in the
-   background (the caller never waits on the store);
+   background (the caller never waits on the store), and every Python action's
+   idempotency key is journaled before it runs: a call picked up after a worker
+   died mid-action never runs that action again;
 4. at the end it waits for the last write and releases the lease; the record
    stays for its TTL.
 
@@ -28,7 +30,8 @@ from typing import Any
 from superdialog import CallMachine, Flow
 from superdialog.pii import get_logger
 from superdialog.runtime.clock import Scheduler
-from superdialog.runtime.durable import USE_ENV, RecordError, read_record, restore_into
+from superdialog.runtime.durable import USE_ENV, RecordError, read_record, restore_into, state_of
+from superdialog.runtime.durable_actions import guard_actions
 from superdialog.runtime.durable_seal import StateKey
 from superdialog.store import CallSaver, CallStore, Claim, LeaseHeld, LeaseLost
 from superdialog_unpod.host import attach, run_session
@@ -123,6 +126,8 @@ async def run_durable_call(
             restore_into(machine, record, key=key)
             log.info("call %s: picked up at turn %s", cid, record["state"]["metrics"]["turns"])
         saver.attach(machine)
+        state_of(machine).started = claim.actions  # journaled actions never run again
+        guard_actions(machine, saver.before_action)
         if record is None:
             await machine.start()
         else:
