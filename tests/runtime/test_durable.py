@@ -403,3 +403,36 @@ def test_keygen_prints_a_key_that_seals(capsys: pytest.CaptureFixture[str]) -> N
     key = StateKey.parse(printed)
     assert key.open(key.seal(b"x", b"h"), b"h") == b"x"
     assert main(["keygen"]) == 0 and capsys.readouterr().out.strip() != printed
+
+
+@pytest.mark.parametrize("sync", [False, True])
+async def test_guarded_actions_are_journaled_and_never_run_again(sync: bool) -> None:
+    from superdialog.runtime.durable import state_of
+    from superdialog.runtime.durable_actions import guard_actions
+
+    runs: list[int] = []
+    journal: list[str] = []
+
+    def work_sync() -> dict[str, Any]:
+        runs.append(1)
+        return {"id": 7}
+
+    async def work_async() -> dict[str, Any]:
+        return work_sync()
+
+    async def before(key: str) -> None:
+        journal.append(key)
+
+    flow = superdialog.loads(ACTION_FLOW, "durable_action.yaml")
+    work = work_sync if sync else work_async
+    m = flow.build(RecordingSession(), actions={"work": work})
+    guard_actions(m, before)
+    await m.start()
+    record = m.dump(key=KEY)  # the worker dies during the next turn, after the journal
+    assert await m.turn("go") == "Done: job 7."
+    assert journal == ["work#1"] and runs == [1]
+    r = flow.restore(record, RecordingSession(), key=KEY, actions={"work": work})
+    state_of(r).started = frozenset(journal)
+    guard_actions(r, before)
+    assert await r.turn("go") == "Something went wrong."
+    assert runs == [1] and journal == ["work#1"]

@@ -232,3 +232,16 @@ async def test_sqlite_survives_a_restart(tmp_path: Path) -> None:
 def test_the_protocol_is_met() -> None:
     stores: list[CallStore] = [MemoryStore()]
     assert stores and superdialog.store.MemoryStore is MemoryStore
+
+
+async def test_journaled_actions_come_back_with_the_next_claim(make: Callable[..., Any]) -> None:
+    store = make(lease_s=30)
+    a = await store.claim("c8", "worker-a")
+    assert a.actions == frozenset()
+    await store.mark_action(a.lease, "block#1")
+    await store.mark_action(a.lease, "order#2")
+    await store.release(a.lease)
+    b = await store.claim("c8", "worker-b")
+    assert b.actions == {"block#1", "order#2"}
+    with pytest.raises(LeaseLost):  # the old holder cannot journal any more
+        await store.mark_action(a.lease, "late#1")
