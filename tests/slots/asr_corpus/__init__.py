@@ -1,0 +1,1 @@
+"""The ASR-style slot corpus (see README.md)."""
