@@ -18,6 +18,7 @@ one render may produce at most ``MAX_OUTPUT`` characters. Every failure is a
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -292,21 +293,27 @@ def compile_expression(source: str) -> CompiledExpr:
     return CompiledExpr(source, fn)
 
 
+@functools.lru_cache(maxsize=1024)
+def _parsed(source: str, expression: bool) -> nodes.Template:
+    """The parse tree of a template (or ``if:`` expression), shared by the readers below.
+
+    Loading parses each template once for this (both :func:`references` and
+    :func:`reads` walk the tree, never change it).
+    """
+    try:
+        return environment().parse("{{ " + source + " }}" if expression else source)
+    except jinja2.TemplateSyntaxError as exc:
+        raise _syntax(exc) from exc
+    except _COMPILE_FAILURES as exc:
+        raise _too_complex(exc) from None
+
+
 def references(source: str, *, expression: bool = False) -> list[tuple[str, str | None]]:
     """Names a template reads: ``(top, attr)`` pairs, e.g. ``("slots", "visit_date")``.
 
     Only free names count: loop variables and ``set`` targets are skipped.
     """
-    env = environment()
-    try:
-        if expression:
-            ast: nodes.Node = env.parse("{{ " + source + " }}")
-        else:
-            ast = env.parse(source)
-    except jinja2.TemplateSyntaxError as exc:
-        raise _syntax(exc) from exc
-    except _COMPILE_FAILURES as exc:
-        raise _too_complex(exc) from None
+    ast = _parsed(source, expression)
     bound: set[str] = set()
     for node in ast.find_all((nodes.For, nodes.Assign, nodes.With)):
         targets: Iterable[nodes.Node] = []
@@ -480,13 +487,7 @@ def reads(source: str, *, expression: bool = False) -> list[Read]:
     Loop variables and ``set`` targets are not free names and are left out.
     Raises ``TemplateSyntaxProblem`` when the text does not parse.
     """
-    env = environment()
-    try:
-        ast: nodes.Node = env.parse("{{ " + source + " }}" if expression else source)
-    except jinja2.TemplateSyntaxError as exc:
-        raise _syntax(exc) from exc
-    except _COMPILE_FAILURES as exc:
-        raise _too_complex(exc) from None
+    ast = _parsed(source, expression)
     bound: set[str] = set()
     try:
         scoped = list(ast.find_all((nodes.For, nodes.Assign, nodes.With, nodes.Macro)))
@@ -504,7 +505,8 @@ def reads(source: str, *, expression: bool = False) -> list[Read]:
                 bound.add(arg.name)
     bound.add("loop")
     walker = _ReadWalker(bound)
-    root, test = ast, False
+    root: nodes.Node = ast
+    test = False
     if expression and isinstance(ast, nodes.Template) and len(ast.body) == 1:
         output = ast.body[0]
         if isinstance(output, nodes.Output) and len(output.nodes) == 1:
