@@ -186,6 +186,15 @@ def _cmd_chat(args: argparse.Namespace) -> int:
     except FlowError as exc:
         _report(exc)
         return 1
+    if args.llm and args.llm.startswith("scripted:"):
+        from superdialog.testing.llm_server.script import (  # lazy: the CLI starts fast
+            script_problems_against,
+        )
+
+        script_file = args.llm.removeprefix("scripted:")
+        for problem in script_problems_against(script_file, flow.states):
+            line = f"{problem.location}: warning: {problem.message} ({problem.hint})"
+            print(line, file=sys.stderr)
     try:
         data = json.loads(args.data) if args.data else None
     except ValueError as exc:
