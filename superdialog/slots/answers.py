@@ -96,10 +96,13 @@ class YesNoType(SlotType):
 
     name = "yes_no"
     description = "a yes/no answer, bool"
+    # "no, sorry" is a polite no, not a repair; "no, I mean yes" is one.
+    repair_markers = "corrections"
+    refusable = False
 
     def scan(self, text: str, ctx: ExtractContext) -> Match | None:
         """Classify the answer; the span is the word or idiom that decided it."""
-        toks = tokenize(text)
+        toks = tokenize(text, hesitations=True)  # "uh huh", "mm hmm" are answers
         index = _words(toks)
         texts = [toks[k].text for k in index]
         where = _positions(texts)
@@ -247,6 +250,7 @@ class TextType(SlotType):
 
     name = "text"
     description = "free text, stripped string"
+    repair_markers = None  # free text is kept as said, repairs and all
 
     def scan(self, text: str, ctx: ExtractContext) -> Match | None:
         """The stripped utterance."""

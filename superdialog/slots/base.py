@@ -18,10 +18,17 @@ from superdialog.errors import SlotTypeError
 from superdialog.pii.logs import get_logger
 
 from .bounds import MAX_PATTERN_CHARS, scan_window
+from .repairs import resolve
 
 __all__ = ["Constraints", "ExtractContext", "Match", "SlotType"]
 
 _log = get_logger("superdialog.slots")
+_NUMERIC_RE = re.compile(
+    r"[0-9]|\b(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"\w+teen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|"
+    r"double|triple|first|second|third|\w+th)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +109,12 @@ class SlotType:
     length_unit: str | None = None
     #: Reason given when ``pattern`` does not match.
     pattern_reason: str = "that doesn't look right"
+    #: Which self-repair markers this type listens to (see :mod:`.repairs`): ``"all"``,
+    #: ``"corrections"`` (not "no"/"sorry" alone, which are yes/no answers) or ``None``
+    #: (the parser sees the utterance as is: free text, custom types).
+    repair_markers: str | None = "all"
+    #: Whether "not X" refuses X ("not Friday, Saturday"); off where "not" is the answer.
+    refusable: bool = True
 
     def find(self, text: str, ctx: ExtractContext) -> Match | None:
         """Find the first value of this type in ``text``; ``None`` if there is none.
@@ -117,7 +130,7 @@ class SlotType:
             return None
         window = scan_window(text)
         try:
-            return self.scan(window, ctx)
+            return resolve(self, window, ctx)
         except Exception as exc:
             _log.error(
                 "slot type %r failed on a %d-character utterance (%s); treated as no value",
@@ -133,6 +146,37 @@ class SlotType:
         Implementations must be linear in ``len(text)`` and should not raise.
         """
         raise NotImplementedError
+
+    def repaired(
+        self, before: Match | None, after: Match, text: str, cut: int, ctx: ExtractContext
+    ) -> Match | None:
+        """The value meant when ``after`` was said after a repair marker at ``cut``.
+
+        ``before`` is this type's value in ``text[:cut]``, if any. The default is the
+        value after the repair; a type overrides this to merge the halves (a new time
+        keeps the day said before) or to refuse a repair it cannot apply (``None``).
+        """
+        return after
+
+    def patched(
+        self, said: Match, text: str, cut: int, resume: int, ctx: ExtractContext
+    ) -> Match | None:
+        """A value ``said`` before a repair marker, with the part after it applied.
+
+        Called when the words after the marker (``text[resume:]``) hold no value of
+        their own; a type whose values are read in groups can replace the last group
+        ("... two six seven one, sorry, two six seven two"). ``None``: no patch.
+        """
+        return None
+
+    def retracted(self, after: str) -> bool:
+        """True when ``after`` (the words after a repair marker) takes the value back.
+
+        The default: the words after the marker hold a digit or a number word, so the
+        caller said another value this type could not read ("fifteen, no, sixteen-ish");
+        the value before the marker must not be used in its place.
+        """
+        return _NUMERIC_RE.search(after) is not None
 
     def extract(self, text: str, ctx: ExtractContext) -> Any | None:
         """The value :meth:`find` finds, without its span."""

@@ -18,9 +18,22 @@ __all__ = [
     "CardNumberType",
     "DigitsType",
     "PostalCodeType",
+    "card_brand",
     "group_digits",
     "luhn_ok",
+    "patch_tail",
 ]
+
+
+# "one sec", "one moment": "one" before these is not a digit.
+_NOT_DIGIT_AFTER = frozenset(
+    {"sec", "second", "seconds", "moment", "minute", "min", "mo", "thing", "more", "of", "day"}
+)
+
+
+def _not_a_digit(toks: list[Token], i: int) -> bool:
+    """True for a lone spoken "one" that is a word, not a digit ("one sec")."""
+    return toks[i].text == "one" and i + 1 < len(toks) and toks[i + 1].text in _NOT_DIGIT_AFTER
 
 
 def group_digits(digits: str) -> str:
@@ -58,14 +71,50 @@ class DigitsType(SlotType):
         """The longest spoken digit string; the first one on ties."""
         toks = tokenize(text)
         best: DigitRun | None = None
-        for run in digit_runs(toks):
+        for run in digit_runs(toks, homophones=True):
+            if run.end == run.first + 1 and _not_a_digit(toks, run.first):
+                continue
             if best is None or len(run.digits) > len(best.digits):
                 best = run
         return None if best is None else _run_match(toks, best, best.digits)
 
+    def repaired(
+        self, before: Match | None, after: Match, text: str, cut: int, ctx: ExtractContext
+    ) -> Match | None:
+        """A repair to a different length is a partial one we cannot place: no value."""
+        if before is not None and len(str(before.value)) != len(str(after.value)):
+            return None
+        return after
+
     def spoken(self, value: Any) -> str:
         """Digit words in groups."""
         return group_digits(str(value))
+
+
+def _card_ok(digits: str) -> bool:
+    """13-19 digits, Luhn-valid, at a length the brand issues."""
+    return 13 <= len(digits) <= 19 and luhn_ok(digits) and card_brand(digits) is not None
+
+
+def patch_tail(slot_type: SlotType, said: Match, text: str, resume: int, ok: Any) -> Match | None:
+    """``said`` with its last digits replaced by the shorter group said after a repair.
+
+    "four one five, five five five, two six seven one. no sorry, two six seven two": the
+    caller repeats only the group they got wrong. The patched number must pass ``ok``
+    (the type's own validity test), so a patch that makes no sense gives no value.
+    """
+    runs = digit_runs(tokenize(text[resume:]), homophones=True)
+    if len(runs) != 1:
+        return None
+    group = runs[0].digits
+    value = str(said.value)
+    digits = "".join(ch for ch in value if ch.isascii() and ch.isdigit())
+    if not 2 <= len(group) < len(digits):
+        return None
+    patched = digits[: len(digits) - len(group)] + group
+    if not ok(patched):
+        return None
+    return Match(patched, said.start, len(text.rstrip()))
 
 
 def luhn_ok(digits: str) -> bool:
@@ -77,6 +126,34 @@ def luhn_ok(digits: str) -> bool:
             d = d * 2 - 9 if d > 4 else d * 2
         total += d
     return total % 10 == 0
+
+
+# Card brands by their first digits (IIN ranges) and the lengths each brand issues. A
+# misheard or dropped digit can still pass Luhn (one in ten does), but rarely at a length
+# the brand uses, so a number must fit a brand; numbers of no known brand are refused.
+_BRANDS: tuple[tuple[str, tuple[tuple[int, int], ...], frozenset[int]], ...] = (
+    ("amex", ((34, 34), (37, 37)), frozenset({15})),
+    ("visa", ((4, 4),), frozenset({13, 16, 19})),
+    ("mastercard", ((51, 55), (2221, 2720)), frozenset({16})),
+    ("discover", ((6011, 6011), (644, 649), (65, 65)), frozenset({16, 17, 18, 19})),
+    ("diners", ((300, 305), (36, 36), (38, 39)), frozenset({14, 15, 16, 17, 18, 19})),
+    ("jcb", ((3528, 3589),), frozenset({16, 17, 18, 19})),
+    ("unionpay", ((62, 62),), frozenset({16, 17, 18, 19})),
+    ("maestro", ((50, 50), (56, 58), (60, 60), (63, 63), (67, 69)),
+     frozenset({12, 13, 14, 15, 16, 17, 18, 19})),
+)  # fmt: skip
+
+
+def card_brand(digits: str) -> str | None:
+    """The brand whose IIN range ``digits`` starts in *and* whose lengths fit, or ``None``."""
+    for brand, ranges, lengths in _BRANDS:
+        if len(digits) not in lengths:
+            continue
+        for low, high in ranges:
+            size = len(str(low))
+            if len(digits) >= size and low <= int(digits[:size]) <= high:
+                return brand
+    return None
 
 
 class CardNumberType(SlotType):
@@ -93,12 +170,18 @@ class CardNumberType(SlotType):
     pattern_reason = "that card number doesn't look right"
 
     def scan(self, text: str, ctx: ExtractContext) -> Match | None:
-        """First digit string of 13-19 digits with a valid checksum."""
+        """First digit string of 13-19 digits with a valid checksum and a brand's length."""
         toks = tokenize(text)
-        for run in digit_runs(toks):
-            if 13 <= len(run.digits) <= 19 and luhn_ok(run.digits):
+        for run in digit_runs(toks, homophones=True):
+            if _card_ok(run.digits):
                 return _run_match(toks, run, run.digits)
         return None
+
+    def patched(
+        self, said: Match, text: str, cut: int, resume: int, ctx: ExtractContext
+    ) -> Match | None:
+        """A repeated last group ("... four two four one, sorry, four two four two") replaces it."""
+        return patch_tail(self, said, text, resume, _card_ok)
 
     def spoken(self, value: Any) -> str:
         """Only the last four: "card ending in four two four two"."""
@@ -218,7 +301,7 @@ class PostalCodeType(SlotType):
             lengths: tuple[int, ...] = (5, 9)
         else:
             lengths = _DIGIT_POSTCODES.get(region, (4, 5, 6))
-        for run in digit_runs(toks):
+        for run in digit_runs(toks, homophones=True):
             if len(run.digits) in lengths:
                 digits = run.digits
                 value = (

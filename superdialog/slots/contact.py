@@ -13,7 +13,7 @@ from types import ModuleType
 from typing import Any
 
 from .base import ExtractContext, Match, SlotType
-from .codes import group_digits
+from .codes import group_digits, patch_tail
 from .numbers import TEENS, TENS, UNITS, DigitRun, digit_run_at, digit_runs, say_digits
 from .tokens import FILLERS, Token, is_numeral, tokenize
 
@@ -39,7 +39,10 @@ def normalise_region(region: str) -> str:
 
 
 # Words that may sit between the parts of one phone number.
-_PHONE_GLUE = frozenset({"and", "then", "area", "code", "the", "rest", "is", "it's", "number"})
+_PHONE_GLUE = frozenset(
+    {"and", "then", "area", "code", "the", "rest", "is", "it's", "number", "its", "of", "it",
+     ",", ".", ":", ";", "-"}
+)  # fmt: skip
 
 
 class PhoneType(SlotType):
@@ -60,7 +63,7 @@ class PhoneType(SlotType):
     def scan(self, text: str, ctx: ExtractContext) -> Match | None:
         """First valid number, joining digit groups split by words like "then"."""
         toks = tokenize(text)
-        runs = digit_runs(toks)
+        runs = digit_runs(toks, homophones=True)
         region = normalise_region(ctx.region)
         for a in range(len(runs)):
             plus = self._plus_before(toks, runs[a])
@@ -81,6 +84,22 @@ class PhoneType(SlotType):
                     first = plus if plus is not None else runs[a].first
                     return Match(e164, toks[first].start, toks[runs[b].end - 1].end)
         return None
+
+    def patched(
+        self, said: Match, text: str, cut: int, resume: int, ctx: ExtractContext
+    ) -> Match | None:
+        """A repeated last group ("... two six seven one. no sorry, two six seven two")."""
+        region = normalise_region(ctx.region)
+        plus = str(said.value).startswith("+")
+
+        def ok(digits: str) -> bool:
+            return self._parse(digits, plus, region) is not None
+
+        patched = patch_tail(self, said, text, resume, ok)
+        if patched is None:
+            return None
+        e164 = self._parse(str(patched.value), plus, region)
+        return None if e164 is None else Match(e164, patched.start, patched.end)
 
     @staticmethod
     def _plus_before(toks: list[Token], run: DigitRun) -> int | None:
@@ -115,8 +134,10 @@ class PhoneType(SlotType):
 
     @staticmethod
     def _fictional(number: Any) -> bool:
-        """NANP numbers in the 555 area code: not real, but used everywhere in examples."""
+        """Numbers set aside for drama and examples: NANP 555 area code, UK 07700 900xxx."""
         national = str(number.national_number)
+        if number.country_code == 44:
+            return len(national) == 10 and national.startswith("7700900")
         return bool(number.country_code == 1 and len(national) == 10 and national[:3] == "555")
 
     def spoken(self, value: Any) -> str:

@@ -73,6 +73,12 @@ ORDINALS: dict[str, int] = {
 # Words that read as 0 inside a digit string ("one two oh").
 _ZEROS = frozenset({"oh", "o", "zero", "nought", "naught"})
 _REPEATS = {"double": 2, "triple": 3, "treble": 3, "quadruple": 4}
+# Words speech-to-text writes for a digit said among digits ("seven for won to" is 7412).
+HOMOPHONES: dict[str, str] = {
+    "for": "4", "fore": "4", "to": "2", "too": "2", "won": "1", "ate": "8",
+}  # fmt: skip
+# Words that may stand between the groups of a digit string ("one two three dash four").
+_JOINERS = frozenset({"dash", "hyphen"})
 _ORDINAL_SUFFIXES = frozenset({"st", "nd", "rd", "th"})
 _FRACTIONS = {"half": Decimal("0.5"), "quarter": Decimal("0.25")}
 _MULTIPLIED_BY_A = frozenset({"hundred", "thousand", "million", "billion", "dozen"})
@@ -419,17 +425,20 @@ def _year_or_none(year: int, j: int) -> tuple[int, int] | None:
 # ------------------------------------------------------------------ digit strings
 
 
-def digit_runs(toks: list[Token]) -> list[DigitRun]:
+def digit_runs(toks: list[Token], *, homophones: bool = False) -> list[DigitRun]:
     """Every maximal spoken digit string in ``toks``, left to right.
 
-    Groups may be separated by punctuation and hesitations ("five five five,
-    uh, one two oh"). Inside a run "oh"/"o" is zero; "double four" is "44";
-    "forty seven" is "47"; "eight hundred" is "800".
+    Groups may be separated by punctuation, hesitations and "dash"/"hyphen"
+    ("five five five, uh, one two oh"). Inside a run "oh"/"o" is zero; "double
+    four" is "44"; "forty seven" is "47"; "eight hundred" is "800". With
+    ``homophones`` (codes, phones, cards, postcodes), :data:`HOMOPHONES` read
+    among single digits are digits ("seven for won to" is "7412"; see
+    :func:`digit_run_at`).
     """
     runs: list[DigitRun] = []
     i = 0
     while i < len(toks):
-        run = digit_run_at(toks, i)
+        run = digit_run_at(toks, i, homophones=homophones)
         if run is None:
             i += 1
             continue
@@ -447,24 +456,51 @@ def digit_group(toks: list[Token], i: int, before: str = "") -> tuple[str, int] 
     return _digit_item(toks, i, before)
 
 
-def digit_run_at(toks: list[Token], i: int) -> DigitRun | None:
-    """The spoken digit string that starts exactly at token ``i``, if any."""
+def digit_run_at(toks: list[Token], i: int, *, homophones: bool = False) -> DigitRun | None:
+    """The spoken digit string that starts exactly at token ``i``, if any.
+
+    With ``homophones``, "for", "to", "won", "ate" ... count as digits only after a
+    digit said on its own (never first, never after "ten" or "forty": "ten to five",
+    "table for two" keep their words) and only when another digit follows, or the run
+    ends there with at least three digits read ("... two six seven won").
+    """
     item = _digit_item(toks, i, "")
     if item is None:
         return None
     n = len(toks)
     digits, j = item
+    single = len(digits) == 1
     end = j
     while j < n:
         k = j
-        while k < n and (toks[k].text in SEPARATORS or toks[k].text in FILLERS):
+        while k < n and (
+            toks[k].text in SEPARATORS or toks[k].text in FILLERS or toks[k].text in _JOINERS
+        ):
             k += 1
         nxt = _digit_item(toks, k, digits)
+        if nxt is None and homophones and single:
+            nxt = _homophone(toks, k, digits)
         if nxt is None:
             break
         digits += nxt[0]
+        single = len(nxt[0]) == 1
         j = end = nxt[1]
     return DigitRun(digits, i, end)
+
+
+def _homophone(toks: list[Token], k: int, before: str) -> tuple[str, int] | None:
+    """A digit written as a homophone at ``k`` inside a digit string, if it is one."""
+    if k >= len(toks):
+        return None
+    digit = HOMOPHONES.get(toks[k].text)
+    if digit is None:
+        return None
+    nxt = toks[k + 1].text if k + 1 < len(toks) else ""
+    if nxt in HOMOPHONES or (nxt and _starts_digit(nxt) and nxt not in _REPEATS):
+        return digit, k + 1
+    if (not nxt or nxt in SEPARATORS) and len(before) >= 3:
+        return digit, k + 1
+    return None
 
 
 def _digit_item(toks: list[Token], i: int, before: str) -> tuple[str, int] | None:

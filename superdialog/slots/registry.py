@@ -95,6 +95,9 @@ class CustomType(SlotType):
     that knows better may return a :class:`Match` itself.
     """
 
+    #: A custom parser sees the utterance as said; it may apply repairs itself.
+    repair_markers = None
+
     def __init__(
         self,
         name: str,

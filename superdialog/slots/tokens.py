@@ -43,15 +43,21 @@ class Token(NamedTuple):
     end: int
 
 
-def tokenize(text: str) -> list[Token]:
+def tokenize(text: str, *, hesitations: bool = False) -> list[Token]:
     """Split ``text`` into tokens with spans into ``text``.
 
     Curly apostrophes are folded to ``'`` first (same length, so spans stay
     valid). Lower-casing is per token so that characters whose lower-case form
-    is longer cannot shift the spans.
+    is longer cannot shift the spans. Hesitation sounds (:data:`FILLERS`: "um",
+    "uh", "er") are left out unless ``hesitations`` is true: a caller says them
+    anywhere, even inside a value ("twenty um five"), and they never carry one.
+    Only ``yes_no`` keeps them, for "uh huh" and "mm hmm".
     """
     folded = text.replace("\u2019", "'")
-    return [Token(m.group().lower(), m.start(), m.end()) for m in _TOKEN_RE.finditer(folded)]
+    tokens = [Token(m.group().lower(), m.start(), m.end()) for m in _TOKEN_RE.finditer(folded)]
+    if hesitations:
+        return tokens
+    return [tok for tok in tokens if tok.text not in FILLERS]
 
 
 def is_numeral(word: str) -> bool:
