@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
@@ -42,6 +42,7 @@ from superdialog.slots.base import Constraints
 from superdialog.spec.loader import did_you_mean
 from superdialog.spec.models import (
     BUILTIN_END_REASONS,
+    CancelSpec,
     FlowSpec,
     GlobalRule,
     SlotSpec,
@@ -137,6 +138,7 @@ class _Compiler:
         self.intents: dict[str, IntentMatcher] = {}
         self.uses: list[TemplateUse] = []  # every template, for the checks in compile/check
         self.warnings: list[Problem] = []
+        self.flow_cancel_say: tuple[CompiledTemplate | None] | None = None
 
     # -- locating -----------------------------------------------------------------------
     def at(self, state: str | None, path: Path, *, key: bool = False) -> Location:
@@ -246,6 +248,12 @@ class _Compiler:
             )
         if self.spec.on_error is not None:
             self.check_state_ref(self.spec.on_error, None, ("on_error",))
+        if self.spec.on_cancel is not None:
+            oc = self.spec.on_cancel
+            if isinstance(oc, str):
+                self.check_state_ref(oc, None, ("on_cancel",))
+            else:
+                self.check_state_ref(oc.to, None, ("on_cancel", "to"))
         globals_ = self.compile_globals(self.spec.global_, None, ("global",))
         persona = (
             self.template(self.spec.persona, None, ("persona",)) if self.spec.persona else None
@@ -269,6 +277,7 @@ class _Compiler:
         if self.problems:
             raise FlowError(self.problems)
         edges = tuple(e for s in compiled.values() for e in _all_edges(s))
+        edges += _call_edges(compiled)
         return CompiledGraph(
             states=compiled,
             slots=compiled_slots,
@@ -330,15 +339,62 @@ class _Compiler:
             matcher = self.check_intent(rule.intent, state, (*path, i, "intent"))
             if rule.goto is not None:
                 self.check_state_ref(rule.goto, state, (*path, i, "goto"))
+            if rule.call is not None and self.check_state_ref(rule.call, state, (*path, i, "call")):
+                self.check_digression(rule.call, state, (*path, i, "call"))
             say = self.template(rule.say, state, (*path, i, "say")) if rule.say else None
             if matcher is not None:
-                out.append(CompiledGlobal(matcher, rule.goto, say))
+                out.append(CompiledGlobal(matcher, rule.goto, say, rule.call))
         # built-in behaviours that need no configuration
         have = {g.intent.name for g in out}
-        for builtin in ("repeat", "help"):
+        for builtin in ("repeat", "help", "never_mind"):
             if builtin not in have and state is None:
                 out.append(CompiledGlobal(self.intents[builtin], None, None))
         return tuple(out)
+
+    def check_digression(self, target: str, state: str | None, path: Path) -> None:
+        """A ``call:`` target must come back: some state it leads to has ``return: true``."""
+        seen, todo = {target}, [target]
+        while todo:
+            spec = self.states[todo.pop()]
+            if spec.return_:
+                return
+            for dst, _ in all_targets(spec):
+                if dst in self.states and dst not in seen:
+                    seen.add(dst)
+                    todo.append(dst)
+        self.problem(
+            self.at(state, path),
+            f"'call: {target}' never comes back: no state it leads to has 'return: true'",
+            "end the digression with a speak or llm state with 'return: true', or use 'goto'",
+        )
+
+    def cancel_edge(
+        self, name: str, own: str | CancelSpec | None, edge: Callable[..., Edge]
+    ) -> Edge | None:
+        """``on_cancel`` as an edge: the state's own, else the flow's (label says which)."""
+        spec, label = own, "on_cancel"
+        path: Path = ("on_cancel",)
+        if spec is None:
+            spec, label = self.spec.on_cancel, "flow on_cancel"
+            if spec is None:
+                return None
+            target = spec if isinstance(spec, str) else spec.to
+            if self.flow_cancel_say is None:  # compiled (and reported) once, shared by states
+                self.flow_cancel_say = (self.cancel_say(spec, None, path),)
+            return edge(target, "cancel", label=label, say=self.flow_cancel_say[0])
+        target = spec if isinstance(spec, str) else spec.to
+        if not self.check_state_ref(
+            target, name, (*path, "to") if isinstance(spec, CancelSpec) else path
+        ):
+            return None
+        return edge(target, "cancel", label=label, say=self.cancel_say(spec, name, path))
+
+    def cancel_say(
+        self, spec: str | CancelSpec, state: str | None, path: Path
+    ) -> CompiledTemplate | None:
+        if isinstance(spec, str) or spec.say is None:
+            return None
+        return self.template(spec.say, state, (*path, "say"))
 
     def compile_state(
         self, name: str, s: StateSpec, flow_globals: tuple[CompiledGlobal, ...]
@@ -410,7 +466,11 @@ class _Compiler:
         listens = (
             s.listen
             if s.listen is not None
-            else (kind in ("llm", "collect") or any(e.kind in ("intent", "when") for e in edges))
+            else (
+                kind in ("llm", "collect")
+                or s.return_  # stops there; the turn then returns to the interrupted step
+                or any(e.kind in ("intent", "when") for e in edges)
+            )
         )
         passes_on = kind in ("action", "collect") or (kind == "speak" and not listens)
         only_if = bool(edges) and all(e.kind == "if" for e in edges)
@@ -458,6 +518,10 @@ class _Compiler:
             globals=state_globals,
             cluster=self.origins[name].cluster,
             description=s.description,
+            cancel_edge=None
+            if kind in ("end", "transfer")
+            else self.cancel_edge(name, s.on_cancel, edge),
+            returns=s.return_,
         )
 
     @staticmethod
@@ -550,6 +614,7 @@ class _Compiler:
             cur = states[todo.pop()]
             targets = [e.dst for e in _all_edges(cur)]
             targets += [g.goto for g in cur.globals if g.goto]
+            targets += [g.call for g in cur.globals if g.call]
             if flow_err:
                 targets.append(flow_err)
             for t in targets:
@@ -564,9 +629,9 @@ class _Compiler:
                     "remove it or add a transition to it",
                 )
         for name, st in states.items():
-            if st.terminal:
+            if st.terminal or st.returns:
                 continue
-            own = [e for e in _all_edges(st) if e.kind not in ("error",)]
+            own = [e for e in _all_edges(st) if e.kind not in ("error", "cancel")]
             if not own and not any(g.goto for g in st.globals):
                 self.problem(
                     self.at(name, ()),
@@ -628,10 +693,33 @@ def _constraints(slot: SlotSpec) -> Constraints:
 
 def _all_edges(s: CompiledState) -> list[Edge]:
     out = list(s.edges)
-    for e in (s.next_edge, s.fail_edge, s.error_edge):
+    for e in (s.next_edge, s.fail_edge, s.error_edge, s.cancel_edge):
         if e is not None:
             out.append(e)
     return out
+
+
+def _call_edges(states: Mapping[str, CompiledState]) -> tuple[Edge, ...]:
+    """The flow stack's moves, for the shared machine: into each ``call:`` and back.
+
+    A call goes from every state whose rules have it to its target; a state
+    with ``return: true`` may go back to any state a call can interrupt.
+    """
+    out: list[Edge] = []
+    callers: list[str] = []
+    for st in states.values():
+        if st.terminal:
+            continue
+        calls = [g for g in st.globals if g.call is not None]
+        if calls:
+            callers.append(st.name)
+        for g in calls:
+            assert g.call is not None
+            out.append(Edge(f"{st.name}->{g.call}~call:{g.intent.name}", st.name, g.call, "call"))
+    for st in states.values():
+        if st.returns:
+            out.extend(Edge(f"{st.name}->{c}~return", st.name, c, "return") for c in callers)
+    return tuple(out)
 
 
 def compile_spec(spec: FlowSpec, smap: SourceMap, file: FsPath | None) -> CompiledGraph:

@@ -9,7 +9,7 @@ question is read as "yes please". Two kinds of matcher share one interface:
   as whole words anywhere in normalised caller text, so "bye" does not fire on
   "byers" and "agent" not on "agenda". One regular expression per intent.
 * **Built-in intents** (``human``, ``goodbye``, ``repeat``, ``start_over``,
-  ``help``) have a small grammar each, because their short phrases ("sorry
+  ``help``, ``never_mind``) have a small grammar each, because their short phrases ("sorry
   what", "operator", "bye", "help") are requests only when they are the
   caller's whole request. A grammar has up to three regular expressions:
 
@@ -93,6 +93,15 @@ BUILTIN_PHRASES: Mapping[str, tuple[str, ...]] = {
         "can we start from the beginning",
         "begin again",
         "restart",
+    ),
+    "never_mind": (
+        "never mind",
+        "forget it",
+        "cancel that",
+        "forget about it",
+        "scratch that",
+        "I changed my mind",
+        "actually never mind",
     ),
     "help": (
         "help",
@@ -380,6 +389,21 @@ _HELP_WHOLE = _whole(
 )
 
 
+# --- never mind (cancel): only a whole utterance or its end, never "never mind, make it
+# Wednesday" (a correction) or "don't cancel that" (negated)
+_NEVER_MIND_CORE = (
+    r"never ?mind(?: (?:then|that|about (?:it|that)))?",
+    r"forget (?:it|that|about it|about that|the whole thing|all of that)",
+    r"cancel (?:that|this|it)",
+    r"scratch that",
+    r"(?:i(?:'ve| have)? )?changed my mind",
+    r"(?:i )?don't (?:want|need) (?:it|that|to do (?:this|that)) (?:any ?more|after all)",
+    r"(?:leave|drop) it",
+)
+_NEVER_MIND_WHOLE = _whole(*_NEVER_MIND_CORE, "cancel")
+_NEVER_MIND_TAIL = _tail(*_NEVER_MIND_CORE)
+
+
 # --------------------------------------------------------------------- guards
 
 _NEGATORS = frozenset(
@@ -496,6 +520,7 @@ _GRAMMARS: Mapping[str, _Grammar] = {
         "repeat": (_REPEAT_WHOLE, _REPEAT_TAIL, _REPEAT_FREE),
         "start_over": (_START_OVER_WHOLE, _START_OVER_TAIL, None),
         "help": (_HELP_WHOLE, None, None),
+        "never_mind": (_NEVER_MIND_WHOLE, _NEVER_MIND_TAIL, None),
     }.items()
 }
 
@@ -531,7 +556,7 @@ def compile_intent(name: str, phrases: Iterable[str]) -> IntentMatcher:
 
     Args:
         name: The intent's name; ``human``, ``goodbye``, ``repeat``,
-            ``start_over`` and ``help`` are the built-in ones.
+            ``start_over``, ``help`` and ``never_mind`` are the built-in ones.
         phrases: Example phrases. For a built-in intent its own examples
             (``BUILTIN_PHRASES``) are covered by its grammar; any other phrase
             (one a flow added) matches as whole words anywhere.

@@ -22,7 +22,9 @@ __all__ = [
 ]
 
 StateKind = Literal["speak", "llm", "collect", "branch", "action", "end", "transfer", "subflow"]
-EdgeKind = Literal["next", "if", "when", "intent", "else", "fail", "error", "global"]
+EdgeKind = Literal[
+    "next", "if", "when", "intent", "else", "fail", "error", "global", "cancel", "call", "return"
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +89,8 @@ class CompiledGlobal:
     intent: IntentMatcher
     goto: str | None
     say: CompiledTemplate | None
+    call: str | None = None
+    """A digression: visit this state, come back at its ``return: true`` state."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +116,10 @@ class CompiledState:
     globals: tuple[CompiledGlobal, ...]
     cluster: str | None
     description: str | None
+    cancel_edge: Edge | None = None
+    """Where "never mind" goes (``on_cancel``, the state's or the flow's); None: built-in."""
+    returns: bool = False
+    """``return: true``: the end of a digression, back to the state that called it."""
 
     @property
     def terminal(self) -> bool:

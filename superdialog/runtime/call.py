@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from superdialog.runtime.actions import PendingAction
     from superdialog.runtime.clock import CallClock
     from superdialog.runtime.durable_seal import StateKey
+    from superdialog.runtime.repairs import Repairs
 
 __all__ = ["CallMachine"]
 
@@ -82,6 +83,7 @@ class CallMachine:
         "_overrides",
         "_paused",
         "_pending",
+        "_repairs",
         "_said",
         "_spoke_turn",
         "_started",
@@ -127,6 +129,7 @@ class CallMachine:
         self._said: tuple[tuple[str, bool], ...] = ()
         self._turn_spoken: list[tuple[str, bool]] | None = None
         self._confirming: str | None = None
+        self._repairs: Repairs | None = None  # read-backs owed, the digression stack
         self._misses: dict[str, int] | None = None
         self._visits: dict[str, int] | None = None
         self._history: deque[tuple[str, str]] | None = None

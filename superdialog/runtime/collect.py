@@ -10,17 +10,18 @@ the same validation).
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from superdialog.compile.model import CompiledSlot, CompiledState
 from superdialog.errors import RuntimeFlowError
+from superdialog.runtime.corrections import Plan, corrects, plan
 from superdialog.runtime.effects import finish
 from superdialog.runtime.events import SlotFilled, SlotRejected
 from superdialog.runtime.llm_call import ModelTurn, model_turn
 from superdialog.runtime.moves import choose_edge, goto, take
 from superdialog.runtime.questions import ask, missing
 from superdialog.runtime.redact import shown
+from superdialog.runtime.repairs import next_owed, owe
 from superdialog.runtime.slot_values import extract_context, readback, set_slot, validate
 from superdialog.runtime.steps import Step, sub
 from superdialog.slots import find
@@ -31,92 +32,129 @@ if TYPE_CHECKING:
 __all__ = ["collect_turn", "correction"]
 
 _WEAK = frozenset({"text", "name"})
-_CORRECTION = re.compile(
-    r"\b(actually|make it|change (it|that)( to)?|no wait|instead|i meant|sorry,? i meant|"
-    r"correction|not .+ but)\b",
-    re.IGNORECASE,
-)
+
+
+def _corrected_line(m: CallMachine, slot: CompiledSlot, value: object) -> str:
+    return m.message("corrected", slot=slot.name.replace("_", " "), value=readback(m, slot, value))
 
 
 async def correction(m: CallMachine, raw: str) -> str | None:
-    """'Actually, make it Wednesday': update an earlier slot; return what to say, or None.
+    """'Actually, make it Wednesday' outside a collect state: what to say, or None.
 
-    None when the words correct nothing; otherwise the confirmation of the new
-    value, or why it cannot be taken.
+    None when the words correct nothing. Otherwise every corrected slot is
+    changed and read back in the line ("Okay, I've changed the visit date to
+    …"), which stands for its confirmation here (there is no read-back
+    question outside a collect state); a refused value gives the reason.
     """
-    if not _CORRECTION.search(raw):
+    if not corrects(raw):
         return None
-    slots = m.flow.slots
-    for name in reversed(list(m.slots)):
-        slot = slots.get(name)
-        if slot is None or slot.spec.type == "text":
-            continue
-        ctx = extract_context(m, slot)
-        match = find(slot.spec.type, raw, ctx)
-        if match is None or match.value == m.slots[name]:
-            continue
-        reason = await validate(m, slot, match.value, ctx)
-        if reason:
-            return f"Sorry, {reason}."
-        set_slot(m, slot, match.value, confirmed=True)
-        if m._confirming == name:
+    found = await plan(m, m.current, raw, confirming=None, filled=True)
+    if not found.corrects_filled and not found.refused:
+        return None
+    lines: list[str] = []
+    for change in found.changes:
+        set_slot(m, change.slot, change.value, confirmed=True)
+        if m._confirming == change.slot.name:
             m._confirming = None
-        said = readback(m, slot, match.value)
-        return f"Okay, I've changed the {name.replace('_', ' ')} to {said}."
-    return None
+        lines.append(_corrected_line(m, change.slot, change.value))
+    lines += [f"Sorry, {reason}." for _, reason in found.refused]
+    return " ".join(line for line in lines if line)
 
 
 async def collect_turn(m: CallMachine, st: CompiledState, raw: str, norm: str) -> Step:
     """Handle one answer in a collect state."""
-    slots = m.flow.slots
     if m._confirming is not None:
-        name = m._confirming
-        yield sub(_confirm_turn(m, st, raw))
-        if m._confirming is not None or name not in m.slots:
-            return  # still confirming, or the value was refused and asked again
-    else:
-        line = await correction(m, raw)
-        if line is not None:
-            out = m.utter(line)
-            if out:
-                yield out
-            yield sub(ask(m) if missing(m, st) else _leave(m, st, raw, norm))
+        yield sub(_confirm_turn(m, st, raw, norm))
+        return
+    if corrects(raw):
+        found = await plan(m, st, raw, confirming=None, filled=True)
+        if found.corrects_filled:
+            yield sub(_apply(m, st, found, raw, norm))
             return
-        todo = missing(m, st)
-        if not todo:
-            yield sub(_leave(m, st, raw, norm))
-            return
-        asked = todo[0]
-        text = raw
-        filled = False
-        rejected: str | None = None
-        # strong types first, so "Maria Lopez, three of us next friday" leaves the name
-        # type only "Maria Lopez" to look at; weak types answer only what was asked
-        order = [n for n in todo if slots[n].spec.type not in _WEAK]
-        order += [n for n in todo if n == asked and slots[n].spec.type in _WEAK]
-        for name in order:
-            slot = slots[name]
-            ctx = extract_context(m, slot)
-            match = find(slot.spec.type, text, ctx)
-            if match is None:
-                continue
-            reason = await validate(m, slot, match.value, ctx)
-            if reason:
-                if name == asked:
-                    rejected = reason
-                continue
-            set_slot(m, slot, match.value)
-            filled = True
-            text = text[: match.start] + " " * (match.end - match.start) + text[match.end :]
-            if slot.spec.confirm and m._confirming is None:
-                m._confirming = name  # read back after the others are filled
-        if not filled:
-            yield sub(_miss(m, st, slots[asked], rejected))
-            return
-        if m._confirming is not None:
-            yield sub(ask(m))
-            return
-    yield sub(ask(m) if missing(m, st) else _leave(m, st, raw, norm))
+    slots = m.flow.slots
+    todo = missing(m, st)
+    if not todo:
+        yield sub(_leave(m, st, raw, norm))
+        return
+    asked = todo[0]
+    text = raw
+    filled = False
+    rejected: str | None = None
+    to_confirm: list[str] = []
+    # strong types first, so "Maria Lopez, three of us next friday" leaves the name
+    # type only "Maria Lopez" to look at; weak types answer only what was asked
+    order = [n for n in todo if slots[n].spec.type not in _WEAK]
+    order += [n for n in todo if n == asked and slots[n].spec.type in _WEAK]
+    for name in order:
+        slot = slots[name]
+        ctx = extract_context(m, slot)
+        match = find(slot.spec.type, text, ctx)
+        if match is None:
+            continue
+        reason = await validate(m, slot, match.value, ctx)
+        if reason:
+            if name == asked:
+                rejected = reason
+            continue
+        set_slot(m, slot, match.value)
+        filled = True
+        text = text[: match.start] + " " * (match.end - match.start) + text[match.end :]
+        if slot.spec.confirm:
+            to_confirm.append(name)  # read back after the others are filled, in order
+    if not filled:
+        yield sub(_miss(m, st, slots[asked], rejected))
+        return
+    if to_confirm:
+        m._confirming = to_confirm[0]
+        owe(m, to_confirm[1:])
+    yield sub(ask(m) if m._confirming is not None or missing(m, st) else _leave(m, st, raw, norm))
+
+
+async def _apply(
+    m: CallMachine,
+    st: CompiledState,
+    found: Plan,
+    raw: str,
+    norm: str,
+    *,
+    interrupted: str | None = None,
+    accepted: bool = False,
+) -> Step:
+    """Store a correction's values, then read back what needs it and go on.
+
+    A changed ``confirm: true`` slot is read back (its new value was never
+    confirmed); others are told in one line each ("Okay, I've changed …").
+    A read-back the correction interrupted (``interrupted``) is asked again
+    afterwards unless the caller also said yes (``accepted``) or changed it.
+    """
+    lines: list[str] = []
+    to_confirm: list[str] = []
+    for change in found.changes:
+        set_slot(m, change.slot, change.value)
+        if change.slot.spec.confirm:
+            to_confirm.append(change.slot.name)
+        elif change.was_filled:
+            lines.append(_corrected_line(m, change.slot, change.value))
+    lines += [f"Sorry, {reason}." for _, reason in found.refused]
+    if interrupted is not None and interrupted in m.slots and interrupted not in to_confirm:
+        if accepted:
+            slot = m.flow.slots[interrupted]
+            m.emit(SlotFilled(interrupted, shown(slot, m.slots[interrupted]), m.node, True))
+        else:
+            to_confirm.append(interrupted)
+    m._confirming = None
+    owe(m, [])
+    if to_confirm:
+        m._confirming = to_confirm[0]
+        owe(m, to_confirm[1:])
+    if m._confirming is not None or missing(m, st):
+        yield sub(ask(m, *lines))
+        return
+    for line in lines:
+        out = m.utter(line)
+        if out:
+            yield out
+    yield sub(_leave(m, st, raw, norm))
 
 
 async def _after_model(m: CallMachine, st: CompiledState, outcome: ModelTurn) -> Step:
@@ -140,31 +178,34 @@ async def _leave(m: CallMachine, st: CompiledState, raw: str, norm: str) -> Step
     yield sub(take(m, edge))
 
 
-async def _confirm_turn(m: CallMachine, st: CompiledState, raw: str) -> Step:
+async def _confirm_turn(m: CallMachine, st: CompiledState, raw: str, norm: str) -> Step:
+    """The caller answers a read-back: yes, no, a new value, or a correction of anything."""
     name = m._confirming
     assert name is not None
     slot = m.flow.slots[name]
     ctx = extract_context(m, slot)
     yes_no = find("yes_no", raw, ctx)
-    value = None if slot.spec.type == "yes_no" else find(slot.spec.type, raw, ctx)
-    if (
-        value is not None
-        and value.value != m.slots.get(name)
-        and (yes_no is None or yes_no.value is False)
-    ):
-        # "no, it's 4568": a correction in place of a yes/no
-        reason = await validate(m, slot, value.value, ctx)
-        if reason:
-            yield sub(ask(m, f"Sorry, {reason}."))
-            return
-        set_slot(m, slot, value.value)
-        yield sub(ask(m))
+    said_no = yes_no is not None and yes_no.value is False
+    words = raw
+    if yes_no is not None:  # the yes or no is the answer, never part of a value
+        words = raw[: yes_no.start] + " " * (yes_no.end - yes_no.start) + raw[yes_no.end :]
+    found = await plan(m, st, words, confirming=name, filled=said_no or corrects(raw))
+    if found.changes:
+        # "no, it's 4568", "no, make it Wednesday", "yes, and ten thirty"
+        accepted = yes_no is not None and yes_no.value is True
+        yield sub(_apply(m, st, found, raw, norm, interrupted=name, accepted=accepted))
+        return
+    if found.refused:
+        yield sub(ask(m, *(f"Sorry, {reason}." for _, reason in found.refused)))
         return
     if yes_no is not None and yes_no.value is True:
-        m._confirming = None
+        m._confirming = next_owed(m)
         m.emit(SlotFilled(name, shown(slot, m.slots[name]), m.node, True))
+        yield sub(
+            ask(m) if m._confirming is not None or missing(m, st) else _leave(m, st, raw, norm)
+        )
         return
-    if yes_no is not None and yes_no.value is False:
+    if said_no:
         m._confirming = None
         m.slots.pop(name, None)
         yield sub(ask(m, "Okay, let's try that again."))

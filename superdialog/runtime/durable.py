@@ -52,6 +52,7 @@ from superdialog.runtime.effects import FINISHED, RUNNING
 from superdialog.runtime.events import StateEntered
 from superdialog.runtime.metrics import CallMetrics
 from superdialog.runtime.moves import enter
+from superdialog.runtime.repairs import dump_repairs, restore_repairs
 from superdialog.runtime.steps import Step, sub
 from superdialog.runtime.turn import _handle, drive, end_turn
 from superdialog.runtime.turn import turn as plain_turn
@@ -281,6 +282,7 @@ def dump(
             "paused": m._paused,
             "started": m._started,
             "confirming": m._confirming,
+            "repairs": dump_repairs(m),  # read-backs owed, the digression stack (names only)
             "misses": dict(m._misses) if m._misses else None,
             "visits": dict(m._visits) if m._visits else None,
             "metrics": dataclasses.asdict(m.metrics),
@@ -453,6 +455,7 @@ def restore_into(
     m._paused = bool(s["paused"])
     m._started = bool(s["started"])
     m._confirming = s["confirming"]
+    restore_repairs(m, s.get("repairs"))
     m._misses = dict(s["misses"]) if s["misses"] else None
     m._visits = dict(s["visits"]) if s["visits"] else None
     m._metrics = CallMetrics(**s["metrics"])
@@ -515,6 +518,7 @@ def switch_flow(m: CallMachine, flow: CompiledFlow, *, preserve_memory: bool = F
     m.node = flow.spec.start
     m._from = src
     m._confirming = None
+    m._repairs = None  # the new flow has none of the old one's states to come back to
     m._misses = None
     m._visits = None
     if preserve_memory:

@@ -17,7 +17,7 @@ from superdialog.runtime.steps import Step
 if TYPE_CHECKING:
     from superdialog.runtime.call import CallMachine
 
-__all__ = ["ask", "current_question", "missing", "reprompt_text"]
+__all__ = ["ask", "current_question", "missing", "repeat_text", "reprompt_text"]
 
 _SORRY = re.compile(r"^sorry[,.!]?\s+", re.IGNORECASE)
 
@@ -69,3 +69,21 @@ def reprompt_text(m: CallMachine) -> str:
         t = m.pick(st.say, m.visit_count(st.name))
         return m.render(t) if t else ""
     return ""
+
+
+def repeat_text(m: CallMachine) -> str:
+    """What "say that again" says: the last reply, whole, and the question it led to.
+
+    The last reply is kept line by line as it was produced (``CallMachine.said``),
+    so a barge-in that cut a line short does not cut what is repeated; lines
+    the barge-in kept us from producing never were, so the question the
+    state is waiting on is added when the reply did not end with it (speak
+    and collect states; a model's reply stands as it was). What was said
+    while recording was paused is never replayed into a recording.
+    """
+    lines = [t for t, paused in m._said if m._paused or not paused]
+    if m.current.kind in ("collect", "speak"):
+        question = m.speakable(reprompt_text(m).strip())
+        if question and (not lines or not lines[-1].endswith(question)):
+            lines.append(question)
+    return " ".join(lines)

@@ -20,11 +20,13 @@ from superdialog.compile.templates import CompiledTemplate
 from superdialog.errors import SuperDialogError
 from superdialog.pii import REDACTED, get_logger
 from superdialog.runtime.actions import run_action
+from superdialog.runtime.cancel import cancel
+from superdialog.runtime.digressions import and_return, digress
 from superdialog.runtime.dispatch import handle_utterance
 from superdialog.runtime.effects import RUNNING, finish, reconcile, send_terminal
 from superdialog.runtime.events import ErrorRaised, InputTruncated
 from superdialog.runtime.moves import enter, goto
-from superdialog.runtime.questions import reprompt_text
+from superdialog.runtime.questions import repeat_text, reprompt_text
 from superdialog.runtime.slot_values import scan_volunteered
 from superdialog.runtime.steps import Step, sub
 
@@ -47,7 +49,7 @@ async def turn(m: CallMachine, text: object) -> Step:
     m._error_depth = 0
     m.metrics.turns += 1
     try:
-        yield sub(drive(m, _handle(m, text)))
+        yield sub(drive(m, and_return(m, _handle(m, text))))  # a digression may come back
     finally:  # a barge-in closes us mid-turn: what we said is still the last utterance
         end_turn(m)
 
@@ -157,7 +159,10 @@ async def _words(m: CallMachine, st: CompiledState, raw: str) -> Step:
     norm = normalise(raw)
     for rule in st.globals:
         if rule.intent.matches(norm):
-            yield sub(_global(m, rule.intent.name, rule.goto, rule.say, raw))
+            if rule.call is not None:  # a digression that comes back (digressions.py)
+                yield sub(digress(m, rule))
+            else:
+                yield sub(_global(m, rule.intent.name, rule.goto, rule.say, raw))
             return
     yield sub(handle_utterance(m, st, raw, norm))
 
@@ -180,9 +185,12 @@ async def _global(
     say: CompiledTemplate | None,
     raw: str | None = None,
 ) -> Step:
+    if intent == "never_mind" and goto_state is None and say is None:
+        yield sub(cancel(m))  # the flow's on_cancel, or the built-in (cancel.py)
+        return
     if intent == "repeat" and goto_state is None and say is None:
-        # what was said while recording was paused is never replayed into a recording
-        again = " ".join(t for t, paused in m._said if m._paused or not paused)
+        # the whole last reply, not what a barge-in cut; never paused words into a recording
+        again = repeat_text(m)
         if not again and m.current.kind == "llm" and raw is not None:
             # nothing we may say again: the model answers "say that again" itself
             yield sub(handle_utterance(m, m.current, raw, normalise(raw)))

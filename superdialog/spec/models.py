@@ -17,6 +17,7 @@ __all__ = [
     "BUILTIN_END_REASONS",
     "BUILTIN_INTENTS",
     "ActionSpec",
+    "CancelSpec",
     "FlowSpec",
     "GlobalRule",
     "HttpSpec",
@@ -41,7 +42,14 @@ BUILTIN_END_REASONS: tuple[str, ...] = (
 )
 """End reasons every flow may use; flows add their own under ``end_reasons``."""
 
-BUILTIN_INTENTS: tuple[str, ...] = ("human", "goodbye", "repeat", "start_over", "help")
+BUILTIN_INTENTS: tuple[str, ...] = (
+    "human",
+    "goodbye",
+    "repeat",
+    "start_over",
+    "help",
+    "never_mind",
+)
 """Global intents with built-in example phrases (overridable under ``intents``)."""
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
@@ -173,13 +181,28 @@ class GlobalRule(_Strict):
 
     intent: Name = Field(description="Built-in or declared intent name.")
     goto: Name | None = Field(None, description="State to go to.")
+    call: Name | None = Field(
+        None,
+        description="State to visit and come back from (a digression): it runs until a "
+        "state with 'return: true', then the interrupted question is asked again.",
+    )
     say: Template | None = Field(None, description="Line to speak (then stay).")
 
     @model_validator(mode="after")
     def _has_effect(self) -> GlobalRule:
-        if self.goto is None and self.say is None and self.intent not in ("repeat", "help"):
-            raise ValueError("a global rule needs 'goto' or 'say'")
+        if self.goto is not None and self.call is not None:
+            raise ValueError("a global rule takes 'goto' (leave) or 'call' (come back), not both")
+        builtin = self.intent in ("repeat", "help", "never_mind")
+        if self.goto is None and self.call is None and self.say is None and not builtin:
+            raise ValueError("a global rule needs 'goto', 'call' or 'say'")
         return self
+
+
+class CancelSpec(_Strict):
+    """What "never mind" does: an optional line, then a state."""
+
+    to: Name = Field(description="State to go to.")
+    say: Template | None = Field(None, description="Line spoken on the way.")
 
 
 class TransitionSpec(_Strict):
@@ -328,6 +351,17 @@ class StateSpec(_Strict):
     disable_global: list[Name] = Field(
         default_factory=list, description="Global intents not active in this state."
     )
+    on_cancel: Name | CancelSpec | None = Field(
+        None,
+        description="What 'never mind' / 'forget it' does here: a state, or {say, to}. "
+        "Default: the flow's on_cancel, else the built-in (see Repairs).",
+    )
+    return_: bool = Field(
+        False,
+        alias="return",
+        description="End of a digression: go back to the state that called it and ask "
+        "its question again (speak and llm states, instead of next/transitions).",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> StateSpec:
@@ -352,6 +386,12 @@ class StateSpec(_Strict):
             raise ValueError("an end or transfer state cannot have next, transitions or collect")
         if self.collect is not None and self.action is not None:
             raise ValueError("a state cannot both collect and run an action")
+        other = terminal or self.action is not None or self.use is not None
+        if self.return_ and (self.next or self.transitions or self.collect or other):
+            raise ValueError(
+                "'return: true' ends a digression: only on a speak or llm state without "
+                "next, transitions or collect"
+            )
         return self
 
 
@@ -388,6 +428,20 @@ class Messages(_Strict):
     confirm: Template = Field(
         "I have {{ value }}. Is that right?",
         description="Read-back of a confirm: true slot ('value' and 'slot' are set).",
+    )
+    corrected: Template = Field(
+        "Okay, I've changed the {{ slot }} to {{ value }}.",
+        description="Said when the caller corrects a slot that needs no read-back "
+        "('value' and 'slot' are set).",
+    )
+    cancelled: Lines = Field(
+        "Okay, never mind.",
+        description="Said when the caller cancels ('never mind') and the flow gives no "
+        "on_cancel line, before the question.",
+    )
+    resume: Template = Field(
+        "Now,",
+        description="Said before the interrupted question when a digression returns.",
     )
 
 
@@ -452,6 +506,11 @@ class FlowSpec(_Strict):
     )
     limits: Limits = Field(default_factory=Limits, description="Bounds on a call.")
     on_error: Name | None = Field(None, description="Flow-wide error state.")
+    on_cancel: Name | CancelSpec | None = Field(
+        None,
+        description="Where 'never mind' / 'forget it' goes in states without their own "
+        "on_cancel: a state, or {say, to}. Default: the built-in (see Repairs).",
+    )
     end_reasons: list[Name] = Field(
         default_factory=list, description="Custom end reasons beside the built-in ones."
     )

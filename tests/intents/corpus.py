@@ -149,7 +149,6 @@ i'd like to talk about my bill
 put me down for tuesday
 can someone's name be on the account
 nobody answered the phone
-can i talk to a person actually never mind
 i'm the manager of the store
 i am a real person
 my representative is john
@@ -771,6 +770,63 @@ it's seven five five two three
 the earliest you have
 """
 
+NEVER_MIND_A = """
+never mind
+nevermind
+oh never mind
+actually never mind
+no never mind then
+forget it
+forget about it
+uh forget it
+oh just forget it
+okay forget that
+cancel that
+cancel
+please cancel that
+cancel this
+scratch that
+no scratch that
+i changed my mind
+actually i've changed my mind
+sorry i changed my mind
+never mind about that
+forget the whole thing
+no no forget it
+can i talk to a person actually never mind
+i'd like to book actually never mind
+um leave it
+just drop it
+no forget it thanks
+hmm never mind that
+i don't want it anymore
+Never mind.
+Forget it, thanks.
+"""
+
+NEVER_MIND_NEG_A = """
+never mind the date make it wednesday
+never mind, make it thursday at three
+forget the tuesday one i said wednesday
+don't cancel that
+please don't cancel it
+i want to cancel my appointment
+can i cancel my booking
+cancel my subscription
+how do i cancel
+i'll never forget it
+i forgot it at home
+i forgot my card
+scratch that make it five
+i don't mind
+i wouldn't mind a morning slot
+mind the gap
+i changed my address recently
+did you cancel it
+is it cancelled
+never been there before
+"""
+
 CORPUS: list[Sample] = [
     *_batch("A", "human", HUMAN_A),
     *_batch("A", None, HUMAN_NEG_A),
@@ -783,6 +839,8 @@ CORPUS: list[Sample] = [
     *_batch("A", "help", HELP_A),
     *_batch("A", None, HELP_NEG_A),
     *_batch("A", None, OTHER_A),
+    *_batch("A", "never_mind", NEVER_MIND_A),
+    *_batch("A", None, NEVER_MIND_NEG_A),
     *_batch("B", "human", HUMAN_B),
     *_batch("B", None, HUMAN_NEG_B),
     *_batch("B", "goodbye", GOODBYE_B),

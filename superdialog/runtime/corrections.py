@@ -1,0 +1,173 @@
+"""Corrections: "actually make it Wednesday", "no, make it Wednesday at three pm".
+
+A correction may come at any point — while a slot is asked, during a
+read-back, in a later state — and may change several slots in one breath.
+What it finds and how:
+
+* **What counts as a correction.** Words that correct ("actually", "make
+  it", "I meant", "change it to", "no wait", "instead", "not X but Y"); during
+  a read-back a "no" followed by a value counts too. Without such words a
+  value for an already filled slot is left alone (the caller may be restating
+  it), except the value being read back: "no, it's 4568" and a bare
+  "January 16th" answer the read-back.
+* **Which slots.** The slot being read back, the state's missing slots (the
+  caller may answer them in the same breath: "make it Wednesday at three
+  pm" while the time is asked) and, with a correcting word, every filled slot
+  of a type that can be told apart from ordinary words (free ``text`` and
+  ``yes_no`` never: the "no" in "no, make it Wednesday" is not a new answer to
+  an earlier yes/no question; a ``name`` only when it is the one asked or read
+  back).
+* **Which value goes where.** Every candidate slot's type looks at the
+  words; the longest value found wins ("the 16th" is a date, not 4 PM). When
+  the same words suit several slots, they go to the first that accepts them
+  (passes validation) in this order: the slot read back, then (with a
+  correcting word) the filled slots, latest first, then the slot asked, then
+  the state's other missing slots. Those words are blanked and the rest is
+  looked at again, so one utterance gives each slot at most one value, each
+  from its own words.
+  Nothing is ever guessed: every value is one a slot type parsed from what
+  the caller said, and it passes the slot's validation before it is stored.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from superdialog.compile.model import CompiledSlot, CompiledState
+from superdialog.runtime.slot_values import extract_context, readback, validate
+from superdialog.slots import find
+
+if TYPE_CHECKING:
+    from superdialog.runtime.call import CallMachine
+
+__all__ = ["Change", "Plan", "corrects", "plan"]
+
+_CUE = re.compile(
+    r"\b(?:actually|make (?:it|that)|change (?:it|that|the \w+(?: \w+)?)(?: to)?|"
+    r"switch (?:it|that)(?: to)?|move (?:it|that)(?: to)?|no wait|wait no|instead|"
+    r"i meant|i mean|sorry,? i meant|correction|rather|not .{1,40}? but)\b",
+    re.IGNORECASE,
+)
+_NEVER = frozenset({"text"})  # free words are never a correction of free text
+_WEAK = frozenset({"text", "name"})
+_MAX_CANDIDATES = 32  # slots looked at in one utterance (each parse takes microseconds)
+
+
+def corrects(raw: str) -> bool:
+    """Whether the words say they correct something ("actually", "make it", "I meant")."""
+    return _CUE.search(raw) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One slot the utterance gives a new value: ``before`` is None when it was empty."""
+
+    slot: CompiledSlot
+    value: Any
+    before: Any
+    start: int
+
+    @property
+    def was_filled(self) -> bool:
+        """Whether this changes a value the slot had (rather than filling it)."""
+        return self.before is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What an utterance changes, in the order it was said, and what was refused."""
+
+    changes: tuple[Change, ...]
+    refused: tuple[tuple[CompiledSlot, str], ...]
+
+    @property
+    def corrects_filled(self) -> bool:
+        """Whether any change replaces a value the caller gave before."""
+        return any(c.was_filled for c in self.changes)
+
+    def told(self, m: CallMachine) -> list[str]:
+        """How each replaced value is read back in a line ('the visit date to Wednesday…')."""
+        return [readback(m, c.slot, c.value) for c in self.changes if c.was_filled]
+
+
+def _candidates(
+    m: CallMachine, st: CompiledState, *, confirming: str | None, filled: bool
+) -> list[CompiledSlot]:
+    """Slots an utterance may give values to, highest priority first."""
+    slots = m.flow.slots
+    names: list[str] = []
+    if confirming is not None:
+        names.append(confirming)
+    if filled:  # the words correct: what was said before comes first, latest first
+        names += [n for n in reversed(m.slots) if slots[n].spec.type not in _WEAK]
+    todo = [n for n in st.collect if n not in m.slots] if st.kind == "collect" else []
+    names += todo[:1]
+    names += [n for n in todo[1:] if slots[n].spec.type not in _WEAK]
+    out: list[CompiledSlot] = []
+    for name in dict.fromkeys(names):
+        slot = slots.get(name)
+        if slot is None or slot.spec.type == "yes_no":
+            continue  # a yes/no slot is answered by yes or no only, never corrected in passing
+        if slot.spec.type in _NEVER and name != confirming:
+            continue
+        out.append(slot)
+    return out[:_MAX_CANDIDATES]
+
+
+async def plan(
+    m: CallMachine, st: CompiledState, raw: str, *, confirming: str | None, filled: bool
+) -> Plan:
+    """The values ``raw`` gives to the slots it may change (see the module docstring).
+
+    Args:
+        m: The call.
+        st: The state the caller is in (its missing slots may be answered too).
+        raw: The caller's words.
+        confirming: The slot being read back, if any (it may change without a cue).
+        filled: Whether already filled slots may change (the words correct).
+
+    Returns:
+        The changes in the order they were said; values the slot's validation
+        refused are in ``refused`` with the caller-facing reason, not stored.
+
+    """
+    left = _candidates(m, st, confirming=confirming, filled=filled)
+    text = raw
+    found: list[Change] = []
+    refused: list[tuple[CompiledSlot, str]] = []
+    contexts = {slot.name: extract_context(m, slot) for slot in left}
+    while left:
+        matches: list[tuple[CompiledSlot, Any]] = []
+        for slot in left:
+            match = find(slot.spec.type, text, contexts[slot.name])
+            if match is not None and match.end > match.start:
+                matches.append((slot, match))
+        if not matches:
+            break
+        longest = max(match.end - match.start for _, match in matches)
+        span = next((mt.start, mt.end) for _, mt in matches if mt.end - mt.start == longest)
+        # the same words may suit several slots: the first (by priority) that accepts them
+        tied = [(slot, mt) for slot, mt in matches if (mt.start, mt.end) == span]
+        text = text[: span[0]] + " " * (span[1] - span[0]) + text[span[1] :]
+        why: tuple[CompiledSlot, str] | None = None
+        for slot, match in tied:
+            if slot.name in m.slots and match.value == m.slots[slot.name]:
+                left.remove(slot)  # said again as it was: nothing to change
+                why = None
+                break
+            reason = await validate(m, slot, match.value, contexts[slot.name])
+            if reason:
+                why = why or (slot, reason)
+                continue
+            left.remove(slot)
+            why = None
+            before = m.slots.get(slot.name) if slot.name in m.slots else None
+            found.append(Change(slot, match.value, before, match.start))
+            break
+        if why is not None:
+            left.remove(why[0])
+            refused.append(why)
+    found.sort(key=lambda c: c.start)
+    return Plan(tuple(found), tuple(refused))
