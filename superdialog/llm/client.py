@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import random
 import weakref
-from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
@@ -154,6 +154,7 @@ class _Call:
     deadline: float
     offered: frozenset[str] | None
     yielded: bool = False
+    answered: bool = False
 
 
 async def stream_chat(
@@ -163,6 +164,7 @@ async def stream_chat(
     tools: Sequence[Mapping[str, Any]] | None = None,
     node_id: str | None = None,
     edge_hint: str | None = None,
+    on_response: Callable[[], None] | None = None,
 ) -> AsyncGenerator[LLMEvent, None]:
     """Stream one chat completion as typed events.
 
@@ -195,6 +197,9 @@ async def stream_chat(
         node_id: The flow state making the call, sent as ``x-superdialog-state``
             so scripted servers and proxies can tell states apart.
         edge_hint: Sent as ``x-superdialog-edge``; informational only.
+        on_response: Called once, when an attempt is answered with a success
+            status (before its first token): the runtime starts work that only
+            makes sense while the endpoint answers.
 
     Yields:
         ``TextDelta``, ``ToolCall``, ``Usage`` and ``Finished`` events.
@@ -216,7 +221,7 @@ async def stream_chat(
     attempt = 0
     while True:
         try:
-            async with aclosing(_attempt(client, request, cfg, call)) as events:
+            async with aclosing(_attempt(client, request, cfg, call, on_response)) as events:
                 async for event in events:
                     yield event
             return
@@ -279,7 +284,11 @@ async def _post(client: AsyncOpenAI, request: PreparedRequest) -> httpx2.Respons
 
 
 async def _attempt(
-    client: AsyncOpenAI, request: PreparedRequest, cfg: LLMConfig, call: _Call
+    client: AsyncOpenAI,
+    request: PreparedRequest,
+    cfg: LLMConfig,
+    call: _Call,
+    on_response: Callable[[], None] | None = None,
 ) -> AsyncGenerator[LLMEvent, None]:
     """One HTTP request; raises ``LLMError`` on any failure."""
     loop = asyncio.get_running_loop()
@@ -292,8 +301,10 @@ async def _attempt(
             # a request queued in the pool already holds its whole HTTP request, and
             # httpcore scans every queued request on each release.
             gate = _gate(client)
+            deadline.check()
             await deadline.guard(gate.acquire())
             cleanup.callback(gate.release)
+            deadline.check()
             response = await deadline.guard(_post(client, request))
         except TimeoutError as exc:
             raise _timeout_error(cfg, call, deadline.when, first=True) from exc
@@ -306,6 +317,9 @@ async def _attempt(
             body = response.aiter_bytes()
         # Runs before the response closes: stop reading, then drop the connection.
         cleanup.push_async_callback(_close_quietly, response, body, errors)
+        if on_response is not None and not call.answered:
+            call.answered = True
+            on_response()
 
         decoder = SSEDecoder()
         tools = ToolCallAssembler(call.offered)
@@ -317,6 +331,7 @@ async def _attempt(
             # The deadline interrupts only the read, never a yield: time the caller
             # spends between events must not be cancelled from inside here.
             try:
+                deadline.check()
                 data = await deadline.guard(anext(body, None))
             except TimeoutError as exc:
                 raise _timeout_error(cfg, call, deadline.when, first=first_at is None) from exc
@@ -394,8 +409,10 @@ async def _drain(
     body: AsyncIterator[bytes], deadline: Deadline, errors: tuple[type[BaseException], ...]
 ) -> None:
     with contextlib.suppress(TimeoutError, *errors):
-        while await deadline.guard(anext(body, None)) is not None:
-            pass
+        while True:
+            deadline.check()
+            if await deadline.guard(anext(body, None)) is None:
+                return
 
 
 async def _close_quietly(

@@ -48,6 +48,14 @@ class LLMConfig:
             has been yielded to the caller.
         backoff_s: Base delay of the exponential back-off between attempts.
         max_backoff_s: Cap of one back-off delay.
+        speculative_openings: When the caller speaks in an LLM state whose
+            transitions lead to LLM states, request those states' openings
+            alongside the transition request, so the next state speaks one
+            model round trip after the caller instead of two. The runtime only
+            lets the caller hear an opening whose request is exactly the one
+            it would have sent after the move; the others are cancelled (their
+            prompt tokens are the cost). ``False`` asks strictly one model
+            request at a time.
 
     """
 
@@ -63,6 +71,7 @@ class LLMConfig:
     retries: int = 2
     backoff_s: float = 0.25
     max_backoff_s: float = 2.0
+    speculative_openings: bool = True
 
     def __post_init__(self) -> None:
         for name in ("connect_timeout_s", "first_token_timeout_s", "total_timeout_s"):

@@ -70,6 +70,15 @@ class Deadline:
             self._handle.cancel()
             self._handle = None
 
+    def check(self) -> None:
+        """Raise ``TimeoutError`` if the deadline has passed.
+
+        Call it before creating what :meth:`guard` will await (a read of the
+        stream), so that a read is never started only to be dropped.
+        """
+        if self._fired or self._loop.time() >= self.when:
+            raise TimeoutError
+
     @property
     def expired(self) -> bool:
         """Whether the deadline has passed (its timer ran, or the clock is past it)."""
@@ -83,7 +92,7 @@ class Deadline:
             asyncio.CancelledError: The task was cancelled by someone else.
 
         """
-        if self.expired:
+        if self.expired:  # the caller checks first; a coroutine given anyway is closed unrun
             _close_unawaited(waiting)
             raise TimeoutError
         task = asyncio.current_task()

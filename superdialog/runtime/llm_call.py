@@ -11,6 +11,7 @@ that asked (an LLM state, or a collect state letting the model extract).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -21,7 +22,15 @@ from typing import TYPE_CHECKING, Any, cast
 
 from superdialog.compile.model import CompiledSlot, CompiledState, Edge
 from superdialog.errors import LLMError
-from superdialog.llm import LLMCallData, LLMConfig, TextDelta, ToolCall, Usage, stream_chat
+from superdialog.llm import (
+    LLMCallData,
+    LLMConfig,
+    LLMEvent,
+    TextDelta,
+    ToolCall,
+    Usage,
+    stream_chat,
+)
 from superdialog.pii import get_logger
 from superdialog.runtime.events import LLMCalled, Spoke
 from superdialog.runtime.slot_values import extract_context, set_slot, validate
@@ -35,6 +44,7 @@ __all__ = [
     "ModelTurn",
     "build_messages",
     "build_tools",
+    "drop_prefetched",
     "llm_config",
     "llm_opening",
     "model_edges",
@@ -244,11 +254,25 @@ async def _call_model(
     call_type: str,
     extract: str | None = None,
     opening: bool = False,
+    speculate: bool = False,
 ) -> AsyncGenerator[str | ToolCall, None]:
-    """Stream one model call; yield text chunks, then the tool calls it made."""
+    """Stream one model call; yield text chunks, then the tool calls it made.
+
+    ``speculate``: also request the openings of the LLM states this call may
+    move to (see :func:`_prefetch_openings`); they are cancelled as soon as the
+    model speaks instead. An opening whose request was prefetched is replayed
+    from the prefetch (see :func:`_take_prefetched`).
+    """
     config = llm_config(m)
     messages = build_messages(m, st, extract=extract, opening=opening)
     tools = [] if opening else build_tools(m, st, extract=extract)
+    prefetched = await _take_prefetched(m, st, config, messages) if opening else None
+    on_response = None
+    if speculate and config.speculative_openings:
+        # once the endpoint answers (not while it fails: no extra load on an outage)
+        def on_response() -> None:
+            _prefetch_openings(m, st, config)
+
     text: list[str] = []  # what the model said
     heard: list[str] = []  # what went to the caller (secrets masked while recorded)
     # a model may say a secret (one it may see, send_to_llm, or one it was never told):
@@ -258,18 +282,23 @@ async def _call_model(
     calls: list[ToolCall] = []
     tokens_in = tokens_out = cached = 0
     ok = False
-    started = time.perf_counter()
+    started = time.perf_counter() if prefetched is None else prefetched.started
     ttft: float | None = None
+    source: AsyncGenerator[LLMEvent, None] = (
+        stream_chat(config, messages, tools=tools or None, node_id=st.name, on_response=on_response)
+        if prefetched is None
+        else prefetched.replay()
+    )
     try:
-        async with contextlib.aclosing(
-            stream_chat(config, messages, tools=tools or None, node_id=st.name)
-        ) as events:
+        async with contextlib.aclosing(source) as events:
             async for ev in events:
                 if isinstance(ev, TextDelta):
                     if not ev.text:
                         continue
                     if ttft is None:
                         ttft = (time.perf_counter() - started) * 1000
+                        if speculate:  # the model speaks: no opening will follow this turn
+                            await drop_prefetched(m)
                     text.append(ev.text)
                     chunk = masking.feed(ev.text) if masking is not None else ev.text
                     if not chunk:
@@ -375,11 +404,12 @@ async def model_turn(
     error path exists, then raises to take it.
     """
     calls: list[ToolCall] = []
+    decided = False
     try:
         call_type = "extract" if extract else "response"
         # a consumer, not a relay: the stream also carries the tool calls
         async with contextlib.aclosing(
-            _call_model(m, st, call_type=call_type, extract=extract)
+            _call_model(m, st, call_type=call_type, extract=extract, speculate=extract is None)
         ) as stream:
             async for item in stream:
                 if isinstance(item, str):
@@ -387,12 +417,17 @@ async def model_turn(
                     yield item
                 else:
                     calls.append(item)
+        decided = True
     except LLMError:
+        await drop_prefetched(m)
         if not outcome.spoke and (st.error_edge is not None or m.flow.spec.on_error is not None):
             out = m.utter(m.message("llm_fallback"))
             if out:
                 yield out
         raise
+    finally:
+        if not decided:  # failed, or closed (barge-in, hang-up): nothing prefetched is heard
+            await drop_prefetched(m)
     edges = {_tool_name(e): e for e in model_edges(st)}
     before = set(m.slots)
     for call in calls:
@@ -408,3 +443,171 @@ async def model_turn(
         if call.name in edges and outcome.edge is None:
             outcome.edge = edges[call.name]
     outcome.newly = [n for n in m.slots if n not in before]
+    # Only the opening of the state we move to may still be heard (and only if its request
+    # turns out to be the very one we would send: see _take_prefetched).
+    await drop_prefetched(m, keep=None if outcome.edge is None else outcome.edge.dst)
+
+
+# -- speculative openings -------------------------------------------------------------
+
+_MAX_PREFETCH = 3
+"""Most openings requested alongside one transition request (each costs a prompt)."""
+
+
+class _Prefetched:
+    """One LLM state's opening, requested before the move that would need it.
+
+    The stream runs in its own task and buffers its events; :meth:`replay`
+    yields them (waiting for more as they come) to the opening that turns out
+    to need exactly this request. Failures are replayed too: the opening
+    handles them as it would its own. Nothing reaches the caller unless the
+    opening replays it.
+    """
+
+    __slots__ = ("config", "events", "machine", "messages", "started", "state", "task")
+
+    machine: CallMachine
+
+    def __init__(
+        self, machine: CallMachine, state: str, config: LLMConfig, messages: list[dict[str, Any]]
+    ) -> None:
+        self.machine = machine
+        self.state = state
+        self.config = config
+        self.messages = messages
+        self.started = time.perf_counter()
+        self.events: asyncio.Queue[LLMEvent | BaseException | None] = asyncio.Queue()
+        self.task = asyncio.get_running_loop().create_task(self._run())
+
+    async def _run(self) -> None:
+        try:
+            async with contextlib.aclosing(
+                stream_chat(self.config, self.messages, node_id=self.state)
+            ) as events:
+                async for event in events:
+                    self.events.put_nowait(event)
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:  # replayed to the opening that takes this prefetch
+            self.events.put_nowait(exc)
+        else:
+            self.events.put_nowait(None)
+
+    async def replay(self) -> AsyncGenerator[LLMEvent, None]:
+        """The stream's events, as the opening would have read them; cancels it when closed."""
+        try:
+            while True:
+                item = await self.events.get()
+                if item is None:
+                    return
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            await self.cancel()
+
+    async def cancel(self) -> None:
+        """Stop the stream (dropping its connection) and wait until its task is gone."""
+        task = self.task
+        if task.done():
+            return
+        task.cancel()
+        # Wait for the task to finish, but do not swallow a cancel aimed at us.
+        await asyncio.wait((task,))
+
+
+_PENDING: dict[int, tuple[_Prefetched, ...]] = {}
+"""Each call's prefetched openings, by ``id`` of its machine.
+
+Not a context variable: a host may drive each chunk of a turn in a task of its
+own (Unpod's session does), and a variable set in one would be lost in the
+next. Every entry holds its machine (so the id stays that machine's) and is
+removed when the turn's model call is decided, fails or is closed, and when
+the move that follows it ends: entries never outlive their turn.
+"""
+
+
+def _pending(m: CallMachine) -> tuple[_Prefetched, ...]:
+    return _PENDING.get(id(m), ())
+
+
+def _set_pending(m: CallMachine, fetched: tuple[_Prefetched, ...]) -> None:
+    if fetched:
+        _PENDING[id(m)] = fetched
+    else:
+        _PENDING.pop(id(m), None)
+
+
+def _prefetch_openings(m: CallMachine, st: CompiledState, config: LLMConfig) -> None:
+    """Request the openings of the LLM states ``st``'s model edges lead to, now.
+
+    Only a state the move would open with the model qualifies: an LLM state
+    with no ``say`` line, reached by an edge with no line of its own. Its
+    request is built as the opening would build it after the move; if the move
+    changes anything in it (a slot the tool call fills, a template reading the
+    state), the opening sees a different request and asks afresh.
+    """
+    states = m.flow.graph.states
+    targets: list[CompiledState] = []
+    for edge in model_edges(st):
+        dst = states.get(edge.dst)
+        if (
+            dst is None
+            or dst.kind != "llm"
+            or dst.say
+            or dst.terminal
+            or edge.say is not None
+            or any(t.name == dst.name for t in targets)
+        ):
+            continue
+        targets.append(dst)
+    if not targets or len(targets) > _MAX_PREFETCH:
+        return
+    assist, m._assist = m._assist, None  # the opening after the move has no notes either
+    try:
+        fetched = tuple(
+            _Prefetched(m, dst.name, config, build_messages(m, dst, opening=True))
+            for dst in targets
+        )
+    finally:
+        m._assist = assist
+    _set_pending(m, _pending(m) + fetched)
+
+
+async def _take_prefetched(
+    m: CallMachine, st: CompiledState, config: LLMConfig, messages: list[dict[str, Any]]
+) -> _Prefetched | None:
+    """The prefetched opening of ``st`` if its request is exactly ``messages`` and ``config``."""
+    pending = _pending(m)
+    if not pending:
+        return None
+    _set_pending(m, ())
+    chosen: _Prefetched | None = None
+    for prefetched in pending:
+        if (
+            chosen is None
+            and prefetched.state == st.name
+            and prefetched.config == config
+            and prefetched.messages == messages
+        ):
+            chosen = prefetched
+        else:
+            await prefetched.cancel()
+    return chosen
+
+
+async def drop_prefetched(m: CallMachine, keep: str | None = None) -> None:
+    """Cancel this call's prefetched openings, except the one for state ``keep``.
+
+    Called when a turn's model call is decided, fails or is closed, and by the
+    move once the new state has been entered: however a turn ends, no
+    prefetched stream outlives it and none is heard unless an opening took it.
+    """
+    pending = _pending(m)
+    if not pending:
+        return
+    kept = tuple(p for p in pending if p.state == keep)
+    _set_pending(m, kept)
+    for prefetched in pending:
+        if prefetched not in kept:
+            await prefetched.cancel()

@@ -17,7 +17,7 @@ from superdialog.errors import RuntimeFlowError
 from superdialog.runtime.actions import run_action
 from superdialog.runtime.effects import finish, follow_recording, pause, resume
 from superdialog.runtime.events import StateEntered
-from superdialog.runtime.llm_call import llm_opening
+from superdialog.runtime.llm_call import drop_prefetched, llm_opening
 from superdialog.runtime.questions import ask, missing
 from superdialog.runtime.steps import Step, sub
 
@@ -50,14 +50,21 @@ def take(m: CallMachine, edge: Edge) -> Step:
 async def goto(
     m: CallMachine, dst: str, edge_id: str | None, via: str, say: CompiledTemplate | None = None
 ) -> Step:
-    """Move to ``dst``, say the edge's line (after the recording follows), and enter it."""
-    move(m, dst, edge_id, via)
-    await follow_recording(m)
-    if say is not None:
-        out = m.utter(m.render(say))
-        if out:
-            yield out
-    yield sub(enter(m))
+    """Move to ``dst``, say the edge's line (after the recording follows), and enter it.
+
+    However the move ends (entered, barge-in, hang-up, error), an opening the
+    model call prefetched for it and the new state did not take is cancelled.
+    """
+    try:
+        move(m, dst, edge_id, via)
+        await follow_recording(m)
+        if say is not None:
+            out = m.utter(m.render(say))
+            if out:
+                yield out
+        yield sub(enter(m))
+    finally:
+        await drop_prefetched(m)
 
 
 async def enter(m: CallMachine, *, resume_action: bool = False) -> Step:
