@@ -23,7 +23,15 @@ from typing import Any
 
 from .base import ExtractContext, Match, SlotType
 from .clock import local_now
-from .numbers import ORDINALS, ordinal_suffix, parse_cardinal, parse_ordinal, parse_year
+from .numbers import (
+    ORDINALS,
+    TENS,
+    UNITS,
+    ordinal_suffix,
+    parse_cardinal,
+    parse_ordinal,
+    parse_year,
+)
 from .tokens import FILLERS, Token, is_numeral, tokenize
 
 __all__ = [
@@ -60,6 +68,14 @@ _OFFSET_UNITS = {
     "week": "week", "weeks": "week", "fortnight": "fortnight", "month": "month",
     "months": "month", "year": "year", "years": "year",
 }  # fmt: skip
+
+
+# After "june second thirty", these make the number a time or a count, not a year.
+_NOT_YEAR_AFTER = frozenset(
+    {"am", "pm", "a", "p", "o'clock", "minutes", "mins", "people", "guests", "hours", "past"}
+)
+# Longest day of each month (February 29th exists, in leap years).
+_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +201,8 @@ def find_date(toks: list[Token], today: date, region: str) -> DateHit | None:
     of January 1966", "on the 24th" (this month) starts first, but "the 24th of
     January 1966" covers more of what was said and wins.
     """
+    if _impossible(toks):
+        return None  # "april 31st": not the 31st of this month, nor May 1st: ask again
     only_ordinal = _only_ordinal(toks)
     for i in range(len(toks)):
         hit = _date_at(toks, i, today, region, only_ordinal)
@@ -200,6 +218,29 @@ def find_date(toks: list[Token], today: date, region: str) -> DateHit | None:
     return None
 
 
+def _impossible(toks: list[Token]) -> bool:
+    """True when a month is said with a day it never has ("april 31st", "the 30th of february")."""
+    for k, tok in enumerate(toks):
+        month = MONTHS.get(tok.text)
+        if month is None or (tok.text == "may" and k == 0):
+            continue
+        after = _day_number(toks, k + 1 + (_text(toks, k + 1) == "the"))
+        if after is not None and after[0] > _MONTH_DAYS[month - 1]:
+            return True
+        back = k - 1 - (_text(toks, k - 1) == "of")
+        for start in (back - 2, back - 1, back):
+            if start < 0 or start == k:
+                continue
+            ordinal = parse_ordinal(toks, start)
+            if (
+                ordinal is not None
+                and ordinal[1] == back + 1
+                and ordinal[0] > _MONTH_DAYS[month - 1]
+            ):
+                return ordinal[0] <= 31
+    return False
+
+
 def _date_at(
     toks: list[Token], i: int, today: date, region: str, only_ordinal: bool
 ) -> DateHit | None:
@@ -209,7 +250,7 @@ def _date_at(
         or _month_day(toks, i, today)
         or _ordinal_day(toks, i, today, only_ordinal)
         or _numeric(toks, i, today, region)
-        or _offset_date(toks, i, today)
+        or _offset_date(toks, i, today, region)
     )
 
 
@@ -234,11 +275,16 @@ def _relative_word(toks: list[Token], i: int, today: date) -> DateHit | None:
     return None
 
 
+def _weekday(word: str) -> int | None:
+    """Weekday number of "friday", "fri", "friday's" ("Saturday's better"), else ``None``."""
+    return WEEKDAYS.get(word.removesuffix("'s"))
+
+
 def _weekday_phrase(toks: list[Token], i: int, today: date, region: str) -> DateHit | None:
     """Parse "[on|this|next|last|this coming] <weekday> [next week]", "next week <weekday>"."""
     j = i
     mode = ""
-    if _text(toks, j) == "on":
+    if _text(toks, j) in ("on", "the"):
         j += 1
     word = _text(toks, j)
     if word == "this" and _text(toks, j + 1) in ("coming", "upcoming"):
@@ -247,12 +293,16 @@ def _weekday_phrase(toks: list[Token], i: int, today: date, region: str) -> Date
         mode, j = {"upcoming": "coming", "past": "last"}.get(word, word), j + 1
         if mode == "next" and _text(toks, j) == "week":
             j += 1 + (_text(toks, j + 1) == "on")
-            if _text(toks, j) not in WEEKDAYS:
+            if _weekday(_text(toks, j)) is None:
                 return None
-    weekday = WEEKDAYS.get(_text(toks, j))
+    weekday = _weekday(_text(toks, j))
     if weekday is None:
         return None
     end = j + 1
+    # "the thursday after next", "friday after next": a week after "next friday"
+    if mode in ("", "coming") and [_text(toks, end + k) for k in range(2)] == ["after", "next"]:
+        monday = today - timedelta(days=today.weekday()) + timedelta(days=14)
+        return DateHit(monday + timedelta(days=weekday), i, end + 2)
     if mode in ("", "coming") and _text(toks, end) == "next" and _text(toks, end + 1) == "week":
         mode, end = "next", end + 2
     elif mode in ("", "coming") and [_text(toks, end + k) for k in range(3)] == [
@@ -292,13 +342,51 @@ def _day_number(toks: list[Token], i: int) -> tuple[int, int, bool] | None:
     return None
 
 
-def _year_after(toks: list[Token], j: int) -> tuple[int, int] | None:
-    """An optional ", 2026" / "twenty twenty six" after a month and day."""
+def _year_after(toks: list[Token], j: int, today: date | None = None) -> tuple[int, int] | None:
+    """An optional ", 2026" / "twenty twenty six" / "seventy nine" / "'79" after a day."""
     k = j + (_text(toks, j) in (",", "of"))
     parsed = parse_year(toks, k)
-    if parsed is None or not 1900 <= parsed[0] <= 2199:
+    if parsed is not None:
+        return parsed if 1900 <= parsed[0] <= 2199 else None
+    if today is None:
         return None
-    return parsed
+    return _short_year(toks, k, today)
+
+
+def _short_year(toks: list[Token], k: int, today: date) -> tuple[int, int] | None:
+    """A two-digit year after a month and day: "seventy nine", "'79", "oh five".
+
+    Only forms that cannot be a day or an hour count: "'79", "oh five", and tens from
+    "thirty two" up said as words ("June second, twenty" stays June 2nd). The century is
+    the one that puts the year at or before this year ("seventy nine" is 1979, "oh five"
+    2005): dates said this way are birth dates and past events.
+    """
+    word = _text(toks, k)
+    if word == "'" and is_numeral(_text(toks, k + 1)) and len(_text(toks, k + 1)) == 2:
+        short, end = int(_text(toks, k + 1)), k + 2
+    elif word in ("oh", "o") and _text(toks, k + 1) in UNITS and _text(toks, k + 1) != "zero":
+        short, end = UNITS[_text(toks, k + 1)], k + 2
+    elif word in TENS and TENS[word] >= 30:
+        short, end = TENS[word], k + 1
+        nxt = _text(toks, end + (_text(toks, end) == "-"))
+        if nxt in UNITS and nxt != "zero":
+            short, end = short + UNITS[nxt], end + 1 + (_text(toks, end) == "-")
+        if short < 32 or _text(toks, end) in _NOT_YEAR_AFTER:
+            return None
+    else:
+        return None
+    year = 2000 + short if 2000 + short <= today.year else 1900 + short
+    return year, end
+
+
+def _year_before(toks: list[Token], i: int) -> int | None:
+    """A year said just before a month and day ("nineteen-sixty six, january 24th")."""
+    end = i - (_text(toks, i - 1) in (",", "in"))
+    for start in range(max(0, end - 4), end):
+        parsed = parse_year(toks, start)
+        if parsed is not None and parsed[1] == end and 1900 <= parsed[0] <= 2199:
+            return parsed[0]
+    return None
 
 
 def _month_day(toks: list[Token], i: int, today: date) -> DateHit | None:
@@ -324,11 +412,15 @@ def _month_day(toks: list[Token], i: int, today: date) -> DateHit | None:
 def _resolve(
     toks: list[Token], i: int, month: int, day: int, j: int, today: date
 ) -> DateHit | None:
-    """Month and day (and maybe a following year) to a date, or ``None`` if impossible."""
-    year = _year_after(toks, j)
+    """Month and day (and maybe a year said after or before) to a date; ``None`` if impossible."""
+    year = _year_after(toks, j, today)
     if year is not None:
         value = _safe_date(year[0], month, day)
         return None if value is None else DateHit(value, i, year[1])
+    before = _year_before(toks, i)
+    if before is not None:
+        value = _safe_date(before, month, day)
+        return None if value is None else DateHit(value, i, j)
     value = _upcoming(today, month, day)
     return None if value is None else DateHit(value, i, j)
 
@@ -418,8 +510,21 @@ def _numeric(toks: list[Token], i: int, today: date, region: str) -> DateHit | N
     return None if value is None else DateHit(value, i, j)
 
 
-def _offset_date(toks: list[Token], i: int, today: date) -> DateHit | None:
-    """Parse "in two weeks", "3 days from now", "in a month"."""
+def _offset_date(toks: list[Token], i: int, today: date, region: str = "US") -> DateHit | None:
+    """Parse "in two weeks", "3 days from now", "in a month", "two weeks from monday"."""
+    body = _offset_body(toks, i) if _text(toks, i) != "in" else None
+    if body is not None and body[1] in ("day", "week", "month", "year"):
+        amount, unit, j = body
+        if _text(toks, j) in ("from", "after") and _text(toks, j + 1) not in ("now", "today"):
+            anchor = _relative_word(toks, j + 1, today) or _weekday_phrase(
+                toks, j + 1, today, region
+            )
+            if anchor is None:
+                return None  # "two weeks from when i called": no anchor we know
+            moved = Offset(amount, unit, i, anchor.end).apply(
+                datetime.combine(anchor.value, datetime.min.time())
+            )
+            return DateHit(moved.date(), i, anchor.end)
     offset = parse_offset(toks, i)
     if offset is None or offset.unit in ("minute", "hour"):
         return None

@@ -22,11 +22,18 @@ from typing import Any
 
 from .base import ExtractContext, Match, SlotType
 from .clock import local_now, zone
-from .dates import find_date, say_date
-from .times import find_time, part_of_day, say_time
-from .tokens import tokenize
+from .dates import DateHit, find_date, say_date
+from .times import TimeHit, find_time, part_of_day, say_time
+from .tokens import Token, tokenize
 
 __all__ = ["DateTimeType"]
+
+
+def _parts(toks: list[Token], now: datetime, region: str) -> tuple[DateHit | None, TimeHit | None]:
+    """The date phrase and the time phrase in ``toks`` (the time never inside the date)."""
+    date_hit = find_date(toks, now.date(), region)
+    skip = range(date_hit.first, date_hit.end) if date_hit else range(0)
+    return date_hit, find_time(toks, skip=skip, part=part_of_day(toks))
 
 
 class DateTimeType(SlotType):
@@ -44,11 +51,13 @@ class DateTimeType(SlotType):
         """Find a date and a time and put them together."""
         toks = tokenize(text)
         now = local_now(ctx)
-        date_hit = find_date(toks, now.date(), ctx.region)
-        skip = range(date_hit.first, date_hit.end) if date_hit else range(0)
-        time_hit = find_time(toks, skip=skip, part=part_of_day(toks))
+        date_hit, time_hit = _parts(toks, now, ctx.region)
         if time_hit is None:
             return None
+        if date_hit is not None:
+            low, high = sorted((date_hit.end, time_hit.first))
+            if any(toks[k].text == "or" for k in range(low, high)):
+                return None  # "friday or saturday at ten": not decided yet
         if time_hit.offset is not None:
             if date_hit is not None:
                 return None  # "tomorrow in two hours" contradicts itself
@@ -67,6 +76,44 @@ class DateTimeType(SlotType):
         if ctx.now.tzinfo is not None:
             moment = moment.replace(tzinfo=zone(ctx.timezone) or ctx.now.tzinfo)
         return Match(moment, toks[first].start, toks[end - 1].end)
+
+    def repaired(
+        self, before: Match | None, after: Match, text: str, cut: int, ctx: ExtractContext
+    ) -> Match | None:
+        """A repair of the time alone keeps the day said before it.
+
+        "tomorrow at two, no sorry, three" is tomorrow at 3; "actually make it Wednesday
+        at four" changes both (see also :meth:`patched` for a repair of the day alone).
+        """
+        now = local_now(ctx)
+        old_date, _ = _parts(tokenize(text[:cut]), now, ctx.region)
+        new_date, new_time = _parts(tokenize(text[after.start :]), now, ctx.region)
+        if old_date is None or new_date is not None or new_time is None:
+            return after
+        if new_time.value is None:
+            return None  # "tomorrow at two, no, in an hour": contradicts itself
+        return self._at(old_date.value, new_time.value, after, ctx)
+
+    def patched(
+        self, said: Match, text: str, cut: int, resume: int, ctx: ExtractContext
+    ) -> Match | None:
+        """A repair of the day alone keeps the time: "Tuesday at 3, no, Wednesday"."""
+        if not isinstance(said.value, datetime):
+            return None
+        new_date, new_time = _parts(tokenize(text[resume:]), local_now(ctx), ctx.region)
+        if new_date is None or new_time is not None:
+            return None
+        clock = said.value.time().replace(tzinfo=None)
+        found = Match(None, said.start, len(text.rstrip()))
+        return self._at(new_date.value, clock, found, ctx)
+
+    @staticmethod
+    def _at(day: Any, clock: Any, span: Match, ctx: ExtractContext) -> Match:
+        """The moment ``day`` at ``clock`` over ``span``, aware when ``ctx.now`` is."""
+        moment = datetime.combine(day, clock)
+        if ctx.now.tzinfo is not None:
+            moment = moment.replace(tzinfo=zone(ctx.timezone) or ctx.now.tzinfo)
+        return Match(moment, span.start, span.end)
 
     def spoken(self, value: Any) -> str:
         """Read back as "Tuesday, March 3rd, 2026 at 3 PM"."""

@@ -391,6 +391,8 @@ def parse_year(toks: list[Token], i: int) -> tuple[int, int] | None:
             return int(word), i + 1
         return None
     high = TEENS.get(word) or TENS.get(word)
+    if high is not None and i + 2 < n and toks[i + 1].text == "-" and toks[i + 2].text in TENS:
+        i += 1  # "nineteen-sixty six": speech-to-text hyphenates the two halves
     if high is not None and i + 1 < n:
         nxt = toks[i + 1].text
         if nxt == "hundred":

@@ -87,6 +87,8 @@ _MARKER_HINTS = (" no ", " sorry ", " wait ", " mean ", " meant ", " actually ",
 _CORRECTION_HINTS = tuple(h for h in _MARKER_HINTS if h not in (" sorry ",))
 _NOT_HINTS = (" not ", " but ", " except ", " apart ", " other than ", " can't ", " cannot ",
               " can not ", "n't ", " no ")  # fmt: skip
+# "not three, four": a refused clause up to its punctuation; what follows is the answer.
+_REFUSAL_RE = re.compile(r"\b(?:not|anything\s+but|except)\b[^,.;!?]{1,40}[,.;!?]", re.IGNORECASE)
 _LOOK_BACK = 48  # characters of context a "not"/"or" before a value is looked for in
 
 
@@ -177,6 +179,13 @@ def resolve(slot_type: SlotType, text: str, ctx: ExtractContext) -> Match | None
             continue
         before = _scan_part(slot_type, text, 0, cut.start(), ctx)
         return slot_type.repaired(before, after, text, cut.start(), ctx)
+    if slot_type.refusable and (" not " in padded or " except " in padded or " but " in padded):
+        refusals = list(_REFUSAL_RE.finditer(text))
+        if refusals:
+            clause = refusals[-1]
+            after = _decided(slot_type, text, clause.end(), len(text), ctx, padded)
+            if after is not None:
+                return after
     whole = _decided(slot_type, text, 0, len(text), ctx, padded)
     if whole is not None and cuts and whole.end <= cuts[-1].start():
         # A value said, then taken back with no value after the marker: a type may patch

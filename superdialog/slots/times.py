@@ -352,6 +352,12 @@ def find_time(
     return None
 
 
+def _is_24h(text: str) -> bool:
+    """True for a clock written in 24-hour form ("15:30", "07:30")."""
+    head = text.lstrip()[:2]
+    return head.isdigit() and (head[0] == "0" or int(head) > 12)
+
+
 def say_time(value: time) -> str:
     """Say "3 PM", "3:30 PM", "noon", "midnight": numerals TTS reads naturally."""
     if value.minute == 0 and value.hour in (0, 12):
@@ -386,6 +392,27 @@ class TimeType(SlotType):
             now = local_now(ctx)
             value = hit.offset.apply(now).time().replace(second=0, microsecond=0, tzinfo=None)
         return Match(value, toks[hit.first].start, toks[hit.end - 1].end)
+
+    def repaired(
+        self, before: Match | None, after: Match, text: str, cut: int, ctx: ExtractContext
+    ) -> Match | None:
+        """A repaired hour stays on the side of noon said before it, unless said again.
+
+        "seven thirty, I mean eight" after an evening "seven thirty" is 8 PM, not the
+        8 AM the business-hours rule would give a bare "eight"; "9 pm, sorry, 9:30" is
+        9:30 PM.
+        """
+        old, new = before.value if before else None, after.value
+        if not isinstance(old, time) or not isinstance(new, time):
+            return after
+        toks = tokenize(text[after.start :])
+        said_half = part_of_day(toks) is not None or any(
+            t.text in ("am", "pm", "a", "p", "noon", "midnight", "midday") for t in toks
+        )
+        if said_half or new.hour % 12 == 0 or (new.minute != 0 and _is_24h(text[after.start :])):
+            return after
+        hour = new.hour % 12 + (12 if old.hour >= 12 else 0)
+        return Match(new.replace(hour=hour), after.start, after.end)
 
     def spoken(self, value: Any) -> str:
         """Read back as "3:30 PM"."""
