@@ -68,7 +68,7 @@ async def collect_turn(m: CallMachine, st: CompiledState, raw: str, norm: str) -
         return
     if corrects(raw):
         found = await plan(m, st, raw, confirming=None, filled=True)
-        if found.corrects_filled:
+        if found.corrects_filled or any(slot.name in m.slots for slot, _ in found.refused):
             yield sub(_apply(m, st, found, raw, norm))
             return
     slots = m.flow.slots

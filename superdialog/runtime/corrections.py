@@ -16,11 +16,13 @@ What it finds and how:
   of a type that can be told apart from ordinary words (free ``text`` and
   ``yes_no`` never: the "no" in "no, make it Wednesday" is not a new answer to
   an earlier yes/no question; a ``name`` only when it is the one asked or read
-  back).
+  back, and only when no other value was found: in "actually make it five
+  people", asked for a name, "people" is what is left, not a name).
 * **Which value goes where.** Every candidate slot's type looks at the
   words; the longest value found wins ("the 16th" is a date, not 4 PM). When
-  the same words suit several slots, they go to the first that accepts them
-  (passes validation) in this order: the slot read back, then (with a
+  the same words suit several slots, they go to the first in this order, or
+  to the next of the same type when it refuses them (a date of birth and a
+  visit date): the slot read back, then (with a
   correcting word) the filled slots, latest first, then the slot asked, then
   the state's other missing slots. Those words are blanked and the rest is
   looked at again, so one utterance gives each slot at most one value, each
@@ -133,11 +135,31 @@ async def plan(
         refused are in ``refused`` with the caller-facing reason, not stored.
 
     """
-    left = _candidates(m, st, confirming=confirming, filled=filled)
-    text = raw
+    every = _candidates(m, st, confirming=confirming, filled=filled)
     found: list[Change] = []
     refused: list[tuple[CompiledSlot, str]] = []
-    contexts = {slot.name: extract_context(m, slot) for slot in left}
+    contexts = {slot.name: extract_context(m, slot) for slot in every}
+    strong = [slot for slot in every if slot.spec.type not in _WEAK]
+    await _take(m, raw, strong, contexts, found, refused)
+    if not found and not refused:
+        # a name or free text takes the words only when nothing else did: in "actually make
+        # it five people" asked for a name, "people" is what is left, not a name
+        weak = [slot for slot in every if slot.spec.type in _WEAK]
+        await _take(m, raw, weak, contexts, found, refused)
+    found.sort(key=lambda c: c.start)
+    return Plan(tuple(found), tuple(refused))
+
+
+async def _take(
+    m: CallMachine,
+    raw: str,
+    left: list[CompiledSlot],
+    contexts: dict[str, Any],
+    found: list[Change],
+    refused: list[tuple[CompiledSlot, str]],
+) -> None:
+    """Give ``left`` (in priority order) the values in ``raw``, longest first."""
+    text = raw
     while left:
         matches: list[tuple[CompiledSlot, Any]] = []
         for slot in left:
@@ -150,6 +172,9 @@ async def plan(
         span = next((mt.start, mt.end) for _, mt in matches if mt.end - mt.start == longest)
         # the same words may suit several slots: the first (by priority) that accepts them
         tied = [(slot, mt) for slot, mt in matches if (mt.start, mt.end) == span]
+        # another slot may take words the first refused only if it is of the same type
+        # (a past and a future date); "twenty" refused as a party size is not 8 PM
+        tied = [(slot, mt) for slot, mt in tied if slot.spec.type == tied[0][0].spec.type]
         text = text[: span[0]] + " " * (span[1] - span[0]) + text[span[1] :]
         why: tuple[CompiledSlot, str] | None = None
         for slot, match in tied:
@@ -169,5 +194,3 @@ async def plan(
         if why is not None:
             left.remove(why[0])
             refused.append(why)
-    found.sort(key=lambda c: c.start)
-    return Plan(tuple(found), tuple(refused))
