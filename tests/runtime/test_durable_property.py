@@ -46,7 +46,7 @@ from invariants.test_property import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = 30
+EXAMPLES = 40
 KEY = generate_key()
 
 
