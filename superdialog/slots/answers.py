@@ -40,6 +40,8 @@ _POSITIVE_IDIOMS = (
     ("i", "do"), ("i", "am"), ("i", "would"), ("i", "will"), ("i", "can"), ("it", "is"),
     ("that", "is"), ("i", "have"), ("i", "did"), ("we", "do"), ("go", "for", "it"),
     ("let's", "do", "it"), ("lets", "do", "it"), ("sounds", "great"), ("works", "for", "me"),
+    ("i", "reckon"), ("reckon", "so"), ("i", "suppose"), ("suppose", "so"), ("guess", "so"),
+    ("believe", "so"), ("i", "believe", "so"), ("i", "expect", "so"), ("should", "be", "fine"),
 )  # fmt: skip
 _NEGATIVE = frozenset(
     {"no", "nope", "nah", "not", "don't", "dont", "never", "negative", "wrong", "incorrect",

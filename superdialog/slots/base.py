@@ -115,6 +115,8 @@ class SlotType:
     repair_markers: str | None = "all"
     #: Whether "not X" refuses X ("not Friday, Saturday"); off where "not" is the answer.
     refusable: bool = True
+    #: Whether :meth:`repaired` looks at the value said before the marker (one more scan).
+    needs_before: bool = False
 
     def find(self, text: str, ctx: ExtractContext) -> Match | None:
         """Find the first value of this type in ``text``; ``None`` if there is none.

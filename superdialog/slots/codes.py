@@ -12,6 +12,7 @@ from typing import Any
 
 from .base import ExtractContext, Match, SlotType
 from .numbers import DIGIT_NAMES, DigitRun, digit_group, digit_runs, say_digits
+from .spelling import fold_spelled
 from .tokens import FILLERS, Token, span, tokenize
 
 __all__ = [
@@ -64,6 +65,7 @@ class DigitsType(SlotType):
     """
 
     name = "digits"
+    needs_before = True  # repaired() compares with the value said before
     description = "a string of digits (PIN, account or order number)"
     length_unit = "digits"
 
@@ -296,7 +298,7 @@ class PostalCodeType(SlotType):
         toks = tokenize(text)
         shape = _ALNUM_POSTCODES.get(region)
         if shape is not None:
-            return self._alnum(toks, shape)
+            return self._alnum(fold_spelled(toks), shape)
         if region in _ZIP_REGIONS:
             lengths: tuple[int, ...] = (5, 9)
         else:

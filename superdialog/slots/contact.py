@@ -15,6 +15,7 @@ from typing import Any
 from .base import ExtractContext, Match, SlotType
 from .codes import group_digits, patch_tail
 from .numbers import TEENS, TENS, UNITS, DigitRun, digit_run_at, digit_runs, say_digits
+from .spelling import fold_spelled
 from .tokens import FILLERS, Token, is_numeral, tokenize
 
 __all__ = ["EmailType", "PhoneType", "normalise_region"]
@@ -191,6 +192,8 @@ _LOCAL_STOPS = frozenset(
         "uh", "er", "erm", "ah", "hmm", "thanks", "thank", "yep", "right", "correct",
     }
 )  # fmt: skip
+# "my name at yahoo", "her first name at gmail": what follows describes an address.
+_POSSESSIVES = frozenset({"my", "your", "his", "her", "our", "their"})
 # Words that end the part after "at" ("at gmail dot com please").
 _DOMAIN_STOPS = FILLERS | frozenset(
     {"and", "or", "the", "my", "is", "it's", "please", "thanks", "thank", "you", "so", "okay",
@@ -237,7 +240,7 @@ class EmailType(SlotType):
 
     def scan(self, text: str, ctx: ExtractContext) -> Match | None:
         """First "local at domain" that makes a valid address."""
-        toks = tokenize(text)
+        toks = fold_spelled(tokenize(text))
         for p, tok in enumerate(toks):
             if tok.text not in _AT:
                 continue
@@ -270,6 +273,8 @@ class EmailType(SlotType):
         first = k + 1
         if first >= p:
             return None
+        if k >= 0 and toks[k].text in _POSSESSIVES:
+            return None  # "same as my name at yahoo": a description, not an address
         # Leading symbols ("dot john") are not part of an address.
         while first < p and toks[first].text in _SYMBOL_WORDS:
             first += 1

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from .base import ExtractContext, Match, SlotType
-from .numbers import TEENS, TENS, UNITS, parse_cardinal, parse_decimal
+from .numbers import INDIAN_SCALES, TEENS, TENS, UNITS, parse_cardinal, parse_decimal
 from .numeric import format_number
 from .tokens import Token, tokenize
 
@@ -69,6 +69,11 @@ _QUALIFIED = {
     ("philippine", "peso"): "PHP", ("british", "pound"): "GBP", ("swiss", "franc"): "CHF",
     ("indian", "rupee"): "INR", ("japanese", "yen"): "JPY",
 }  # fmt: skip
+# Notes by their nickname: "a tenner" is ten of the caller's own currency.
+_NOTES = {"tenner": 10, "fiver": 5}
+# Regions where lakh and crore count money; elsewhere an amount in lakh without a
+# currency is not something we can name the currency of.
+_LAKH_REGIONS = frozenset({"IN", "PK", "BD", "NP", "LK"})
 _MINOR = {"cent": None, "cents": None, "penny": "GBP", "pence": "GBP", "p": "GBP"}
 
 # ISO code -> (singular, plural, minor singular, minor plural) for read-backs.
@@ -144,6 +149,9 @@ class AmountType(SlotType):
             currency = _dollar(region, sign=True) if symbol == _REGION_DOLLAR else symbol
             total, j = self._minor_after(toks, Decimal(parsed[0]), parsed[1], need_minor_word=True)
             return Match(Amount(total, currency), toks[i].start, toks[j - 1].end), True, j
+        if word in ("a", "an") and i + 1 < n and toks[i + 1].text in _NOTES:
+            note = Amount(Decimal(_NOTES[toks[i + 1].text]), region_currency(region))
+            return Match(note, toks[i].start, toks[i + 1].end), True, i + 2
         if word in ("a", "an") and i + 1 < n and toks[i + 1].text in _WORDS:
             value: int | Decimal = 1
             j = i + 1
@@ -154,6 +162,9 @@ class AmountType(SlotType):
             value, j = parsed
         amount = Decimal(value)
         said, k = self._currency_at(toks, j, region)
+        indian = any(toks[m].text in INDIAN_SCALES for m in range(i, j))
+        if indian and said is None and region.upper() not in _LAKH_REGIONS:
+            return None  # "three lakh" of what? Never 3 dollars, and not 300,000 dollars
         if said is not None:
             if toks[j].text == "grand":
                 amount *= 1000

@@ -21,6 +21,7 @@ from typing import Any
 
 from .base import ExtractContext, Match, SlotType
 from .numbers import is_number_word
+from .spelling import fold_spelled
 from .tokens import FILLERS, Token, tokenize
 
 __all__ = ["NameType", "capitalise_name"]
@@ -28,6 +29,9 @@ __all__ = ["NameType", "capitalise_name"]
 _STRONG_CUES = (
     ("my", "name", "is"), ("my", "name's"), ("name", "is"), ("name's",), ("call", "me"),
     ("surname", "is"), ("spelled",), ("spelt",), ("names",), ("it's", "spelled"),
+    ("is", "under"), ("it's", "under"), ("its", "under"), ("booked", "under"),
+    ("booking", "under"), ("reservation", "under"), ("under", "the", "name"),
+    ("under", "the", "name", "of"), ("under", "name"),
 )  # fmt: skip
 _WEAK_CUES = (
     ("this", "is"), ("it's",), ("its",), ("it", "is"), ("i'm",), ("im",), ("i", "am"),
@@ -114,6 +118,55 @@ def _is_letter(tok: Token) -> bool:
     return len(tok.text) == 1 and tok.text.isalpha()
 
 
+def _repeats(tok: Token, parts: list[str]) -> bool:
+    """True when ``tok`` says the last name part again ("Nguyen ... Nguyen")."""
+    return bool(parts) and tok.text == parts[-1].lower().replace(" ", "")
+
+
+_NOTE_NONE = frozenset({"no", "without"})
+_NOTE_ONE = frozenset({"a", "an", "one"})
+_NOTE_TWO = frozenset({"two", "double"})
+
+
+def _spelling_note(texts: list[str], end: int, name: str) -> int | bool | None:
+    """Read "with no e", "without an h", "with a v", "with two n's" after a name.
+
+    Returns ``None`` when there is no such note, the number of tokens it takes when the
+    name as heard agrees with it ("Ann with no e"), and ``False`` when they disagree
+    ("Ann with an e": the caller means Anne, which we did not hear): no value then.
+    """
+    skipped = 0
+    while end + skipped < len(texts) and texts[end + skipped] in (",", "."):
+        skipped += 1
+    words = texts[end + skipped : end + skipped + 4]
+    if len(words) < 2 or words[0] not in ("with", "without"):
+        return None
+    k = 1
+    if words[0] == "without":
+        kind = "none"
+        k += words[1] in ("an", "a", "the", "any")
+    elif words[1] in _NOTE_NONE:
+        kind, k = "none", 2
+    elif words[1] in _NOTE_ONE:
+        kind, k = "one", 2
+    elif words[1] in _NOTE_TWO:
+        kind, k = "two", 2
+    else:
+        return None
+    if k >= len(words):
+        return None
+    letter = words[k].removesuffix("'s").removesuffix("s") if len(words[k]) > 1 else words[k]
+    if len(letter) != 1 or not letter.isalpha():
+        return None
+    low = name.lower()
+    agrees = {
+        "none": letter not in low,
+        "one": letter in low,
+        "two": letter * 2 in low,
+    }[kind]
+    return skipped + k + 1 if agrees else False
+
+
 def _is_wordlike(word: str) -> bool:
     """Letters only (apostrophes allowed: "o'brien")."""
     return len(word) >= 2 and word.replace("'", "").isalpha()
@@ -132,14 +185,15 @@ class NameType(SlotType):
 
     def scan(self, text: str, ctx: ExtractContext) -> Match | None:
         """Find a name after a cue, or an utterance that is only a name."""
-        toks = tokenize(text)
+        toks = fold_spelled(tokenize(text))
         texts = [t.text for t in toks]
         for cues, level in ((_STRONG_CUES, 2), (_WEAK_CUES, 1)):
             start = self._after_cue(texts, cues)
             if start is not None:
                 found = self._collect(text, toks, start, level)
                 if found is not None:
-                    return found[0]
+                    note = _spelling_note(texts, found[1], str(found[0].value))
+                    return None if note is False else found[0]
                 if level == 2:
                     return None
         k = 0
@@ -149,7 +203,10 @@ class NameType(SlotType):
         if found is None:
             return None
         match, end = found
-        rest = [t for t in texts[end:] if t[:1].isalnum()]
+        note = _spelling_note(texts, end, str(match.value))
+        if note is False:
+            return None  # "Ann with an e": the words and the spelling disagree
+        rest = [t for t in texts[end + (note or 0) :] if t[:1].isalnum()]
         if any(t not in _TAIL_CHATTER and t not in FILLERS for t in rest):
             return None
         return match
@@ -187,6 +244,9 @@ class NameType(SlotType):
                 parts and tok.text in (",", ".", "-") and k + 1 < n and _is_letter(toks[k + 1])
             ):
                 k += 1  # hesitations, and "smith, s m i t h"
+                continue
+            if parts and tok.text in (",", ".") and k + 1 < n and _repeats(toks[k + 1], parts):
+                last, k = k + 1, k + 2  # "Okafor, O K A F O R, Okafor": said again
                 continue
             if _is_letter(tok):
                 letters, j = self._spelled(toks, k)

@@ -71,8 +71,9 @@ _NOT_AFTER = re.compile(
 )
 # "five or six": "or" then something else; "or so", "or more" keep the value.
 _OR_AFTER = re.compile(
-    r"^" + _GAP.replace("+", "*") + _FILL + r"or\b(?!" + _GAP + r"(?:so|thereabouts|"
-    r"something|more|less|later|earlier|after|before|anything|whatever|whenever|else|not)\b)",
+    r"^" + _GAP.replace("+", "*") + _FILL + r"(?:or(?:" + _GAP + r"(?:maybe|perhaps))?|maybe|"
+    r"perhaps|possibly)\b(?!" + _GAP + r"(?:so|thereabouts|something|more|less|later|earlier|"
+    r"after|before|anything|whatever|whenever|else|not)\b)",
     re.IGNORECASE,
 )
 _OR_BEFORE = re.compile(
@@ -89,6 +90,7 @@ _NOT_HINTS = (" not ", " but ", " except ", " apart ", " other than ", " can't "
               " can not ", "n't ", " no ")  # fmt: skip
 # "not three, four": a refused clause up to its punctuation; what follows is the answer.
 _REFUSAL_RE = re.compile(r"\b(?:not|anything\s+but|except)\b[^,.;!?]{1,40}[,.;!?]", re.IGNORECASE)
+_EITHER_HINTS = (" or ", " maybe ", " perhaps ", " possibly ")
 _LOOK_BACK = 48  # characters of context a "not"/"or" before a value is looked for in
 
 
@@ -126,18 +128,26 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def _decided(
-    slot_type: SlotType, text: str, start: int, end: int, ctx: ExtractContext, padded: str
+    slot_type: SlotType,
+    text: str,
+    start: int,
+    end: int,
+    ctx: ExtractContext,
+    refusing: bool,
+    either: bool,
 ) -> Match | None:
     """The value in ``text[start:end]`` unless it is refused or left undecided.
 
-    ``padded`` is the utterance lower-cased, punctuation as spaces, one space either side.
+    ``refusing`` and ``either`` say whether the utterance holds a word that may refuse a
+    value ("not") or offer an alternative ("or", "maybe"); without one, the checks are
+    skipped.
     """
     match = _scan_part(slot_type, text, start, end, ctx)
-    refusing = slot_type.refusable and any(h in padded for h in _NOT_HINTS)
-    either = " or " in padded
     for _ in range(4):  # "not A, not B, C": a few refusals in a row at most
         if match is None:
             return None
+        if not (refusing or either):
+            return match
         before = text[max(start, match.start - _LOOK_BACK) : match.start]
         after = text[match.end : end]
         if refusing and (_NOT_BEFORE.search(before) or _NOT_AFTER.match(after)):
@@ -156,6 +166,14 @@ def _decided(
     return None
 
 
+def _any_in(padded: str, hints: tuple[str, ...]) -> bool:
+    """True when one of ``hints`` occurs in ``padded`` (a plain loop: no generator)."""
+    for hint in hints:  # noqa: SIM110 - any() with a generator costs twice as much here
+        if hint in padded:
+            return True
+    return False
+
+
 def resolve(slot_type: SlotType, text: str, ctx: ExtractContext) -> Match | None:
     """The value ``slot_type`` finds in ``text`` once repairs, refusals and "or" are applied.
 
@@ -163,6 +181,7 @@ def resolve(slot_type: SlotType, text: str, ctx: ExtractContext) -> Match | None
     came before by :meth:`SlotType.repaired` (which may refuse an ambiguous repair).
     Without a marker, or with nothing usable after any marker, the whole utterance is
     read, and a value whose repair could not be applied is never returned in its place.
+    An utterance with no marker, "not" or "or" costs one scan and a few substring tests.
     """
     markers = slot_type.repair_markers
     if markers is None:
@@ -172,21 +191,27 @@ def resolve(slot_type: SlotType, text: str, ctx: ExtractContext) -> Match | None
         pattern, hints = _CORRECTION_RE, _CORRECTION_HINTS
     else:
         pattern, hints = _REPAIR_RE, _MARKER_HINTS
-    cuts = list(pattern.finditer(text)) if any(h in padded for h in hints) else []
+    refusing = slot_type.refusable and _any_in(padded, _NOT_HINTS)
+    either = _any_in(padded, _EITHER_HINTS)
+    cuts = list(pattern.finditer(text)) if _any_in(padded, hints) else []
+    if not (cuts or refusing or either):
+        return slot_type.scan(text, ctx)
     for cut in reversed(cuts[-4:]):
-        after = _decided(slot_type, text, cut.end(), len(text), ctx, padded)
+        after = _decided(slot_type, text, cut.end(), len(text), ctx, refusing, either)
         if after is None:
             continue
-        before = _scan_part(slot_type, text, 0, cut.start(), ctx)
+        before = (
+            _scan_part(slot_type, text, 0, cut.start(), ctx) if slot_type.needs_before else None
+        )
         return slot_type.repaired(before, after, text, cut.start(), ctx)
-    if slot_type.refusable and (" not " in padded or " except " in padded or " but " in padded):
+    if refusing:
         refusals = list(_REFUSAL_RE.finditer(text))
         if refusals:
             clause = refusals[-1]
-            after = _decided(slot_type, text, clause.end(), len(text), ctx, padded)
+            after = _decided(slot_type, text, clause.end(), len(text), ctx, refusing, either)
             if after is not None:
                 return after
-    whole = _decided(slot_type, text, 0, len(text), ctx, padded)
+    whole = _decided(slot_type, text, 0, len(text), ctx, refusing, either)
     if whole is not None and cuts and whole.end <= cuts[-1].start():
         # A value said, then taken back with no value after the marker: a type may patch
         # it ("... two six seven one, sorry, two six seven two"); a repair it cannot apply

@@ -377,6 +377,7 @@ class TimeType(SlotType):
     """
 
     name = "time"
+    needs_before = True  # repaired() compares with the value said before
     description = "a time of day, datetime.time"
     past_reason = "that time has already passed"
     future_reason = "that time hasn't come yet"

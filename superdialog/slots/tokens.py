@@ -54,10 +54,13 @@ def tokenize(text: str, *, hesitations: bool = False) -> list[Token]:
     Only ``yes_no`` keeps them, for "uh huh" and "mm hmm".
     """
     folded = text.replace("\u2019", "'")
-    tokens = [Token(m.group().lower(), m.start(), m.end()) for m in _TOKEN_RE.finditer(folded)]
     if hesitations:
-        return tokens
-    return [tok for tok in tokens if tok.text not in FILLERS]
+        return [Token(m.group().lower(), m.start(), m.end()) for m in _TOKEN_RE.finditer(folded)]
+    return [
+        Token(word, m.start(), m.end())
+        for m in _TOKEN_RE.finditer(folded)
+        if (word := m.group().lower()) not in FILLERS
+    ]
 
 
 def is_numeral(word: str) -> bool:
