@@ -16,7 +16,7 @@ __all__ = ["HERE", "NOW", "PARTS", "Case", "load"]
 
 HERE = Path(__file__).resolve().parent
 NOW = datetime(2026, 3, 2, 10, 30)  # a Monday
-PARTS = ("tuning", "heldout")
+PARTS = ("tuning", "heldout", "blind")
 
 
 @dataclass(frozen=True)
