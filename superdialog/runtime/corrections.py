@@ -24,7 +24,10 @@ What it finds and how:
   to the next of the same type when it refuses them (a date of birth and a
   visit date): the slot read back, then (with a
   correcting word) the filled slots, latest first, then the slot asked, then
-  the state's other missing slots. Those words are blanked and the rest is
+  the state's other missing slots. Words two different types read ("twenty":
+  a number, or 8 PM) go to the number when a counted noun follows ("twenty
+  people"), else to the slot read back or asked if it is one of them, else to
+  no slot at all. Those words are blanked and the rest is
   looked at again, so one utterance gives each slot at most one value, each
   from its own words.
   Nothing is ever guessed: every value is one a slot type parsed from what
@@ -54,7 +57,32 @@ _CUE = re.compile(
 )
 _NEVER = frozenset({"text"})  # free words are never a correction of free text
 _WEAK = frozenset({"text", "name"})
+_COUNTED = re.compile(
+    r"\s*(?:people|persons?|guests?|adults?|children|kids|of us|seats?|tickets?|nights?|"
+    r"rooms?|tables?|bags?|items?)\b",
+    re.IGNORECASE,
+)
 _MAX_CANDIDATES = 32  # slots looked at in one utterance (each parse takes microseconds)
+
+
+def _one_type(
+    tied: list[tuple[CompiledSlot, Any]], text: str, end: int, preferred: tuple[str, ...]
+) -> list[tuple[CompiledSlot, Any]]:
+    """Words two types read ("twenty": 20, or 8 PM): keep one type's slots, or none.
+
+    A counted noun after them ("twenty people") makes them a number; else the
+    slot read back or asked, when it is among them, is the one they answer;
+    else they are ambiguous and go to no slot (no value beats a wrong one).
+    """
+    if _COUNTED.match(text, end):
+        numbers = [t for t in tied if t[0].spec.type == "number"]
+        if numbers:
+            return numbers
+    for name in preferred:
+        pick = next((t for t in tied if t[0].name == name), None)
+        if pick is not None:
+            return [t for t in tied if t[0].spec.type == pick[0].spec.type]
+    return []
 
 
 def corrects(raw: str) -> bool:
@@ -139,13 +167,15 @@ async def plan(
     found: list[Change] = []
     refused: list[tuple[CompiledSlot, str]] = []
     contexts = {slot.name: extract_context(m, slot) for slot in every}
+    todo = [n for n in st.collect if n not in m.slots] if st.kind == "collect" else []
+    preferred = tuple(n for n in (confirming, todo[0] if todo else None) if n is not None)
     strong = [slot for slot in every if slot.spec.type not in _WEAK]
-    await _take(m, raw, strong, contexts, found, refused)
+    await _take(m, raw, strong, contexts, found, refused, preferred)
     if not found and not refused:
         # a name or free text takes the words only when nothing else did: in "actually make
         # it five people" asked for a name, "people" is what is left, not a name
         weak = [slot for slot in every if slot.spec.type in _WEAK]
-        await _take(m, raw, weak, contexts, found, refused)
+        await _take(m, raw, weak, contexts, found, refused, preferred)
     found.sort(key=lambda c: c.start)
     return Plan(tuple(found), tuple(refused))
 
@@ -157,6 +187,7 @@ async def _take(
     contexts: dict[str, Any],
     found: list[Change],
     refused: list[tuple[CompiledSlot, str]],
+    preferred: tuple[str, ...],
 ) -> None:
     """Give ``left`` (in priority order) the values in ``raw``, longest first."""
     text = raw
@@ -172,10 +203,14 @@ async def _take(
         span = next((mt.start, mt.end) for _, mt in matches if mt.end - mt.start == longest)
         # the same words may suit several slots: the first (by priority) that accepts them
         tied = [(slot, mt) for slot, mt in matches if (mt.start, mt.end) == span]
+        if len({slot.spec.type for slot, _ in tied}) > 1:
+            tied = _one_type(tied, text, span[1], preferred)
         # another slot may take words the first refused only if it is of the same type
         # (a past and a future date); "twenty" refused as a party size is not 8 PM
         tied = [(slot, mt) for slot, mt in tied if slot.spec.type == tied[0][0].spec.type]
         text = text[: span[0]] + " " * (span[1] - span[0]) + text[span[1] :]
+        if not tied:
+            continue  # the words read as two kinds of value: neither is guessed
         why: tuple[CompiledSlot, str] | None = None
         for slot, match in tied:
             if slot.name in m.slots and match.value == m.slots[slot.name]:
