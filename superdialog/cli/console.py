@@ -172,6 +172,8 @@ async def _converse(
 ) -> None:
     """Start the call and relay caller lines until it ends (or the lines run out)."""
     await machine.start()
+    if machine.finished:  # the opening ended the call: read nothing
+        return
     scripted = lines is not None
     echo = scripted if echo_input is None else echo_input
     source = _lines_from(lines) if lines is not None else _lines_from_stdin("you> ")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import textwrap
+from collections.abc import Iterator
 
 import pytest
 
@@ -43,3 +44,14 @@ async def test_llm_flow_without_endpoint_says_so_at_start(
     out = io.StringIO()
     await run_console(flow, lines=[], out=out)
     assert out.getvalue().startswith("  ! this flow has LLM states but no model endpoint")
+
+
+async def test_a_call_that_ends_at_its_opening_reads_no_line() -> None:
+    flow = superdialog.loads("flow: t\nstart: a\nstates:\n  a: {say: Closed., end: completed}\n")
+
+    def lines() -> Iterator[str]:
+        raise AssertionError("a line was read after the call ended")
+        yield ""  # pragma: no cover - makes this a generator
+
+    machine, _ = await run_console(flow, lines=lines(), out=io.StringIO())
+    assert machine.finished
