@@ -433,8 +433,8 @@ class _Dot:
         border = "#455A64"
         cells = []
         for i, r in enumerate(rows):
-            color = EDGE_STYLES["error" if r.kind == "error" else "global"].color
-            words = ("caller says " + r.words) if r.kind == "global" else r.words
+            color = EDGE_STYLES.get(r.kind, EDGE_STYLES["global"]).color
+            words = r.words if r.kind == "error" else ("caller says " + r.words)
             cells.append(
                 f'<TR><TD ALIGN="LEFT">{_font(html(words), color=text, size=10)}</TD>'
                 f'<TD ALIGN="LEFT" PORT="r{i}">'
@@ -488,7 +488,7 @@ class _Dot:
         for i, r in enumerate(rows):
             if r.target is None:
                 continue
-            es = EDGE_STYLES["error" if r.kind == "error" else "global"]
+            es = EDGE_STYLES.get(r.kind, EDGE_STYLES["global"])
             near = r.target in inside
             self.out.append(
                 f"{indent}{quote(ANY_ID)}{':s' if near else f':r{i}:e'} -> {quote(r.target)} "

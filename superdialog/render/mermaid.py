@@ -124,7 +124,7 @@ def flow_mermaid(flow: CompiledFlow, *, trace: Any = None) -> str:
         out.append("    end")
     if view.any_time:
         rows = [
-            ("caller says " + r.words if r.kind == "global" else r.words) + " " + r.effect
+            (r.words if r.kind == "error" else "caller says " + r.words) + " " + r.effect
             for r in view.any_time
         ]
         out.append(
@@ -164,7 +164,7 @@ def flow_mermaid(flow: CompiledFlow, *, trace: Any = None) -> str:
         link(ids(e.src), arrow, ids(e.dst), label, style)
     for r in view.any_time:
         if r.target is not None:
-            es = EDGE_STYLES["error" if r.kind == "error" else "global"]
+            es = EDGE_STYLES.get(r.kind, EDGE_STYLES["global"])
             link(
                 "anytime",
                 "-.->",

@@ -188,6 +188,27 @@ EDGE_STYLES: dict[str, EdgeStyle] = {
         "\u254c\u254c\u254c\u25b6",
         "-.->",
     ),
+    "call": EdgeStyle(
+        "#00796B",
+        "dashed",
+        "a digression: answered, then back to the question it interrupted",
+        "\u254c\u254c\u254c\u25b6",
+        "-.->",
+    ),
+    "return": EdgeStyle(
+        "#00796B",
+        "dotted",
+        "back to the interrupted step, whose question is asked again",
+        "\u2508\u2508\u2508\u25b6",
+        "-.->",
+    ),
+    "cancel": EdgeStyle(
+        "#EF6C00",
+        "dashed",
+        "the caller says \u201cnever mind\u201d",
+        "\u254c\u254c\u254c\u25b6",
+        "-.->",
+    ),
 }
 """Style per ``EdgeKind`` (``global`` covers the any-time intents)."""
 

@@ -118,6 +118,12 @@ def via_words(via: str) -> tuple[str, str]:
     """
     if via.startswith("global:"):
         return f"hears {_words(via[7:])}", "global"
+    if via.startswith("call:"):
+        return f"hears {_words(via[5:])}", "call"
+    if via == "return":
+        return "back to the interrupted step", "return"
+    if via == "cancel":
+        return f"hears {_words('never_mind')}", "cancel"
     if via == "error":
         return "after an error", "error"
     if via == "fail":
@@ -232,6 +238,8 @@ def _edge_label(st: CompiledState, e: Edge) -> tuple[tuple[str, ...], str | None
         ), None
     if e.kind == "error":
         return ("if it fails",), None
+    if e.kind == "cancel":
+        return (f"hears {_words('never_mind')}",), None
     return (), None
 
 
@@ -240,12 +248,26 @@ def _any_time(flow: CompiledFlow) -> tuple[list[AnyTimeRow], set[tuple[str, str 
     keys: set[tuple[str, str | None]] = set()
     for rule in flow.spec.global_:
         keys.add((rule.intent, rule.goto))
+        if rule.call is not None:  # a digression: drawn to its target, which comes back
+            effect = f"\u21aa {rule.call}, then back"
+            rows.append(AnyTimeRow(_words(rule.intent), rule.call, effect, "call"))
+            continue
         effect = f"\u2192 {rule.goto}" if rule.goto is not None else "answers, stays put"
         rows.append(AnyTimeRow(_words(rule.intent), rule.goto, effect, "global"))
     for builtin, effect in (("repeat", "says it again"), ("help", "explains, stays put")):
         if all(r.intent != builtin for r in flow.spec.global_):
             keys.add((builtin, None))
             rows.append(AnyTimeRow(_words(builtin), None, effect, "global"))
+    if all(r.intent != "never_mind" for r in flow.spec.global_):
+        keys.add(("never_mind", None))
+        oc = flow.spec.on_cancel
+        if oc is None:
+            rows.append(
+                AnyTimeRow(_words("never_mind"), None, "drops this step's answers", "global")
+            )
+        else:
+            target = oc if isinstance(oc, str) else oc.to
+            rows.append(AnyTimeRow(_words("never_mind"), target, f"\u2192 {target}", "cancel"))
     if flow.graph.flow_error_edge_target is not None:
         target = flow.graph.flow_error_edge_target
         rows.append(AnyTimeRow("something fails", target, f"\u2192 {target}", "error"))
@@ -261,6 +283,8 @@ def flow_view(flow: CompiledFlow) -> FlowView:
     members: dict[str, list[str]] = {}
     for st in flow.states.values():
         lines, notes, outcome = _summary(flow, st)
+        if st.returns:
+            notes.append("\u21a9 then back to the interrupted step")
         own = {(g.intent.name, g.goto) for g in st.globals}
         off = sorted(flow_names - {name for name, _ in own})
         if off and not st.terminal:
@@ -285,7 +309,10 @@ def flow_view(flow: CompiledFlow) -> FlowView:
                 tooltip=_tooltip(st),
             )
         )
-        own_edges = [*st.edges, st.next_edge, st.fail_edge, st.error_edge]
+        own_cancel = (
+            st.cancel_edge if st.cancel_edge and st.cancel_edge.label == "on_cancel" else None
+        )
+        own_edges = [*st.edges, st.next_edge, st.fail_edge, st.error_edge, own_cancel]
         for e in own_edges:
             if e is None:
                 continue
