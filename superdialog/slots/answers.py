@@ -101,6 +101,7 @@ class YesNoType(SlotType):
     # "no, sorry" is a polite no, not a repair; "no, I mean yes" is one.
     repair_markers = "corrections"
     refusable = False
+    hesitations_matter = True
 
     def scan(self, text: str, ctx: ExtractContext) -> Match | None:
         """Classify the answer; the span is the word or idiom that decided it."""

@@ -117,6 +117,8 @@ class SlotType:
     refusable: bool = True
     #: Whether :meth:`repaired` looks at the value said before the marker (one more scan).
     needs_before: bool = False
+    #: Whether "uh", "mm" carry meaning ("uh huh" is yes); else repairs read past them.
+    hesitations_matter: bool = False
 
     def find(self, text: str, ctx: ExtractContext) -> Match | None:
         """Find the first value of this type in ``text``; ``None`` if there is none.

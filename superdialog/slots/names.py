@@ -58,7 +58,7 @@ def _wordset(text: str) -> frozenset[str]:
 # Words that are never part of a name.
 _NOT_NAME = _wordset(
     """
-    a an the and or but if so of to in on at by for from with about as into over under
+    a an the and or but if so of to in on at by for from with without about as into over under
     after before than then too very just also only still even really actually please
     thanks thank sorry hello hi hey bye goodbye okay ok yes yeah yep yup nope no not nah
     sure maybe right wrong correct fine good great bad well um uh er erm ah hmm oh

@@ -26,6 +26,8 @@ import re
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from .tokens import FILLERS
+
 if TYPE_CHECKING:
     from .base import ExtractContext, Match, SlotType
 
@@ -38,7 +40,8 @@ _FILL = r"(?:(?:um+|uh+|uhm|er+m?|ah+|hmm|mm+)" + _GAP + r")*"
 def _alternation(phrases: tuple[str, ...]) -> str:
     """Phrases as one alternation, words joined by any gap, longest first."""
     ordered = sorted(phrases, key=len, reverse=True)
-    return "|".join(_GAP.join(re.escape(word) for word in p.split()) for p in ordered)
+    joiner = _GAP + _FILL  # "I, um, mean"
+    return "|".join(joiner.join(re.escape(word) for word in p.split()) for p in ordered)
 
 
 #: Markers that only ever introduce a correction ("I mean", "scratch that"); the ones a
@@ -89,7 +92,16 @@ _CORRECTION_HINTS = tuple(h for h in _MARKER_HINTS if h not in (" sorry ",))
 _NOT_HINTS = (" not ", " but ", " except ", " apart ", " other than ", " can't ", " cannot ",
               " can not ", "n't ", " no ")  # fmt: skip
 # "not three, four": a refused clause up to its punctuation; what follows is the answer.
-_REFUSAL_RE = re.compile(r"\b(?:not|anything\s+but|except)\b[^,.;!?]{1,40}[,.;!?]", re.IGNORECASE)
+_REFUSAL_RE = re.compile(
+    r"\b(?:not|anything\s+but|except)\b[\s,]*\w[^,.;!?]{0,40}[,.;!?]", re.IGNORECASE
+)
+# Hesitations and their comma, blanked before any rule runs ("not uh, Friday" refuses
+# Friday; "three uh, lakh" is 300,000).
+_FILLER_RE = re.compile(
+    r"(?<![\w'])(?:" + "|".join(sorted(FILLERS, key=len, reverse=True)) + r")(?![\w']),?",
+    re.IGNORECASE,
+)
+_FILLER_HINTS = tuple(f" {word} " for word in sorted(FILLERS))
 _EITHER_HINTS = (" or ", " maybe ", " perhaps ", " possibly ")
 _LOOK_BACK = 48  # characters of context a "not"/"or" before a value is looked for in
 
@@ -187,6 +199,10 @@ def resolve(slot_type: SlotType, text: str, ctx: ExtractContext) -> Match | None
     if markers is None:
         return slot_type.scan(text, ctx)
     padded = _padded(text)
+    if not slot_type.hesitations_matter and _any_in(padded, _FILLER_HINTS):
+        # "not, uh, Friday": blanked (same length, so spans hold) for every rule below
+        text = _FILLER_RE.sub(lambda m: " " * len(m.group()), text)
+        padded = _padded(text)
     if markers == "corrections":
         pattern, hints = _CORRECTION_RE, _CORRECTION_HINTS
     else:
