@@ -93,7 +93,13 @@ def call_path(flow: CompiledFlow, trace: Any) -> CallPath:
 
     """
     states = flow.states
-    edge_ids = {e.id for e in flow.edges}
+    # the flow stack's moves and a flow-wide on_cancel have machine edges but no drawn
+    # edge of their own (they are any-time rules): the path draws them as extra moves
+    edge_ids = {
+        e.id
+        for e in flow.edges
+        if e.kind not in ("call", "return") and not (e.kind == "cancel" and e.label != "on_cancel")
+    }
     steps: list[Step] = []
     visits: dict[str, list[int]] = {}
     edge_steps: dict[str, list[int]] = {}
