@@ -194,3 +194,27 @@ def test_one_template_error_does_not_hide_another() -> None:
     assert "nmae" in found
     assert "did you mean 'spoken'?" in found
     assert "opn" in found
+
+
+DIGRESSION = """\
+flow: t
+intents:
+  hours: {phrases: [opening hours]}
+global:
+  - {intent: hours, call: faq}
+start: greet
+states:
+  greet: {say: "Hi", listen: true, next: lookup}
+  lookup: {action: {call: f, result: rx}, next: done, on_error: done}
+  done: {say: "Bye", end: completed}
+  faq: {say: "READ", return: true}
+"""
+
+
+def test_a_digression_is_a_way_in() -> None:
+    found = problems(DIGRESSION.replace("READ", "We open at {{ results.rx.hours }}"))
+    assert "'greet' → (global hours, a digression) → 'faq'" in messages(found)
+    guarded = DIGRESSION.replace(
+        "READ", "{% if results.rx is defined %}{{ results.rx.hours }}{% endif %}We open at 9"
+    )
+    assert problems(guarded) == []

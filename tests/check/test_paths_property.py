@@ -54,11 +54,11 @@ def test_path_check_agrees_with_the_walk(text: str) -> None:
         about_results = [m for m in messages if "reads results." in m or "no action stores" in m]
         assume(len(about_results) == len(messages))  # other mistakes (unreachable): not here
         # refused for a results read: walking every outcome finds a path where it fails
-        report = deep_walk(_load_unchecked(text))
+        report = deep_walk(_load_unchecked(text), per_state=1_000)
         assert report.complete
         assert any("has no attribute" in f.message for f in report.findings), messages
         return
-    report = deep_walk(flow)
+    report = deep_walk(flow, per_state=1_000)
     assert report.complete
     assert report.findings == []
 

@@ -41,7 +41,10 @@ DEFAULT_PER_STATE = 32
 double with every optional step, so each state is tried with the first ones found
 (breadth first: the shortest ways in), and the report says where it stopped."""
 
-_Config = tuple[str, frozenset[str], frozenset[str]]
+_Config = tuple[str, frozenset[str], frozenset[str], tuple[str, ...]]
+"""(state, slots filled, results stored, the states digressions will return to)."""
+
+_MAX_STACK = 3  # digressions inside digressions the walk follows
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +151,7 @@ class _Walk:
 
     # -- values -------------------------------------------------------------------------
     def variables(self, config: _Config, **extra: Any) -> dict[str, Any]:
-        state, filled, stored = config
+        state, filled, stored, _ = config
         spec = self.flow.spec
         out: dict[str, Any] = dict(spec.context)
         out.update(
@@ -215,7 +218,7 @@ class _Walk:
 
     # -- the walk -----------------------------------------------------------------------
     def run(self) -> DeepReport:
-        start: _Config = (self.flow.start, frozenset(), frozenset())
+        start: _Config = (self.flow.start, frozenset(), frozenset(), ())
         self.parents[start] = None
         todo = deque([start])
         while todo:
@@ -241,7 +244,7 @@ class _Walk:
         return self.report
 
     def step(self, config: _Config) -> Iterable[tuple[_Config, str | None]]:
-        name, filled, stored = config
+        name, filled, stored, stack = config
         st = self.states[name]
         self.entry(config, st)
         if st.terminal:
@@ -250,22 +253,31 @@ class _Walk:
         error_to = st.error_edge.dst if st.error_edge else self.flow.spec.on_error
         if st.kind == "action" and st.action is not None:
             if error_to is not None:
-                out.append(((error_to, filled, stored), "action fails or times out"))
-            done: _Config = (name, filled, stored | {st.action.result_name})
+                out.append(((error_to, filled, stored, stack), "action fails or times out"))
+            done: _Config = (name, filled, stored | {st.action.result_name}, stack)
             out += self.leave(done, st, "action succeeds", passing=True)
         elif st.kind == "collect":
             required = {s for s in st.collect if self.flow.graph.slots[s].spec.required}
-            done = (name, filled | required, stored)
+            done = (name, filled | required, stored, stack)
             out += self.leave(done, st, None, passing=True)
             if st.fail_edge is not None:
-                out.append(((st.fail_edge.dst, filled, stored), "retries run out"))
+                out.append(((st.fail_edge.dst, filled, stored, stack), "retries run out"))
         elif st.kind in ("branch", "subflow") or (st.kind == "speak" and not st.listens):
             out += self.leave(config, st, None, passing=True)
         else:  # a waiting state: the caller or the model picks any way on
             out += self.leave(config, st, None, passing=False)
+        cancel = st.cancel_edge
+        if cancel is not None:
+            out.append(((cancel.dst, filled, stored, stack), "never mind"))
+        if st.returns and stack:
+            out.append(((stack[-1], filled, stored, stack[:-1]), "back from the digression"))
         for g in st.globals:
             if g.goto is not None:
-                out.append(((g.goto, filled, stored), f"global {g.intent.name}"))
+                out.append(((g.goto, filled, stored, stack), f"global {g.intent.name}"))
+            called = g.call
+            if called is not None and len(stack) < _MAX_STACK:
+                via = f"global {g.intent.name}, a digression"
+                out.append(((called, filled, stored, (*stack, name)), via))
         return out
 
     def leave(
@@ -293,7 +305,7 @@ class _Walk:
         self, config: _Config, e: Edge, via: str | None, at: tuple[str | int, ...] | None = None
     ) -> tuple[_Config, str | None]:
         self.render(config, e.say, f"the line of the transition to '{e.dst}'", at)
-        return (e.dst, config[1], config[2]), via
+        return (e.dst, config[1], config[2], config[3]), via
 
     def entry(self, config: _Config, st: CompiledState) -> None:
         for i, line in enumerate(st.say):

@@ -1,5 +1,9 @@
 """The flow as moves between states, with what each move guarantees has happened.
 
+Digressions (a global rule's ``call:``) are moves into the called state; the way
+back (``return: true``) re-enters the interrupted state with at least what it had,
+so it adds no way in that lacks a fact. ``on_cancel`` ("never mind") carries none.
+
 A move carries *facts*: leaving an action state by a transition or ``next``
 means its action succeeded, so its result is stored; leaving a collect state
 that way means its required slots are filled. Error edges, ``on_fail``,
@@ -23,6 +27,7 @@ __all__ = ["Fact", "FlowGraph", "Move", "Route"]
 Fact = tuple[str, str]
 """``("result", name)`` or ``("slot", name)``."""
 
+_VIA = {"fail": "retries run out", "cancel": "never mind"}
 _DEFINED = re.compile(r"(?<!not )\bresults\s*\.\s*([A-Za-z_][A-Za-z0-9_\-]*)\s+is\s+defined")
 
 
@@ -76,9 +81,9 @@ class FlowGraph:
                 if e.kind == "if" and e.label:
                     facts = facts | {("result", r) for r in _DEFINED.findall(e.label)}
                 self.moves[name].append(Move(name, e.dst, facts))
-            for e in (st.fail_edge, st.error_edge):
+            for e in (st.fail_edge, st.error_edge, st.cancel_edge):
                 if e is not None:
-                    via = "retries run out" if e.kind == "fail" else "on_error"
+                    via = _VIA.get(e.kind, "on_error")
                     self.moves[name].append(Move(name, e.dst, frozenset(), via))
             if st.terminal:
                 continue
@@ -86,6 +91,12 @@ class FlowGraph:
                 if g.goto is not None:
                     via = f"global {g.intent.name}"
                     self.moves[name].append(Move(name, g.goto, frozenset(), via))
+                called = g.call
+                if called is not None:
+                    # a digression; its return: true state comes back to this state, which
+                    # was entered before with no more than it has then: no move needed back
+                    via = f"global {g.intent.name}, a digression"
+                    self.moves[name].append(Move(name, called, frozenset(), via))
             if flow_on_error is not None and st.error_edge is None:
                 self.moves[name].append(Move(name, flow_on_error, frozenset(), "on_error"))
         self._reach: dict[Fact, dict[str, tuple[str, str | None] | None]] = {}
