@@ -87,3 +87,30 @@ def test_the_walk_is_bounded_and_says_so() -> None:
     assert not report.complete
     assert report.configs <= 100
     assert report.unreached == []  # the per-state cap keeps breadth
+
+
+def test_never_mind_and_digressions_are_walked() -> None:
+    text = """\
+flow: t
+intents:
+  hours: {phrases: [opening hours]}
+global:
+  - {intent: hours, call: faq}
+on_cancel: {say: "Cancelled {{ results.r.id }}.", to: done}
+start: greet
+states:
+  greet: {say: "Hi", listen: true, next: lookup}
+  lookup: {action: {call: f, result: r, returns: {id: text}}, next: done, on_error: done}
+  done: {say: "Bye", end: completed}
+  faq: {say: "We open at 9.", return: true}
+"""
+    try:
+        superdialog.loads(textwrap.dedent(text), "f.yaml", run_code=False)
+    except superdialog.FlowError as exc:
+        assert "(never mind)" in str(exc) or "reads results.r" in str(exc)
+    else:  # pragma: no cover - the load must refuse it
+        raise AssertionError("a never-mind line reading a missing result loaded")
+    sound = text.replace("Cancelled {{ results.r.id }}.", "Cancelled.")
+    report = walk(sound)
+    assert report.findings == []
+    assert "faq" in report.reached and report.unreached == []

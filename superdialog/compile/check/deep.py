@@ -268,6 +268,11 @@ class _Walk:
             out += self.leave(config, st, None, passing=False)
         cancel = st.cancel_edge
         if cancel is not None:
+            flow_wide = cancel.label == "flow on_cancel"
+            at: tuple[str | int, ...] = (
+                ("/", "on_cancel", "say") if flow_wide else ("on_cancel", "say")
+            )
+            self.render(config, cancel.say, "the never-mind line", at)
             out.append(((cancel.dst, filled, stored, stack), "never mind"))
         if st.returns and stack:
             out.append(((stack[-1], filled, stored, stack[:-1]), "back from the digression"))

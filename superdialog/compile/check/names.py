@@ -60,6 +60,8 @@ def readers(use: TemplateUse, states: Mapping[str, CompiledState]) -> tuple[list
     live = [n for n, s in states.items() if not s.terminal]
     if head == "persona":
         return [n for n, s in states.items() if s.kind == "llm"], False
+    if head == "on_cancel":  # the flow's "never mind" line, said in whichever state it is
+        return live, False
     if head == "messages":
         key = use.path[1] if len(use.path) > 1 else None
         if key == "confirm":
