@@ -37,13 +37,6 @@ _GAP = r"[\s,.;:!?\u2013\u2014-]+"
 _FILL = r"(?:(?:um+|uh+|uhm|er+m?|ah+|hmm|mm+)" + _GAP + r")*"
 
 
-def _alternation(phrases: tuple[str, ...]) -> str:
-    """Phrases as one alternation, words joined by any gap, longest first."""
-    ordered = sorted(phrases, key=len, reverse=True)
-    joiner = _GAP + _FILL  # "I, um, mean"
-    return "|".join(joiner.join(re.escape(word) for word in p.split()) for p in ordered)
-
-
 #: Markers that only ever introduce a correction ("I mean", "scratch that"); the ones a
 #: yes/no answer listens to.
 CORRECTION_MARKERS: tuple[str, ...] = (
@@ -58,8 +51,19 @@ REPAIR_MARKERS: tuple[str, ...] = (
     "no no", "oh no", "no",
 )  # fmt: skip
 
-_CORRECTION_RE = re.compile(r"\b(?:" + _alternation(CORRECTION_MARKERS) + r")\b", re.IGNORECASE)
-_REPAIR_RE = re.compile(r"\b(?:" + _alternation(REPAIR_MARKERS) + r")\b", re.IGNORECASE)
+
+def _table(phrases: tuple[str, ...]) -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Phrases by first word, longest first, for :func:`_markers`."""
+    table: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in phrases:
+        words = tuple(phrase.split())
+        table.setdefault(words[0], []).append(words)
+    return {first: tuple(sorted(group, key=len, reverse=True)) for first, group in table.items()}
+
+
+_CORRECTION_TABLE = _table(CORRECTION_MARKERS)
+_REPAIR_TABLE = _table(REPAIR_MARKERS)
+_WORD_RE = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 # "not friday": the value right after is refused. "not before three" is a bound, not a
 # refusal, so only articles and fillers may stand between.
 _NOT_BEFORE = re.compile(
@@ -85,12 +89,15 @@ _OR_BEFORE = re.compile(
 # Whole-word tests on the padded, punctuation-free utterance that must pass before a
 # regular expression is run: most utterances hold no marker, "not" or "or", and these
 # tests cost tens of nanoseconds where the expressions cost microseconds.
-_MARKER_HINTS = (" no ", " sorry ", " wait ", " mean ", " meant ", " actually ", " rather ",
-                 " scratch ", " strike ", " correction ", " make ", " change ", " mistake ",
-                 " bad ", " oops ", " whoops ", " sorry ")  # fmt: skip
-_CORRECTION_HINTS = tuple(h for h in _MARKER_HINTS if h not in (" sorry ",))
-_NOT_HINTS = (" not ", " but ", " except ", " apart ", " other than ", " can't ", " cannot ",
-              " can not ", "n't ", " no ")  # fmt: skip
+_CORRECTION_WORDS = frozenset(
+    {"wait", "mean", "meant", "actually", "rather", "scratch", "strike", "correction", "make",
+     "change", "mistake", "bad", "oops", "whoops", "correct"}
+)  # fmt: skip
+_MARKER_WORDS = _CORRECTION_WORDS | {"no", "sorry"}
+_NOT_WORDS = frozenset(
+    {"not", "but", "except", "apart", "other", "can't", "cannot", "doesn't", "won't", "isn't",
+     "wouldn't", "no"}
+)  # fmt: skip
 # "not three, four": a refused clause up to its punctuation; what follows is the answer.
 _REFUSAL_RE = re.compile(
     r"\b(?:not|anything\s+but|except)\b[\s,]*\w[^,.;!?]{0,40}[,.;!?]", re.IGNORECASE
@@ -101,8 +108,8 @@ _FILLER_RE = re.compile(
     r"(?<![\w'])(?:" + "|".join(sorted(FILLERS, key=len, reverse=True)) + r")(?![\w']),?",
     re.IGNORECASE,
 )
-_FILLER_HINTS = tuple(f" {word} " for word in sorted(FILLERS))
-_EITHER_HINTS = (" or ", " maybe ", " perhaps ", " possibly ")
+_REFUSAL_WORDS = frozenset({"not", "but", "except"})
+_EITHER_WORDS = frozenset({"or", "maybe", "perhaps", "possibly"})
 _LOOK_BACK = 48  # characters of context a "not"/"or" before a value is looked for in
 
 
@@ -178,12 +185,33 @@ def _decided(
     return None
 
 
-def _any_in(padded: str, hints: tuple[str, ...]) -> bool:
-    """True when one of ``hints`` occurs in ``padded`` (a plain loop: no generator)."""
-    for hint in hints:  # noqa: SIM110 - any() with a generator costs twice as much here
-        if hint in padded:
-            return True
-    return False
+def _markers(text: str, table: dict[str, tuple[tuple[str, ...], ...]]) -> list[tuple[int, int]]:
+    """Spans of the repair markers in ``text``, left to right, longest phrase first.
+
+    Word by word (hesitations between the words of a phrase are skipped: "I, um, mean"),
+    so the cost is one pass over the words, not a regular expression per position.
+    """
+    found = [
+        (m.group().lower(), m.start(), m.end())
+        for m in _WORD_RE.finditer(text)
+        if m.group().lower() not in FILLERS
+    ]
+    spans: list[tuple[int, int]] = []
+    k = 0
+    while k < len(found):
+        group = table.get(found[k][0])
+        if group is not None:
+            for phrase in group:
+                size = len(phrase)
+                if tuple(w for w, _, _ in found[k : k + size]) == phrase:
+                    spans.append((found[k][1], found[k + size - 1][2]))
+                    k += size
+                    break
+            else:
+                k += 1
+            continue
+        k += 1
+    return spans
 
 
 def resolve(slot_type: SlotType, text: str, ctx: ExtractContext) -> Match | None:
@@ -198,29 +226,28 @@ def resolve(slot_type: SlotType, text: str, ctx: ExtractContext) -> Match | None
     markers = slot_type.repair_markers
     if markers is None:
         return slot_type.scan(text, ctx)
-    padded = _padded(text)
-    if not slot_type.hesitations_matter and _any_in(padded, _FILLER_HINTS):
-        # "not, uh, Friday": blanked (same length, so spans hold) for every rule below
+    # The words said, once: deciding that no rule applies costs a split and a few set
+    # tests (the regular expressions below cost microseconds each).
+    said = set(_padded(text).split())
+    if not slot_type.hesitations_matter and not said.isdisjoint(FILLERS):
+        # "not uh, Friday": blanked (same length, so spans hold) for every rule below
         text = _FILLER_RE.sub(lambda m: " " * len(m.group()), text)
-        padded = _padded(text)
     if markers == "corrections":
-        pattern, hints = _CORRECTION_RE, _CORRECTION_HINTS
+        table, hints = _CORRECTION_TABLE, _CORRECTION_WORDS
     else:
-        pattern, hints = _REPAIR_RE, _MARKER_HINTS
-    refusing = slot_type.refusable and _any_in(padded, _NOT_HINTS)
-    either = _any_in(padded, _EITHER_HINTS)
-    cuts = list(pattern.finditer(text)) if _any_in(padded, hints) else []
+        table, hints = _REPAIR_TABLE, _MARKER_WORDS
+    refusing = slot_type.refusable and not said.isdisjoint(_NOT_WORDS)
+    either = not said.isdisjoint(_EITHER_WORDS)
+    cuts = _markers(text, table) if not said.isdisjoint(hints) else []
     if not (cuts or refusing or either):
         return slot_type.scan(text, ctx)
     for cut in reversed(cuts[-4:]):
-        after = _decided(slot_type, text, cut.end(), len(text), ctx, refusing, either)
+        after = _decided(slot_type, text, cut[1], len(text), ctx, refusing, either)
         if after is None:
             continue
-        before = (
-            _scan_part(slot_type, text, 0, cut.start(), ctx) if slot_type.needs_before else None
-        )
-        return slot_type.repaired(before, after, text, cut.start(), ctx)
-    if refusing:
+        before = _scan_part(slot_type, text, 0, cut[0], ctx) if slot_type.needs_before else None
+        return slot_type.repaired(before, after, text, cut[0], ctx)
+    if refusing and not said.isdisjoint(_REFUSAL_WORDS):
         refusals = list(_REFUSAL_RE.finditer(text))
         if refusals:
             clause = refusals[-1]
@@ -228,14 +255,14 @@ def resolve(slot_type: SlotType, text: str, ctx: ExtractContext) -> Match | None
             if after is not None:
                 return after
     whole = _decided(slot_type, text, 0, len(text), ctx, refusing, either)
-    if whole is not None and cuts and whole.end <= cuts[-1].start():
+    if whole is not None and cuts and whole.end <= cuts[-1][0]:
         # A value said, then taken back with no value after the marker: a type may patch
         # it ("... two six seven one, sorry, two six seven two"); a repair it cannot apply
         # ("fifteen, no, six... teen") gives no value, never the value taken back.
         cut = cuts[-1]
-        patched = slot_type.patched(whole, text, cut.start(), cut.end(), ctx)
+        patched = slot_type.patched(whole, text, cut[0], cut[1], ctx)
         if patched is not None:
             return patched
-        if slot_type.retracted(text[cut.end() :]):
+        if slot_type.retracted(text[cut[1] :]):
             return None
     return whole
