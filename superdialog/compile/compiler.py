@@ -498,6 +498,18 @@ class _Compiler:
         if s.disable_global:
             state_globals = tuple(g for g in state_globals if g.intent.name not in s.disable_global)
 
+        # only a state that waits for the caller hears "never mind" (the turn loop's rules)
+        waits = (
+            bool(listens)
+            and kind not in ("end", "transfer", "action", "subflow")
+            and not s.return_  # goes back in the turn it is entered
+        )
+        if s.on_cancel is not None and not waits:
+            self.problem(
+                self.at(name, ("on_cancel",), key=True),
+                "'on_cancel' is never heard here: this state does not wait for the caller",
+                "put it on the state that asks (collect, llm, or listen: true)",
+            )
         return CompiledState(
             name=name,
             kind=kind,
@@ -518,9 +530,7 @@ class _Compiler:
             globals=state_globals,
             cluster=self.origins[name].cluster,
             description=s.description,
-            cancel_edge=None
-            if kind in ("end", "transfer")
-            else self.cancel_edge(name, s.on_cancel, edge),
+            cancel_edge=self.cancel_edge(name, s.on_cancel, edge) if waits else None,
             returns=s.return_,
         )
 
@@ -708,8 +718,8 @@ def _call_edges(states: Mapping[str, CompiledState]) -> tuple[Edge, ...]:
     out: list[Edge] = []
     callers: list[str] = []
     for st in states.values():
-        if st.terminal:
-            continue
+        if not st.listens or st.returns:  # only a state that waits hears a rule; a
+            continue  # returning state goes back in the turn it is entered
         calls = [g for g in st.globals if g.call is not None]
         if calls:
             callers.append(st.name)
