@@ -10,10 +10,11 @@ What happens is the flow's choice, most specific first:
 3. the built-in, which never leaves the state and never ends the call:
 
    * at a read-back: the value read back is dropped and asked again;
-   * in a collect state that has some of its values: they are all dropped
-     and its first question is asked again ("Okay, never mind. Can I have
-     your name?");
-   * anywhere else: ``messages.cancelled`` and the state's question again.
+   * in a collect state: its values are dropped and its first question is
+     asked again ("Okay, never mind. Can I have your name?");
+   * in any other state the words are the state's, as if no rule had
+     matched: its transitions decide ("no" on "anything else?"), or its
+     model answers.
 
 A flow that wants "never mind" to mean "is there anything else?" points
 ``on_cancel`` at such a state.
@@ -23,9 +24,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from superdialog.compile.intents import normalise
 from superdialog.runtime.digressions import come_back
+from superdialog.runtime.dispatch import handle_utterance
 from superdialog.runtime.moves import take
-from superdialog.runtime.questions import ask, reprompt_text
+from superdialog.runtime.questions import ask
 from superdialog.runtime.repairs import owe
 from superdialog.runtime.steps import Step, sub
 
@@ -49,8 +52,8 @@ def _forget_state(m: CallMachine) -> bool:
     return dropped
 
 
-async def cancel(m: CallMachine) -> Step:
-    """The caller said "never mind" in a waiting state: do what the flow says (see above)."""
+async def cancel(m: CallMachine, raw: str) -> Step:
+    """The caller said "never mind" (``raw``) in a waiting state: what the flow says (above)."""
     st = m.current
     edge = st.cancel_edge
     if edge is not None:
@@ -73,7 +76,4 @@ async def cancel(m: CallMachine) -> Step:
         _forget_state(m)
         yield sub(ask(m, line))
         return
-    for text in (line, reprompt_text(m)):
-        out = m.utter(text)
-        if out:
-            yield out
+    yield sub(handle_utterance(m, st, raw, normalise(raw)))

@@ -186,7 +186,7 @@ async def _global(
     raw: str | None = None,
 ) -> Step:
     if intent == "never_mind" and goto_state is None and say is None:
-        yield sub(cancel(m))  # the flow's on_cancel, or the built-in (cancel.py)
+        yield sub(cancel(m, raw or ""))  # the flow's on_cancel, or the built-in (cancel.py)
         return
     if intent == "repeat" and goto_state is None and say is None:
         # the whole last reply, not what a barge-in cut; never paused words into a recording
@@ -217,6 +217,7 @@ async def _global(
             m.slots.clear()
             m.results.clear()
             m._misses = None
+            m._repairs = None  # no read-back owed, no digression to come back to
         yield sub(goto(m, goto_state, f"global:{intent}", f"global:{intent}", on_the_way))
 
 

@@ -369,3 +369,30 @@ async def test_repeat_after_a_cut_reply_says_it_whole_with_its_question() -> Non
     m.mark_interrupted("I have Tues")
     assert await m.turn("say that again") == "I have Tuesday, January 15th, 2030. Is that right?"
     assert await m.turn("sorry?") == "I have Tuesday, January 15th, 2030. Is that right?"
+
+
+async def test_never_mind_elsewhere_is_the_states_own_words_and_start_over_forgets_repairs() -> (
+    None
+):
+    text = FLOW.replace(
+        '  bye: {say: "Bye.", end: completed}',
+        '  bye: {say: "Bye.", end: completed}\n'
+        "  more:\n"
+        '    say: "Anything else?"\n'
+        "    transitions: [{intent: human, to: human}, {to: bye}]",
+    ).replace('on_cancel: {say: "Fine, no seat then.", to: bye}', "on_cancel: more")
+    text = text.replace(
+        "  - {intent: human, goto: human}",
+        "  - {intent: human, goto: human}\n  - {intent: start_over, goto: ask}",
+    )
+    m, session = build(text)
+    await m.start()
+    await talk(m, "five people", "january fifteenth twenty thirty", "yes", "three pm")
+    await talk(m, "actually make it march 9th 2030")
+    assert m._repairs is not None and m._repairs.owed == ["at"]
+    assert await m.turn("start over") == "How many?"
+    assert m._repairs is None and m.slots == {}
+    await talk(m, "five people", "january fifteenth twenty thirty", "yes", "seven pm", "yes")
+    assert await m.turn("never mind") == "Anything else?"  # seating's on_cancel
+    assert await m.turn("never mind") == "Bye."  # a speak state: its otherwise edge
+    assert session.terminal[0].args == ("completed",)
