@@ -512,7 +512,12 @@ def _numeric(toks: list[Token], i: int, today: date, region: str) -> DateHit | N
 
 def _offset_date(toks: list[Token], i: int, today: date, region: str = "US") -> DateHit | None:
     """Parse "in two weeks", "3 days from now", "in a month", "two weeks from monday"."""
-    body = _offset_body(toks, i) if _text(toks, i) != "in" else None
+    if _text(toks, i) != "in":
+        body = _offset_body(toks, i)
+        if body is None:
+            return None  # every offset but "in ..." starts with its amount
+    else:
+        body = None
     if body is not None and body[1] in ("day", "week", "month", "year"):
         amount, unit, j = body
         if _text(toks, j) in ("from", "after") and _text(toks, j + 1) not in ("now", "today"):
