@@ -850,10 +850,6 @@ def test_the_generated_calls_go_everywhere() -> None:
 # (same checks: harness.check_actions, harness.leaks). The property above finds them again
 # at random; these say exactly what to fix.
 
-HYPHENATED_YEAR = pytest.mark.xfail(strict=True, reason=(
-    "a year said as hyphenated words ('nineteen-sixty six') is not parsed as a date, so the "
-    "volunteered birth date is not recognised (slot parsing, issue 14)"))
-
 
 async def test_found_a_barge_in_while_the_filler_is_sent_still_runs_the_action() -> None:
     # the caller talks over the action state's line while set_filler is on the wire (a
@@ -1004,9 +1000,8 @@ FIRST = {
     [
         pytest.param("date", "I was born on the 24th of January 1966 if that helps",
                      Canary("dob", date=dt.date(1966, 1, 24), digits=("19660124",))),
-        pytest.param("date", "I was born on the twenty fourth of January, nineteen-sixty six",
-                     Canary("dob", date=dt.date(1966, 1, 24), digits=("19660124",)),
-                     marks=HYPHENATED_YEAR),
+        ("date", "I was born on the twenty fourth of January, nineteen-sixty six",
+         Canary("dob", date=dt.date(1966, 1, 24), digits=("19660124",))),
         pytest.param("name", "this is Varvar Rinrin speaking",
                      Canary("name", alnum=("varvarrinrin",))),
         # the control: these are masked
