@@ -52,7 +52,16 @@ async def digress(m: CallMachine, rule: CompiledGlobal) -> Step:
 
 
 async def and_return(m: CallMachine, body: Step) -> Step:
-    """Run a turn's ``body``; if it ends in a ``return: true`` state, go back (see above)."""
+    """Run a turn's ``body``; if it ends in a ``return: true`` state, go back (see above).
+
+    A turn that starts in a returning state was cut short (the caller barged
+    in on the answer) before it went back: it goes back first, silently, and
+    the new words answer the interrupted step.
+    """
+    rs = m._repairs
+    if m._status == RUNNING and m.current.returns and rs is not None and rs.frames:
+        _back(m)
+        await follow_recording(m)
     yield sub(body)
     if m._status == RUNNING and m.current.returns:
         rs = m._repairs
@@ -73,15 +82,9 @@ def _resumed(prefix: str, question: str) -> str:
     return f"{prefix} {question}"
 
 
-async def come_back(m: CallMachine, before: str = "") -> Step:
-    """Pop the innermost frame, move back to its state and ask its question again.
-
-    ``before`` is said first (a cancelled digression's "Okay, never mind.").
-    """
-    rs = state_of(m)
-    if not rs.frames:
-        return
-    frame = rs.frames.pop()
+def _back(m: CallMachine) -> None:
+    """Pop the innermost frame and move back to its state (the machine checks the move)."""
+    frame = state_of(m).frames.pop()
     src = m.node
     move(m, frame.state, f"{src}->{frame.state}~return", "return")
     visits = m._visits
@@ -89,6 +92,16 @@ async def come_back(m: CallMachine, before: str = "") -> Step:
         visits[frame.state] -= 1  # coming back is not a new visit
     if frame.confirming is not None and frame.confirming in m.slots:
         m._confirming = frame.confirming
+
+
+async def come_back(m: CallMachine, before: str = "") -> Step:
+    """Pop the innermost frame, move back to its state and ask its question again.
+
+    ``before`` is said first (a cancelled digression's "Okay, never mind.").
+    """
+    if not state_of(m).frames:
+        return
+    _back(m)
     await follow_recording(m)
     if before:
         out = m.utter(before)

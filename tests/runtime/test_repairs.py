@@ -396,3 +396,18 @@ async def test_never_mind_elsewhere_is_the_states_own_words_and_start_over_forge
     assert await m.turn("never mind") == "Anything else?"  # seating's on_cancel
     assert await m.turn("never mind") == "Bye."  # a speak state: its otherwise edge
     assert session.terminal[0].args == ("completed",)
+
+
+async def test_a_barge_in_on_the_digression_still_comes_back() -> None:
+    m, _ = build()
+    await m.start()
+    await talk(m, "five people")
+    async with contextlib.aclosing(m.stream("what time do you close")) as gen:
+        async for _chunk in gen:
+            break  # the caller talks over the answer, before "Now, which day?"
+    m.mark_interrupted("We close")
+    assert m.node == "hours"
+    assert await m.turn("january fifteenth twenty thirty") == (
+        "I have Tuesday, January 15th, 2030. Is that right?"
+    )
+    assert m.node == "ask" and m._repairs is not None and not m._repairs.frames
