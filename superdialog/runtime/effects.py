@@ -27,7 +27,6 @@ from superdialog.runtime.events import (
     RecordingPaused,
     RecordingResumed,
 )
-from superdialog.runtime.host import _call_settled
 from superdialog.runtime.steps import Step
 
 if TYPE_CHECKING:
@@ -129,17 +128,7 @@ async def send_terminal(m: CallMachine) -> None:
             "mode": t.mode,
         }
         try:
-            if t.kind == "number":
-                send = getattr(m.host.session, "transfer", None)
-                await _call_settled(
-                    send if callable(send) else None,
-                    t.target,
-                    transfer_type="number",
-                    mode=t.mode,
-                    announcement=announcement,
-                )
-            else:
-                await m.host.transfer(t.kind, t.target, t.mode, announcement)
+            await m.host.transfer(t.kind, t.target, t.mode, announcement)
         finally:
             m.emit(CallTransferred(t.kind, t.target, t.mode, m.node))
         return

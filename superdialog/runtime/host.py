@@ -2,7 +2,8 @@
 
 The core never imports a host SDK: any object with some of the Unpod
 ``Session`` controls works (``say``, ``recording.pause/resume``, ``end``,
-``transfer_to_human``, ``transfer_to_agent``, ``set_filler``, ``data``,
+``transfer_to_human``, ``transfer_to_agent``, ``transfer`` (phone numbers),
+``set_filler``, ``data``,
 ``metrics.record_turn``). A missing control is a no-op, so a flow runs with
 no host at all and reports its effects only as events.
 """
@@ -73,6 +74,7 @@ class Host:
         "_record_turn",
         "_resume",
         "_say",
+        "_transfer",
         "session",
     )
 
@@ -85,6 +87,7 @@ class Host:
         self._end = _control(session, "end")
         self._human = _control(session, "transfer_to_human")
         self._agent = _control(session, "transfer_to_agent")
+        self._transfer = _control(session, "transfer")  # the SDK's general form (numbers)
         self._filler = _control(session, "set_filler")
         metrics = getattr(session, "metrics", None) if session is not None else None
         self._record_turn = getattr(metrics, "record_turn", None)
@@ -122,7 +125,15 @@ class Host:
         return await _call_settled(self._end, reason)
 
     async def transfer(self, kind: str, target: str, mode: str, announcement: str) -> bool:
-        """``transfer_to_human`` / ``transfer_to_agent``: a terminal verb."""
+        """A terminal verb, by the kind of target.
+
+        ``transfer_to_human`` for a queue, ``transfer_to_agent`` for an agent id,
+        ``transfer(number, transfer_type="number")`` for an E.164 phone number.
+        """
+        if kind == "number":
+            return await _call_settled(
+                self._transfer, target, transfer_type="number", mode=mode, announcement=announcement
+            )
         fn = self._human if kind == "human" else self._agent
         return await _call_settled(fn, target, mode=mode, announcement=announcement)
 

@@ -123,11 +123,14 @@ def describe_outcome(outcome: dict[str, str] | None) -> str:
         return "the call is still going"
     verb = outcome.get("verb")
     if verb == "transfer":
-        kind = "human queue" if outcome.get("target_kind") == "human" else "agent"
+        kind = _TARGET_KIND.get(str(outcome.get("target_kind")), "agent")
         return f"transfer to {kind} {outcome.get('target')!r} ({outcome.get('mode')})"
     if verb == "hangup":
         return "the caller hung up"
     return f"end({outcome.get('reason')})"
+
+
+_TARGET_KIND = {"human": "human queue", "agent": "agent", "number": "number"}
 
 
 def _transfer_verb(verbs: list[Frame]) -> Frame | None:
@@ -140,10 +143,14 @@ def _check_transfer(
     """What differs from the expected transfer (None when it matches)."""
     if frame is None:
         return "no transfer"
-    kind = "human" if exp.queue is not None else "agent" if exp.agent is not None else None
-    target = exp.queue if exp.queue is not None else exp.agent
+    expected = [
+        (k, t)
+        for k, t in (("human", exp.queue), ("agent", exp.agent), ("number", exp.number))
+        if t is not None
+    ]
+    kind, target = expected[0] if expected else (None, None)
     got = (
-        f"transfer to {'human queue' if frame.transfer_type == 'human' else 'agent'} "
+        f"transfer to {_TARGET_KIND.get(frame.transfer_type, 'agent')} "
         f"{frame.target!r} ({frame.mode})"
     )
     if kind is not None and (frame.transfer_type != kind or frame.target != target):

@@ -392,7 +392,7 @@ async def play_recording(
     test: LoadedTestFile, conv: Conversation, run: Run, llm: Mapping[str, Any] | None
 ) -> None:
     """The ``recording`` host: the flow on a ``RecordingSession``, turns streamed directly."""
-    session = _TestSession(data={**test.spec.session, **conv.session})
+    session = RecordingSession(data={**test.spec.session, **conv.session})
     machine = test.flow.build(session, llm=llm, trace=True)
     vtime = VirtualTime()
     clock = CallClock(machine, vtime)  # this host listens as soon as the agent has spoken
@@ -429,23 +429,6 @@ async def play_recording(
             await machine.close()  # the caller hangs up, as the host's call_end hook does
     finally:
         obs.close()
-
-
-class _TestSession(RecordingSession):
-    """The recording host's session, with the SDK's generic ``transfer`` (phone numbers)."""
-
-    async def transfer(
-        self,
-        target: str,
-        *,
-        transfer_type: str = "number",
-        mode: str = "cold",
-        announcement: str = "",
-    ) -> None:
-        """Transfer the call (``transfer_type="number"``: to an E.164 number)."""
-        self.effect(
-            "transfer", target, transfer_type=transfer_type, mode=mode, announcement=announcement
-        )
 
 
 async def _heard_out(clock: CallClock) -> None:

@@ -95,10 +95,16 @@ Text = Annotated[str | list[str], Field(description="A substring, or a list of s
 
 
 class TransferExpect(_Strict):
-    """The call was handed to a human ``queue`` or an ``agent`` (mode, announcement optional)."""
+    """The call was handed to a human ``queue``, an ``agent`` or a phone ``number``.
+
+    Mode and announcement are optional; with no target, any transfer matches.
+    """
 
     queue: str | None = Field(None, min_length=1, description="Human queue (transfer_to_human).")
     agent: str | None = Field(None, min_length=1, description="Agent id (transfer_to_agent).")
+    number: str | None = Field(
+        None, min_length=1, description="E.164 phone number (transfer, type number)."
+    )
     mode: Literal["cold", "warm"] | None = None
     announcement: str | None = Field(
         None, description="Substring of the announcement the receiving side hears."
@@ -106,8 +112,8 @@ class TransferExpect(_Strict):
 
     @model_validator(mode="after")
     def _one_target(self) -> Self:
-        if self.queue is not None and self.agent is not None:
-            raise ValueError("a transfer goes to a queue or an agent, not both")
+        if sum(t is not None for t in (self.queue, self.agent, self.number)) > 1:
+            raise ValueError("a transfer goes to one of a queue, an agent or a number")
         return self
 
     def describe(self) -> str:
@@ -117,6 +123,8 @@ class TransferExpect(_Strict):
             if self.queue is not None
             else f"agent {self.agent!r}"
             if self.agent is not None
+            else f"number {self.number!r}"
+            if self.number is not None
             else "anyone"
         )
         extra = f", {self.mode}" if self.mode else ""

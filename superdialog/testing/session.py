@@ -1,9 +1,10 @@
 """``RecordingSession``: a stand-in host session that records every control verb.
 
 It has the controls of the Unpod ``Session`` (``say``, ``recording.pause`` /
-``resume``, ``end``, ``transfer_to_human``, ``transfer_to_agent``,
-``set_filler``, ``data``) and remembers what the call did with them, so tests
-and the console host can assert the exact sequence of effects.
+``resume``, ``end``, ``transfer_to_human``, ``transfer_to_agent``, the general
+``transfer`` (phone numbers), ``set_filler``, ``data``) and remembers what the
+call did with them, so tests and the console host can assert the exact sequence
+of effects.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 __all__ = ["Effect", "RecordingSession"]
 
-TERMINAL_VERBS = frozenset({"end", "transfer_to_human", "transfer_to_agent"})
+TERMINAL_VERBS = frozenset({"end", "transfer_to_human", "transfer_to_agent", "transfer"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +75,19 @@ class RecordingSession:
     ) -> None:
         """Transfer to another agent."""
         self.effect("transfer_to_agent", agent_id, mode=mode, announcement=announcement)
+
+    async def transfer(
+        self,
+        target: str,
+        *,
+        transfer_type: str = "number",
+        mode: str = "cold",
+        announcement: str = "",
+    ) -> None:
+        """Transfer the call (``transfer_type="number"``: to an E.164 phone number)."""
+        self.effect(
+            "transfer", target, transfer_type=transfer_type, mode=mode, announcement=announcement
+        )
 
     async def set_filler(self, text: str) -> None:
         """Filler phrase hint."""

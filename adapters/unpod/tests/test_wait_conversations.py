@@ -60,8 +60,23 @@ conversations:
     turns:
       - {user: "forty two"}
       - {user: "one two three four"}
-      - {user: "+1 415 555 0100", transfer: {mode: warm}}
-    outcome: {transfer: {mode: warm}}
+      - {user: "+1 415 555 0100", transfer: {number: "+14155550100", mode: warm}}
+    outcome: {transfer: {number: "+14155550100", mode: warm}}
+  - name: a fixed number from a global intent
+    turns:
+      - {user: "a human please", transfer: {number: "+14155550100", mode: cold}}
+"""
+
+WRONG = """
+flow: waits.yaml
+host: [recording, unpod]
+conversations:
+  - name: expects another number
+    turns:
+      - {user: "a human please", transfer: {number: "+14155550199"}}
+  - name: expects another mode
+    turns:
+      - {user: "a human please", transfer: {number: "+14155550100", mode: warm}}
 """
 
 
@@ -72,7 +87,21 @@ def test_wait_and_silence_play_the_same_on_every_host(tmp_path: Path) -> None:
     result = run_file(path)
     assert not result.problems, result.problems
     verdicts = {(r.name, r.host): (r.status, [str(f) for f in r.failures]) for r in result.results}
-    assert len(verdicts) == 8
+    assert len(verdicts) == 10
     assert all(v == ("passed", []) for v in verdicts.values()), verdicts
     for r in result.results:
         assert r.run is not None and r.run.elapsed_s < 5  # minutes of silence, no sleeping
+
+
+def test_a_number_transfer_is_checked_as_a_number(tmp_path: Path) -> None:
+    # an expectation that cannot fail checks nothing: a wrong number or mode fails
+    (tmp_path / "waits.yaml").write_text(FLOW, encoding="utf-8")
+    path = tmp_path / "wrong.test.yaml"
+    path.write_text(WRONG, encoding="utf-8")
+    result = run_file(path)
+    assert not result.problems, result.problems
+    assert len(result.results) == 4
+    for r in result.results:
+        assert r.status == "failed", (r.name, r.host)
+        assert "transfer to number '+14155550100' (cold)" in "\n".join(
+            str(f) for f in r.failures), r.failures
