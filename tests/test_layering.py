@@ -7,7 +7,8 @@ The layers, lowest first (docs/architecture.md draws them):
 2. ``compile``: spec → the immutable ``CompiledFlow``
 3. ``runtime`` (one call) and ``render`` (diagrams): both read a compiled flow, neither
    knows the other
-4. ``flow``: the user-facing ``Flow`` (load, build, diagram)
+4. ``flow``: the user-facing ``Flow`` (load, build, restore, draw); ``store``: call records
+   in memory, SQLite or Redis
 5. the package root (lazy names), 6. ``testing``, 7. ``cli``
 
 Host integrations live outside the package (top-level ``adapters/``): nothing in ``superdialog``
@@ -39,6 +40,7 @@ LAYERS: dict[str, int] = {
     "superdialog.runtime": 3,
     "superdialog.render": 3,
     "superdialog.flow": 4,
+    "superdialog.store": 4,  # saves what runtime dumps; beside flow, neither imports the other
     "superdialog": 5,
     "superdialog.testing": 6,
     "superdialog.cli": 7,
