@@ -115,6 +115,28 @@ class Masker:
             self._longest = max(self._longest, len(c))
         self._cache.clear()
 
+    def export(self) -> dict[str, Any]:
+        """Everything the masker knows, JSON-safe, for a call record (seal it: it is PII)."""
+        return {
+            "secrets": [[s.canon, s.aligned, s.llm_ok, s.spoken] for s in self._secrets.values()],
+            "exact": [[c, ok] for c, ok in self._exact.items()],
+            "longest": self._longest,
+        }
+
+    def load(self, data: Mapping[str, Any]) -> None:
+        """Replace what the masker knows with ``export()``'s output (a restored call).
+
+        In place: a log filter that already holds this masker masks the restored secrets.
+        """
+        self._secrets = {
+            str(canon): _Secret(str(canon), bool(aligned), bool(llm_ok), str(spoken))
+            for canon, aligned, llm_ok, spoken in data["secrets"]
+        }
+        self._exact = {str(c): bool(ok) for c, ok in data["exact"]}
+        self._longest = int(data["longest"])
+        self._prefixes = None
+        self._cache.clear()
+
     # ------------------------------------------------------------------ text
     def _hits(self, text: str, *, for_llm: bool) -> list[tuple[int, int, str]]:
         proj = project(text)

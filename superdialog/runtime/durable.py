@@ -44,7 +44,6 @@ from typing import TYPE_CHECKING, Any
 
 from superdialog.errors import ActionError, RuntimeFlowError
 from superdialog.pii import Masker, json_safe
-from superdialog.pii.masker import _Secret
 from superdialog.runtime.actions import PendingAction
 from superdialog.runtime.durable_seal import StateKey
 from superdialog.runtime.durable_values import RecordError, decode, encode
@@ -152,11 +151,7 @@ def _outcome(m: CallMachine) -> dict[str, Any] | None:
 def _masker_state(masker: Masker | None) -> dict[str, Any] | None:
     if not masker:
         return None
-    return {
-        "secrets": [[s.canon, s.aligned, s.llm_ok, s.spoken] for s in masker._secrets.values()],
-        "exact": [[c, ok] for c, ok in masker._exact.items()],
-        "longest": masker._longest,
-    }
+    return masker.export()
 
 
 def _personal(m: CallMachine, outcome: dict[str, Any] | None) -> dict[str, Any]:
@@ -359,15 +354,7 @@ def _masker_into(m: CallMachine, data: Mapping[str, Any] | None) -> None:
     """The recorded secrets into the call's masker (the same object a log filter may hold)."""
     if not data:
         return
-    masker = m.masker
-    masker._secrets = {
-        canon: _Secret(canon, bool(aligned), bool(llm_ok), spoken)
-        for canon, aligned, llm_ok, spoken in data["secrets"]
-    }
-    masker._exact = {c: bool(ok) for c, ok in data["exact"]}
-    masker._longest = int(data["longest"])
-    masker._prefixes = None
-    masker._cache.clear()
+    m.masker.load(data)
 
 
 def read_record(record: Mapping[str, Any] | str | bytes) -> dict[str, Any]:
