@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from superdialog_unpod.testing.loopback.plumbing import Signal, request_path
+from superdialog_unpod.testing.loopback.plumbing import LoopbackServer, Signal, request_path
 from superdialog_unpod.testing.loopback.records import (
     LoopbackError,
 )
 
 if TYPE_CHECKING:
-    from websockets.asyncio.server import Server, ServerConnection
+    from websockets.asyncio.server import ServerConnection
 
 
 __all__ = ["WORKERS_PATH", "FakeOrchestrator", "Registration"]
@@ -37,7 +37,7 @@ class Registration:
     live: bool = True
 
 
-class FakeOrchestrator:
+class FakeOrchestrator(LoopbackServer):
     """The Unpod orchestrator's control plane for ``AgentRunner`` (``dial_out`` transport).
 
     Accepts the runner's control socket at ``/v1/internal/workers`` when it
@@ -47,35 +47,17 @@ class FakeOrchestrator:
     heartbeats, and sends ``job.assign`` frames whose ``job.ack`` it awaits.
     """
 
+    what = "fake orchestrator"
+
     def __init__(self, *, platform_token: str, org_handle: str, heartbeat_s: int = 30) -> None:
+        super().__init__()
         self.platform_token = platform_token
         self.org_handle = org_handle
         self.heartbeat_s = heartbeat_s
         self.registrations: list[Registration] = []
         self._acks: dict[str, asyncio.Future[Any]] = {}
         self._changed = Signal()
-        self._server: Server | None = None
 
-    @property
-    def url(self) -> str:
-        """The base URL to give ``AgentRunner(base_url=...)``."""
-        if self._server is None:
-            raise LoopbackError("the fake orchestrator is not started")
-        port = next(iter(self._server.sockets)).getsockname()[1]
-        return f"ws://127.0.0.1:{port}"
-
-    async def start(self) -> None:
-        """Listen on a free loopback port."""
-        from websockets.asyncio.server import serve
-
-        self._server = await serve(self._handle, "127.0.0.1", 0)
-
-    async def stop(self) -> None:
-        """Close every control socket and stop listening."""
-        server, self._server = self._server, None
-        if server is not None:
-            server.close()
-            await server.wait_closed()
         for fut in self._acks.values():
             fut.cancel()
         self._acks.clear()

@@ -1,7 +1,8 @@
 """Small things the fake orchestrator and speech worker share.
 
-A change signal one coroutine can wait on, the request path of a websocket,
-and the loopback environment that keeps the SDK's side channels offline.
+A websocket server on a free loopback port, a change signal one coroutine can
+wait on, the request path of a websocket, and the loopback environment that
+keeps the SDK's side channels offline.
 """
 
 from __future__ import annotations
@@ -12,11 +13,46 @@ import os
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
+from superdialog_unpod.testing.loopback.records import LoopbackError
+
 if TYPE_CHECKING:
-    from websockets.asyncio.server import ServerConnection
+    from websockets.asyncio.server import Server, ServerConnection
 
 
-__all__ = ["Signal", "loopback_environment", "request_path"]
+__all__ = ["LoopbackServer", "Signal", "loopback_environment", "request_path"]
+
+
+class LoopbackServer:
+    """A websocket server on a free 127.0.0.1 port; subclasses answer in ``_handle``."""
+
+    what = "loopback server"  # for the error when it is used before ``start``
+
+    def __init__(self) -> None:
+        self._server: Server | None = None
+
+    @property
+    def url(self) -> str:
+        """The base URL (``ws://127.0.0.1:PORT``) to give the SDK."""
+        if self._server is None:
+            raise LoopbackError(f"the {self.what} is not started")
+        port = next(iter(self._server.sockets)).getsockname()[1]
+        return f"ws://127.0.0.1:{port}"
+
+    async def start(self) -> None:
+        """Listen on a free loopback port."""
+        from websockets.asyncio.server import serve  # lazy: websockets only for loopback tests
+
+        self._server = await serve(self._handle, "127.0.0.1", 0)
+
+    async def stop(self) -> None:
+        """Close every socket and stop listening."""
+        server, self._server = self._server, None
+        if server is not None:
+            server.close()
+            await server.wait_closed()
+
+    async def _handle(self, ws: ServerConnection) -> None:
+        raise NotImplementedError
 
 
 class Signal:

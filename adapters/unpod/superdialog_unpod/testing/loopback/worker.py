@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from superdialog.runtime.clock import VirtualTime
 from superdialog_unpod.testing.bridge import Step
-from superdialog_unpod.testing.loopback.plumbing import Signal, request_path
+from superdialog_unpod.testing.loopback.plumbing import LoopbackServer, Signal, request_path
 from superdialog_unpod.testing.loopback.records import (
     _TERMINAL,
     REDACTED,
@@ -23,7 +23,7 @@ from superdialog_unpod.testing.loopback.records import (
 )
 
 if TYPE_CHECKING:
-    from websockets.asyncio.server import Server, ServerConnection
+    from websockets.asyncio.server import ServerConnection
 
 
 __all__ = ["BRIDGE_PATH", "Call", "FakeSpeechWorker"]
@@ -83,7 +83,7 @@ class Call:
         self.signal.notify()
 
 
-class FakeSpeechWorker:
+class FakeSpeechWorker(LoopbackServer):
     """The speech worker's bridge acceptor, playing a scripted caller.
 
     A call is registered first (:meth:`expect`), which gives the bridge URL
@@ -100,6 +100,8 @@ class FakeSpeechWorker:
     socket for the same call with 4009, as the real worker does.
     """
 
+    what = "fake speech worker"
+
     def __init__(
         self,
         *,
@@ -109,34 +111,13 @@ class FakeSpeechWorker:
         close_grace_s: float = 0.5,
         clock_wait_s: float = 1.0,
     ) -> None:
+        super().__init__()
         self.clock_wait_s = clock_wait_s
         self.opening_quiet_s = opening_quiet_s
         self.opening_timeout_s = opening_timeout_s
         self.caller_pause_s = caller_pause_s
         self.close_grace_s = close_grace_s
         self._calls: dict[str, Call] = {}
-        self._server: Server | None = None
-
-    @property
-    def url(self) -> str:
-        """The worker's base URL (``ws://127.0.0.1:PORT``)."""
-        if self._server is None:
-            raise LoopbackError("the fake speech worker is not started")
-        port = next(iter(self._server.sockets)).getsockname()[1]
-        return f"ws://127.0.0.1:{port}"
-
-    async def start(self) -> None:
-        """Listen on a free loopback port."""
-        from websockets.asyncio.server import serve
-
-        self._server = await serve(self._handle, "127.0.0.1", 0)
-
-    async def stop(self) -> None:
-        """Close every bridge socket and stop listening."""
-        server, self._server = self._server, None
-        if server is not None:
-            server.close()
-            await server.wait_closed()
 
     def expect(self, call: Call) -> str:
         """Register a call; return the bridge URL the runner must dial."""
