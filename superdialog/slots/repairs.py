@@ -185,6 +185,11 @@ def _decided(
     return None
 
 
+def _blank(match: re.Match[str]) -> str:
+    """Spaces as long as ``match``: text blanked out keeps every span of the rest."""
+    return " " * (match.end() - match.start())
+
+
 def _markers(text: str, table: dict[str, tuple[tuple[str, ...], ...]]) -> list[tuple[int, int]]:
     """Spans of the repair markers in ``text``, left to right, longest phrase first.
 
@@ -229,18 +234,21 @@ def resolve(slot_type: SlotType, text: str, ctx: ExtractContext) -> Match | None
     # The words said, once: deciding that no rule applies costs a split and a few set
     # tests (the regular expressions below cost microseconds each).
     said = set(_padded(text).split())
-    if not slot_type.hesitations_matter and not said.isdisjoint(FILLERS):
-        # "not uh, Friday": blanked (same length, so spans hold) for every rule below
-        text = _FILLER_RE.sub(lambda m: " " * len(m.group()), text)
     if markers == "corrections":
         table, hints = _CORRECTION_TABLE, _CORRECTION_WORDS
     else:
         table, hints = _REPAIR_TABLE, _MARKER_WORDS
     refusing = slot_type.refusable and not said.isdisjoint(_NOT_WORDS)
     either = not said.isdisjoint(_EITHER_WORDS)
-    cuts = _markers(text, table) if not said.isdisjoint(hints) else []
-    if not (cuts or refusing or either):
+    marked = not said.isdisjoint(hints)
+    rules = marked or refusing or either
+    if not slot_type.hesitations_matter and (rules or "," in text) and not said.isdisjoint(FILLERS):
+        # "not uh, Friday", "three uh, lakh": the hesitation and its comma blanked (same
+        # length, so spans hold); the parsers skip a bare "uh" themselves
+        text = _FILLER_RE.sub(_blank, text)
+    if not rules:
         return slot_type.scan(text, ctx)
+    cuts = _markers(text, table) if marked else []
     for cut in reversed(cuts[-4:]):
         after = _decided(slot_type, text, cut[1], len(text), ctx, refusing, either)
         if after is None:
