@@ -23,7 +23,14 @@ from superdialog.errors import FlowError, Location, Problem
 from superdialog.spec.models import FlowSpec
 from superdialog.spec.yaml_source import Path, SourceMap, parse_yaml
 
-__all__ = ["did_you_mean", "load_document", "model_at", "parse_flow", "problems_from"]
+__all__ = [
+    "did_you_mean",
+    "load_document",
+    "model_at",
+    "parse_flow",
+    "problems_from",
+    "salvage_document",
+]
 
 Translate = Callable[[ValidationError, Any, SourceMap], list[Problem]]
 
@@ -231,6 +238,63 @@ def load_document[M: BaseModel](
         raise FlowError(problems_from(exc, data, smap, root=model, what=label or what)) from None
     except _VALIDATOR_FAILURES as exc:
         raise FlowError([_crash_problem(exc, data, smap)]) from None
+
+
+_SALVAGE_ROUNDS = 3
+
+
+def _drop(data: Any, path: Path) -> bool:
+    """Remove the value at ``path`` from nested dicts/lists; whether anything was removed."""
+    if not path:
+        return False
+    node = data
+    for part in path[:-1]:
+        in_dict = isinstance(node, dict) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if not (in_dict or in_list):
+            return False
+        node = node[part]
+    last = path[-1]
+    if isinstance(node, dict) and last in node:
+        del node[last]
+        return True
+    return False
+
+
+def salvage_document[M: BaseModel](
+    text: str,
+    file: str,
+    model: type[M],
+    *,
+    prepare: Callable[[Any, SourceMap], tuple[Any, SourceMap]] | None = None,
+) -> tuple[M, SourceMap] | None:
+    """The document without the keys that made it invalid, when that leaves a valid one.
+
+    Used after :func:`load_document` refused a file, so that checks needing a
+    model (a test file against its flow) still run and every problem is
+    reported in one pass. Unknown keys and wrong values of optional keys are
+    dropped (their problems are already reported); ``None`` when the rest does
+    not validate either.
+    """
+    data, smap, problems = parse_yaml(text, file)
+    if problems or not isinstance(data, dict):
+        return None
+    if prepare is not None:
+        data, smap = prepare(data, smap)
+    for _ in range(_SALVAGE_ROUNDS):
+        try:
+            return model.model_validate(data), smap
+        except ValidationError as exc:
+            dropped = False
+            for err in exc.errors(include_url=False):
+                if err["type"] == "missing":
+                    continue
+                dropped = _drop(data, _data_path(tuple(err["loc"]), data)) or dropped
+            if not dropped:
+                return None
+        except _VALIDATOR_FAILURES:
+            return None
+    return None
 
 
 def parse_flow(text: str, file: str) -> tuple[FlowSpec, SourceMap]:

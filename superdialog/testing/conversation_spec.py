@@ -27,7 +27,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 from superdialog.errors import FlowError, Location, Problem
 from superdialog.flow import load
 from superdialog.llm import LLMConfig
-from superdialog.spec.loader import did_you_mean, load_document
+from superdialog.spec.loader import did_you_mean, load_document, salvage_document
 from superdialog.spec.models import BUILTIN_END_REASONS
 from superdialog.spec.yaml_source import Path, SourceMap, is_regular_file, read_source
 from superdialog.testing.hosts import KNOWN_HOSTS, test_hosts
@@ -499,7 +499,19 @@ def load_test_file(path: str | FsPath, *, run_code: bool = True) -> LoadedTestFi
     p = FsPath(path)
     name = str(path)
     text = read_source(p, name)
-    spec, smap = parse_test_file(text, name)
+    own: list[Problem] = []  # the file's own problems, reported with those against the flow
+    try:
+        spec, smap = parse_test_file(text, name)
+    except FlowError as exc:
+
+        def prepare(data: Any, sm: SourceMap) -> tuple[Any, SourceMap]:
+            _caller_lines_as_written(data, sm, text)
+            return data, sm
+
+        salvaged = salvage_document(text, name, ConversationFile, prepare=prepare)
+        if salvaged is None:
+            raise
+        (spec, smap), own = salvaged, list(exc.problems)
     flow_path = p.parent / spec.flow
     if not is_regular_file(flow_path):
         siblings = sorted(
@@ -511,11 +523,15 @@ def load_test_file(path: str | FsPath, *, run_code: bool = True) -> LoadedTestFi
                     smap.locate(("flow",)),
                     f"no flow file '{spec.flow}' next to this test file",
                     did_you_mean(spec.flow, siblings),
-                )
+                ),
+                *own,
             ]
         )
-    flow = load(flow_path, run_code=run_code)
-    problems = check_against_flow(spec, smap, flow)
+    try:
+        flow = load(flow_path, run_code=run_code)
+    except FlowError as exc:
+        raise FlowError([*own, *exc.problems]) from None
+    problems = [*own, *check_against_flow(spec, smap, flow)]
     if problems:
         raise FlowError(problems)
     return LoadedTestFile(name, spec, smap, flow_path, flow)

@@ -104,3 +104,25 @@ def test_scripted_model_file_is_checked_against_its_flow(
     err = capsys.readouterr().err
     assert err.count("unknown state 'triag': this rule never matches (did you mean 'triage'?)") == 4
     assert "unknown state 'tech_chek'" in err
+
+
+def test_a_test_file_reports_every_problem_at_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copy(ROOT / "flows" / "support_triage.yaml", tmp_path / "support_triage.yaml")
+    (tmp_path / "a.test.yaml").write_text(
+        "flow: support_triage.yaml\n"
+        "conversations:\n"
+        "  - name: one\n"
+        "    turns:\n"
+        "      - {user: hi, state: triag, stat: x}\n"
+        "  - name: two\n"
+        "    turns:\n"
+        "      - {user: hi, state: billing_agnt}\n",
+        encoding="utf-8",
+    )
+    assert main(["validate", str(tmp_path / "a.test.yaml")]) == 1
+    err = capsys.readouterr().err
+    assert "unknown key 'stat'" in err  # its own shape ...
+    assert "unknown state 'triag'" in err  # ... and against the flow, in one pass
+    assert "unknown state 'billing_agnt'" in err
