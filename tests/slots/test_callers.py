@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from superdialog.slots import Amount, extract
+from superdialog.slots import Amount, extract, find, make_context, register_type
 from superdialog.slots.codes import card_brand, luhn_ok
 
 NOW = datetime(2026, 3, 2, 10, 30)
@@ -354,3 +354,34 @@ def test_card_lengths_per_brand() -> None:
 )
 def test_hesitations_inside_values(type_name: str, text: str, want: Any) -> None:
     assert x(type_name, text) == want
+
+
+# ---------------------------------------------------------------------- odds and ends
+
+
+def test_one_sec_is_not_a_digit() -> None:
+    assert x("digits", "one sec let me look") is None
+    assert x("digits", "one moment") is None
+    assert x("digits", "one") == "1"
+
+
+def test_uk_drama_numbers_are_accepted_like_555() -> None:
+    assert x("phone", "07700 900123", region="GB") == "+447700900123"
+
+
+def test_custom_types_see_the_utterance_as_said() -> None:
+    seen: list[str] = []
+
+    def parse(text: str, ctx: Any) -> str:
+        seen.append(text)
+        return text.split()[0]
+
+    register_type("first_word_t14", parse)
+    assert x("first_word_t14", "fifteen, no sorry, sixteen") == "fifteen,"
+    assert seen == ["fifteen, no sorry, sixteen"]
+
+
+def test_spans_point_at_the_repaired_value() -> None:
+    text = "fifteen, no sorry, sixteen"
+    match = find("number", text, make_context(now=NOW))
+    assert match is not None and text[match.start : match.end] == "sixteen"
