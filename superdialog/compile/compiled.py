@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from transitions import Machine
 
 from superdialog.compile.bindings import import_bindings
+from superdialog.compile.check.salvage import more_problems
 from superdialog.compile.compiler import CompiledGraph, compile_spec
 from superdialog.compile.model import CompiledSlot, CompiledState, Edge
 from superdialog.errors import FlowError, Problem
@@ -175,7 +176,11 @@ def compile_text[F: CompiledFlow](
         if problems:
             raise FlowError(problems)
         return cached
-    spec, smap = parse_flow(text, name)
+    try:
+        spec, smap = parse_flow(text, name)
+    except FlowError as exc:  # the rest of the file is checked too: every problem in one pass
+        shape = list(exc.problems)
+        raise FlowError([*shape, *more_problems(text, name, file, shape)]) from None
     problems = import_bindings(spec, smap, file, run=run_code)
     if problems:
         raise FlowError(problems)

@@ -218,3 +218,23 @@ def test_a_digression_is_a_way_in() -> None:
         "READ", "{% if results.rx is defined %}{{ results.rx.hours }}{% endif %}We open at 9"
     )
     assert problems(guarded) == []
+
+
+def test_a_wrong_key_does_not_hide_the_rest_of_the_file() -> None:
+    text = """\
+flow: t
+context: {pharmacy: {name: X}}
+slots:
+  n: {type: number, min: abc}
+start: a
+states:
+  a: {say: "{{ pharmacy.nmae }}", nxt: b, next: b}
+  b: {say: "{{ x | spokn }}", next: c}
+  c: {say: "Bye", end: completed, listen: maybe}
+"""
+    found = problems(text)
+    assert [p.line for p in found] == [4, 7, 7, 8, 9]
+    shown = messages(found)
+    for part in ("min 'abc'", "no key 'nmae'", "unknown key 'nxt'", "'spoken'", "listen"):
+        assert part in shown
+    assert "dead end" not in shown and "unreachable" not in shown
