@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -21,6 +22,7 @@ import superdialog
 from superdialog.errors import FlowError
 from superdialog.runtime.corrections import corrects
 from superdialog.runtime.events import StateEntered
+from superdialog.runtime.questions import reprompt_text
 from superdialog.testing import RecordingSession
 
 FLOW = """
@@ -411,3 +413,76 @@ async def test_a_barge_in_on_the_digression_still_comes_back() -> None:
         "I have Tuesday, January 15th, 2030. Is that right?"
     )
     assert m.node == "ask" and m._repairs is not None and not m._repairs.frames
+
+
+async def test_a_sub_flow_can_be_the_digression(tmp_path: Path) -> None:
+    (tmp_path / "faq.yaml").write_text(
+        "flow: faq\n"
+        "slots: {topic: {type: enum, choices: [parking, hours], prompt: Parking or hours?}}\n"
+        "start: which\n"
+        "states:\n"
+        "  which:\n"
+        "    collect: [topic]\n"
+        "    transitions: [{if: \"slots.topic == 'parking'\", to: parking}, {to: hours}]\n"
+        "  parking: {say: Park behind the building., end: completed}\n"
+        "  hours: {say: We close at ten., end: completed}\n",
+        encoding="utf-8",
+    )
+    main = tmp_path / "main.yaml"
+    main.write_text(
+        "flow: main\n"
+        "slots:\n"
+        "  party: {type: number, prompt: How many?}\n"
+        "  day: {type: date, prompt: Which day?}\n"
+        "intents: {question: {phrases: [i have a question]}}\n"
+        "global: [{intent: question, call: faq}]\n"
+        "start: ask\n"
+        "states:\n"
+        "  ask: {collect: [party, day], next: done}\n"
+        "  faq: {use: faq.yaml, next: faq_done}\n"
+        "  faq_done: {say: Anything else just ask., return: true}\n"
+        "  done: {say: Booked., end: completed}\n",
+        encoding="utf-8",
+    )
+    m = superdialog.load(main).build(trace=True)
+    await m.start()
+    await talk(m, "five")
+    assert await m.turn("I have a question") == "Parking or hours?"
+    assert m.node == "faq.which"  # the digression waits for the caller inside the sub-flow
+    reply = await m.turn("parking")
+    assert reply == "Park behind the building. Anything else just ask. Now, which day?"
+    assert m.node == "ask" and m.slots["party"] == 5
+
+
+PREFIXES = [
+    [],
+    ["five people"],
+    ["five people", "january fifteenth twenty thirty"],
+    ["five people", "january fifteenth twenty thirty", "yes"],
+    ["five people", "january fifteenth twenty thirty", "yes", "seven pm"],
+    ["five people", "january fifteenth twenty thirty", "yes", "seven pm", "yes"],
+    ["five people", "january fifteenth twenty thirty", "yes", "seven pm", "yes", "outside"],
+]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from(PREFIXES),
+    st.sampled_from(["what time do you close", "sorry, what time do you close"]),
+)
+def test_a_digression_anywhere_comes_back_to_the_same_question(prefix: list[str], ask: str) -> None:
+    async def call() -> None:
+        m, session = build()
+        await m.start()
+        await talk(m, *prefix)
+        node, confirming, slots = m.node, m._confirming, dict(m.slots)
+        paused = m.recording_paused
+        question = m.speakable(reprompt_text(m))
+        reply = await m.turn(ask)
+        assert reply.startswith("We close at ten. Now, ")
+        assert reply.lower().endswith(question.lower())
+        assert (m.node, m._confirming, m.slots) == (node, confirming, slots)
+        assert m.recording_paused == paused and not session.terminal
+        assert m._repairs is not None and not m._repairs.frames
+
+    asyncio.run(call())
