@@ -122,18 +122,22 @@ async def _apply(
 ) -> Step:
     """Store a correction's values, then read back what needs it and go on.
 
-    A changed ``confirm: true`` slot is read back (its new value was never
-    confirmed); others are told in one line each ("Okay, I've changed …").
+    A changed ``confirm: true`` slot of this state is read back (its new
+    value was never confirmed); others are told in one line each ("Okay,
+    I've changed …"), which stands for the read-back of an earlier state's.
     A read-back the correction interrupted (``interrupted``) is asked again
     afterwards unless the caller also said yes (``accepted``) or changed it.
     """
     lines: list[str] = []
     to_confirm: list[str] = []
     for change in found.changes:
-        set_slot(m, change.slot, change.value)
-        if change.slot.spec.confirm:
+        # a read-back question only for this state's slots: a "no" to one of an earlier
+        # state's would leave it empty with no state left to ask it; its line stands for it
+        asks = change.slot.spec.confirm and change.slot.name in st.collect
+        set_slot(m, change.slot, change.value, confirmed=change.slot.spec.confirm and not asks)
+        if asks:
             to_confirm.append(change.slot.name)
-        elif change.was_filled:
+        elif change.was_filled or change.slot.spec.confirm:
             lines.append(_corrected_line(m, change.slot, change.value))
     lines += [f"Sorry, {reason}." for _, reason in found.refused]
     if interrupted is not None and interrupted in m.slots and interrupted not in to_confirm:

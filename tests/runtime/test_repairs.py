@@ -139,7 +139,7 @@ async def test_the_longest_reading_wins() -> None:
     (reply,) = await talk(m, "no wait, march 9th 2030")
     assert m.slots["day"] == dt.date(2030, 3, 9) and m.slots["at"] == dt.time(19)
     assert m.slots["party"] == 5
-    assert reply.startswith("I have Saturday, March 9th, 2030")
+    assert reply.startswith("Okay, I've changed the day to Saturday, March 9th, 2030.")
 
 
 async def test_a_refused_correction_says_why_and_changes_nothing() -> None:
@@ -486,3 +486,15 @@ def test_a_digression_anywhere_comes_back_to_the_same_question(prefix: list[str]
         assert m._repairs is not None and not m._repairs.frames
 
     asyncio.run(call())
+
+
+async def test_an_earlier_states_read_back_slot_is_told_not_asked() -> None:
+    m, _ = build()
+    await m.start()
+    await talk(m, "five people", "january fifteenth twenty thirty", "yes", "seven pm", "yes")
+    assert m.node == "seating"
+    reply = await m.turn("actually make it march 9th 2030")
+    assert reply == (
+        "Okay, I've changed the day to Saturday, March 9th, 2030. Inside, outside or at the bar?"
+    )
+    assert m.slots["day"] == dt.date(2030, 3, 9) and m._confirming is None
