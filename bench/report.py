@@ -94,6 +94,8 @@ EXTRA: list[tuple[str, str, bool, float | None, str]] = [
      "model requests per dead-air turn (speculative openings included)"),
     ("cold_start_first_call_after_load_ms", "ms", True, None,
      "flow loaded → first chunk of the first call, same process"),
+    ("concurrent_client_turns_per_cpu_s", "turns/s", False, None,
+     "concurrent calls: turns per CPU second of our process (capacity, free of the server)"),
 ]
 
 

@@ -347,7 +347,8 @@ async def m_turns_replay(server: C.LLMServer, flow: Flow, conversations: int) ->
     recorded = await record(server.base_url, "goto_s1")
     fake = ReplayClient(recorded, "goto_s1")
     real_get = client_mod.get_client
-    client_mod.get_client = lambda cfg: fake  # type: ignore[assignment]
+    client_mod.get_client = lambda cfg, shard=0: fake  # type: ignore[assignment]
+    client_mod._shards.get().clear()  # the endpoint's shards hold real clients: forget them
     n_states = sum(1 for s in flow.states.values() if s.kind == "llm")
     script = [f"Here is my answer number {i}." for i in range(n_states - 1)]
     session = HostSession()
@@ -365,6 +366,7 @@ async def m_turns_replay(server: C.LLMServer, flow: Flow, conversations: int) ->
             assert m.node == f"s{n_states - 1}", m.node
     finally:
         client_mod.get_client = real_get
+        client_mod._shards.get().clear()
     s = C.summary_us(samples)
     return {"turn_replay_us_p50": s["p50"], "turn_replay_us_p99": s["p99"],
             "turn_replay_samples": s["n"]}
@@ -498,12 +500,29 @@ async def m_concurrent(server: C.LLMServer, flow: Flow, calls: int) -> dict[str,
             errors.append(f"{type(exc).__name__}: {exc}"[:200])
 
     server.reset()
-    t = time.perf_counter()
-    await asyncio.gather(*(one_call() for _ in range(calls)))
-    wall = time.perf_counter() - t
+    if os.environ.get("BENCH_GC_FREEZE"):  # variant: the loaded heap moved out of the GC's way
+        gc.freeze()
+    if os.environ.get("BENCH_GC_THRESHOLD"):  # variant: e.g. "50000,20,50"
+        gc.set_threshold(*(int(x) for x in os.environ["BENCH_GC_THRESHOLD"].split(",")))
+    gc_meter = C.GCMeter()
+    with gc_meter:
+        gc_meter.start_turn()
+        cpu = time.process_time()
+        t = time.perf_counter()
+        await asyncio.gather(*(one_call() for _ in range(calls)))
+        wall = time.perf_counter() - t
+        cpu = time.process_time() - cpu
+        gc_meter.end_turn()
     n_llm = len(server.requests())
+    # The loopback server (one Python process) answers ~200 requests/s on this machine, so
+    # turns_per_s is the server's limit; our own capacity is turns per CPU second of this process.
     return {"calls": calls, "base_rss_mb": round(base_rss, 1),
             "peak_rss_mb": round(C.peak_rss_mb(), 1),
+            "client_cpu_s": round(cpu, 2),
+            "client_turns_per_cpu_s": round(done_turns / cpu, 1) if cpu else None,
+            "gc_ms": round(gc_meter.total_ns / 1e6, 1), "gc_gen2": gc_meter.gen2,
+            "gc_frozen": bool(os.environ.get("BENCH_GC_FREEZE")),
+            "gc_threshold": list(gc.get_threshold()),
             "turns_per_s": round(done_turns / wall, 1), "wall_s": round(wall, 2),
             "turns_done": done_turns, "errors": len(errors), "first_errors": errors[:3],
             "calls_not_at_expected_state": len(wrong_state), "llm_requests": n_llm}

@@ -557,6 +557,8 @@ def concurrent_metrics(conc: dict[str, Any], calls: int) -> dict[str, Any]:
             f"the rate measured at {calls} calls"
         )
     out["concurrent_10k_turns_per_s"] = conc["turns_per_s"]
+    if conc.get("client_turns_per_cpu_s") is not None:  # ours: capacity, free of the server
+        out["concurrent_client_turns_per_cpu_s"] = conc["client_turns_per_cpu_s"]
     out["concurrent_detail"] = conc
     return out
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
@@ -54,7 +53,21 @@ _log = get_logger("superdialog.llm")
 CHAT_PATH = "/chat/completions"
 """Where chat completions are posted, relative to the client's ``base_url``."""
 
-_ClientKey = tuple[str | None, str, float]
+_ClientKey = tuple[str | None, str, float, int]
+"""``(base_url, api_key, connect_timeout_s, shard)``."""
+
+SHARD_CONNECTIONS = 64
+"""Connections in one client's pool, and requests one client streams at once.
+
+httpcore looks at every connection of a pool on each request and each response
+(``_assign_requests_to_connections``): with the openai client's default pool of
+1,000 that scan was about a third of a busy process's CPU. An endpoint under
+load gets more clients (shards) instead of a bigger pool; every connection of a
+shard is kept alive, so the connections a burst opened serve the next one.
+"""
+
+MAX_SHARDS = 16
+"""Clients per endpoint and event loop: up to 1,024 requests in flight; more wait their turn."""
 
 
 async def _close_all(clients: dict[_ClientKey, AsyncOpenAI]) -> None:
@@ -64,18 +77,37 @@ async def _close_all(clients: dict[_ClientKey, AsyncOpenAI]) -> None:
     clients.clear()
 
 
+async def _forget(shards: dict[Any, list[_Shard]]) -> None:
+    shards.clear()  # their clients are closed with _clients
+
+
 _clients: LoopLocal[dict[_ClientKey, AsyncOpenAI]] = LoopLocal(dict, _close_all)
 """The clients of each running event loop, closed when that loop shuts down."""
 
 
-def get_client(config: LLMConfig) -> AsyncOpenAI:
+@dataclass(slots=True, eq=False)
+class _Shard:
+    """One client of an endpoint, with its in-flight limit and count."""
+
+    client: AsyncOpenAI
+    gate: asyncio.Semaphore
+    busy: int = 0
+
+
+_shards: LoopLocal[dict[tuple[str | None, str, float], list[_Shard]]] = LoopLocal(dict, _forget)
+"""Each endpoint's shards in each running event loop, in the order they were opened."""
+
+
+def get_client(config: LLMConfig, shard: int = 0) -> AsyncOpenAI:
     """The shared ``AsyncOpenAI`` for this endpoint and event loop, created on first use.
 
     One client per ``(base_url, api_key, connect_timeout_s)`` keeps one HTTP
     connection pool per endpoint, so consecutive turns of a call reuse warm
     keep-alive connections instead of paying TCP/TLS set-up each time. The
     openai client's own retries are disabled: :func:`stream_chat` retries,
-    because only it knows whether anything was already spoken.
+    because only it knows whether anything was already spoken. Under load an
+    endpoint has more than one client (``shard``, see ``SHARD_CONNECTIONS``);
+    shard 0 is the one a call uses first.
 
     A connection pool belongs to one event loop: each loop has its own clients,
     closed while that loop shuts down (``asyncio.run`` does it), so a second
@@ -84,13 +116,14 @@ def get_client(config: LLMConfig) -> AsyncOpenAI:
 
     Args:
         config: The endpoint; unset fields are filled from the environment.
+        shard: Which of the endpoint's clients.
 
     Returns:
         The cached client.
 
     """
     cfg = config.with_env()
-    key: _ClientKey = (cfg.base_url, cfg.resolved_api_key, cfg.connect_timeout_s)
+    key: _ClientKey = (cfg.base_url, cfg.resolved_api_key, cfg.connect_timeout_s, shard)
     try:
         table = _clients.get()
     except RuntimeError:  # no running loop: nothing to share it with
@@ -98,17 +131,37 @@ def get_client(config: LLMConfig) -> AsyncOpenAI:
     client = table.get(key)
     if client is not None:
         return client
+    import httpx2  # lazy: imported with openai, on the first request only
     import openai  # deferred: importing openai costs hundreds of milliseconds
 
     client = openai.AsyncOpenAI(
         api_key=cfg.resolved_api_key,
         base_url=cfg.base_url,
         max_retries=0,
-        # Read/write/pool deadlines are enforced with asyncio around each read.
+        # Read/write/pool deadlines are enforced by stream_chat, one per attempt.
         timeout=openai.Timeout(None, connect=cfg.connect_timeout_s),
+        http_client=openai.DefaultAsyncHttpxClient(
+            limits=httpx2.Limits(
+                max_connections=SHARD_CONNECTIONS, max_keepalive_connections=SHARD_CONNECTIONS
+            )
+        ),
     )
     table[key] = client
     return client
+
+
+def _shard(cfg: LLMConfig) -> _Shard:
+    """The endpoint's first shard with a free connection, opening one more if all are busy."""
+    endpoint = (cfg.base_url, cfg.resolved_api_key, cfg.connect_timeout_s)
+    shards = _shards.get().setdefault(endpoint, [])
+    for shard in shards:
+        if shard.busy < SHARD_CONNECTIONS:
+            return shard
+    if len(shards) < MAX_SHARDS:
+        shard = _Shard(get_client(cfg, len(shards)), asyncio.Semaphore(SHARD_CONNECTIONS))
+        shards.append(shard)
+        return shard
+    return min(shards, key=lambda s: s.busy)
 
 
 async def aclose_clients(base_url: str | None = None) -> None:
@@ -121,6 +174,11 @@ async def aclose_clients(base_url: str | None = None) -> None:
         base_url: Only close clients for this endpoint; ``None`` closes all.
 
     """
+    shards = _shards.peek()
+    if shards is not None:
+        for endpoint in list(shards):
+            if base_url is None or endpoint[0] == base_url:
+                del shards[endpoint]
     table = _clients.peek()
     if table is None:
         return
@@ -130,20 +188,6 @@ async def aclose_clients(base_url: str | None = None) -> None:
         del table[key]
         with contextlib.suppress(*boundary_exceptions()):
             await client.close()
-
-
-_MAX_IN_FLIGHT = 1000
-"""Requests one client streams at once: the openai client's connection-pool size."""
-
-_gates: weakref.WeakKeyDictionary[Any, asyncio.Semaphore] = weakref.WeakKeyDictionary()
-
-
-def _gate(client: Any) -> asyncio.Semaphore:
-    """The in-flight limit of ``client`` (one client belongs to one event loop)."""
-    gate = _gates.get(client)
-    if gate is None:
-        gate = _gates[client] = asyncio.Semaphore(_MAX_IN_FLIGHT)
-    return gate
 
 
 @dataclass(slots=True)
@@ -213,7 +257,6 @@ async def stream_chat(
 
     """
     cfg = config.with_env()
-    client = get_client(cfg)
     loop = asyncio.get_running_loop()
     start = loop.time()
     request = prepare_request(cfg, messages, tools, node_id, edge_hint)
@@ -221,7 +264,8 @@ async def stream_chat(
     attempt = 0
     while True:
         try:
-            async with aclosing(_attempt(client, request, cfg, call, on_response)) as events:
+            shard = _shard(cfg)  # per attempt: a retry may go to a less busy client
+            async with aclosing(_attempt(shard, request, cfg, call, on_response)) as events:
                 async for event in events:
                     yield event
             return
@@ -284,7 +328,7 @@ async def _post(client: AsyncOpenAI, request: PreparedRequest) -> httpx2.Respons
 
 
 async def _attempt(
-    client: AsyncOpenAI,
+    shard: _Shard,
     request: PreparedRequest,
     cfg: LLMConfig,
     call: _Call,
@@ -300,12 +344,13 @@ async def _attempt(
             # Wait for a free connection here rather than inside the connection pool:
             # a request queued in the pool already holds its whole HTTP request, and
             # httpcore scans every queued request on each release.
-            gate = _gate(client)
+            shard.busy += 1
+            cleanup.callback(_leave, shard)
             deadline.check()
-            await deadline.guard(gate.acquire())
-            cleanup.callback(gate.release)
+            await deadline.guard(shard.gate.acquire())
+            cleanup.callback(shard.gate.release)
             deadline.check()
-            response = await deadline.guard(_post(client, request))
+            response = await deadline.guard(_post(shard.client, request))
         except TimeoutError as exc:
             raise _timeout_error(cfg, call, deadline.when, first=True) from exc
         except errors as exc:
@@ -403,6 +448,10 @@ def _decode(event: ServerSentEvent) -> Any:
     if isinstance(payload, dict) and (payload.get("error") or event.event == "error"):
         raise stream_error(payload.get("error") or payload)
     return payload
+
+
+def _leave(shard: _Shard) -> None:
+    shard.busy -= 1
 
 
 async def _drain(
