@@ -107,7 +107,8 @@ def test_unreadable_arguments_are_messages_not_tracebacks(tmp_path: Path) -> Non
     flow.write_text(FLOW, encoding="utf-8")
     for args in (
         ("validate", tmp_path / "missing.yaml"),
-        ("validate", tmp_path),
+        ("validate", tmp_path / "no-such-folder"),
+        ("validate", tmp_path / "tiny.yaml" / "x"),  # a file used as a folder
         ("render", flow, "-o", tmp_path / "x.svg", "--trace", tmp_path / "missing.json"),
         ("chat", flow, "--script", tmp_path / "missing.txt"),
     ):
