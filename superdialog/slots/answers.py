@@ -55,6 +55,14 @@ _POSITIVE = frozenset(
      "cool", "agreed", "agree", "confirm", "confirmed", "yessir", "k", "kay", "true",
      "awesome", "excellent", "surely", "gladly", "naturally", "precisely"}
 )  # fmt: skip
+# "next Tuesday, no sorry, Wednesday": a "no" that takes back a value the caller was saying
+# is a repair, not an answer. It is one when a word that is no answer comes before it and a
+# repair word right after it; "no, sorry" at the start stays a polite no.
+_REPAIR_AFTER_NO = frozenset({"sorry", "wait", "actually", "make", "scratch"})
+_NOT_CONTENT = frozenset(
+    {"um", "uh", "er", "erm", "hmm", "mm", "well", "oh", "so", "like", "and", "but", "i",
+     "said", "say", "think", "actually", "just", "then", "ah", "eh", "uhm", "umm"}
+)  # fmt: skip
 _MAX_IDIOM = 4
 # Every idiom in the order find() tries them (negative, unsure, positive), and where to
 # start for a given first word: an answer of a few words looks at a few idioms, not all 70.
@@ -66,6 +74,16 @@ _IDIOMS: tuple[tuple[tuple[str, ...], str], ...] = tuple(
 _IDIOMS_BY_FIRST: dict[str, list[int]] = {}
 for _i, (_phrase, _kind) in enumerate(_IDIOMS):
     _IDIOMS_BY_FIRST.setdefault(_phrase[0], []).append(_i)
+
+
+def _takes_back(texts: list[str], k: int) -> bool:
+    """Whether the "no" at ``k`` repairs a value said before it ("the fifth, no sorry, …")."""
+    after = texts[k + 1 : k + 3]
+    if not after or (after[0] not in _REPAIR_AFTER_NO and after != ["i", "mean"]):
+        return False
+    return any(
+        w not in _NOT_CONTENT and w not in _POSITIVE and w not in _NEGATIVE for w in texts[:k]
+    )
 
 
 def _words(toks: list[Token]) -> list[int]:
@@ -110,6 +128,9 @@ class YesNoType(SlotType):
         texts = [toks[k].text for k in index]
         where = _positions(texts)
         used = [False] * len(texts)
+        for k in where.get("no", ()):
+            if _takes_back(texts, k):
+                used[k] = True
         negative: tuple[int, int] | None = None
         positive: tuple[int, int] | None = None
         unsure = False

@@ -89,6 +89,22 @@ def test_sorry_and_no_that_are_not_repairs(type_name: str, text: str, want: Any)
     assert x(type_name, text) == want
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "um next tuesday, no sorry, wednesday at ten thirty",  # found by hand in `chat`
+        "the fifth no sorry the sixth",
+        "tuesday no I mean wednesday",
+        "Monday, no wait, Tuesday",
+        "three pm no actually four",
+    ],
+)
+def test_a_no_that_takes_back_a_value_is_no_answer(text: str) -> None:
+    # a yes/no question answered with a value the caller repairs: the repair's "no" is not
+    # a "no" (that would be a wrong value: the flow acts on it), so nothing is understood
+    assert x("yes_no", text) is None
+
+
 # ---------------------------------------------------------------------- undecided
 
 
