@@ -337,7 +337,9 @@ def find_time(
         if clock is None or any(k in skip for k in range(i, clock.end)):
             i += 1
             continue
-        is_time = clock.sure or clock.is24 or _cued(toks, i)
+        # a bare "twenty" is a time only with a cue or alone, like "three": "a party of
+        # twenty" and "make it 20 people" are head counts, not 8 pm
+        is_time = clock.sure or _cued(toks, i)
         if not is_time:
             if counts is None:
                 counts = _substance(toks)

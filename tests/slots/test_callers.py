@@ -401,3 +401,10 @@ def test_spans_point_at_the_repaired_value() -> None:
     text = "fifteen, no sorry, sixteen"
     match = find("number", text, make_context(now=NOW))
     assert match is not None and text[match.start : match.end] == "sixteen"
+
+
+@pytest.mark.parametrize("text", ["twenty people", "a party of twenty", "make it 20 people"])
+def test_a_head_count_is_not_a_time(text: str) -> None:
+    # a 24-hour number needs a cue or to stand alone, like any bare number
+    assert x("time", text) is None and x("datetime", text) is None
+    assert x("time", "at twenty") is not None and x("time", "twenty") is not None
