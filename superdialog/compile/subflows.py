@@ -51,8 +51,19 @@ def _inline_state(
     }
     if state.global_ is not None:
         update["global_"] = [
-            g.model_copy(update={"goto": _rename(g.goto, prefix, local)}) for g in state.global_
+            g.model_copy(
+                update={
+                    "goto": _rename(g.goto, prefix, local),
+                    "call": _rename(g.call, prefix, local),
+                }
+            )
+            for g in state.global_
         ]
+    cancel = state.on_cancel
+    if isinstance(cancel, str):
+        update["on_cancel"] = _rename(cancel, prefix, local)
+    elif cancel is not None:
+        update["on_cancel"] = cancel.model_copy(update={"to": _rename(cancel.to, prefix, local)})
     return state.model_copy(update=update)
 
 

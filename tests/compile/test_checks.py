@@ -149,6 +149,28 @@ def test_subflow_is_inlined(tmp_path) -> None:  # type: ignore[no-untyped-def]
     assert "n" in flow.slots
 
 
+def test_subflow_cancel_and_digression_targets_are_its_own(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # a sub-flow's on_cancel (a state or {say, to}) and a rule's call: name its own states
+    (tmp_path / "sub.yaml").write_text(
+        "flow: sub\nstart: ask\nslots: {n: {type: number}}\nstates:\n"
+        "  ask:\n    collect: [n]\n    next: again\n    on_cancel: {say: Fine., to: done}\n"
+        "    global: [{intent: help, call: hours}]\n"
+        "  again: {collect: [n], next: done, on_cancel: done}\n"
+        "  hours: {say: We open at nine., return: true}\n"
+        "  done: {say: thanks, end: completed}\n"
+    )
+    (tmp_path / "main.yaml").write_text(
+        "flow: main\nstart: go\nstates:\n  go: {use: sub.yaml, next: bye}\n"
+        "  bye: {end: completed}\n"
+    )
+    flow = superdialog.load(tmp_path / "main.yaml")
+    ask = flow.states["go.ask"]
+    assert ask.cancel_edge is not None and ask.cancel_edge.dst == "go.done"
+    assert [g.call for g in ask.globals if g.call] == ["go.hours"]
+    again = flow.states["go.again"].cancel_edge
+    assert again is not None and again.dst == "go.done"
+
+
 def test_subflow_errors_are_located_in_the_subflow(tmp_path) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "sub.yaml").write_text("flow: sub\nstart: a\nstates:\n  a: {say: x, nxt: b}\n")
     (tmp_path / "main.yaml").write_text(
