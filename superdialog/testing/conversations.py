@@ -37,6 +37,7 @@ from superdialog.testing.hosts import KNOWN_HOSTS, find_host, test_hosts
 from superdialog.testing.llm_server import ScriptedLLMServer
 
 if TYPE_CHECKING:
+    from superdialog.compile.model import Edge
     from superdialog.testing.conversation_runner import Run
 
 __all__ = [
@@ -225,6 +226,7 @@ class Coverage:
     states: list[str]
     edges: list[tuple[str, str]]  # (id, kind)
     globals_declared: list[str]
+    any_time_edges: dict[str, str] = field(default_factory=dict)  # id -> how it reads
     visited_states: set[str] = field(default_factory=set)
     visited_edges: set[str] = field(default_factory=set)
     any_time: set[str] = field(default_factory=set)
@@ -237,6 +239,8 @@ class Coverage:
                     self.visited_states.add(ev.dst)
                     if ev.edge is not None:
                         self.visited_edges.add(ev.edge)
+                        if ev.edge in self.any_time_edges:
+                            self.any_time.add(self.any_time_edges[ev.edge])
                     if ev.via.startswith("global:"):
                         self.any_time.add(ev.via)
                     elif ev.edge is None and ev.via in ("error", "fail"):
@@ -267,6 +271,17 @@ class Coverage:
         return out
 
 
+def _any_time_name(edge: Edge) -> str:
+    """How an any-time edge reads in the report ("" for an ordinary edge)."""
+    if edge.kind == "call":
+        return f"call {edge.dst} ({edge.id.rpartition('~')[2]})"
+    if edge.kind == "return":
+        return f"return from {edge.src}"
+    if edge.kind == "cancel" and edge.label == "flow on_cancel":
+        return f"flow on_cancel → {edge.dst}"
+    return ""
+
+
 def _coverage(files: list[FileResult]) -> list[Coverage]:
     by_flow: dict[str, Coverage] = {}
     for fr in files:
@@ -285,12 +300,16 @@ def _coverage(files: list[FileResult]) -> list[Coverage]:
                     if g.goto is not None
                 }
             )
+            # a digression's call and return, and the flow-wide "never mind", can be taken
+            # from many states: like global intents they are counted once, as any-time moves
+            any_time = {e.id: _any_time_name(e) for e in flow.edges if _any_time_name(e)}
             cov = Coverage(
                 flow.name,
                 os.path.relpath(test.flow_path),
                 list(flow.states),
-                [(e.id, e.kind) for e in flow.edges],
+                [(e.id, e.kind) for e in flow.edges if e.id not in any_time],
                 declared,
+                any_time,
             )
             by_flow[key] = cov
         for r in fr.results:
