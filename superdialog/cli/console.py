@@ -19,6 +19,7 @@ from superdialog.runtime.call import CallMachine
 from superdialog.runtime.events import (
     CallEvent,
     ErrorRaised,
+    LanguageChanged,
     SlotFilled,
     SlotRejected,
     StateEntered,
@@ -64,6 +65,8 @@ def _describe(event: CallEvent) -> str | None:
         return f"  · slot {event.slot} = {event.shown}" + (" ✓" if event.confirmed else "")
     if isinstance(event, SlotRejected):
         return f"  · slot {event.slot} rejected: {event.reason} (attempt {event.attempt})"
+    if isinstance(event, LanguageChanged):
+        return f"  · language {event.previous} → {event.language}"
     if isinstance(event, ErrorRaised):  # the message, not only the type: what to fix
         return f"  ! error in {event.state}: {event.error}: {event.message}"
     return None
@@ -110,8 +113,12 @@ async def run_console(
     verbose: bool = True,
     echo_input: bool | None = None,
     on_machine: Callable[[CallMachine], None] | None = None,
+    language: str | None = None,
 ) -> tuple[CallMachine, ConsoleSession]:
     """Run one call in the console; ``lines`` scripts the caller (else stdin).
+
+    ``language`` is reported with every line, as a speech recogniser would;
+    a ``/language CODE`` line changes it for the lines after.
 
     Returns the machine and the session (with every effect recorded).
     """
@@ -143,7 +150,7 @@ async def run_console(
     for handler in live:  # handler filters see records of every logger (logger ones do not)
         handler.addFilter(breaker)
     try:
-        await _converse(machine, session, out, state, lines, echo_input)
+        await _converse(machine, session, out, state, lines, echo_input, language)
     finally:
         for handler in live:
             handler.removeFilter(breaker)
@@ -169,6 +176,7 @@ async def _converse(
     state: dict[str, bool],
     lines: Iterable[str] | None,
     echo_input: bool | None,
+    language: str | None = None,
 ) -> None:
     """Start the call and relay caller lines until it ends (or the lines run out)."""
     await machine.start()
@@ -183,12 +191,15 @@ async def _converse(
         if line is None or line.strip() == "/quit":
             await machine.close()
             break
+        if line.startswith("/language"):  # what the recogniser reports from now on
+            language = line.removeprefix("/language").strip() or None
+            continue
         if echo:
             shown = line if line.strip() else "(silence)"
             if machine.current.pii and line.strip():
                 shown = "[redacted: PII state, recording paused]"
             out.write(f"you> {shown}\n")
-        async for chunk in machine.stream(line):
+        async for chunk in machine.stream(line, language=language):
             out.write(chunk if state["speaking"] else "agent> " + chunk.lstrip())
             state["speaking"] = True
             out.flush()

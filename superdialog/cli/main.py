@@ -205,7 +205,14 @@ def _cmd_chat(args: argparse.Namespace) -> int:
         if args.model:
             llm = {**(llm or {}), "model": args.model}
         machine, _session = asyncio.run(
-            run_console(flow, lines=lines, llm=llm, data=data, verbose=not args.quiet)
+            run_console(
+                flow,
+                lines=lines,
+                llm=llm,
+                data=data,
+                verbose=not args.quiet,
+                language=args.language,
+            )
         )
     outcome = machine.outcome
     if outcome:
@@ -282,6 +289,11 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--script", help="a file of caller lines to play instead of typing")
     c.add_argument("--data", help="JSON object exposed to templates as session.*")
     c.add_argument("-q", "--quiet", action="store_true", help="hide state and slot events")
+    c.add_argument(
+        "--language",
+        help="the language reported with each line, as a speech recogniser would (es, es-ES); "
+        "a '/language CODE' line changes it",
+    )
     c.set_defaults(fn=_cmd_chat)
 
     t = sub.add_parser("test", help="run YAML conversation tests")

@@ -36,6 +36,13 @@ from superdialog.compile.templates import (
     compile_template,
     references,
 )
+from superdialog.compile.translations import (
+    builtin_message,
+    builtin_phrases,
+    compile_lines,
+    compile_text,
+    intent_phrases,
+)
 from superdialog.errors import FlowError, Location, Problem, SlotTypeError
 from superdialog.slots import get_type
 from superdialog.slots.base import Constraints
@@ -139,6 +146,7 @@ class _Compiler:
         self.uses: list[TemplateUse] = []  # every template, for the checks in compile/check
         self.warnings: list[Problem] = []
         self.flow_cancel_say: tuple[CompiledTemplate | None] | None = None
+        self.languages: list[str] = list(dict.fromkeys(spec.languages))  # first: the default
 
     # -- locating -----------------------------------------------------------------------
     def at(self, state: str | None, path: Path, *, key: bool = False) -> Location:
@@ -202,17 +210,32 @@ class _Compiler:
                 )
 
     def lines(
-        self, value: str | list[str] | None, state: str | None, path: Path
+        self,
+        value: str | list[str] | Mapping[str, str | list[str]] | None,
+        state: str | None,
+        path: Path,
     ) -> tuple[CompiledTemplate, ...]:
-        if value is None:
-            return ()
-        items = [value] if isinstance(value, str) else value
-        out: list[CompiledTemplate] = []
-        for i, item in enumerate(items):
-            t = self.template(item, state, path if isinstance(value, str) else (*path, i))
-            if t is not None:
-                out.append(t)
-        return tuple(out)
+        """Spoken lines, per language when the flow has several (compile/translations)."""
+        return compile_lines(value, self.languages, path, *self.translating(state))
+
+    def text(
+        self, value: str | Mapping[str, str] | None, state: str | None, path: Path
+    ) -> CompiledTemplate | None:
+        """One spoken line, per language when the flow has several (compile/translations)."""
+        return compile_text(value, self.languages, path, *self.translating(state))
+
+    def translating(
+        self, state: str | None
+    ) -> tuple[
+        Callable[[str, Path], CompiledTemplate | None], Callable[[Path, str, str | None], None]
+    ]:
+        def one(source: str, path: Path) -> CompiledTemplate | None:
+            return self.template(source, state, path)
+
+        def report(path: Path, message: str, hint: str | None) -> None:
+            self.problem(self.at(state, path), message, hint)
+
+        return one, report
 
     # -- references ---------------------------------------------------------------------
     def check_state_ref(self, target: str, state: str | None, path: Path) -> bool:
@@ -258,10 +281,7 @@ class _Compiler:
         persona = (
             self.template(self.spec.persona, None, ("persona",)) if self.spec.persona else None
         )
-        messages = {
-            key: self.lines(getattr(self.spec.messages, key), None, ("messages", key))
-            for key in type(self.spec.messages).model_fields
-        }
+        messages = self.compile_messages()
         compiled: dict[str, CompiledState] = {}
         for name, state in self.states.items():
             compiled[name] = self.compile_state(name, state, globals_)
@@ -295,13 +315,51 @@ class _Compiler:
             warnings=tuple(sorted(self.warnings, key=lambda p: (p.file, p.line, p.column))),
         )
 
+    def compile_messages(self) -> dict[str, tuple[CompiledTemplate, ...]]:
+        """The runtime's lines: the flow's own, else the shipped ones in its languages."""
+        given = self.spec.messages.model_fields_set
+        if self.languages == ["en"]:
+            given = set(type(self.spec.messages).model_fields)  # the English defaults
+        out: dict[str, tuple[CompiledTemplate, ...]] = {}
+        unshipped: dict[str, list[str]] = {}
+        for key in type(self.spec.messages).model_fields:
+            if key in given:
+                out[key] = self.lines(getattr(self.spec.messages, key), None, ("messages", key))
+                continue
+            shipped = builtin_message(key, self.languages)
+            for lang in self.languages:
+                if lang not in shipped:
+                    unshipped.setdefault(lang, []).append(key)
+            if self.languages[0] in shipped:
+                one, _ = self.translating(None)  # a missing language is reported once, below
+                out[key] = compile_lines(
+                    shipped, self.languages, ("messages", key), one, lambda *_: None
+                )
+            else:  # reported below; the English default keeps the graph whole
+                out[key] = self.lines(getattr(self.spec.messages, key), None, ("messages", key))
+        for lang, keys in unshipped.items():
+            self.problem(
+                self.smap.locate(("languages", self.languages.index(lang))),
+                f"no built-in messages in '{lang}' (shipped: en, es, de, fr, hi)",
+                f"give these under 'messages' per language: {', '.join(keys)}",
+            )
+        return out
+
     def compile_intents(self) -> None:
         for name, phrases in BUILTIN_PHRASES.items():
-            extra = self.spec.intents.get(name)
-            self.intents[name] = compile_intent(name, [*phrases, *(extra.phrases if extra else [])])
-        for name, intent in self.spec.intents.items():
+            extra = self.flow_phrases(name)
+            mine = builtin_phrases(name, self.languages)
+            self.intents[name] = compile_intent(name, [*phrases, *mine, *extra])
+        for name in self.spec.intents:
             if name not in BUILTIN_PHRASES:
-                self.intents[name] = compile_intent(name, intent.phrases)
+                self.intents[name] = compile_intent(name, self.flow_phrases(name))
+
+    def flow_phrases(self, name: str) -> list[str]:
+        intent = self.spec.intents.get(name)
+        if intent is None:
+            return []
+        _, report = self.translating(None)
+        return intent_phrases(intent.phrases, self.languages, ("intents", name, "phrases"), report)
 
     def compile_slots(self) -> dict[str, CompiledSlot]:
         out: dict[str, CompiledSlot] = {}
@@ -325,6 +383,13 @@ class _Compiler:
                         "or an atomic group (?>...)",
                     )
             prompts = self.lines(slot.prompt, None, ("slots", name, "prompt"))
+            if not prompts and self.languages != ["en"]:
+                self.problem(
+                    self.smap.locate(("slots", name), key=True),
+                    f"slot '{name}' has no prompt in {', '.join(map(repr, self.languages))}: "
+                    "the default 'What is your ...?' is English",
+                    "give 'prompt' per language",
+                )
             if not prompts:
                 spoken_name = name.replace("_", " ")
                 prompts = (compile_template(f"What is your {spoken_name}?"),)
@@ -341,7 +406,7 @@ class _Compiler:
                 self.check_state_ref(rule.goto, state, (*path, i, "goto"))
             if rule.call is not None and self.check_state_ref(rule.call, state, (*path, i, "call")):
                 self.check_digression(rule.call, state, (*path, i, "call"))
-            say = self.template(rule.say, state, (*path, i, "say")) if rule.say else None
+            say = self.text(rule.say, state, (*path, i, "say"))
             if matcher is not None:
                 out.append(CompiledGlobal(matcher, rule.goto, say, rule.call))
         # built-in behaviours that need no configuration
@@ -394,7 +459,7 @@ class _Compiler:
     ) -> CompiledTemplate | None:
         if isinstance(spec, str) or spec.say is None:
             return None
-        return self.template(spec.say, state, (*path, "say"))
+        return self.text(spec.say, state, (*path, "say"))
 
     def compile_state(
         self, name: str, s: StateSpec, flow_globals: tuple[CompiledGlobal, ...]
@@ -438,7 +503,7 @@ class _Compiler:
             )
 
         for i, t in enumerate(s.transitions):
-            t_say = self.template(t.say, name, ("transitions", i, "say")) if t.say else None
+            t_say = self.text(t.say, name, ("transitions", i, "say"))
             if t.when is not None:
                 if s.llm is None:
                     self.problem(
@@ -566,11 +631,7 @@ class _Compiler:
             for k, v in a.args.items()
         )
         url = self.template(a.http.url, name, ("action", "http", "url")) if a.http else None
-        holding = (
-            self.template(a.holding_line, name, ("action", "holding_line"))
-            if a.holding_line
-            else None
-        )
+        holding = self.text(a.holding_line, name, ("action", "holding_line"))
         headers: list[tuple[str, CompiledTemplate]] = []
         body: object = None
         if a.http is not None:
@@ -595,11 +656,7 @@ class _Compiler:
         t = s.transfer
         if t is None:
             return None
-        ann = (
-            self.template(t.announcement, name, ("transfer", "announcement"))
-            if t.announcement
-            else None
-        )
+        ann = self.text(t.announcement, name, ("transfer", "announcement"))
         if t.queue is not None:
             return CompiledTransfer("human", t.queue, t.mode, ann)
         if t.number is not None:

@@ -25,12 +25,14 @@ from typing import TYPE_CHECKING, Any
 
 from superdialog.compile.model import CompiledState
 from superdialog.compile.templates import CompiledTemplate
+from superdialog.compile.translations import for_language
 from superdialog.pii import Masker, get_logger
 from superdialog.runtime import durable
 from superdialog.runtime.actions import await_pending
 from superdialog.runtime.effects import FINISHED, RUNNING, resume
 from superdialog.runtime.events import CallEvent, LLMCalled, Spoke, StateEntered, event_to_dict
 from superdialog.runtime.host import Host
+from superdialog.runtime.language import follow_caller
 from superdialog.runtime.metrics import CallMetrics
 from superdialog.runtime.moves import enter
 from superdialog.runtime.redact import shown, spoken_masked
@@ -93,6 +95,7 @@ class CallMachine:
         "_turn_spoken",
         "_visits",
         "flow",
+        "language",
         "node",
         "results",
         "slots",
@@ -111,6 +114,8 @@ class CallMachine:
     ) -> None:
         self.flow = flow
         self.node: str = flow.spec.start
+        self.language: str = flow.spec.languages[0]
+        """The language the call speaks: the flow's default until the caller switches."""
         self.slots: dict[str, Any] = {}
         self.results: dict[str, Any] = {}
         self._host = Host(session)
@@ -186,9 +191,11 @@ class CallMachine:
     ) -> AsyncGenerator[str, None]:
         """Handle one caller utterance; yield what to speak, chunk by chunk.
 
-        ``context`` and ``language`` are accepted for the host contract; the
-        Unpod session passes ``language`` from its speech recogniser.
+        ``context`` is accepted for the host contract. ``language`` is the
+        speech recogniser's ('es-ES'): when the flow speaks it, the call
+        answers in it from this turn on (``runtime/language.py``).
         """
+        follow_caller(self, language)
         clock = self._call_clock
         if clock is not None:  # no silence timer while the caller's words are handled
             try:
@@ -207,8 +214,11 @@ class CallMachine:
                 clock.turn_ends()
             durable.turn_ended(self)
 
-    async def turn(self, text: str, context: dict[str, Any] | None = None) -> str:
+    async def turn(
+        self, text: str, context: dict[str, Any] | None = None, language: str | None = None
+    ) -> str:
         """Handle one utterance and return the whole reply (not used by live hosts)."""
+        follow_caller(self, language)
         parts: list[str] = []
         clock = self._call_clock
         if clock is not None:  # as in stream(): no silence timer during the turn
@@ -505,7 +515,8 @@ class CallMachine:
         return out
 
     def render(self, template: CompiledTemplate, **extra: Any) -> str:
-        """Render a template for speech."""
+        """Render a template for speech, in the call's language."""
+        template = for_language(template, self.language)
         if template.static is not None:
             return template.static
         variables = self.variables()

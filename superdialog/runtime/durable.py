@@ -271,6 +271,7 @@ def dump(
         "elapsed": (m._clock() - m._t0) if m._started else None,
         "state": {
             "node": m.node,
+            "language": m.language,
             "from": m._from,
             "status": m._status,
             "outcome": dict(m._outcome) if m._outcome else None,
@@ -436,6 +437,8 @@ def restore_into(
         personal = rec.get("open") or {}
     s = rec["state"]
     m.node = str(s["node"])
+    language = s.get("language")  # records before languages have none: the default
+    m.language = language if language in m.flow.spec.languages else m.flow.spec.languages[0]
     m._from = str(s["from"])
     m._status = FINISHED if s["status"] == FINISHED else RUNNING
     m._outcome = dict(s["outcome"]) if s["outcome"] else None
@@ -503,6 +506,8 @@ def switch_flow(m: CallMachine, flow: CompiledFlow, *, preserve_memory: bool = F
     src = m.node
     m.flow = flow
     m.node = flow.spec.start
+    if m.language not in flow.spec.languages:  # the caller's, if the new flow speaks it
+        m.language = flow.spec.languages[0]
     m._from = src
     m._confirming = None
     m._repairs = None  # the new flow has none of the old one's states to come back to

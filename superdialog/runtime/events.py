@@ -18,6 +18,7 @@ __all__ = [
     "ErrorRaised",
     "InputTruncated",
     "LLMCalled",
+    "LanguageChanged",
     "RecordingPaused",
     "RecordingResumed",
     "SlotFilled",
@@ -153,6 +154,16 @@ class InputTruncated:
     kind: Literal["input_truncated"] = "input_truncated"
 
 
+@dataclass(frozen=True, slots=True)
+class LanguageChanged:
+    """The call speaks ``language`` from its next line on (the caller switched to it)."""
+
+    previous: str
+    language: str
+    state: str
+    kind: Literal["language"] = "language"
+
+
 CallEvent = (
     Spoke
     | StateEntered
@@ -166,6 +177,7 @@ CallEvent = (
     | LLMCalled
     | ErrorRaised
     | InputTruncated
+    | LanguageChanged
 )
 
 

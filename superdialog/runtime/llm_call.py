@@ -33,6 +33,7 @@ from superdialog.llm import (
 )
 from superdialog.pii import get_logger
 from superdialog.runtime.events import LLMCalled, Spoke
+from superdialog.runtime.language import answer_in
 from superdialog.runtime.slot_values import extract_context, set_slot, validate
 from superdialog.runtime.steps import Step
 from superdialog.slots import find
@@ -107,6 +108,9 @@ def build_messages(
     if graph.persona is not None:
         parts.append(m.render(graph.persona))
     parts.append(_STYLE)
+    language = answer_in(m)
+    if language is not None:
+        parts.append(language)
     if st.llm is not None:
         parts.append(f"Current step: {m.render(st.llm)}")
     context = m.flow.spec.context

@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from superdialog.spec.languages import LangCode
+
 __all__ = [
     "BUILTIN_END_REASONS",
     "BUILTIN_INTENTS",
@@ -55,7 +57,10 @@ BUILTIN_INTENTS: tuple[str, ...] = (
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
 Name = Annotated[str, Field(pattern=_NAME.pattern, max_length=64)]
 Template = Annotated[str, Field(min_length=1)]
-Lines = Template | list[Template]
+Text = Template | dict[LangCode, Template]
+"""A spoken line: a template, or one per language (``{en: ..., es: ...}``)."""
+Lines = Template | list[Template] | dict[LangCode, Template | list[Template]]
+"""Spoken lines: one, a list of variants, or either per language."""
 
 
 class _Strict(BaseModel):
@@ -170,8 +175,13 @@ class SlotSpec(_Strict):
 class IntentSpec(_Strict):
     """A caller intent recognised by example phrases, without a model call."""
 
-    phrases: list[Annotated[str, Field(min_length=1)]] = Field(
-        min_length=1, description="Example phrases, matched as whole words."
+    phrases: (
+        list[Annotated[str, Field(min_length=1)]]
+        | dict[LangCode, list[Annotated[str, Field(min_length=1)]]]
+    ) = Field(
+        min_length=1,
+        description="Example phrases, matched as whole words; or a list per language "
+        "({en: [...], es: [...]}).",
     )
     description: str | None = Field(None, description="What the intent means.")
 
@@ -186,7 +196,7 @@ class GlobalRule(_Strict):
         description="State to visit and come back from (a digression): it runs until a "
         "state with 'return: true', then the interrupted question is asked again.",
     )
-    say: Template | None = Field(None, description="Line to speak (then stay).")
+    say: Text | None = Field(None, description="Line to speak (then stay).")
 
     @model_validator(mode="after")
     def _has_effect(self) -> GlobalRule:
@@ -202,7 +212,7 @@ class CancelSpec(_Strict):
     """What "never mind" does: an optional line, then a state."""
 
     to: Name = Field(description="State to go to.")
-    say: Template | None = Field(None, description="Line spoken on the way.")
+    say: Text | None = Field(None, description="Line spoken on the way.")
 
 
 class TransitionSpec(_Strict):
@@ -219,7 +229,7 @@ class TransitionSpec(_Strict):
         None, alias="if", description="Jinja2 expression, e.g. slots.age >= 18."
     )
     intent: Name | None = Field(None, description="Intent name matched by phrases.")
-    say: Template | None = Field(None, description="Line spoken when taking this edge.")
+    say: Text | None = Field(None, description="Line spoken when taking this edge.")
 
     @model_validator(mode="after")
     def _one_condition(self) -> TransitionSpec:
@@ -271,7 +281,7 @@ class ActionSpec(_Strict):
         "type (text, number, boolean, list, mapping, any) or a nested mapping. validate "
         "then refuses results.<name>.<field> reads of fields it does not list.",
     )
-    holding_line: Template | None = Field(
+    holding_line: Text | None = Field(
         None, description="Spoken when the action is still running after holding_after seconds."
     )
     holding_after: float = Field(1.0, ge=0, description="Seconds before the holding line.")
@@ -304,7 +314,7 @@ class TransferSpec(_Strict):
     mode: Literal["cold", "warm"] = Field(
         "cold", description="cold: hand off now; warm: announced to the receiving side."
     )
-    announcement: Template | None = Field(
+    announcement: Text | None = Field(
         None, description="Warm transfers: what the receiving side hears."
     )
 
@@ -405,31 +415,31 @@ class Messages(_Strict):
         ["Sorry, I didn't catch that.", "Sorry, could you say that again?"],
         description="Said when an answer gives nothing usable, before the question.",
     )
-    error: Template = Field(
+    error: Text = Field(
         "I'm sorry, something went wrong on our side.",
         description="Apology before ending with reason 'error' (no error path).",
     )
-    llm_fallback: Template = Field(
+    llm_fallback: Text = Field(
         "Sorry, give me a moment.",
         description="Said when the model is unreachable, before taking the error path.",
     )
-    help: Template = Field(
+    help: Text = Field(
         "I can help you with this call. You can also ask for a person at any time.",
         description="Answer to the built-in 'help' intent, before the question.",
     )
-    max_duration: Template = Field(
+    max_duration: Text = Field(
         "I'm sorry, we've run out of time on this call. Goodbye.",
         description="Closing line when max_turns or max_duration is reached.",
     )
-    no_response: Template = Field(
+    no_response: Text = Field(
         "I haven't heard from you, so I'll end the call now. Goodbye.",
         description="Closing line after too many silent turns.",
     )
-    confirm: Template = Field(
+    confirm: Text = Field(
         "I have {{ value }}. Is that right?",
         description="Read-back of a confirm: true slot ('value' and 'slot' are set).",
     )
-    corrected: Template = Field(
+    corrected: Text = Field(
         "Okay, I've changed the {{ slot }} to {{ value }}.",
         description="Said when the caller corrects a slot that needs no read-back "
         "('value' and 'slot' are set).",
@@ -439,7 +449,7 @@ class Messages(_Strict):
         description="Said when the caller cancels ('never mind') and the flow gives no "
         "on_cancel line, before the question.",
     )
-    resume: Template = Field(
+    resume: Text = Field(
         "Now,",
         description="Said before the interrupted question when a digression returns.",
     )
@@ -484,6 +494,12 @@ class FlowSpec(_Strict):
         None,
         description="Keys of the host's session data the flow reads (session.<key>); when "
         "given, validate refuses reads of keys not listed.",
+    )
+    languages: list[LangCode] = Field(
+        default_factory=lambda: ["en"],
+        min_length=1,
+        description="Languages the flow speaks; the first is the default. Every spoken text "
+        "must then be given per language ({en: ..., es: ...}); see docs/languages.md.",
     )
     locale: LocaleSpec = Field(
         default_factory=LocaleSpec, description="Language, region and time zone."

@@ -361,7 +361,7 @@ async def _stream_turn(
     shows what the caller heard.
     """
     after = turn.barge_in.after_chunks if turn.barge_in is not None else None
-    stream = machine.stream(turn.text)
+    stream = machine.stream(turn.text, language=turn.language)
     barged = False
     try:
         while True:

@@ -215,6 +215,11 @@ class Turn(Expect):
         None, description="Seconds of silence to let pass (8s, 500ms, 2m; virtual time)."
     )
     barge_in: BargeIn | None = None
+    language: str | None = Field(
+        None,
+        description="The language the host reports for this line ('es', 'es-ES'), as a "
+        "speech recogniser would; the call follows it when the flow speaks it.",
+    )
 
     _wait = field_validator("wait", mode="before")(_duration)
 

@@ -443,7 +443,7 @@ async def test_guarded_actions_are_journaled_and_never_run_again(sync: bool) -> 
 RECORDED = {
     "_action", "_assist", "_confirming", "_from", "_history", "_masker", "_metrics", "_misses",
     "_outcome", "_paused", "_repairs", "_said", "_started", "_status", "_t0", "_visits",
-    "node", "results", "slots",
+    "node", "results", "slots", "language",
     "_durable",  # set_llm, a pending switch_flow's entry (the saver hook is the host's)
     "_overrides",  # only what set_llm put there; build()'s arguments are given to restore()
     "flow",  # by name and content hash: restore() is called on the right flow
