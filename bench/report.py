@@ -254,8 +254,11 @@ def where_time_goes(ours: dict[str, Any]) -> list[str]:
     return [
         "## Where our turn overhead goes",
         "",
-        f"`turn_overhead_us_p50` = {fmt(over)} µs on the 40-state chain (2 model requests per "
-        f"turn). The method itself reports {fmt(floor)} µs for no framework at all "
+        f"`turn_overhead_us_p50` = {fmt(over)} µs on the 40-state chain "
+        f"({fmt(num(ours.get('turn_requests_mean')))} model requests per turn: the transition, "
+        "the next state's opening and, in every fifth state, a second candidate opening "
+        "requested speculatively and cancelled). The method itself reports "
+        f"{fmt(floor)} µs for no framework at all "
         "(`turn_method_floor_us_p50`). Measured against the turn's own request sequence "
         "replayed back to back, our overhead is "
         f"{fmt(seq)} µs (`turn_overhead_seqbare_us_p50`). With the server's bytes replayed "
@@ -270,8 +273,13 @@ def where_time_goes(ours: dict[str, Any]) -> list[str]:
         f"costs {fmt(num(ours.get('turn_deterministic_us_p50')))} µs "
         "(`turn_deterministic_us_p50`).",
         "",
-        "Our bare round trip is the raw HTTP exchange, because we parse the stream ourselves: "
-        "our SSE and JSON work counts as ours. The peers' bare trips include their client's "
+        "Our bare round trip is the openai SDK's `post` of the same prepared body, the body "
+        "read unparsed, because we parse the stream ourselves: our SSE and JSON work counts as "
+        "ours. Against raw HTTP (no SDK in the baseline) our overhead is "
+        f"{fmt(num(ours.get('turn_overhead_raw_http_us_p50')))} µs "
+        "(`turn_overhead_raw_http_us_p50`): the openai SDK and its HTTP stack "
+        "(httpx2, httpcore2, h11) cost about 1.2 ms of CPU per request on this machine. "
+        "The peers' bare trips include their client's "
         "parsing (litellm's whole non-streaming call; the openai SDK's parsed stream for "
         "Pipecat). Measured Pipecat's way, against the SDK's parsed stream, our overhead is "
         f"{fmt(num(ours.get('turn_overhead_sdkbare_us_p50')))} µs "
@@ -362,7 +370,12 @@ def markdown(ours: dict[str, Any], peers: dict[str, dict[str, Any] | None],
         "server's recorded bytes replayed in-process (no socket, no server, no HTTP client): the "
         "framework's own CPU time, free of loopback noise.",
         "* `first_chunk_after_token_ms_p99`: server time of the spoken reply's first token → time "
-        "the framework hands its first chunk to TTS (50 tokens/s, 25-token reply, 30 turns).",
+        "the framework hands its first chunk to TTS (50 tokens/s, 25-token reply, 30 turns). "
+        "Ours requests the next state's opening alongside the transition "
+        "(`LLMConfig.speculative_openings`), so that reply's first token is written while the "
+        "transition's tool call is still streaming, and its chunk is held until the transition is "
+        "decided and valid (one token gap at 50 tokens/s): this figure then measures that wait, "
+        "not our framework time; dead air is the figure the caller hears.",
         "* `llm_calls_per_turn`: requests the server received over the 5 caller turns of the "
         "reference booking conversation ÷ 5.",
         "* `concurrent_10k_*`: N calls at once in one process, each: build, greeting, 3 caller "
