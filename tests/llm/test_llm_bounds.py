@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import collect
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from llm_helpers import collect
 
 import superdialog
 from superdialog.llm import LLMConfig, ToolCall, aclose_clients

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import collect
+from llm_helpers import collect
 
 from superdialog.llm import (
     DEFAULT_MODEL,

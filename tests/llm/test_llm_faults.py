@@ -9,7 +9,7 @@ import time
 from contextlib import aclosing
 
 import pytest
-from conftest import collect, eventually
+from llm_helpers import collect, eventually
 
 from superdialog.errors import (
     LLMConnectionError,

@@ -12,7 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import collect
+from llm_helpers import collect
 from pydantic import ValidationError
 
 from superdialog.errors import FlowError

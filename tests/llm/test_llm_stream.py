@@ -7,7 +7,7 @@ import dataclasses
 import time
 from contextlib import aclosing
 
-from conftest import collect
+from llm_helpers import collect
 
 from superdialog.llm import (
     Finished,
