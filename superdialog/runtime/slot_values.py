@@ -47,6 +47,7 @@ def extract_context(m: CallMachine, slot: CompiledSlot | None = None) -> Any:
         region=loc.region,
         timezone=loc.timezone,
         choices=choices,
+        language=m.language,
     )
 
 

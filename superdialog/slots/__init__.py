@@ -61,6 +61,7 @@ def make_context(
     region: str | None = None,
     choices: Mapping[str, Sequence[str]] | Sequence[str] | None = None,
     timezone: str | None = None,
+    language: str = "en",
 ) -> ExtractContext:
     """Build an :class:`ExtractContext` with the same defaults as :func:`extract`.
 
@@ -80,6 +81,7 @@ def make_context(
         region=(region or "US").upper(),
         timezone=tz_name,
         choices=_choices(choices),
+        language=language,
     )
 
 
@@ -112,17 +114,23 @@ def extract(
     region: str | None = None,
     choices: Mapping[str, Sequence[str]] | Sequence[str] | None = None,
     timezone: str | None = None,
+    language: str = "en",
 ) -> Any | None:
     """The value of type ``type_name`` said in ``text``, or ``None``.
 
-    Never raises because of ``text``; an unknown ``type_name`` raises
-    ``SlotTypeError`` (a flow mistake).
+    ``language`` is the caller's ("es", "de", "fr", "hi"): its yes/no and
+    number words are understood (``superdialog.slots.lang``). Never raises
+    because of ``text``; an unknown ``type_name`` raises ``SlotTypeError``
+    (a flow mistake).
     """
-    slot_type = get_type(type_name)
+    get_type(type_name)
     if not isinstance(text, str):
         return None
-    ctx = make_context(now=now, region=region, choices=choices, timezone=timezone)
-    return slot_type.extract(text, ctx)
+    ctx = make_context(
+        now=now, region=region, choices=choices, timezone=timezone, language=language
+    )
+    match = find(type_name, text, ctx)
+    return None if match is None else match.value
 
 
 def find(type_name: str, text: str, ctx: ExtractContext) -> Match | None:
@@ -130,6 +138,10 @@ def find(type_name: str, text: str, ctx: ExtractContext) -> Match | None:
     slot_type = get_type(type_name)
     if not isinstance(text, str):
         return None
+    if ctx.language != "en":
+        from .lang import find_localised  # lazy: word lists only for calls in other languages
+
+        return find_localised(slot_type, text, ctx, ctx.language)
     return slot_type.find(text, ctx)
 
 

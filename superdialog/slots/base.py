@@ -52,6 +52,8 @@ class ExtractContext:
             currency and day/month order ("US", "GB", ...).
         timezone: IANA zone name the caller lives in.
         choices: For ``enum``: canonical choice -> synonyms.
+        language: The language the caller speaks ("es"); other than English,
+            its yes/no and number words are read first (``slots.lang``).
 
     """
 
@@ -59,6 +61,7 @@ class ExtractContext:
     region: str = "US"
     timezone: str = "UTC"
     choices: Mapping[str, tuple[str, ...]] | None = None
+    language: str = "en"
 
 
 @dataclass(frozen=True, slots=True)
