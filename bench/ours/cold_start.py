@@ -16,27 +16,10 @@ import contextlib
 import json
 import sys
 import time
-from typing import Any
+from pathlib import Path
 
-
-class _Recording:
-    async def pause(self, reason: str = "") -> None:
-        pass
-
-    async def resume(self) -> None:
-        pass
-
-
-class _Session:
-    def __init__(self) -> None:
-        self.data: dict[str, Any] = {}
-        self.recording = _Recording()
-
-    async def say(self, text: str) -> None:
-        pass
-
-    async def end(self, reason: str = "completed") -> None:
-        pass
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # -I leaves the script's folder out
+from noop_host import HostSession
 
 
 async def main(path: str) -> None:
@@ -44,7 +27,7 @@ async def main(path: str) -> None:
 
     flow = superdialog.load(path)
     loaded = time.perf_counter_ns()
-    m = flow.build(_Session())
+    m = flow.build(HostSession())
     await m.start()
     first = 0
     async with contextlib.aclosing(m.stream("Here is my answer number 0.")) as chunks:

@@ -41,6 +41,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "peers"))
 
 import _common as C  # noqa: E402
+from noop_host import HostSession  # noqa: E402
 
 import flows as F  # noqa: E402
 
@@ -48,30 +49,6 @@ C.claim_stdout()
 
 import superdialog  # noqa: E402
 import superdialog.llm.client as client_mod  # noqa: E402
-
-
-class _Recording:
-    async def pause(self, reason: str = "") -> None:
-        pass
-
-    async def resume(self) -> None:
-        pass
-
-
-class HostSession:
-    """The Unpod session's controls as no-ops."""
-
-    __slots__ = ("data", "recording")
-
-    def __init__(self) -> None:
-        self.data: dict[str, Any] = {}
-        self.recording = _Recording()
-
-    async def say(self, text: str) -> None:
-        pass
-
-    async def end(self, reason: str = "completed") -> None:
-        pass
 
 
 async def play(m: Any, text: str) -> None:

@@ -34,6 +34,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "peers"))
 
 import _common as C  # noqa: E402
+from noop_host import HostSession  # noqa: E402
 
 import flows as F  # noqa: E402
 
@@ -48,36 +49,6 @@ OUR_PARTS = (*C.PARTS, "cpu", "cold_start")  # the peers' parts, plus two of our
 SETTLE_S = 0.02  # idle gap between a turn and its bare-round-trip replays (as the peers')
 if not os.path.realpath(superdialog.__file__).startswith(os.path.realpath(REPO) + os.sep):
     raise SystemExit(f"ours: superdialog imported from {superdialog.__file__}, not {REPO}")
-
-
-class _Recording:
-    async def pause(self, reason: str = "") -> None:
-        pass
-
-    async def resume(self) -> None:
-        pass
-
-
-class HostSession:
-    """The Unpod session's controls as no-ops (what a host hands `flow.build`)."""
-
-    __slots__ = ("data", "recording")
-
-    def __init__(self) -> None:
-        self.data: dict[str, Any] = {}
-        self.recording = _Recording()
-
-    async def say(self, text: str) -> None:
-        pass
-
-    async def end(self, reason: str = "completed") -> None:
-        pass
-
-    async def transfer_to_human(self, queue: str, **kw: Any) -> None:
-        pass
-
-    async def transfer_to_agent(self, agent_id: str, **kw: Any) -> None:
-        pass
 
 
 # --------------------------------------------------------------------------------------------
