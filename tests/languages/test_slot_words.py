@@ -32,7 +32,8 @@ CASES = [
     ("hi", "yes_no", "haan bilkul", True), ("hi", "yes_no", "nahi yaar", False),
     ("hi", "yes_no", "ठीक है", True), ("hi", "yes_no", "yes please", True),
     ("hi", "number", "मेरे साथ चार लोग हैं", 4), ("hi", "number", "दो लाख", 200_000),
-    ("hi", "number", "एक टेबल चार लोगों के लिए", 4), ("hi", "number", "teen log", 3),
+    ("hi", "number", "एक टेबल चार लोगों के लिए", 4), ("hi", "number", "char log", 4),
+    ("hi", "number", "I do have 3 kids", 3),
     ("hi", "number", "we are 5 people", 5),
 ]  # fmt: skip
 
