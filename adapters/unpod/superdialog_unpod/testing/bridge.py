@@ -40,12 +40,15 @@ class Step:
     silence: the caller says nothing until the agent speaks again (the call's
     clock fires once). ``wait`` lets that many seconds pass in silence
     (virtual time: nobody sleeps). A worker never sends an empty utterance.
+    ``language`` is what the speech recogniser reports for the line (sent as
+    the event's ``extra.language``, as a real worker does).
     """
 
     text: str = ""
     interrupt_after: int | None = None
     heard: str | None = None
     wait: float | None = None
+    language: str | None = None
 
     @property
     def silent(self) -> bool:
@@ -226,7 +229,8 @@ class LoopbackBridge:
             return
         self._in_turn = True
         self._put(StateEvent(state="thinking"))
-        self._put(UserTextEvent(text=step.text))
+        extra = {"extra": {"language": step.language}} if step.language else {}
+        self._put(UserTextEvent(text=step.text, **extra))
 
     async def _settle(self) -> None:
         if self.clock is not None:

@@ -35,6 +35,7 @@ async def play_unpod(
             t.barge_in.after_chunks if t.barge_in else None,
             t.barge_in.heard if t.barge_in else None,
             t.wait,
+            t.language,
         )
         for t in conv.turns
     ]
