@@ -71,6 +71,7 @@ __all__ = [
     "dump",
     "next_turn",
     "parse_llm_uri",
+    "personal_part",
     "read_record",
     "restore_into",
     "set_llm",
@@ -392,6 +393,36 @@ def check_flow(record: Mapping[str, Any], flow: CompiledFlow) -> None:
         )
 
 
+def personal_part(
+    record: Mapping[str, Any], *, key: StateKey | str | None = USE_ENV, partial: bool = False
+) -> Mapping[str, Any]:
+    """The record's personal data (slots, results, history, secrets …), opened with ``key``.
+
+    Raises:
+        RecordError: sealed and no key or the wrong one; or saved without a key
+            (its personal data left out) and ``partial`` is false.
+
+    """
+    rec = record
+    if rec.get("pii") == "sealed":
+        opener = StateKey.from_env() if key is USE_ENV else key
+        if isinstance(opener, str):
+            opener = StateKey.parse(opener)
+        if not isinstance(opener, StateKey):
+            raise RecordError("the record is sealed and no state key was given", where="sealed")
+        opened: Mapping[str, Any] = json.loads(opener.open(str(rec["sealed"]), _header(rec)))
+        return opened
+    if rec.get("pii") == "omitted" and not partial:
+        left = ", ".join(rec.get("omitted") or ())
+        raise RecordError(
+            f"the record was saved without a state key and leaves out {left}; "
+            "restore it with partial=True to continue without them",
+            where="record",
+        )
+    personal: Mapping[str, Any] = rec.get("open") or {}
+    return personal
+
+
 def restore_into(
     m: CallMachine,
     record: Mapping[str, Any] | str | bytes,
@@ -418,23 +449,7 @@ def restore_into(
     check_flow(rec, m.flow)
     if m._started:
         raise RecordError("restore into a machine that has not started", where="machine")
-    personal: Mapping[str, Any]
-    if rec.get("pii") == "sealed":
-        opener = StateKey.from_env() if key is USE_ENV else key
-        if isinstance(opener, str):
-            opener = StateKey.parse(opener)
-        if not isinstance(opener, StateKey):
-            raise RecordError("the record is sealed and no state key was given", where="sealed")
-        personal = json.loads(opener.open(str(rec["sealed"]), _header(rec)))
-    else:
-        if rec.get("pii") == "omitted" and not partial:
-            left = ", ".join(rec.get("omitted") or ())
-            raise RecordError(
-                f"the record was saved without a state key and leaves out {left}; "
-                "restore it with partial=True to continue without them",
-                where="record",
-            )
-        personal = rec.get("open") or {}
+    personal = personal_part(rec, key=key, partial=partial)
     s = rec["state"]
     m.node = str(s["node"])
     language = s.get("language")  # records before languages have none: the default

@@ -11,6 +11,7 @@ then B is what one worker would have said.
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Any
 
@@ -73,3 +74,59 @@ async def test_a_live_lease_keeps_a_second_worker_out() -> None:
     await store.claim("call-2", "worker-a")
     with pytest.raises(LeaseHeld):
         await claim_call(store, "call-2", "worker-b", wait_s=0.1)
+
+
+FRONT_DESK = """
+flow: front_desk
+start: ask
+slots:
+  guest: {type: name, prompt: "Your name, please?"}
+  pin: {type: digits, pii: true, min_length: 4, max_length: 4, prompt: "Your PIN?"}
+states:
+  ask: {collect: [guest], next: secure}
+  secure: {pii: true, collect: [pin], next: handoff}
+  handoff: {say: "Passing you to billing.", transfer: {agent: billing-bot, mode: warm}}
+"""
+
+BILLING = """
+flow: billing
+start: hello
+slots:
+  guest: {type: name, prompt: "Your name, please?"}
+  pin: {type: digits, pii: true, min_length: 4, max_length: 4, prompt: "Your PIN?"}
+states:
+  hello:
+    say: "Billing here{% if slots.guest %}, hello {{ slots.guest }}{% endif %}. Anything else?"
+    next: bye
+  bye: {say: "Bye.", end: completed}
+"""
+
+
+async def test_a_transfer_to_another_superdialog_agent_hands_over_the_callers_context() -> None:
+    # agent A (front desk) transfers the call to agent B (billing); B, serving another flow,
+    # starts it on its own flow knowing the caller: no second "your name, please?"
+    store = MemoryStore(lease_s=0.2)
+    front = superdialog.loads(FRONT_DESK, "front_desk.yaml")
+    billing = superdialog.loads(BILLING, "billing.yaml")
+
+    async def serve_flow(flow: Any, steps: list[str], worker: str) -> tuple[LoopbackBridge, Any]:
+        bridge = LoopbackBridge(steps)
+        session = unpod_session.Session(bridge=bridge)
+        bridge.begin()
+        machine = await asyncio.wait_for(
+            run_durable_call(session, flow, store, call_id="call-9", worker=worker, key=KEY,
+                             claim_wait_s=2), 10)
+        return bridge, machine
+
+    a, ma = await serve_flow(front, ["this is Ana Silva", "one two three four"], "worker-a")
+    assert ma.outcome is not None and ma.outcome["target"] == "billing-bot"
+    b, mb = await serve_flow(billing, ["no thanks"], "worker-b")
+    said = " ".join(speech(b))
+    assert "Billing here, hello Ana Silva." in said and "Your name" not in said
+    assert mb.slots["guest"] == "Ana Silva" and mb.slots["pin"] == "1234"
+    assert mb.outcome == {"verb": "end", "reason": "completed"} or mb.finished
+    raw = await store.load("call-9")
+    assert raw is not None
+    saved = raw.decode("utf-8")
+    assert json.loads(saved)["flow"]["name"] == "billing"  # B's record from now on
+    assert "1234" not in saved and "one two three four" not in saved  # sealed in the store

@@ -16,7 +16,11 @@
 
 The record names its flow and flow version; ``flows`` lists every flow this
 worker serves (a call that ``switch_flow``-ed continues on the flow it
-switched to).
+switched to). A record of a flow this worker does not serve, whose call was
+transferred to an agent, is a **handover** from another SuperDialog agent:
+the call starts on this worker's first flow with the caller's context carried
+over (``superdialog.runtime.handover``): slots both flows declare, the
+conversation so far, the call's secrets, the language.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from superdialog.runtime.clock import Scheduler
 from superdialog.runtime.durable import USE_ENV, RecordError, read_record, restore_into, state_of
 from superdialog.runtime.durable_actions import guard_actions
 from superdialog.runtime.durable_seal import StateKey
+from superdialog.runtime.handover import carry_over, handed_to_agent
 from superdialog.store import CallSaver, CallStore, Claim, LeaseHeld, LeaseLost
 from superdialog_unpod.host import attach, run_session
 
@@ -89,6 +94,12 @@ def _flow_for(record: Mapping[str, Any], flows: Sequence[Flow]) -> Flow:
     return next((f for f in flows if f.name == want.get("name")), flows[0])
 
 
+def _handed_over_from_elsewhere(record: Mapping[str, Any], flows: Sequence[Flow]) -> bool:
+    """A record of a flow not served here, of a call transferred to an agent."""
+    name = (record.get("flow") or {}).get("name")
+    return all(f.name != name for f in flows) and handed_to_agent(record) is not None
+
+
 async def run_durable_call(
     ctx_or_session: Any,
     flows: Flow | Sequence[Flow],
@@ -114,6 +125,9 @@ async def run_durable_call(
     cid = call_id or call_id_of(ctx_or_session)
     claim = await claim_call(store, cid, worker or worker_name(), wait_s=claim_wait_s)
     record = read_record(claim.record) if claim.record is not None else None
+    handover = None
+    if record is not None and _handed_over_from_elsewhere(record, served):
+        handover, record = record, None  # not ours to continue: a new call that knows the caller
     flow = _flow_for(record, served) if record is not None else served[0]
     machine = attach(ctx_or_session, flow, llm=llm, trace=trace, scheduler=scheduler)
 
@@ -122,6 +136,9 @@ async def run_durable_call(
 
     saver = CallSaver(store, claim.lease, key=key, on_lost=lost)
     try:
+        if handover is not None:
+            carried = carry_over(machine, handover, key=key)
+            log.info("call %s: handed over by another agent, %d slot(s) carried", cid, len(carried))
         if record is not None:
             restore_into(machine, record, key=key)
             log.info("call %s: picked up at turn %s", cid, record["state"]["metrics"]["turns"])
