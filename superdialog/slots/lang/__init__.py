@@ -11,8 +11,10 @@ work as before).
 
 Covered: yes_no, and the numeric types through digits (number, digits,
 amount, phone, card_number, postal_code, and times and dates said as
-digits). Not covered yet: month and weekday names, spoken emails, "halb
-acht"-style times.
+digits), and for date, time and datetime in es, de and fr also day words,
+month and weekday names and clock phrases ("el 3 de marzo", "um halb acht",
+"à quinze heures trente": ``moments``). Not covered yet: spoken emails,
+Hindi date and time words.
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ import unicodedata
 from dataclasses import dataclass
 
 from ..base import ExtractContext, Match, SlotType
+from .moments import MOMENT_LANGUAGES, rewrite, rules_for
 from .words import ARTICLES, CONNECTORS, NUMBERS, YES_NO
 
-__all__ = ["LANGUAGES", "Localised", "find_localised", "localise"]
+__all__ = ["LANGUAGES", "Localised", "find_localised", "localise", "localise_moments"]
 
 LANGUAGES = frozenset(NUMBERS)
 """Languages the pre-pass knows (English needs none)."""
@@ -180,13 +183,39 @@ def _number_parts(word: str, numbers: dict[str, int]) -> list[int] | None:
     return None
 
 
+_MOMENT_TYPES = frozenset({"date", "time", "datetime"})
+
+
+def localise_moments(text: str, language: str) -> Localised:
+    """``text`` with ``language``'s date and time phrases (and number words) in English.
+
+    Day words, day-and-month phrases, weekdays and clock phrases are
+    rewritten around the number-word pass (``superdialog.slots.lang.moments``).
+    """
+    if language not in MOMENT_LANGUAGES:
+        return localise(text, language)
+    first, s1, e1 = rewrite(text, rules_for(language, before_numbers=True))
+    numbered = localise(first, language)
+    last, s2, e2 = rewrite(numbered.text, rules_for(language, before_numbers=False))
+    starts: list[int] = []
+    ends: list[int] = []
+    for a, b in zip(s2, e2, strict=True):
+        na, nb = numbered.starts[a], numbered.ends[b - 1]
+        starts.append(s1[na])
+        ends.append(e1[nb - 1])
+    return Localised(last, tuple(starts), tuple(ends))
+
+
 def find_localised(
     slot_type: SlotType, text: str, ctx: ExtractContext, language: str
 ) -> Match | None:
     """``slot_type.find`` over ``text`` said in ``language``; the span is in ``text``."""
     if language not in LANGUAGES:
         return slot_type.find(text, ctx)
-    local = localise(text, language)
+    if slot_type.name in _MOMENT_TYPES:
+        local = localise_moments(text, language)
+    else:
+        local = localise(text, language)
     match = slot_type.find(local.text, ctx)
     if match is None or local.text == text:
         return match

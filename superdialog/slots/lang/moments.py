@@ -1,0 +1,394 @@
+"""Dates and times in es, de and fr, as the English date/time parsers read them.
+
+A pre-pass for the ``date``, ``time`` and ``datetime`` types: day words
+("mañana", "übermorgen", "aujourd'hui"), day-and-month phrases ("el 3 de
+marzo", "am dritten März", "le premier mars"), weekday names and clock
+phrases ("a las siete y media", "um halb acht" = 7:30, "à quinze heures
+trente", "heute Abend") are rewritten to the English forms the parsers in
+``superdialog.slots.dates``/``times``/``moments`` already understand, with
+every character mapped back to the caller's words. Number words are turned
+into digits by :func:`superdialog.slots.lang.localise` in between.
+
+Only phrases whose meaning is clear are rewritten: "el viernes pasado" or a
+month without a day is left alone, because a wrong date is worse than none.
+Own rules (no maintained library both reads these phrases and maps spans).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+
+from .words import NUMBERS
+
+__all__ = ["MOMENT_LANGUAGES", "MONTHS", "ORDINALS", "WEEKDAYS", "Rewrite", "rewrite", "rules_for"]
+
+Rewrite = tuple[re.Pattern[str], Callable[[re.Match[str]], str]]
+"""A rule: a pattern over the plain (lower-case, unaccented) text and its English replacement."""
+
+
+def plain_chars(text: str) -> str:
+    """Lower case without accents, one character for one (so positions stay the same)."""
+    out: list[str] = []
+    for ch in text:
+        low = ch.lower()
+        if len(low) != 1:
+            low = ch
+        if low == "\u2019":
+            low = "'"
+        out.append(unicodedata.normalize("NFD", low)[0])
+    return "".join(out)
+
+
+def rewrite(text: str, rules: list[Rewrite]) -> tuple[str, list[int], list[int]]:
+    """Apply ``rules`` in order; the new text and, per character, the original span."""
+    starts = list(range(len(text)))
+    ends = list(range(1, len(text) + 1))
+    for pattern, repl in rules:
+        low = plain_chars(text)
+        if pattern.search(low) is None:
+            continue
+        out: list[str] = []
+        new_starts: list[int] = []
+        new_ends: list[int] = []
+        pos = 0
+        for m in pattern.finditer(low):
+            new = repl(m)
+            if new == m.group():
+                continue
+            out.append(text[pos : m.start()])
+            new_starts += starts[pos : m.start()]
+            new_ends += ends[pos : m.start()]
+            if m.end() > m.start():
+                a, b = starts[m.start()], ends[m.end() - 1]
+            else:
+                a = b = starts[m.start()] if m.start() < len(starts) else (ends[-1] if ends else 0)
+            out.append(new)
+            new_starts += [a] * len(new)
+            new_ends += [b] * len(new)
+            pos = m.end()
+        out.append(text[pos:])
+        new_starts += starts[pos:]
+        new_ends += ends[pos:]
+        text, starts, ends = "".join(out), new_starts, new_ends
+    return text, starts, ends
+
+
+def _p(regex: str) -> re.Pattern[str]:
+    return re.compile(r"(?<![\w'-])(?:" + regex + r")(?![\w'-])")
+
+
+def _const(value: str) -> Callable[[re.Match[str]], str]:
+    return lambda _m: value
+
+
+def _plain_key(word: str) -> str:
+    return plain_chars(word)
+
+
+MONTHS: dict[str, dict[str, str]] = {
+    "es": {
+        "enero": "january", "febrero": "february", "marzo": "march", "abril": "april",
+        "mayo": "may", "junio": "june", "julio": "july", "agosto": "august",
+        "septiembre": "september", "setiembre": "september", "octubre": "october",
+        "noviembre": "november", "diciembre": "december",
+    },
+    "de": {
+        "januar": "january", "janner": "january", "februar": "february", "marz": "march",
+        "maerz": "march", "april": "april", "mai": "may", "juni": "june", "juli": "july",
+        "august": "august", "september": "september", "oktober": "october",
+        "november": "november", "dezember": "december",
+    },
+    "fr": {
+        "janvier": "january", "fevrier": "february", "mars": "march", "avril": "april",
+        "mai": "may", "juin": "june", "juillet": "july", "aout": "august",
+        "septembre": "september", "octobre": "october", "novembre": "november",
+        "decembre": "december",
+    },
+}  # fmt: skip
+"""Month names (plain spelling) → English."""
+
+WEEKDAYS: dict[str, dict[str, str]] = {
+    "es": {
+        "lunes": "monday", "martes": "tuesday", "miercoles": "wednesday", "jueves": "thursday",
+        "viernes": "friday", "sabado": "saturday", "domingo": "sunday",
+    },
+    "de": {
+        "montag": "monday", "dienstag": "tuesday", "mittwoch": "wednesday",
+        "donnerstag": "thursday", "freitag": "friday", "samstag": "saturday",
+        "sonnabend": "saturday", "sonntag": "sunday",
+    },
+    "fr": {
+        "lundi": "monday", "mardi": "tuesday", "mercredi": "wednesday", "jeudi": "thursday",
+        "vendredi": "friday", "samedi": "saturday", "dimanche": "sunday",
+    },
+}  # fmt: skip
+"""Weekday names (plain spelling) → English."""
+
+_DE_ORD_SMALL = {
+    1: "ers", 2: "zwei", 3: "drit", 4: "vier", 5: "funf", 6: "sechs", 7: "sieb", 8: "ach",
+    9: "neun", 10: "zehn", 11: "elf", 12: "zwolf", 13: "dreizehn", 14: "vierzehn",
+    15: "funfzehn", 16: "sechzehn", 17: "siebzehn", 18: "achtzehn", 19: "neunzehn",
+}  # fmt: skip
+
+
+def _ordinals(language: str) -> dict[str, int]:
+    """Ordinal day words 1 to 31 (plain spelling) → their number."""
+    out: dict[str, int] = {}
+    if language == "de":
+        for n, stem in _DE_ORD_SMALL.items():
+            for end in ("te", "ten", "ter", "tes", "tem"):
+                out[stem + end] = n
+        cardinals = {_plain_key(k): v for k, v in NUMBERS["de"].items() if 20 <= v <= 31}
+        for word, n in cardinals.items():
+            for end in ("ste", "sten", "ster", "stes", "stem"):
+                out[word + end] = n
+    elif language == "fr":
+        out.update({"premier": 1, "1er": 1, "premiere": 1, "1ere": 1})
+    elif language == "es":
+        out.update({"primero": 1, "uno": 1, "primer": 1, "1o": 1, "1ro": 1})
+    return out
+
+
+ORDINALS = {lang: _ordinals(lang) for lang in ("es", "de", "fr")}
+
+
+def _alt(words: dict[str, str] | dict[str, int]) -> str:
+    return "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
+
+
+def _suffix(n: int) -> str:
+    if 10 <= n % 100 <= 20:
+        return "th"
+    return {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+
+
+def _day_month(lang: str, m: re.Match[str]) -> str:
+    """'3 de marzo de 2027' → 'march 3 2027'; an impossible day is left as said."""
+    day_word, month, year = m.group("d"), m.group("m"), m.group("y")
+    day = int(day_word) if day_word.isdigit() else ORDINALS[lang].get(day_word, 0)
+    if not 1 <= day <= 31:
+        return m.group()
+    english = MONTHS[lang][month] + f" {day}"
+    return english + (f" {year}" if year else "")
+
+
+def _clock(hour: int, minute: int) -> str:
+    """'H:MM', or '' when not a time of day."""
+    if not (0 <= hour <= 24 and 0 <= minute <= 59):
+        return ""
+    return f"{hour % 24 if hour == 24 else hour}:{minute:02d}"
+
+
+def _before(hour: int) -> int:
+    """The hour before ``hour`` on a 12/24-hour clock ("halb eins" is 12:30)."""
+    return 12 if hour == 1 else (23 if hour == 0 else hour - 1)
+
+
+def _minute(word: str | None) -> int:
+    """Minutes said after the hour: digits, or "un"/"une"/"una"/"uno" (one past)."""
+    if not word:
+        return 0
+    return int(word) if word.isdigit() else 1
+
+
+def _keep_or(m: re.Match[str], new: str) -> str:
+    return new if new else m.group()
+
+
+def _es_rules() -> list[Rewrite]:
+    months, days = _alt(MONTHS["es"]), _alt(WEEKDAYS["es"])
+    ords = _alt(ORDINALS["es"])
+    return [
+        (_p(r"(?:a )?la una"), lambda m: "a las 1" if m.group().startswith("a ") else "las 1"),
+        (
+            _p(rf"(?:el )?(?P<d>\d{{1,2}}|{ords}) de (?P<m>{months})(?: de(?:l)? (?P<y>\d{{4}}))?"),
+            lambda m: _day_month("es", m),
+        ),
+        (_p(rf"(?:el )?(?P<w>{days}) (?:pasado|anterior)"), _const("")),
+        (
+            _p(rf"(?:el )?(?:(?:proximo|este) )?(?P<w>{days})(?: que viene| proximo)?"),
+            lambda m: WEEKDAYS["es"][m.group("w")],
+        ),
+        (_p(r"pasado manana"), _const("day after tomorrow")),
+        (_p(r"manana (?:por|en) la manana"), _const("tomorrow morning")),
+        (_p(r"manana (?:por|en) la tarde"), _const("tomorrow afternoon")),
+        (_p(r"manana (?:por|en) la noche"), _const("tomorrow evening")),
+        (_p(r"(?P<t>\d{1,2}(?::\d\d)?) de la (?:manana|madrugada)"), lambda m: m["t"] + " am"),
+        (_p(r"(?P<t>\d{1,2}(?::\d\d)?) de la (?:tarde|noche)"), lambda m: m["t"] + " pm"),
+        (_p(r"(?:por|en|de) la manana"), _const("in the morning")),
+        (_p(r"(?:por|en|de) la tarde"), _const("in the afternoon")),
+        (_p(r"(?:por|en|de) la noche"), _const("in the evening")),
+        (_p(r"esta noche"), _const("tonight")),
+        (_p(r"esta tarde"), _const("this afternoon")),
+        (_p(r"esta manana"), _const("this morning")),
+        (_p(r"manana"), _const("tomorrow")),
+        (_p(r"hoy"), _const("today")),
+        (_p(r"ayer"), _const("yesterday")),
+        (_p(r"(?:al )?mediodia"), _const("noon")),
+        (_p(r"(?:la )?medianoche"), _const("midnight")),
+        (
+            _p(r"(?:a )?las (?P<h>\d{1,2}) y media"),
+            lambda m: _keep_or(m, "at " + _clock(int(m["h"]), 30)),
+        ),
+        (
+            _p(r"(?:a )?las (?P<h>\d{1,2}) y cuarto"),
+            lambda m: _keep_or(m, "at " + _clock(int(m["h"]), 15)),
+        ),
+        (
+            _p(r"(?:a )?las (?P<h>\d{1,2}) menos cuarto"),
+            lambda m: _keep_or(m, "at " + _clock(_before(int(m["h"])), 45)),
+        ),
+        (
+            _p(r"(?:a )?las (?P<h>\d{1,2}) ?: ?(?P<mi>\d{1,2}|un|una|uno)"),
+            lambda m: _keep_or(m, "at " + _clock(int(m["h"]), _minute(m["mi"]))),
+        ),
+        (
+            _p(r"(?:a )?las (?P<h>\d{1,2})(?! ?:)(?: en punto)?"),
+            lambda m: "at " + m["h"] if int(m["h"]) <= 24 else m.group(),
+        ),
+    ]
+
+
+def _de_rules() -> list[Rewrite]:
+    months, days = _alt(MONTHS["de"]), _alt(WEEKDAYS["de"])
+    ords = _alt(ORDINALS["de"])
+    return [
+        (_p(r"guten morgen"), _const("good morning")),
+        (
+            _p(r"(?:am|den|der|zum) (?P<d>" + ords + r")"),
+            lambda m: f"the {ORDINALS['de'][m['d']]}{_suffix(ORDINALS['de'][m['d']])}",
+        ),
+        (
+            _p(
+                rf"(?:am |den |der |zum )?(?:the )?(?P<d>\d{{1,2}}|{ords})(?:\.|st|nd|rd|th)? "
+                rf"(?P<m>{months})(?: (?P<y>\d{{4}}))?"
+            ),
+            lambda m: _day_month("de", m),
+        ),
+        (
+            _p(r"(?P<d>" + ords + r")"),
+            lambda m: f"the {ORDINALS['de'][m['d']]}{_suffix(ORDINALS['de'][m['d']])}",
+        ),
+        (_p(rf"(?:letzten|letzte|vergangenen|vergangener) (?:am )?(?P<w>{days})"), _const("")),
+        (
+            _p(rf"(?:am |diesen |kommenden |nachsten |nachster |diesem )?(?P<w>{days})"),
+            lambda m: WEEKDAYS["de"][m.group("w")],
+        ),
+        (_p(r"ubermorgen"), _const("day after tomorrow")),
+        (_p(r"morgen (?:fruh|vormittag|morgen)"), _const("tomorrow morning")),
+        (_p(r"morgen nachmittag"), _const("tomorrow afternoon")),
+        (_p(r"morgen abend"), _const("tomorrow evening")),
+        (_p(r"heute abend"), _const("tonight")),
+        (_p(r"heute nachmittag"), _const("this afternoon")),
+        (_p(r"heute (?:morgen|fruh|vormittag)"), _const("this morning")),
+        (
+            _p(r"(?P<t>\d{1,2}(?::\d\d)?) (?:uhr )?(?:morgens|fruh|vormittags|in der fruh)"),
+            lambda m: m["t"] + " am",
+        ),
+        (
+            _p(r"(?P<t>\d{1,2}(?::\d\d)?) (?:uhr )?(?:abends|nachmittags|am abend|am nachmittag)"),
+            lambda m: m["t"] + " pm",
+        ),
+        (_p(r"am morgen|morgens"), _const("in the morning")),
+        (_p(r"am abend|abends"), _const("in the evening")),
+        (_p(r"am nachmittag|nachmittags"), _const("in the afternoon")),
+        (_p(r"morgen"), _const("tomorrow")),
+        (_p(r"heute"), _const("today")),
+        (_p(r"gestern"), _const("yesterday")),
+        (_p(r"mitternacht"), _const("midnight")),
+        (
+            _p(r"(?:um )?halb (?P<h>\d{1,2})"),
+            lambda m: _keep_or(m, "at " + _clock(_before(int(m["h"])), 30)),
+        ),
+        (
+            _p(r"(?:um )?viertel nach (?P<h>\d{1,2})"),
+            lambda m: _keep_or(m, "at " + _clock(int(m["h"]), 15)),
+        ),
+        (
+            _p(r"(?:um )?(?:viertel vor|dreiviertel) (?P<h>\d{1,2})"),
+            lambda m: _keep_or(m, "at " + _clock(_before(int(m["h"])), 45)),
+        ),
+        (
+            _p(r"(?:um )?(?P<h>\d{1,2}) uhr (?P<mi>\d{1,2})"),
+            lambda m: _keep_or(m, "at " + _clock(int(m["h"]), int(m["mi"]))),
+        ),
+        (
+            _p(r"(?:um )?(?P<h>\d{1,2})(?::(?P<mi>\d\d))? uhr"),
+            lambda m: _keep_or(m, "at " + _clock(int(m["h"]), int(m["mi"] or 0))),
+        ),
+        (_p(r"um (?P<h>\d{1,2}(?::\d\d)?)"), lambda m: "at " + m["h"]),
+        (_p(r"mittag|mittags"), _const("noon")),
+    ]
+
+
+def _fr_rules() -> list[Rewrite]:
+    months, days = _alt(MONTHS["fr"]), _alt(WEEKDAYS["fr"])
+    ords = _alt(ORDINALS["fr"])
+    return [
+        (
+            _p(rf"(?:le )?(?P<d>\d{{1,2}}|{ords}) (?P<m>{months})(?: (?P<y>\d{{4}}))?"),
+            lambda m: _day_month("fr", m),
+        ),
+        (_p(rf"(?:le |ce )?(?P<w>{days}) (?:dernier|passe)"), _const("")),
+        (
+            _p(rf"(?:le |ce )?(?P<w>{days})(?: prochain| qui vient)?"),
+            lambda m: WEEKDAYS["fr"][m.group("w")],
+        ),
+        (_p(r"apres-demain|apres demain"), _const("day after tomorrow")),
+        (_p(r"demain matin"), _const("tomorrow morning")),
+        (_p(r"demain (?:apres-midi|apres midi)"), _const("tomorrow afternoon")),
+        (_p(r"demain soir"), _const("tomorrow evening")),
+        (_p(r"ce soir"), _const("tonight")),
+        (_p(r"cet (?:apres-midi|apres midi)"), _const("this afternoon")),
+        (_p(r"ce matin"), _const("this morning")),
+        (_p(r"demain"), _const("tomorrow")),
+        (_p(r"aujourd'hui|aujourdhui|aujourd hui"), _const("today")),
+        (_p(r"hier"), _const("yesterday")),
+        (_p(r"(?:a )?midi et demi(?:e)?"), _const("at 12:30")),
+        (_p(r"(?:a )?minuit"), _const("midnight")),
+        (_p(r"(?:a )?midi"), _const("noon")),
+        (
+            _p(r"(?:a )?(?P<h>\d{1,2}) ?(?:heures?|h) et demie?"),
+            lambda m: _keep_or(m, "at " + _clock(int(m["h"]), 30)),
+        ),
+        (
+            _p(r"(?:a )?(?P<h>\d{1,2}) ?(?:heures?|h) et quart"),
+            lambda m: _keep_or(m, "at " + _clock(int(m["h"]), 15)),
+        ),
+        (
+            _p(r"(?:a )?(?P<h>\d{1,2}) ?(?:heures?|h) moins (?:le )?quart"),
+            lambda m: _keep_or(m, "at " + _clock(_before(int(m["h"])), 45)),
+        ),
+        (
+            _p(r"(?:a )?(?P<h>\d{1,2}) ?(?:heures?|h) ?(?P<mi>\d{1,2}|une|un)?"),
+            lambda m: _keep_or(m, "at " + _clock(int(m["h"]), _minute(m["mi"]))),
+        ),
+        (_p(r"(?P<t>\d{1,2}:\d\d) du matin"), lambda m: m["t"] + " am"),
+        (
+            _p(r"(?P<t>\d{1,2}:\d\d) (?:du soir|de l'apres-midi|de l'apres midi)"),
+            lambda m: m["t"] + " pm",
+        ),
+        (_p(r"du matin|le matin"), _const("in the morning")),
+        (_p(r"du soir|le soir"), _const("in the evening")),
+        (_p(r"de l'apres-midi|l'apres-midi"), _const("in the afternoon")),
+    ]
+
+
+_PRE: dict[str, list[Rewrite]] = {
+    # "las diez y cinco" is 10:05, not 15: keep hour and minutes apart before the number pass
+    "es": [
+        (_p(r"(?P<a>las? \w+) y (?P<b>(?!media|cuarto)\w+)"), lambda m: f"{m['a']} : {m['b']}"),
+    ],
+}
+
+_RULES: dict[str, list[Rewrite]] = {"es": _es_rules(), "de": _de_rules(), "fr": _fr_rules()}
+
+MOMENT_LANGUAGES = frozenset(_RULES)
+"""Languages whose dates and times the pre-pass reads."""
+
+
+def rules_for(language: str, *, before_numbers: bool) -> list[Rewrite]:
+    """The rules of ``language`` to run before or after the number-word pass."""
+    return (_PRE if before_numbers else _RULES).get(language, [])
