@@ -45,8 +45,8 @@ def rewrite(text: str, rules: list[Rewrite]) -> tuple[str, list[int], list[int]]
     """Apply ``rules`` in order; the new text and, per character, the original span."""
     starts = list(range(len(text)))
     ends = list(range(1, len(text) + 1))
+    low = plain_chars(text)
     for pattern, repl in rules:
-        low = plain_chars(text)
         if pattern.search(low) is None:
             continue
         out: list[str] = []
@@ -72,6 +72,7 @@ def rewrite(text: str, rules: list[Rewrite]) -> tuple[str, list[int], list[int]]
         new_starts += starts[pos:]
         new_ends += ends[pos:]
         text, starts, ends = "".join(out), new_starts, new_ends
+        low = plain_chars(text)
     return text, starts, ends
 
 
