@@ -18,7 +18,7 @@ NOW, CASES = load()
 
 
 def test_corpus_has_twenty_per_language_and_type_group_and_a_held_out_part() -> None:
-    for lang in ("es", "de", "fr"):
+    for lang in ("es", "de", "fr", "hi"):
         tune = [c for c in CASES if c.part == "tune" and c.language == lang]
         assert sum(c.type_name == "date" for c in tune) >= 20
         assert sum(c.type_name != "date" for c in tune) >= 20
@@ -80,15 +80,50 @@ def test_clock_phrases(language: str, text: str, value: time) -> None:
         ("es", "en marzo"),
         ("fr", "le trente-deux mars"),
         ("de", "am vierzigsten März"),
+        ("hi", "कल"),  # yesterday or tomorrow
+        ("hi", "परसों"),
+        ("hi", "पिछले सोमवार"),
     ],
 )
 def test_unclear_or_impossible_phrases_give_no_date(language: str, text: str) -> None:
     assert extract("date", text, now=NOW, language=language) is None
 
 
-def test_english_and_hindi_are_untouched() -> None:
+def test_english_is_untouched_and_english_words_work_in_hindi() -> None:
     assert localise_moments("on march 3", "en").text == "on march 3"
     assert extract("date", "tomorrow", now=NOW, language="hi") == date(2026, 12, 1)
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("es", "el viernes pasado a las ocho"),
+        ("de", "letzten Freitag um acht"),
+        ("fr", "vendredi dernier à vingt heures"),
+        ("hi", "कल शाम सात बजे"),
+        ("hi", "kal raat nau baje"),
+    ],
+)
+def test_an_unclear_day_gives_no_datetime_but_keeps_the_time(language: str, text: str) -> None:
+    assert extract("datetime", text, now=NOW, language=language) is None
+    assert extract("time", text, now=NOW, language=language) is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("सा\u095d\u0947 सात बजे", time(19, 30)),  # nukta letter precomposed
+        ("सा\u0922\u093cे सात बजे", time(19, 30)),  # nukta written apart
+        ("सवा आठ बजे शाम को", time(20, 15)),
+        ("पौने नौ बजे रात को", time(20, 45)),
+        ("डेढ़ बजे", time(13, 30)),
+        ("ढाई बजे", time(14, 30)),
+        ("सात बजकर बीस मिनट शाम को", time(19, 20)),
+        ("रात 12 बजे", time(0, 0)),
+    ],
+)
+def test_hindi_clock_words(text: str, value: time) -> None:
+    assert extract("time", text, now=NOW, language="hi") == value
 
 
 def _word(language: str, n: int) -> str:
@@ -152,7 +187,7 @@ def test_every_24_hour_time_reads_back(
 
 
 @settings(max_examples=100, deadline=None)
-@given(text=st.text(max_size=40), language=st.sampled_from(["es", "de", "fr"]))
+@given(text=st.text(max_size=40), language=st.sampled_from(["es", "de", "fr", "hi"]))
 def test_spans_stay_inside_the_text(text: str, language: str) -> None:
     local = localise_moments(text, language)
     assert len(local.starts) == len(local.text) == len(local.ends)

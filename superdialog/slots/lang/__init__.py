@@ -24,7 +24,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from ..base import ExtractContext, Match, SlotType
-from .moments import MOMENT_LANGUAGES, rewrite, rules_for
+from .moments import MOMENT_LANGUAGES, UNCLEAR, rewrite, rules_for
 from .words import ARTICLES, CONNECTORS, NUMBERS, YES_NO
 
 __all__ = ["LANGUAGES", "Localised", "find_localised", "localise", "localise_moments"]
@@ -214,6 +214,10 @@ def find_localised(
         return slot_type.find(text, ctx)
     if slot_type.name in _MOMENT_TYPES:
         local = localise_moments(text, language)
+        if UNCLEAR in local.text:
+            if slot_type.name != "time":
+                return None  # "el viernes pasado a las 8", "कल शाम": no day to give
+            local = Localised(local.text.replace(UNCLEAR, " "), local.starts, local.ends)
     else:
         local = localise(text, language)
     match = slot_type.find(local.text, ctx)

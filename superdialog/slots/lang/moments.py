@@ -1,4 +1,4 @@
-"""Dates and times in es, de and fr, as the English date/time parsers read them.
+"""Dates and times in es, de, fr and hi, as the English date/time parsers read them.
 
 A pre-pass for the ``date``, ``time`` and ``datetime`` types: day words
 ("mañana", "übermorgen", "aujourd'hui"), day-and-month phrases ("el 3 de
@@ -9,8 +9,12 @@ trente", "heute Abend") are rewritten to the English forms the parsers in
 every character mapped back to the caller's words. Number words are turned
 into digits by :func:`superdialog.slots.lang.localise` in between.
 
-Only phrases whose meaning is clear are rewritten: "el viernes pasado" or a
-month without a day is left alone, because a wrong date is worse than none.
+Hindi: "आज", month and weekday names, "3 तारीख", "सात बजे", साढ़े/सवा/पौने/डेढ़/ढाई
+and शाम/रात/सुबह/दोपहर (Devanagari or romanised).
+
+Only phrases whose meaning is clear are rewritten: "el viernes pasado", a
+month without a day, or Hindi "कल"/"परसों" (yesterday or tomorrow) are left
+alone, because a wrong date is worse than none.
 Own rules (no maintained library both reads these phrases and maps spans).
 """
 
@@ -22,7 +26,16 @@ from collections.abc import Callable
 
 from .words import NUMBERS
 
-__all__ = ["MOMENT_LANGUAGES", "MONTHS", "ORDINALS", "WEEKDAYS", "Rewrite", "rewrite", "rules_for"]
+__all__ = [
+    "MOMENT_LANGUAGES",
+    "MONTHS",
+    "ORDINALS",
+    "UNCLEAR",
+    "WEEKDAYS",
+    "Rewrite",
+    "rewrite",
+    "rules_for",
+]
 
 Rewrite = tuple[re.Pattern[str], Callable[[re.Match[str]], str]]
 """A rule: a pattern over the plain (lower-case, unaccented) text and its English replacement."""
@@ -74,6 +87,10 @@ def rewrite(text: str, rules: list[Rewrite]) -> tuple[str, list[int], list[int]]
         text, starts, ends = "".join(out), new_starts, new_ends
         low = plain_chars(text)
     return text, starts, ends
+
+
+UNCLEAR = "\x00"
+"""Stands for a date phrase read as unclear ("el viernes pasado", Hindi "कल"): no date from it."""
 
 
 def _p(regex: str) -> re.Pattern[str]:
@@ -207,7 +224,7 @@ def _es_rules() -> list[Rewrite]:
             _p(rf"(?:el )?(?P<d>\d{{1,2}}|{ords}) de (?P<m>{months})(?: de(?:l)? (?P<y>\d{{4}}))?"),
             lambda m: _day_month("es", m),
         ),
-        (_p(rf"(?:el )?(?P<w>{days}) (?:pasado|anterior)"), _const("")),
+        (_p(rf"(?:el )?(?P<w>{days}) (?:pasado|anterior)"), _const(UNCLEAR)),
         (
             _p(rf"(?:el )?(?:(?:proximo|este) )?(?P<w>{days})(?: que viene| proximo)?"),
             lambda m: WEEKDAYS["es"][m.group("w")],
@@ -272,7 +289,7 @@ def _de_rules() -> list[Rewrite]:
             _p(r"(?P<d>" + ords + r")"),
             lambda m: f"the {ORDINALS['de'][m['d']]}{_suffix(ORDINALS['de'][m['d']])}",
         ),
-        (_p(rf"(?:letzten|letzte|vergangenen|vergangener) (?:am )?(?P<w>{days})"), _const("")),
+        (_p(rf"(?:letzten|letzte|vergangenen|vergangener) (?:am )?(?P<w>{days})"), _const(UNCLEAR)),
         (
             _p(rf"(?:am |diesen |kommenden |nachsten |nachster |diesem )?(?P<w>{days})"),
             lambda m: WEEKDAYS["de"][m.group("w")],
@@ -332,7 +349,7 @@ def _fr_rules() -> list[Rewrite]:
             _p(rf"(?:le )?(?P<d>\d{{1,2}}|{ords}) (?P<m>{months})(?: (?P<y>\d{{4}}))?"),
             lambda m: _day_month("fr", m),
         ),
-        (_p(rf"(?:le |ce )?(?P<w>{days}) (?:dernier|passe)"), _const("")),
+        (_p(rf"(?:le |ce )?(?P<w>{days}) (?:dernier|passe)"), _const(UNCLEAR)),
         (
             _p(rf"(?:le |ce )?(?P<w>{days})(?: prochain| qui vient)?"),
             lambda m: WEEKDAYS["fr"][m.group("w")],
@@ -377,6 +394,92 @@ def _fr_rules() -> list[Rewrite]:
     ]
 
 
+def _ph(regex: str) -> re.Pattern[str]:
+    """A Hindi rule: word edges include Devanagari vowel signs (not word characters)."""
+    edge = r"[\w'\u0900-\u097f-]"
+    return re.compile(rf"(?<!{edge})(?:" + regex + rf")(?!{edge})")
+
+
+def _dev(word: str) -> str:
+    """A Devanagari word as a pattern that takes a nukta written apart or not at all."""
+    out: list[str] = []
+    for ch in plain_chars(word):
+        if ch == "\u093c":
+            continue  # optional after every consonant below
+        out.append(re.escape(ch))
+        if "\u0915" <= ch <= "\u0939":
+            out.append("\u093c?")
+    return "".join(out)
+
+
+_HI_MONTHS = {
+    "जनवरी": "january", "फरवरी": "february", "मार्च": "march", "अप्रैल": "april",
+    "मई": "may", "जून": "june", "जुलाई": "july", "अगस्त": "august", "सितंबर": "september",
+    "सितम्बर": "september", "अक्टूबर": "october", "अक्तूबर": "october", "नवंबर": "november",
+    "नवम्बर": "november", "दिसंबर": "december", "दिसम्बर": "december",
+}  # fmt: skip
+_HI_WEEKDAYS = {
+    "सोमवार": "monday", "मंगलवार": "tuesday", "बुधवार": "wednesday", "गुरुवार": "thursday",
+    "बृहस्पतिवार": "thursday", "शुक्रवार": "friday", "शनिवार": "saturday",
+    "रविवार": "sunday", "इतवार": "sunday", "somvar": "monday", "mangalvar": "tuesday",
+    "budhvar": "wednesday", "guruvar": "thursday", "shukravar": "friday",
+    "shanivar": "saturday", "ravivar": "sunday", "itvaar": "sunday", "itvar": "sunday",
+}  # fmt: skip
+
+
+def _hi_lookup(table: dict[str, str]) -> tuple[str, Callable[[str], str]]:
+    """An alternation over ``table``'s words and a lookup from what it matched."""
+    by_plain = {plain_chars(k).replace("\u093c", ""): v for k, v in table.items()}
+    pattern = "|".join(sorted((_dev(k) for k in table), key=len, reverse=True))
+    return pattern, lambda said: by_plain[said.replace("\u093c", "")]
+
+
+def _hi_rules() -> list[Rewrite]:
+    months, month_of = _hi_lookup(_HI_MONTHS)
+    days, day_of = _hi_lookup(_HI_WEEKDAYS)
+    baje = rf"(?: (?:{_dev('बजे')}|baje|bje))?"
+    evening = rf"(?:{_dev('शाम')}|{_dev('रात')}|shaam|sham|raat)"
+    return [
+        (_ph(rf"(?P<d>\d{{1,2}}) (?P<m>{months})(?: (?P<y>\d{{4}}))?"),
+         lambda m: _hi_date(int(m["d"]), month_of(m["m"]), m["y"], m.group())),
+        (_ph(rf"(?:{_dev('पिछले')}|{_dev('पिछला')}|pichhle|pichle) (?:{days})"), _const(UNCLEAR)),
+        (_ph(rf"(?:(?:{_dev('अगले')}|{_dev('इस')}|agle|is) )?(?P<w>{days})"),
+         lambda m: day_of(m["w"])),
+        (_ph(rf"(?P<d>\d{{1,2}}) (?:{_dev('तारीख')}|tareekh|tarikh)"),
+         lambda m: f"the {int(m['d'])}{_suffix(int(m['d']))}"
+         if 1 <= int(m["d"]) <= 31 else m.group()),
+        (_ph(rf"(?:{_dev('आज')}|aaj|aj) {evening}(?: (?:{_dev('को')}|ko))?"), _const("tonight")),
+        (_ph(rf"{_dev('आज')}|aaj"), _const("today")),
+        (_ph(rf"{_dev('कल')}|{_dev('परसों')}|{_dev('परसो')}|kal|parson|parso"), _const(UNCLEAR)),
+        (_ph(rf"(?:{_dev('एक')}|ek) (?:{_dev('बजे')}|baje|bje)"), _const("at 1")),
+        (_ph(rf"{evening} 12{baje}"), _const("midnight")),
+        (_ph(rf"(?:{_dev('साढ़े')}|saadhe|sadhe|saade) (?P<h>\d{{1,2}}){baje}"),
+         lambda m: _keep_or(m, "at " + _clock(int(m["h"]), 30))),
+        (_ph(rf"(?:{_dev('सवा')}|sava|savaa|sawa) (?P<h>\d{{1,2}}){baje}"),
+         lambda m: _keep_or(m, "at " + _clock(int(m["h"]), 15))),
+        (_ph(rf"(?:{_dev('पौने')}|paune|pone) (?P<h>\d{{1,2}}){baje}"),
+         lambda m: _keep_or(m, "at " + _clock(_before(int(m["h"])), 45))),
+        (_ph(rf"(?:{_dev('डेढ़')}|dedh|derh){baje}"), _const("at 1:30")),
+        (_ph(rf"(?:{_dev('ढाई')}|dhai|dhaai){baje}"), _const("at 2:30")),
+        (_ph(rf"(?P<h>\d{{1,2}}) (?:{_dev('बजकर')}|bajkar|baj ?ke) (?P<mi>\d{{1,2}})"
+             rf"(?: (?:{_dev('मिनट')}|minat|minute|min))?"),
+         lambda m: _keep_or(m, "at " + _clock(int(m["h"]), int(m["mi"])))),
+        (_ph(rf"(?P<h>\d{{1,2}}) (?:{_dev('बजे')}|baje|bje)"),
+         lambda m: "at " + m["h"] if int(m["h"]) <= 24 else m.group()),
+        (_ph(rf"{evening}(?: (?:{_dev('को')}|ko))?"), _const("in the evening")),
+        (_ph(rf"(?:{_dev('सुबह')}|subah|subha|subeh)(?: (?:{_dev('को')}|ko))?"),
+         _const("in the morning")),
+        (_ph(rf"(?:{_dev('दोपहर')}|dopahar|dopehar)(?: (?:{_dev('को')}|ko))?"),
+         _const("in the afternoon")),
+    ]  # fmt: skip
+
+
+def _hi_date(day: int, month: str, year: str | None, said: str) -> str:
+    if not 1 <= day <= 31:
+        return said
+    return f"{month} {day}" + (f" {year}" if year else "")
+
+
 _PRE: dict[str, list[Rewrite]] = {
     # "las diez y cinco" is 10:05, not 15: keep hour and minutes apart before the number pass
     "es": [
@@ -384,7 +487,12 @@ _PRE: dict[str, list[Rewrite]] = {
     ],
 }
 
-_RULES: dict[str, list[Rewrite]] = {"es": _es_rules(), "de": _de_rules(), "fr": _fr_rules()}
+_RULES: dict[str, list[Rewrite]] = {
+    "es": _es_rules(),
+    "de": _de_rules(),
+    "fr": _fr_rules(),
+    "hi": _hi_rules(),
+}
 
 MOMENT_LANGUAGES = frozenset(_RULES)
 """Languages whose dates and times the pre-pass reads."""
