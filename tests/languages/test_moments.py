@@ -197,3 +197,24 @@ def test_spans_stay_inside_the_text(text: str, language: str) -> None:
         match = find(type_name, text, make_context(now=NOW, language=language))
         if match is not None:
             assert 0 <= match.start <= match.end <= len(text)
+
+
+@pytest.mark.parametrize(
+    ("language", "type_name", "text", "value"),
+    [
+        # found by probing after the corpus: each was a wrong value before
+        ("de", "date", "nächste Woche Freitag", None),  # not this week's Friday
+        ("fr", "date", "la semaine prochaine", None),
+        ("es", "date", "la semana que viene", None),
+        ("fr", "datetime", "le 3 à 20h", datetime(2026, 12, 3, 20, 0)),  # not today
+        ("es", "datetime", "el 3 a las 8 de la tarde", datetime(2026, 12, 3, 20, 0)),
+        ("de", "datetime", "am 3. um 20 Uhr", datetime(2026, 12, 3, 20, 0)),
+        ("es", "time", "a las doce de la noche", time(0, 0)),  # not noon
+        ("fr", "time", "à minuit et demi", time(0, 30)),
+    ],
+)
+def test_probed_phrases(language: str, type_name: str, text: str, value: object) -> None:
+    got_value = extract(type_name, text, now=NOW, language=language)
+    if isinstance(got_value, datetime):
+        got_value = got_value.replace(tzinfo=None, second=0, microsecond=0)
+    assert got_value == value

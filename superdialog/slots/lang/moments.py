@@ -192,6 +192,12 @@ def _day_month(lang: str, m: re.Match[str]) -> str:
     return english + (f" {year}" if year else "")
 
 
+def _nth(m: re.Match[str]) -> str:
+    """'el 3', 'le 3', 'am 3.' → 'the 3rd' (a day of this or next month)."""
+    day = int(m["d"])
+    return f"the {day}{_suffix(day)}" if 1 <= day <= 31 else m.group()
+
+
 def _clock(hour: int, minute: int) -> str:
     """'H:MM', or '' when not a time of day."""
     if not (0 <= hour <= 24 and 0 <= minute <= 59):
@@ -229,6 +235,9 @@ def _es_rules() -> list[Rewrite]:
             _p(rf"(?:el )?(?:(?:proximo|este) )?(?P<w>{days})(?: que viene| proximo)?"),
             lambda m: WEEKDAYS["es"][m.group("w")],
         ),
+        (_p(r"(?:la )?(?:semana que viene|proxima semana|semana proxima)"), _const(UNCLEAR)),
+        (_p(r"el (?P<d>\d{1,2})(?! ?:)"), _nth),
+        (_p(r"(?:a )?las 12 de la noche"), _const("at midnight")),
         (_p(r"pasado manana"), _const("day after tomorrow")),
         (_p(r"manana (?:por|en) la manana"), _const("tomorrow morning")),
         (_p(r"manana (?:por|en) la tarde"), _const("tomorrow afternoon")),
@@ -294,6 +303,8 @@ def _de_rules() -> list[Rewrite]:
             _p(rf"(?:am |diesen |kommenden |nachsten |nachster |diesem )?(?P<w>{days})"),
             lambda m: WEEKDAYS["de"][m.group("w")],
         ),
+        (_p(r"(?:nachste|kommende) woche"), _const(UNCLEAR)),
+        (_p(r"(?:am|den|zum) (?P<d>\d{1,2})\."), _nth),
         (_p(r"ubermorgen"), _const("day after tomorrow")),
         (_p(r"morgen (?:fruh|vormittag|morgen)"), _const("tomorrow morning")),
         (_p(r"morgen nachmittag"), _const("tomorrow afternoon")),
@@ -354,6 +365,9 @@ def _fr_rules() -> list[Rewrite]:
             _p(rf"(?:le |ce )?(?P<w>{days})(?: prochain| qui vient)?"),
             lambda m: WEEKDAYS["fr"][m.group("w")],
         ),
+        (_p(r"(?:la )?semaine (?:prochaine|qui vient)"), _const(UNCLEAR)),
+        (_p(r"le (?P<d>\d{1,2})(?! ?(?::|h\b|heures?))"), _nth),
+        (_p(r"(?:a )?minuit et demie?"), _const("at 0:30")),
         (_p(r"apres-demain|apres demain"), _const("day after tomorrow")),
         (_p(r"demain matin"), _const("tomorrow morning")),
         (_p(r"demain (?:apres-midi|apres midi)"), _const("tomorrow afternoon")),
