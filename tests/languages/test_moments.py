@@ -218,3 +218,31 @@ def test_probed_phrases(language: str, type_name: str, text: str, value: object)
     if isinstance(got_value, datetime):
         got_value = got_value.replace(tzinfo=None, second=0, microsecond=0)
     assert got_value == value
+
+
+@pytest.mark.parametrize(
+    ("language", "type_name", "text", "value"),
+    [
+        # a range or a choice is not one value (each gave its first or last part before)
+        ("es", "time", "entre las siete y las ocho", None),
+        ("es", "time", "entre las siete y ocho", None),  # not 7:08
+        ("es", "time", "a las siete o a las ocho", None),
+        ("es", "date", "el lunes o el martes", None),
+        ("de", "date", "Freitag oder Samstag", None),
+        ("de", "time", "zwischen 7 und 8", None),
+        ("fr", "date", "le 3 ou le 4", None),
+        ("fr", "time", "à 8h ou 9h", None),
+        ("hi", "time", "7 ya 8 baje", None),
+        # minutes before and after the hour
+        ("es", "time", "a las ocho menos diez de la noche", time(19, 50)),
+        ("fr", "time", "à huit heures moins dix du soir", time(19, 50)),
+        ("de", "time", "fünf vor acht", time(19, 55)),
+        ("de", "time", "zehn nach acht abends", time(20, 10)),
+        ("de", "time", "fünf vor halb acht", time(19, 25)),
+        ("de", "time", "fünf nach halb acht", time(19, 35)),
+    ],
+)
+def test_ranges_choices_and_minutes(
+    language: str, type_name: str, text: str, value: object
+) -> None:
+    assert extract(type_name, text, now=NOW, language=language) == value

@@ -24,7 +24,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from ..base import ExtractContext, Match, SlotType
-from .moments import MOMENT_LANGUAGES, UNCLEAR, rewrite, rules_for
+from .moments import MOMENT_LANGUAGES, NO_VALUE, UNCLEAR, rewrite, rules_for
 from .words import ARTICLES, CONNECTORS, NUMBERS, YES_NO
 
 __all__ = ["LANGUAGES", "Localised", "find_localised", "localise", "localise_moments"]
@@ -214,6 +214,8 @@ def find_localised(
         return slot_type.find(text, ctx)
     if slot_type.name in _MOMENT_TYPES:
         local = localise_moments(text, language)
+        if NO_VALUE in local.text:
+            return None  # a range or a choice ("entre las siete y las ocho"): not one value
         if UNCLEAR in local.text:
             if slot_type.name != "time":
                 return None  # "el viernes pasado a las 8", "कल शाम": no day to give

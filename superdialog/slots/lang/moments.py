@@ -29,6 +29,7 @@ from .words import NUMBERS
 __all__ = [
     "MOMENT_LANGUAGES",
     "MONTHS",
+    "NO_VALUE",
     "ORDINALS",
     "UNCLEAR",
     "WEEKDAYS",
@@ -91,6 +92,20 @@ def rewrite(text: str, rules: list[Rewrite]) -> tuple[str, list[int], list[int]]
 
 UNCLEAR = "\x00"
 """Stands for a date phrase read as unclear ("el viernes pasado", Hindi "कल"): no date from it."""
+
+
+NO_VALUE = "\x01"
+"""Stands for a range or a choice ("entre las siete y las ocho", "7 ya 8 baje"): no date or time."""
+
+
+def _minus(hour: int, minutes: int) -> str:
+    """'at H:MM' for ``minutes`` before ``hour`` ("las ocho menos diez" is 7:50)."""
+    if not 1 <= minutes <= 59:
+        return ""
+    return "at " + _clock(_before(hour), 60 - minutes) if _clock(hour, 0) else ""
+
+
+_EN_DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 
 
 def _p(regex: str) -> re.Pattern[str]:
@@ -236,6 +251,17 @@ def _es_rules() -> list[Rewrite]:
             lambda m: WEEKDAYS["es"][m.group("w")],
         ),
         (_p(r"(?:la )?(?:semana que viene|proxima semana|semana proxima)"), _const(UNCLEAR)),
+        (
+            _p(
+                rf"(?:\d{{1,2}}|{_EN_DAYS}) (?:o|u) "
+                rf"(?:a )?(?:el |la |las |the |at )?(?:\d{{1,2}}|{_EN_DAYS})"
+            ),
+            _const(NO_VALUE),
+        ),
+        (
+            _p(r"(?:a )?las (?P<h>\d{1,2}) menos (?P<mi>\d{1,2})"),
+            lambda m: _keep_or(m, _minus(int(m["h"]), int(m["mi"]))),
+        ),
         (_p(r"el (?P<d>\d{1,2})(?! ?:)"), _nth),
         (_p(r"(?:a )?las 12 de la noche"), _const("at midnight")),
         (_p(r"pasado manana"), _const("day after tomorrow")),
@@ -304,6 +330,40 @@ def _de_rules() -> list[Rewrite]:
             lambda m: WEEKDAYS["de"][m.group("w")],
         ),
         (_p(r"(?:nachste|kommende) woche"), _const(UNCLEAR)),
+        (
+            _p(
+                rf"(?:\d{{1,2}}\.?|{_EN_DAYS}) oder "
+                rf"(?:am |um |den |the |at )?(?:\d{{1,2}}|{_EN_DAYS})"
+            ),
+            _const(NO_VALUE),
+        ),
+        (_p(r"zwischen \d{1,2}(?: uhr)? und \d{1,2}"), _const(NO_VALUE)),
+        (
+            _p(r"(?:um )?(?P<mi>\d{1,2}) vor halb (?P<h>\d{1,2})"),
+            lambda m: _keep_or(
+                m,
+                "at " + _clock(_before(int(m["h"])), 30 - int(m["mi"]))
+                if 0 < int(m["mi"]) < 30
+                else "",
+            ),
+        ),
+        (
+            _p(r"(?:um )?(?P<mi>\d{1,2}) nach halb (?P<h>\d{1,2})"),
+            lambda m: _keep_or(
+                m,
+                "at " + _clock(_before(int(m["h"])), 30 + int(m["mi"]))
+                if 0 < int(m["mi"]) < 30
+                else "",
+            ),
+        ),
+        (
+            _p(r"(?:um )?(?P<mi>\d{1,2}) vor (?P<h>\d{1,2})"),
+            lambda m: _keep_or(m, _minus(int(m["h"]), int(m["mi"]))),
+        ),
+        (
+            _p(r"(?:um )?(?P<mi>\d{1,2}) nach (?P<h>\d{1,2})"),
+            lambda m: _keep_or(m, "at " + _clock(int(m["h"]), int(m["mi"]))),
+        ),
         (_p(r"(?:am|den|zum) (?P<d>\d{1,2})\."), _nth),
         (_p(r"ubermorgen"), _const("day after tomorrow")),
         (_p(r"morgen (?:fruh|vormittag|morgen)"), _const("tomorrow morning")),
@@ -366,6 +426,19 @@ def _fr_rules() -> list[Rewrite]:
             lambda m: WEEKDAYS["fr"][m.group("w")],
         ),
         (_p(r"(?:la )?semaine (?:prochaine|qui vient)"), _const(UNCLEAR)),
+        (
+            _p(
+                rf"(?:(?:the |at )?\d{{1,2}}(?:st|nd|rd|th|:\d\d)?|{_EN_DAYS})"
+                rf"(?: ?h| heures?)? ou (?:le |a |the |at )?"
+                rf"(?:\d{{1,2}}(?: ?h| heures?)?|{_EN_DAYS})"
+            ),
+            _const(NO_VALUE),
+        ),
+        (_p(r"entre \d{1,2}(?: ?h| heures?)? et \d{1,2}"), _const(NO_VALUE)),
+        (
+            _p(r"(?:a )?(?P<h>\d{1,2}) ?(?:heures?|h) moins (?P<mi>\d{1,2})"),
+            lambda m: _keep_or(m, _minus(int(m["h"]), int(m["mi"]))),
+        ),
         (_p(r"le (?P<d>\d{1,2})(?! ?(?::|h\b|heures?))"), _nth),
         (_p(r"(?:a )?minuit et demie?"), _const("at 0:30")),
         (_p(r"apres-demain|apres demain"), _const("day after tomorrow")),
@@ -463,6 +536,7 @@ def _hi_rules() -> list[Rewrite]:
          lambda m: f"the {int(m['d'])}{_suffix(int(m['d']))}"
          if 1 <= int(m["d"]) <= 31 else m.group()),
         (_ph(rf"(?:{_dev('आज')}|aaj|aj) {evening}(?: (?:{_dev('को')}|ko))?"), _const("tonight")),
+        (_ph(rf"\d{{1,2}} (?:{_dev('या')}|ya|yaa) \d{{1,2}}"), _const(NO_VALUE)),
         (_ph(rf"{_dev('आज')}|aaj"), _const("today")),
         (_ph(rf"{_dev('कल')}|{_dev('परसों')}|{_dev('परसो')}|kal|parson|parso"), _const(UNCLEAR)),
         (_ph(rf"(?:{_dev('एक')}|ek) (?:{_dev('बजे')}|baje|bje)"), _const("at 1")),
@@ -497,7 +571,11 @@ def _hi_date(day: int, month: str, year: str | None, said: str) -> str:
 _PRE: dict[str, list[Rewrite]] = {
     # "las diez y cinco" is 10:05, not 15: keep hour and minutes apart before the number pass
     "es": [
-        (_p(r"(?P<a>las? \w+) y (?P<b>(?!media|cuarto)\w+)"), lambda m: f"{m['a']} : {m['b']}"),
+        (_p(r"entre las? \w+ y (?:las? )?\w+"), _const(NO_VALUE)),
+        (
+            _p(r"(?P<a>las? \w+) y (?P<b>(?!media|cuarto|las?\b)\w+)"),
+            lambda m: f"{m['a']} : {m['b']}",
+        ),
     ],
 }
 
