@@ -1,4 +1,4 @@
-"""A call transferred to another SuperDialog agent keeps the caller's context (runtime/handover.py)."""
+"""A call transferred to another SuperDialog agent keeps the caller's context (handover.py)."""
 
 from __future__ import annotations
 

@@ -118,7 +118,7 @@ async def test_a_transfer_to_another_superdialog_agent_hands_over_the_callers_co
                              claim_wait_s=2), 10)
         return bridge, machine
 
-    a, ma = await serve_flow(front, ["this is Ana Silva", "one two three four"], "worker-a")
+    _, ma = await serve_flow(front, ["this is Ana Silva", "one two three four"], "worker-a")
     assert ma.outcome is not None and ma.outcome["target"] == "billing-bot"
     b, mb = await serve_flow(billing, ["no thanks"], "worker-b")
     said = " ".join(speech(b))
