@@ -76,14 +76,24 @@ for _i, (_phrase, _kind) in enumerate(_IDIOMS):
     _IDIOMS_BY_FIRST.setdefault(_phrase[0], []).append(_i)
 
 
-def _takes_back(texts: list[str], k: int) -> bool:
-    """Whether the "no" at ``k`` repairs a value said before it ("the fifth, no sorry, …")."""
-    after = texts[k + 1 : k + 3]
-    if not after or (after[0] not in _REPAIR_AFTER_NO and after != ["i", "mean"]):
-        return False
-    return any(
-        w not in _NOT_CONTENT and w not in _POSITIVE and w not in _NEGATIVE for w in texts[:k]
+def _first_content(texts: list[str]) -> int:
+    """Index of the first word that is no answer and no chatter (``len(texts)`` if none)."""
+    return next(
+        (
+            i
+            for i, w in enumerate(texts)
+            if w not in _NOT_CONTENT and w not in _POSITIVE and w not in _NEGATIVE
+        ),
+        len(texts),
     )
+
+
+def _takes_back(texts: list[str], k: int, first_content: int) -> bool:
+    """Whether the "no" at ``k`` repairs a value said before it ("the fifth, no sorry, …")."""
+    if first_content >= k:
+        return False
+    after = texts[k + 1 : k + 3]
+    return bool(after) and (after[0] in _REPAIR_AFTER_NO or after == ["i", "mean"])
 
 
 def _words(toks: list[Token]) -> list[int]:
@@ -128,9 +138,11 @@ class YesNoType(SlotType):
         texts = [toks[k].text for k in index]
         where = _positions(texts)
         used = [False] * len(texts)
-        for k in where.get("no", ()):
-            if _takes_back(texts, k):
-                used[k] = True
+        if "no" in where:
+            first_content = _first_content(texts)
+            for k in where["no"]:
+                if _takes_back(texts, k, first_content):
+                    used[k] = True
         negative: tuple[int, int] | None = None
         positive: tuple[int, int] | None = None
         unsure = False
