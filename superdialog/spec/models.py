@@ -501,6 +501,18 @@ class FlowSpec(_Strict):
         description="Languages the flow speaks; the first is the default. Every spoken text "
         "must then be given per language ({en: ..., es: ...}); see docs/languages.md.",
     )
+    translations: dict[LangCode, str] = Field(
+        default_factory=dict,
+        description="Message files beside the flow, by language ({es: booking.es.yaml}): "
+        "each gives that language's texts by where they are (states.greet.say: ...), "
+        "merged at load as if written inline; see docs/languages.md.",
+    )
+    detect_language: bool = Field(
+        False,
+        description="Guess the caller's language from their words when the host reports "
+        "none (script and common words of the declared languages; switches only on clear "
+        "evidence); see docs/languages.md.",
+    )
     locale: LocaleSpec = Field(
         default_factory=LocaleSpec, description="Language, region and time zone."
     )
