@@ -59,5 +59,8 @@ fi
 step "slot extraction: bench/bench_slots.py"
 "$PY" bench/bench_slots.py --out "$ROOT/out/bench/slots_results.json" >out/bench/slots.txt
 
+step "slot extraction in es, de, fr, hi: bench/slots_languages.py (held-out corpus)"
+"$PY" bench/slots_languages.py --out "$ROOT/out/bench/slots_languages.json" >out/bench/slots_languages.txt
+
 step "report: bench/results.json and docs/benchmarks.md"
 "$PY" bench/report.py
