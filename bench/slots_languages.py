@@ -18,7 +18,8 @@ language, ``now`` and options the file gives, and reports, per language and per 
 then the accuracy per language and the time per ``extract()`` call (each call timed on its own
 with ``time.perf_counter_ns`` over ``--repeat`` passes after a warm-up pass, so lazy imports
 are not counted): median and p99 per language. It prints the misses with what came out and
-writes everything, with the machine and the commit measured, to ``bench/slots_languages.json``.
+writes everything, with the machine, the commit and a digest of the parsers measured, to
+``bench/slots_languages.json``.
 The ≥ 90% bar of issue 16 is reported here, never asserted: the test beside the corpus
 (``tests/languages/test_slots_heldout.py``) only asserts what must hold whatever the tuning.
 """
@@ -26,6 +27,7 @@ The ≥ 90% bar of issue 16 is reported here, never asserted: the test beside th
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -286,6 +288,30 @@ def _commit() -> str:
     return out.stdout.strip() or "unknown"
 
 
+def _slots_source() -> dict[str, Any]:
+    """The parsers measured: a digest of ``superdialog/slots`` as it is on disk.
+
+    The commit alone does not say it when parser changes are not committed yet (the parsers
+    change while this corpus is measured), so the digest tells two runs' code apart.
+    """
+    digest = hashlib.sha256()
+    files = sorted((ROOT / "superdialog" / "slots").rglob("*.py"))
+    for path in files:
+        digest.update(str(path.relative_to(ROOT)).encode())
+        digest.update(path.read_bytes())
+    try:
+        status = subprocess.run(
+            ["git", "-C", str(ROOT), "status", "--porcelain", "--", "superdialog/slots"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        ).stdout.splitlines()
+    except (OSError, subprocess.SubprocessError):
+        status = []
+    return {"files": len(files), "sha256": digest.hexdigest()[:16], "uncommitted": status}
+
+
 def report(result: dict[str, Any], times: dict[str, dict[str, float]]) -> str:
     """The tables and the misses, as printed."""
     lines: list[str] = []
@@ -315,7 +341,7 @@ def report(result: dict[str, Any], times: dict[str, dict[str, float]]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=50, help="timed passes (default 50)")
+    parser.add_argument("--repeat", type=int, default=100, help="timed passes (default 100)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON results path")
     parser.add_argument("--quiet", action="store_true", help="print the summary lines only")
     args = parser.parse_args()
@@ -328,6 +354,7 @@ def main() -> None:
         "corpus": str(CORPUS.relative_to(ROOT)),
         "measured_at": datetime.now().astimezone().isoformat(timespec="seconds"),
         "commit": _commit(),
+        "slots_source": _slots_source(),
         "repeat": args.repeat,
         "machine": machine(),
         "languages": {
