@@ -56,8 +56,15 @@ CHAT_PATH = "/chat/completions"
 _ClientKey = tuple[str | None, str, float, int]
 """``(base_url, api_key, connect_timeout_s, shard)``."""
 
-SHARD_CONNECTIONS = 64
+SHARD_CONNECTIONS = 1024
 """Connections in one client's pool, and requests one client streams at once.
+
+Our transport (:mod:`superdialog.llm.transport`) takes and returns a connection
+in O(1), so one client per endpoint carries a whole process's requests.
+"""
+
+STOCK_SHARD_CONNECTIONS = 64
+"""The same for a client on httpx2's stock transport (used when a proxy is configured).
 
 httpcore looks at every connection of a pool on each request and each response
 (``_assign_requests_to_connections``): with the openai client's default pool of
@@ -66,8 +73,8 @@ load gets more clients (shards) instead of a bigger pool; every connection of a
 shard is kept alive, so the connections a burst opened serve the next one.
 """
 
-MAX_SHARDS = 16
-"""Clients per endpoint and event loop: up to 1,024 requests in flight; more wait their turn."""
+MAX_IN_FLIGHT = 1024
+"""Requests one endpoint streams at once per event loop; more wait their turn."""
 
 
 async def _close_all(clients: dict[_ClientKey, AsyncOpenAI]) -> None:
@@ -91,11 +98,19 @@ class _Shard:
 
     client: AsyncOpenAI
     gate: asyncio.Semaphore
+    size: int
     busy: int = 0
 
 
 _shards: LoopLocal[dict[tuple[str | None, str, float], list[_Shard]]] = LoopLocal(dict, _forget)
 """Each endpoint's shards in each running event loop, in the order they were opened."""
+
+
+def _lean() -> bool:
+    """Whether new clients use our transport (not when the environment names a proxy)."""
+    from superdialog.llm.transport import env_proxies  # lazy: it imports httpx2
+
+    return not env_proxies()
 
 
 def get_client(config: LLMConfig, shard: int = 0) -> AsyncOpenAI:
@@ -105,9 +120,14 @@ def get_client(config: LLMConfig, shard: int = 0) -> AsyncOpenAI:
     connection pool per endpoint, so consecutive turns of a call reuse warm
     keep-alive connections instead of paying TCP/TLS set-up each time. The
     openai client's own retries are disabled: :func:`stream_chat` retries,
-    because only it knows whether anything was already spoken. Under load an
-    endpoint has more than one client (``shard``, see ``SHARD_CONNECTIONS``);
-    shard 0 is the one a call uses first.
+    because only it knows whether anything was already spoken. Redirects are
+    not followed: a chat endpoint that redirects is misconfigured, and the
+    answer is its status error.
+
+    The client sends through :class:`~superdialog.llm.transport.LeanTransport`
+    (given to the SDK as its public ``http_client``), unless the environment
+    names a proxy: then httpx2's stock transport, which honours it, in shards
+    of ``STOCK_SHARD_CONNECTIONS`` (``shard`` picks one).
 
     A connection pool belongs to one event loop: each loop has its own clients,
     closed while that loop shuts down (``asyncio.run`` does it), so a second
@@ -134,17 +154,27 @@ def get_client(config: LLMConfig, shard: int = 0) -> AsyncOpenAI:
     import httpx2  # lazy: imported with openai, on the first request only
     import openai  # deferred: importing openai costs hundreds of milliseconds
 
+    if _lean():
+        from superdialog.llm.transport import LeanTransport  # lazy: as httpx2
+
+        http_client = openai.DefaultAsyncHttpxClient(
+            transport=LeanTransport(max_connections=SHARD_CONNECTIONS), follow_redirects=False
+        )
+    else:
+        http_client = openai.DefaultAsyncHttpxClient(
+            limits=httpx2.Limits(
+                max_connections=STOCK_SHARD_CONNECTIONS,
+                max_keepalive_connections=STOCK_SHARD_CONNECTIONS,
+            ),
+            follow_redirects=False,
+        )
     client = openai.AsyncOpenAI(
         api_key=cfg.resolved_api_key,
         base_url=cfg.base_url,
         max_retries=0,
         # Read/write/pool deadlines are enforced by stream_chat, one per attempt.
         timeout=openai.Timeout(None, connect=cfg.connect_timeout_s),
-        http_client=openai.DefaultAsyncHttpxClient(
-            limits=httpx2.Limits(
-                max_connections=SHARD_CONNECTIONS, max_keepalive_connections=SHARD_CONNECTIONS
-            )
-        ),
+        http_client=http_client,
     )
     table[key] = client
     return client
@@ -155,10 +185,11 @@ def _shard(cfg: LLMConfig) -> _Shard:
     endpoint = (cfg.base_url, cfg.resolved_api_key, cfg.connect_timeout_s)
     shards = _shards.get().setdefault(endpoint, [])
     for shard in shards:
-        if shard.busy < SHARD_CONNECTIONS:
+        if shard.busy < shard.size:
             return shard
-    if len(shards) < MAX_SHARDS:
-        shard = _Shard(get_client(cfg, len(shards)), asyncio.Semaphore(SHARD_CONNECTIONS))
+    size = shards[0].size if shards else (SHARD_CONNECTIONS if _lean() else STOCK_SHARD_CONNECTIONS)
+    if len(shards) < max(1, MAX_IN_FLIGHT // size):
+        shard = _Shard(get_client(cfg, len(shards)), asyncio.Semaphore(size), size)
         shards.append(shard)
         return shard
     return min(shards, key=lambda s: s.busy)
