@@ -28,6 +28,7 @@ from superdialog.compile.model import CompiledSlot, CompiledState, Edge
 from superdialog.errors import FlowError, Problem
 from superdialog.slots import get_type
 from superdialog.spec.loader import parse_flow
+from superdialog.spec.message_files import name_message_files, name_message_files_in
 from superdialog.spec.models import FlowSpec
 from superdialog.spec.yaml_source import SourceMap, read_source
 
@@ -180,16 +181,20 @@ def compile_text[F: CompiledFlow](
         spec, smap = parse_flow(text, name)
     except FlowError as exc:  # the rest of the file is checked too: every problem in one pass
         shape = list(exc.problems)
-        raise FlowError([*shape, *more_problems(text, name, file, shape)]) from None
+        found = [*shape, *more_problems(text, name, file, shape)]
+        raise FlowError(name_message_files_in(found, text, name)) from None
     problems = import_bindings(spec, smap, file, run=run_code)
     if problems:
         raise FlowError(problems)
-    graph = compile_spec(spec, smap, file)
+    try:
+        graph = compile_spec(spec, smap, file)
+    except FlowError as exc:  # a missing translation names the message file it belongs in
+        raise FlowError(name_message_files(list(exc.problems), smap)) from None
     machine = _build_machine(graph, spec.start)
     flow = kind(spec, graph, machine, name, digest, _sources(machine), smap)
     _warm_up(graph)
-    if not any(s.kind == "subflow" for s in graph.states.values()):
-        _remember(key, flow)  # sub-flows live in other files: only self-contained flows cache
+    if not spec.translations and not any(s.kind == "subflow" for s in graph.states.values()):
+        _remember(key, flow)  # sub-flows and message files are other files: not in the key
     return flow
 
 

@@ -15,16 +15,19 @@ import re
 import types
 import typing
 from collections.abc import Callable
+from pathlib import Path as FsPath
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from superdialog.errors import FlowError, Location, Problem
+from superdialog.spec.message_files import merge_message_files
 from superdialog.spec.models import FlowSpec
-from superdialog.spec.yaml_source import Path, SourceMap, parse_yaml
+from superdialog.spec.yaml_source import Path, SourceMap, is_regular_file, parse_yaml
 
 __all__ = [
     "did_you_mean",
+    "flow_folder",
     "load_document",
     "model_at",
     "parse_flow",
@@ -279,6 +282,8 @@ def salvage_document[M: BaseModel](
     data, smap, problems = parse_yaml(text, file)
     if problems or not isinstance(data, dict):
         return None
+    if prepare is None and model is FlowSpec:  # its message files, as parse_flow merges them
+        prepare = _merging(file, [])
     if prepare is not None:
         data, smap = prepare(data, smap)
     for _ in range(_SALVAGE_ROUNDS):
@@ -297,6 +302,37 @@ def salvage_document[M: BaseModel](
     return None
 
 
+def flow_folder(file: str) -> FsPath:
+    """Where a flow's message files are: beside the flow file, else the current directory."""
+    return FsPath(file).parent if is_regular_file(file) else FsPath.cwd()
+
+
+def _merging(
+    file: str, problems: list[Problem]
+) -> Callable[[Any, SourceMap], tuple[Any, SourceMap]]:
+    """A ``prepare`` step merging the flow's message files (``spec/message_files.py``)."""
+
+    def prepare(data: Any, smap: SourceMap) -> tuple[Any, SourceMap]:
+        data, smap, found = merge_message_files(data, smap, flow_folder(file))
+        problems.extend(found)
+        return data, smap
+
+    return prepare
+
+
 def parse_flow(text: str, file: str) -> tuple[FlowSpec, SourceMap]:
-    """Parse and validate flow text; raise ``FlowError`` listing every problem."""
-    return load_document(text, file, FlowSpec, what="flow file", label="flow")
+    """Parse and validate flow text; raise ``FlowError`` listing every problem.
+
+    The message files its ``translations:`` names are merged first, so their
+    texts validate as if written inline (located in their own files).
+    """
+    merging: list[Problem] = []
+    try:
+        spec, smap = load_document(
+            text, file, FlowSpec, what="flow file", label="flow", prepare=_merging(file, merging)
+        )
+    except FlowError as exc:
+        raise FlowError([*merging, *exc.problems]) from None
+    if merging:
+        raise FlowError(merging)
+    return spec, smap
