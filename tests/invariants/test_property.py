@@ -61,7 +61,9 @@ DOBS = [
     Canary("dob 1980", ("1980-07-04",)),
 ]
 LAST4S = [Canary("last4 1881", ("1881", "one eight eight one")),
-          Canary("last4 4242", ("4242", "four two four two"))]
+          # not the last four of a card canary: a card's masked form ("ending in 4242")
+          # may be shown, so a last-4 canary equal to one would be a false leak
+          Canary("last4 7316", ("7316", "seven three one six"))]
 ACCOUNTS = [Canary("account", ("12345678", spoken_digits("12345678")))]
 ALL_CANARIES = [*CARDS, *DOBS, *LAST4S, *ACCOUNTS]
 
@@ -91,7 +93,7 @@ VOCAB: dict[str, dict[str, list[str]]] = {
                           "the fourth of july nineteen eighty",
                           "twelfth of march nineteen seventy five and one eight eight one",
                           "I don't remember"],
-        "card_last4": ["one eight eight one", "four two four two", "one two"],
+        "card_last4": ["one eight eight one", "seven three one six", "one two"],
         "lost_or_stolen": ["it was stolen", "I lost it", "not sure"],
         "suspicious": ["no", "yes", "I think so"],
         "wants_replacement": ["yes please", "no thanks"],
@@ -325,9 +327,9 @@ def walk(loop: Loop, flow: superdialog.Flow, name: str, data: st.DataObject) -> 
 
 
 @pytest.mark.parametrize("name", sorted(VOCAB))
-# derandomized in the suite so CI is reproducible; the open finding of the last session (a
-# failure under --hypothesis-seed=334466024589236672155884269657806368927 on dental_booking,
-# its example not yet shrunk) is to be run down with SUPERDIALOG_PROPERTY_RANDOM=1
+# derandomized in the suite so CI is reproducible; SUPERDIALOG_PROPERTY_RANDOM=1 explores new
+# calls (a run of --hypothesis-seed=334466024589236672155884269657806368927 found a false leak:
+# a last-4 canary equal to the last four of a card canary, whose masked form may be shown)
 @settings(max_examples=EXAMPLES, deadline=None, database=None,
           derandomize=not os.environ.get("SUPERDIALOG_PROPERTY_RANDOM"),
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
