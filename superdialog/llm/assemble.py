@@ -1,11 +1,16 @@
 """Reading stream chunks and reassembling fragmented tool calls.
 
-OpenAI streams a tool call as a first fragment carrying ``id`` and ``name``
-followed by many fragments of the JSON arguments, keyed by ``index``. Servers
-that imitate OpenAI differ in the details (no index, name repeated, arguments
-in one piece), so the assembler is deliberately lenient about the shape and
-strict only about the result: the arguments must be one JSON object, of
-bounded size and depth.
+OpenAI streams a tool call as a first fragment carrying ``id``, ``name`` and an
+empty ``arguments`` followed by many fragments of the JSON arguments, keyed by
+``index``. Servers that imitate OpenAI differ in the details (no index, the
+whole name repeated in every delta, the name itself in pieces, arguments in one
+piece), so the assembler is deliberately lenient about the shape and strict
+only about the result: the arguments must be one JSON object, of bounded size
+and depth.
+
+It also tells when a call's name is known complete, before its arguments end
+(:meth:`ToolCallAssembler.named`): a transition whose tool takes no arguments
+is decided by its name alone, one streamed token earlier than its end.
 
 No message built here (exception or ``ToolCall.error``) holds anything the
 model or the endpoint sent: arguments carry what the caller said, and these
@@ -20,7 +25,7 @@ from typing import Any
 
 from superdialog.errors import LLMProtocolError
 from superdialog.llm.bounded import MAX_ARGUMENT_CHARS, MAX_ARGUMENT_DEPTH, loads_bounded
-from superdialog.llm.events import ToolCall, Usage
+from superdialog.llm.events import ToolCall, ToolNamed, Usage
 from superdialog.pii.logs import get_logger
 
 _log = get_logger("superdialog.llm")
@@ -35,12 +40,17 @@ __all__ = ["ChunkView", "Fragment", "ToolCallAssembler", "parse_arguments", "rea
 
 @dataclass(frozen=True, slots=True)
 class Fragment:
-    """One streamed piece of a tool call."""
+    """One streamed piece of a tool call.
+
+    ``opens_arguments``: the delta carried an ``arguments`` field (even an
+    empty one), so the endpoint is past the name when it also carries one.
+    """
 
     index: int | None
     id: str | None
     name: str | None
     arguments: str
+    opens_arguments: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +152,7 @@ def _read_fragment(raw: Mapping[str, Any]) -> Fragment:
         id=str(call_id)[:_MAX_NAME_CHARS] if call_id else None,
         name=name[:_MAX_NAME_CHARS] if name else None,
         arguments=arguments,
+        opens_arguments=function.get("arguments") is not None,
     )
 
 
@@ -203,6 +214,8 @@ class _Partial:
     parts: list[str] = field(default_factory=list)
     size: int = 0
     overflow: bool = False
+    named: bool = False
+    """Its name was reported complete (:meth:`ToolCallAssembler.named`)."""
 
 
 class ToolCallAssembler:
@@ -219,6 +232,7 @@ class ToolCallAssembler:
         self._offered = offered
         self._calls: dict[int, _Partial] = {}
         self._dropped = 0
+        self._named: list[ToolNamed] = []
 
     def add(self, fragment: Fragment) -> None:
         """Add one fragment to the call it belongs to.
@@ -227,6 +241,13 @@ class ToolCallAssembler:
         ``MAX_ARGUMENT_CHARS`` characters of each one's arguments (a longer
         call is reported as an error by :meth:`finish`), so a model that
         streams without end costs bounded memory.
+
+        A name piece equal to the name so far is the whole name sent again
+        (some servers repeat it in every delta); any other piece continues it
+        (others stream it in pieces, as the openai SDK's own accumulator
+        assumes) until the name is known complete (see :meth:`named`): from
+        then on it is fixed, so the :class:`ToolCall` always carries the name
+        that was reported.
         """
         index = fragment.index
         if index is None:
@@ -242,10 +263,21 @@ class ToolCallAssembler:
                 self._dropped += 1
                 return
             partial = self._calls[index] = _Partial()
+            for other, earlier in self._calls.items():  # a new call: the others' names are done
+                if other != index:
+                    self._complete(other, earlier)
         if partial.id is None and fragment.id:
             partial.id = fragment.id
-        if partial.name is None and fragment.name:
-            partial.name = fragment.name
+        piece = fragment.name
+        if piece and piece != partial.name and not partial.named:
+            partial.name = ((partial.name or "") + piece)[:_MAX_NAME_CHARS]
+            # OpenAI's shape: the delta with the name also opens the (empty) arguments. A
+            # name that an offered one extends could still be a piece: wait for more.
+            if fragment.opens_arguments and not self._may_grow(partial.name):
+                self._complete(index, partial)
+        elif partial.name and (piece or fragment.opens_arguments or fragment.arguments):
+            # the whole name again, or the arguments without a name piece: the name is done
+            self._complete(index, partial)
         if fragment.arguments and not partial.overflow:
             partial.size += len(fragment.arguments)
             if partial.size > MAX_ARGUMENT_CHARS:
@@ -253,9 +285,37 @@ class ToolCallAssembler:
             else:
                 partial.parts.append(fragment.arguments)
 
+    def named(self) -> list[ToolNamed]:
+        """The calls whose name became known complete since the last look, in order.
+
+        A name is complete once the stream shows it cannot grow: the delta
+        carrying it also opened the arguments (OpenAI's shape; not trusted for
+        a name that an offered name extends, such as ``goto_s1`` when
+        ``goto_s10`` is offered), a later delta of the same call brings the
+        whole name again or arguments without a name piece, or another call
+        starts. Each call is reported once, and only if it has a name; its
+        :class:`ToolCall`, with that very name, still follows from
+        :meth:`finish`.
+        """
+        named, self._named = self._named, []
+        return named
+
+    def _may_grow(self, name: str) -> bool:
+        """Whether ``name`` is the start of a longer offered name."""
+        offered = self._offered
+        return offered is not None and any(
+            len(other) > len(name) and other.startswith(name) for other in offered
+        )
+
+    def _complete(self, index: int, partial: _Partial) -> None:
+        if partial.name and not partial.named:
+            partial.named = True
+            self._named.append(ToolNamed(index=index, id=partial.id, name=partial.name))
+
     def finish(self) -> list[ToolCall]:
         """Build the collected calls in index order and reset."""
         calls = [self._build(index, self._calls[index]) for index in sorted(self._calls)]
+        self._named.clear()
         if self._dropped:
             _log.warning(
                 "model sent more than %d tool calls; %d fragment(s) of further calls dropped",

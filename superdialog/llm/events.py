@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Finished", "LLMEvent", "TextDelta", "ToolCall", "Usage"]
+__all__ = ["Finished", "LLMEvent", "TextDelta", "ToolCall", "ToolNamed", "Usage"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +50,33 @@ class ToolCall:
 
 
 @dataclass(frozen=True, slots=True)
+class ToolNamed:
+    """A tool call's name, known complete, before the call's arguments have arrived.
+
+    A hint for a consumer that can act on the name alone (a transition whose
+    tool takes no arguments): the complete call still follows as a
+    :class:`ToolCall` when the model finishes, and that is the call. It is
+    reported once per call, only when the stream proves the name cannot grow:
+    the delta that carried it also opened the arguments (OpenAI's shape: the
+    first delta of a call has ``id``, ``name`` and ``arguments: ""``), a later
+    delta of the same call carries arguments without a new name piece, another
+    call starts, or the model finishes. A name streamed in pieces is reported
+    whole, after its last piece.
+
+    Attributes:
+        index: The call's position in the response (0 for the first call).
+        id: The call id, when the endpoint has sent one.
+        name: The complete function name, as the model wrote it (not
+            checked against the tools offered).
+
+    """
+
+    index: int
+    id: str | None
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
 class Usage:
     """Token counts reported by the endpoint (only when it reports them)."""
 
@@ -75,5 +102,5 @@ class Finished:
     latency_ms: float
 
 
-LLMEvent = TextDelta | ToolCall | Usage | Finished
+LLMEvent = TextDelta | ToolNamed | ToolCall | Usage | Finished
 """Any event yielded by :func:`superdialog.llm.stream_chat`."""

@@ -31,6 +31,7 @@ from superdialog.llm import (
     Usage,
     stream_chat,
 )
+from superdialog.llm.events import ToolNamed
 from superdialog.pii import get_logger
 from superdialog.runtime.events import LLMCalled, Spoke
 from superdialog.runtime.language import answer_in
@@ -221,6 +222,23 @@ def build_tools(
     return tools
 
 
+def _by_name(tools: list[dict[str, Any]]) -> frozenset[str] | None:
+    """The tools a call may be acted on by name alone: all of them, if none takes arguments.
+
+    Such a tool's arguments can only be ``{}``: once its name is known
+    complete, the model's decision is known, and the turn need not wait for
+    the rest of the response (one streamed token or more). With any argument
+    on offer (slots to fill) the decision waits for the end of the call.
+    """
+    names: set[str] = set()
+    for tool in tools:
+        function = tool["function"]
+        if function["parameters"].get("properties"):
+            return None
+        names.add(function["name"])
+    return frozenset(names)
+
+
 async def _report(m: CallMachine, data: LLMCallData) -> None:
     for fn in m._llm_callbacks or ():
         try:
@@ -270,6 +288,9 @@ async def _call_model(
     config = llm_config(m)
     messages = build_messages(m, st, extract=extract, opening=opening)
     tools = [] if opening else build_tools(m, st, extract=extract)
+    # a response whose first usable tool call is one of these is decided by its name
+    by_name = _by_name(tools) if speculate and tools else None
+    named: set[int] = set()  # indexes of the response's tool calls named so far
     prefetched = await _take_prefetched(m, st, config, messages) if opening else None
     on_response = None
     if speculate and config.speculative_openings:
@@ -312,6 +333,18 @@ async def _call_model(
                     heard.append(chunk)
                     m._spoke_turn = True
                     yield chunk
+                elif isinstance(ev, ToolNamed):
+                    if (
+                        by_name is not None
+                        and not text  # the model spoke first: its turn ends as streamed
+                        and ev.name in by_name
+                        and named.issuperset(range(ev.index))  # no earlier call is pending
+                    ):
+                        # Decided: the arguments of a tool that takes none cannot change it.
+                        # Stop reading (the endpoint stops generating); the move starts now.
+                        calls = [ToolCall(ev.id or f"call_{ev.index}", ev.name, {}, "")]
+                        break
+                    named.add(ev.index)
                 elif isinstance(ev, ToolCall):
                     calls.append(ev)
                 elif isinstance(ev, Usage):
