@@ -29,6 +29,7 @@ from superdialog.compile.translations import for_language
 from superdialog.pii import Masker, get_logger
 from superdialog.runtime import durable
 from superdialog.runtime.actions import await_pending
+from superdialog.runtime.detect_language import LanguageVotes
 from superdialog.runtime.effects import FINISHED, RUNNING, resume
 from superdialog.runtime.events import CallEvent, LLMCalled, Spoke, StateEntered, event_to_dict
 from superdialog.runtime.host import Host
@@ -76,6 +77,7 @@ class CallMachine:
         "_history",
         "_host",
         "_in_stream",
+        "_lang_votes",
         "_listeners",
         "_llm_callbacks",
         "_masker",
@@ -129,6 +131,7 @@ class CallMachine:
         self._paused = False
         self._started = False
         self._in_stream = False
+        self._lang_votes: LanguageVotes | None = None  # detect_language: pending switch votes
         self._spoke_turn = False
         self._error_depth = 0
         self._said: tuple[tuple[str, bool], ...] = ()
@@ -195,7 +198,7 @@ class CallMachine:
         speech recogniser's ('es-ES'): when the flow speaks it, the call
         answers in it from this turn on (``runtime/language.py``).
         """
-        follow_caller(self, language)
+        follow_caller(self, language, text)
         clock = self._call_clock
         if clock is not None:  # no silence timer while the caller's words are handled
             try:
@@ -218,7 +221,7 @@ class CallMachine:
         self, text: str, context: dict[str, Any] | None = None, language: str | None = None
     ) -> str:
         """Handle one utterance and return the whole reply (not used by live hosts)."""
-        follow_caller(self, language)
+        follow_caller(self, language, text)
         parts: list[str] = []
         clock = self._call_clock
         if clock is not None:  # as in stream(): no silence timer during the turn

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from superdialog.runtime.detect_language import LanguageVotes, detector_for
 from superdialog.runtime.events import LanguageChanged
 from superdialog.spec.languages import language_name, normalise_language
 
@@ -22,19 +23,37 @@ if TYPE_CHECKING:
 __all__ = ["answer_in", "follow_caller"]
 
 
-def follow_caller(m: CallMachine, requested: str | None) -> bool:
+def follow_caller(m: CallMachine, requested: str | None, text: str | None = None) -> bool:
     """Switch ``m`` to the caller's ``requested`` language if the flow speaks it.
+
+    When the host reports no language and the flow has ``detect_language:
+    true``, the caller's ``text`` is the evidence instead
+    (``runtime/detect_language.py``: a switch only on clear evidence, with
+    hysteresis kept per call).
 
     Returns:
         Whether the call's language changed.
 
     """
     code = normalise_language(requested)
+    if code is None and text and m.flow.spec.detect_language:
+        code = _detected(m, text)
     if code is None or code == m.language or code not in m.flow.spec.languages:
         return False
     previous, m.language = m.language, code
     m.emit(LanguageChanged(previous, code, m.node))
     return True
+
+
+def _detected(m: CallMachine, text: str) -> str | None:
+    """The language the caller's words switch the call to, or None."""
+    languages = m.flow.spec.languages
+    if len(languages) < 2:
+        return None
+    if m._lang_votes is None:
+        m._lang_votes = LanguageVotes()
+    heard = text[: m.flow.spec.limits.max_utterance_chars]
+    return m._lang_votes.hear(detector_for(tuple(languages)), heard, m.language)
 
 
 def answer_in(m: CallMachine) -> str | None:

@@ -451,6 +451,7 @@ RECORDED = {
 NOT_RECORDED = {
     "_call_clock", "_clock", "_host", "_listeners", "_llm_callbacks", "_trace",  # the host's
     "_error_depth", "_in_stream", "_pending", "_spoke_turn", "_turn_spoken",  # inside a turn
+    "_lang_votes",  # detect_language's pending votes: a restore needs one more clear line
 }
 
 
