@@ -99,6 +99,8 @@ class _Shard:
     client: AsyncOpenAI
     gate: asyncio.Semaphore
     size: int
+    url: str
+    """Where chat completions are posted: the client's ``base_url`` + ``CHAT_PATH``."""
     busy: int = 0
 
 
@@ -189,7 +191,9 @@ def _shard(cfg: LLMConfig) -> _Shard:
             return shard
     size = shards[0].size if shards else (SHARD_CONNECTIONS if _lean() else STOCK_SHARD_CONNECTIONS)
     if len(shards) < max(1, MAX_IN_FLIGHT // size):
-        shard = _Shard(get_client(cfg, len(shards)), asyncio.Semaphore(size), size)
+        client = get_client(cfg, len(shards))
+        url = str(client.base_url).rstrip("/") + CHAT_PATH
+        shard = _Shard(client, asyncio.Semaphore(size), size, url)
         shards.append(shard)
         return shard
     return min(shards, key=lambda s: s.busy)
@@ -290,15 +294,33 @@ async def stream_chat(
     cfg = config.with_env()
     loop = asyncio.get_running_loop()
     start = loop.time()
-    request = prepare_request(cfg, messages, tools, node_id, edge_hint)
-    call = _Call(start=start, deadline=start + cfg.total_timeout_s, offered=request.offered)
+    call = _Call(start=start, deadline=start + cfg.total_timeout_s, offered=None)
+    request: PreparedRequest | None = None
     attempt = 0
     while True:
         try:
             shard = _shard(cfg)  # per attempt: a retry may go to a less busy client
-            async with aclosing(_attempt(shard, request, cfg, call, on_response)) as events:
-                async for event in events:
-                    yield event
+            # One timer for the attempt: it bounds the wait for a connection too.
+            deadline = Deadline(loop, min(loop.time() + cfg.first_token_timeout_s, call.deadline))
+            shard.busy += 1
+            try:
+                await _enter(shard, deadline, cfg, call)
+                try:
+                    if request is None:
+                        # Serialised once a connection is ours, not while the call waits
+                        # for one: under load most calls wait, and a body is kilobytes.
+                        request = prepare_request(cfg, messages, tools, node_id, edge_hint)
+                        call.offered = request.offered
+                    async with aclosing(
+                        _attempt(shard, request, cfg, call, deadline, on_response)
+                    ) as events:
+                        async for event in events:
+                            yield event
+                finally:
+                    shard.gate.release()
+            finally:
+                shard.busy -= 1
+                deadline.close()
             return
         except LLMError as err:
             if call.yielded:
@@ -336,26 +358,54 @@ def _retry_delay(
     return delay
 
 
-async def _post(client: AsyncOpenAI, request: PreparedRequest) -> httpx2.Response:
+_stream_cls: Any = None
+"""``AsyncStream[Any]``, made once: subscripting a generic costs on every request."""
+
+
+async def _post(shard: _Shard, request: PreparedRequest) -> httpx2.Response:
     """Send ``request`` through the SDK's documented low-level ``post``; the body is not read.
 
     ``cast_to`` an ``httpx2.Response`` makes the SDK return the response as is
     (its README's "undocumented endpoints" recipe); ``content`` posts our bytes
-    without the SDK's per-request transform. An HTTP error status is raised by
-    the SDK as its ``APIStatusError``, with the body read.
+    without the SDK's per-request transform. The URL is the client's own
+    ``base_url`` joined once per client (an absolute URL is used as given, which
+    spares the SDK and httpx2 re-parsing and re-joining it on every request).
+    An HTTP error status is raised by the SDK as its ``APIStatusError``, with
+    the body read.
     """
+    global _stream_cls  # a cache of a lazily imported type
     import httpx2  # lazy: imported with openai, on the first request only
-    from openai import AsyncStream  # lazy: see get_client
 
-    response = await client.post(
-        CHAT_PATH,
+    if _stream_cls is None:
+        from openai import AsyncStream  # lazy: see get_client
+
+        _stream_cls = AsyncStream[Any]
+    response = await shard.client.post(
+        shard.url,
         cast_to=httpx2.Response,
         content=request.body,
-        options={"headers": dict(request.headers)},
+        options={"headers": request.headers},
         stream=True,
-        stream_cls=AsyncStream[Any],
+        stream_cls=_stream_cls,
     )
     return cast("httpx2.Response", response)
+
+
+async def _enter(shard: _Shard, deadline: Deadline, cfg: LLMConfig, call: _Call) -> None:
+    """Wait for a free connection of ``shard`` within the attempt's deadline.
+
+    Requests wait here rather than inside the connection pool: a request queued
+    in a pool already holds its whole HTTP request.
+
+    Raises:
+        LLMTimeoutError: The deadline passed first.
+
+    """
+    try:
+        deadline.check()
+        await deadline.guard(shard.gate.acquire())
+    except TimeoutError as exc:
+        raise _timeout_error(cfg, call, deadline.when, first=True) from exc
 
 
 async def _attempt(
@@ -363,40 +413,28 @@ async def _attempt(
     request: PreparedRequest,
     cfg: LLMConfig,
     call: _Call,
+    deadline: Deadline,
     on_response: Callable[[], None] | None = None,
 ) -> AsyncGenerator[LLMEvent, None]:
-    """One HTTP request; raises ``LLMError`` on any failure."""
+    """One HTTP request on a connection slot already held; raises ``LLMError`` on any failure."""
     loop = asyncio.get_running_loop()
     errors = boundary_exceptions()
-    deadline = Deadline(loop, min(loop.time() + cfg.first_token_timeout_s, call.deadline))
-    async with contextlib.AsyncExitStack() as cleanup:
-        cleanup.callback(deadline.close)
-        try:
-            # Wait for a free connection here rather than inside the connection pool:
-            # a request queued in the pool already holds its whole HTTP request, and
-            # httpcore scans every queued request on each release.
-            shard.busy += 1
-            cleanup.callback(_leave, shard)
-            deadline.check()
-            await deadline.guard(shard.gate.acquire())
-            cleanup.callback(shard.gate.release)
-            deadline.check()
-            response = await deadline.guard(_post(shard.client, request))
-        except TimeoutError as exc:
-            raise _timeout_error(cfg, call, deadline.when, first=True) from exc
-        except errors as exc:
-            raise translate_error(exc) from exc
-        encoding = response.headers.get("content-encoding")
-        if encoding is None or encoding.strip().lower() == "identity":
-            body = response.aiter_raw()  # nothing to decode: skip the decoder chain
-        else:
-            body = response.aiter_bytes()
-        # Runs before the response closes: stop reading, then drop the connection.
-        cleanup.push_async_callback(_close_quietly, response, body, errors)
+    try:
+        deadline.check()
+        response = await deadline.guard(_post(shard, request))
+    except TimeoutError as exc:
+        raise _timeout_error(cfg, call, deadline.when, first=True) from exc
+    except errors as exc:
+        raise translate_error(exc) from exc
+    encoding = response.headers.get("content-encoding")
+    if encoding is None or encoding.strip().lower() == "identity":
+        body = response.aiter_raw()  # nothing to decode: skip the decoder chain
+    else:
+        body = response.aiter_bytes()
+    try:
         if on_response is not None and not call.answered:
             call.answered = True
             on_response()
-
         decoder = SSEDecoder()
         tools = ToolCallAssembler(call.offered)
         first_at: float | None = None
@@ -455,6 +493,9 @@ async def _attempt(
             ttft_ms=None if first_at is None else (first_at - call.start) * 1000.0,
             latency_ms=(loop.time() - call.start) * 1000.0,
         )
+    finally:
+        # Stop reading, then drop the connection (a no-op after a complete body).
+        await _close_quietly(response, body, errors)
 
 
 _DRAIN_S = 0.1

@@ -607,7 +607,7 @@ class LeanTransport(httpx2.AsyncBaseTransport):
         """
         if self._closed:
             raise httpx2.ConnectError("the transport is closed", request=request)
-        data = _serialise(request, await request.aread())
+        body = await request.aread()
         timeouts = request.extensions.get("timeout") or {}
         pool = self._pool(request.url)
         head_only = request.method == "HEAD"
@@ -623,7 +623,9 @@ class LeanTransport(httpx2.AsyncBaseTransport):
                 fresh = conn is None
                 if conn is None:
                     conn = await pool.connect(timeouts.get("connect"))
-                conn.start(data, head_only=head_only)
+                # Serialised per try, not kept: a request waiting for its response
+                # head would otherwise hold a second copy of its body.
+                conn.start(_serialise(request, body), head_only=head_only)
                 try:
                     head = await _read_head(conn, timeouts.get("read"))
                 except httpx2.RemoteProtocolError:
