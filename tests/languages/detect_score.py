@@ -121,7 +121,10 @@ def main() -> None:
         )
     print(f"{microseconds():.1f} µs per utterance")
     for pair in (("en", "hi"), ("en", "es")):
-        print(pair, {k: (v.correct, v.clear, v.wrong, v.false_switches) for k, v in score(pair).items()})
+        print(
+            pair,
+            {k: (v.correct, v.clear, v.wrong, v.false_switches) for k, v in score(pair).items()},
+        )
 
 
 if __name__ == "__main__":
