@@ -23,6 +23,7 @@ import yaml
 from superdialog.runtime.detect_language import LanguageVotes, detector_for
 
 CORPUS = Path(__file__).with_name("detect_corpus.yaml")
+HELD_OUT = Path(__file__).with_name("detect_heldout.yaml")
 LANGUAGES = ("en", "es", "de", "fr", "hi")
 
 
@@ -35,9 +36,9 @@ class Line:
     short: bool
 
 
-def corpus() -> list[Line]:
-    """Every line of the corpus."""
-    data = yaml.safe_load(CORPUS.read_text(encoding="utf-8"))
+def corpus(path: Path = CORPUS) -> list[Line]:
+    """Every line of the corpus (or of the held-out part)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
     return [
         Line(lang, str(item["text"]), bool(item.get("short", False)))
         for lang, items in data.items()
@@ -61,10 +62,10 @@ class Score:
     heard: int = 0
 
 
-def score(languages: tuple[str, ...] = LANGUAGES) -> dict[str, Score]:
+def score(languages: tuple[str, ...] = LANGUAGES, path: Path = CORPUS) -> dict[str, Score]:
     """The figures per language for a flow declaring ``languages``."""
     detector = detector_for(languages)
-    lines = [x for x in corpus() if x.language in languages]
+    lines = [x for x in corpus(path) if x.language in languages]
     out = {lang: Score() for lang in languages}
     for line in lines:
         s = out[line.language]
@@ -107,23 +108,33 @@ def microseconds(languages: tuple[str, ...] = LANGUAGES, rounds: int = 50) -> fl
 
 
 def main() -> None:
-    """Print the table for docs/languages.md."""
+    """Print the tables for docs/languages.md."""
+    for path in (CORPUS, HELD_OUT):
+        table(path)
+    print(f"{microseconds():.1f} µs per utterance")
+
+
+def table(path: Path) -> None:
+    """Print the table of one part."""
+    print(path.name)
     print(
         "| language | clear lines: right vote / wrong vote / no vote | switched on 1 line / 2 "
         "| short lines voted elsewhere | false switches in a call |"
     )
     print("|---|---|---|---|---|")
-    for lang, s in score().items():
+    for lang, s in score(path=path).items():
         print(
             f"| {lang} | {s.correct}/{s.clear} / {s.wrong} / {s.abstained} "
             f"| {s.switched_at_once} / {s.switched_by_second} "
             f"| {s.short_wrong}/{s.short} | {s.false_switches}/{s.heard} |"
         )
-    print(f"{microseconds():.1f} µs per utterance")
     for pair in (("en", "hi"), ("en", "es")):
         print(
             pair,
-            {k: (v.correct, v.clear, v.wrong, v.false_switches) for k, v in score(pair).items()},
+            {
+                k: (v.correct, v.clear, v.wrong, v.false_switches)
+                for k, v in score(pair, path).items()
+            },
         )
 
 

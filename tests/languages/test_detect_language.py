@@ -11,7 +11,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from detect_score import LANGUAGES, corpus, score
+from detect_score import CORPUS, HELD_OUT, LANGUAGES, corpus, score
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -120,13 +120,17 @@ def test_the_host_language_wins_and_detection_is_off_by_default() -> None:
 # ------------------------------------------------------------------------------- corpus
 
 
+@pytest.mark.parametrize("path", [CORPUS, HELD_OUT], ids=["tuned", "held-out"])
 @pytest.mark.parametrize("languages", [LANGUAGES, ("en", "hi"), ("en", "es"), ("de", "fr")])
-def test_the_corpus_has_no_wrong_vote_and_no_false_switch(languages: tuple[str, ...]) -> None:
-    for lang, s in score(languages).items():
+def test_the_corpus_has_no_wrong_vote_and_no_false_switch(
+    languages: tuple[str, ...], path: Path
+) -> None:
+    for lang, s in score(languages, path).items():
         assert s.wrong == 0, lang
         assert s.short_wrong <= 1, lang  # "thank you" in a Hindi call votes English, once
         assert s.false_switches == 0, lang
-        assert s.correct >= 0.8 * s.clear, (lang, s)
+        if path == CORPUS:
+            assert s.correct >= 0.8 * s.clear, (lang, s)
 
 
 def test_the_corpus_is_big_enough() -> None:
