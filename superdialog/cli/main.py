@@ -121,6 +121,27 @@ def _cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_translations(args: argparse.Namespace) -> int:
+    # lazy: the CLI starts fast
+    from superdialog.compile.translations import BUILTIN_MESSAGES
+    from superdialog.spec.languages import normalise_language
+    from superdialog.spec.loader import parse_flow
+    from superdialog.spec.message_files import skeleton
+    from superdialog.spec.yaml_source import read_source
+
+    language = normalise_language(args.language)
+    if language is None:
+        print(f"error: '{args.language}' is not a language code (es, de, hi)", file=sys.stderr)
+        return 2
+    spec, smap = parse_flow(read_source(args.flow), args.flow)  # need not compile: texts missing
+    text = skeleton(spec, smap, language, messages=language not in BUILTIN_MESSAGES)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def _cmd_keygen(args: argparse.Namespace) -> int:
     from superdialog.runtime.durable_seal import generate_key  # lazy: the CLI starts fast
 
@@ -307,6 +328,18 @@ def _parser() -> argparse.ArgumentParser:
         "adds such as unpod (default: each file's own)",
     )
     t.set_defaults(fn=_cmd_test)
+
+    tr = sub.add_parser(
+        "translations",
+        help="write a message file skeleton: every text of a flow to translate into a language",
+        description="List every spoken text and intent phrase list of FLOW that LANGUAGE "
+        "lacks, keyed by where it is (states.greet.say), the default language's text as a "
+        "comment; translations its message file already has are kept.",
+    )
+    tr.add_argument("flow")
+    tr.add_argument("-l", "--language", required=True, help="the language to translate into")
+    tr.add_argument("-o", "--output", help="write here (default: standard output)")
+    tr.set_defaults(fn=_cmd_translations)
 
     k = sub.add_parser(
         "keygen",

@@ -538,15 +538,26 @@ def _comment(value: Any) -> str:
     return " ".join(text.splitlines())
 
 
-def skeleton(spec: FlowSpec, smap: SourceMap, language: str) -> str:
+def skeleton(spec: FlowSpec, smap: SourceMap, language: str, *, messages: bool = False) -> str:
     """A message file for ``language`` listing every text of ``spec`` to translate.
 
     Texts the flow gives inline in ``language`` are left out (a file entry
     for them would be a conflict); texts its message file already gives keep
     their translation, so a skeleton can be regenerated after the flow grows.
     Every entry carries the default language's text as a comment.
+
+    Args:
+        spec: The flow (parsed; it need not compile: missing texts are the point).
+        smap: Its source map (tells file texts from inline ones).
+        language: The language to write the file for.
+        messages: List every runtime message too, not only those the flow
+            gives (for a language without built-in messages).
+
     """
     data = spec.model_dump(by_alias=True, exclude_unset=True)
+    if messages:
+        defaults = Messages().model_dump()
+        data["messages"] = {**defaults, **data.get("messages", {})}
     default = spec.languages[0]
     mine = smap.files.get(language) if isinstance(smap, MergedSourceMap) else None
     lines = [

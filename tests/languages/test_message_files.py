@@ -317,3 +317,14 @@ def test_any_message_file_loads_or_fails_with_located_problems(
             for part in places[key].path:
                 node = node[part]
             assert node["es"] == value
+
+
+def test_the_cli_writes_a_skeleton(tmp_path: Path) -> None:
+    from superdialog.cli.main import main
+
+    out = tmp_path / "dental_booking.it.yaml"
+    assert main(["translations", str(FLOW), "--language", "it-IT", "-o", str(out)]) == 0
+    data = yaml.safe_load(out.read_text(encoding="utf-8"))
+    assert data["states.greet.say"] is None
+    assert "messages.not_understood" in data  # no built-in Italian messages: listed too
+    assert main(["translations", str(FLOW), "--language", "x1"]) == 2
