@@ -117,6 +117,8 @@ class MergedSourceMap(SourceMap):
     """Each language's message file as named in locations."""
     untranslated: dict[tuple[str, Path], Location] = field(default_factory=dict)
     """(language, flow path) → the empty entry waiting for its translation."""
+    broken: set[str] = field(default_factory=set)
+    """Languages whose message file could not be read (its problems are reported)."""
     new_places: set[Path] = field(default_factory=set)
     """Places the flow leaves empty that a message file gave (located in the file)."""
 
@@ -285,10 +287,12 @@ class _Merge:
             text = read_source(fs_path, shown)
         except FlowError as exc:
             self.problems.extend(exc.problems)
+            self.smap.broken.add(lang)
             return
         parsed, fmap, problems = parse_yaml(text, shown)
         if problems:
             self.problems.extend(problems)
+            self.smap.broken.add(lang)
             return
         if parsed is None:
             return  # an empty file: nothing translated yet
@@ -296,6 +300,7 @@ class _Merge:
             self.problems.append(
                 Problem(fmap.locate(()), "a message file must be a mapping", _FILE_HINT)
             )
+            self.smap.broken.add(lang)
             return
         self.smap.files[lang] = shown
         places = _lookup(self.data)
@@ -482,9 +487,10 @@ def name_message_files(problems: list[Problem], smap: SourceMap) -> list[Problem
     """Missing-translation problems whose hint names the message file to add the text to.
 
     Only for flows with message files (a ``MergedSourceMap``); other problems
-    pass unchanged.
+    pass unchanged. A text missing only because its language's file could not
+    be read is not reported again (the file's own problem is).
     """
-    if not isinstance(smap, MergedSourceMap) or not smap.files:
+    if not isinstance(smap, MergedSourceMap) or not (smap.files or smap.broken):
         return problems
     by_place = {(smap.file, line, col): path for path, (line, col) in smap.values.items()}
     for path in smap.new_places:
@@ -497,7 +503,10 @@ def name_message_files(problems: list[Problem], smap: SourceMap) -> list[Problem
         if found is None or place is None:
             out.append(p)
             continue
-        langs = re.findall(r"'([a-z]{2,3})'", found.group(1))
+        langs = [x for x in re.findall(r"'([a-z]{2,3})'", found.group(1)) if x not in smap.broken]
+        if not langs:
+            continue  # its message file is broken: that problem is the one to fix
+        message = "missing translation for " + ", ".join(f"'{x}'" for x in langs)
         key = _index_form(place)
         where: list[str] = []
         for lang in langs:
@@ -508,7 +517,7 @@ def name_message_files(problems: list[Problem], smap: SourceMap) -> list[Problem
                 where.append(f"add '{key}: ...' to {smap.files[lang]}")
             else:
                 where.append(f"give the '{lang}' text inline, or in a message file")
-        out.append(Problem(p.location, p.message, "; ".join(where)))
+        out.append(Problem(p.location, message, "; ".join(where)))
     return out
 
 
