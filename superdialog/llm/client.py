@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import random
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping, Sequence
-from contextlib import aclosing
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
@@ -296,6 +295,7 @@ async def stream_chat(
     start = loop.time()
     call = _Call(start=start, deadline=start + cfg.total_timeout_s, offered=None)
     request: PreparedRequest | None = None
+    errors = boundary_exceptions()
     attempt = 0
     while True:
         try:
@@ -311,11 +311,32 @@ async def stream_chat(
                         # for one: under load most calls wait, and a body is kilobytes.
                         request = prepare_request(cfg, messages, tools, node_id, edge_hint)
                         call.offered = request.offered
-                    async with aclosing(
-                        _attempt(shard, request, cfg, call, deadline, on_response)
-                    ) as events:
-                        async for event in events:
+                    response, body = await _open(shard, request, cfg, call, deadline, errors)
+                    try:
+                        if on_response is not None and not call.answered:
+                            call.answered = True
+                            on_response()
+                        # The attempt's events are yielded from here, not through a
+                        # nested generator: one hop less per event, one generator less
+                        # per call in flight.
+                        reader = _Reader(loop, call, deadline)
+                        while not reader.done:
+                            data = await _read(body, cfg, call, deadline, errors, reader)
+                            if data is None:
+                                break
+                            events, failure = reader.feed(data)
+                            for event in events:
+                                call.yielded = True
+                                yield event
+                            if failure is not None:
+                                raise failure
+                        for event in await reader.end(body, errors):
+                            if not isinstance(event, (Usage, Finished)):
+                                call.yielded = True
                             yield event
+                    finally:
+                        # Stop reading, then drop the connection (a no-op after a whole body).
+                        await _close_quietly(response, body, errors)
                 finally:
                     shard.gate.release()
             finally:
@@ -408,17 +429,20 @@ async def _enter(shard: _Shard, deadline: Deadline, cfg: LLMConfig, call: _Call)
         raise _timeout_error(cfg, call, deadline.when, first=True) from exc
 
 
-async def _attempt(
+async def _open(
     shard: _Shard,
     request: PreparedRequest,
     cfg: LLMConfig,
     call: _Call,
     deadline: Deadline,
-    on_response: Callable[[], None] | None = None,
-) -> AsyncGenerator[LLMEvent, None]:
-    """One HTTP request on a connection slot already held; raises ``LLMError`` on any failure."""
-    loop = asyncio.get_running_loop()
-    errors = boundary_exceptions()
+    errors: tuple[type[BaseException], ...],
+) -> tuple[httpx2.Response, AsyncGenerator[bytes, None]]:
+    """Post ``request`` on a connection slot already held: the response and its body reader.
+
+    Raises:
+        LLMError: The request failed or timed out (a status error included).
+
+    """
     try:
         deadline.check()
         response = await deadline.guard(_post(shard, request))
@@ -428,74 +452,120 @@ async def _attempt(
         raise translate_error(exc) from exc
     encoding = response.headers.get("content-encoding")
     if encoding is None or encoding.strip().lower() == "identity":
-        body = response.aiter_raw()  # nothing to decode: skip the decoder chain
-    else:
-        body = response.aiter_bytes()
+        return response, response.aiter_raw()  # nothing to decode: skip the decoder chain
+    return response, response.aiter_bytes()
+
+
+async def _read(
+    body: AsyncIterator[bytes],
+    cfg: LLMConfig,
+    call: _Call,
+    deadline: Deadline,
+    errors: tuple[type[BaseException], ...],
+    reader: _Reader,
+) -> bytes | None:
+    """The next bytes of the body (``None`` at its end), within the attempt's deadline.
+
+    The deadline interrupts only this read, never a yield: time the caller spends
+    between events must not be cancelled from inside the client.
+    """
     try:
-        if on_response is not None and not call.answered:
-            call.answered = True
-            on_response()
-        decoder = SSEDecoder()
-        tools = ToolCallAssembler(call.offered)
-        first_at: float | None = None
-        finish_reason: str | None = None
-        usage: Usage | None = None
-        done = False
-        while not done:
-            # The deadline interrupts only the read, never a yield: time the caller
-            # spends between events must not be cancelled from inside here.
-            try:
-                deadline.check()
-                data = await deadline.guard(anext(body, None))
-            except TimeoutError as exc:
-                raise _timeout_error(cfg, call, deadline.when, first=first_at is None) from exc
-            except errors as exc:
-                raise translate_error(exc) from exc
-            if data is None:
-                break
-            for event in decoder.feed(data):
+        deadline.check()
+        return await deadline.guard(anext(body, None))
+    except TimeoutError as exc:
+        raise _timeout_error(cfg, call, deadline.when, first=reader.first_at is None) from exc
+    except errors as exc:
+        raise translate_error(exc) from exc
+
+
+class _Reader:
+    """One attempt's stream, parsed: body bytes in, events out (no I/O here)."""
+
+    __slots__ = (
+        "_call",
+        "_deadline",
+        "_decoder",
+        "_loop",
+        "_tools",
+        "done",
+        "finish_reason",
+        "first_at",
+        "usage",
+    )
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, call: _Call, deadline: Deadline) -> None:
+        self._loop = loop
+        self._call = call
+        self._deadline = deadline
+        self._decoder = SSEDecoder()
+        self._tools = ToolCallAssembler(call.offered)
+        self.first_at: float | None = None
+        self.finish_reason: str | None = None
+        self.usage: Usage | None = None
+        self.done = False  # ``[DONE]`` was read
+
+    def feed(self, data: bytes) -> tuple[list[LLMEvent], LLMError | None]:
+        """The events ``data`` completes, and the error that stopped the parse, if any.
+
+        The events before an error are returned with it, to be yielded first, as
+        they would have been had the bytes arrived one chunk per read.
+        """
+        events: list[LLMEvent] = []
+        tools = self._tools
+        try:
+            for event in self._decoder.feed(data):
                 if event.data == DONE:
-                    done = True
+                    self.done = True
                     break
                 view = read_chunk(_decode(event))
                 if view.usage is not None:
-                    usage = view.usage
-                if first_at is None and (view.text or view.fragments):
-                    first_at = loop.time()
-                    deadline.move(call.deadline)
+                    self.usage = view.usage
+                if self.first_at is None and (view.text or view.fragments):
+                    self.first_at = self._loop.time()
+                    self._deadline.move(self._call.deadline)
                 if view.text:
-                    call.yielded = True
-                    yield TextDelta(view.text)
+                    events.append(TextDelta(view.text))
                 for fragment in view.fragments:
                     tools.add(fragment)
-                if view.finish_reason is not None and finish_reason is None:
-                    finish_reason = view.finish_reason
-                    for tool_call in tools.finish():
-                        call.yielded = True
-                        yield tool_call
-        if not done:
-            if finish_reason is None:
+                if view.finish_reason is not None and self.finish_reason is None:
+                    self.finish_reason = view.finish_reason
+                    events.extend(tools.finish())
+        except LLMError as err:
+            return events, err
+        return events, None
+
+    async def end(
+        self, body: AsyncIterator[bytes], errors: tuple[type[BaseException], ...]
+    ) -> list[LLMEvent]:
+        """The events after the body: tool calls never finished, usage, ``Finished``.
+
+        Raises:
+            LLMConnectionError: The body ended before the model finished.
+
+        """
+        loop, call = self._loop, self._call
+        if not self.done:
+            if self.finish_reason is None:
                 raise LLMConnectionError(
                     "LLM stream ended before the model finished (connection cut?)",
                     retryable=not call.yielded,
                 )
             _log.warning("LLM stream ended without [DONE] after finish_reason; accepting it")
         else:
-            deadline.move(min(loop.time() + _DRAIN_S, call.deadline))
-            await _drain(body, deadline, errors)
-        for tool_call in tools.finish():  # servers that never send a finish_reason
-            call.yielded = True
-            yield tool_call
-        if usage is not None:
-            yield usage
-        yield Finished(
-            finish_reason=finish_reason,
-            ttft_ms=None if first_at is None else (first_at - call.start) * 1000.0,
-            latency_ms=(loop.time() - call.start) * 1000.0,
+            self._deadline.move(min(loop.time() + _DRAIN_S, call.deadline))
+            await _drain(body, self._deadline, errors)
+        events: list[LLMEvent] = [*self._tools.finish()]
+        if self.usage is not None:
+            events.append(self.usage)
+        first_at = self.first_at
+        events.append(
+            Finished(
+                finish_reason=self.finish_reason,
+                ttft_ms=None if first_at is None else (first_at - call.start) * 1000.0,
+                latency_ms=(loop.time() - call.start) * 1000.0,
+            )
         )
-    finally:
-        # Stop reading, then drop the connection (a no-op after a complete body).
-        await _close_quietly(response, body, errors)
+        return events
 
 
 _DRAIN_S = 0.1
@@ -520,10 +590,6 @@ def _decode(event: ServerSentEvent) -> Any:
     if isinstance(payload, dict) and (payload.get("error") or event.event == "error"):
         raise stream_error(payload.get("error") or payload)
     return payload
-
-
-def _leave(shard: _Shard) -> None:
-    shard.busy -= 1
 
 
 async def _drain(
