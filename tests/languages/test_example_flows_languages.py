@@ -208,6 +208,9 @@ def test_dental_booking_switches_from_english_to_spanish_mid_call() -> None:
         assert not spoken_in(DENTAL, "en", line), line
     assert _switches(machine) == [("en", "es", "details")]
     assert machine.language == "es"
+    # the language travelled as the worker sends it: on each user.text event's extra
+    sent = [e for e in bridge.sent if type(e).__name__ == "UserTextEvent"]
+    assert [e.extra.get("language") for e in sent] == ["en-US", "en-US", "es-US", *["es"] * 6]
     slots = machine.slots
     assert (slots["visit_date"], slots["visit_time"]) == (date(2030, 1, 15), time(10, 30))
     assert (slots["phone"], slots["email"]) == ("+15551204478", "jane@example.com")
