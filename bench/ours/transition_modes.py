@@ -14,10 +14,18 @@ first text the caller may hear:
 * `same_response_safe`: the same response, its text held until the tool call has arrived and is
   valid (a model streams its text before its tool call, so this waits for the whole text).
 * `speculative`: the opening requested alongside the transition request, heard once the
-  transition is decided (what the runtime does: `LLMConfig.speculative_openings`); extra cost:
-  one prompt per candidate state, cancelled when unused.
+  transition's tool call has ended (what the runtime did before it acted on tool names); extra
+  cost: one prompt per candidate state, cancelled when unused.
+* `speculative_on_name`: the same, heard once the tool's name is known complete (`ToolNamed`,
+  what the runtime does when the state's tools take no arguments): the arguments' tokens are
+  neither waited for nor, since the stream is closed, generated.
 
-Prints one JSON object: p50/p99 per mode, in ms, and the extra requests per turn.
+Then what speculation costs on the bench's 40-state chain (`speculation_cost`): the call played
+through the runtime against the in-process scripted server at the same latency, counting the
+prompt tokens of the openings that were requested and never heard (cancelled) and the completion
+tokens the transitions did not have to generate (closed once decided).
+
+Prints one JSON object: p50/p99 per mode, in ms, and the costs per caller turn.
 """
 
 from __future__ import annotations
@@ -36,8 +44,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "peers"))
 
 import _common as C
 
+import superdialog
 from superdialog.llm import LLMConfig, TextDelta, ToolCall, aclose_clients, stream_chat
-from superdialog.testing import ScriptedLLMServer
+from superdialog.llm.events import ToolNamed
+from superdialog.testing import RecordingSession, ScriptedLLMServer
+from superdialog.testing.llm_server.answer import estimate_tokens
+from superdialog.testing.llm_server.matching import prompt_tokens
 
 TOOLS = [
     {
@@ -51,8 +63,14 @@ TOOLS = [
 MESSAGES = [{"role": "system", "content": C.PERSONA}, {"role": "user", "content": "Done."}]
 
 
-async def first_text(cfg: LLMConfig, state: str, tools: Any = None) -> tuple[float, float]:
-    """(first text, tool call decided) in ms from the start; inf when absent."""
+async def first_text(
+    cfg: LLMConfig, state: str, tools: Any = None, *, on_name: bool = False
+) -> tuple[float, float]:
+    """(first text, tool call decided) in ms from the start; inf when absent.
+
+    `on_name`: the call is decided when its name is known complete, and the stream is closed
+    there (as the runtime does for tools that take no arguments).
+    """
     t0 = time.perf_counter()
     text_at = call_at = float("inf")
     async with contextlib.aclosing(stream_chat(cfg, MESSAGES, tools=tools, node_id=state)) as ev:
@@ -60,6 +78,9 @@ async def first_text(cfg: LLMConfig, state: str, tools: Any = None) -> tuple[flo
             now = (time.perf_counter() - t0) * 1000
             if isinstance(e, TextDelta) and e.text and text_at == float("inf"):
                 text_at = now
+            elif isinstance(e, ToolNamed) and on_name and e.name == "goto_next":
+                call_at = min(call_at, now)
+                break
             elif isinstance(e, ToolCall) and e.error is None:
                 call_at = min(call_at, now)
     return text_at, call_at
@@ -76,7 +97,13 @@ async def measure(turns: int) -> dict[str, Any]:
         await first_text(cfg, "opening")  # warm the connection pool
         modes: dict[str, list[float]] = {
             k: []
-            for k in ("sequential", "same_response_unsafe", "same_response_safe", "speculative")
+            for k in (
+                "sequential",
+                "same_response_unsafe",
+                "same_response_safe",
+                "speculative",
+                "speculative_on_name",
+            )
         }
         for _ in range(turns):
             t0 = time.perf_counter()
@@ -91,6 +118,10 @@ async def measure(turns: int) -> dict[str, Any]:
                 first_text(cfg, "transition", TOOLS), first_text(cfg, "opening")
             )
             modes["speculative"].append(max(decided, text))
+            (_, decided), (text, _) = await asyncio.gather(
+                first_text(cfg, "transition", TOOLS, on_name=True), first_text(cfg, "opening")
+            )
+            modes["speculative_on_name"].append(max(decided, text))
         await aclose_clients()
     return {
         "bench_ttft_ms": lat["ttft_ms"],
@@ -102,10 +133,57 @@ async def measure(turns: int) -> dict[str, Any]:
     }
 
 
+async def speculation_cost(turns: int) -> dict[str, Any]:
+    """Tokens speculation spends and saves per caller turn on the 40-state chain."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import yaml
+
+    import flows as F
+
+    rules = F.rules_chain(40, C.DEAD_AIR_LATENCY)
+    async with ScriptedLLMServer(rules["rules"], default_reply=rules["default"]) as srv:
+        lat = C.DEAD_AIR_LATENCY
+        srv.latency = type(srv.latency)(ttft_ms=lat["ttft_ms"], tokens_per_s=lat["tokens_per_s"])
+        doc = F.chain_doc(40)
+        doc["llm"]["base_url"] = srv.base_url
+        flow = superdialog.loads(yaml.safe_dump(doc, sort_keys=False), "chain40.yaml")
+        machine = flow.build(RecordingSession(), llm={"api_key": "x"})
+        await machine.start()
+        srv.reset()
+        for i in range(turns):
+            async with contextlib.aclosing(machine.stream(f"Here is my answer number {i}.")) as c:
+                async for _ in c:
+                    pass
+        await asyncio.sleep(0.2)  # let the server record the last hang-ups
+        unheard = [r for r in srv.chat_requests if not r.body.get("tools") and r.disconnected]
+        cut = [r for r in srv.chat_requests if r.body.get("tools") and r.disconnected]
+        # a cut transition did not generate its arguments ("{}") or anything after them
+        saved = sum(estimate_tokens("{}") for _ in cut)
+        await aclose_clients()
+    return {
+        "chain_turns": turns,
+        "chain_requests_per_turn": round(len(srv.chat_requests) / turns, 2),
+        "unheard_openings_per_turn": round(len(unheard) / turns, 2),
+        "unheard_prompt_tokens_per_turn": round(
+            sum(prompt_tokens(r.body) for r in unheard) / turns, 1
+        ),
+        "opening_prompt_tokens_mean": round(
+            statistics.mean(prompt_tokens(r.body) for r in unheard), 1
+        )
+        if unheard
+        else 0,
+        "transitions_closed_on_name_per_turn": round(len(cut) / turns, 2),
+        "completion_tokens_saved_per_turn": round(saved / turns, 2),
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--turns", type=int, default=10)
-    print(json.dumps(asyncio.run(measure(ap.parse_args().turns))))
+    turns = ap.parse_args().turns
+    out = asyncio.run(measure(turns))
+    out.update(asyncio.run(speculation_cost(max(turns, 25))))
+    print(json.dumps(out))
 
 
 if __name__ == "__main__":
