@@ -21,13 +21,23 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..base import ExtractContext, Match, SlotType
-from .moments import MOMENT_LANGUAGES, NO_VALUE, UNCLEAR, rewrite, rules_for
-from .words import ARTICLES, CONNECTORS, NUMBERS, YES_NO
+from .choices import find_choice
+from .moments import MOMENT_LANGUAGES, NO_VALUE, UNCLEAR, Rewrite, rewrite, rules_for
+from .names_hi import find_hindi_name
+from .phrases import phrase_rules
+from .words import ARTICLES, CONNECTORS, DECIMAL_POINTS, HINDI_FRACTIONS, NUMBERS, YES_NO
 
-__all__ = ["LANGUAGES", "Localised", "find_localised", "localise", "localise_moments"]
+__all__ = [
+    "LANGUAGES",
+    "Localised",
+    "find_localised",
+    "localise",
+    "localise_for",
+    "localise_moments",
+]
 
 LANGUAGES = frozenset(NUMBERS)
 """Languages the pre-pass knows (English needs none)."""
@@ -57,10 +67,13 @@ class Localised:
 
 
 def _plain(word: str) -> str:
-    """Lower case without accents (ASR drops them) — Devanagari marks are kept."""
+    """Lower case without accents (ASR drops them); Devanagari without nukta, ँ as ं."""
     low = word.lower().replace("\u2019", "'")
-    if low.isascii() or any("\u0900" <= ch <= "\u097f" for ch in low):
+    if low.isascii():
         return low
+    if any("\u0900" <= ch <= "\u097f" for ch in low):
+        decomposed = unicodedata.normalize("NFD", low)
+        return decomposed.replace("\u093c", "").replace("\u0901", "\u0902")
     return "".join(
         ch for ch in unicodedata.normalize("NFD", low) if unicodedata.category(ch) != "Mn"
     )
@@ -69,10 +82,20 @@ def _plain(word: str) -> str:
 def _table(language: str) -> tuple[dict[str, str], dict[str, int]]:
     yes_no = {_plain(k): v for k, v in YES_NO.get(language, {}).items()}
     numbers = {_plain(k): v for k, v in NUMBERS.get(language, {}).items()}
+    if language == "hi":  # चौंतीस / चौतीस: recognisers drop the nasal mark
+        for word, value in list(numbers.items()):
+            numbers.setdefault(word.replace("\u0902", ""), value)
     return yes_no, numbers
 
 
 _TABLES = {lang: _table(lang) for lang in LANGUAGES}
+_DECIMALS = {lang: frozenset(_plain(w) for w in ws) for lang, ws in DECIMAL_POINTS.items()}
+_FRACTIONS = {_plain(k): v for k, v in HINDI_FRACTIONS.items()}
+_SCALES = {100: "hundred", 1000: "thousand", 100_000: "lakh", 1_000_000: "million",
+           10_000_000: "crore"}  # fmt: skip
+_DIGITS_BEFORE = re.compile(r"\d(?:[.,]\d+)?[ \u00a0]+$")
+# German numbers written as one word: "dreihundertfünfzig", "zweitausendsechsundzwanzig"
+_DE_SCALE_WORDS = ("hundert", "tausend", "million", "millionen")
 
 
 def _value(parts: list[int], language: str) -> list[int]:
@@ -111,20 +134,33 @@ def _joins(current: int, v: int, language: str) -> bool:
     return False
 
 
-def localise(text: str, language: str) -> Localised:
-    """``text`` with ``language``'s yes/no and number words rewritten for the English parsers."""
+def localise(text: str, language: str, *, fractions: bool = True) -> Localised:
+    """``text`` with ``language``'s yes/no and number words rewritten for the English parsers.
+
+    ``fractions``: read Hindi डेढ़/ढाई/साढ़े/सवा/पौने as numbers (1.5, 2.5, N+½, N+¼,
+    N-¼); the date and time pass turns it off, since there they tell the time.
+    """
     tables = _TABLES.get(language)
     if tables is None:
         return Localised(text, tuple(range(len(text))), tuple(range(1, len(text) + 1)))
     yes_no, numbers = tables
     joins = CONNECTORS.get(language, frozenset())
+    points = _DECIMALS.get(language, frozenset())
     pieces: list[tuple[str, int, int]] = []  # (new text, original start, original end)
     words = list(_WORD.finditer(text))
     pos = 0
     i = 0
     while i < len(words):
         w = words[i]
-        parts = _number_parts(w.group(), numbers)
+        if fractions and language == "hi" and _plain(w.group()) in _FRACTIONS:
+            said = _fraction(words, i, text, numbers)
+            if said is not None:
+                value, j = said
+                pieces.append((text[pos : w.start()], pos, w.start()))
+                pieces.append((value, w.start(), words[j - 1].end()))
+                pos, i = words[j - 1].end(), j
+                continue
+        parts = _number_parts(w.group(), numbers, language)
         if parts is None:
             new = yes_no.get(_plain(w.group()))
             if new is not None:
@@ -136,9 +172,9 @@ def localise(text: str, language: str) -> Localised:
         j, values = i + 1, list(parts)
         while j < len(words):
             nxt = words[j]
-            more = _number_parts(nxt.group(), numbers)
+            more = _number_parts(nxt.group(), numbers, language)
             if more is None and _plain(nxt.group()) in joins and j + 1 < len(words):
-                more = _number_parts(words[j + 1].group(), numbers)
+                more = _number_parts(words[j + 1].group(), numbers, language)
                 if more is not None:
                     j += 1
                     nxt = words[j]
@@ -150,8 +186,16 @@ def localise(text: str, language: str) -> Localised:
         if j == i + 1 and _plain(w.group()) in ARTICLES.get(language, ()):
             i += 1  # "una mesa", "ein Tisch": an article, not a number
             continue
+        spoken = [str(v) for v in _value(values, language)]
+        if len(values) == 1 and values[0] in _SCALES and _DIGITS_BEFORE.search(text, 0, w.start()):
+            spoken = [_SCALES[values[0]]]  # "2.5 लाख", "5 mil": the English scale word
+        decimals = _decimals(words, j, text, numbers, points, language)
+        if decimals is not None:
+            digits, j = decimals
+            spoken[-1] += "." + digits  # "cuatro coma cinco": 4.5
+            end = words[j - 1].end()
         pieces.append((text[pos : w.start()], pos, w.start()))
-        pieces.append((" ".join(str(v) for v in _value(values, language)), w.start(), end))
+        pieces.append((" ".join(spoken), w.start(), end))
         pos = end
         i = j
     pieces.append((text[pos:], pos, len(text)))
@@ -171,7 +215,7 @@ def localise(text: str, language: str) -> Localised:
     return Localised("".join(out), tuple(starts), tuple(ends))
 
 
-def _number_parts(word: str, numbers: dict[str, int]) -> list[int] | None:
+def _number_parts(word: str, numbers: dict[str, int], language: str = "") -> list[int] | None:
     """The values of a number word, or of a hyphenated one ("soixante-dix-sept")."""
     plain = _plain(word)
     if plain in numbers:
@@ -180,7 +224,116 @@ def _number_parts(word: str, numbers: dict[str, int]) -> list[int] | None:
         parts = [p for p in plain.split("-") if p and p != "et"]
         if parts and all(p in numbers for p in parts):
             return [numbers[p] for p in parts]
+    if language == "de" and len(plain) > 7 and any(s in plain for s in _DE_SCALE_WORDS):
+        return _german_compound(plain, numbers)
     return None
+
+
+def _german_compound(plain: str, numbers: dict[str, int]) -> list[int] | None:
+    """A German number written as one word, cut into number words: [2, 1000, 26].
+
+    "zweitausendsechsundzwanzig" is 2026.
+
+    Only a word made wholly of number words, one of them a scale, is a number: the
+    fewest pieces win (so "sechsundzwanzig" stays one piece). Linear in practice:
+    at most ~40 characters are tried, each against words of at most ~20 letters.
+    """
+    if len(plain) > 60:
+        return None
+    best: list[list[int] | None] = [None] * (len(plain) + 1)
+    best[0] = []
+    for end in range(1, len(plain) + 1):
+        for start in range(max(0, end - 20), end):
+            head = best[start]
+            piece = plain[start:end]
+            if head is None or piece not in numbers:
+                continue
+            candidate = [*head, numbers[piece]]
+            current = best[end]
+            if current is None or len(candidate) < len(current):
+                best[end] = candidate
+    found = best[len(plain)]
+    if found is None or len(found) < 2 or not any(v >= 100 for v in found):
+        return None
+    return found
+
+
+def _run(
+    words: list[re.Match[str]], i: int, text: str, numbers: dict[str, int], language: str
+) -> tuple[list[int], int]:
+    """The number-word values from word ``i`` on (joined by spaces or hyphens) and the end."""
+    values: list[int] = []
+    j = i
+    while j < len(words):
+        if j > i and text[words[j - 1].end() : words[j].start()].strip(" -") != "":
+            break
+        parts = _number_parts(words[j].group(), numbers, language)
+        if parts is None:
+            break
+        values += parts
+        j += 1
+    return values, j
+
+
+def _decimals(
+    words: list[re.Match[str]],
+    j: int,
+    text: str,
+    numbers: dict[str, int],
+    points: frozenset[str],
+    language: str,
+) -> tuple[str, int] | None:
+    """The decimals after a number ("coma cinco", "Komma fünf"): their digits and end."""
+    if j + 1 >= len(words) or _plain(words[j].group()) not in points:
+        return None
+    if (
+        text[words[j - 1].end() : words[j].start()].strip()
+        or text[words[j].end() : words[j + 1].start()].strip()
+    ):
+        return None
+    after = words[j + 1].group()
+    if after.isascii() and after.isdigit():
+        return after, j + 2
+    values, end = _run(words, j + 1, text, numbers, language)
+    if not values or any(v >= 100 for v in values):
+        return None
+    return "".join(str(v) for v in _value(values, language)), end
+
+
+def _fraction(
+    words: list[re.Match[str]], i: int, text: str, numbers: dict[str, int]
+) -> tuple[str, int] | None:
+    """Hindi डेढ़ सौ (150), ढाई लाख (250000), साढ़े तीन (3.5), सवा दो सौ (225), पौने दो (1.75)."""
+    from decimal import Decimal  # lazy: decimal only when a Hindi fraction is said
+
+    kind, amount = _FRACTIONS[_plain(words[i].group())]
+    count: Decimal
+    j = i + 1
+    if kind == "=":
+        count = Decimal(amount)
+    else:
+        if j >= len(words) or text[words[i].end() : words[j].start()].strip():
+            return None
+        nxt = words[j].group()
+        parts = [int(nxt)] if nxt.isascii() and nxt.isdigit() else _number_parts(nxt, numbers)
+        if parts is None or len(parts) != 1 or not 1 <= parts[0] < 100:
+            return None
+        base = Decimal(parts[0])
+        count = base + Decimal(amount) if kind == "+" else base - Decimal(amount)
+        j += 1
+    scale = 1
+    while j < len(words) and not text[words[j - 1].end() : words[j].start()].strip():
+        parts = _number_parts(words[j].group(), numbers)
+        if parts is None or len(parts) != 1 or parts[0] not in _SCALES or parts[0] <= scale:
+            break
+        scale = parts[0] if scale == 1 else scale * parts[0]
+        j += 1
+    value = count * scale
+    if value != value.to_integral_value():
+        if scale != 1:
+            return None  # "सवा तीन सौ" is 325; a fraction of a unit left over is not said
+        return format(value.normalize(), "f"), j
+    return str(int(value)), j
 
 
 _MOMENT_TYPES = frozenset({"date", "time", "datetime"})
@@ -194,16 +347,47 @@ def localise_moments(text: str, language: str) -> Localised:
     """
     if language not in MOMENT_LANGUAGES:
         return localise(text, language)
-    first, s1, e1 = rewrite(text, rules_for(language, before_numbers=True))
-    numbered = localise(first, language)
-    last, s2, e2 = rewrite(numbered.text, rules_for(language, before_numbers=False))
+    return _around_numbers(
+        text,
+        language,
+        rules_for(language, before_numbers=True),
+        rules_for(language, before_numbers=False),
+        fractions=False,
+    )
+
+
+def _around_numbers(
+    text: str,
+    language: str,
+    before: list[Rewrite],
+    after: list[Rewrite],
+    *,
+    fractions: bool = True,
+) -> Localised:
+    """``before`` rules, the number-word pass, then ``after`` rules; spans into ``text``."""
+    first, s1, e1 = rewrite(text, before) if before else (text, None, None)
+    numbered = localise(first, language, fractions=fractions)
+    last, s2, e2 = rewrite(numbered.text, after) if after else (numbered.text, None, None)
+    if s1 is None and s2 is None:
+        return numbered
     starts: list[int] = []
     ends: list[int] = []
-    for a, b in zip(s2, e2, strict=True):
+    for k in range(len(last)):
+        a, b = (s2[k], e2[k]) if s2 is not None and e2 is not None else (k, k + 1)
         na, nb = numbered.starts[a], numbered.ends[b - 1]
-        starts.append(s1[na])
-        ends.append(e1[nb - 1])
+        if s1 is not None and e1 is not None:
+            na, nb = s1[na], e1[nb - 1]
+        starts.append(na)
+        ends.append(nb)
     return Localised(last, tuple(starts), tuple(ends))
+
+
+def localise_for(type_name: str, text: str, language: str) -> Localised:
+    """``text`` as the English parser of ``type_name`` reads it (``language``'s words rewritten)."""
+    if type_name in _MOMENT_TYPES:
+        return localise_moments(text, language)
+    before, after = phrase_rules(type_name, language)
+    return _around_numbers(text, language, before, after)
 
 
 def find_localised(
@@ -212,18 +396,33 @@ def find_localised(
     """``slot_type.find`` over ``text`` said in ``language``; the span is in ``text``."""
     if language not in LANGUAGES:
         return slot_type.find(text, ctx)
-    if slot_type.name in _MOMENT_TYPES:
-        local = localise_moments(text, language)
+    name = slot_type.name
+    if name == "enum":
+        return find_choice(slot_type, text, ctx)
+    if name == "name" and language == "hi":
+        said = find_hindi_name(text)
+        if said is not None:
+            return said
+    local = localise_for(name, text, language)
+    if name in _MOMENT_TYPES:
         if NO_VALUE in local.text:
             return None  # a range or a choice ("entre las siete y las ocho"): not one value
         if UNCLEAR in local.text:
-            if slot_type.name != "time":
+            if name != "time":
                 return None  # "el viernes pasado a las 8", "कल शाम": no day to give
             local = Localised(local.text.replace(UNCLEAR, " "), local.starts, local.ends)
-    else:
-        local = localise(text, language)
     match = slot_type.find(local.text, ctx)
+    if match is None and name in _REGIONAL and language in _HOME_REGION:
+        home = _HOME_REGION[language]
+        if home != ctx.region.upper():
+            # "06 12 34 56 78" is no number in the US: the caller's language's own country
+            match = slot_type.find(local.text, replace(ctx, region=home))
     if match is None or local.text == text:
         return match
     start, end = local.span(match.start, match.end)
     return Match(match.value, start, end)
+
+
+_REGIONAL = frozenset({"phone", "postal_code"})
+_HOME_REGION = {"es": "ES", "de": "DE", "fr": "FR", "hi": "IN"}
+"""Where a number that fits no number plan of the call's region is tried next."""

@@ -568,6 +568,82 @@ def _hi_date(day: int, month: str, year: str | None, said: str) -> str:
     return f"{month} {day}" + (f" {year}" if year else "")
 
 
+_UNITS: dict[str, str] = {
+    "dia": "day", "dias": "day", "semana": "week", "semanas": "week", "mes": "month",
+    "meses": "month", "hora": "hour", "horas": "hour", "minuto": "minute", "minutos": "minute",
+    "tag": "day", "tagen": "day", "tage": "day", "woche": "week", "wochen": "week",
+    "monat": "month", "monaten": "month", "stunde": "hour", "stunden": "hour",
+    "minute": "minute", "minuten": "minute", "jour": "day", "jours": "day",
+    "semaine": "week", "semaines": "week", "mois": "month", "heure": "hour", "heures": "hour",
+    "minutes": "minute", "दिन": "day", "din": "day", "हफ्ते": "week", "हफ्ता": "week",
+    "हफते": "week", "हफता": "week", "hafte": "week", "hafta": "week", "सप्ताह": "week",
+    "महीने": "month", "महीना": "month", "mahine": "month", "mahina": "month",
+    "घंटे": "hour", "घंटा": "hour", "ghante": "hour", "ghanta": "hour", "मिनट": "minute",
+}  # fmt: skip
+# "dans huit jours", "in acht Tagen" mean a week; "en quince días" two weeks: which day is meant
+# is not what was said, so no date rather than one a day off.
+_IDIOM_DAYS = {"es": (8, 15), "de": (8,), "fr": (8, 15), "hi": (15,)}
+
+
+def _relative(language: str) -> Callable[[re.Match[str]], str]:
+    """'en tres días' (after the number pass: 'en 3 dias') → 'in 3 days'."""
+
+    def repl(m: re.Match[str]) -> str:
+        n = 1 if m["one"] else int(m["n"])
+        unit = _UNITS.get(m["u"].replace("\u093c", ""), "")
+        if not unit or not 1 <= n <= 400:
+            return m.group()
+        if unit == "day" and n in _IDIOM_DAYS.get(language, ()):
+            return UNCLEAR
+        return f"in {n} {unit}" + ("s" if n != 1 else "")
+
+    return repl
+
+
+def _relative_rule(language: str) -> Rewrite:
+    """The rule for "in N days/weeks/months/hours/minutes" said in ``language``."""
+    if language == "es":
+        regex = (
+            r"(?:en|dentro de) (?:(?P<n>\d{1,3})|(?P<one>un|una)) "
+            r"(?P<u>dias?|semanas?|mes|meses|horas?|minutos?)"
+        )
+        return _p(regex), _relative(language)
+    if language == "de":
+        regex = (
+            r"in (?:(?P<n>\d{1,3})|(?P<one>einem|einer|eine|ein)) "
+            r"(?P<u>tagen|tag|tage|wochen?|monaten|monat|stunden?|minuten?)"
+        )
+        return _p(regex), _relative(language)
+    if language == "fr":
+        regex = (
+            r"(?:dans|d'ici) (?:(?P<n>\d{1,3})|(?P<one>un|une)) "
+            r"(?P<u>jours?|semaines?|mois|heures?|minutes?)"
+        )
+        return _p(regex), _relative(language)
+    units = "|".join(
+        sorted((_dev(k) if not k.isascii() else k for k in _UNITS if _is_hindi_unit(k)), key=len)[
+            ::-1
+        ]
+    )
+    regex = (
+        rf"(?:(?P<n>\d{{1,3}})|(?P<one>{_dev('एक')}|ek)) (?P<u>{units}) "
+        rf"(?:{_dev('बाद')}|baad|bad|{_dev('में')}|mein|me)"
+    )
+    return _ph(regex), _relative(language)
+
+
+def _is_hindi_unit(word: str) -> bool:
+    return not word.isascii() or word in (
+        "din",
+        "hafte",
+        "hafta",
+        "mahine",
+        "mahina",
+        "ghante",
+        "ghanta",
+    )
+
+
 _PRE: dict[str, list[Rewrite]] = {
     # "las diez y cinco" is 10:05, not 15: keep hour and minutes apart before the number pass
     "es": [
@@ -580,10 +656,8 @@ _PRE: dict[str, list[Rewrite]] = {
 }
 
 _RULES: dict[str, list[Rewrite]] = {
-    "es": _es_rules(),
-    "de": _de_rules(),
-    "fr": _fr_rules(),
-    "hi": _hi_rules(),
+    lang: [_relative_rule(lang), *rules()]
+    for lang, rules in (("es", _es_rules), ("de", _de_rules), ("fr", _fr_rules), ("hi", _hi_rules))
 }
 
 MOMENT_LANGUAGES = frozenset(_RULES)

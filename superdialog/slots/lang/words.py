@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-__all__ = ["ARTICLES", "CONNECTORS", "NUMBERS", "YES_NO"]
+__all__ = ["ARTICLES", "CONNECTORS", "DECIMAL_POINTS", "HINDI_FRACTIONS", "NUMBERS", "YES_NO"]
 
 YES_NO: Mapping[str, Mapping[str, str]] = {
     "es": {
@@ -56,7 +56,8 @@ _ES = {
     "setenta": 70, "ochenta": 80, "noventa": 90, "cien": 100, "ciento": 100,
     "doscientos": 200, "doscientas": 200, "trescientos": 300, "trescientas": 300,
     "cuatrocientos": 400, "quinientos": 500, "seiscientos": 600, "setecientos": 700,
-    "ochocientos": 800, "novecientos": 900, "mil": 1000,
+    "ochocientos": 800, "novecientos": 900, "mil": 1000, "millón": 1_000_000,
+    "millon": 1_000_000, "millones": 1_000_000,
 }  # fmt: skip
 _DE_UNITS = {
     "null": 0, "ein": 1, "eins": 1, "eine": 1, "einen": 1, "zwei": 2, "zwo": 2, "drei": 3,
@@ -70,6 +71,7 @@ _DE = {
     **_DE_UNITS, **_DE_TENS, "zehn": 10, "elf": 11, "zwölf": 12, "dreizehn": 13,
     "vierzehn": 14, "fünfzehn": 15, "sechzehn": 16, "siebzehn": 17, "achtzehn": 18,
     "neunzehn": 19, "hundert": 100, "einhundert": 100, "tausend": 1000, "eintausend": 1000,
+    "million": 1_000_000, "millionen": 1_000_000,
 }  # fmt: skip
 for _u, _uv in _DE_UNITS.items():  # einundzwanzig … neunundneunzig
     if _uv:
@@ -81,6 +83,7 @@ _FR = {
     "quatorze": 14, "quinze": 15, "seize": 16, "vingt": 20, "vingts": 20, "trente": 30,
     "quarante": 40, "cinquante": 50, "soixante": 60, "septante": 70, "huitante": 80,
     "octante": 80, "nonante": 90, "cent": 100, "cents": 100, "mille": 1000,
+    "million": 1_000_000, "millions": 1_000_000,
 }  # fmt: skip
 # Romanised words too, but not "do" (2) or "teen" (3): English words in code-mixed calls.
 _HI = {
@@ -92,6 +95,25 @@ _HI = {
     "ek": 1, "char": 4, "paanch": 5, "panch": 5, "chhe": 6, "saat": 7,
     "aath": 8, "nau": 9, "das": 10, "bees": 20, "sau": 100, "hazaar": 1000, "hazar": 1000,
     "lakh": 100_000, "crore": 10_000_000,
+    # 21-99 as Hindi recognisers write them (each is one word, not tens + units)
+    "इक्कीस": 21, "बाईस": 22, "तेईस": 23, "तेइस": 23, "चौबीस": 24, "छब्बीस": 26,
+    "सत्ताईस": 27, "सत्ताइस": 27, "अट्ठाईस": 28, "अट्ठाइस": 28, "अठाईस": 28, "उनतीस": 29,
+    "इकतीस": 31, "इकत्तीस": 31, "बत्तीस": 32, "तैंतीस": 33, "तेंतीस": 33, "चौंतीस": 34,
+    "पैंतीस": 35, "छत्तीस": 36, "सैंतीस": 37, "अड़तीस": 38, "उनतालीस": 39, "उन्तालीस": 39,
+    "इकतालीस": 41, "बयालीस": 42, "तैंतालीस": 43, "तेंतालीस": 43, "चवालीस": 44,
+    "चौवालीस": 44, "पैंतालीस": 45, "छियालीस": 46, "सैंतालीस": 47, "अड़तालीस": 48,
+    "उनचास": 49, "उंचास": 49, "इक्यावन": 51, "बावन": 52, "तिरेपन": 53, "तिरपन": 53,
+    "चौवन": 54, "चव्वन": 54, "पचपन": 55, "छप्पन": 56, "सत्तावन": 57, "अट्ठावन": 58,
+    "उनसठ": 59, "इकसठ": 61, "बासठ": 62, "तिरेसठ": 63, "तिरसठ": 63, "चौंसठ": 64,
+    "पैंसठ": 65, "छियासठ": 66, "सड़सठ": 67, "सरसठ": 67, "अड़सठ": 68, "उनहत्तर": 69,
+    "इकहत्तर": 71, "बहत्तर": 72, "तिहत्तर": 73, "चौहत्तर": 74, "पचहत्तर": 75,
+    "छिहत्तर": 76, "सतहत्तर": 77, "अठहत्तर": 78, "उन्यासी": 79, "उनासी": 79,
+    "इक्यासी": 81, "बयासी": 82, "तिरासी": 83, "चौरासी": 84, "पचासी": 85, "छियासी": 86,
+    "सत्तासी": 87, "अट्ठासी": 88, "नवासी": 89, "इक्यानवे": 91, "इक्यानबे": 91,
+    "बानवे": 92, "बानबे": 92, "तिरानवे": 93, "तिरानबे": 93, "चौरानवे": 94, "चौरानबे": 94,
+    "पचानवे": 95, "पचानबे": 95, "छियानवे": 96, "छियानबे": 96, "सत्तानवे": 97,
+    "सत्तानबे": 97, "अट्ठानवे": 98, "अट्ठानबे": 98, "निन्यानवे": 99, "निन्यानबे": 99,
+    "million": 1_000_000,
 }  # fmt: skip
 
 NUMBERS: Mapping[str, Mapping[str, int]] = {"es": _ES, "de": _DE, "fr": _FR, "hi": _HI}
@@ -112,3 +134,21 @@ ARTICLES: Mapping[str, frozenset[str]] = {
     "hi": frozenset({"एक", "ek"}),
 }
 """Number words that are articles on their own ("una mesa"): a number only inside a run."""
+
+DECIMAL_POINTS: Mapping[str, frozenset[str]] = {
+    "es": frozenset({"coma", "punto"}),
+    "de": frozenset({"komma"}),
+    "fr": frozenset({"virgule"}),
+    "hi": frozenset({"दशमलव", "point", "पॉइंट"}),
+}
+"""Words between a number and its decimals ("cuatro coma cinco" → 4.5)."""
+
+HINDI_FRACTIONS: Mapping[str, tuple[str, str]] = {
+    # word: (how it changes the count after it, or the count itself)
+    "डेढ़": ("=", "1.5"), "डेढ": ("=", "1.5"), "dedh": ("=", "1.5"), "derh": ("=", "1.5"),
+    "ढाई": ("=", "2.5"), "dhai": ("=", "2.5"), "dhaai": ("=", "2.5"),
+    "साढ़े": ("+", "0.5"), "साढे": ("+", "0.5"), "saadhe": ("+", "0.5"), "sadhe": ("+", "0.5"),
+    "सवा": ("+", "0.25"), "sawa": ("+", "0.25"), "sava": ("+", "0.25"),
+    "पौने": ("-", "0.25"), "paune": ("-", "0.25"),
+}  # fmt: skip
+"""Hindi fractions: डेढ़ (1.5) and ढाई (2.5) are counts; साढ़े/सवा/पौने N are N+½, N+¼, N-¼."""

@@ -1,0 +1,290 @@
+"""Per-type phrases of es, de, fr and hi, rewritten to the words the English parsers read.
+
+The number-word pass (:func:`superdialog.slots.lang.localise`) serves every
+type; some types also need their own words: currencies and "con cincuenta"
+for ``amount``, "arroba"/"Punkt"/"tiret bas" for ``email``, "más treinta y
+cuatro"/"doble" for ``phone``, "me llamo"/"ich heiße"/"मेरा नाम … है" for
+``name``, decimal commas for ``number``. Each rule rewrites a phrase (over the
+plain text: lower case, no accents) to its English twin, and the rewriting
+keeps, for every character, the span of the caller's words it came from.
+
+Rules run in two groups: ``before`` the number-word pass (words a number
+pass would misread: "punto" is a decimal point in a number but a dot in an
+address) and ``after`` it (phrases around digits: "12 euros con 50").
+Own rules: no maintained library reads spoken emails, names or amounts in
+these languages.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from .moments import Rewrite, _dev
+
+__all__ = ["FILLER_WORDS", "phrase_rules"]
+
+_EDGE = r"[\w'\u0900-\u097f-]"
+
+
+def _w(regex: str) -> re.Pattern[str]:
+    """A whole-word pattern (Devanagari vowel signs count as letters)."""
+    return re.compile(rf"(?<!{_EDGE})(?:" + regex + rf")(?!{_EDGE})")
+
+
+def _c(value: str) -> Callable[[re.Match[str]], str]:
+    return lambda _m: value
+
+
+def _words(table: dict[str, str]) -> list[Rewrite]:
+    """One rule per phrase, longest first (so "guion bajo" wins over "guion")."""
+    out: list[Rewrite] = []
+    for said in sorted(table, key=len, reverse=True):
+        pattern = " ".join(_dev(w) if _is_devanagari(w) else re.escape(w) for w in said.split())
+        out.append((_w(pattern), _c(table[said])))
+    return out
+
+
+def _is_devanagari(word: str) -> bool:
+    return any("\u0900" <= ch <= "\u097f" for ch in word)
+
+
+FILLER_WORDS: dict[str, frozenset[str]] = {
+    "es": frozenset({"eh", "em", "este", "pues", "o sea", "bueno pues", "a ver", "mmm"}),
+    "de": frozenset({"ahm", "ah", "ahem", "also", "na ja", "naja", "hm", "mhm", "sozusagen"}),
+    "fr": frozenset({"euh", "heu", "ben", "bah", "alors", "bon ben", "hein", "voila"}),
+    "hi": frozenset({"बस", "अच्छा", "तो", "मतलब", "हम्म", "उम्म", "acha", "accha", "toh", "to"}),
+}
+"""Hesitations and discourse words a caller says around a value (plain spelling)."""
+
+
+# ---------------------------------------------------------------------------- numbers
+
+# 1.200 / 1.200.000 (es, de, fr): thousands, not a decimal point
+_THOUSANDS_DOT = (
+    _w(r"\d{1,3}(?:\.\d{3})+(?![.,]?\d)"),
+    lambda m: m.group().replace(".", ""),
+)
+# 12,50 / 4,5: a decimal comma
+_DECIMAL_COMMA = (_w(r"\d+,\d+"), lambda m: m.group().replace(",", "."))
+# 1 200 (fr): thousands apart by a space, when a group of three follows
+_THOUSANDS_SPACE = (
+    _w(r"\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:,\d+)?"),
+    lambda m: re.sub(r"[ \u00a0\u202f]", "", m.group()),
+)
+# 2,50,000 (hi): Indian grouping, lakh and crore
+_INDIAN_GROUPS = (_w(r"\d{1,2}(?:,\d{2})+,\d{3}"), lambda m: m.group().replace(",", ""))
+
+
+def _number_formats(language: str) -> list[Rewrite]:
+    if language == "hi":
+        return [_INDIAN_GROUPS]
+    extra = [_THOUSANDS_SPACE] if language == "fr" else []
+    return [_THOUSANDS_DOT, *extra, _DECIMAL_COMMA]
+
+
+# ---------------------------------------------------------------------------- amounts
+
+_CURRENCY: dict[str, dict[str, str]] = {
+    "es": {
+        "euros": "euros", "euro": "euros", "dolares": "dollars", "dolar": "dollars",
+        "pesos": "pesos", "peso": "pesos", "libras": "pounds", "libra": "pounds",
+        "centimos": "cents", "centimo": "cents", "centavos": "cents", "centavo": "cents",
+        "pavos": "euros", "rupias": "rupees", "francos": "francs", "franco": "francs",
+        "pesos mexicanos": "mexican pesos", "dolares americanos": "us dollars",
+    },
+    "de": {
+        "euro": "euros", "euros": "euros", "cent": "cents", "dollar": "dollars",
+        "franken": "francs", "schweizer franken": "swiss francs", "rappen": "centimes",
+        "pfund": "pounds", "rupien": "rupees", "eur": "euros", "chf": "francs",
+    },
+    "fr": {
+        "euros": "euros", "euro": "euros", "centimes": "cents", "centime": "cents",
+        "dollars": "dollars", "dollar": "dollars", "francs": "francs", "franc": "francs",
+        "francs suisses": "swiss francs", "roupies": "rupees", "roupie": "rupees",
+        "livres": "pounds", "balles": "euros",
+    },
+    "hi": {
+        "रुपये": "rupees", "रुपए": "rupees", "रुपया": "rupees", "रुपयों": "rupees",
+        "रूपये": "rupees", "रूपए": "rupees", "रूपया": "rupees", "रु": "rupees",
+        "rupaye": "rupees", "rupaiye": "rupees", "rupay": "rupees", "rupiya": "rupees",
+        "rupya": "rupees", "rs": "rupees", "पैसे": "paise", "पैसा": "paise", "डॉलर": "dollars",
+        "यूरो": "euros",
+    },
+}  # fmt: skip
+_AND = {"es": "con|y", "de": "und", "fr": "et", "hi": f"{_dev('और')}|aur"}
+_UNITS = "euros|dollars|pesos|pounds|francs|swiss francs|rupees|mexican pesos|us dollars"
+
+
+def _amount_after(language: str) -> list[Rewrite]:
+    """After the number pass: currency words, and "12 euros con 50" (12.50)."""
+    rules = _words(_CURRENCY[language])
+    rules.append(
+        (
+            _w(rf"(?P<a>\d+) (?P<u>{_UNITS}) (?:{_AND[language]}) (?P<b>\d{{1,2}})"),
+            lambda m: f"{m['a']} {m['u']} and {m['b']}",
+        )
+    )
+    if language == "hi":  # "5 रुपये 50 पैसे" is 5.50, "50 पैसे" is 0.50: paise are rupees/100
+        rules.append(
+            (
+                _w(r"(?P<a>\d+) rupees (?:and )?(?P<b>\d{1,2}) paise"),
+                lambda m: f"{m['a']} rupees and {m['b']}",
+            )
+        )
+        rules.append((_w(r"(?P<b>\d{1,2}) paise"), lambda m: f"0.{int(m['b']):02d} rupees"))
+    return rules
+
+
+# ---------------------------------------------------------------------------- phones
+
+_PHONE: dict[str, dict[str, str]] = {
+    "es": {"mas": "plus", "doble": "double", "triple": "triple", "prefijo": "code"},
+    "de": {"doppel": "double", "doppelt": "double", "dreifach": "triple", "vorwahl": "code"},
+    "fr": {"double": "double", "triple": "triple", "indicatif": "code"},
+    "hi": {"डबल": "double", "ट्रिपल": "triple", "प्लस": "plus", "dabal": "double"},
+}  # fmt: skip
+
+
+# ---------------------------------------------------------------------------- emails
+
+_EMAIL: dict[str, dict[str, str]] = {
+    "es": {
+        "arroba": "at", "punto": "dot", "guion bajo": "underscore", "guion abajo": "underscore",
+        "barra baja": "underscore", "piso": "underscore", "guion": "dash",
+        "guion medio": "dash", "menos": "dash", "mi correo es": "my email is",
+        "mi correo electronico es": "my email is", "mi email es": "my email is",
+        "mi e-mail es": "my email is", "mi mail es": "my email is", "el correo es": "my email is",
+        "seria": "is", "mi": "my", "correo": "email",
+        "hache": "h", "jota": "j", "equis": "x", "zeta": "z", "i griega": "y",
+        "doble uve": "w", "uve doble": "w", "doble ve": "w", "efe": "f", "ele": "l",
+        "eme": "m", "ene": "n", "erre": "r", "uve": "v", "ka": "k", "cu": "q",
+        "en mayuscula": "", "mayuscula": "capital", "minuscula": "lowercase",
+    },
+    "de": {
+        "at": "@", "at-zeichen": "@", "klammeraffe": "@", "punkt": "dot",
+        "unterstrich": "underscore", "bindestrich": "dash", "minus": "dash", "strich": "dash",
+        "meine e-mail ist": "my email is", "meine email ist": "my email is",
+        "meine mail ist": "my email is", "meine e-mail-adresse ist": "my email is",
+        "meine e-mail adresse ist": "my email is", "meine emailadresse ist": "my email is",
+        "die adresse ist": "my email is", "ist": "is", "meine": "my",
+        "jot": "j", "ypsilon": "y", "zett": "z", "ix": "x", "vau": "v", "ku": "q",
+    },
+    "fr": {
+        "arobase": "at", "arrobase": "at", "arobas": "at", "at": "@", "point": "dot",
+        "tiret bas": "underscore", "tiret du bas": "underscore", "tiret du huit": "underscore",
+        "tiret du 8": "underscore", "underscore": "underscore", "tiret": "dash",
+        "trait d'union": "dash", "moins": "dash", "mon mail c'est": "my email is",
+        "mon email c'est": "my email is", "mon e-mail c'est": "my email is",
+        "mon adresse mail c'est": "my email is", "mon adresse email c'est": "my email is",
+        "mon adresse e-mail c'est": "my email is", "mon adresse c'est": "my email is",
+        "mon courriel c'est": "my email is", "mon adresse e-mail est": "my email is",
+        "mon adresse mail est": "my email is", "mon mail est": "my email is",
+        "c'est": "it's", "est": "is", "mon": "my", "i grec": "y",
+        "double ve": "w", "double v": "w", "majuscule": "capital", "minuscule": "lowercase",
+    },
+    "hi": {
+        "एट द रेट": "at", "एट दि रेट": "at", "ऐट द रेट": "at", "एट द रेट ऑफ": "at",
+        "at the rate of": "at", "at the rate": "at", "at d rate": "at", "एट": "at", "ऐट": "at",
+        "डॉट": "dot", "डोट": "dot", "अंडरस्कोर": "underscore", "डैश": "dash",
+        "जीमेल": "gmail", "याहू": "yahoo", "हॉटमेल": "hotmail", "आउटलुक": "outlook",
+        "कॉम": "com", "इन": "in",
+    },
+}  # fmt: skip
+
+# Devanagari words the rules did not turn into English: not part of an address.
+_DEVANAGARI_WORD = re.compile(r"[\u0900-\u097f]+")
+
+
+def _drop_devanagari(m: re.Match[str]) -> str:
+    return " , "
+
+
+# ---------------------------------------------------------------------------- names
+
+_NAME: dict[str, dict[str, str]] = {
+    "es": {
+        "me llamo": "my name is", "mi nombre es": "my name is", "mi nombre": "my name is",
+        "mi apellido es": "surname is", "el apellido es": "surname is",
+        "a nombre de": "under the name", "soy": "i'm", "le habla": "this is",
+        "habla": "this is", "hola": "hello", "buenas": "hello", "buenos dias": "hello",
+        "buenas tardes": "hello", "si": "yes", "claro": "sure", "por favor": "please",
+        "gracias": "thanks", "muchas gracias": "thanks", "bueno": "well", "vale": "okay",
+        "y": "and", "es": "it's", "se escribe": "spelled",
+    },
+    "de": {
+        "ich heisse": "my name is", "ich heiße": "my name is", "mein name ist": "my name is",
+        "mein name": "my name is", "mein nachname ist": "surname is", "name ist": "name is",
+        "auf den namen": "under the name", "hier ist": "this is", "hier spricht": "this is",
+        "ich bin": "i'm", "am apparat": "speaking", "hallo": "hello", "guten tag": "hello",
+        "guten morgen": "hello", "ja": "yes", "bitte": "please", "danke": "thanks",
+        "gerne": "sure", "und": "and", "ist": "is", "geschrieben": "spelled",
+    },
+    "fr": {
+        "je m'appelle": "my name is", "je m appelle": "my name is", "je mapelle": "my name is",
+        "mon nom est": "my name is", "mon nom c'est": "my name is",
+        "mon nom de famille est": "surname is", "mon nom de famille c'est": "surname is",
+        "au nom de": "under the name", "moi c'est": "i'm", "c'est": "it's",
+        "je suis": "i'm", "ici": "this is", "bonjour": "hello", "allo": "hello",
+        "oui": "yes", "merci": "thanks", "s'il vous plait": "please", "et": "and",
+        "a l'appareil": "speaking", "ca s'ecrit": "spelled",
+    },
+    "hi": {
+        "mera naam": "my name is", "meraa naam": "my name is", "mera name": "my name is",
+        "my naam": "my name is", "naam": "name is", "main": "this is", "mai": "this is",
+        "bol raha hoon": "speaking", "bol raha hun": "speaking", "bol rahi hoon": "speaking",
+        "bol rahi hun": "speaking", "bol raha hu": "speaking", "bol rahi hu": "speaking",
+        "hai": "", "hain": "", "ji": "", "haan": "yes", "namaste": "hello",
+    },
+}  # fmt: skip
+
+
+# Common words of each language that are never a name on their own ("soy yo", "c'est ça",
+# "ich bin dran"): read as an English word the name parser refuses. Name particles ("de",
+# "la", "von", "le") are not here.
+_NOT_NAME: dict[str, str] = {
+    "es": """yo tu usted ustedes el ella ellos nosotros eso esto esta este ese esa aqui alli ahi
+        que quien como cuando donde porque pero sin con para por muy mas menos nada todo algo
+        bien mal tambien ya no hoy ayer ahora luego despues antes adios perdon entonces tengo
+        tiene quiero puedo necesito estoy estamos llamo llamando llamada numero nombre telefono
+        correo cita reserva mesa dime diga digame oiga mire senor senora hablar persona""",
+    "de": """ich du er sie es wir ihr das dem den ein eine einen bin sind war hier da dort was
+        wer wie wo wann warum aber oder nicht nichts alles gut schon noch jetzt heute morgen
+        gestern nein genau dran gleich mal doch so sehr mein meine nummer telefon termin
+        tisch tschuss sprechen moment einen augenblick bitteschon""",
+    "fr": """je tu il elle on nous vous ils elles moi toi lui ca ce cela ceci qui que quoi
+        comment quand ou pourquoi mais donc car non pas bien bon tres tout rien aujourd'hui
+        demain hier maintenant salut voila la-bas suis sont ai avez fait appelle appel numero
+        nom telephone rendez-vous table moi-meme personne parler attendez""",
+    "hi": """main mera meri mere ka ki ke aap tum hum yeh woh kya kaun kaise kab kahan kyun aur
+        ya nahi theek accha abhi kal aaj sir madam bhai bhaiya""",
+}  # fmt: skip
+
+
+# ---------------------------------------------------------------------------- assembly
+
+
+def _fillers(language: str) -> list[Rewrite]:
+    return _words(dict.fromkeys(FILLER_WORDS[language], "um"))
+
+
+def phrase_rules(type_name: str, language: str) -> tuple[list[Rewrite], list[Rewrite]]:
+    """The rules for ``type_name`` in ``language``: (before the number pass, after it)."""
+    if language not in FILLER_WORDS:
+        return [], []
+    if type_name in ("number", "amount"):
+        after = _amount_after(language) if type_name == "amount" else []
+        return _number_formats(language), after
+    if type_name in ("phone", "digits", "card_number", "postal_code"):
+        return [*_fillers(language), *_words(_PHONE[language])], []
+    if type_name == "email":
+        before = [*_fillers(language), *_words(_EMAIL[language])]
+        if language == "es":  # "juan es ..." but "punto es" is Spain's domain
+            before.append((_w(r"(?<!dot )es"), _c("is")))
+        if language == "hi":
+            before.append((_DEVANAGARI_WORD, _drop_devanagari))
+        return before, []
+    if type_name == "name":
+        common = dict.fromkeys(_NOT_NAME[language].split(), "that")
+        return [*_fillers(language), *_words({**common, **_NAME[language]})], []
+    return [], []
