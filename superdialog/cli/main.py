@@ -122,12 +122,11 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 
 def _cmd_translations(args: argparse.Namespace) -> int:
-    # lazy: the CLI starts fast
-    from superdialog.compile.translations import BUILTIN_MESSAGES
-    from superdialog.spec.languages import normalise_language
-    from superdialog.spec.loader import parse_flow
-    from superdialog.spec.message_files import skeleton
-    from superdialog.spec.yaml_source import read_source
+    from superdialog.compile.translations import BUILTIN_MESSAGES  # lazy: the CLI starts fast
+    from superdialog.spec.languages import normalise_language  # lazy: as above
+    from superdialog.spec.loader import parse_flow  # lazy: as above
+    from superdialog.spec.message_files import skeleton  # lazy: as above
+    from superdialog.spec.yaml_source import read_source  # lazy: as above
 
     language = normalise_language(args.language)
     if language is None:
