@@ -508,6 +508,17 @@ def name_message_files(problems: list[Problem], smap: SourceMap) -> list[Problem
             continue  # its message file is broken: that problem is the one to fix
         message = "missing translation for " + ", ".join(f"'{x}'" for x in langs)
         key = _index_form(place)
+        if place[0] == "messages" and place in smap.new_places:
+            out.append(
+                Problem(
+                    p.location,
+                    message,
+                    f"the flow does not give '{key}', so every language speaks the built-in "
+                    "one; to change it, give it in every language the flow declares, inline "
+                    "per language or in each language's message file",
+                )
+            )
+            continue
         where: list[str] = []
         for lang in langs:
             pending = smap.untranslated.get((lang, place))

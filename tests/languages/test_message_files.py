@@ -330,3 +330,17 @@ def test_the_cli_writes_a_skeleton(tmp_path: Path) -> None:
     assert data["states.greet.say"] is None
     assert "messages.not_understood" in data  # no built-in Italian messages: listed too
     assert main(["translations", str(FLOW), "--language", "x1"]) == 2
+
+
+def test_a_message_only_in_a_file_says_why_every_language_needs_it(tmp_path: Path) -> None:
+    flow = _copy(tmp_path)
+    es = tmp_path / "dental_booking.es.yaml"
+    text = es.read_text(encoding="utf-8") + "messages.no_input: Perdone, no le oigo.\n"
+    es.write_text(text, encoding="utf-8")
+    line = text.count("\n")
+    problems = _problems(flow)
+    assert any(
+        p.startswith(f"{es}:{line}:1: missing translation for 'en'")
+        and "the flow does not give 'messages.no_input'" in p
+        for p in problems
+    ), problems
