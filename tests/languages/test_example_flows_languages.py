@@ -375,7 +375,54 @@ POOLS = {
 }
 """What an English caller of each flow says (no menu questions: no model is configured)."""
 
-REPEATS = frozenset({"sorry, can you repeat that", "sorry?", "say that again"})
+NATIVE = {
+    "dental_booking": [
+        "sí",
+        "no",
+        "sí, por favor",
+        "Ana García",
+        "el quince de enero de dos mil treinta",
+        "no, el dieciséis de enero de dos mil treinta",
+        "el viernes",
+        "mañana a las cinco",
+        "a las diez y media",
+        "a las cinco de la tarde",
+        "cinco cinco cinco, uno dos cero, cuatro cuatro siete ocho",
+        "ana@ejemplo.com",
+        "cuatro dos cuatro dos cuatro dos cuatro dos cuatro dos cuatro dos cuatro dos cuatro dos",
+        "olvídelo",
+        "¿puede repetir?",
+        "ayuda",
+        "empezar de nuevo",
+        "quiero hablar con una persona",
+        "eso es todo, adiós",
+    ],
+    "table_booking": [
+        "हाँ",
+        "नहीं",
+        "हम चार लोग हैं",
+        "बीस लोग",
+        "शुक्रवार को",
+        "15 जनवरी 2030 को",
+        "रात आठ बजे",
+        "शाम साढ़े सात बजे",
+        "Rahul Sharma",
+        "actually छह लोग कर दीजिए",
+        "पार्किंग है क्या?",
+        "कितने बजे तक खुला है?",
+        "रहने दीजिए",
+        "cancel कीजिए",
+        "हाँ, टेबल बुक करनी है",
+        "फिर से बोलिए",
+        "मुझे किसी इंसान से बात करनी है",
+        "नहीं, बस इतना ही",
+    ],
+}
+"""What a caller of each flow says in its second language (in place of English, after a switch)."""
+
+REPEATS = frozenset(
+    {"sorry, can you repeat that", "sorry?", "say that again", "¿puede repetir?", "फिर से बोलिए"}
+)
 """The pools' requests to say the last reply again."""
 
 SECOND = {"dental_booking": "es", "table_booking": "hi"}
@@ -407,7 +454,12 @@ HAPPY = {
 
 @st.composite
 def _conversations(draw: st.DrawFn, flow: superdialog.Flow) -> tuple[list[str], int, int]:
-    """An English call (the spine with pool lines slipped in), where to switch and back."""
+    """An English call (the spine with pool lines slipped in), where to switch and back.
+
+    Between the switch and the switch back, some lines are said in the second language
+    (the recogniser heard it right) and the others stay English (it labelled them wrong,
+    or the caller mixes): the call must speak the reported language either way.
+    """
     words = list(HAPPY[flow.name])
     pool = st.sampled_from(POOLS[flow.name])
     for at, said in draw(st.lists(st.tuples(st.integers(0, len(words)), pool), max_size=5)):
@@ -415,6 +467,10 @@ def _conversations(draw: st.DrawFn, flow: superdialog.Flow) -> tuple[list[str], 
     words = words[: draw(st.integers(1, len(words)))]
     switch = draw(st.integers(0, len(words) - 1))
     back = draw(st.integers(switch + 1, len(words) + 1))  # past the end: never switches back
+    native = st.sampled_from(NATIVE[flow.name])
+    for i in range(switch, min(back, len(words))):
+        if draw(st.booleans()):
+            words[i] = draw(native)
     return words, switch, back
 
 
