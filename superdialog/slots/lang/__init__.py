@@ -109,7 +109,8 @@ def _value(parts: list[int], language: str) -> list[int]:
             or after_zero
             or (v < 10 and current % 10 != 0)
             or (10 <= v < 100 and current % 100 != 0 and not _joins(current, v, language))
-        ):
+            or (language == "de" and v < 10 and current % 100 >= 10 and current % 10 == 0)
+        ):  # German says the unit first ("einunddreißig"): "dreißig eins" is 30 then 1
             out.append(total + current)  # "cinco cinco cinco": digits said one by one
             total, current = 0, v
         elif v >= 1000:

@@ -9,6 +9,7 @@ mix languages, so every synonym counts in every language.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import replace
 
@@ -17,13 +18,20 @@ from .moments import plain_chars
 
 __all__ = ["find_choice"]
 
+# "l'intérieur", "d'accord", "qu'il": the elided article is a word of its own (same length)
+_ELISION = re.compile(r"(?<![\w'])(qu|[cdjlmnst])'(?=\w)")
+
+
+def _plain(text: str) -> str:
+    return _ELISION.sub(lambda m: m[1] + " ", plain_chars(text))
+
 
 def _folded(choices: Mapping[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
     """Each choice with the plain spelling of its name and synonyms added as synonyms."""
     out: dict[str, tuple[str, ...]] = {}
     for canonical, synonyms in choices.items():
         said = (canonical, *synonyms)
-        plain = [plain_chars(s) for s in said]
+        plain = [_plain(s) for s in said]
         plain += [p.replace("ß", "ss") for p in plain if "ß" in p]  # "große" as "grosse"
         extra = tuple(dict.fromkeys(p for p in plain if p not in said))
         out[canonical] = (*synonyms, *extra)
@@ -37,4 +45,4 @@ def find_choice(slot_type: SlotType, text: str, ctx: ExtractContext) -> Match | 
     """
     if not ctx.choices:
         return None
-    return slot_type.find(plain_chars(text), replace(ctx, choices=_folded(ctx.choices)))
+    return slot_type.find(_plain(text), replace(ctx, choices=_folded(ctx.choices)))

@@ -261,6 +261,49 @@ _NOT_NAME: dict[str, str] = {
 }  # fmt: skip
 
 
+# ---------------------------------------------------------------------------- yes/no
+
+# Said before the yes/no words are read: phrases with a "no" in them that are no answer.
+_UNSURE: dict[str, dict[str, str]] = {
+    "es": {
+        "no se": "i don't know", "no lo se": "i don't know", "ni idea": "i don't know",
+        "no estoy seguro": "i'm not sure", "no estoy segura": "i'm not sure",
+        "quizas": "maybe", "quiza": "maybe", "tal vez": "maybe", "a lo mejor": "maybe",
+        "no hay problema": "no problem", "por que no": "why not",
+        "como no": "of course", "no pasa nada": "no problem",
+    },
+    "de": {
+        "weiss nicht": "i don't know", "weiß nicht": "i don't know",
+        "weiss ich nicht": "i don't know", "weiß ich nicht": "i don't know",
+        "keine ahnung": "i don't know", "vielleicht": "maybe",
+        "bin mir nicht sicher": "i'm not sure",
+        "kein problem": "no problem", "warum nicht": "why not", "nicht schlecht": "sounds good",
+    },
+    "fr": {
+        "je sais pas": "i don't know", "je ne sais pas": "i don't know", "sais pas": "i don't know",
+        "aucune idee": "i don't know", "peut-etre": "maybe", "peut etre": "maybe",
+        "je suis pas sur": "i'm not sure", "je ne suis pas sur": "i'm not sure",
+        "pas de probleme": "no problem", "pas de souci": "no problem", "pourquoi pas": "why not",
+        "y a pas de souci": "no problem",
+    },
+    "hi": {
+        "पता नहीं": "i don't know", "पता नही": "i don't know", "pata nahi": "i don't know",
+        "शायद": "maybe", "shayad": "maybe", "कोई बात नहीं": "no problem",
+        "कोई दिक्कत नहीं": "no problem", "koi baat nahi": "no problem",
+    },
+}  # fmt: skip
+
+_OR = {"es": "o|u", "de": "oder", "fr": "ou", "hi": f"{_dev('या')}|ya|yaa"}
+
+
+def _undecided(language: str) -> Rewrite:
+    """Two numbers offered ("cinco o seis", "fünf oder sechs"): no one value."""
+    return (
+        _w(rf"(?P<a>\d+(?:\.\d+)?) (?:{_OR[language]}) (?P<b>\d)"),
+        lambda m: f"{m['a']} or {m['b']}",
+    )
+
+
 # ---------------------------------------------------------------------------- assembly
 
 
@@ -274,7 +317,12 @@ def phrase_rules(type_name: str, language: str) -> tuple[list[Rewrite], list[Rew
         return [], []
     if type_name in ("number", "amount"):
         after = _amount_after(language) if type_name == "amount" else []
-        return _number_formats(language), after
+        return [*_number_formats(language), *_words(_UNSURE[language])], [
+            *after,
+            _undecided(language),
+        ]
+    if type_name == "yes_no":
+        return _words(_UNSURE[language]), []
     if type_name in ("phone", "digits", "card_number", "postal_code"):
         return [*_fillers(language), *_words(_PHONE[language])], []
     if type_name == "email":

@@ -72,6 +72,8 @@ _DE = {
     "vierzehn": 14, "fünfzehn": 15, "sechzehn": 16, "siebzehn": 17, "achtzehn": 18,
     "neunzehn": 19, "hundert": 100, "einhundert": 100, "tausend": 1000, "eintausend": 1000,
     "million": 1_000_000, "millionen": 1_000_000,
+    # "wir sind zu viert": a party of four
+    "zweit": 2, "dritt": 3, "viert": 4, "fünft": 5, "sechst": 6, "siebt": 7,
 }  # fmt: skip
 for _u, _uv in _DE_UNITS.items():  # einundzwanzig … neunundneunzig
     if _uv:
