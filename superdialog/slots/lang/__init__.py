@@ -194,6 +194,10 @@ def localise(text: str, language: str, *, fractions: bool = True) -> Localised:
         if decimals is not None:
             digits, j = decimals
             spoken[-1] += "." + digits  # "cuatro coma cinco": 4.5
+            scale = _number_parts(words[j].group(), numbers) if j < len(words) else None
+            if scale is not None and len(scale) == 1 and scale[0] in _SCALES:
+                spoken.append(_SCALES[scale[0]])  # "zwei Komma fünf Millionen": 2.5 million
+                j += 1
             end = words[j - 1].end()
         pieces.append((text[pos : w.start()], pos, w.start()))
         pieces.append((" ".join(spoken), w.start(), end))
@@ -296,6 +300,9 @@ def _decimals(
     if after.isascii() and after.isdigit():
         return after, j + 2
     values, end = _run(words, j + 1, text, numbers, language)
+    while values and values[-1] in _SCALES:  # "komma fünf Millionen": the scale comes after
+        values.pop()
+        end -= 1
     if not values or any(v >= 100 for v in values):
         return None
     return "".join(str(v) for v in _value(values, language)), end
@@ -317,11 +324,16 @@ def _fraction(
             return None
         nxt = words[j].group()
         parts = [int(nxt)] if nxt.isascii() and nxt.isdigit() else _number_parts(nxt, numbers)
-        if parts is None or len(parts) != 1 or not 1 <= parts[0] < 100:
+        if parts is None or len(parts) != 1:
+            return None
+        if parts[0] in _SCALES and amount == "0.25":
+            parts = [1]  # "सवा करोड़" (1.25 crore), "पौने सौ" (75): one of the scale
+        elif 1 <= parts[0] < 100:
+            j += 1
+        else:
             return None
         base = Decimal(parts[0])
         count = base + Decimal(amount) if kind == "+" else base - Decimal(amount)
-        j += 1
     scale = 1
     while j < len(words) and not text[words[j - 1].end() : words[j].start()].strip():
         parts = _number_parts(words[j].group(), numbers)
@@ -398,8 +410,11 @@ def find_localised(
     if language not in LANGUAGES:
         return slot_type.find(text, ctx)
     name = slot_type.name
+    text_said = text
+    if language == "hi":  # ९८७६५ as 98765, one character for one (spans stay)
+        text = text.translate(_DEVANAGARI_DIGITS)
     if name == "enum":
-        return find_choice(slot_type, text, ctx)
+        return find_choice(slot_type, text, ctx, language)
     if name == "name" and language == "hi":
         said = find_hindi_name(text)
         if said is not None:
@@ -418,12 +433,13 @@ def find_localised(
         if home != ctx.region.upper():
             # "06 12 34 56 78" is no number in the US: the caller's language's own country
             match = slot_type.find(local.text, replace(ctx, region=home))
-    if match is None or local.text == text:
+    if match is None or local.text == text_said:
         return match
     start, end = local.span(match.start, match.end)
     return Match(match.value, start, end)
 
 
+_DEVANAGARI_DIGITS = str.maketrans("०१२३४५६७८९", "0123456789")
 _REGIONAL = frozenset({"phone", "postal_code"})
 _HOME_REGION = {"es": "ES", "de": "DE", "fr": "FR", "hi": "IN"}
 """Where a number that fits no number plan of the call's region is tried next."""

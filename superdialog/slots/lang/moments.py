@@ -589,6 +589,8 @@ def _relative(language: str) -> Callable[[re.Match[str]], str]:
     """'en tres días' (after the number pass: 'en 3 dias') → 'in 3 days'."""
 
     def repl(m: re.Match[str]) -> str:
+        if m["half"]:
+            return "in half an hour"
         n = 1 if m["one"] else int(m["n"])
         unit = _UNITS.get(m["u"].replace("\u093c", ""), "")
         if not unit or not 1 <= n <= 400:
@@ -602,22 +604,32 @@ def _relative(language: str) -> Callable[[re.Match[str]], str]:
 
 def _relative_rule(language: str) -> Rewrite:
     """The rule for "in N days/weeks/months/hours/minutes" said in ``language``."""
+    pattern, repl = _relative_said(language)
+    # "en una semana o dos", "in zwei oder drei Tagen": a choice, not one day
+    return re.compile(pattern.pattern + _NOT_A_CHOICE), repl
+
+
+_NOT_A_CHOICE = r"(?! (?:o|u|ou|oder|ya|yaa|\u092f\u093e) )"
+
+
+def _relative_said(language: str) -> Rewrite:
+    """The pattern (without the guard against a choice) and its replacement."""
     if language == "es":
         regex = (
-            r"(?:en|dentro de) (?:(?P<n>\d{1,3})|(?P<one>un|una)) "
-            r"(?P<u>dias?|semanas?|mes|meses|horas?|minutos?)"
+            r"(?:en|dentro de) (?:(?P<half>media hora)|(?:(?P<n>\d{1,3})|(?P<one>un|una)) "
+            r"(?P<u>dias?|semanas?|mes|meses|horas?|minutos?))"
         )
         return _p(regex), _relative(language)
     if language == "de":
         regex = (
-            r"in (?:(?P<n>\d{1,3})|(?P<one>einem|einer|eine|ein)) "
-            r"(?P<u>tagen|tag|tage|wochen?|monaten|monat|stunden?|minuten?)"
+            r"in (?:(?P<half>einer halben stunde)|(?:(?P<n>\d{1,3})|(?P<one>einem|einer|eine|ein)) "
+            r"(?P<u>tagen|tag|tage|wochen?|monaten|monat|stunden?|minuten?))"
         )
         return _p(regex), _relative(language)
     if language == "fr":
         regex = (
-            r"(?:dans|d'ici) (?:(?P<n>\d{1,3})|(?P<one>un|une)) "
-            r"(?P<u>jours?|semaines?|mois|heures?|minutes?)"
+            r"(?:dans|d'ici) (?:(?P<half>une demi-heure|une demi heure)|(?:(?P<n>\d{1,3})|"
+            r"(?P<one>un|une)) (?P<u>jours?|semaines?|mois|heures?|minutes?))"
         )
         return _p(regex), _relative(language)
     units = "|".join(
@@ -626,7 +638,8 @@ def _relative_rule(language: str) -> Rewrite:
         ]
     )
     regex = (
-        rf"(?:(?P<n>\d{{1,3}})|(?P<one>{_dev('एक')}|ek)) (?P<u>{units}) "
+        rf"(?:(?P<half>{_dev('आधे घंटे')}|aadhe ghante)|(?:(?P<n>\d{{1,3}})|"
+        rf"(?P<one>{_dev('एक')}|ek)) (?P<u>{units})) "
         rf"(?:{_dev('बाद')}|baad|bad|{_dev('में')}|mein|me)"
     )
     return _ph(regex), _relative(language)

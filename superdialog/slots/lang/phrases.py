@@ -62,7 +62,7 @@ FILLER_WORDS: dict[str, frozenset[str]] = {
 
 # 1.200 / 1.200.000 (es, de, fr): thousands, not a decimal point
 _THOUSANDS_DOT = (
-    _w(r"\d{1,3}(?:\.\d{3})+(?![.,]?\d)"),
+    _w(r"\d{1,3}(?:\.\d{3})+(?!\.?\d)"),
     lambda m: m.group().replace(".", ""),
 )
 # 12,50 / 4,5: a decimal comma
@@ -210,7 +210,10 @@ _NAME: dict[str, dict[str, str]] = {
         "habla": "this is", "hola": "hello", "buenas": "hello", "buenos dias": "hello",
         "buenas tardes": "hello", "si": "yes", "claro": "sure", "por favor": "please",
         "gracias": "thanks", "muchas gracias": "thanks", "bueno": "well", "vale": "okay",
-        "y": "and", "es": "it's", "se escribe": "spelled",
+        "y": "and", "es": "it's", "se escribe": "spelled", "con": "with", "sin": "without",
+        "senor": "mr", "el senor": "mr", "senora": "mrs", "la senora": "mrs",
+        "senorita": "miss", "la senorita": "miss", "doctor": "dr", "doctora": "dr",
+        "el doctor": "dr", "la doctora": "dr",
     },
     "de": {
         "ich heisse": "my name is", "ich heiße": "my name is", "mein name ist": "my name is",
@@ -218,7 +221,9 @@ _NAME: dict[str, dict[str, str]] = {
         "auf den namen": "under the name", "hier ist": "this is", "hier spricht": "this is",
         "ich bin": "i'm", "am apparat": "speaking", "hallo": "hello", "guten tag": "hello",
         "guten morgen": "hello", "ja": "yes", "bitte": "please", "danke": "thanks",
-        "gerne": "sure", "und": "and", "ist": "is", "geschrieben": "spelled",
+        "gerne": "sure", "und": "and", "ist": "is", "geschrieben": "spelled", "mit": "with",
+        "ohne": "without", "hier": "here", "frau": "mrs", "die frau": "mrs", "herr": "mr",
+        "der herr": "mr", "herrn": "mr", "doktor": "dr", "dr": "dr",
     },
     "fr": {
         "je m'appelle": "my name is", "je m appelle": "my name is", "je mapelle": "my name is",
@@ -227,7 +232,8 @@ _NAME: dict[str, dict[str, str]] = {
         "au nom de": "under the name", "moi c'est": "i'm", "c'est": "it's",
         "je suis": "i'm", "ici": "this is", "bonjour": "hello", "allo": "hello",
         "oui": "yes", "merci": "thanks", "s'il vous plait": "please", "et": "and",
-        "a l'appareil": "speaking", "ca s'ecrit": "spelled",
+        "a l'appareil": "speaking", "ca s'ecrit": "spelled", "avec": "with", "sans": "without",
+        "madame": "mrs", "monsieur": "mr", "mademoiselle": "miss", "docteur": "dr",
     },
     "hi": {
         "mera naam": "my name is", "meraa naam": "my name is", "mera name": "my name is",
@@ -247,15 +253,22 @@ _NOT_NAME: dict[str, str] = {
         que quien como cuando donde porque pero sin con para por muy mas menos nada todo algo
         bien mal tambien ya no hoy ayer ahora luego despues antes adios perdon entonces tengo
         tiene quiero puedo necesito estoy estamos llamo llamando llamada numero nombre telefono
-        correo cita reserva mesa dime diga digame oiga mire senor senora hablar persona""",
+        correo cita reserva mesa dime diga digame oiga mire hablar persona para por en sobre una
+        un unos unas los las reservacion pedido pregunta problema quiero quisiera necesito
+        llamar llamaba favor cancelar cambiar confirmar informacion hora dia semana""",
     "de": """ich du er sie es wir ihr das dem den ein eine einen bin sind war hier da dort was
         wer wie wo wann warum aber oder nicht nichts alles gut schon noch jetzt heute morgen
         gestern nein genau dran gleich mal doch so sehr mein meine nummer telefon termin
-        tisch tschuss sprechen moment einen augenblick bitteschon""",
+        tisch tschuss sprechen moment einen augenblick bitteschon fur mit auf im am um einer
+        reservierung bestellung frage problem mochte will brauche anrufen wegen absagen
+        verschieben bestatigen information uhr tag woche dran selbst""",
     "fr": """je tu il elle on nous vous ils elles moi toi lui ca ce cela ceci qui que quoi
         comment quand ou pourquoi mais donc car non pas bien bon tres tout rien aujourd'hui
         demain hier maintenant salut voila la-bas suis sont ai avez fait appelle appel numero
-        nom telephone rendez-vous table moi-meme personne parler attendez""",
+        nom telephone rendez-vous table moi-meme personne parler attendez pour par sur dans en
+        une un au aux les reservation commande question probleme appeler rappeler voudrais
+        veux peux besoin juste encore aussi deja annuler changer confirmer information heure
+        jour semaine""",
     "hi": """main mera meri mere ka ki ke aap tum hum yeh woh kya kaun kaise kab kahan kyun aur
         ya nahi theek accha abhi kal aaj sir madam bhai bhaiya""",
 }  # fmt: skip
@@ -304,6 +317,18 @@ def _undecided(language: str) -> Rewrite:
     )
 
 
+def _about(m: re.Match[str]) -> str:
+    a, b = int(m["a"]), m["b"]
+    nxt = str(a + 1)
+    if b.startswith(nxt) and set(b[len(nxt) :]) <= {"0"}:  # "2 3" or "2 3000"
+        return f"{a} or {b}"
+    return m.group()
+
+
+# "तीन चार लोग", "दो-तीन हज़ार": two neighbouring numbers in Hindi are "three or four"
+_HI_ABOUT: Rewrite = (_w(r"(?P<a>\d{1,2}) (?P<b>\d{1,9})(?! ?\d)"), _about)
+
+
 # ---------------------------------------------------------------------------- assembly
 
 
@@ -317,6 +342,8 @@ def phrase_rules(type_name: str, language: str) -> tuple[list[Rewrite], list[Rew
         return [], []
     if type_name in ("number", "amount"):
         after = _amount_after(language) if type_name == "amount" else []
+        if language == "hi":
+            after.append(_HI_ABOUT)
         return [*_number_formats(language), *_words(_UNSURE[language])], [
             *after,
             _undecided(language),
