@@ -21,6 +21,7 @@ from superdialog.runtime.events import SlotFilled
 from superdialog.runtime.redact import REDACTED, shown, spoken_masked
 from superdialog.runtime.secrets import slot_secret
 from superdialog.slots import Constraints, ExtractContext, find, get_type, spoken
+from superdialog.slots.speak import spoken as spoken_in
 
 if TYPE_CHECKING:
     from superdialog.compile.compiled import CompiledFlow
@@ -98,10 +99,18 @@ async def _run_validator(m: CallMachine, slot: CompiledSlot, name: str, value: A
 
 
 def readback(m: CallMachine, slot: CompiledSlot, value: Any) -> str:
-    """How a value is read back to the caller (masked when PII)."""
+    """How a value is read back to the caller: in the call's language, masked when PII.
+
+    An English call reads back exactly as ``superdialog.slots.spoken``; any
+    other language through ``superdialog.slots.speak`` (CLDR forms for the
+    flow's ``locale.region``: "martes, 3 de marzo de 2026", "19:30 Uhr").
+    """
+    language = m.language
     if slot.pii:
-        return spoken_masked(slot, value)
-    return spoken(value, slot.spec.type)
+        return spoken_masked(slot, value, language)
+    if language == "en":
+        return spoken(value, slot.spec.type)
+    return spoken_in(value, slot.spec.type, language=language, region=m.flow.spec.locale.region)
 
 
 def set_slot(m: CallMachine, slot: CompiledSlot, value: Any, *, confirmed: bool = False) -> None:
