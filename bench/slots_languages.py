@@ -52,6 +52,9 @@ from superdialog.slots import Amount, extract  # noqa: E402
 
 CORPUS = ROOT / "tests" / "languages" / "slots_heldout.yaml"
 DEFAULT_OUT = ROOT / "bench" / "slots_languages.json"
+# The parsers' own tuning corpus: utterances found in it too are no longer held out, so the
+# accuracy is also reported without them.
+TUNING = ROOT / "tests" / "languages" / "slots_tuning.yaml"
 LANGUAGES = ("es", "de", "fr", "hi", "en")
 TYPES = (
     "number",
@@ -145,6 +148,23 @@ def load_corpus(path: Path = CORPUS) -> list[Case]:
     return cases
 
 
+def _said(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def tuning_utterances(path: Path = TUNING) -> set[tuple[str, str, str]]:
+    """(language, type, utterance) of every case of the tuning corpus (empty if there is none)."""
+    if not path.exists():
+        return set()
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    found: set[tuple[str, str, str]] = set()
+    for language, spec in (data.get("languages") or {}).items():
+        for row in spec.get("cases") or []:
+            if isinstance(row, list) and len(row) >= 2:
+                found.add((str(language), str(row[0]), _said(str(row[1]))))
+    return found
+
+
 def same(got: Any, want: Any) -> bool:
     """Exactly the expected value, type included (``Decimal("3") == 3``, but 3 is an int)."""
     return bool(got == want and type(got) is type(want))
@@ -165,29 +185,37 @@ def _blank() -> dict[str, Any]:
     return {"cases": 0, "correct": 0, "wrong_value": 0, "no_value": 0, "raised": 0}
 
 
-def score(cases: list[Case]) -> dict[str, Any]:
-    """Counts per language and type, and the misses with what came out."""
+def score(cases: list[Case], tuned: set[tuple[str, str, str]] | None = None) -> dict[str, Any]:
+    """Counts per language and type, and the misses with what came out.
+
+    ``tuned`` holds the (language, type, utterance) of the parsers' tuning corpus: the counts
+    are also given for the cases that are not in it (``not_in_tuning``), the truly held-out part.
+    """
+    tuned = tuned or set()
+    clean: dict[str, dict[str, Any]] = defaultdict(_blank)
     counts: dict[str, dict[str, dict[str, Any]]] = defaultdict(lambda: defaultdict(_blank))
-    misses: dict[str, list[dict[str, str]]] = defaultdict(list)
+    misses: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for case in cases:
         row = counts[case.language][case.type]
         row["cases"] += 1
+        in_tuning = (case.language, case.type, _said(case.text)) in tuned
+        held = clean[case.language] if not in_tuning else _blank()
+        held["cases"] += 1
         try:
             got = case.run()
         except Exception as exc:  # counted and reported: it must never happen
             row["raised"] += 1
+            held["raised"] += 1
             outcome, shown = "raised", f"{type(exc).__name__}: {exc}"
         else:
             shown = repr(got)
             if same(got, case.expected):
                 row["correct"] += 1
+                held["correct"] += 1
                 continue
-            if got is None:
-                row["no_value"] += 1
-                outcome = "no_value"
-            else:
-                row["wrong_value"] += 1
-                outcome = "wrong_value"
+            outcome = "no_value" if got is None else "wrong_value"
+            row[outcome] += 1
+            held[outcome] += 1
         misses[case.language].append(
             {
                 "type": case.type,
@@ -195,6 +223,7 @@ def score(cases: list[Case]) -> dict[str, Any]:
                 "got": shown,
                 "want": repr(case.expected),
                 "outcome": outcome,
+                "in_tuning_corpus": in_tuning,
             }
         )
     result: dict[str, Any] = {}
@@ -206,10 +235,16 @@ def score(cases: list[Case]) -> dict[str, Any]:
         for row in per_type.values():
             for key in total:
                 total[key] += row[key]
-        for row in [*per_type.values(), total]:
-            row["accuracy"] = row["correct"] / row["cases"]
-            row["wrong_value_rate"] = row["wrong_value"] / row["cases"]
-        result[language] = {**total, "per_type": per_type, "misses": misses[language]}
+        held_out = clean[language]
+        for row in [*per_type.values(), total, held_out]:
+            row["accuracy"] = row["correct"] / row["cases"] if row["cases"] else None
+            row["wrong_value_rate"] = row["wrong_value"] / row["cases"] if row["cases"] else None
+        result[language] = {
+            **total,
+            "not_in_tuning": held_out,
+            "per_type": per_type,
+            "misses": misses[language],
+        }
     return result
 
 
@@ -324,6 +359,13 @@ def report(result: dict[str, Any], times: dict[str, dict[str, float]]) -> str:
             f"extract median {t.get('median_us', float('nan')):.1f} µs, "
             f"p99 {t.get('p99_us', float('nan')):.1f} µs"
         )
+        held = res["not_in_tuning"]
+        if held["cases"] != res["cases"]:
+            lines.append(
+                f"   without the {res['cases'] - held['cases']} utterances also in the tuning "
+                f"corpus: {held['correct']}/{held['cases']} = "
+                f"{(held['accuracy'] or 0):.1%}, wrong value {held['wrong_value']}"
+            )
         lines.append(f"{'type':<12} {'cases':>5} {'correct':>7} {'wrong':>5} {'none':>5}")
         for type_name, row in res["per_type"].items():
             lines.append(
@@ -334,6 +376,7 @@ def report(result: dict[str, Any], times: dict[str, dict[str, float]]) -> str:
             lines.append(
                 f"  {miss['outcome']:<11} {miss['type']:<12} {miss['text']!r}: "
                 f"got {miss['got']}, want {miss['want']}"
+                + ("  [also in tuning corpus]" if miss["in_tuning_corpus"] else "")
             )
         lines.append("")
     return "\n".join(lines)
@@ -346,7 +389,8 @@ def main() -> None:
     parser.add_argument("--quiet", action="store_true", help="print the summary lines only")
     args = parser.parse_args()
     cases = load_corpus()
-    result = score(cases)
+    tuned = tuning_utterances()
+    result = score(cases, tuned)
     times = timings(cases, args.repeat)
     text = report(result, times)
     print(text if not args.quiet else "\n".join(x for x in text.splitlines() if x[:3] == "== "))
@@ -356,6 +400,7 @@ def main() -> None:
         "commit": _commit(),
         "slots_source": _slots_source(),
         "repeat": args.repeat,
+        "tuning_corpus": str(TUNING.relative_to(ROOT)) if tuned else None,
         "machine": machine(),
         "languages": {
             language: {**res, "timing": times.get(language, {})} for language, res in result.items()
