@@ -82,6 +82,9 @@ def _plain(word: str) -> str:
 def _table(language: str) -> tuple[dict[str, str], dict[str, int]]:
     yes_no = {_plain(k): v for k, v in YES_NO.get(language, {}).items()}
     numbers = {_plain(k): v for k, v in NUMBERS.get(language, {}).items()}
+    if language == "de":  # "zwoelf", "fuenf": umlauts written out
+        for word, value in NUMBERS["de"].items():
+            numbers.setdefault(_plain(word.replace("ö", "oe").replace("ü", "ue")), value)
     if language == "hi":  # चौंतीस / चौतीस: recognisers drop the nasal mark
         for word, value in list(numbers.items()):
             numbers.setdefault(word.replace("\u0902", ""), value)
