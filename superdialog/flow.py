@@ -102,20 +102,33 @@ class Flow(CompiledFlow):
         return restore_into(machine, record, key=key, partial=partial)
 
     def diagram(self, **options: Any) -> graphviz.Digraph:
-        """The flow as a ``graphviz.Digraph`` (renders as SVG in notebooks)."""
+        """The flow as a ``graphviz.Digraph`` (renders as SVG in notebooks).
+
+        Options are ``flow_diagram``'s: ``trace``, ``legend``, ``title`` and
+        ``language`` (the spoken texts in one of the flow's languages).
+        """
         from superdialog.render import flow_diagram  # lazy: graphviz only when drawing
 
         return flow_diagram(self, **options)
 
-    def render(self, output: str | FsPath, *, trace: Any = None, timeout: float = 30.0) -> FsPath:
+    def render(
+        self,
+        output: str | FsPath,
+        *,
+        trace: Any = None,
+        timeout: float = 30.0,
+        language: str | None = None,
+    ) -> FsPath:
         """Draw the flow into ``output`` (``.svg``, ``.png``, ``.pdf``, ``.dot``, ``.mmd``).
 
-        ``trace`` (``CallMachine.trace_record()``) highlights one call's path.
-        Raises ``RenderError`` when Graphviz is missing, times out or fails.
+        ``trace`` (``CallMachine.trace_record()``) highlights one call's path;
+        ``language`` shows the spoken texts in one of the flow's languages
+        (default: its first). Raises ``RenderError`` when Graphviz is missing,
+        times out or fails, or the flow does not declare ``language``.
         """
         from superdialog.render import render_to_file  # lazy: graphviz only when drawing
 
-        return render_to_file(self, output, trace=trace, timeout=timeout)
+        return render_to_file(self, output, trace=trace, timeout=timeout, language=language)
 
     @staticmethod
     def schema() -> dict[str, Any]:

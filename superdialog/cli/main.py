@@ -164,7 +164,9 @@ def _cmd_render(args: argparse.Namespace) -> int:
             print(f"{args.trace}: not a JSON trace: {exc}", file=sys.stderr)
             return 1
     try:
-        out = render_to_file(flow, args.output, trace=trace, timeout=args.timeout)
+        out = render_to_file(
+            flow, args.output, trace=trace, timeout=args.timeout, language=args.language
+        )
     except RenderError as exc:
         print(f"error: {exc}", file=sys.stderr)
         if exc.dot_source:
@@ -300,6 +302,10 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("-o", "--output", required=True)
     r.add_argument("--trace", help="a call trace (JSON) to highlight")
     r.add_argument("--timeout", type=float, default=30.0, help="seconds allowed for dot")
+    r.add_argument(
+        "--language",
+        help="show the spoken texts in this one of the flow's languages (default: its first)",
+    )
     r.set_defaults(fn=_cmd_render)
 
     c = sub.add_parser("chat", help="talk to a flow in the terminal")

@@ -128,20 +128,23 @@ def render(
     trace: Any = None,
     timeout: float = 30.0,
     dot: str | None = None,
+    language: str | None = None,
 ) -> bytes:
     """The flow drawn as ``fmt`` (``svg``, ``png``, ``pdf``, ``dot`` or ``mermaid``).
 
     Outputs of ``dot`` are cached per (flow digest, format, trace hash, DOT
     text hash). The DOT hash is there because the flow digest covers only the
-    flow's own file, not the sub-flow files it uses, nor renderer options.
+    flow's own file, not the sub-flow files it uses, nor renderer options
+    (such as ``language``, which picks the spoken texts shown).
 
     Raises:
-        RenderError: unknown format, a trace of another flow, or ``dot`` trouble.
+        RenderError: unknown format, a trace of another flow, a language the
+            flow does not declare, or ``dot`` trouble.
 
     """
     if fmt == "mermaid":
-        return flow_mermaid(flow, trace=trace).encode("utf-8")
-    source = flow_dot(flow, trace=trace)
+        return flow_mermaid(flow, trace=trace, language=language).encode("utf-8")
+    source = flow_dot(flow, trace=trace, language=language)
     if fmt == "dot":
         return source.encode("utf-8")
     if fmt not in _NEEDS_DOT:
@@ -169,6 +172,7 @@ def render_to_file(
     trace: Any = None,
     timeout: float = 30.0,
     dot: str | None = None,
+    language: str | None = None,
 ) -> Path:
     """Draw the flow into ``output``; the suffix picks the format.
 
@@ -183,13 +187,16 @@ def render_to_file(
         trace: ``CallMachine.trace_record()`` (or its events) to highlight.
         timeout: Seconds allowed for ``dot``.
         dot: The ``dot`` executable to run (default: ``$SUPERDIALOG_DOT`` or ``PATH``).
+        language: Show the spoken texts in this declared language (default:
+            the flow's first).
 
     Returns:
         The path written.
 
     Raises:
-        RenderError: unknown suffix, a trace of another flow, or ``dot`` missing,
-            timed out or failed (with ``dot_source`` set).
+        RenderError: unknown suffix, a trace of another flow, a language the
+            flow does not declare (located), or ``dot`` missing, timed out or
+            failed (with ``dot_source`` set).
 
     """
     path = Path(output)
@@ -197,7 +204,7 @@ def render_to_file(
     if fmt is None:
         known = ", ".join(FORMATS)
         raise RenderError(f"cannot tell the format of {str(path)!r}: use one of {known}")
-    data = render(flow, fmt, trace=trace, timeout=timeout, dot=dot)
+    data = render(flow, fmt, trace=trace, timeout=timeout, dot=dot, language=language)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:

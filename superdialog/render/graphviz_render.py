@@ -561,6 +561,8 @@ class _Dot:
 
     def title_label(self) -> str:
         label = _font(html(self.view.name), size=18, bold=True)
+        if self.view.language is not None:
+            label += _font(html(f"  \u00b7  {self.view.language}"), color="#546E7A", size=14)
         if self.view.description:
             label += '<BR ALIGN="LEFT"/>' + _font(
                 html(self.view.description), color="#546E7A", size=11
@@ -600,13 +602,21 @@ class _Dot:
         return self.out
 
 
-def _body(flow: CompiledFlow, trace: Any, legend: bool, title: bool) -> list[str]:
+def _body(
+    flow: CompiledFlow, trace: Any, legend: bool, title: bool, language: str | None
+) -> list[str]:
+    view = flow_view(flow, language)
     path = call_path(flow, trace) if trace is not None else None
-    return _Dot(flow_view(flow), path, legend, title).build()
+    return _Dot(view, path, legend, title).build()
 
 
 def flow_dot(
-    flow: CompiledFlow, *, trace: Any = None, legend: bool = True, title: bool = True
+    flow: CompiledFlow,
+    *,
+    trace: Any = None,
+    legend: bool = True,
+    title: bool = True,
+    language: str | None = None,
 ) -> str:
     """The flow as DOT text (no ``graphviz`` import, no ``dot`` run).
 
@@ -616,17 +626,26 @@ def flow_dot(
             call's path, numbered in visit order.
         legend: Draw the "how to read this diagram" box.
         title: Draw the flow's name and description on top.
+        language: Show the spoken texts (what states say, the AI's
+            instructions) in this declared language; default: the flow's
+            first. The title names it when it is not the default.
 
     Raises:
-        RenderError: ``trace`` does not belong to this flow.
+        RenderError: ``trace`` does not belong to this flow, or ``language``
+            is not one it declares (located at the flow's ``languages:``).
 
     """
-    lines = _body(flow, trace, legend, title)
+    lines = _body(flow, trace, legend, title, language)
     return f"digraph {quote(flow.name)} {{\n" + "".join(lines) + "}\n"
 
 
 def flow_diagram(
-    flow: CompiledFlow, *, trace: Any = None, legend: bool = True, title: bool = True
+    flow: CompiledFlow,
+    *,
+    trace: Any = None,
+    legend: bool = True,
+    title: bool = True,
+    language: str | None = None,
 ) -> graphviz.Digraph:
     """The flow as a ``graphviz.Digraph``: shows itself as SVG in a notebook.
 
@@ -635,4 +654,4 @@ def flow_diagram(
     """
     import graphviz  # lazy: only diagrams need it
 
-    return graphviz.Digraph(name=flow.name, body=_body(flow, trace, legend, title))
+    return graphviz.Digraph(name=flow.name, body=_body(flow, trace, legend, title, language))

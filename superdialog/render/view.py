@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import TYPE_CHECKING
 
+from superdialog.render.language import diagram_language, source_in
 from superdialog.render.style import plain_template, trim, wrap
 
 if TYPE_CHECKING:
@@ -108,6 +109,8 @@ class FlowView:
     edges: tuple[EdgeView, ...]
     any_time: tuple[AnyTimeRow, ...]
     clusters: tuple[ClusterView, ...]
+    language: str | None = None
+    """The language the spoken texts are shown in, when it is not the flow's default."""
 
 
 def via_words(via: str) -> tuple[str, str]:
@@ -140,10 +143,10 @@ def _quote(text: str) -> str:
     return f"\u201c{text}\u201d"
 
 
-def _said(state: CompiledState) -> list[str]:
+def _said(state: CompiledState, language: str) -> list[str]:
     if not state.say:
         return []
-    text = plain_template(state.say[0].source)
+    text = plain_template(source_in(state.say[0], language))
     lines = wrap(_quote(text), _WIDTH, 3)
     if len(state.say) > 1:
         lines.append(f"(+{len(state.say) - 1} variant{'s' if len(state.say) > 2 else ''})")
@@ -162,17 +165,19 @@ def _slot_line(flow: CompiledFlow, name: str) -> str:
     return f"\u2022 {name} ({', '.join(bits)})"
 
 
-def _summary(flow: CompiledFlow, st: CompiledState) -> tuple[list[str], list[str], str | None]:
+def _summary(
+    flow: CompiledFlow, st: CompiledState, language: str
+) -> tuple[list[str], list[str], str | None]:
     lines: list[str] = []
     notes: list[str] = []
     outcome: str | None = None
     if st.description:
         lines += wrap(st.description, _WIDTH, 2)
     if st.kind == "llm" and st.llm is not None:
-        lines += wrap(plain_template(st.llm.source), _WIDTH, 3)
-        lines += _said(st)
+        lines += wrap(plain_template(source_in(st.llm, language)), _WIDTH, 3)
+        lines += _said(st, language)
     elif st.kind == "collect":
-        lines += _said(st)
+        lines += _said(st, language)
         shown = st.collect[:4]
         lines += [_slot_line(flow, s) for s in shown]
         if len(st.collect) > len(shown):
@@ -183,15 +188,15 @@ def _summary(flow: CompiledFlow, st: CompiledState) -> tuple[list[str], list[str
             lines.append(f"runs {spec.call}")
         elif spec.http is not None:
             lines.append(trim(f"{spec.http.method} {plain_template(spec.http.url)}", _WIDTH))
-        lines += _said(st)
+        lines += _said(st, language)
         notes.append(f"gives up after {spec.timeout:g} s")
     elif st.kind == "subflow":
         use = flow.spec.states[st.name].use if st.name in flow.spec.states else None
         if use:
             lines.append(f"runs {PurePath(use).name}")
-        lines += _said(st)
+        lines += _said(st, language)
     elif st.kind == "transfer" and st.transfer is not None:
-        lines += _said(st)
+        lines += _said(st, language)
         t = st.transfer
         if t.kind == "number":  # a templated number is shown as what it reads
             target = plain_template(t.target) if t.template is not None else t.target
@@ -202,18 +207,18 @@ def _summary(flow: CompiledFlow, st: CompiledState) -> tuple[list[str], list[str
         if t.announcement is not None:
             notes.append("briefs the colleague first")
     elif st.kind == "end":
-        lines += _said(st)
+        lines += _said(st, language)
         outcome = f"reason: {st.end_reason}"
     else:
-        lines += _said(st)
+        lines += _said(st, language)
     return lines, notes, outcome
 
 
-def _tooltip(st: CompiledState) -> str:
+def _tooltip(st: CompiledState, language: str) -> str:
     parts = [f"{st.name} ({st.kind})"]
-    parts += [plain_template(t.source) for t in st.say]
+    parts += [plain_template(source_in(t, language)) for t in st.say]
     if st.llm is not None:
-        parts.append("AI: " + plain_template(st.llm.source))
+        parts.append("AI: " + plain_template(source_in(st.llm, language)))
     return "\n".join(parts)
 
 
@@ -274,15 +279,21 @@ def _any_time(flow: CompiledFlow) -> tuple[list[AnyTimeRow], set[tuple[str, str 
     return rows, keys
 
 
-def flow_view(flow: CompiledFlow) -> FlowView:
-    """Summarise ``flow`` for drawing. Reads only; the flow is not touched."""
+def flow_view(flow: CompiledFlow, language: str | None = None) -> FlowView:
+    """Summarise ``flow`` for drawing. Reads only; the flow is not touched.
+
+    ``language`` picks the version of every spoken text shown (a declared
+    language; default: the flow's first). Raises ``RenderError`` (located at
+    the flow's ``languages:``) for a language the flow does not declare.
+    """
+    lang = diagram_language(flow, language)
     rows, flow_globals = _any_time(flow)
     flow_names = {name for name, _ in flow_globals}
     nodes: list[NodeView] = []
     edges: list[EdgeView] = []
     members: dict[str, list[str]] = {}
     for st in flow.states.values():
-        lines, notes, outcome = _summary(flow, st)
+        lines, notes, outcome = _summary(flow, st, lang)
         if st.returns:
             notes.append("\u21a9 then back to the interrupted step")
         own = {(g.intent.name, g.goto) for g in st.globals}
@@ -306,7 +317,7 @@ def flow_view(flow: CompiledFlow) -> FlowView:
                 pii=st.pii,
                 pause_reason=st.pause_reason if st.pii and st.pause_reason != "pii" else None,
                 cluster=st.cluster,
-                tooltip=_tooltip(st),
+                tooltip=_tooltip(st, lang),
             )
         )
         own_cancel = (
@@ -344,4 +355,5 @@ def flow_view(flow: CompiledFlow) -> FlowView:
         edges=tuple(edges),
         any_time=tuple(rows),
         clusters=tuple(clusters),
+        language=None if lang == diagram_language(flow, None) else lang,
     )
