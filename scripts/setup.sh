@@ -49,6 +49,17 @@ if ! command -v dot >/dev/null 2>&1; then
   fi
 fi
 
+# Diagrams of flows in Hindi need a Devanagari font: Graphviz (pango) falls back to it per glyph;
+# without one, Devanagari is drawn as empty boxes.
+if command -v fc-list >/dev/null 2>&1 && [ -z "$(fc-list :lang=hi family 2>/dev/null)" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing a Devanagari font (fonts-lohit-deva) with apt-get ..." >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-lohit-deva) >/dev/null
+  else
+    echo "warning: no Devanagari font; install one (apt-get install fonts-lohit-deva) to draw Hindi diagrams." >&2
+  fi
+fi
+
 # The store tests run against a real Redis server they start themselves (on a free loopback port).
 if ! command -v redis-server >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
