@@ -20,7 +20,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from .moments import Rewrite, _dev
+from .moments import Rewrite, _dev, plain_chars
+from .words import YES_NO
 
 __all__ = ["FILLER_WORDS", "phrase_rules"]
 
@@ -255,22 +256,33 @@ _NOT_NAME: dict[str, str] = {
         tiene quiero puedo necesito estoy estamos llamo llamando llamada numero nombre telefono
         correo cita reserva mesa dime diga digame oiga mire hablar persona para por en sobre una
         un unos unas los las reservacion pedido pregunta problema quiero quisiera necesito
-        llamar llamaba favor cancelar cambiar confirmar informacion hora dia semana""",
+        llamar llamaba favor cancelar cambiar confirmar informacion hora dia semana mande
+        perdon perdone disculpe disculpa otra vez repita repite repetir espere espera momento
+        momentito acuerdo perfecto genial estupendo exacto claro bueno oye mira hola adios
+        gracias listo nunca siempre tampoco cual cuales ayuda entendido entiendo vale igual
+        cierto seguro""",
     "de": """ich du er sie es wir ihr das dem den ein eine einen bin sind war hier da dort was
         wer wie wo wann warum aber oder nicht nichts alles gut schon noch jetzt heute morgen
         gestern nein genau dran gleich mal doch so sehr mein meine nummer telefon termin
-        tisch tschuss sprechen moment einen augenblick bitteschon fur mit auf im am um einer
+        tisch tschuss sprechen moment einen augenblick bitteschon fur mit auf im am einer
         reservierung bestellung frage problem mochte will brauche anrufen wegen absagen
-        verschieben bestatigen information uhr tag woche dran selbst""",
+        verschieben bestatigen information uhr tag woche dran selbst entschuldigung entschuldigen
+        nochmal einmal wiederholen wiederholung moment augenblick sekunde richtig klar perfekt
+        super prima toll alles okay vielleicht welche welcher hallo tschuss wiederhoren
+        verstanden verstehe gesagt sagen bitte danke""",
     "fr": """je tu il elle on nous vous ils elles moi toi lui ca ce cela ceci qui que quoi
         comment quand ou pourquoi mais donc car non pas bien bon tres tout rien aujourd'hui
         demain hier maintenant salut voila la-bas suis sont ai avez fait appelle appel numero
         nom telephone rendez-vous table moi-meme personne parler attendez pour par sur dans en
         une un au aux les reservation commande question probleme appeler rappeler voudrais
         veux peux besoin juste encore aussi deja annuler changer confirmer information heure
-        jour semaine""",
+        jour semaine pardon excusez excuse repetez repeter encore fois attendez instant
+        seconde parfait super genial exactement voila d'accord daccord merci bonjour revoir
+        rien compris comprends entendu bien sur certainement absolument allez""",
     "hi": """main mera meri mere ka ki ke aap tum hum yeh woh kya kaun kaise kab kahan kyun aur
-        ya nahi theek accha abhi kal aaj sir madam bhai bhaiya""",
+        ya nahi theek accha abhi kal aaj sir madam bhai bhaiya bolo boliye bataiye batao
+        suniye sunie ruko rukiye minute dobara phir se hello haanji thik achha samjha samjhi
+        ok okay""",
 }  # fmt: skip
 
 
@@ -282,27 +294,34 @@ _UNSURE: dict[str, dict[str, str]] = {
         "no se": "i don't know", "no lo se": "i don't know", "ni idea": "i don't know",
         "no estoy seguro": "i'm not sure", "no estoy segura": "i'm not sure",
         "quizas": "maybe", "quiza": "maybe", "tal vez": "maybe", "a lo mejor": "maybe",
-        "no hay problema": "no problem", "por que no": "why not",
-        "como no": "of course", "no pasa nada": "no problem",
+        "no hay problema": "sure", "por que no": "sure",
+        "como no": "of course", "no pasa nada": "sure", "eso es": "that's right",
+        "esta bien": "okay", "por supuesto": "of course", "desde luego": "of course",
     },
     "de": {
         "weiss nicht": "i don't know", "weiß nicht": "i don't know",
         "weiss ich nicht": "i don't know", "weiß ich nicht": "i don't know",
         "keine ahnung": "i don't know", "vielleicht": "maybe",
         "bin mir nicht sicher": "i'm not sure",
-        "kein problem": "no problem", "warum nicht": "why not", "nicht schlecht": "sounds good",
+        "kein problem": "sure", "warum nicht": "sure", "nicht schlecht": "sounds good",
+        "auf jeden fall": "absolutely", "auf keinen fall": "absolutely not",
+        "ich glaube schon": "i think so", "glaube schon": "i think so", "sicher": "sure",
+        "ich glaube nicht": "i don't think so",
     },
     "fr": {
         "je sais pas": "i don't know", "je ne sais pas": "i don't know", "sais pas": "i don't know",
         "aucune idee": "i don't know", "peut-etre": "maybe", "peut etre": "maybe",
         "je suis pas sur": "i'm not sure", "je ne suis pas sur": "i'm not sure",
-        "pas de probleme": "no problem", "pas de souci": "no problem", "pourquoi pas": "why not",
-        "y a pas de souci": "no problem",
+        "pas de probleme": "sure", "pas de souci": "sure", "pourquoi pas": "sure",
+        "y a pas de souci": "sure", "ca marche": "sounds good", "c'est bon": "okay",
+        "tout a fait": "absolutely", "bien sur": "of course", "je crois pas": "i don't think so",
+        "je ne crois pas": "i don't think so", "je crois que oui": "i think so",
     },
     "hi": {
         "पता नहीं": "i don't know", "पता नही": "i don't know", "pata nahi": "i don't know",
-        "शायद": "maybe", "shayad": "maybe", "कोई बात नहीं": "no problem",
-        "कोई दिक्कत नहीं": "no problem", "koi baat nahi": "no problem",
+        "शायद": "maybe", "shayad": "maybe", "कोई बात नहीं": "sure",
+        "कोई दिक्कत नहीं": "sure", "koi baat nahi": "sure", "चलेगा": "sounds good",
+        "chalega": "sounds good",
     },
 }  # fmt: skip
 
@@ -329,11 +348,14 @@ def _about(m: re.Match[str]) -> str:
 _HI_ABOUT: Rewrite = (_w(r"(?P<a>\d{1,2}) (?P<b>\d{1,9})(?! ?\d)"), _about)
 
 
+_NEGATIVE = frozenset({"no", "not", "never", "neither", "wrong", "nope"})
+
+
 # ---------------------------------------------------------------------------- assembly
 
 
 def _fillers(language: str) -> list[Rewrite]:
-    return _words(dict.fromkeys(FILLER_WORDS[language], "um"))
+    return _words(dict.fromkeys(FILLER_WORDS[language], "uh"))
 
 
 def phrase_rules(type_name: str, language: str) -> tuple[list[Rewrite], list[Rewrite]]:
@@ -360,6 +382,12 @@ def phrase_rules(type_name: str, language: str) -> tuple[list[Rewrite], list[Rew
             before.append((_DEVANAGARI_WORD, _drop_devanagari))
         return before, []
     if type_name == "name":
+        # "perfecto", "genau", "d'accord": an answer, never a name ("sí, Juan" still is one)
+        answers = {
+            plain_chars(word): "no" if english in _NEGATIVE else "yes"
+            for word, english in YES_NO[language].items()
+            if english
+        }
         common = dict.fromkeys(_NOT_NAME[language].split(), "that")
-        return [*_fillers(language), *_words({**common, **_NAME[language]})], []
+        return [*_fillers(language), *_words({**answers, **common, **_NAME[language]})], []
     return [], []
