@@ -126,6 +126,26 @@ def _amount_after(language: str) -> list[Rewrite]:
             lambda m: f"{m['a']} {m['u']} and {m['b']}",
         )
     )
+    # "veinte euros o treinta", "vingt ou trente euros": two amounts offered, no one value
+    rules.append(
+        (
+            _w(
+                rf"\d+(?:\.\d+)?(?: (?:{_UNITS}))? (?:{_OR[language]}) "
+                rf"(?:(?:{_UNITS}) )?\d+(?:\.\d+)?(?: (?:{_UNITS}))?"
+            ),
+            _c("unclear"),
+        )
+    )
+    # "treinta y cinco con cincuenta", "neunzehn neunundneunzig": units and cents, no currency
+    rules.append(
+        (
+            _w(
+                rf"(?P<a>\d{{1,4}}) (?:(?:{_AND[language]}) )?(?P<b>[1-9]\d)"
+                rf"(?![\d.]| ?(?:{_UNITS}))"
+            ),
+            lambda m: f"{m['a']}.{m['b']}",
+        )
+    )
     if language == "hi":  # "5 रुपये 50 पैसे" is 5.50, "50 पैसे" is 0.50: paise are rupees/100
         rules.append(
             (
