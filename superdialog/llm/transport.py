@@ -710,7 +710,8 @@ def _serialise(request: httpx2.Request, body: bytes) -> bytes:
         if name.lower() == b"transfer-encoding":
             chunked = True
     head = b"\r\n".join(lines)
-    if b"\r" in head.replace(b"\r\n", b"") or b"\n" in head.replace(b"\r\n", b""):
+    breaks = len(lines) - 1  # exactly the CRLFs between lines: any other CR or LF is injected
+    if head.count(b"\n") != breaks or head.count(b"\r") != breaks:
         raise httpx2.LocalProtocolError("a request header holds CR or LF", request=request)
     if chunked:  # a streamed upload: the whole body as one chunk
         body = (b"%X\r\n%s\r\n0\r\n\r\n" % (len(body), body)) if body else b"0\r\n\r\n"
