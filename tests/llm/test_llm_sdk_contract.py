@@ -211,3 +211,59 @@ def test_our_body_is_the_body_the_sdk_sends(
     if params:
         kwargs["extra_body"] = params
     assert ours == asyncio.run(_sdk_body(kwargs))
+
+
+async def test_an_absolute_url_is_posted_as_given_with_the_clients_auth() -> None:
+    # We join base_url and CHAT_PATH once per client; the SDK must use an absolute
+    # URL as is (its _prepare_url contract) and still add its auth and headers.
+    recorder = _Recorder()
+    async with raw_server(recorder) as url:
+        client = _client(url)
+        try:
+            absolute = str(client.base_url).rstrip("/") + CHAT_PATH
+            response = await client.post(
+                absolute,
+                cast_to=httpx2.Response,
+                content=b"{}",
+                stream=True,
+                stream_cls=openai.AsyncStream[Any],
+            )
+            assert isinstance(response, httpx2.Response)
+            await response.aread()
+        finally:
+            await client.close()
+    ((headers, _),) = recorder.requests
+    assert headers[":path"] == "/v1/chat/completions"
+    assert headers["authorization"] == "Bearer sk-contract"
+
+
+async def test_the_sdk_sends_through_the_http_client_we_give_it() -> None:
+    # Our transport reaches the SDK only through its public http_client parameter.
+    from superdialog.llm.transport import LeanTransport
+
+    recorder = _Recorder()
+    async with raw_server(recorder) as url:
+        transport = LeanTransport()
+        client = openai.AsyncOpenAI(
+            api_key="sk-contract",
+            base_url=url,
+            max_retries=0,
+            http_client=openai.DefaultAsyncHttpxClient(transport=transport),
+        )
+        try:
+            response = await client.post(
+                CHAT_PATH,
+                cast_to=httpx2.Response,
+                content=b"{}",
+                stream=True,
+                stream_cls=openai.AsyncStream[Any],
+            )
+            body = b"".join([part async for part in response.aiter_raw()])
+        finally:
+            await client.close()
+    assert body == _SSE
+    assert len(recorder.requests) == 1
+    # Closing the SDK's client closed our transport: it was the one in use.
+    async with httpx2.AsyncClient(transport=transport) as plain:
+        with pytest.raises(httpx2.ConnectError):
+            await plain.get(url)

@@ -11,8 +11,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
+
 from superdialog.llm import LLMConfig, TextDelta, aclose_clients, stream_chat
-from superdialog.llm.client import SHARD_CONNECTIONS, _clients, _shards
+from superdialog.llm.client import SHARD_CONNECTIONS, STOCK_SHARD_CONNECTIONS, _clients, _shards
 from superdialog.testing import ScriptedLLMServer
 
 _GUARD_S = 30.0  # hang guard only
@@ -65,3 +67,17 @@ async def test_a_busy_endpoint_keeps_one_client_and_reuses_its_connections() -> 
         assert {r.connection for r in server.requests} == first
         await aclose_clients(server.base_url)
         assert not _clients.get() and not _shards.get()
+
+
+async def test_behind_a_proxy_the_stock_transport_is_used_in_small_shards(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A proxy is named, and bypassed for loopback: httpx2's own transport honours both.
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    async with ScriptedLLMServer() as server:
+        server.add_rule(reply="Hello there.")
+        assert await asyncio.wait_for(_reply(_config(server)), _GUARD_S) == "Hello there."
+        (shards,) = _shards.get().values()
+        assert shards[0].size == STOCK_SHARD_CONNECTIONS
+        await aclose_clients()
