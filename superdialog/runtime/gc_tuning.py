@@ -12,11 +12,15 @@ same work, no full collections (bench/README.md, "Concurrent calls").
 from __future__ import annotations
 
 import gc
+import sys
 
 __all__ = ["DEFAULT_THRESHOLDS", "MANY_CALLS_THRESHOLDS", "tune_gc"]
 
-DEFAULT_THRESHOLDS = (700, 10, 10)
-"""CPython's own; anything else means the application chose, and we leave it alone."""
+DEFAULT_THRESHOLDS = (2000, 10, 10) if sys.version_info >= (3, 13) else (700, 10, 10)
+"""This interpreter's own; anything else means the application chose, and we leave it alone."""
+
+_CPYTHON_DEFAULTS = frozenset({(700, 10, 10), (2000, 10, 10)})
+"""CPython's defaults (3.12 and before; 3.13 raised the first to 2,000): none was chosen."""
 
 MANY_CALLS_THRESHOLDS = (50_000, 20, 100)
 
@@ -27,7 +31,7 @@ def tune_gc(*, thresholds: tuple[int, int, int] = MANY_CALLS_THRESHOLDS) -> bool
     Returns False (and changes nothing) when the process already has thresholds
     of its own choosing: a host's settings win over ours.
     """
-    if gc.get_threshold() != DEFAULT_THRESHOLDS:
+    if gc.get_threshold() not in _CPYTHON_DEFAULTS:
         return False
     gc.collect()  # what is garbage now should not be frozen
     gc.freeze()
