@@ -426,6 +426,12 @@ def find_localised(
     if name in _MOMENT_TYPES:
         if NO_VALUE in local.text:
             return None  # a range or a choice ("entre las siete y las ocho"): not one value
+        if (
+            name != "time"
+            and _WEEKS_AND_A_WEEKDAY.search(local.text)
+            and _WEEKDAY.search(local.text)
+        ):
+            return None  # "in zwei Wochen am Freitag": the Friday of that week, not said which
         if UNCLEAR in local.text:
             if name != "time":
                 return None  # "el viernes pasado a las 8", "कल शाम": no day to give
@@ -442,6 +448,8 @@ def find_localised(
     return Match(match.value, start, end)
 
 
+_WEEKS_AND_A_WEEKDAY = re.compile(r"\bin \d+ (?:day|week|month)s?\b")
+_WEEKDAY = re.compile(r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b")
 _DEVANAGARI_DIGITS = str.maketrans("०१२३४५६७८९", "0123456789")
 _REGIONAL = frozenset({"phone", "postal_code"})
 _HOME_REGION = {"es": "ES", "de": "DE", "fr": "FR", "hi": "IN"}
