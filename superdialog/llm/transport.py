@@ -359,6 +359,12 @@ class _Connection(asyncio.Protocol):
         self._framing = _NONE
         self._chunk = _SIZE
         self._head_only = head_only
+        # A reader may stop after the last bytes arrived but before taking them all.
+        self._pieces.clear()
+        self._held = 0
+        if self._paused:
+            self._paused = False
+            self.transport.resume_reading()
         self.transport.write(data)
 
     async def wait(self, timeout: float | None) -> None:

@@ -537,3 +537,18 @@ async def test_an_untrusted_certificate_is_a_connection_error(
         with pytest.raises(LLMConnectionError):
             await asyncio.wait_for(collect(_config(url), [{"role": "user"}]), _GUARD_S)
     assert endpoint.requests == []
+
+
+async def test_a_response_left_with_unread_bytes_leaves_none_for_the_next() -> None:
+    endpoint = Endpoint(
+        fixed(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst",
+            b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecond",
+        )
+    )
+    async with serving(endpoint) as url, lean_client() as client:
+        async with client.stream("POST", url + "/x", content=b"{}"):
+            while endpoint.requests == []:
+                await asyncio.sleep(0.005)
+            await asyncio.sleep(0.05)  # the whole first body has arrived, unread
+        assert await asyncio.wait_for(fetch(client, url), _GUARD_S) == b"second"
