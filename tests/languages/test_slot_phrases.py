@@ -231,6 +231,14 @@ def test_codes(language: str, type_name: str, text: str, region: str, value: str
     assert _x(type_name, text, language, region=region) == value
 
 
+def test_free_text_and_custom_types_get_what_was_said() -> None:
+    from superdialog.slots import register_type
+
+    assert _x("text", "sí claro, treinta y dos", "es") == "sí claro, treinta y dos"
+    register_type("lang_test_upper", lambda text, ctx: text.upper())
+    assert _x("lang_test_upper", "ab cinco", "es") == "AB CINCO"
+
+
 # ---------------------------------------------------------------------------- properties
 
 _WORDS = st.sampled_from(

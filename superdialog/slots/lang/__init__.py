@@ -410,9 +410,9 @@ def find_localised(
     slot_type: SlotType, text: str, ctx: ExtractContext, language: str
 ) -> Match | None:
     """``slot_type.find`` over ``text`` said in ``language``; the span is in ``text``."""
-    if language not in LANGUAGES:
-        return slot_type.find(text, ctx)
     name = slot_type.name
+    if language not in LANGUAGES or name not in _READ_TYPES:
+        return slot_type.find(text, ctx)  # free text and custom types see what was said
     text_said = text
     if language == "hi":  # ९८७६५ as 98765, one character for one (spans stay)
         text = text.translate(_DEVANAGARI_DIGITS)
@@ -451,6 +451,11 @@ def find_localised(
 _WEEKS_AND_A_WEEKDAY = re.compile(r"\bin \d+ (?:day|week|month)s?\b")
 _WEEKDAY = re.compile(r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b")
 _DEVANAGARI_DIGITS = str.maketrans("०१२३४५६७८९", "0123456789")
+_READ_TYPES = frozenset(
+    {"number", "digits", "phone", "email", "date", "time", "datetime", "yes_no", "enum",
+     "amount", "card_number", "postal_code", "name"}
+)  # fmt: skip
+"""The built-in types whose words the pre-pass reads (not ``text``, not custom types)."""
 _REGIONAL = frozenset({"phone", "postal_code"})
 _HOME_REGION = {"es": "ES", "de": "DE", "fr": "FR", "hi": "IN"}
 """Where a number that fits no number plan of the call's region is tried next."""
