@@ -442,10 +442,32 @@ def find_localised(
         if home != ctx.region.upper():
             # "06 12 34 56 78" is no number in the US: the caller's language's own country
             match = slot_type.find(local.text, replace(ctx, region=home))
+    if match is not None and name == "name" and isinstance(match.value, str):
+        match = Match(_particles(match.value, language), match.start, match.end)
     if match is None or local.text == text_said:
         return match
     start, end = local.span(match.start, match.end)
     return Match(match.value, start, end)
+
+
+_PARTICLES = {
+    "es": frozenset({"de", "del", "la", "las", "los", "y"}),
+    "de": frozenset({"von", "van", "zu", "vom", "zum", "der", "den"}),
+    "fr": frozenset({"de", "du", "des", "d'"}),
+}
+"""Words inside a name its language writes in lower case ("Juan de la Cruz", "von Trapp")."""
+
+
+def _particles(name: str, language: str) -> str:
+    """``name`` with the particles after its first word in lower case."""
+    particles = _PARTICLES.get(language)
+    if not particles:
+        return name
+    words = name.split(" ")
+    return " ".join(
+        w.lower() if k and w.lower() in particles and k < len(words) - 1 else w
+        for k, w in enumerate(words)
+    )
 
 
 _WEEKS_AND_A_WEEKDAY = re.compile(r"\bin \d+ (?:day|week|month)s?\b")
