@@ -315,7 +315,9 @@ async def _call_model(
         else prefetched.replay()
     )
     try:
-        async with contextlib.aclosing(source) as events:
+        events = source
+        handed_off = False  # the decided stream's rest is read aside (see _read_rest)
+        try:
             async for ev in events:
                 if isinstance(ev, TextDelta):
                     if not ev.text:
@@ -341,14 +343,18 @@ async def _call_model(
                         and named.issuperset(range(ev.index))  # no earlier call is pending
                     ):
                         # Decided: the arguments of a tool that takes none cannot change it.
-                        # Stop reading (the endpoint stops generating); the move starts now.
+                        # The move starts now; the rest of the response is read aside.
                         calls = [ToolCall(ev.id or f"call_{ev.index}", ev.name, {}, "")]
+                        handed_off = _read_rest(m, events)
                         break
                     named.add(ev.index)
                 elif isinstance(ev, ToolCall):
                     calls.append(ev)
                 elif isinstance(ev, Usage):
                     tokens_in, tokens_out, cached = ev.tokens_in, ev.tokens_out, ev.cached
+        finally:
+            if not handed_off:
+                await events.aclose()
         rest = masking.flush() if masking is not None else ""
         if rest:
             if not heard and m._spoke_turn:
@@ -483,6 +489,53 @@ async def model_turn(
     # Only the opening of the state we move to may still be heard (and only if its request
     # turns out to be the very one we would send: see _take_prefetched).
     await drop_prefetched(m, keep=None if outcome.edge is None else outcome.edge.dst)
+
+
+# -- the rest of a response decided on a tool's name ----------------------------------
+
+_REST_S = 0.25
+"""How long the rest of a decided response may take before its stream is closed.
+
+A tool that takes no arguments has a token or two left (``{}``, the finish):
+read to its end, the response leaves its connection warm in the pool for the
+next request (a new one costs a TCP and TLS handshake on a real endpoint); a
+model that keeps streaming is cut off (and stops generating) after this.
+"""
+
+_RESTS: dict[int, tuple[asyncio.Task[None], ...]] = {}
+"""Each call's streams being read aside, by ``id`` of its machine (as ``_PENDING``).
+
+Owned by the turn: the move that follows the decision waits for them when it
+ends (:func:`drop_prefetched`), so none outlives its turn.
+"""
+
+
+def _read_rest(m: CallMachine, events: AsyncGenerator[LLMEvent, None]) -> bool:
+    """Read what is left of ``events`` in a task of its own, then close it; ``True``.
+
+    Nothing read there reaches the caller or the call: the turn was decided.
+    """
+    task = asyncio.get_running_loop().create_task(_rest(events))
+    _RESTS[id(m)] = (*_RESTS.get(id(m), ()), task)
+    return True
+
+
+async def _end_rests(m: CallMachine) -> None:
+    """Wait for this call's streams read aside (each bounded by ``_REST_S``)."""
+    rests = _RESTS.pop(id(m), ())
+    if rests:
+        await asyncio.wait(rests)
+
+
+async def _rest(events: AsyncGenerator[LLMEvent, None]) -> None:
+    try:
+        async with asyncio.timeout(_REST_S):
+            async for _ in events:
+                pass
+    except (TimeoutError, LLMError):
+        pass  # decided already: a cut or late failure changes nothing
+    finally:
+        await events.aclose()
 
 
 # -- speculative openings -------------------------------------------------------------
@@ -639,7 +692,11 @@ async def drop_prefetched(m: CallMachine, keep: str | None = None) -> None:
     Called when a turn's model call is decided, fails or is closed, and by the
     move once the new state has been entered: however a turn ends, no
     prefetched stream outlives it and none is heard unless an opening took it.
+    Without ``keep`` (the turn is over), the rest of a response decided on a
+    tool's name is waited for too.
     """
+    if keep is None:
+        await _end_rests(m)
     pending = _pending(m)
     if not pending:
         return

@@ -1,13 +1,13 @@
 """A transition decided by the tool's name: what the caller hears stays right.
 
 In an LLM state whose tools take no arguments, the runtime moves as soon as the
-first usable call's name is known complete (``ToolNamed``), without reading the
-rest of the response, and the next state's opening (prefetched alongside the
-transition) or line is heard at once. Whatever the endpoint streams — text
-before the call, several calls, names we never offered, a name that is the
-start of another, a name in pieces, arguments in any chunking — the caller
-hears only what the state the call ends in says, and the call ends where the
-full response would have taken it.
+first usable call's name is known complete (``ToolNamed``), without waiting for
+the rest of the response (read aside, briefly), and the next state's opening
+(prefetched alongside the transition) or line is heard at once. Whatever the
+endpoint streams — text before the call, several calls, names we never offered,
+a name that is the start of another, a name in pieces, arguments in any
+chunking — the caller hears only what the state the call ends in says, and the
+call ends where the full response would have taken it.
 
 Real flows, the real openai client, a real socket: the endpoint is a few lines
 of asyncio that answer the transition request with the chunks under test and
@@ -307,17 +307,34 @@ async def _client_yields_names() -> bool:
     return any(isinstance(e, ToolNamed) for e in events)
 
 
-async def test_the_rest_of_a_decided_response_is_not_read(endpoint: tuple[Endpoint, str]) -> None:
-    """The name decides: the turn does not wait for (or pay for) the arguments' tokens."""
+async def test_the_turn_does_not_wait_for_the_rest_and_a_long_rest_is_cut(
+    endpoint: tuple[Endpoint, str],
+) -> None:
+    """The name decides: the arguments' tokens are not waited for, and a model that keeps
+    streaming after the name is cut off (it stops generating)."""
     if not await _client_yields_names():
         pytest.skip("the client does not yield ToolNamed yet (superdialog/llm/client.py)")
     ep, url = endpoint
-    ep.transition = transition("", [Call("goto_billing", "{" + " " * 40 + "}", 1, 40)])
-    ep.gap_s = 0.02  # 40 argument pieces the turn never waits for
+    ep.transition = transition("", [Call("goto_billing", "{" + " " * 60 + "}", 1, 60)])
+    ep.gap_s = 0.02  # 60 argument pieces, 1.2 s: past what the rest may take
     machine, heard = await turn(url, "billing")
     assert machine.node == "billing" and heard == OPENINGS["billing"]
     assert await _eventually(lambda: bool(ep.cut_short))
     assert ep.cut_short == [True]
+
+
+async def test_a_short_rest_is_read_to_its_end(endpoint: tuple[Endpoint, str]) -> None:
+    """What is left after the name (``{}``, the finish) is read aside, so the connection
+    goes back to the pool warm instead of being dropped."""
+    if not await _client_yields_names():
+        pytest.skip("the client does not yield ToolNamed yet (superdialog/llm/client.py)")
+    ep, url = endpoint
+    ep.transition = transition("", [Call("goto_billing", "{}", 1, 1)])
+    ep.gap_s = 0.01
+    machine, heard = await turn(url, "billing")
+    assert machine.node == "billing" and heard == OPENINGS["billing"]
+    assert await _eventually(lambda: bool(ep.cut_short))
+    assert ep.cut_short == [False]
 
 
 async def _eventually(predicate: Any, timeout: float = 5.0) -> bool:
