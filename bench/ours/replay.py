@@ -39,6 +39,8 @@ _TOOL_NAME = re.compile(rb'"name":"([^"]+)"')
 class ReplayClient:
     """Quacks like `AsyncOpenAI` for the one call our client makes: `post(..., content=...)`."""
 
+    base_url = "http://replay.invalid/v1/"  # the client joins its chat URL to it once
+
     def __init__(self, recorded: dict[str, list[bytes]], placeholder: str) -> None:
         self._rec = recorded
         self._placeholder = placeholder.encode()
