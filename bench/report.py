@@ -233,6 +233,8 @@ def notes(ours: dict[str, Any], peers: dict[str, dict[str, Any] | None]) -> list
     errs = {k: v for k, v in ours.items() if k.endswith("_error")}
     for k, v in errs.items():
         out.append(f"* ours: part `{k[:-6]}` failed: `{str(v).splitlines()[-1][:200]}`.")
+    if ours.get("note"):  # e.g. parts re-measured after the run
+        out.append(f"* ours: {ours['note']}.")
     conc = ours.get("concurrent_detail") or {}
     if conc:
         out.append(
@@ -277,8 +279,11 @@ def where_time_goes(ours: dict[str, Any]) -> list[str]:
         "read unparsed, because we parse the stream ourselves: our SSE and JSON work counts as "
         "ours. Against raw HTTP (no SDK in the baseline) our overhead is "
         f"{fmt(num(ours.get('turn_overhead_raw_http_us_p50')))} µs "
-        "(`turn_overhead_raw_http_us_p50`): the openai SDK and its HTTP stack "
-        "(httpx2, httpcore2, h11) cost about 1.2 ms of CPU per request on this machine. "
+        "(`turn_overhead_raw_http_us_p50`): the openai SDK's request building and httpx2's "
+        "request and response objects count as ours, over our own HTTP/1.1 transport "
+        "(`superdialog/llm/transport.py`, given to the SDK as its `http_client`); our process "
+        f"spends {fmt(num(ours.get('client_cpu_us_per_request')))} µs of CPU per model request "
+        "(`client_cpu_us_per_request`), runtime included. "
         "The peers' bare trips include their client's "
         "parsing (litellm's whole non-streaming call; the openai SDK's parsed stream for "
         "Pipecat). Measured Pipecat's way, against the SDK's parsed stream, our overhead is "
