@@ -24,6 +24,7 @@ import unicodedata
 from dataclasses import dataclass, replace
 
 from ..base import ExtractContext, Match, SlotType
+from ..numbers import is_number_word
 from .choices import find_choice
 from .moments import MOMENT_LANGUAGES, NO_VALUE, UNCLEAR, Rewrite, rewrite, rules_for
 from .names_hi import find_hindi_name
@@ -191,8 +192,8 @@ def localise(text: str, language: str, *, fractions: bool = True) -> Localised:
             i += 1  # "una mesa", "ein Tisch": an article, not a number
             continue
         spoken = [str(v) for v in _value(values, language)]
-        if len(values) == 1 and values[0] in _SCALES and _DIGITS_BEFORE.search(text, 0, w.start()):
-            spoken = [_SCALES[values[0]]]  # "2.5 लाख", "5 mil": the English scale word
+        if len(values) == 1 and values[0] in _SCALES and _count_before(text, words, i):
+            spoken = [_SCALES[values[0]]]  # "2.5 लाख", "5 mil", "two lakh": the English scale
         decimals = _decimals(words, j, text, numbers, points, language)
         if decimals is not None:
             digits, j = decimals
@@ -221,6 +222,19 @@ def localise(text: str, language: str, *, fractions: bool = True) -> Localised:
             starts += [a] * len(new)
             ends += [b] * len(new)
     return Localised("".join(out), tuple(starts), tuple(ends))
+
+
+def _count_before(text: str, words: list[re.Match[str]], i: int) -> bool:
+    """Whether digits or an English number word come right before word ``i`` ("two lakh")."""
+    if _DIGITS_BEFORE.search(text, 0, words[i].start()):
+        return True
+    if i == 0 or text[words[i - 1].end() : words[i].start()].strip():
+        return False
+    previous = words[i - 1].group().lower()
+    return previous.isascii() and previous not in _NOT_COUNTS and is_number_word(previous)
+
+
+_NOT_COUNTS = frozenset({"oh", "double", "triple", "point"})
 
 
 def _number_parts(word: str, numbers: dict[str, int], language: str = "") -> list[int] | None:

@@ -393,7 +393,16 @@ def phrase_rules(type_name: str, language: str) -> tuple[list[Rewrite], list[Rew
     if type_name == "yes_no":
         return _words(_UNSURE[language]), []
     if type_name in ("phone", "digits", "card_number", "postal_code"):
-        return [*_fillers(language), *_words(_PHONE[language])], []
+        rules = [*_fillers(language), *_words(_PHONE[language])]
+        if language == "de":  # "Doppel-Null", "doppelnull"
+            rules.insert(
+                0,
+                (
+                    _w(r"doppel-?(?P<d>null|eins|zwei|drei|vier|funf|sechs|sieben|acht|neun)"),
+                    lambda m: f"double {m['d']}",
+                ),
+            )
+        return rules, []
     if type_name == "email":
         before = [*_fillers(language), *_words(_EMAIL[language])]
         if language == "es":  # "juan es ..." but "punto es" is Spain's domain
