@@ -18,12 +18,13 @@ first text the caller may hear:
   cost: one prompt per candidate state, cancelled when unused.
 * `speculative_on_name`: the same, heard once the tool's name is known complete (`ToolNamed`,
   what the runtime does when the state's tools take no arguments): the arguments' tokens are
-  neither waited for nor, since the stream is closed, generated.
+  not waited for (here the stream is closed there; the runtime reads the short rest aside, to
+  keep the connection warm, and cuts only a rest longer than 0.25 s).
 
 Then what speculation costs on the bench's 40-state chain (`speculation_cost`): the call played
 through the runtime against the in-process scripted server at the same latency, counting the
 prompt tokens of the openings that were requested and never heard (cancelled) and the completion
-tokens the transitions did not have to generate (closed once decided).
+tokens the transitions did not generate (cut once decided: only a rest longer than 0.25 s).
 
 Prints one JSON object: p50/p99 per mode, in ms, and the costs per caller turn.
 """
