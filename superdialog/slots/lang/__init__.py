@@ -166,6 +166,8 @@ def localise(text: str, language: str, *, fractions: bool = True) -> Localised:
                 pos, i = words[j - 1].end(), j
                 continue
         parts = _number_parts(w.group(), numbers, language)
+        if parts is None and language == "hi":
+            parts = _romanised_count(words, i, text, numbers)
         if parts is None:
             new = yes_no.get(_plain(w.group()))
             if new is not None:
@@ -194,6 +196,8 @@ def localise(text: str, language: str, *, fractions: bool = True) -> Localised:
         spoken = [str(v) for v in _value(values, language)]
         if len(values) == 1 and values[0] in _SCALES and _count_before(text, words, i):
             spoken = [_SCALES[values[0]]]  # "2.5 लाख", "5 mil", "two lakh": the English scale
+        elif len(values) == 1 and values[0] in _SCALES and i and _vague(words[i - 1].group()):
+            spoken = [_SCALES[values[0]]]  # "कुछ लाख", "some lakh": how many is not said
         decimals = _decimals(words, j, text, numbers, points, language)
         if decimals is not None:
             digits, j = decimals
@@ -235,6 +239,29 @@ def _count_before(text: str, words: list[re.Match[str]], i: int) -> bool:
 
 
 _NOT_COUNTS = frozenset({"oh", "double", "triple", "point"})
+# "do lakh", "teen sau": romanised 2 and 3, which are English words too, count before a scale
+_ROMAN_COUNTS = {"do": 2, "teen": 3, "tin": 3}
+_VAGUE = frozenset(
+    {"कुछ", "कई", "kuch", "kai", "some", "few", "several", "many", "कितने", "kitne", "बहुत", "bahut",
+     "algunos", "algunas", "varios", "varias", "einige", "paar", "mehrere", "quelques", "plusieurs"}
+)  # fmt: skip
+
+
+def _vague(word: str) -> bool:
+    return _plain(word) in _VAGUE
+
+
+def _romanised_count(
+    words: list[re.Match[str]], i: int, text: str, numbers: dict[str, int]
+) -> list[int] | None:
+    """Romanised "do"/"teen" (2, 3) when a scale word follows ("do lakh"), else ``None``."""
+    count = _ROMAN_COUNTS.get(_plain(words[i].group()))
+    if count is None or i + 1 >= len(words):
+        return None
+    if text[words[i].end() : words[i + 1].start()].strip():
+        return None
+    after = _number_parts(words[i + 1].group(), numbers)
+    return [count] if after is not None and len(after) == 1 and after[0] in _SCALES else None
 
 
 def _number_parts(word: str, numbers: dict[str, int], language: str = "") -> list[int] | None:
