@@ -13,7 +13,7 @@ from superdialog.llm.client import (
     stream_chat,
 )
 from superdialog.llm.config import DEFAULT_MODEL, PLACEHOLDER_API_KEY, LLMConfig
-from superdialog.llm.events import Finished, LLMEvent, TextDelta, ToolCall, Usage
+from superdialog.llm.events import Finished, LLMEvent, TextDelta, ToolCall, ToolNamed, Usage
 from superdialog.llm.translate import translate_error
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "LLMEvent",
     "TextDelta",
     "ToolCall",
+    "ToolNamed",
     "Usage",
     "aclose_clients",
     "get_client",

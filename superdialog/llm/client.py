@@ -22,7 +22,7 @@ from superdialog.llm.assemble import ToolCallAssembler, read_chunk
 from superdialog.llm.bounded import MAX_CHUNK_DEPTH, MAX_EVENT_BYTES, loads_bounded
 from superdialog.llm.config import LLMConfig
 from superdialog.llm.deadline import Deadline
-from superdialog.llm.events import Finished, LLMEvent, TextDelta, Usage
+from superdialog.llm.events import Finished, LLMEvent, TextDelta, ToolNamed, Usage
 from superdialog.llm.request import EDGE_HEADER, STATE_HEADER, PreparedRequest, prepare_request
 from superdialog.llm.sse import DONE, ServerSentEvent, SSEDecoder
 from superdialog.llm.translate import (
@@ -326,12 +326,14 @@ async def stream_chat(
                                 break
                             events, failure = reader.feed(data)
                             for event in events:
-                                call.yielded = True
+                                # a name is a hint, not content: a cut after it is retried
+                                if not isinstance(event, ToolNamed):
+                                    call.yielded = True
                                 yield event
                             if failure is not None:
                                 raise failure
                         for event in await reader.end(body, errors):
-                            if not isinstance(event, (Usage, Finished)):
+                            if not isinstance(event, (Usage, Finished, ToolNamed)):
                                 call.yielded = True
                             yield event
                     finally:
@@ -527,6 +529,7 @@ class _Reader:
                     events.append(TextDelta(view.text))
                 for fragment in view.fragments:
                     tools.add(fragment)
+                events.extend(tools.named())
                 if view.finish_reason is not None and self.finish_reason is None:
                     self.finish_reason = view.finish_reason
                     events.extend(tools.finish())

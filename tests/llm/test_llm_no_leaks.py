@@ -206,7 +206,9 @@ async def test_the_runtime_logs_no_argument_values(server_for_flow: ScriptedLLMS
     await machine.start()
     async for _ in machine.stream("it is four nine two nine six one eight seven"):
         pass
-    assert machine.node == "chat"  # a bad tool call is a reprompt
+    # goto_done takes no arguments, so the turn is decided on its streamed name: whatever
+    # follows as arguments carries nothing and cannot hold the caller in silence
+    assert machine.node == "done"
 
 
 @pytest.fixture

@@ -102,8 +102,13 @@ async def test_llm_state_entered_silently_speaks_its_opening(server: ScriptedLLM
     await machine.start()
     reply = "".join(await say(machine, "status of 12345 please"))
     assert reply == "Order 12345 ships tomorrow."
-    assert [r.state for r in server.requests] == ["chat", "status"]
-    assert "ships tomorrow" in server.requests[1].messages[0]["content"]
+    # the next state's opening is requested speculatively while the transition streams; the
+    # tool's arguments then fill order_id, which changes that opening's prompt, so it is
+    # dropped unheard and asked again with the slot known
+    states = [r.state for r in server.requests]
+    assert states in (["chat", "status"], ["chat", "status", "status"]), states
+    spoken_from = server.requests[-1].messages[0]["content"]
+    assert "ships tomorrow" in spoken_from and "12345" in spoken_from
 
 
 async def test_deterministic_intent_skips_the_model(server: ScriptedLLMServer) -> None:
