@@ -53,10 +53,20 @@ RUNTIME_NAMES: frozenset[str] = frozenset(
 """Top-level names every template may read (beside the flow's context keys)."""
 
 
-def _spoken(value: Any, type_name: str | None = None) -> str:
-    from superdialog.slots import spoken  # lazy: parsers load on first read-back
+LANGUAGE_VAR, REGION_VAR = "_language", "_region"
+"""Render variables a call sets so ``| spoken`` words a value in the caller's language."""
 
-    return spoken(value, type_name)
+
+@jinja2.pass_context
+def _spoken(ctx: jinja2.runtime.Context, value: Any, type_name: str | None = None) -> str:
+    language = ctx.get(LANGUAGE_VAR) or "en"
+    if language == "en":
+        from superdialog.slots import spoken  # lazy: parsers load on first read-back
+
+        return spoken(value, type_name)
+    from superdialog.slots.speak import spoken as spoken_in  # lazy: babel only off English
+
+    return spoken_in(value, type_name, language=language, region=ctx.get(REGION_VAR))
 
 
 def _masked(value: Any, mode: str = "full") -> str:

@@ -24,7 +24,7 @@ from collections.abc import AsyncGenerator, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from superdialog.compile.model import CompiledState
-from superdialog.compile.templates import CompiledTemplate
+from superdialog.compile.templates import LANGUAGE_VAR, REGION_VAR, CompiledTemplate
 from superdialog.compile.translations import for_language
 from superdialog.pii import Masker, get_logger
 from superdialog.runtime import durable
@@ -503,7 +503,7 @@ class CallMachine:
         for name, cs in flow.slots.items():
             value = self.slots.get(name)
             if value is not None and cs.pii and not clear:
-                value = spoken_masked(cs, value)
+                value = spoken_masked(cs, value, self.language)
             slots[name] = value
         ctx = flow.spec.context
         out = dict(ctx)
@@ -515,6 +515,9 @@ class CallMachine:
             flow=flow.name,
             state=self.node,
         )
+        if self.language != "en":  # ``| spoken`` words values in the caller's language
+            out[LANGUAGE_VAR] = self.language
+            out[REGION_VAR] = flow.spec.locale.region
         return out
 
     def render(self, template: CompiledTemplate, **extra: Any) -> str:

@@ -38,7 +38,7 @@ def slot_secret(m: CallMachine, slot: CompiledSlot, value: Any) -> None:
     m.add_secret(
         value,
         llm_ok=slot.spec.send_to_llm,
-        spoken=spoken_masked(slot, value),
+        spoken=spoken_masked(slot, value, m.language),
         kind=slot.spec.type,
     )
 
