@@ -81,6 +81,9 @@ def _edge_rows() -> str:
         "fail": "`on_fail` (retries used up)",
         "error": "`on_error`",
         "global": "`global` (per-state overrides only; flow-wide ones sit in the panel)",
+        "call": "`call` in a `global` rule (a digression)",
+        "return": "`return: true` (the digression's last state)",
+        "cancel": "`on_cancel` (a state's own or the flow's)",
     }
     rows = ["| line | colour | edges | meaning |", "|---|---|---|---|"]
     for kind, es in EDGE_STYLES.items():
