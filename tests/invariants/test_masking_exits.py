@@ -135,7 +135,9 @@ async def test_malformed_tool_arguments_never_reach_the_logs(server: ScriptedLLM
     c = await llm_call(server, [spoken_digits("12345678"), f"my card is {VISA}"])
     assert check_invariants(c) == []
     assert leaks(c, [CARD]) == []
-    assert any("unusable tool call" in line for line in c.logs.ours())
+    # goto_bye takes no arguments: the turn is decided on its streamed name (the malformed
+    # arguments after it carry nothing), and nothing of them is logged (leaks checks the logs)
+    assert c.machine.node == "bye", c.machine.node
 
 
 async def test_pii_volunteered_outside_a_pii_state_is_masked_and_a_model_echo_too(
