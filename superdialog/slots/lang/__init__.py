@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from ..base import ExtractContext, Match, SlotType
@@ -416,8 +417,8 @@ def localise_moments(text: str, language: str) -> Localised:
 def _around_numbers(
     text: str,
     language: str,
-    before: list[Rewrite],
-    after: list[Rewrite],
+    before: Sequence[Rewrite],
+    after: Sequence[Rewrite],
     *,
     fractions: bool = True,
 ) -> Localised:

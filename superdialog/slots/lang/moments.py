@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from .words import NUMBERS
 
@@ -55,7 +55,7 @@ def plain_chars(text: str) -> str:
     return "".join(out)
 
 
-def rewrite(text: str, rules: list[Rewrite]) -> tuple[str, list[int], list[int]]:
+def rewrite(text: str, rules: Sequence[Rewrite]) -> tuple[str, list[int], list[int]]:
     """Apply ``rules`` in order; the new text and, per character, the original span."""
     starts = list(range(len(text)))
     ends = list(range(1, len(text) + 1))

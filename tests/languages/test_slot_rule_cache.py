@@ -1,0 +1,22 @@
+"""The per-language phrase rules: built once, and a typed Spanish domain left alone."""
+
+from __future__ import annotations
+
+from superdialog.slots import extract
+from superdialog.slots.lang.phrases import phrase_rules
+
+
+def test_rules_are_built_once_per_type_and_language() -> None:
+    # more patterns than re's own cache holds: rebuilding them per utterance recompiled them
+    assert phrase_rules("email", "es") is phrase_rules("email", "es")
+    assert phrase_rules("email", "es") is not phrase_rules("email", "fr")
+
+
+def test_a_typed_spanish_domain_is_not_read_as_the_word_es() -> None:
+    # "es" after "punto" or a typed "." is Spain's domain, elsewhere the verb (-> "is")
+    assert extract("email", "pues es pedro.sanchez@yahoo.es", language="es") == (
+        "pedro.sanchez@yahoo.es"
+    )
+    assert extract("email", "es juan punto perez arroba gmail punto es", language="es") == (
+        "juan.perez@gmail.es"
+    )
