@@ -20,3 +20,10 @@ def test_a_typed_spanish_domain_is_not_read_as_the_word_es() -> None:
     assert extract("email", "es juan punto perez arroba gmail punto es", language="es") == (
         "juan.perez@gmail.es"
     )
+
+
+def test_hindi_negation_after_the_word_refuses_that_choice() -> None:
+    sizes = {"small": ("छोटा", "small"), "large": ("बड़ा", "large")}
+    assert extract("enum", "छोटा नहीं बड़ा", language="hi", choices=sizes) == "large"
+    assert extract("enum", "small nahi large", language="hi", choices=sizes) == "large"
+    assert extract("enum", "बड़ा नहीं", language="hi", choices=sizes) is None

@@ -53,6 +53,14 @@ _WORDS: dict[str, list[Rewrite]] = {
         _rule("plutot|plutôt|finalement|prefere|préfère", "actually"),
     ],
     "hi": [
+        # Hindi negates after the word: "छोटा नहीं बड़ा" is "not small, large"
+        (
+            re.compile(
+                rf"(?<!{_EDGE})(?P<w>{_EDGE}+)[\s,]+(?:\u0928\u0939\u0940\u0902|\u0928\u0939\u0940|nahi|nahin)"
+                rf"(?!{_EDGE})"
+            ),
+            lambda m: f"not {m['w']}",
+        ),
         _rule("\u0928\u0939\u0940\u0902|\u0928\u0939\u0940|nahi|nahin", "not"),
         _rule("\u092c\u0932\u094d\u0915\u093f|balki", "actually"),
     ],
