@@ -27,3 +27,17 @@ def test_hindi_negation_after_the_word_refuses_that_choice() -> None:
     assert extract("enum", "छोटा नहीं बड़ा", language="hi", choices=sizes) == "large"
     assert extract("enum", "small nahi large", language="hi", choices=sizes) == "large"
     assert extract("enum", "बड़ा नहीं", language="hi", choices=sizes) is None
+
+
+def test_a_choice_of_two_days_is_no_date_in_any_language() -> None:
+    from datetime import datetime
+
+    now = datetime(2026, 11, 30, 12, 0)
+    for language, said in [
+        ("hi", "सोमवार या मंगलवार"),
+        ("hi", "shukravar ya shanivar"),
+        ("es", "el lunes o el martes"),
+        ("de", "Montag oder Dienstag"),
+        ("fr", "lundi ou mardi"),
+    ]:
+        assert extract("date", said, language=language, now=now) is None, (language, said)

@@ -530,6 +530,9 @@ def _hi_rules() -> list[Rewrite]:
         (_ph(rf"(?P<d>\d{{1,2}}) (?P<m>{months})(?: (?P<y>\d{{4}}))?"),
          lambda m: _hi_date(int(m["d"]), month_of(m["m"]), m["y"], m.group())),
         (_ph(rf"(?:{_dev('पिछले')}|{_dev('पिछला')}|pichhle|pichle) (?:{days})"), _const(UNCLEAR)),
+        # "सोमवार या मंगलवार": a choice of days, not the first of them
+        (_ph(rf"(?:{days}) (?:{_dev('या')}|ya|yaa) (?:(?:{_dev('अगले')}|{_dev('इस')}|agle|is) )?"
+             rf"(?:{days})"), _const(NO_VALUE)),
         (_ph(rf"(?:(?:{_dev('अगले')}|{_dev('इस')}|agle|is) )?(?P<w>{days})"),
          lambda m: day_of(m["w"])),
         (_ph(rf"(?P<d>\d{{1,2}}) (?:{_dev('तारीख')}|tareekh|tarikh)"),
