@@ -46,6 +46,7 @@ from superdialog.compile.translations import (
 from superdialog.errors import FlowError, Location, Problem, SlotTypeError
 from superdialog.slots import get_type
 from superdialog.slots.base import Constraints
+from superdialog.spec.languages import normalise_language
 from superdialog.spec.loader import did_you_mean
 from superdialog.spec.models import (
     BUILTIN_END_REASONS,
@@ -271,6 +272,7 @@ class _Compiler:
             )
         if self.spec.on_error is not None:
             self.check_state_ref(self.spec.on_error, None, ("on_error",))
+        self.check_locale_language()
         if self.spec.on_cancel is not None:
             oc = self.spec.on_cancel
             if isinstance(oc, str):
@@ -415,6 +417,25 @@ class _Compiler:
             if builtin not in have and state is None:
                 out.append(CompiledGlobal(self.intents[builtin], None, None))
         return tuple(out)
+
+    def check_locale_language(self) -> None:
+        """``locale.language`` must agree with ``languages``, which decides what a call speaks.
+
+        Without this a flow written ``locale: {language: es}`` would silently speak
+        English (the default ``languages: [en]``).
+        """
+        locale = self.spec.locale
+        if "language" not in locale.model_fields_set:
+            return
+        said = normalise_language(locale.language) or locale.language
+        if said != self.languages[0]:
+            self.problem(
+                self.smap.locate(("locale", "language")),
+                f"locale.language is '{locale.language}' but the flow's default language is "
+                f"'{self.languages[0]}' (languages: {self.languages})",
+                f"declare the languages the flow speaks: languages: [{said}, ...] "
+                "(the first is the default), and drop locale.language",
+            )
 
     def check_digression(self, target: str, state: str | None, path: Path) -> None:
         """A ``call:`` target must come back: some state it leads to has ``return: true``."""
