@@ -212,11 +212,11 @@ async def _confirm_turn(m: CallMachine, st: CompiledState, raw: str, norm: str) 
     if said_no:
         m._confirming = None
         m.slots.pop(name, None)
-        yield sub(ask(m, "Okay, let's try that again."))
+        yield sub(ask(m, m.message("confirm_again")))
         return
     attempt = m.count(f"confirm:{name}")
     m.emit(SlotRejected(name, "not a yes or no", attempt, m.node))
-    yield sub(ask(m, "Sorry, was that a yes or a no?"))
+    yield sub(ask(m, m.message("confirm_unclear")))
 
 
 async def _miss(m: CallMachine, st: CompiledState, slot: CompiledSlot, reason: str | None) -> Step:

@@ -439,6 +439,15 @@ class Messages(_Strict):
         "I have {{ value }}. Is that right?",
         description="Read-back of a confirm: true slot ('value' and 'slot' are set).",
     )
+    confirm_again: Text = Field(
+        "Okay, let's try that again.",
+        description="Said when the caller says no to a read-back, before the question again.",
+    )
+    confirm_unclear: Text = Field(
+        "Sorry, was that a yes or a no?",
+        description="Said when an answer to a read-back is neither yes nor no, before the "
+        "read-back again.",
+    )
     corrected: Text = Field(
         "Okay, I've changed the {{ slot }} to {{ value }}.",
         description="Said when the caller corrects a slot that needs no read-back "
