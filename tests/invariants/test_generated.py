@@ -154,16 +154,26 @@ def answer_words(gen: GenFlow, m: superdialog.CallMachine, pick: int) -> str:
     return "okay"
 
 
+def _holds(filled: object, value: object) -> bool:
+    """Whether a slot holds ``value``, as ids are compared (case and separators aside)."""
+
+    def flat(v: object) -> str:
+        return "".join(ch for ch in str(v).lower() if ch.isalnum())
+
+    return filled is not None and flat(filled) == flat(value)
+
+
 def volunteered(gen: GenFlow, m: superdialog.CallMachine, pick: int) -> str:
     """A PII value the caller offers where nobody asked for it.
 
-    A free-text id (a ``text`` slot) only once the call knows it: before that,
-    nothing can tell it from any other words.
+    A free-text id (a ``text`` slot) only once the call holds it: before that (or
+    when the slot took other words), nothing can tell it from any other words.
     """
     secrets = [
         info.secret
         for info in gen.slots.values()
-        if info.secret is not None and (info.secret.kind != "id" or info.name in m.slots)
+        if info.secret is not None
+        and (info.secret.kind != "id" or _holds(m.slots.get(info.name), info.secret.value))
     ]
     if not secrets:
         return "my card is in my other wallet"
