@@ -41,3 +41,20 @@ def test_a_choice_of_two_days_is_no_date_in_any_language() -> None:
         ("fr", "lundi ou mardi"),
     ]:
         assert extract("date", said, language=language, now=now) is None, (language, said)
+
+
+def test_a_spoken_minus_sign_before_a_number_and_never_in_at_least() -> None:
+    for language, said in [
+        ("es", "menos 5"),
+        ("fr", "moins cinq"),
+        ("de", "minus fünf"),
+        ("hi", "माइनस 5"),
+    ]:
+        assert extract("number", said, language=language) == -5, (language, said)
+    for language, said in [
+        ("fr", "au moins 5"),
+        ("es", "por lo menos 5"),
+        ("es", "al menos cinco"),
+        ("es", "cinco menos dos"),
+    ]:
+        assert extract("number", said, language=language) == 5, (language, said)

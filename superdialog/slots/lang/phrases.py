@@ -78,6 +78,18 @@ _THOUSANDS_SPACE = (
 _INDIAN_GROUPS = (_w(r"\d{1,2}(?:,\d{2})+,\d{3}"), lambda m: m.group().replace(",", ""))
 
 
+# "menos 5", "moins 5", "minus 5", "माइनस 5": a sign, but only right before a number and not
+# after one or in "at least" ("cinco menos dos" is arithmetic; "au moins 5", "por lo menos 5",
+# "al menos 5" a bound: left alone)
+_MINUS: Rewrite = (
+    re.compile(
+        r"(?<![\w\u0900-\u097f])(?<!\d )(?<!au )(?<!du )(?<!lo )(?<!al )"
+        r"(?:menos|moins|minus|\u092e\u093e\u0907\u0928\u0938)(?= \d)"
+    ),
+    lambda _m: "minus",
+)
+
+
 def _number_formats(language: str) -> list[Rewrite]:
     if language == "hi":
         return [_INDIAN_GROUPS]
@@ -397,6 +409,8 @@ def _phrase_rules(type_name: str, language: str) -> tuple[list[Rewrite], list[Re
         after = _amount_after(language) if type_name == "amount" else []
         if language == "hi":
             after.append(_HI_ABOUT)
+        if type_name == "number":
+            after.insert(0, _MINUS)
         return [*_number_formats(language), *_words(_UNSURE[language])], [
             *after,
             _undecided(language),
