@@ -58,3 +58,19 @@ def test_a_spoken_minus_sign_before_a_number_and_never_in_at_least() -> None:
         ("es", "cinco menos dos"),
     ]:
         assert extract("number", said, language=language) == 5, (language, said)
+
+
+def test_night_hours_are_after_midnight() -> None:
+    from datetime import datetime, time
+
+    now = datetime(2026, 11, 30, 12, 0)
+    for language, said, want in [
+        ("de", "um 1 Uhr nachts", time(1, 0)),
+        ("de", "um 11 Uhr nachts", time(23, 0)),
+        ("hi", "रात 1 बजे", time(1, 0)),
+        ("hi", "रात डेढ़ बजे", time(1, 30)),
+        ("hi", "रात सवा 12 बजे", time(0, 15)),
+        ("hi", "रात 12 बजकर 5 मिनट", time(0, 5)),
+        ("hi", "रात 8 बजे", time(20, 0)),
+    ]:
+        assert extract("time", said, language=language, now=now) == want, (language, said)

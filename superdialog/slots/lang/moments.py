@@ -232,6 +232,12 @@ def _minute(word: str | None) -> int:
     return int(word) if word.isdigit() else 1
 
 
+def _at_night(t: str) -> str:
+    """A whole clock time said "at night": 1-5 (and 12) are after midnight, 6-11 the evening."""
+    hour = int(t.split(":")[0])
+    return f"{t} am" if hour <= 5 or hour == 12 else f"{t} pm"
+
+
 def _keep_or(m: re.Match[str], new: str) -> str:
     return new if new else m.group()
 
@@ -380,6 +386,10 @@ def _de_rules() -> list[Rewrite]:
             _p(r"(?P<t>\d{1,2}(?::\d\d)?) (?:uhr )?(?:abends|nachmittags|am abend|am nachmittag)"),
             lambda m: m["t"] + " pm",
         ),
+        (
+            _p(r"(?<![:\d])(?P<t>\d{1,2}(?::\d\d)?) (?:uhr )?(?:nachts|in der nacht)"),
+            lambda m: _at_night(m["t"]),
+        ),
         (_p(r"am morgen|morgens"), _const("in the morning")),
         (_p(r"am abend|abends"), _const("in the evening")),
         (_p(r"am nachmittag|nachmittags"), _const("in the afternoon")),
@@ -526,6 +536,7 @@ def _hi_rules() -> list[Rewrite]:
     days, day_of = _hi_lookup(_HI_WEEKDAYS)
     baje = rf"(?: (?:{_dev('बजे')}|baje|bje))?"
     evening = rf"(?:{_dev('शाम')}|{_dev('रात')}|shaam|sham|raat)"
+    night = rf"(?:{_dev('रात')}|raat)(?: (?:{_dev('को')}|ko))?"
     return [
         (_ph(rf"(?P<d>\d{{1,2}}) (?P<m>{months})(?: (?P<y>\d{{4}}))?"),
          lambda m: _hi_date(int(m["d"]), month_of(m["m"]), m["y"], m.group())),
@@ -543,6 +554,17 @@ def _hi_rules() -> list[Rewrite]:
         (_ph(rf"{_dev('आज')}|aaj"), _const("today")),
         (_ph(rf"{_dev('कल')}|{_dev('परसों')}|{_dev('परसो')}|kal|parson|parso"), _const(UNCLEAR)),
         (_ph(rf"(?:{_dev('एक')}|ek) (?:{_dev('बजे')}|baje|bje)"), _const("at 1")),
+        # "रात 1 बजे", "रात डेढ़ बजे", "रात सवा 12 बजे": after midnight, not the afternoon
+        (_ph(rf"{night} (?P<h>[1-5]){baje}"), lambda m: f"at {m['h']} am"),
+        (_ph(rf"{night} (?:{_dev('डेढ़')}|dedh|derh){baje}"), _const("at 1:30 am")),
+        (_ph(rf"{night} (?:{_dev('ढाई')}|dhai|dhaai){baje}"), _const("at 2:30 am")),
+        (_ph(rf"{night} (?:{_dev('साढ़े')}|saadhe|sadhe|saade) (?P<h>12|[1-4]){baje}"),
+         lambda m: f"at {m['h']}:30 am"),
+        (_ph(rf"{night} (?:{_dev('सवा')}|sava|savaa|sawa) (?P<h>12|[1-5]){baje}"),
+         lambda m: f"at {m['h']}:15 am"),
+        (_ph(rf"{night} (?P<h>12|[1-5]) (?:{_dev('बजकर')}|bajkar|baj ?ke) (?P<mi>\d{{1,2}})"
+             rf"(?: (?:{_dev('मिनट')}|minat|minute|min))?"),
+         lambda m: _keep_or(m, "at " + _clock(int(m["h"]) % 12, int(m["mi"])))),
         (_ph(rf"{evening} 12{baje}"), _const("midnight")),
         (_ph(rf"(?:{_dev('साढ़े')}|saadhe|sadhe|saade) (?P<h>\d{{1,2}}){baje}"),
          lambda m: _keep_or(m, "at " + _clock(int(m["h"]), 30))),
