@@ -189,7 +189,9 @@ def _scan(m: CallMachine, slot: CompiledSlot, kind: Any, ctx: Any, text: str) ->
         if not kind.check(match.value, slot.constraints or Constraints(), ctx):
             slot_secret(m, slot, match.value)
             said = rest[match.start : match.end]
-            m.add_secret(said, spoken=spoken_masked(slot, match.value))
+            m.add_secret(
+                said, llm_ok=slot.spec.send_to_llm, spoken=spoken_masked(slot, match.value)
+            )
         if match.end <= match.start:
             break
         rest = rest[: match.start] + " " * (match.end - match.start) + rest[match.end :]

@@ -97,7 +97,7 @@ async def _handle(m: CallMachine, text: object) -> Step:
         yield sub(finish(m, "end", "max_duration", m.message("max_duration")))
         return
     raw = _heard(m, text)
-    if raw and not m._paused and not m.current.pii:
+    if raw:  # in PII states too: a value said there may land in a slot that is not PII
         scan_volunteered(m, raw)  # before anything stores or forwards the words
     if m._action is not None or m.current.kind == "action":
         # an action started (or due: the turn that entered its state was cut short
