@@ -317,6 +317,8 @@ class _Checker(_Analysis):
                 if sum(self.nullable(alt) for alt in av[1]) > 1:  # (?:a|a): both match 'a'
                     return True
                 inner = [(list(alt), ctx) for alt in av[1]]
+            elif op in _REPEATS and self.nullable(_body(op, av)):
+                return True  # (?:a|)? or (?:a*)+: empty text matched by the body or by skipping it
             elif op in _REPEATS or op is _c.SUBPATTERN:
                 inner = [(_body(op, av), _scoped(op, av, ctx))]
             else:
