@@ -122,23 +122,13 @@ class MergedSourceMap(SourceMap):
     new_places: set[Path] = field(default_factory=set)
     """Places the flow leaves empty that a message file gave (located in the file)."""
 
-    def locate(self, path: Path, *, key: bool = False) -> Location:
-        """Best location for ``path``: the exact node (message file first), else its parent."""
-        p = tuple(path)
-        while True:
-            if key and p in self.foreign_keys:
-                return self.foreign_keys[p]
-            if p in self.foreign_values:
-                return self.foreign_values[p]
-            if key and p in self.keys:
-                line, col = self.keys[p]
-                return Location(self.file, line, col)
-            if p in self.values:
-                line, col = self.values[p]
-                return Location(self.file, line, col)
-            if not p:
-                return Location(self.file, 1, 1)
-            p = p[:-1]
+    def node_at(self, path: Path, *, key: bool = False) -> Location | None:
+        """Where exactly ``path`` is written: in the message file first, else in the flow."""
+        if key and path in self.foreign_keys:
+            return self.foreign_keys[path]
+        if path in self.foreign_values:
+            return self.foreign_values[path]
+        return SourceMap.node_at(self, path, key=key)
 
 
 # ----------------------------------------------------------------- where texts are

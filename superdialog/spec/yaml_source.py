@@ -106,15 +106,22 @@ class SourceMap:
         """Best location for ``path``: the exact node, else its nearest parent."""
         p = tuple(path)
         while True:
-            if key and p in self.keys:
-                line, col = self.keys[p]
-                return Location(self.file, line, col)
-            if p in self.values:
-                line, col = self.values[p]
-                return Location(self.file, line, col)
+            found = self.node_at(p, key=key)
+            if found is not None:
+                return found
             if not p:
                 return Location(self.file, 1, 1)
             p = p[:-1]
+
+    def node_at(self, path: Path, *, key: bool = False) -> Location | None:
+        """Where exactly ``path`` is written (its key when ``key``), or None."""
+        if key and path in self.keys:
+            line, col = self.keys[path]
+            return Location(self.file, line, col)
+        if path in self.values:
+            line, col = self.values[path]
+            return Location(self.file, line, col)
+        return None
 
 
 # --------------------------------------------------------------------------- reading
