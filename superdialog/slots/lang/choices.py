@@ -15,6 +15,7 @@ from dataclasses import replace
 
 from ..base import ExtractContext, Match, SlotType
 from .moments import Rewrite, plain_chars, rewrite
+from .phrases import WORD_EDGE, whole_word
 
 __all__ = ["find_choice"]
 
@@ -26,13 +27,12 @@ def _plain(text: str) -> str:
     return _ELISION.sub(lambda m: m[1] + " ", plain_chars(text))
 
 
-_EDGE = r"[\w'\u0900-\u097f-]"
-
-
 def _rule(words: str, english: str) -> Rewrite:
     alternatives = "|".join(sorted(words.split("|"), key=len, reverse=True))
-    return re.compile(rf"(?<!{_EDGE})(?:{alternatives})(?!{_EDGE})"), lambda _m: english
+    return whole_word(alternatives), lambda _m: english
 
+
+_HI_NOT = "\u0928\u0939\u0940\u0902|\u0928\u0939\u0940|nahi|nahin"
 
 # Negations, articles and corrections as the English enum parser knows them: "nicht draußen,
 # lieber drinnen" is "not draußen actually drinnen" (drinnen), "pas la petite" is not small.
@@ -55,13 +55,10 @@ _WORDS: dict[str, list[Rewrite]] = {
     "hi": [
         # Hindi negates after the word: "छोटा नहीं बड़ा" is "not small, large"
         (
-            re.compile(
-                rf"(?<!{_EDGE})(?P<w>{_EDGE}+)[\s,]+(?:\u0928\u0939\u0940\u0902|\u0928\u0939\u0940|nahi|nahin)"
-                rf"(?!{_EDGE})"
-            ),
+            whole_word(rf"(?P<w>{WORD_EDGE}+)[\s,]+(?:{_HI_NOT})"),
             lambda m: f"not {m['w']}",
         ),
-        _rule("\u0928\u0939\u0940\u0902|\u0928\u0939\u0940|nahi|nahin", "not"),
+        _rule(_HI_NOT, "not"),
         _rule("\u092c\u0932\u094d\u0915\u093f|balki", "actually"),
     ],
 }

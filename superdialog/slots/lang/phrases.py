@@ -24,14 +24,15 @@ from functools import cache
 from .moments import Rewrite, _dev, plain_chars
 from .words import YES_NO
 
-__all__ = ["FILLER_WORDS", "phrase_rules"]
+__all__ = ["FILLER_WORDS", "WORD_EDGE", "phrase_rules", "whole_word"]
 
-_EDGE = r"[\w'\u0900-\u097f-]"
+WORD_EDGE = r"[\w'\u0900-\u097f-]"
+"""A character that continues a word (Devanagari vowel signs count as letters)."""
 
 
-def _w(regex: str) -> re.Pattern[str]:
+def whole_word(regex: str) -> re.Pattern[str]:
     """A whole-word pattern (Devanagari vowel signs count as letters)."""
-    return re.compile(rf"(?<!{_EDGE})(?:" + regex + rf")(?!{_EDGE})")
+    return re.compile(rf"(?<!{WORD_EDGE})(?:" + regex + rf")(?!{WORD_EDGE})")
 
 
 def _c(value: str) -> Callable[[re.Match[str]], str]:
@@ -43,7 +44,7 @@ def _words(table: dict[str, str]) -> list[Rewrite]:
     out: list[Rewrite] = []
     for said in sorted(table, key=len, reverse=True):
         pattern = " ".join(_dev(w) if _is_devanagari(w) else re.escape(w) for w in said.split())
-        out.append((_w(pattern), _c(table[said])))
+        out.append((whole_word(pattern), _c(table[said])))
     return out
 
 
@@ -64,18 +65,18 @@ FILLER_WORDS: dict[str, frozenset[str]] = {
 
 # 1.200 / 1.200.000 (es, de, fr): thousands, not a decimal point
 _THOUSANDS_DOT = (
-    _w(r"\d{1,3}(?:\.\d{3})+(?!\.?\d)"),
+    whole_word(r"\d{1,3}(?:\.\d{3})+(?!\.?\d)"),
     lambda m: m.group().replace(".", ""),
 )
 # 12,50 / 4,5: a decimal comma
-_DECIMAL_COMMA = (_w(r"\d+,\d+"), lambda m: m.group().replace(",", "."))
+_DECIMAL_COMMA = (whole_word(r"\d+,\d+"), lambda m: m.group().replace(",", "."))
 # 1 200 (fr): thousands apart by a space, when a group of three follows
 _THOUSANDS_SPACE = (
-    _w(r"\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:,\d+)?"),
+    whole_word(r"\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:,\d+)?"),
     lambda m: re.sub(r"[ \u00a0\u202f]", "", m.group()),
 )
 # 2,50,000 (hi): Indian grouping, lakh and crore
-_INDIAN_GROUPS = (_w(r"\d{1,2}(?:,\d{2})+,\d{3}"), lambda m: m.group().replace(",", ""))
+_INDIAN_GROUPS = (whole_word(r"\d{1,2}(?:,\d{2})+,\d{3}"), lambda m: m.group().replace(",", ""))
 
 
 # "menos 5", "moins 5", "minus 5", "माइनस 5": a sign, but only right before a number and not
@@ -135,14 +136,14 @@ def _amount_after(language: str) -> list[Rewrite]:
     rules = _words(_CURRENCY[language])
     rules.append(
         (
-            _w(rf"(?P<a>\d+) (?P<u>{_UNITS}) (?:{_AND[language]}) (?P<b>\d{{1,2}})"),
+            whole_word(rf"(?P<a>\d+) (?P<u>{_UNITS}) (?:{_AND[language]}) (?P<b>\d{{1,2}})"),
             lambda m: f"{m['a']} {m['u']} and {m['b']}",
         )
     )
     # "veinte euros o treinta", "vingt ou trente euros": two amounts offered, no one value
     rules.append(
         (
-            _w(
+            whole_word(
                 rf"\d+(?:\.\d+)?(?: (?:{_UNITS}))? (?:{_OR[language]}) "
                 rf"(?:(?:{_UNITS}) )?\d+(?:\.\d+)?(?: (?:{_UNITS}))?"
             ),
@@ -152,7 +153,7 @@ def _amount_after(language: str) -> list[Rewrite]:
     # "treinta y cinco con cincuenta", "neunzehn neunundneunzig": units and cents, no currency
     rules.append(
         (
-            _w(
+            whole_word(
                 rf"(?P<a>\d{{1,4}}) (?:(?:{_AND[language]}) )?(?P<b>[1-9]\d)"
                 rf"(?![\d.]| ?(?:{_UNITS}))"
             ),
@@ -162,11 +163,11 @@ def _amount_after(language: str) -> list[Rewrite]:
     if language == "hi":  # "5 रुपये 50 पैसे" is 5.50, "50 पैसे" is 0.50: paise are rupees/100
         rules.append(
             (
-                _w(r"(?P<a>\d+) rupees (?:and )?(?P<b>\d{1,2}) paise"),
+                whole_word(r"(?P<a>\d+) rupees (?:and )?(?P<b>\d{1,2}) paise"),
                 lambda m: f"{m['a']} rupees and {m['b']}",
             )
         )
-        rules.append((_w(r"(?P<b>\d{1,2}) paise"), lambda m: f"0.{int(m['b']):02d} rupees"))
+        rules.append((whole_word(r"(?P<b>\d{1,2}) paise"), lambda m: f"0.{int(m['b']):02d} rupees"))
     return rules
 
 
@@ -364,7 +365,7 @@ _OR = {"es": "o|u", "de": "oder", "fr": "ou", "hi": f"{_dev('या')}|ya|yaa"}
 def _undecided(language: str) -> Rewrite:
     """Two numbers offered ("cinco o seis", "fünf oder sechs"): no one value."""
     return (
-        _w(rf"(?P<a>\d+(?:\.\d+)?) (?:{_OR[language]}) (?P<b>\d)"),
+        whole_word(rf"(?P<a>\d+(?:\.\d+)?) (?:{_OR[language]}) (?P<b>\d)"),
         lambda m: f"{m['a']} or {m['b']}",
     )
 
@@ -378,7 +379,7 @@ def _about(m: re.Match[str]) -> str:
 
 
 # "तीन चार लोग", "दो-तीन हज़ार": two neighbouring numbers in Hindi are "three or four"
-_HI_ABOUT: Rewrite = (_w(r"(?P<a>\d{1,2}) (?P<b>\d{1,9})(?! ?\d)"), _about)
+_HI_ABOUT: Rewrite = (whole_word(r"(?P<a>\d{1,2}) (?P<b>\d{1,9})(?! ?\d)"), _about)
 
 
 _NEGATIVE = frozenset({"no", "not", "never", "neither", "wrong", "nope"})
@@ -423,7 +424,9 @@ def _phrase_rules(type_name: str, language: str) -> tuple[list[Rewrite], list[Re
             rules.insert(
                 0,
                 (
-                    _w(r"doppel-?(?P<d>null|eins|zwei|drei|vier|funf|sechs|sieben|acht|neun)"),
+                    whole_word(
+                        r"doppel-?(?P<d>null|eins|zwei|drei|vier|funf|sechs|sieben|acht|neun)"
+                    ),
                     lambda m: f"double {m['d']}",
                 ),
             )
@@ -431,7 +434,7 @@ def _phrase_rules(type_name: str, language: str) -> tuple[list[Rewrite], list[Re
     if type_name == "email":
         before = [*_fillers(language), *_words(_EMAIL[language])]
         if language == "es":  # "juan es ..." but "punto es" is Spain's domain
-            before.append((_w(r"(?<!dot )(?<!\.)es"), _c("is")))  # ".es" typed too
+            before.append((whole_word(r"(?<!dot )(?<!\.)es"), _c("is")))  # ".es" typed too
         if language == "hi":
             before.append((_DEVANAGARI_WORD, _drop_devanagari))
         return before, []
