@@ -253,6 +253,80 @@ async def _report(m: CallMachine, data: LLMCallData) -> None:
             )
 
 
+@dataclass(slots=True)
+class _Record:
+    """What one model call is recorded as: metrics, the trace's ``LLMCalled``, the hosts' report.
+
+    Called when the call's token counts are known: at its end, or, for a
+    response decided on a tool's name, once its rest has been read aside
+    (after the move it decided: the counts come with the response's last chunk).
+    """
+
+    m: CallMachine
+    st: CompiledState
+    config: LLMConfig
+    call_type: str
+    messages: list[dict[str, Any]]
+    said: str
+    calls: list[ToolCall]
+    latency: float
+    ttft: float | None
+    ok: bool
+
+    async def __call__(self, usage: Usage | None) -> None:
+        m, st, calls = self.m, self.st, self.calls
+        tokens_in = usage.tokens_in if usage is not None else 0
+        tokens_out = usage.tokens_out if usage is not None else 0
+        cached = usage.cached if usage is not None else 0
+        latency = self.latency
+        m.metrics.add_llm_call(
+            latency_ms=latency, tokens_in=tokens_in, tokens_out=tokens_out, ok=self.ok
+        )
+        chosen = next((c for c in calls if c.error is None), None)
+        edge_id = None
+        if chosen is not None:
+            edge_id = next((e.id for e in model_edges(st) if _tool_name(e) == chosen.name), None)
+        m.emit(
+            LLMCalled(
+                st.name,
+                round(latency, 3),
+                tokens_in,
+                tokens_out,
+                chosen.name if chosen else None,
+                self.ok,
+            )
+        )
+        if not m._llm_callbacks:
+            return
+        response: dict[str, Any] = {"role": "assistant", "content": self.said or None}
+        if calls:
+            response["tool_calls"] = [
+                {
+                    "id": c.id,
+                    "type": "function",
+                    "function": {"name": c.name, "arguments": c.raw_arguments},
+                }
+                for c in calls
+            ]
+        messages = self.messages
+        await _report(
+            m,
+            LLMCallData(
+                latency_ms=round(latency, 3),
+                call_type=self.call_type,
+                node_id=st.name,
+                model=self.config.resolved_model,
+                prompt_messages=m.masker.mask_data(messages) if m.has_secrets else messages,
+                response_json=m.masker.mask_data(response) if m.has_secrets else response,
+                tokens_in=tokens_in,
+                tokens_out=tokens_out,
+                edge_id=edge_id,
+                cached=cached,
+                ttft_ms=self.ttft,
+            ),
+        )
+
+
 async def _fill_from_args(m: CallMachine, args: Mapping[str, Any] | None) -> list[str]:
     """Validate tool-argument slot values with the same types; return rejected names."""
     rejected: list[str] = []
@@ -305,7 +379,7 @@ async def _call_model(
     # still turn into one
     masking = m.masker.stream() if m.has_secrets and not m.recording_paused else None
     calls: list[ToolCall] = []
-    tokens_in = tokens_out = cached = 0
+    usage: Usage | None = None  # the endpoint's token counts, when it reports them
     ok = False
     started = time.perf_counter() if prefetched is None else prefetched.started
     ttft: float | None = None
@@ -314,9 +388,9 @@ async def _call_model(
         if prefetched is None
         else prefetched.replay()
     )
+    aside: AsyncGenerator[LLMEvent, None] | None = None  # a decided stream, its rest read aside
     try:
         events = source
-        handed_off = False  # the decided stream's rest is read aside (see _read_rest)
         try:
             async for ev in events:
                 if isinstance(ev, TextDelta):
@@ -345,15 +419,15 @@ async def _call_model(
                         # Decided: the arguments of a tool that takes none cannot change it.
                         # The move starts now; the rest of the response is read aside.
                         calls = [ToolCall(ev.id or f"call_{ev.index}", ev.name, {}, "")]
-                        handed_off = _read_rest(m, events)
+                        aside = events
                         break
                     named.add(ev.index)
                 elif isinstance(ev, ToolCall):
                     calls.append(ev)
                 elif isinstance(ev, Usage):
-                    tokens_in, tokens_out, cached = ev.tokens_in, ev.tokens_out, ev.cached
+                    usage = ev
         finally:
-            if not handed_off:
+            if aside is None:
                 await events.aclose()
         rest = masking.flush() if masking is not None else ""
         if rest:
@@ -370,50 +444,11 @@ async def _call_model(
             m.said("".join(heard).strip())
             m.remember("assistant", said)  # masked there, as in the trace
             m.emit(Spoke(said, st.name))
-        m.metrics.add_llm_call(
-            latency_ms=latency, tokens_in=tokens_in, tokens_out=tokens_out, ok=ok
-        )
-        chosen = next((c for c in calls if c.error is None), None)
-        edge_id = None
-        if chosen is not None:
-            edge_id = next((e.id for e in model_edges(st) if _tool_name(e) == chosen.name), None)
-        m.emit(
-            LLMCalled(
-                st.name,
-                round(latency, 3),
-                tokens_in,
-                tokens_out,
-                chosen.name if chosen else None,
-                ok,
-            )
-        )
-        if m._llm_callbacks:
-            response: dict[str, Any] = {"role": "assistant", "content": said or None}
-            if calls:
-                response["tool_calls"] = [
-                    {
-                        "id": c.id,
-                        "type": "function",
-                        "function": {"name": c.name, "arguments": c.raw_arguments},
-                    }
-                    for c in calls
-                ]
-            await _report(
-                m,
-                LLMCallData(
-                    latency_ms=round(latency, 3),
-                    call_type=call_type,
-                    node_id=st.name,
-                    model=config.resolved_model,
-                    prompt_messages=m.masker.mask_data(messages) if m.has_secrets else messages,
-                    response_json=m.masker.mask_data(response) if m.has_secrets else response,
-                    tokens_in=tokens_in,
-                    tokens_out=tokens_out,
-                    edge_id=edge_id,
-                    cached=cached,
-                    ttft_ms=ttft,
-                ),
-            )
+        record = _Record(m, st, config, call_type, messages, said, calls, latency, ttft, ok)
+        if aside is not None:  # its usage is still to come: recorded once the rest is read
+            _read_rest(m, aside, record)
+        else:
+            await record(usage)
     if not opening:  # an opening offers no tools: a stray tool call is dropped
         for c in calls:
             yield c
@@ -510,14 +545,14 @@ ends (:func:`drop_prefetched`), so none outlives its turn.
 """
 
 
-def _read_rest(m: CallMachine, events: AsyncGenerator[LLMEvent, None]) -> bool:
-    """Read what is left of ``events`` in a task of its own, then close it; ``True``.
+def _read_rest(m: CallMachine, events: AsyncGenerator[LLMEvent, None], record: _Record) -> None:
+    """Read what is left of ``events`` in a task of its own, close it, then ``record`` the call.
 
-    Nothing read there reaches the caller or the call: the turn was decided.
+    Nothing read there reaches the caller or changes the call: the turn was
+    decided. Only its token counts (the last chunk's usage) are kept.
     """
-    task = asyncio.get_running_loop().create_task(_rest(events))
+    task = asyncio.get_running_loop().create_task(_rest(events, record))
     _RESTS[id(m)] = (*_RESTS.get(id(m), ()), task)
-    return True
 
 
 async def _end_rests(m: CallMachine) -> None:
@@ -527,15 +562,20 @@ async def _end_rests(m: CallMachine) -> None:
         await asyncio.wait(rests)
 
 
-async def _rest(events: AsyncGenerator[LLMEvent, None]) -> None:
+async def _rest(events: AsyncGenerator[LLMEvent, None], record: _Record) -> None:
+    usage: Usage | None = None
     try:
         async with asyncio.timeout(_REST_S):
-            async for _ in events:
-                pass
+            async for event in events:
+                if isinstance(event, Usage):
+                    usage = event
     except (TimeoutError, LLMError):
         pass  # decided already: a cut or late failure changes nothing
     finally:
-        await events.aclose()
+        try:
+            await events.aclose()
+        finally:
+            await record(usage)
 
 
 # -- speculative openings -------------------------------------------------------------

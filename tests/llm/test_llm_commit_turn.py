@@ -345,3 +345,37 @@ async def _eventually(predicate: Any, timeout: float = 5.0) -> bool:
             return False
         await asyncio.sleep(0.01)
     return True
+
+
+async def test_a_call_decided_on_its_name_still_records_its_tokens(
+    endpoint: tuple[Endpoint, str],
+) -> None:
+    """The usage comes with a response's last chunk, after the name decided the turn: the
+    call is recorded once its rest is read (before the turn ends), with the counts sent —
+    in the metrics, the trace's ``LLMCalled`` and the hosts' ``LLMCallData``."""
+    if not await _client_yields_names():
+        pytest.skip("the client does not yield ToolNamed yet (superdialog/llm/client.py)")
+    ep, url = endpoint
+    usage = b'data: {"id":"c","object":"chat.completion.chunk","created":0,"model":"m",'
+    usage += b'"choices":[],"usage":{"prompt_tokens":321,"completion_tokens":7}}\n\n'
+    ep.transition = [*transition("", [Call("goto_billing", "{}", 1, 1)]), usage]
+    ep.gap_s = 0.01
+    machine = superdialog.loads(FLOW, "commit.yaml").build(
+        RecordingSession(), llm={"base_url": url, "api_key": "t", "retries": 0}
+    )
+    reported: list[Any] = []
+    machine.register_llm_callback(reported.append)
+    events: list[Any] = []
+    machine.on_event(events.append)
+
+    async def run() -> str:
+        await machine.start()
+        return "".join([c async for c in machine.stream("billing")])
+
+    heard = await asyncio.wait_for(run(), _GUARD_S)
+    assert machine.node == "billing" and heard == OPENINGS["billing"]
+    decided = [d for d in reported if d.edge_id is not None]
+    assert [(d.node_id, d.tokens_in, d.tokens_out) for d in decided] == [("chat", 321, 7)]
+    called = [e for e in events if type(e).__name__ == "LLMCalled" and e.state == "chat"]
+    assert [(e.tokens_in, e.tokens_out) for e in called][-1] == (321, 7)
+    assert machine.metrics.tokens_in >= 321 and machine.metrics.tokens_out >= 7
