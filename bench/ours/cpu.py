@@ -15,6 +15,11 @@ openai client / HTTP stack under it.
   bodies, same headers) sent by a few lines of asyncio HTTP/1.1 over one keep-alive connection,
   the chunked body read to its end and nothing parsed: the floor any Python client pays.
 * ``client_cpu_over_raw_us_per_llm_turn``: the difference, what we add over raw HTTP.
+* ``sdk_post_cpu_us_per_llm_turn``: the same requests through the openai client's documented
+  ``post`` alone (our client's own shard: same transport and pool), the body read raw and
+  nothing parsed: the floor of any client that keeps the SDK as its request layer.
+  ``sdk_post_over_raw_us_per_llm_turn`` is what the SDK adds to raw HTTP,
+  ``ours_over_sdk_post_us_per_llm_turn`` what we add to the SDK (runtime, parsing, prompts).
 * ``client_cpu_us_per_request``: our CPU per model request.
 
 Wall times are not used: process CPU does not depend on the server's speed or on what the
@@ -170,6 +175,30 @@ async def raw(base_url: str, turns_requests: list[list[Any]], rounds: int) -> li
     return samples
 
 
+async def sdk(base_url: str, turns_requests: list[list[Any]], rounds: int) -> list[float]:
+    """The same requests through the openai client's ``post`` alone, as our client sends them
+    (same client, transport and pool), the body read raw and nothing parsed: what the SDK
+    costs on top of raw HTTP, without any of our parsing or runtime."""
+    from superdialog.llm import LLMConfig
+    from superdialog.llm.request import PreparedRequest
+
+    shard = client_mod._shard(LLMConfig(model="m", base_url=base_url, api_key="sk-raw"))
+    samples: list[float] = []
+    for r in range(rounds + 1):
+        gc.collect()
+        for reqs in turns_requests:
+            t = time.process_time()
+            for body, headers in reqs:
+                response = await client_mod._post(shard, PreparedRequest(body, headers, None))
+                async for _ in response.aiter_raw():
+                    pass
+                await response.aclose()
+            dt = time.process_time() - t
+            if r:
+                samples.append(dt)
+    return samples
+
+
 async def main_async(quick: bool) -> dict[str, Any]:
     with (
         tempfile.TemporaryDirectory(prefix="bench-cpu-") as tmp,
@@ -186,16 +215,22 @@ async def main_async(quick: bool) -> dict[str, Any]:
         conversations = 2 if quick else 6
         samples, requests, recorded = await ours(flow, conversations)
         raw_samples = await raw(base_url, recorded, conversations)
+        sdk_samples = await sdk(base_url, recorded, conversations)
+        await client_mod.aclose_clients()
     # The median turn: CPU time barely depends on the other core, but cache and frequency
     # effects of a neighbour's work still move single turns; the median is the stable figure.
     per_turn = statistics.median(samples) * 1e6
     raw_per_turn = statistics.median(raw_samples) * 1e6
+    sdk_per_turn = statistics.median(sdk_samples) * 1e6
     per_request = per_turn * len(samples) / requests
     return {
         "client_cpu_us_per_llm_turn": round(per_turn, 1),
         "raw_http_cpu_us_per_llm_turn": round(raw_per_turn, 1),
         "client_cpu_over_raw_us_per_llm_turn": round(per_turn - raw_per_turn, 1),
         "client_cpu_us_per_llm_turn_mean": round(statistics.fmean(samples) * 1e6, 1),
+        "sdk_post_cpu_us_per_llm_turn": round(sdk_per_turn, 1),
+        "sdk_post_over_raw_us_per_llm_turn": round(sdk_per_turn - raw_per_turn, 1),
+        "ours_over_sdk_post_us_per_llm_turn": round(per_turn - sdk_per_turn, 1),
         "client_cpu_us_per_request": round(per_request, 1),
         "client_cpu_requests_per_turn": round(requests / len(samples), 2),
         "client_cpu_turns": len(samples),

@@ -53,7 +53,7 @@ class Fragment:
     opens_arguments: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: made once per streamed token, read once, never kept
 class ChunkView:
     """What one ``ChatCompletionChunk`` contributes, for the first choice."""
 
@@ -96,6 +96,8 @@ class _UnreadableError(Exception):
 
 
 def _mapping(value: Any, what: str) -> Mapping[str, Any]:
+    if type(value) is dict:  # what JSON decodes to: spares the ABC check on every chunk
+        return value
     if value is None:
         return {}
     if not isinstance(value, Mapping):
@@ -115,14 +117,17 @@ def _count(raw: Mapping[str, Any], key: str) -> int:
 
 def _read_chunk(chunk: Any) -> ChunkView:
     chunk = _mapping(chunk, "chunk")
-    usage = _read_usage(_mapping(chunk.get("usage"), "usage"))
+    raw_usage = chunk.get("usage")
+    usage = None if raw_usage is None else _read_usage(_mapping(raw_usage, "usage"))
     choices = chunk.get("choices") or []
     if not isinstance(choices, list):
         raise _UnreadableError(f"choices is {type(choices).__name__}, not a list")
-    choice = next(
-        (_mapping(c, "choice") for c in choices if _mapping(c, "choice").get("index") in (0, None)),
-        None,
-    )
+    choice: Mapping[str, Any] | None = None
+    for c in choices:
+        c = _mapping(c, "choice")
+        if c.get("index") in (0, None):
+            choice = c
+            break
     if choice is None:
         return ChunkView("", (), None, usage)
     delta = _mapping(choice.get("delta"), "delta")

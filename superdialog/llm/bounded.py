@@ -83,13 +83,20 @@ def _too_deep(text: str, limit: int) -> int | None:
     return len(text)  # not reached: the two scans agree on what a string is
 
 
-def loads_bounded(text: str, *, max_chars: int, max_depth: int) -> tuple[Any, str | None]:
+def loads_bounded(
+    text: str, *, max_chars: int, max_depth: int, exact_integers: bool = True
+) -> tuple[Any, str | None]:
     """Decode JSON no bigger than ``max_chars`` and no deeper than ``max_depth``.
 
     Args:
         text: The JSON text.
         max_chars: Longest text accepted.
         max_depth: Deepest nesting of objects and arrays accepted.
+        exact_integers: Integers of 19 digits or more decode exactly (a card
+            number in tool-call arguments must). ``False`` lets them decode as
+            floats, for text where no such integer is read (a stream chunk's
+            integers are indexes and token counts): it spares a scan of the
+            text on every chunk.
 
     Returns:
         ``(value, None)``, or ``(None, reason)`` where ``reason`` reads after
@@ -111,7 +118,7 @@ def loads_bounded(text: str, *, max_chars: int, max_depth: int) -> tuple[Any, st
     # or more, which it may read as floats: a text with such a digit run, and whatever
     # orjson refuses, take the json path below, which decides (and words the reason) as
     # it always has.
-    if _WIDE_DIGITS.search(text) is None:
+    if not exact_integers or _WIDE_DIGITS.search(text) is None:
         try:
             return orjson.loads(text), None
         except orjson.JSONDecodeError:

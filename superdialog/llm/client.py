@@ -586,7 +586,7 @@ def _decode(event: ServerSentEvent) -> Any:
     repeat the caller's.
     """
     payload, problem = loads_bounded(
-        event.data, max_chars=MAX_EVENT_BYTES, max_depth=MAX_CHUNK_DEPTH
+        event.data, max_chars=MAX_EVENT_BYTES, max_depth=MAX_CHUNK_DEPTH, exact_integers=False
     )
     if problem is not None:
         raise LLMProtocolError(f"LLM endpoint sent a chunk that is {problem}")

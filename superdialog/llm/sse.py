@@ -56,6 +56,18 @@ class SSEDecoder:
             LLMProtocolError: An event or line longer than the limit.
 
         """
+        if (
+            not self._buffer
+            and not self._data
+            and self._event is None
+            and data.startswith(b"data: ")
+            and data.find(b"\n") == len(data) - 2
+            and data.endswith(b"\n\n")
+            and b"\r" not in data
+        ):
+            # The usual read: exactly one whole event of one ``data`` line, nothing pending.
+            self._check(len(data) - 2)
+            return [ServerSentEvent(None, data[6:-2].decode("utf-8", errors="replace"))]
         self._buffer += data
         if b"\n" not in data:
             self._check(len(self._buffer))

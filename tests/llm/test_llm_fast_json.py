@@ -90,3 +90,33 @@ def test_long_digit_runs_stay_integers() -> None:
         assert problem is None
         assert decoded == {"card": int("4" * digits)}
         assert type(decoded["card"]) is int
+
+
+@settings(max_examples=300, deadline=None)
+@given(_values)
+def test_without_exact_integers_only_long_integer_literals_may_differ(value: Any) -> None:
+    """Stream chunks skip the digit-run scan: strings (the model's words, tool arguments
+    inside a chunk) still decode exactly; only an integer literal of 19 digits or more
+    may come back as a float."""
+    text = json.dumps(value)
+    decoded, problem = loads_bounded(text, **_LIMITS, exact_integers=False)
+    assert problem is None
+    reference = json.loads(text)
+
+    def close(a: Any, b: Any) -> bool:
+        if isinstance(b, int) and not isinstance(b, bool) and abs(b) >= 10**18:
+            return a == b or (isinstance(a, float) and math.isclose(a, b))
+        if isinstance(b, dict):
+            return (
+                isinstance(a, dict) and a.keys() == b.keys() and all(close(a[k], b[k]) for k in b)
+            )
+        if isinstance(b, list):
+            return isinstance(a, list) and len(a) == len(b) and all(map(close, a, b))
+        return _same(a, b)
+
+    assert close(decoded, reference)
+
+
+def test_digit_runs_in_strings_stay_exact_without_the_scan() -> None:
+    text = json.dumps({"delta": {"content": "card 4111111111111111111 1"}, "n": 3})
+    assert loads_bounded(text, **_LIMITS, exact_integers=False) == (json.loads(text), None)
