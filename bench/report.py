@@ -92,6 +92,24 @@ EXTRA: list[tuple[str, str, bool, float | None, str]] = [
      "process CPU per chain turn over raw HTTP"),
     ("dead_air_requests_per_turn", "requests", True, None,
      "model requests per dead-air turn (speculative openings included)"),
+    ("sdk_post_cpu_us_per_llm_turn", "µs", True, None,
+     "process CPU per chain turn of the openai SDK's `post` alone (same bytes, nothing parsed)"),
+    ("sdk_post_over_raw_us_per_llm_turn", "µs", True, None,
+     "what the openai SDK's `post` adds to raw HTTP, per chain turn"),
+    ("ours_over_sdk_post_us_per_llm_turn", "µs", True, None,
+     "what we add to the SDK's `post` (runtime, prompts, stream parsing), per chain turn"),
+    *(
+        (f"dead_air_{kind}{tag}_ms_p{q}", "ms", True, None,
+         f"dead air, {label}{how}, p{q}")
+        for kind, label in (
+            ("llm_stay", "LLM state answering in words"),
+            ("llm_to_llm", "LLM → LLM state"),
+            ("llm_to_deterministic", "LLM → fixed question"),
+            ("deterministic_to_llm", "slot parsed without a model → LLM state"),
+        )
+        for tag, how in (("", ""), ("_slot_args", ", slots offered as tool arguments"))
+        for q in (50, 99)
+    ),
     ("cold_start_first_call_after_load_ms", "ms", True, None,
      "flow loaded → first chunk of the first call, same process"),
     ("concurrent_client_turns_per_cpu_s", "turns/s", False, None,
@@ -271,7 +289,13 @@ def where_time_goes(ours: dict[str, Any]) -> list[str]:
         f"{fmt(num(ours.get('client_cpu_us_per_llm_turn')))} µs of CPU per chain turn "
         "(`client_cpu_us_per_llm_turn`), against "
         f"{fmt(num(ours.get('raw_http_cpu_us_per_llm_turn')))} µs for the same bytes over raw "
-        "HTTP (`raw_http_cpu_us_per_llm_turn`). A turn that needs no model "
+        "HTTP (`raw_http_cpu_us_per_llm_turn`); the openai SDK's `post` alone, with the same "
+        "bytes and nothing parsed, costs "
+        f"{fmt(num(ours.get('sdk_post_cpu_us_per_llm_turn')))} µs of it "
+        "(`sdk_post_cpu_us_per_llm_turn`: the floor of any client that keeps the SDK as its "
+        "request layer), and we add "
+        f"{fmt(num(ours.get('ours_over_sdk_post_us_per_llm_turn')))} µs to the SDK "
+        "(`ours_over_sdk_post_us_per_llm_turn`). A turn that needs no model "
         f"costs {fmt(num(ours.get('turn_deterministic_us_p50')))} µs "
         "(`turn_deterministic_us_p50`).",
         "",

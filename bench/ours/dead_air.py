@@ -13,11 +13,14 @@ Turn kinds:
 * `dead_air_call` on the 40-state chain (part `dead_air` of `superdialog_ours.py`): every caller
   turn an LLM state -> LLM state transition (the model picks the transition with a tool call, the
   next state speaks), the kind the peers are measured on too.
-* `turn_kinds` (run this file: `.venv/bin/python -I bench/ours/dead_air.py [--cycles N]`): one
-  call cycling through every kind a caller meets, each measured the same way: `llm_stay` (the
-  model answers in words), `llm_to_llm` (a tool call, the next LLM state's opening),
-  `llm_to_deterministic` (a tool call, the next state's fixed question) and
-  `deterministic_to_llm` (a slot parsed without a model, the next LLM state's opening).
+* `turn_kinds` (part `turn_kinds` of `superdialog_ours.py`, both ways below; or run this file:
+  `.venv/bin/python -I bench/ours/dead_air.py [--cycles N] [--no-slot-args]`): one call cycling
+  through every kind a caller meets, each measured the same way: `llm_stay` (the model answers
+  in words), `llm_to_llm` (a tool call, the next LLM state's opening), `llm_to_deterministic` (a
+  tool call, the next state's fixed question) and `deterministic_to_llm` (a slot parsed without
+  a model, the next LLM state's opening); once with transition tools that take no arguments
+  (decided on the tool's name) and once offering the slots as their arguments (`_slot_args`
+  keys: decided when the arguments are complete, one streamed token later).
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ __all__ = [
     "kinds_doc",
     "kinds_rules",
     "kinds_texts",
+    "measure_kinds",
     "turn_kinds",
 ]
 
@@ -183,19 +187,50 @@ async def turn_kinds(flow: Any, cycles: int) -> dict[str, list[float]]:
     return out
 
 
-def _main() -> None:
-    import argparse
-    import sys
+async def measure_kinds(C: Any, cycles: int, *, slot_args: bool) -> dict[str, Any]:
+    """Dead air of every kind in `KINDS` (p50, p99, samples), one call of `cycles` cycles.
+
+    Keys `dead_air_<kind>_ms_p50/_p99` when the transition tools take no arguments, with
+    `_slot_args` after the kind when they offer the slots as arguments (`kinds_doc`).
+    `C` is `bench/peers/_common.py` (its server, latency model and statistics).
+    """
     import tempfile
     from pathlib import Path
 
     import yaml
 
+    import superdialog
+
+    with (
+        C.LLMServer(kinds_rules(cycles, C.REPLY, C.DEAD_AIR_LATENCY)) as srv,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        doc = kinds_doc(cycles, slot_args=slot_args)
+        base = srv.base_url if srv.base_url.endswith("/v1") else srv.base_url + "/v1"
+        doc["llm"]["base_url"] = base
+        path = Path(tmp) / "kinds.yaml"
+        path.write_text(yaml.safe_dump(doc, sort_keys=False, width=10_000))
+        flow = superdialog.load(path)
+        srv.reset()
+        by_kind = await turn_kinds(flow, cycles)
+        requests = srv.requests()
+    tag = "_slot_args" if slot_args else ""
+    res: dict[str, Any] = {f"dead_air_kinds{tag}_requests": len(requests)}
+    for kind, gaps in by_kind.items():
+        res[f"dead_air_{kind}{tag}_ms_p50"] = round(C.pct(gaps, 50), 1)
+        res[f"dead_air_{kind}{tag}_ms_p99"] = round(C.pct(gaps, 99), 1)
+        res[f"dead_air_{kind}{tag}_samples"] = len(gaps)
+    return res
+
+
+def _main() -> None:
+    import argparse
+    import sys
+    from pathlib import Path
+
     here = Path(__file__).resolve().parent
     sys.path.insert(0, str(here.parent / "peers"))
     import _common as C
-
-    import superdialog
 
     ap = argparse.ArgumentParser(description="dead air of every turn kind (see module docstring)")
     ap.add_argument("--cycles", type=int, default=15)
@@ -205,32 +240,13 @@ def _main() -> None:
         help="slots without llm_fallback: transition tools take no arguments",
     )
     args = ap.parse_args()
-    cycles = args.cycles
     C.claim_stdout()
-    with (
-        C.LLMServer(kinds_rules(cycles, C.REPLY, C.DEAD_AIR_LATENCY)) as srv,
-        tempfile.TemporaryDirectory() as tmp,
-    ):
-        doc = kinds_doc(cycles, slot_args=not args.no_slot_args)
-        base = srv.base_url if srv.base_url.endswith("/v1") else srv.base_url + "/v1"
-        doc["llm"]["base_url"] = base
-        path = Path(tmp) / "kinds.yaml"
-        path.write_text(yaml.safe_dump(doc, sort_keys=False, width=10_000))
-        flow = superdialog.load(path)
-        srv.reset()
-        by_kind = asyncio.run(turn_kinds(flow, cycles))
-        requests = srv.requests()
     res: dict[str, Any] = {
         "bench_ttft_ms": C.DEAD_AIR_LATENCY["ttft_ms"],
         "bench_tokens_per_s": C.DEAD_AIR_LATENCY["tokens_per_s"],
-        "cycles": cycles,
-        "slot_args": not args.no_slot_args,
-        "requests": len(requests),
+        "cycles": args.cycles,
+        **asyncio.run(measure_kinds(C, args.cycles, slot_args=not args.no_slot_args)),
     }
-    for kind, gaps in by_kind.items():
-        res[f"dead_air_{kind}_ms_p50"] = round(C.pct(gaps, 50), 1)
-        res[f"dead_air_{kind}_ms_p99"] = round(C.pct(gaps, 99), 1)
-        res[f"dead_air_{kind}_samples"] = len(gaps)
     C.emit(res)
 
 

@@ -45,7 +45,7 @@ import superdialog.compile.compiled as _flowmod  # noqa: E402
 from superdialog.flow import Flow  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
-OUR_PARTS = (*C.PARTS, "cpu", "cold_start")  # the peers' parts, plus two of ours only
+OUR_PARTS = (*C.PARTS, "cpu", "cold_start", "turn_kinds")  # the peers' parts, plus ours only
 SETTLE_S = 0.02  # idle gap between a turn and its bare-round-trip replays (as the peers')
 if not os.path.realpath(superdialog.__file__).startswith(os.path.realpath(REPO) + os.sep):
     raise SystemExit(f"ours: superdialog imported from {superdialog.__file__}, not {REPO}")
@@ -544,6 +544,13 @@ async def run_part(part: str, args: argparse.Namespace) -> dict[str, Any]:
                 text = yaml.safe_dump(with_endpoint(F.chain_doc(40), srv.base_url),
                                       sort_keys=False, width=10_000)
                 return m_cold_start(srv, write(text, "c40.yaml", tmp), 3 if args.quick else 5)
+        if part == "turn_kinds":
+            from dead_air import measure_kinds
+
+            cycles = 5 if args.quick else 15
+            res = await measure_kinds(C, cycles, slot_args=False)
+            res.update(await measure_kinds(C, cycles, slot_args=True))
+            return res
         if part == "cpu":
             from cpu import main_async as cpu_part
 
