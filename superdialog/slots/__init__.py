@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from .base import Constraints, ExtractContext, Match, SlotType
 from .masking import mask
+from .notation import notation
 from .registry import builtin_types, get_type, register_type
 
 if TYPE_CHECKING:
@@ -142,7 +143,17 @@ def find(type_name: str, text: str, ctx: ExtractContext) -> Match | None:
         from .lang import find_localised  # lazy: word lists only for calls in other languages
 
         return find_localised(slot_type, text, ctx, ctx.language)
+    if slot_type.name in _QUANTITIES:
+        kind = notation("en", ctx.region)
+        if kind != "point":
+            from .lang import find_in_notation  # lazy: as above
+
+            return find_in_notation(slot_type, text, ctx, kind)
     return slot_type.find(text, ctx)
+
+
+_QUANTITIES = frozenset({"number", "amount"})
+"""The types whose digits are read in the caller's country's notation ("1.234,50")."""
 
 
 def spoken(value: Any, type_name: str | None = None) -> str:

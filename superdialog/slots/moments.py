@@ -17,7 +17,7 @@ naive local time when it is naive.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from .base import ExtractContext, Match, SlotType
@@ -32,8 +32,46 @@ __all__ = ["DateTimeType"]
 def _parts(toks: list[Token], now: datetime, region: str) -> tuple[DateHit | None, TimeHit | None]:
     """The date phrase and the time phrase in ``toks`` (the time never inside the date)."""
     date_hit = find_date(toks, now.date(), region)
-    skip = range(date_hit.first, date_hit.end) if date_hit else range(0)
-    return date_hit, find_time(toks, skip=skip, part=part_of_day(toks))
+    part = part_of_day(toks)
+    if date_hit is None:
+        return None, find_time(toks, part=part)
+    time_hit = find_time(toks, skip=range(date_hit.first, date_hit.end), part=part)
+    if time_hit is None:
+        # "at 7 tonight", "at 9 this evening": the day phrase is also the time's part of day
+        whole = find_time(toks, part=part)
+        if whole is not None and whole.first < date_hit.first and whole.end == date_hit.end:
+            time_hit = whole
+    return date_hit, time_hit
+
+
+def _alternative(toks: list[Token], first: int, end: int, now: datetime, region: str) -> bool:
+    """Whether another day or time is offered with "or" beside the one in ``[first, end)``."""
+    for k in range(len(toks)):
+        if toks[k].text != "or" or first <= k < end:
+            continue
+        other = toks[k + 1 :] if k >= end else toks[:k]
+        if find_date(other, now.date(), region) is not None or find_time(other) is not None:
+            return True
+    return False
+
+
+_SMALL_HOURS_END = 5
+"""Hours before this, said "at night", belong to the night that began the evening before."""
+
+
+def _night_of(day: date, clock: time, night: bool, now: datetime) -> date | None:
+    """The calendar day of ``clock`` on the night of ``day``; ``None`` when that is unclear.
+
+    "tonight at 1" is tomorrow's date at 01:00, "tonight at midnight" tomorrow's 00:00 —
+    unless the night already began (said at 00:30, "tonight at 1" is in half an hour).
+    Another day's night ("Friday night at 2") is read either way by callers, Saturday
+    02:00 or Friday 02:00: no value, so the flow asks rather than books the wrong day.
+    """
+    if not night or clock.hour >= _SMALL_HOURS_END:
+        return day
+    if day == now.date():
+        return day if now.hour < _SMALL_HOURS_END else day + timedelta(days=1)
+    return None
 
 
 class DateTimeType(SlotType):
@@ -58,6 +96,16 @@ class DateTimeType(SlotType):
             low, high = sorted((date_hit.end, time_hit.first))
             if any(toks[k].text == "or" for k in range(low, high)):
                 return None  # "friday or saturday at ten": not decided yet
+        said = (
+            (time_hit.first, time_hit.end)
+            if date_hit is None
+            else (
+                min(date_hit.first, time_hit.first),
+                max(date_hit.end, time_hit.end),
+            )
+        )
+        if _alternative(toks, *said, now, ctx.region):
+            return None  # "friday at 10 or saturday": not decided yet
         if time_hit.offset is not None:
             if date_hit is not None:
                 return None  # "tomorrow in two hours" contradicts itself
@@ -66,7 +114,10 @@ class DateTimeType(SlotType):
         clock = time_hit.value
         assert clock is not None
         if date_hit is not None:
-            moment = datetime.combine(date_hit.value, clock)
+            day = _night_of(date_hit.value, clock, part_of_day(toks) == "night", now)
+            if day is None:
+                return None
+            moment = datetime.combine(day, clock)
             first, end = min(date_hit.first, time_hit.first), max(date_hit.end, time_hit.end)
         else:
             moment = datetime.combine(now.date(), clock)

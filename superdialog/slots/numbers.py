@@ -17,6 +17,7 @@ cards, ZIP codes and times at once instead of being copy-pasted.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
@@ -199,6 +200,18 @@ def _numeral(toks: list[Token], i: int) -> tuple[Decimal, int] | None:
     text = toks[i].text
     if len(text) > MAX_QUANTITY_DIGITS:
         return None
+    run, run_end = numeral_run(toks, i)
+    if run_end > i + 1:
+        european = _EUROPEAN.fullmatch(run)
+        if european is not None:
+            # "1.234.567,5", "1.234,50": dots group thousands and the comma is the decimal
+            # sign, whatever the call's language (read otherwise it would be 1.234)
+            whole = european.group().replace(".", "").replace(",", ".")
+            if len(whole.partition(".")[0]) > MAX_QUANTITY_DIGITS or (
+                len(whole.partition(".")[2]) > MAX_FRACTION_DIGITS
+            ):
+                return None
+            return Decimal(whole), run_end
     j = i + 1
     if len(text) <= 3:
         while (
@@ -224,7 +237,38 @@ def _numeral(toks: list[Token], i: int) -> tuple[Decimal, int] | None:
             return None
         text += "." + toks[j + 1].text
         j += 2
+    if j < run_end:
+        return None  # "1.2.3", "2,5", "12.05.2026": not one English quantity; no guess
     return Decimal(text), j
+
+
+_EUROPEAN = re.compile(r"\d{1,3}(?:\.\d{3})+,\d+|\d{1,3}(?:\.\d{3}){2,}")
+"""A quantity in continental notation that English notation cannot mean."""
+
+
+def numeral_run(toks: list[Token], i: int) -> tuple[str, int]:
+    """Digits at ``i`` and the "."/","-joined digits touching them: (their text, end index).
+
+    "1.234.567,5" is one run (tokens 1 . 234 . 567 , 5); "1, 2" is not (a space).
+    """
+    n = len(toks)
+    parts = [toks[i].text]
+    j = i + 1
+    while (
+        j + 1 < n
+        and toks[j].text in (".", ",")
+        and _adjacent(toks, j)
+        and _adjacent(toks, j + 1)
+        and is_numeral(toks[j + 1].text)
+        and len(parts) < _MAX_RUN_PARTS
+    ):
+        parts += (toks[j].text, toks[j + 1].text)
+        j += 2
+    return "".join(parts), j
+
+
+_MAX_RUN_PARTS = 2 * (MAX_QUANTITY_DIGITS + MAX_FRACTION_DIGITS)
+"""Enough for any quantity; a longer run is no number and is not read further (linear)."""
 
 
 def _words(toks: list[Token], i: int) -> tuple[int, int] | None:

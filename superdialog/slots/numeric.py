@@ -7,8 +7,8 @@ from typing import Any
 
 from .base import ExtractContext, Match, SlotType
 from .bounds import MAX_QUANTITY_DIGITS
-from .numbers import UNITS, digit_run_at, parse_cardinal, parse_decimal, tidy
-from .tokens import tokenize
+from .numbers import UNITS, digit_run_at, numeral_run, parse_cardinal, parse_decimal, tidy
+from .tokens import is_numeral, tokenize
 
 __all__ = ["NumberType", "format_number"]
 
@@ -46,7 +46,9 @@ class NumberType(SlotType):
         while i < n:
             parsed = parse_cardinal(toks, i)
             if parsed is None:
-                i += 1
+                # digits that are no quantity ("1.2.3") are skipped whole, not re-read from
+                # inside ("2.3")
+                i = numeral_run(toks, i)[1] if is_numeral(toks[i].text) else i + 1
                 continue
             value, j = parsed
             word = toks[i].text

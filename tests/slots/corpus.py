@@ -71,6 +71,13 @@ CASES: list[Case] = [
     _c("number", "the blue one", None),
     _c("number", "i don't know", None),
     _c("number", "nothing yet", None),
+    # continental notation is unambiguous with two dot groups or a decimal comma after one
+    _c("number", "1.234.567,5", D("1234567.5")),
+    _c("number", "about 1.234,50 in total", D("1234.50")),
+    # digits joined in a way no English quantity is: no value, not a piece of them
+    _c("number", "version 1.5.3", None),
+    _c("number", "12.05.2026", None),
+    _c("number", "2,5", None),
     _c("number", "um", None),
     # ------------------------------------------------------------------ amount
     _c("amount", "$20", usd("20")),
@@ -501,4 +508,21 @@ CASES: list[Case] = [
     _c("time", "half two", time(14, 30)),
     _c("amount", "5 bucks 50", usd("5.50")),
     _c("datetime", "at 3pm tomorrow", datetime(2026, 3, 3, 15, 0)),
+    # the small hours of tonight are tomorrow's date; another day's night is unclear
+    _c("datetime", "tonight at 1", datetime(2026, 3, 3, 1, 0)),
+    _c("datetime", "at 1 tonight", datetime(2026, 3, 3, 1, 0)),
+    _c("datetime", "tonight at midnight", datetime(2026, 3, 3, 0, 0)),
+    _c("datetime", "tonight at 11", datetime(2026, 3, 2, 23, 0)),
+    _c("datetime", "tomorrow night at 1", None),
+    _c("datetime", "friday night at 2", None),
+    _c("datetime", "tomorrow at 1 am", datetime(2026, 3, 3, 1, 0)),
+    # the day phrase that is also the time's part of the day
+    _c("datetime", "at 7 tonight", datetime(2026, 3, 2, 19, 0)),
+    _c("datetime", "seven tonight", datetime(2026, 3, 2, 19, 0)),
+    _c("datetime", "at 9 this evening", datetime(2026, 3, 2, 21, 0)),
+    # another day or time offered with "or": not decided yet
+    _c("datetime", "friday at 10 or saturday", None),
+    _c("datetime", "tonight at 7 or tomorrow", None),
+    _c("datetime", "at 3 tomorrow or friday", None),
+    _c("datetime", "tomorrow at 7 or so", datetime(2026, 3, 3, 19, 0)),
 ]

@@ -25,16 +25,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from ..base import ExtractContext, Match, SlotType
+from ..notation import Notation, notation
 from ..numbers import is_number_word
 from .choices import find_choice
 from .moments import MOMENT_LANGUAGES, NO_VALUE, UNCLEAR, Rewrite, rewrite, rules_for
 from .names_hi import find_hindi_name
-from .phrases import phrase_rules
+from .phrases import notation_rules, phrase_rules
 from .words import ARTICLES, CONNECTORS, DECIMAL_POINTS, HINDI_FRACTIONS, NUMBERS, YES_NO
 
 __all__ = [
     "LANGUAGES",
     "Localised",
+    "find_in_notation",
     "find_localised",
     "localise",
     "localise_for",
@@ -440,12 +442,33 @@ def _around_numbers(
     return Localised(last, tuple(starts), tuple(ends))
 
 
-def localise_for(type_name: str, text: str, language: str) -> Localised:
-    """``text`` as the English parser of ``type_name`` reads it (``language``'s words rewritten)."""
+def localise_for(type_name: str, text: str, language: str, region: str = "") -> Localised:
+    """``text`` as the English parser of ``type_name`` reads it (``language``'s words rewritten).
+
+    ``region``: the caller's country, for its way of writing numbers ("1,200" is
+    1200 in Mexico, 1.2 in Spain).
+    """
     if type_name in _MOMENT_TYPES:
         return localise_moments(text, language)
-    before, after = phrase_rules(type_name, language)
+    before, after = phrase_rules(type_name, language, notation(language, region))
     return _around_numbers(text, language, before, after)
+
+
+def find_in_notation(
+    slot_type: SlotType, text: str, ctx: ExtractContext, kind: Notation
+) -> Match | None:
+    """``slot_type.find`` over English ``text`` whose numbers are written in ``kind`` notation.
+
+    A call in English from Germany, India or Switzerland ("1.234,50", "12,34,567",
+    "1'234"): the numbers are rewritten to the English notation first; the span is in
+    ``text``.
+    """
+    said, starts, ends = rewrite(text, notation_rules(kind))
+    match = slot_type.find(said, ctx)
+    if match is None or said == text:
+        return match
+    start, end = Localised(said, tuple(starts), tuple(ends)).span(match.start, match.end)
+    return Match(match.value, start, end)
 
 
 def find_localised(
@@ -464,7 +487,7 @@ def find_localised(
         said = find_hindi_name(text)
         if said is not None:
             return said
-    local = localise_for(name, text, language)
+    local = localise_for(name, text, language, ctx.region)
     if name in _MOMENT_TYPES:
         if NO_VALUE in local.text:
             return None  # a range or a choice ("entre las siete y las ocho"): not one value

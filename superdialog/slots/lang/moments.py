@@ -197,13 +197,22 @@ def _suffix(n: int) -> str:
     return {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
 
 
+_SHORT_YEAR = r"(?P<yy>3[2-9]|[4-9]\d)(?=[.,;!?]*(?:$| (?:a|um|at|las|vers|gegen)\b))"
+"""A two-digit year after day and month ("quatre juillet quatre-vingt", "del ochenta"): 32-99
+(lower ones may be a day or an hour, as in English), at the end or before a time."""
+
+
 def _day_month(lang: str, m: re.Match[str]) -> str:
-    """'3 de marzo de 2027' → 'march 3 2027'; an impossible day is left as said."""
+    """'3 de marzo de 2027' → 'march 3 2027', '4 juillet 80' → "july 4 '80" (a year the
+    English parser reads as 1980); an impossible day is left as said."""
     day_word, month, year = m.group("d"), m.group("m"), m.group("y")
     day = int(day_word) if day_word.isdigit() else ORDINALS[lang].get(day_word, 0)
     if not 1 <= day <= 31:
         return m.group()
     english = MONTHS[lang][month] + f" {day}"
+    short = m.groupdict().get("yy")
+    if short:
+        return english + f" '{short}"
     return english + (f" {year}" if year else "")
 
 
@@ -232,14 +241,21 @@ def _minute(word: str | None) -> int:
     return int(word) if word.isdigit() else 1
 
 
-def _at_night(t: str) -> str:
-    """A whole clock time said "at night": 1-5 (and 12) are after midnight, 6-11 the evening."""
-    hour = int(t.split(":")[0])
-    return f"{t} am" if hour <= 5 or hour == 12 else f"{t} pm"
+def _at_night(t: str, minutes: str = "") -> str:
+    """A clock time said "at night": 1-5 (and 12) are after midnight, 6-11 the evening.
+
+    ``minutes``: what was said between the hour and "at night" ("y 5"), kept as said.
+    """
+    hour = int(t.split(":")[0].strip())
+    return f"{t}{minutes} am" if hour <= 5 or hour == 12 else f"{t}{minutes} pm"
 
 
 def _keep_or(m: re.Match[str], new: str) -> str:
     return new if new else m.group()
+
+
+_ES_CLOCK = r"(?<![:\d])(?<!: )(?P<t>\d{1,2}(?: ?: ?\d{1,2})?)"
+"""A clock time before a part of the day: the hour and, kept apart, its minutes ("10 : 5")."""
 
 
 def _es_rules() -> list[Rewrite]:
@@ -248,7 +264,10 @@ def _es_rules() -> list[Rewrite]:
     return [
         (_p(r"(?:a )?la una"), lambda m: "a las 1" if m.group().startswith("a ") else "las 1"),
         (
-            _p(rf"(?:el )?(?P<d>\d{{1,2}}|{ords}) de (?P<m>{months})(?: de(?:l)? (?P<y>\d{{4}}))?"),
+            _p(
+                rf"(?:el )?(?P<d>\d{{1,2}}|{ords}) de (?P<m>{months})"
+                rf"(?: de(?:l)? (?P<y>\d{{4}})|,? (?:del )?{_SHORT_YEAR})?"
+            ),
             lambda m: _day_month("es", m),
         ),
         (_p(rf"(?:el )?(?P<w>{days}) (?:pasado|anterior)"), _const(UNCLEAR)),
@@ -274,8 +293,16 @@ def _es_rules() -> list[Rewrite]:
         (_p(r"manana (?:por|en) la manana"), _const("tomorrow morning")),
         (_p(r"manana (?:por|en) la tarde"), _const("tomorrow afternoon")),
         (_p(r"manana (?:por|en) la noche"), _const("tomorrow evening")),
-        (_p(r"(?P<t>\d{1,2}(?::\d\d)?) de la (?:manana|madrugada)"), lambda m: m["t"] + " am"),
-        (_p(r"(?P<t>\d{1,2}(?::\d\d)?) de la (?:tarde|noche)"), lambda m: m["t"] + " pm"),
+        (
+            _p(rf"{_ES_CLOCK} de la (?:manana|madrugada)"),
+            lambda m: m["t"] + " am",
+        ),
+        (
+            # the hour decides, not the minutes after it: "a las 10 y 5 de la noche" is 22:05
+            _p(rf"{_ES_CLOCK}(?P<mi> y (?:\d{{1,2}}|media|cuarto))? de la noche"),
+            lambda m: _at_night(m["t"], m["mi"] or ""),
+        ),
+        (_p(rf"{_ES_CLOCK} de la tarde"), lambda m: m["t"] + " pm"),
         (_p(r"(?:por|en|de) la manana"), _const("in the morning")),
         (_p(r"(?:por|en|de) la tarde"), _const("in the afternoon")),
         (_p(r"(?:por|en|de) la noche"), _const("in the evening")),
@@ -322,7 +349,7 @@ def _de_rules() -> list[Rewrite]:
         (
             _p(
                 rf"(?:am |den |der |zum )?(?:the )?(?P<d>\d{{1,2}}|{ords})(?:\.|st|nd|rd|th)? "
-                rf"(?P<m>{months})(?: (?P<y>\d{{4}}))?"
+                rf"(?P<m>{months})(?: (?P<y>\d{{4}})|,? {_SHORT_YEAR})?"
             ),
             lambda m: _day_month("de", m),
         ),
@@ -427,7 +454,10 @@ def _fr_rules() -> list[Rewrite]:
     ords = _alt(ORDINALS["fr"])
     return [
         (
-            _p(rf"(?:le )?(?P<d>\d{{1,2}}|{ords}) (?P<m>{months})(?: (?P<y>\d{{4}}))?"),
+            _p(
+                rf"(?:le )?(?P<d>\d{{1,2}}|{ords}) (?P<m>{months})"
+                rf"(?: (?P<y>\d{{4}})|,? {_SHORT_YEAR})?"
+            ),
             lambda m: _day_month("fr", m),
         ),
         (_p(rf"(?:le |ce )?(?P<w>{days}) (?:dernier|passe)"), _const(UNCLEAR)),

@@ -21,10 +21,11 @@ import re
 from collections.abc import Callable
 from functools import cache
 
+from ..notation import Notation, notation
 from .moments import Rewrite, _dev, plain_chars
 from .words import YES_NO
 
-__all__ = ["FILLER_WORDS", "WORD_EDGE", "phrase_rules", "whole_word"]
+__all__ = ["FILLER_WORDS", "WORD_EDGE", "notation_rules", "phrase_rules", "whole_word"]
 
 WORD_EDGE = r"[\w'\u0900-\u097f-]"
 """A character that continues a word (Devanagari vowel signs count as letters)."""
@@ -70,7 +71,7 @@ _THOUSANDS_DOT = (
 )
 # 12,50 / 4,5: a decimal comma
 _DECIMAL_COMMA = (whole_word(r"\d+,\d+"), lambda m: m.group().replace(",", "."))
-# 1 200 (fr): thousands apart by a space, when a group of three follows
+# 1 200 (fr, es-CR...): thousands apart by a space, when a group of three follows
 _THOUSANDS_SPACE = (
     whole_word(r"\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:,\d+)?"),
     lambda m: re.sub(r"[ \u00a0\u202f]", "", m.group()),
@@ -91,11 +92,33 @@ _MINUS: Rewrite = (
 )
 
 
-def _number_formats(language: str) -> list[Rewrite]:
-    if language == "hi":
+# 1,200 / 1,200,000 (es-MX, es-US...): thousands, the point is the decimal sign
+_THOUSANDS_COMMA = (
+    whole_word(r"\d{1,3}(?:,\d{3})+(?![,.]?\d)"),
+    lambda m: m.group().replace(",", ""),
+)
+# 1'200, or with a typographic apostrophe (de-CH, de-LI)
+_THOUSANDS_APOSTROPHE = (
+    whole_word(r"\d{1,3}(?:['\u2019]\d{3})+"),
+    lambda m: re.sub(r"['\u2019]", "", m.group()),
+)
+
+
+def _number_formats(kind: Notation) -> list[Rewrite]:
+    """The rewrites that turn numbers written in ``kind`` notation into English notation."""
+    if kind == "indian":
         return [_INDIAN_GROUPS]
-    extra = [_THOUSANDS_SPACE] if language == "fr" else []
-    return [_THOUSANDS_DOT, *extra, _DECIMAL_COMMA]
+    if kind == "apostrophe":
+        return [_THOUSANDS_APOSTROPHE]
+    if kind == "point":
+        return [_THOUSANDS_COMMA]
+    # groups apart by dots, or by a (narrow, no-break) space: French's way, the RAE's, DIN's
+    return [_THOUSANDS_DOT, _THOUSANDS_SPACE, _DECIMAL_COMMA]
+
+
+def notation_rules(kind: Notation) -> tuple[Rewrite, ...]:
+    """:func:`_number_formats`, for a call in English from a country that writes numbers so."""
+    return tuple(_number_formats(kind))
 
 
 # ---------------------------------------------------------------------------- amounts
@@ -393,17 +416,23 @@ def _fillers(language: str) -> list[Rewrite]:
 
 
 @cache
-def phrase_rules(type_name: str, language: str) -> tuple[tuple[Rewrite, ...], tuple[Rewrite, ...]]:
+def phrase_rules(
+    type_name: str, language: str, kind: Notation | None = None
+) -> tuple[tuple[Rewrite, ...], tuple[Rewrite, ...]]:
     """The rules for ``type_name`` in ``language``: (before the number pass, after it).
 
-    Built once per (type, language): there are more patterns than ``re``'s own
-    cache holds, so building them per utterance recompiled them (p99 ~30 ms).
+    ``kind``: how the caller's country writes numbers (:func:`~superdialog.slots.notation.
+    notation`; the language's usual way when ``None``). Built once per (type, language,
+    notation): there are more patterns than ``re``'s own cache holds, so building them per
+    utterance recompiled them (p99 ~30 ms).
     """
-    before, after = _phrase_rules(type_name, language)
+    before, after = _phrase_rules(type_name, language, kind or notation(language, ""))
     return tuple(before), tuple(after)
 
 
-def _phrase_rules(type_name: str, language: str) -> tuple[list[Rewrite], list[Rewrite]]:
+def _phrase_rules(
+    type_name: str, language: str, kind: Notation
+) -> tuple[list[Rewrite], list[Rewrite]]:
     if language not in FILLER_WORDS:
         return [], []
     if type_name in ("number", "amount"):
@@ -412,7 +441,7 @@ def _phrase_rules(type_name: str, language: str) -> tuple[list[Rewrite], list[Re
             after.append(_HI_ABOUT)
         if type_name == "number":
             after.insert(0, _MINUS)
-        return [*_number_formats(language), *_words(_UNSURE[language])], [
+        return [*_number_formats(kind), *_words(_UNSURE[language])], [
             *after,
             _undecided(language),
         ]
