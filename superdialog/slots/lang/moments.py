@@ -203,8 +203,10 @@ _SHORT_YEAR = r"(?P<yy>3[2-9]|[4-9]\d)(?=[.,;!?]*(?:$| (?:a|um|at|las|vers|gegen
 
 
 def _day_month(lang: str, m: re.Match[str]) -> str:
-    """'3 de marzo de 2027' → 'march 3 2027', '4 juillet 80' → "july 4 '80" (a year the
-    English parser reads as 1980); an impossible day is left as said."""
+    """'3 de marzo de 2027' → 'march 3 2027'; an impossible day is left as said.
+
+    A two-digit year comes out as "'80", which the English parser reads as 1980.
+    """
     day_word, month, year = m.group("d"), m.group("m"), m.group("y")
     day = int(day_word) if day_word.isdigit() else ORDINALS[lang].get(day_word, 0)
     if not 1 <= day <= 31:
