@@ -89,6 +89,7 @@ class CallMachine:
         "_pending",
         "_repairs",
         "_said",
+        "_said_language",
         "_spoke_turn",
         "_started",
         "_status",
@@ -135,6 +136,8 @@ class CallMachine:
         self._spoke_turn = False
         self._error_depth = 0
         self._said: tuple[tuple[str, bool], ...] = ()
+        self._said_language: str | None = None
+        """The language ``_said`` was said in (None: the call's, as after a restore)."""
         self._turn_spoken: list[tuple[str, bool]] | None = None
         self._confirming: str | None = None
         self._repairs: Repairs | None = None  # read-backs owed, the digression stack

@@ -22,7 +22,7 @@ from superdialog.runtime.moves import choose_edge, goto, take
 from superdialog.runtime.questions import ask, missing
 from superdialog.runtime.redact import shown
 from superdialog.runtime.repairs import next_owed, owe
-from superdialog.runtime.slot_values import extract_context, readback, set_slot, validate
+from superdialog.runtime.slot_values import extract_context, readback, refusal, set_slot, validate
 from superdialog.runtime.steps import Step, sub
 from superdialog.slots import find
 
@@ -57,7 +57,7 @@ async def correction(m: CallMachine, raw: str) -> str | None:
         if m._confirming == change.slot.name:
             m._confirming = None
         lines.append(_corrected_line(m, change.slot, change.value))
-    lines += [f"Sorry, {reason}." for _, reason in found.refused]
+    lines += [refusal(m, slot, reason) for slot, reason in found.refused]
     return " ".join(line for line in lines if line)
 
 
@@ -139,7 +139,7 @@ async def _apply(
             to_confirm.append(change.slot.name)
         elif change.was_filled or change.slot.spec.confirm:
             lines.append(_corrected_line(m, change.slot, change.value))
-    lines += [f"Sorry, {reason}." for _, reason in found.refused]
+    lines += [refusal(m, slot, reason) for slot, reason in found.refused]
     if interrupted is not None and interrupted in m.slots and interrupted not in to_confirm:
         if accepted:
             slot = m.flow.slots[interrupted]
@@ -200,7 +200,7 @@ async def _confirm_turn(m: CallMachine, st: CompiledState, raw: str, norm: str) 
         yield sub(_apply(m, st, found, raw, norm, interrupted=name, accepted=accepted))
         return
     if found.refused:
-        yield sub(ask(m, *(f"Sorry, {reason}." for _, reason in found.refused)))
+        yield sub(ask(m, *(refusal(m, slot, reason) for slot, reason in found.refused)))
         return
     if yes_no is not None and yes_no.value is True:
         m._confirming = next_owed(m)
@@ -240,5 +240,5 @@ async def _miss(m: CallMachine, st: CompiledState, slot: CompiledSlot, reason: s
         else:
             yield sub(_after_model(m, st, outcome))
         return
-    prefix = f"Sorry, {reason}." if reason else m.message("not_understood", attempt - 1)
+    prefix = refusal(m, slot, reason) if reason else m.message("not_understood", attempt - 1)
     yield sub(ask(m, prefix))

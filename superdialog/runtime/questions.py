@@ -79,8 +79,15 @@ def repeat_text(m: CallMachine) -> str:
     the barge-in kept us from producing never were, so the question the
     state is waiting on is added when the reply did not end with it (speak
     and collect states; a model's reply stands as it was). What was said
-    while recording was paused is never replayed into a recording.
+    while recording was paused is never replayed into a recording. Lines said
+    in another language than the call's (the caller switched in this very turn)
+    are not replayed: the question is asked again in the new language (an LLM
+    state gives nothing here, so the model answers in the new language).
     """
+    if m._said_language is not None and m._said_language != m.language:
+        if m.current.kind in ("collect", "speak"):
+            return m.speakable(reprompt_text(m).strip())
+        return ""
     lines = [t for t, paused in m._said if m._paused or not paused]
     if m.current.kind in ("collect", "speak"):
         question = m.speakable(reprompt_text(m).strip())

@@ -21,13 +21,15 @@ from superdialog.runtime.events import SlotFilled
 from superdialog.runtime.redact import REDACTED, shown, spoken_masked
 from superdialog.runtime.secrets import slot_secret
 from superdialog.slots import Constraints, ExtractContext, find, get_type, spoken
+from superdialog.slots.base import Refusal
 from superdialog.slots.speak import spoken as spoken_in
+from superdialog.slots.speak.refusals import refused
 
 if TYPE_CHECKING:
     from superdialog.compile.compiled import CompiledFlow
     from superdialog.runtime.call import CallMachine
 
-__all__ = ["extract_context", "readback", "scan_volunteered", "set_slot", "validate"]
+__all__ = ["extract_context", "readback", "refusal", "scan_volunteered", "set_slot", "validate"]
 
 # Types whose extractor only means something as the answer to a question: run over any
 # sentence they would "find" ordinary words (free text, a yes, a menu choice). Names are
@@ -63,15 +65,15 @@ async def validate(m: CallMachine, slot: CompiledSlot, value: Any, ctx: Any) -> 
     """
     reason = get_type(slot.spec.type).check(value, slot.constraints or Constraints(), ctx)
     if reason:
-        return str(reason)
+        return reason if isinstance(reason, Refusal) else str(reason)
     if slot.choices and slot.spec.type != "enum" and str(value) not in dict(slot.choices):
-        return "that isn't one of the options"
+        return Refusal("that isn't one of the options", "options")
     name = slot.spec.validator
     if name is None:
         return None
     verdict = await _run_validator(m, slot, name, value)
     if verdict is False:
-        return "that doesn't look right"
+        return Refusal("that doesn't look right", "pattern")
     if isinstance(verdict, str) and verdict:
         return verdict
     return None
@@ -111,6 +113,24 @@ def readback(m: CallMachine, slot: CompiledSlot, value: Any) -> str:
     if language == "en":
         return spoken(value, slot.spec.type)
     return spoken_in(value, slot.spec.type, language=language, region=m.flow.spec.locale.region)
+
+
+def refusal(m: CallMachine, slot: CompiledSlot, reason: str) -> str:
+    """The line that tells the caller why a value for ``slot`` was refused, in the call's language.
+
+    English is ``"Sorry, {reason}."`` as the slot type worded it; the other
+    languages say the same reason in their words, the limit read back in their
+    forms (``superdialog.slots.speak.refusals``).
+    """
+    language = m.language
+    if language == "en":
+        return f"Sorry, {reason}."
+    region = m.flow.spec.locale.region
+
+    def say(value: Any, type_name: str) -> str:
+        return spoken_in(value, type_name, language=language, region=region)
+
+    return refused(reason, slot.spec.type, language, say)
 
 
 def set_slot(m: CallMachine, slot: CompiledSlot, value: Any, *, confirmed: bool = False) -> None:

@@ -58,6 +58,7 @@ def end_turn(m: CallMachine, *, caller_turn: bool = True) -> None:
     """Close the turn's books: what was said (for "say that again"), the host's metrics."""
     if m._turn_spoken:
         m._said = tuple(m._turn_spoken)
+        m._said_language = m.language
     m._turn_spoken = None
     metrics = m.metrics
     if caller_turn:  # the opening line is not a turn of the host's

@@ -20,7 +20,7 @@ from superdialog.pii.logs import get_logger
 from .bounds import MAX_PATTERN_CHARS, scan_window
 from .repairs import resolve
 
-__all__ = ["Constraints", "ExtractContext", "Match", "SlotType"]
+__all__ = ["Constraints", "ExtractContext", "Match", "Refusal", "SlotType"]
 
 _log = get_logger("superdialog.slots")
 _NUMERIC_RE = re.compile(
@@ -29,6 +29,39 @@ _NUMERIC_RE = re.compile(
     r"double|triple|first|second|third|\w+th)\b",
     re.IGNORECASE,
 )
+
+
+class Refusal(str):
+    """Why a value was refused, in English ("that's more than 12"), and what it was about.
+
+    A ``str``, so every caller of :meth:`SlotType.check` keeps working; the
+    ``kind`` and ``bound`` let a call in another language say the same reason in
+    its own words and forms (``superdialog.slots.speak.refused``).
+
+    Attributes:
+        kind: ``low``, ``high``, ``past``, ``future``, ``short``, ``long``,
+            ``pattern`` or ``options``.
+        bound: The ``min``/``max`` (a value of the slot's type) or the length
+            limit; ``None`` for the others.
+        unit: For ``short``/``long``: the type's ``length_unit`` ("digits").
+
+    """
+
+    kind: str
+    bound: Any
+    unit: str | None
+
+    def __new__(
+        cls, text: str, kind: str = "", bound: Any = None, unit: str | None = None
+    ) -> Refusal:
+        """The reason ``text``, of ``kind``, about ``bound`` (in ``unit``)."""
+        self = super().__new__(cls, text)
+        self.kind, self.bound, self.unit = kind, bound, unit
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled with its kind and bound (``str`` alone would drop them)."""
+        return (Refusal, (str(self), self.kind, self.bound, self.unit))
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,7 +246,7 @@ class SlotType:
             # A value longer than any real answer is refused unread: matching it is the
             # one part of a check whose time the caller controls.
             if len(text) > MAX_PATTERN_CHARS or regex.fullmatch(text) is None:
-                return self.pattern_reason
+                return Refusal(self.pattern_reason, "pattern")
         if c.min_length is not None or c.max_length is not None:
             reason = self._check_length(value, c.min_length, c.max_length)
             if reason:
@@ -226,15 +259,15 @@ class SlotType:
                 raise SlotTypeError(f"{self.name}: cannot use {raw!r} as a min/max")
             key, limit = self.order_key(value, ctx), self.order_key(bound, ctx)
             if too_low and key < limit:
-                return self.too_low(bound)
+                return Refusal(self.too_low(bound), "low", bound)
             if not too_low and key > limit:
-                return self.too_high(bound)
+                return Refusal(self.too_high(bound), "high", bound)
         if c.future_only or c.past_only:
             tense = self.tense(value, ctx)
             if c.future_only and tense < 0:
-                return self.past_reason
+                return Refusal(self.past_reason, "past")
             if c.past_only and tense > 0:
-                return self.future_reason
+                return Refusal(self.future_reason, "future")
         return None
 
     def pattern_text(self, value: Any) -> str:
@@ -250,9 +283,11 @@ class SlotType:
         size = self.length_of(value)
         unit = self.length_unit
         if low is not None and size < low:
-            return f"that should be at least {low} {unit}" if unit else "that's too short"
+            text = f"that should be at least {low} {unit}" if unit else "that's too short"
+            return Refusal(text, "short", low, unit)
         if high is not None and size > high:
-            return f"that should be at most {high} {unit}" if unit else "that's too long"
+            text = f"that should be at most {high} {unit}" if unit else "that's too long"
+            return Refusal(text, "long", high, unit)
         return None
 
     def bound(self, raw: Any, ctx: ExtractContext) -> Any | None:

@@ -31,6 +31,7 @@ import superdialog
 from superdialog.compile.templates import CompiledTemplate
 from superdialog.compile.translations import TranslatedTemplate
 from superdialog.runtime.events import ErrorRaised, LanguageChanged
+from superdialog.slots.speak.refusals import REFUSAL_WORDS
 
 unpod_session = pytest.importorskip("unpod.connectivity.session")
 superdialog_unpod = pytest.importorskip("superdialog_unpod")
@@ -40,12 +41,9 @@ FLOWS = Path(__file__).resolve().parents[2] / "flows"
 DENTAL = superdialog.load(FLOWS / "dental_booking.yaml")
 TABLE = superdialog.load(FLOWS / "table_booking.yaml")
 
-KNOWN_UNTRANSLATED = (
-    # superdialog/runtime/collect.py:60/142/203/243 with superdialog/slots/base.py:276 and
-    # superdialog/slots/dates.py:555 — why a value was refused ("that's more than 12")
-    r"Sorry, (?:that's (?:more|less) than|that date is in the) [^.]+\.",
-)
-"""Runtime lines that are still English in every language (see the xfail tests below)."""
+KNOWN_UNTRANSLATED = ()
+"""Runtime lines that are still English in every language: none (refusals are said in the
+call's language, "say that again" after a switch asks again in the new one)."""
 
 
 # ------------------------------------------------------------------------- the flow's texts
@@ -90,6 +88,23 @@ def _pattern(source: str) -> str:
     return prefix + r".+?".join(r"\s+".join(map(re.escape, p.split(" "))) for p in parts)
 
 
+def _refusals(language: str) -> list[str]:
+    """Why a value was refused, as the runtime says it in ``language`` (any limit)."""
+    if language == "en":
+        return [r"Sorry, (?:that's (?:more|less) than|that date is in the) [^.]+\."]
+    words = REFUSAL_WORDS[language]
+    reasons = [
+        v.replace("{bound}", "{{ b }}").replace("{unit}", "{{ u }}")
+        for k, v in words.items()
+        if k not in ("frame", "digits")
+    ]
+    return [
+        re.escape(words["frame"].format(reason="\x00")).replace(
+            "\x00", "(?:" + "|".join(_pattern(r) for r in reasons) + ")"
+        )
+    ]
+
+
 def language_texts(flow: superdialog.Flow, language: str) -> re.Pattern[str]:
     """What the flow can say in ``language``: one or more of its texts, one after another."""
     sources = {
@@ -99,7 +114,7 @@ def language_texts(flow: superdialog.Flow, language: str) -> re.Pattern[str]:
     }
     assert len(sources) > 20, sources  # the walk found the flow's texts, not a handful
     alternatives = sorted((_pattern(s) for s in sources), key=len, reverse=True)
-    one = "|".join([*alternatives, *KNOWN_UNTRANSLATED])
+    one = "|".join([*alternatives, *_refusals(language), *KNOWN_UNTRANSLATED])
     return re.compile(rf"\s*(?:(?:{one})\s*)+", re.S | re.I)  # a resumed question starts lower case
 
 
@@ -298,18 +313,17 @@ def test_neither_yes_nor_no_at_a_read_back_is_asked_again_in_the_callers_languag
     assert "Sorry" not in bridge.turns()[-1]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="repeat_text (runtime/questions.py:74) replays the old language"
-)
 def test_say_that_again_right_after_a_switch_is_said_in_the_new_language() -> None:
     bridge, _ = call(TABLE, [("sorry?", "hi")])
-    assert "How many people" not in bridge.turns()[-1]
+    said = bridge.turns()[-1]
+    assert "How many people" not in said and spoken_in(TABLE, "hi", said), said
 
 
-@pytest.mark.xfail(strict=True, reason="a refused value's reason is English (slots/base.py:276)")
 def test_a_refused_value_is_explained_in_the_callers_language() -> None:
     bridge, _ = call(TABLE, [("बीस लोग", "hi")])
-    assert "Sorry" not in bridge.turns()[-1]
+    said = bridge.turns()[-1]
+    assert "Sorry" not in said and "12 से ज़्यादा" in said, said
+    assert spoken_in(TABLE, "hi", said), said
 
 
 # ------------------------------------------------------------------------- the property
