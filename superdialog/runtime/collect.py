@@ -46,7 +46,7 @@ async def correction(m: CallMachine, raw: str) -> str | None:
     …"), which stands for its confirmation here (there is no read-back
     question outside a collect state); a refused value gives the reason.
     """
-    if not corrects(raw):
+    if not corrects(raw, m.language):
         return None
     found = await plan(m, m.current, raw, confirming=None, filled=True)
     if not found.corrects_filled and not found.refused:
@@ -66,7 +66,7 @@ async def collect_turn(m: CallMachine, st: CompiledState, raw: str, norm: str) -
     if m._confirming is not None:
         yield sub(_confirm_turn(m, st, raw, norm))
         return
-    if corrects(raw):
+    if corrects(raw, m.language):
         found = await plan(m, st, raw, confirming=None, filled=True)
         if found.corrects_filled or any(slot.name in m.slots for slot, _ in found.refused):
             yield sub(_apply(m, st, found, raw, norm))
@@ -193,7 +193,7 @@ async def _confirm_turn(m: CallMachine, st: CompiledState, raw: str, norm: str) 
     words = raw
     if yes_no is not None:  # the yes or no is the answer, never part of a value
         words = raw[: yes_no.start] + " " * (yes_no.end - yes_no.start) + raw[yes_no.end :]
-    found = await plan(m, st, words, confirming=name, filled=said_no or corrects(raw))
+    found = await plan(m, st, words, confirming=name, filled=said_no or corrects(raw, m.language))
     if found.changes:
         # "no, it's 4568", "no, make it Wednesday", "yes, and ten thirty"
         accepted = yes_no is not None and yes_no.value is True

@@ -37,6 +37,7 @@ What it finds and how:
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -55,6 +56,31 @@ _CUE = re.compile(
     r"i meant|i mean|sorry,? i meant|correction|rather|not .{1,40}? but)\b",
     re.IGNORECASE,
 )
+# The same cues in the languages the slot types read (accents dropped, see _unaccented).
+_LANGUAGE_CUES = {
+    "es": re.compile(
+        r"\b(?:en realidad|mejor|quise decir|queria decir|quiero decir|me equivoque|"
+        r"cambia(?:lo|la)? (?:a|por|para)|cambie(?:lo|la)? (?:a|por|para)|corrijo|correccion|"
+        r"en vez de|en lugar de|no,? espera|espera,? no|no .{1,40}? sino)\b"
+    ),
+    "de": re.compile(
+        r"\b(?:eigentlich|lieber|besser|ich meinte|ich meine|ich wollte sagen|"
+        r"(?:andern|andere) sie (?:das|es)|(?:andere|aendere) (?:das|es)|nein,? warte|"
+        r"warte,? nein|korrektur|stattdessen|nicht .{1,40}? sondern)\b"
+    ),
+    "fr": re.compile(
+        r"\b(?:en fait|plutot|je voulais dire|je veux dire|je me suis trompe|"
+        r"changez(?:-le|-la)? (?:pour|en)|change(?:-le|-la)? (?:pour|en)|non,? attendez|"
+        r"attendez,? non|correction|au lieu de|pas .{1,40}? mais)\b"
+    ),
+    # Devanagari has no \b of its own (vowel signs are not \w): these words are not
+    # the inside of others; romanised forms as callers' recognisers write them
+    "hi": re.compile(
+        r"असल में|दरअसल|मेरा मतलब|मतलब|बल्कि|बदल दीजिए|बदल दो|बदलकर|की जगह|ग़?गलती से|"
+        r"\b(?:asal mein|darasal|matlab|balki|ki jagah|badal do|badal dijiye)\b",
+        re.IGNORECASE,
+    ),
+}
 _NEVER = frozenset({"text"})  # free words are never a correction of free text
 _WEAK = frozenset({"text", "name"})
 _COUNTED = re.compile(
@@ -85,9 +111,23 @@ def _one_type(
     return []
 
 
-def corrects(raw: str) -> bool:
-    """Whether the words say they correct something ("actually", "make it", "I meant")."""
-    return _CUE.search(raw) is not None
+def corrects(raw: str, language: str = "en") -> bool:
+    """Whether the words say they correct something ("actually", "make it", "I meant").
+
+    In a call in Spanish, German, French or Hindi the language's own cues count
+    too ("en realidad", "lieber", "je voulais dire", "की जगह"); the English ones
+    always do (callers mix them in: "actually" in Hindi).
+    """
+    if _CUE.search(raw) is not None:
+        return True
+    cue = _LANGUAGE_CUES.get(language)
+    return cue is not None and cue.search(_unaccented(raw) if language != "hi" else raw) is not None
+
+
+def _unaccented(text: str) -> str:
+    """Lower case without accents: speech recognisers drop them ("quise", "plutot")."""
+    decomposed = unicodedata.normalize("NFD", text.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 @dataclass(frozen=True, slots=True)

@@ -68,7 +68,10 @@ _WORD_RE = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 # refusal, so only articles and fillers may stand between.
 _NOT_BEFORE = re.compile(
     r"\b(?:not|anything\s+but|except|apart\s+from|other\s+than|can't\s+do|cannot\s+do|"
-    r"can\s+not\s+do)" + _GAP + _FILL + r"(?:(?:the|a|an|on|at|this)\s+)?$",
+    r"can\s+not\s+do|instead\s+of|rather\s+than)"
+    + _GAP
+    + _FILL
+    + r"(?:(?:the|a|an|on|at|this)\s+)?$",
     re.IGNORECASE,
 )
 _NOT_AFTER = re.compile(
@@ -96,11 +99,12 @@ _CORRECTION_WORDS = frozenset(
 _MARKER_WORDS = _CORRECTION_WORDS | {"no", "sorry"}
 _NOT_WORDS = frozenset(
     {"not", "but", "except", "apart", "other", "can't", "cannot", "doesn't", "won't", "isn't",
-     "wouldn't", "no"}
+     "wouldn't", "no", "instead", "than"}
 )  # fmt: skip
 # "not three, four": a refused clause up to its punctuation; what follows is the answer.
 _REFUSAL_RE = re.compile(
-    r"\b(?:not|anything\s+but|except)\b[\s,]*\w[^,.;!?]{0,40}[,.;!?]", re.IGNORECASE
+    r"\b(?:not|anything\s+but|except|instead\s+of|rather\s+than)\b[\s,]*\w[^,.;!?]{0,40}[,.;!?]",
+    re.IGNORECASE,
 )
 # Hesitations and their comma, blanked before any rule runs ("not uh, Friday" refuses
 # Friday; "three uh, lakh" is 300,000).
@@ -108,7 +112,7 @@ _FILLER_RE = re.compile(
     r"(?<![\w'])(?:" + "|".join(sorted(FILLERS, key=len, reverse=True)) + r")(?![\w']),?",
     re.IGNORECASE,
 )
-_REFUSAL_WORDS = frozenset({"not", "but", "except"})
+_REFUSAL_WORDS = frozenset({"not", "but", "except", "instead", "than"})
 _EITHER_WORDS = frozenset({"or", "maybe", "perhaps", "possibly"})
 _LOOK_BACK = 48  # characters of context a "not"/"or" before a value is looked for in
 

@@ -75,6 +75,10 @@ CASES: list[Case] = [
     _c("number", "1.234.567,5", D("1234567.5")),
     _c("number", "about 1.234,50 in total", D("1234.50")),
     # digits joined in a way no English quantity is: no value, not a piece of them
+    # "instead of" refuses the value after it, as "not" does
+    _c("number", "instead of five, six", 6),
+    _c("number", "rather than five, six", 6),
+    _c("number", "six people instead of five", 6),
     _c("number", "version 1.5.3", None),
     _c("number", "12.05.2026", None),
     _c("number", "2,5", None),

@@ -34,6 +34,7 @@ __all__ = [
     "UNCLEAR",
     "WEEKDAYS",
     "Rewrite",
+    "instead_rules",
     "rewrite",
     "rules_for",
 ]
@@ -258,6 +259,33 @@ def _keep_or(m: re.Match[str], new: str) -> str:
 
 _ES_CLOCK = r"(?<![:\d])(?<!: )(?P<t>\d{1,2}(?: ?: ?\d{1,2})?)"
 """A clock time before a part of the day: the hour and, kept apart, its minutes ("10 : 5")."""
+
+
+_INSTEAD = {
+    "es": r"en (?:vez|lugar) del?",
+    "fr": r"au lieu (?:de|du|d')|plutot que",
+    "de": r"(?:an)?statt(?: des| der| dem)?|an ?stelle(?: von| des| der)?",
+}
+
+
+def instead_rules(language: str) -> list[Rewrite]:
+    """Rules for "instead of": the value right after it is refused ("en vez de cinco, seis").
+
+    Hindi says it after the value ("पाँच की जगह छह"): the value and its postposition
+    become "instead of पाँच," so that the same rule refuses it.
+    """
+    if language == "hi":
+        return [
+            (
+                _ph(
+                    rf"(?P<x>[^\s,।]+(?: [^\s,।]+)?) (?:{_dev('की')}|{_dev('के')}|ki|ke) "
+                    rf"(?:{_dev('जगह')}|jagah)"
+                ),
+                lambda m: f"instead of {m['x']},",
+            )
+        ]
+    words = _INSTEAD.get(language)
+    return [] if words is None else [(_p(words), _const("instead of"))]
 
 
 def _es_rules() -> list[Rewrite]:
@@ -726,7 +754,7 @@ _PRE: dict[str, list[Rewrite]] = {
 }
 
 _RULES: dict[str, list[Rewrite]] = {
-    lang: [_relative_rule(lang), *rules()]
+    lang: [*instead_rules(lang), _relative_rule(lang), *rules()]
     for lang, rules in (("es", _es_rules), ("de", _de_rules), ("fr", _fr_rules), ("hi", _hi_rules))
 }
 

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from functools import cache
 
 from ..notation import Notation, notation
-from .moments import Rewrite, _dev, plain_chars
+from .moments import Rewrite, _dev, instead_rules, plain_chars
 from .words import YES_NO
 
 __all__ = ["FILLER_WORDS", "WORD_EDGE", "notation_rules", "phrase_rules", "whole_word"]
@@ -441,7 +441,7 @@ def _phrase_rules(
             after.append(_HI_ABOUT)
         if type_name == "number":
             after.insert(0, _MINUS)
-        return [*_number_formats(kind), *_words(_UNSURE[language])], [
+        return [*instead_rules(language), *_number_formats(kind), *_words(_UNSURE[language])], [
             *after,
             _undecided(language),
         ]
