@@ -661,7 +661,8 @@ class _Compiler:
                 if t is not None:
                     headers.append((k, t))
             body = self.json_templates(a.http.json_body, name, ("action", "http", "json"))
-        return CompiledAction(a, args, url, holding, a.result or name, tuple(headers), body)
+        filler = self.text(a.filler, name, ("action", "filler"))
+        return CompiledAction(a, args, url, holding, a.result or name, tuple(headers), body, filler)
 
     def json_templates(self, value: object, state: str, path: Path) -> object:
         """Compile every string inside a JSON body, keeping its shape."""

@@ -69,6 +69,7 @@ class CompiledAction:
     result_name: str
     headers: tuple[tuple[str, CompiledTemplate], ...] = ()
     body: object = None
+    filler: CompiledTemplate | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -198,8 +198,10 @@ async def run_action(m: CallMachine, st: CompiledState) -> AsyncGenerator[str, N
     pending = m._action
     if pending is None or pending.state != st.name:
         pending = start_action(m, st)  # first: a barge-in during the filler's send stops no work
-        if spec.filler:
-            await m.host.set_filler(spec.filler)
+        if action.filler is not None:
+            filler = m.speakable(m.render(action.filler).strip())
+            if filler:
+                await m.host.set_filler(filler)
     # No asyncio.timeout() here: a host may resume this generator from another task
     # (the Unpod session runs each __anext__ in a new one); the action's own task
     # enforces its timeout, so waiting for it is always bounded.

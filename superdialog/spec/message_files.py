@@ -182,6 +182,7 @@ def _state_texts(name: str, state: Mapping[str, Any]) -> Iterator[TranslatableTe
         yield TranslatableText(f"{k}.on_cancel.say", (*p, "on_cancel", "say"), "text")
     if isinstance(state.get("action"), dict):
         yield TranslatableText(f"{k}.action.holding_line", (*p, "action", "holding_line"), "text")
+        yield TranslatableText(f"{k}.action.filler", (*p, "action", "filler"), "text")
     if isinstance(state.get("transfer"), dict):
         yield TranslatableText(
             f"{k}.transfer.announcement", (*p, "transfer", "announcement"), "text"
@@ -255,7 +256,8 @@ def _unknown(key: str, data: Mapping[str, Any], places: Mapping[str, Translatabl
         return f"did you mean '{close[0]}'?"
     return (
         "translatable: say, prompt, a transition's or global rule's say, on_cancel.say, "
-        "action.holding_line, transfer.announcement, messages.<key>, intents.<name>.phrases"
+        "action.holding_line, action.filler, transfer.announcement, messages.<key>, "
+        "intents.<name>.phrases"
     )
 
 

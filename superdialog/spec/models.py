@@ -285,7 +285,11 @@ class ActionSpec(_Strict):
         None, description="Spoken when the action is still running after holding_after seconds."
     )
     holding_after: float = Field(1.0, ge=0, description="Seconds before the holding line.")
-    filler: str | None = Field(None, description="Phrase passed to session.set_filler.")
+    filler: Text | None = Field(
+        None,
+        description="Phrase passed to session.set_filler (a template; per language like any "
+        "spoken text).",
+    )
     pii: bool | list[str] = Field(
         False,
         description="The result holds personal data: true for all of it, or the dotted paths "

@@ -81,7 +81,7 @@ def test_english_is_the_types_own_words(
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.integers(-10**6, 10**6), st.integers(-10**6, 10**6))
+@given(st.integers(-(10**6), 10**6), st.integers(-(10**6), 10**6))
 def test_the_limit_of_any_number_is_read_in_the_language(value: int, limit: int) -> None:
     reason = get_type("number").check(value, Constraints(max=limit), CTX)
     if value <= limit:
@@ -132,3 +132,39 @@ async def test_a_spanish_call_refuses_in_spanish() -> None:
     assert "¿Cuántas personas?" in said
     said = "".join([c async for c in machine.stream("twenty of us", language="en")])
     assert said.startswith("Sorry, that's more than 12."), said
+
+
+FILLER_FLOW = """
+flow: fill
+languages: [en, fr]
+start: ask
+slots:
+  ready: {type: yes_no, prompt: {en: "Ready?", fr: "Prêt ?"}}
+states:
+  ask:
+    collect: [ready]
+    next: run
+  run:
+    action:
+      call: work
+      filler: {en: "Working on it, {{ session.name }}.", fr: "Je m'en occupe, {{ session.name }}."}
+    next: done
+  done: {say: {en: "Done.", fr: "C'est fait."}, end: completed}
+"""
+
+
+@pytest.mark.parametrize(
+    ("language", "filler"), [("en", "Working on it, Ana."), ("fr", "Je m'en occupe, Ana.")]
+)
+async def test_an_actions_filler_is_in_the_calls_language(language: str, filler: str) -> None:
+    """A ``filler`` is a template, per language like any spoken text (it was one fixed text)."""
+
+    async def work() -> dict[str, bool]:
+        return {"ok": True}
+
+    session = RecordingSession(data={"name": "Ana"})
+    machine = superdialog.loads(FILLER_FLOW, "fill.yaml").build(session, actions={"work": work})
+    await machine.start()
+    [c async for c in machine.stream("yes" if language == "en" else "oui", language=language)]
+    fillers = [e.args[0] for e in session.effects if e.verb == "set_filler"]
+    assert fillers == [filler]

@@ -331,6 +331,7 @@ class _Walk:
                     self.render(config, value, f"action argument '{key}'", ("action", "args", key))
             self.render(config, a.url, "the action's url", ("action", "http", "url"))
             self.render(config, a.holding_line, "the holding line", ("action", "holding_line"))
+            self.render(config, a.filler, "the filler", ("action", "filler"))
             for key, value in a.headers:
                 self.render(config, value, f"header '{key}'", ("action", "http", "headers", key))
             for t in _templates(a.body):
