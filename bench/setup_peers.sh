@@ -16,6 +16,19 @@ PY312="${PEERS_PYTHON:-/root/.pyenv/versions/3.12.1/bin/python3}"
 VENV="$ROOT/bench/.venv-peers"
 LOCK="$ROOT/bench/peers/requirements.lock"
 
+# dateparser (the date/time parser bench/dates_vs_dateparser.py measures ours against) goes into
+# bench/.dateparser with the MAIN venv's pip (same Python as our parsers), never into .venv itself,
+# so that it cannot become a dependency of the project. Skipped when already there.
+DATEPARSER_DIR="$ROOT/bench/.dateparser"
+if [[ -x "$ROOT/.venv/bin/python" && ! -f "$DATEPARSER_DIR/dateparser-1.5.0.dist-info/METADATA" ]]; then
+    if ! "$ROOT/.venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input \
+            --target "$DATEPARSER_DIR" dateparser==1.5.0 >"/tmp/setup_peers_dateparser.log" 2>&1; then
+        tail -20 /tmp/setup_peers_dateparser.log >&2
+        echo "setup_peers: pip install --target bench/.dateparser dateparser==1.5.0 failed" >&2
+        exit 1
+    fi
+fi
+
 if [[ ! -x "$PY312" ]]; then
     echo "setup_peers: Python 3.12 not found at $PY312 (set PEERS_PYTHON to a python3.12)" >&2
     exit 2
