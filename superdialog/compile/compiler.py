@@ -370,11 +370,9 @@ class _Compiler:
                 get_type(slot.type)
             except SlotTypeError as exc:
                 self.problem(self.smap.locate(("slots", name, "type")), str(exc))
-            choices: tuple[tuple[str, tuple[str, ...]], ...] | None = None
-            if isinstance(slot.choices, dict):
-                choices = tuple((k, tuple(v)) for k, v in slot.choices.items())
-            elif isinstance(slot.choices, list):
-                choices = tuple((k, ()) for k in slot.choices)
+            mapped = slot.choice_map()
+            choices = None if mapped is None else tuple(mapped.items())
+            self.check_choice_languages(name, slot)
             if slot.pattern is not None:
                 reason = backtracking_problem(slot.pattern)
                 if reason is not None:
@@ -395,8 +393,29 @@ class _Compiler:
             if not prompts:
                 spoken_name = name.replace("_", " ")
                 prompts = (compile_template(f"What is your {spoken_name}?"),)
-            out[name] = CompiledSlot(name, slot, prompts, choices, _constraints(slot))
+            said = tuple(
+                (lang, tuple(words.items()))
+                for lang in self.languages
+                if (words := slot.choice_said(lang))
+            )
+            out[name] = CompiledSlot(name, slot, prompts, choices, _constraints(slot), said)
         return out
+
+    def check_choice_languages(self, name: str, slot: SlotSpec) -> None:
+        """Synonyms given for a language the flow does not speak would never be read back."""
+        if not isinstance(slot.choices, dict):
+            return
+        for choice, synonyms in slot.choices.items():
+            if not isinstance(synonyms, dict):
+                continue
+            for lang in synonyms:
+                if lang not in self.languages:
+                    self.problem(
+                        self.smap.locate(("slots", name, "choices", choice, lang), key=True),
+                        f"synonyms for '{lang}', which the flow does not speak "
+                        f"(languages: {', '.join(self.languages)})",
+                        "add the language to 'languages', or remove these synonyms",
+                    )
 
     def compile_globals(
         self, rules: Iterable[GlobalRule], state: str | None, path: Path

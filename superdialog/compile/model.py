@@ -51,6 +51,15 @@ class CompiledSlot:
     prompts: tuple[CompiledTemplate, ...]
     choices: tuple[tuple[str, tuple[str, ...]], ...] | None
     constraints: Constraints | None = None
+    choices_said: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+    """Per language, how a choice is read back (its first synonym in that language)."""
+
+    def said_choice(self, value: object, language: str) -> str | None:
+        """``value`` (a choice) as read back to a caller speaking ``language``, if given."""
+        for lang, words in self.choices_said:
+            if lang == language:
+                return next((w for c, w in words if c == value), None)
+        return None
 
     @property
     def pii(self) -> bool:

@@ -110,6 +110,9 @@ def readback(m: CallMachine, slot: CompiledSlot, value: Any) -> str:
     language = m.language
     if slot.pii:
         return spoken_masked(slot, value, language)
+    said = slot.said_choice(value, language) if slot.choices_said else None
+    if said is not None:
+        return said
     if language == "en":
         return spoken(value, slot.spec.type)
     return spoken_in(value, slot.spec.type, language=language, region=m.flow.spec.locale.region)

@@ -209,6 +209,15 @@ def translatable_texts(data: Mapping[str, Any]) -> list[TranslatableText]:
                     out.append(
                         TranslatableText(f"{group}.{name}.{leaf}", (group, name, leaf), kind)
                     )
+    slots = data.get("slots")
+    if isinstance(slots, dict):
+        for name, slot in slots.items():
+            choices = slot.get("choices") if isinstance(slot, dict) else None
+            names = choices if isinstance(choices, (dict, list)) else ()
+            for choice in names:
+                if isinstance(choice, str) and _SEGMENT.match(choice):
+                    path = ("slots", name, "choices", choice)
+                    out.append(TranslatableText(f"slots.{name}.choices.{choice}", path, "phrases"))
     out.extend(_rules(data.get("global"), ("global",), "global"))
     if isinstance(data.get("on_cancel"), dict):
         out.append(TranslatableText("on_cancel.say", ("on_cancel", "say"), "text"))
@@ -344,13 +353,17 @@ class _Merge:
     ) -> None:
         *parents, leaf = place.path
         node: Any = self.data
+        holder: Any = None
         for part in parents:
             if isinstance(node, dict) and part == "messages" and part not in node:
                 node[part] = {}  # the messages mapping is the one a file may create
             try:
-                node = node[part]
+                holder, node = node, node[part]
             except (KeyError, IndexError, TypeError):
                 return  # the place is not there in this shape: validation reports the flow
+        if isinstance(node, list) and parents[-1:] == ["choices"] and isinstance(holder, dict):
+            # choices given as a list gain their synonyms as a mapping (choice → words)
+            node = holder["choices"] = {str(c): [] for c in node}
         if not isinstance(node, dict):
             return
         current = node.get(leaf)

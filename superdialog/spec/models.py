@@ -61,6 +61,9 @@ Text = Template | dict[LangCode, Template]
 """A spoken line: a template, or one per language (``{en: ..., es: ...}``)."""
 Lines = Template | list[Template] | dict[LangCode, Template | list[Template]]
 """Spoken lines: one, a list of variants, or either per language."""
+Synonyms = list[str] | dict[LangCode, list[str]]
+"""An enum choice's other words: for every language, or per language (``{en: [...], es: [...]}``:
+the first of a language is how the choice is read back to a caller speaking it)."""
 
 
 class _Strict(BaseModel):
@@ -139,8 +142,11 @@ class SlotSpec(_Strict):
     pattern: str | None = Field(None, description="Regular expression the value must match.")
     min_length: int | None = Field(None, ge=0, description="Shortest allowed value (characters).")
     max_length: int | None = Field(None, ge=0, description="Longest allowed value (characters).")
-    choices: dict[str, list[str]] | list[str] | None = Field(
-        None, description="Enum choices: a list, or a mapping of choice → synonyms."
+    choices: dict[str, Synonyms] | list[str] | None = Field(
+        None,
+        description="Enum choices: a list, or a mapping of choice → synonyms (a list for every "
+        "language, or one list per language; a language's first synonym is how the choice is "
+        "read back in that language).",
     )
     llm_fallback: bool = Field(
         True, description="Let an LLM state extract it when the type cannot decide."
@@ -162,6 +168,35 @@ class SlotSpec(_Strict):
             except (re.error, RecursionError, OverflowError) as exc:  # nesting, huge {n}
                 raise ValueError(f"invalid regular expression: {exc}") from None
         return value
+
+    def choice_map(self) -> dict[str, tuple[str, ...]] | None:
+        """Each choice and every synonym it has, in every language.
+
+        All of them count when a caller answers, whatever the call's language:
+        callers mix languages ("inside" in a Spanish call).
+        """
+        if self.choices is None:
+            return None
+        if isinstance(self.choices, list):
+            return {c: () for c in self.choices}
+        out: dict[str, tuple[str, ...]] = {}
+        for choice, synonyms in self.choices.items():
+            if isinstance(synonyms, dict):
+                words = [w for per_language in synonyms.values() for w in per_language]
+                out[choice] = tuple(dict.fromkeys(words))
+            else:
+                out[choice] = tuple(synonyms)
+        return out
+
+    def choice_said(self, language: str) -> dict[str, str]:
+        """How each choice is read back in ``language``: its first synonym given for it."""
+        if not isinstance(self.choices, dict):
+            return {}
+        return {
+            choice: synonyms[language][0]
+            for choice, synonyms in self.choices.items()
+            if isinstance(synonyms, dict) and synonyms.get(language)
+        }
 
     @model_validator(mode="after")
     def _enum_needs_choices(self) -> SlotSpec:

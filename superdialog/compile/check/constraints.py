@@ -66,11 +66,7 @@ def check_timezone(spec: FlowSpec, locate: Locate, out: Findings) -> tzinfo | No
 
 def slot_context(spec: FlowSpec, slot: SlotSpec, tz: tzinfo | None) -> ExtractContext:
     """The parse context a call gives this slot (now in the flow's zone, region, choices)."""
-    choices: dict[str, tuple[str, ...]] | None = None
-    if isinstance(slot.choices, dict):
-        choices = {k: tuple(v) for k, v in slot.choices.items()}
-    elif isinstance(slot.choices, list):
-        choices = {k: () for k in slot.choices}
+    choices = slot.choice_map()
     return ExtractContext(
         now=datetime.now(tz or UTC),
         region=spec.locale.region.upper(),
@@ -161,13 +157,10 @@ def _words(text: str) -> tuple[str, ...]:
 
 def _check_choices(name: str, slot: SlotSpec, locate: Locate, out: Findings) -> None:
     """Enum choices a caller can never pick, or synonyms two choices share."""
-    if slot.choices is None:
+    mapped = slot.choice_map()
+    if mapped is None:
         return
-    items = (
-        list(slot.choices.items())
-        if isinstance(slot.choices, dict)
-        else [(c, []) for c in slot.choices]
-    )
+    items = list(mapped.items())
     owner: dict[tuple[str, ...], str] = {}
     for choice, synonyms in items:
         phrases = [p for p in (_words(choice), *(_words(s) for s in synonyms)) if p]
