@@ -103,5 +103,5 @@ messages.confirm: "Tengo {{ value }}. ¿Es correcto?"
 """
     )
     loaded = superdialog.load(flow)
-    said, machine = await _answer(loaded, "afuera", "es")
+    said, _ = await _answer(loaded, "afuera", "es")
     assert said.startswith("Tengo fuera."), said
