@@ -49,10 +49,13 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -480,6 +483,250 @@ FIXED_ANSWERS: tuple[str, ...] = tuple(
     {a for table in (PLAIN_ANSWERS, PLAIN_ANSWERS_GB) for v in table.values() for a in v}
 )
 
+# ------------------------------------------------------------------------------ languages
+
+LANGUAGES = ("en", "es", "de", "fr", "hi")
+"""The languages a generated flow may declare (those with built-in messages and slot words)."""
+
+# How a caller of each language answers a plain slot (filtered per flow: only the phrases the
+# slot type reads back in that language and region are kept, see ``_reads_in``).
+PLAIN_ANSWERS_LANG: dict[str, dict[str, tuple[str, ...]]] = {
+    "es": {
+        "yes_no": ("sí", "no", "sí claro", "no gracias"),
+        "enum": ("el premium", "basic", "plus por favor"),
+        "number": ("cinco", "doce", "cuarenta y dos"),
+        "amount": ("veinte dólares", "cincuenta y cinco dólares"),
+        "text": ("es sobre mi factura",),
+        "name": ("me llamo María López",),
+        "date": ("mañana", "el próximo viernes", "pasado mañana"),
+        "digits": ("cuatro cuatro siete uno", "nueve uno dos tres"),
+        "email": ("maria arroba example punto com",),
+        "phone": (
+            "dos uno dos cinco cinco cinco cero uno nueve nueve",
+            "cero dos cero siete nueve cuatro seis cero nueve cinco ocho",
+        ),
+        "postal_code": ("nueve cero dos uno cero", "SW1A 2AA"),
+    },
+    "de": {
+        "yes_no": ("ja", "nein", "ja gerne", "nein danke"),
+        "enum": ("das Premium", "basic", "plus bitte"),
+        "number": ("fünf", "zwölf", "zweiundvierzig"),
+        "amount": ("zwanzig Dollar", "fünfundfünfzig Dollar"),
+        "text": ("es geht um meine Rechnung",),
+        "name": ("mein Name ist Maria Lopez", "ich heiße Maria Lopez"),
+        "date": ("morgen", "nächsten Freitag", "übermorgen"),
+        "digits": ("vier vier sieben eins", "neun eins zwei drei"),
+        "email": ("maria ät example punkt com",),
+        "phone": (
+            "zwei eins zwei fünf fünf fünf null eins neun neun",
+            "null zwei null sieben neun vier sechs null neun fünf acht",
+        ),
+        "postal_code": ("neun null zwei eins null", "SW1A 2AA"),
+    },
+    "fr": {
+        "yes_no": ("oui", "non", "oui merci", "non merci"),
+        "enum": ("le premium", "basic", "plus s'il vous plaît"),
+        "number": ("cinq", "douze", "quarante-deux"),
+        "amount": ("vingt dollars", "cinquante-cinq dollars"),
+        "text": ("c'est pour ma facture",),
+        "name": ("je m'appelle Maria Lopez",),
+        "date": ("demain", "vendredi prochain", "après-demain"),
+        "digits": ("quatre quatre sept un", "neuf un deux trois"),
+        "email": ("maria arobase example point com",),
+        "phone": (
+            "deux un deux cinq cinq cinq zéro un neuf neuf",
+            "zéro deux zéro sept neuf quatre six zéro neuf cinq huit",
+        ),
+        "postal_code": ("neuf zéro deux un zéro", "SW1A 2AA"),
+    },
+    "hi": {
+        "yes_no": ("हाँ", "नहीं", "हाँ जी", "नहीं जी"),
+        "enum": ("premium वाला", "basic", "plus"),
+        "number": ("पाँच", "बारह", "बयालीस"),
+        "amount": ("बीस डॉलर", "पचपन डॉलर"),
+        "text": ("मेरे बिल के बारे में",),
+        "name": ("मेरा नाम राहुल शर्मा है",),
+        "date": ("शुक्रवार को", "आज", "15 तारीख"),
+        "digits": ("चार चार सात एक", "नौ एक दो तीन"),
+        "email": ("maria at example dot com",),
+        "phone": (
+            "दो एक दो पाँच पाँच पाँच शून्य एक नौ नौ",
+            "शून्य दो शून्य सात नौ चार छह शून्य नौ पाँच आठ",
+        ),
+        "postal_code": ("नौ शून्य दो एक शून्य", "SW1A 2AA"),
+    },
+}
+_ENUM_CHOICES = {"basic": ["basic"], "plus": ["plus"], "premium": ["premium", "the premium one"]}
+
+# Every spoken text of a generated flow, per language (by its English words, without the
+# final full stop); "Step {i}: …" lines are the step word and the rest.
+_STEP = {"en": "Step", "es": "Paso", "de": "Schritt", "fr": "Étape", "hi": "चरण"}
+_PHRASES: dict[str, dict[str, str]] = {
+    "here is some information": {
+        "es": "aquí tiene la información",
+        "de": "hier sind die Informationen",
+        "fr": "voici les informations",
+        "hi": "यह रही जानकारी",
+    },
+    "shall we carry on? Say continue or stop": {
+        "es": "¿seguimos? Diga continuar o parar",
+        "de": "machen wir weiter? Sagen Sie weiter oder stopp",
+        "fr": "on continue ? Dites continuer ou arrêter",
+        "hi": "क्या हम आगे बढ़ें? जारी रखें या रुकें बोलिए",
+    },
+    "a few questions": {
+        "es": "unas preguntas",
+        "de": "ein paar Fragen",
+        "fr": "quelques questions",
+        "hi": "कुछ सवाल",
+    },
+    "let me look into that": {
+        "es": "déjeme revisarlo",
+        "de": "ich sehe mir das an",
+        "fr": "je regarde cela",
+        "hi": "मैं इसे देखता हूँ",
+    },
+    "how can I help?": {
+        "es": "¿en qué puedo ayudarle?",
+        "de": "wie kann ich helfen?",
+        "fr": "comment puis-je vous aider ?",
+        "hi": "मैं कैसे मदद करूँ?",
+    },
+    "Great": {"es": "Estupendo", "de": "Prima", "fr": "Parfait", "hi": "बढ़िया"},
+    "One moment while I check that": {
+        "es": "Un momento mientras lo compruebo",
+        "de": "Einen Moment, ich prüfe das",
+        "fr": "Un instant, je vérifie",
+        "hi": "एक पल, मैं जाँच रहा हूँ",
+    },
+    "Just a moment": {
+        "es": "Un momentito",
+        "de": "Augenblick bitte",
+        "fr": "Juste un instant",
+        "hi": "बस एक पल",
+    },
+    "Alright": {"es": "Muy bien", "de": "Alles klar", "fr": "Très bien", "hi": "ठीक है जी"},
+    "All done, goodbye": {
+        "es": "Todo listo, adiós",
+        "de": "Alles erledigt, auf Wiederhören",
+        "fr": "C'est fait, au revoir",
+        "hi": "सब हो गया, नमस्ते",
+    },
+    "Caller is verified": {
+        "es": "La persona está verificada",
+        "de": "Der Anrufer ist verifiziert",
+        "fr": "L'appelant est vérifié",
+        "hi": "कॉलर सत्यापित है",
+    },
+    "Thanks for calling": {
+        "es": "Gracias por llamar",
+        "de": "Danke für Ihren Anruf",
+        "fr": "Merci de votre appel",
+        "hi": "कॉल करने के लिए धन्यवाद",
+    },
+    "Caller needs help": {
+        "es": "La persona necesita ayuda",
+        "de": "Der Anrufer braucht Hilfe",
+        "fr": "L'appelant a besoin d'aide",
+        "hi": "कॉलर को मदद चाहिए",
+    },
+    "Let me get a colleague": {
+        "es": "Le paso con un compañero",
+        "de": "Ich hole einen Kollegen",
+        "fr": "Je vous passe un collègue",
+        "hi": "मैं एक सहकर्मी को बुलाता हूँ",
+    },
+    "Goodbye!": {"es": "¡Adiós!", "de": "Tschüss!", "fr": "Bonne journée !", "hi": "अलविदा!"},
+    "Sorry, something went wrong on our side": {
+        "es": "Perdone, hubo un fallo por nuestra parte",
+        "de": "Verzeihung, bei uns gab es einen Fehler",
+        "fr": "Navré, nous avons eu un souci",
+        "hi": "क्षमा करें, हमारी तरफ़ गड़बड़ हुई",
+    },
+    "Let's finish this first": {
+        "es": "Terminemos esto primero",
+        "de": "Bringen wir das zuerst zu Ende",
+        "fr": "Finissons d'abord ceci",
+        "hi": "पहले इसे पूरा करते हैं",
+    },
+    "Are you still there?": {
+        "es": "¿Sigue ahí?",
+        "de": "Sind Sie noch da?",
+        "fr": "Vous êtes toujours là ?",
+        "hi": "क्या आप अभी भी लाइन पर हैं?",
+    },
+    "Sorry, I did not get that": {
+        "es": "Perdón, no lo he captado",
+        "de": "Verzeihung, das kam nicht an",
+        "fr": "Désolé, je n'ai pas saisi",
+        "hi": "माफ़ कीजिए, समझ नहीं आया",
+    },
+    "What is your {}?": {
+        "es": "¿Cuál es su {}?",
+        "de": "Wie lautet Ihr {}?",
+        "fr": "Quel est votre {} ?",
+        "hi": "आपका {} क्या है?",
+    },
+    "And your {}, please?": {
+        "es": "¿Y su {}, por favor?",
+        "de": "Und Ihr {}, bitte?",
+        "fr": "Et votre {}, s'il vous plaît ?",
+        "hi": "और आपका {}, कृपया?",
+    },
+}
+_STEP_LINE = re.compile(r"^Step (\d+): (.*)$")
+# A flow's own intents, per language (given per language in some flows, as one list in others)
+_INTENTS_LANG: dict[str, dict[str, list[str]]] = {
+    "complaint": {
+        "es": ["poner una queja"],
+        "de": ["eine Beschwerde einreichen"],
+        "fr": ["porter plainte"],
+        "hi": ["शिकायत दर्ज करनी है"],
+    },
+    "go_on": {
+        "es": ["continuar", "sigamos"],
+        "de": ["weiter", "machen wir weiter"],
+        "fr": ["continuer", "on continue"],
+        "hi": ["जारी रखें", "आगे बढ़ें"],
+    },
+    "stop_here": {
+        "es": ["parar aquí", "nada más"],
+        "de": ["hier aufhören", "nichts mehr"],
+        "fr": ["arrêter là", "plus rien"],
+        "hi": ["यहीं रुकें", "बस करें"],
+    },
+}
+
+
+def translate(en: str, lang: str, slot: str = "") -> str:
+    """A generated flow's English text in ``lang`` (``slot`` fills a prompt's ``{}``)."""
+    if lang == "en":
+        return en.format(slot) if slot else en
+    m = _STEP_LINE.match(en)
+    if m:
+        return f"{_STEP[lang]} {m.group(1)}: {translate(m.group(2), lang)}"
+    stop = en.endswith(".")
+    words = _PHRASES[en[:-1] if stop else en][lang]
+    return (words.format(slot) if slot else words) + ("." if stop else "")
+
+
+@cache
+def _reads_in(typ: str, text: str, region: str, lang: str) -> bool:
+    """Whether a slot of type ``typ`` reads a value from ``text`` said in ``lang``."""
+    from superdialog.slots import find, make_context
+
+    choices = _ENUM_CHOICES if typ == "enum" else None
+    ctx = make_context(region=region, language=lang, choices=choices)
+    return find(typ, text, ctx) is not None
+
+
+@cache
+def _parses_in(kind: str, form: str, region: str, lang: str) -> Any:
+    from superdialog.slots import find, make_context
+
+    match = find(_SLOT_TYPE[kind], form, make_context(region=region, language=lang))
+    return None if match is None else match.value
+
 
 @dataclass(frozen=True)
 class SlotInfo:
@@ -490,6 +737,8 @@ class SlotInfo:
     pii: bool
     secret: Secret | None  # PII slots with distinctive values
     answers: tuple[str, ...]  # what a caller says to fill it
+    answers_lang: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """What a caller of another language says to fill it (phrases the slot reads in it)."""
 
 
 @dataclass(frozen=True)
@@ -536,11 +785,26 @@ class GenFlow:
     secrets: list[Secret]
     region: str
     validators: tuple[str, ...] = ()  # validator names the slots use
+    languages: tuple[str, ...] = ("en",)  # what the flow declares (the first is its default)
+    texts: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Every text the flow may speak, per language (Jinja templates, variants apart)."""
+    files: dict[str, str] = field(default_factory=dict)
+    """Message files beside the flow (name -> YAML): the flow is loaded from a folder."""
+    listen_lang: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+    """Listening state -> language -> phrases of its edges that match in that language."""
+    intent_phrases_lang: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """The flow's own intents' phrases a caller of each language says."""
     flow: Flow = field(init=False, repr=False)
     tools: dict[str, tuple[str, ...]] = field(init=False, repr=False)  # LLM state -> tools
 
     def __post_init__(self) -> None:
-        self.flow = superdialog.loads(self.yaml, "generated.yaml")
+        if self.files:  # message files are named relative to the flow's file
+            with tempfile.TemporaryDirectory(prefix="genflow-") as folder:
+                for name, text in {"generated.yaml": self.yaml, **self.files}.items():
+                    (Path(folder) / name).write_text(text, encoding="utf-8")
+                self.flow = superdialog.load(Path(folder) / "generated.yaml")
+        else:
+            self.flow = superdialog.loads(self.yaml, "generated.yaml")
         g = self.flow.graph
         self.tools = {
             name: tuple(e.tool_name for e in s.edges if e.kind == "when" and e.tool_name)
@@ -612,6 +876,7 @@ _FIRST_KINDS = [
     "branch",
 ]
 _CUSTOM_REASONS = ["resolved", "card_blocked", "callback_booked"]
+_SPOKEN_KEYS = frozenset({"say", "prompt", "holding_line", "filler", "announcement"})
 _GLOBAL_INTENTS = {
     "complaint": ["make a complaint", "file a complaint"],
     "go_on": ["carry on", "continue", "go on"],
@@ -622,10 +887,21 @@ _GLOBAL_INTENTS = {
 class _Builder:
     """Builds one flow from hypothesis draws (see the module doc)."""
 
-    def __init__(self, draw: Callable[[st.SearchStrategy[Any]], Any]) -> None:
+    def __init__(
+        self, draw: Callable[[st.SearchStrategy[Any]], Any], multilingual: float = 0.0
+    ) -> None:
         self.draw = draw
         self.rng = random.Random(draw(st.integers(0, 2**32 - 1), label="secret seed"))
         self.region = draw(st.sampled_from(["US", "US", "GB"]), label="region")
+        # (no draw at all when off: English-only flows stay exactly as they were generated)
+        self.langs: tuple[str, ...] = ("en",)
+        if multilingual and self.flip(multilingual, "multilingual"):
+            self.langs = tuple(
+                draw(
+                    st.lists(st.sampled_from(LANGUAGES), min_size=2, max_size=3, unique=True),
+                    label="languages",
+                )
+            )
         self.states: dict[str, dict[str, Any]] = {}
         self.slots: dict[str, dict[str, Any]] = {}
         self.slot_info: dict[str, SlotInfo] = {}
@@ -657,17 +933,44 @@ class _Builder:
         options += [f"{{{{ results.{r}.{f} }}}}" for r, f, _ in self.known_fields]
         return str(self.pick(options, label))
 
-    def line(self, text: str, label: str) -> str:
+    def say(self, text: str, suffix: str = "") -> Any:
+        """An English text as the flow gives it: itself, or per declared language."""
+        if len(self.langs) == 1:
+            return text + suffix
+        return {lang: translate(text, lang) + suffix for lang in self.langs}
+
+    def line(self, text: str, label: str, *, spoken: bool = True) -> Any:
+        """A text that may read something; ``spoken=False``: an instruction (English only)."""
         if self.flip(0.5, label):
-            return f"{text} {self.reads(label + ' reads')}."
-        return text
+            suffix = f" {self.reads(label + ' reads')}."
+            return self.say(text, suffix) if spoken else text + suffix
+        return self.say(text) if spoken else text
+
+    def prompt(self, name: str, label: str) -> Any:
+        """A slot's question: English, or per language (some as variants, cycled)."""
+        words = name.replace("_", " ")
+        if len(self.langs) == 1:
+            return f"What is your {words}?"
+        two = self.flip(0.3, label + " variants")
+        out: dict[str, Any] = {}
+        for n, lang in enumerate(self.langs):
+            first = translate("What is your {}?", lang, words)
+            # the default language decides how many variants there are; another may give fewer
+            out[lang] = [first, translate("And your {}, please?", lang, words)] if two else first
+            if two and n and self.flip(0.3, f"{label} {lang} one variant"):
+                out[lang] = [first]
+        return out
 
     def side_exit(self, label: str, *, reads: bool = True) -> str:
         """A new terminal state off the chain (an end or a transfer, maybe PII)."""
         self.n_side += 1
         name = f"exit_{self.n_side}"
         kind = self.pick(["end", "custom", "queue", "agent", "warm"], label + " kind")
-        say = self.line("Thanks for calling", label + " line") if reads else "Thanks for calling."
+        say = (
+            self.line("Thanks for calling", label + " line")
+            if reads
+            else self.say("Thanks for calling.")
+        )
         state: dict[str, Any] = {"say": say}
         if kind == "end":
             state["end"] = self.pick(["completed", "no_response", "error"], label + " reason")
@@ -686,7 +989,7 @@ class _Builder:
                 target["announcement"] = (
                     self.line("Caller needs help", label + " ann")
                     if reads
-                    else "Caller needs help."
+                    else self.say("Caller needs help.")
                 )
             state["transfer"] = target
         if self.flip(0.25, label + " pii"):
@@ -722,7 +1025,7 @@ class _Builder:
                 spec["past_only"] = True
             if kind == "number":
                 spec.update(min=100_000, max=999_999)
-            info = SlotInfo(name, spec["type"], True, secret, secret.says)
+            info = SlotInfo(name, spec["type"], True, secret, secret.says, self.says_in(secret))
         else:
             typ = self.pick(_PLAIN_TYPES, label + " type")
             spec = {"type": typ}
@@ -743,10 +1046,10 @@ class _Builder:
             if typ == "number":
                 self.numbers.append(name)
             table = PLAIN_ANSWERS_GB if self.region == "GB" else PLAIN_ANSWERS
-            info = SlotInfo(name, typ, False, None, table[typ])
+            info = SlotInfo(name, typ, False, None, table[typ], self.answers_in(typ))
             if typ == "yes_no" and self.flip(0.3, label + " pii yes_no"):
                 spec["pii"] = True  # PII without a distinctive value: masked, no canary
-        spec["prompt"] = f"What is your {name.replace('_', ' ')}?"
+        spec["prompt"] = self.prompt(name, label)
         if self.flip(0.2, label + " confirm"):
             spec["confirm"] = True
         if self.flip(0.2, label + " validator"):  # bound per call (see GenFlow.validators)
@@ -756,6 +1059,122 @@ class _Builder:
         self.slots[name] = spec
         self.slot_info[name] = info
         return name
+
+    def answers_in(self, typ: str) -> dict[str, tuple[str, ...]]:
+        """A plain slot's answers in every other language, those its type reads there."""
+        if len(self.langs) == 1 and "en" in self.langs:
+            return {}
+        return {
+            lang: tuple(
+                a for a in PLAIN_ANSWERS_LANG[lang][typ] if _reads_in(typ, a, self.region, lang)
+            )
+            for lang in LANGUAGES[1:]
+        }
+
+    def says_in(self, secret: Secret) -> dict[str, tuple[str, ...]]:
+        """A secret's forms that its slot reads back to it in every other language."""
+        if len(self.langs) == 1:
+            return {}
+        return {
+            lang: tuple(
+                f
+                for f in secret.forms
+                if _same(secret.kind, _parses_in(secret.kind, f, self.region, lang), secret.value)
+            )
+            for lang in LANGUAGES[1:]
+        }
+
+    def intents(self) -> dict[str, Any]:
+        """The flow's own intents: English, per language, or one list of every language."""
+        if len(self.langs) == 1:
+            return {k: {"phrases": v} for k, v in _GLOBAL_INTENTS.items()}
+        out: dict[str, Any] = {}
+        for k, en in _GLOBAL_INTENTS.items():
+            per = {lang: en if lang == "en" else _INTENTS_LANG[k][lang] for lang in self.langs}
+            if self.flip(0.5, f"intent {k} per language"):
+                out[k] = {"phrases": per}
+            else:  # one list serves every language
+                out[k] = {"phrases": [p for phrases in per.values() for p in phrases]}
+        return out
+
+    def texts(self, spec: dict[str, Any]) -> dict[str, tuple[str, ...]]:
+        """Every spoken text of the flow, per language (before any goes to a message file)."""
+        out: dict[str, list[str]] = {lang: [] for lang in self.langs}
+
+        def add(value: Any) -> None:
+            if isinstance(value, dict):
+                for lang, v in value.items():
+                    out[lang] += [v] if isinstance(v, str) else list(v)
+            elif isinstance(value, str):
+                out[self.langs[0]].append(value)
+            elif isinstance(value, list):
+                out[self.langs[0]] += value
+
+        def walk(node: Any) -> None:
+            if isinstance(node, dict):
+                for key, value in node.items():
+                    if key in _SPOKEN_KEYS:
+                        add(value)
+                    elif key == "messages":
+                        for v in value.values():
+                            add(v)
+                    else:
+                        walk(value)
+            elif isinstance(node, list):
+                for item in node:
+                    walk(item)
+
+        walk(spec)
+        return {lang: tuple(dict.fromkeys(v)) for lang, v in out.items()}
+
+    def message_file(self, spec: dict[str, Any]) -> dict[str, str]:
+        """Move one language's texts to a message file (``translations:``), keyed by path.
+
+        A text left with the default language alone becomes a plain string: the default
+        text, with the file adding its translation.
+        """
+        if len(self.langs) == 1 or not self.flip(0.3, "message file"):
+            return {}
+        lang = self.pick(list(self.langs[1:]), "message file language")
+        entries: dict[str, Any] = {}
+
+        def take(owner: dict[str, Any], key: str, path: str) -> None:
+            value = owner.get(key)
+            if not isinstance(value, dict) or lang not in value:
+                return
+            entries[path] = value.pop(lang)
+            if set(value) == {self.langs[0]} and self.flip(0.5, f"file {path} plain"):
+                owner[key] = value[self.langs[0]]
+
+        def named(items: list[dict[str, Any]], by: str, j: int) -> str:
+            name = items[j].get(by)
+            unique = name is not None and sum(1 for it in items if it.get(by) == name) == 1
+            return str(name) if unique else str(j)
+
+        for name, slot in spec["slots"].items():
+            take(slot, "prompt", f"slots.{name}.prompt")
+        for key in list(spec.get("messages", {})):
+            take(spec["messages"], key, f"messages.{key}")
+        for name, intent in spec["intents"].items():
+            take(intent, "phrases", f"intents.{name}.phrases")
+        for j, rule in enumerate(spec["global"]):
+            take(rule, "say", f"global.{named(spec['global'], 'intent', j)}.say")
+        for name, state in spec["states"].items():
+            base = f"states.{name}"
+            take(state, "say", f"{base}.say")
+            for j, edge in enumerate(state.get("transitions", [])):
+                where = named(state["transitions"], "to", j)
+                take(edge, "say", f"{base}.transitions.{where}.say")
+            for j, rule in enumerate(state.get("global", [])):
+                take(rule, "say", f"{base}.global.{named(state['global'], 'intent', j)}.say")
+            if "action" in state:
+                take(state["action"], "holding_line", f"{base}.action.holding_line")
+                take(state["action"], "filler", f"{base}.action.filler")
+            if "transfer" in state:
+                take(state["transfer"], "announcement", f"{base}.transfer.announcement")
+        file = f"generated.{lang}.yaml"
+        spec["translations"] = {lang: file}
+        return {file: yaml.safe_dump(entries, sort_keys=False, allow_unicode=True, width=100)}
 
     # -- chain states -------------------------------------------------------------------
     def build(self) -> GenFlow:
@@ -786,7 +1205,7 @@ class _Builder:
         if back and self.flip(0.3, f"listen {i} back"):
             edges.append({"intent": "complaint", "to": self.pick(back, f"listen {i} back to")})
         state: dict[str, Any] = {
-            "say": f"Step {i}: shall we carry on? Say continue or stop.",
+            "say": self.say(f"Step {i}: shall we carry on? Say continue or stop."),
             "transitions": edges,
             "retries": 1,
             "on_fail": self.side_exit(f"listen {i} fail"),
@@ -898,7 +1317,7 @@ class _Builder:
                 "One moment while I check that", label + " holding line"
             )
         if self.flip(0.3, label + " filler"):
-            action["filler"] = "Just a moment"
+            action["filler"] = self.say("Just a moment")
         state: dict[str, Any] = {"action": action}
         if self.flip(0.5, label + " say"):
             state["say"] = self.line(f"Step {i}: let me look into that", label + " say line")
@@ -950,11 +1369,13 @@ class _Builder:
         if self.flip(0.3, label + " edge line"):
             edges[0]["say"] = self.line("Alright", label + " edge say")
         state: dict[str, Any] = {
-            "llm": self.line(f"Step {i}: help the caller with their request", label + " prompt"),
+            "llm": self.line(
+                f"Step {i}: help the caller with their request", label + " prompt", spoken=False
+            ),
             "transitions": edges,
         }
         if self.flip(0.5, label + " opening"):
-            state["say"] = f"Step {i}: how can I help?"
+            state["say"] = self.say(f"Step {i}: how can I help?")
         if self.flip(0.5, label + " on_error"):
             state["on_error"] = self.side_exit(label + " error", reads=False)
         return state
@@ -990,17 +1411,29 @@ class _Builder:
             "context": {"company": "Northwind Mutual", "open": True},
             "locale": {"region": self.region},
         }
+        if len(self.langs) > 1:
+            spec = {"flow": "generated", "languages": list(self.langs), **spec}
+            if self.flip(0.3, "own messages"):  # given per language, over the built-in ones
+                spec["messages"] = {
+                    "no_input": self.say("Are you still there?"),
+                    "not_understood": self.say("Sorry, I did not get that."),
+                }
         if self.reasons:
             spec["end_reasons"] = sorted(self.reasons)
         spec["slots"] = self.slots
-        spec["intents"] = {k: {"phrases": v} for k, v in _GLOBAL_INTENTS.items()}
+        spec["intents"] = self.intents()
         global_: list[dict[str, Any]] = []
-        self.states["handoff"] = {"say": "Let me get a colleague.", "transfer": {"queue": "people"}}
+        self.states["handoff"] = {
+            "say": self.say("Let me get a colleague."),
+            "transfer": {"queue": "people"},
+        }
         if self.flip(0.8, "global human"):
             global_.append({"intent": "human", "goto": "handoff"})
         if self.flip(0.6, "global goodbye"):
-            global_.append({"intent": "goodbye", "goto": "bye", "say": "Thanks for calling."})
-            self.states["bye"] = {"say": "Goodbye!", "end": "completed"}
+            global_.append(
+                {"intent": "goodbye", "goto": "bye", "say": self.say("Thanks for calling.")}
+            )
+            self.states["bye"] = {"say": self.say("Goodbye!"), "end": "completed"}
         if self.flip(0.4, "global start over"):
             global_.append({"intent": "start_over", "goto": start})
         if self.flip(0.5, "global complaint"):
@@ -1009,14 +1442,16 @@ class _Builder:
         if self.flip(0.5, "flow on_error"):
             spec["on_error"] = "oops"
             self.states["oops"] = {
-                "say": "Sorry, something went wrong on our side.",
+                "say": self.say("Sorry, something went wrong on our side."),
                 "transfer": {"queue": "support"},
             }
         # per-state overrides of the globals, on a few chain states
         for name, state in self.states.items():
             if name.startswith("c") and "end" not in state and "transfer" not in state:
                 if self.flip(0.1, f"{name} own human"):
-                    state["global"] = [{"intent": "human", "say": "Let's finish this first."}]
+                    state["global"] = [
+                        {"intent": "human", "say": self.say("Let's finish this first.")}
+                    ]
                 if self.flip(0.1, f"{name} no goodbye"):
                     state["disable_global"] = ["goodbye"]
         if "handoff" not in {g.get("goto") for g in global_}:
@@ -1027,7 +1462,16 @@ class _Builder:
             "max_turns": self.pick([40, 40, 40, 40, 40, 40, 40, 40, 3, 5], "max_turns"),
         }
         spec["states"] = self.states
+        texts = self.texts(spec)
+        files = self.message_file(spec)
         text = yaml.safe_dump(spec, sort_keys=False, allow_unicode=True, width=100)
+        said = {
+            lang: {
+                k: tuple(v) if lang == "en" else tuple(_INTENTS_LANG[k][lang])
+                for k, v in _GLOBAL_INTENTS.items()
+            }
+            for lang in LANGUAGES
+        }
         return GenFlow(
             text,
             self.slot_info,
@@ -1037,13 +1481,28 @@ class _Builder:
             self.secrets,
             self.region,
             tuple(self.validators),
+            languages=self.langs,
+            texts=texts,
+            files=files,
+            listen_lang={
+                name: {lang: said[lang]["go_on"] + said[lang]["stop_here"] for lang in LANGUAGES}
+                for name in self.listen
+            },
+            intent_phrases_lang={
+                lang: tuple(p for v in said[lang].values() for p in v) for lang in LANGUAGES
+            },
         )
 
 
 @st.composite
-def flows(draw: Callable[[st.SearchStrategy[Any]], Any]) -> GenFlow:
-    """A valid generated flow (see the module doc)."""
-    return _Builder(draw).build()
+def flows(draw: Callable[[st.SearchStrategy[Any]], Any], multilingual: float = 0.0) -> GenFlow:
+    """A valid generated flow (see the module doc).
+
+    ``multilingual``: the share of flows that declare 2-3 of ``LANGUAGES`` and give every
+    spoken text per language (inline, or one language in a message file); 0 draws nothing,
+    so English-only runs are generated exactly as before.
+    """
+    return _Builder(draw, multilingual).build()
 
 
 def describe(gen: GenFlow) -> str:
