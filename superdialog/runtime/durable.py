@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 from superdialog.errors import ActionError, RuntimeFlowError
 from superdialog.pii import Masker, json_safe
 from superdialog.runtime.actions import PendingAction
+from superdialog.runtime.detect_language import VOTES_TO_SWITCH, LanguageVotes
 from superdialog.runtime.durable_seal import StateKey
 from superdialog.runtime.durable_values import RecordError, decode, encode
 from superdialog.runtime.effects import FINISHED, RUNNING
@@ -273,6 +274,12 @@ def dump(
         "state": {
             "node": m.node,
             "language": m.language,
+            # the detector's pending votes: a call moved to another worker keeps its hysteresis
+            "language_votes": (
+                [m._lang_votes.candidate, m._lang_votes.votes]
+                if m._lang_votes is not None and m._lang_votes.candidate is not None
+                else None
+            ),
             "from": m._from,
             "status": m._status,
             "outcome": dict(m._outcome) if m._outcome else None,
@@ -454,6 +461,16 @@ def restore_into(
     m.node = str(s["node"])
     language = s.get("language")  # records before languages have none: the default
     m.language = language if language in m.flow.spec.languages else m.flow.spec.languages[0]
+    votes = s.get("language_votes")  # absent before the detector's votes were kept
+    if (
+        isinstance(votes, list)
+        and len(votes) == 2
+        and votes[0] in m.flow.spec.languages
+        and isinstance(votes[1], int)
+        and not isinstance(votes[1], bool)
+        and 0 < votes[1] < VOTES_TO_SWITCH
+    ):
+        m._lang_votes = LanguageVotes(votes[0], votes[1])
     m._from = str(s["from"])
     m._status = FINISHED if s["status"] == FINISHED else RUNNING
     m._outcome = dict(s["outcome"]) if s["outcome"] else None

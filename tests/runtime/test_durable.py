@@ -42,8 +42,11 @@ DOB = dt.date(1975, 3, 12)
 CANARIES = [
     Canary("dob", ("1975-03-12", "twelfth of march nineteen seventy five"), date=DOB),
     Canary("last4", ("1881", "one eight eight one"), digits=("1881",)),
-    Canary("card", ("4111 1111 1111 1111", spoken_digits("4111111111111111")),
-           digits=("4111111111111111",)),
+    Canary(
+        "card",
+        ("4111 1111 1111 1111", spoken_digits("4111111111111111")),
+        digits=("4111111111111111",),
+    ),
 ]
 NOISE = ("saved_at", "elapsed", "digest", "sealed", "llm_ms", "turn_llm_ms")
 
@@ -253,12 +256,15 @@ async def test_a_record_taken_while_an_action_runs_never_runs_it_again() -> None
     gate = asyncio.Event()
     flow, m = await _barge_in_during_action(runs, gate)
     record = json.loads(json.dumps(m.dump(key=KEY)))
-    assert record["state"]["action"] == {"state": "work", "name": "work", "key": "work#1",
-                                         "done": False}
+    assert record["state"]["action"] == {
+        "state": "work",
+        "name": "work",
+        "key": "work#1",
+        "done": False,
+    }
     assert action_key(m) == "work#1"
     # the worker dies here; another restores the call
-    r = flow.restore(record, RecordingSession(), key=KEY,
-                     actions={"work": lambda: runs.append(2)})
+    r = flow.restore(record, RecordingSession(), key=KEY, actions={"work": lambda: runs.append(2)})
     assert await r.turn("hello?") == "Something went wrong."
     assert runs == [1] and r.outcome == {"verb": "end", "reason": "error", "delegated": "no"}
     gate.set()
@@ -352,12 +358,21 @@ def test_the_unpod_adapter_calls_switch_flow_and_set_llm_as_it_does() -> None:
 # ------------------------------------------------------------------ values
 
 SCALARS = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.text(max_size=20),
-    st.floats(allow_nan=False), st.just(float("inf")),
-    st.dates(), st.datetimes(), st.times(), st.timedeltas(),
-    st.decimals(allow_nan=False, places=2), st.binary(max_size=8),
-    st.builds(lambda d: Amount(d, "GBP"), st.decimals(allow_nan=False, allow_infinity=False,
-                                                       places=2)),
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.text(max_size=20),
+    st.floats(allow_nan=False),
+    st.just(float("inf")),
+    st.dates(),
+    st.datetimes(),
+    st.times(),
+    st.timedeltas(),
+    st.decimals(allow_nan=False, places=2),
+    st.binary(max_size=8),
+    st.builds(
+        lambda d: Amount(d, "GBP"), st.decimals(allow_nan=False, allow_infinity=False, places=2)
+    ),
 )
 VALUES = st.recursive(
     SCALARS,
@@ -441,17 +456,44 @@ async def test_guarded_actions_are_journaled_and_never_run_again(sync: bool) -> 
 # Every field of a call is either in the record or deliberately not: a field added to
 # CallMachine fails here until someone decides which (and teaches dump/restore_into).
 RECORDED = {
-    "_action", "_assist", "_confirming", "_from", "_history", "_masker", "_metrics", "_misses",
-    "_outcome", "_paused", "_repairs", "_said", "_started", "_status", "_t0", "_visits",
-    "node", "results", "slots", "language",
+    "_action",
+    "_assist",
+    "_confirming",
+    "_from",
+    "_history",
+    "_masker",
+    "_metrics",
+    "_misses",
+    "_outcome",
+    "_paused",
+    "_repairs",
+    "_said",
+    "_started",
+    "_status",
+    "_t0",
+    "_visits",
+    "node",
+    "results",
+    "slots",
+    "language",
+    "_lang_votes",  # detect_language's pending votes, so a moved call keeps its hysteresis
     "_durable",  # set_llm, a pending switch_flow's entry (the saver hook is the host's)
     "_overrides",  # only what set_llm put there; build()'s arguments are given to restore()
     "flow",  # by name and content hash: restore() is called on the right flow
 }
 NOT_RECORDED = {
-    "_call_clock", "_clock", "_host", "_listeners", "_llm_callbacks", "_trace",  # the host's
-    "_error_depth", "_in_stream", "_pending", "_spoke_turn", "_turn_spoken",  # inside a turn
-    "_lang_votes",  # detect_language's pending votes: a restore needs one more clear line
+    "_call_clock",
+    "_clock",
+    "_host",
+    "_listeners",
+    "_llm_callbacks",
+    "_trace",  # the host's
+    "_error_depth",
+    "_in_stream",
+    "_pending",
+    "_spoke_turn",
+    "_turn_spoken",  # inside a turn
+    "_said_language",  # the call's language at every save point (set when a turn ends)
 }
 
 
@@ -459,3 +501,49 @@ def test_every_field_of_a_call_is_recorded_or_deliberately_not() -> None:
     fields = set(superdialog.CallMachine.__slots__)
     assert fields - RECORDED - NOT_RECORDED == set(), "new CallMachine fields: record them?"
     assert (RECORDED | NOT_RECORDED) - fields == set()
+
+
+DETECT_FLOW = """
+flow: detect
+languages: [en, es]
+detect_language: true
+start: ask
+slots:
+  people:
+    type: number
+    prompt: {en: "How many people?", es: "¿Cuántas personas?"}
+states:
+  ask:
+    collect: [people]
+    next: done
+  done: {say: {en: "Done.", es: "Listo."}, end: completed}
+"""
+
+
+async def test_a_moved_call_keeps_the_language_detectors_pending_vote() -> None:
+    """One Spanish-leaning line before the move, one after: the call switches, as it would
+    have without the move (two votes switch; a restore used to forget the first)."""
+    flow = superdialog.loads(DETECT_FLOW, "detect.yaml")
+    m = flow.build(RecordingSession())
+    await m.start()
+    await m.turn("buenas tardes")
+    assert m.language == "en" and m._lang_votes is not None and m._lang_votes.votes == 1
+    record = m.dump(key=KEY)
+    r = flow.restore(record, RecordingSession(), key=KEY)
+    assert r._lang_votes is not None and (r._lang_votes.candidate, r._lang_votes.votes) == (
+        "es",
+        1,
+    )
+    await r.turn("quiero una mesa")
+    assert r.language == "es"
+
+
+async def test_a_records_votes_are_checked_before_use() -> None:
+    flow = superdialog.loads(DETECT_FLOW, "detect.yaml")
+    m = flow.build(RecordingSession())
+    await m.start()
+    record = m.dump(key=KEY)
+    for votes in (["fr", 1], ["es", 9], ["es", True], "es", ["es"], None):
+        record["state"]["language_votes"] = votes
+        r = flow.restore(record, RecordingSession(), key=KEY)
+        assert r._lang_votes is None
