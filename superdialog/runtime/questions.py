@@ -19,7 +19,12 @@ if TYPE_CHECKING:
 
 __all__ = ["ask", "current_question", "missing", "repeat_text", "reprompt_text"]
 
-_SORRY = re.compile(r"^sorry[,.!]?\s+", re.IGNORECASE)
+# an apology opening a line, in the languages the runtime speaks
+_SORRY = re.compile(
+    r"^(?:sorry|perdone|perd[oó]n|disculpe|lo siento|entschuldigung|entschuldigen sie|"
+    r"pardon|d[ée]sol[ée]e?|माफ़ कीजिए|माफ कीजिए)[,.!।]?\s+",
+    re.IGNORECASE,
+)
 
 
 def missing(m: CallMachine, st: CompiledState) -> list[str]:
@@ -52,12 +57,19 @@ async def ask(m: CallMachine, *prefix: str) -> Step:
     question = current_question(m)
     if prefix and _SORRY.match(question):
         # "Sorry, I didn't catch that." + "Sorry, could you say …": apologise once
-        question = _SORRY.sub("", question, count=1)
-        question = question[:1].upper() + question[1:]
+        question = _capitalised(_SORRY.sub("", question, count=1))
     for line in (*prefix, question):
         out = m.utter(line)
         if out:
             yield out
+
+
+def _capitalised(text: str) -> str:
+    """``text`` with its first letter upper case ("¿cuántas …" → "¿Cuántas …")."""
+    for i, ch in enumerate(text):
+        if ch.isalpha():
+            return text[:i] + ch.upper() + text[i + 1 :]
+    return text
 
 
 def reprompt_text(m: CallMachine) -> str:

@@ -168,3 +168,38 @@ async def test_an_actions_filler_is_in_the_calls_language(language: str, filler:
     [c async for c in machine.stream("yes" if language == "en" else "oui", language=language)]
     fillers = [e.args[0] for e in session.effects if e.verb == "set_filler"]
     assert fillers == [filler]
+
+
+SORRY_FLOW = """
+flow: twice
+languages: [en, es]
+start: size
+slots:
+  people:
+    type: number
+    max: 12
+    prompt:
+      en: "Sorry, how many people?"
+      es: "Perdone, ¿cuántas personas?"
+states:
+  size:
+    collect: [people]
+    next: done
+  done: {say: {en: "Done.", es: "Listo."}, end: completed}
+"""
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "heard"),
+    [
+        ("en", "twenty", "Sorry, that's more than 12. How many people?"),
+        ("es", "veinte", "Lo siento, eso es más de 12. ¿Cuántas personas?"),
+    ],
+)
+async def test_a_refusal_and_a_question_apologise_once(
+    language: str, text: str, heard: str
+) -> None:
+    machine = superdialog.loads(SORRY_FLOW, "twice.yaml").build(RecordingSession())
+    await machine.start()
+    said = "".join([c async for c in machine.stream(text, language=language)])
+    assert said == heard
