@@ -87,6 +87,7 @@ class Ctx:
     pii: bool
     terminal: bool
     finishing: bool  # a terminal verb is pending or sent (the closing line is being said)
+    language: str = "en"  # the language the call spoke when the frame was sent
 
 
 class ObservedBridge(LoopbackBridge):
@@ -120,7 +121,7 @@ class ObservedBridge(LoopbackBridge):
         ctx = None
         if m is not None:
             st = m.current
-            ctx = Ctx(m.node, st.pii, st.terminal, m._status != 0)
+            ctx = Ctx(m.node, st.pii, st.terminal, m._status != 0, m.language)
         delta = type(verb).__name__ == "AgentTextDeltaEvent"
         # decided when the chunk starts out: the action may end while it is on the wire
         barge = delta and self._barge_when is not None and self._barge_when()
@@ -185,9 +186,18 @@ class ObservedBridge(LoopbackBridge):
         self._current = turn.step
         self.spoken.append(turn.step.text)
         self.timeline.append(
-            ("caller", len(self.spoken) - 1, turn.step.text, m.node if m is not None else None)
+            (
+                "caller",
+                len(self.spoken) - 1,
+                turn.step.text,
+                m.node if m is not None else None,
+                turn.step.language,
+            )
         )
-        self._events.put_nowait(UserTextEvent(text=turn.step.text))
+        # the recogniser's language rides on the event's ``extra``, as a real worker sends it
+        lang = turn.step.language
+        extra = {"extra": {"language": lang}} if lang else {}
+        self._events.put_nowait(UserTextEvent(text=turn.step.text, **extra))
         self._hang_up_after = turn.hang_up_after
         self._barge_when = turn.barge_in_when
         self._hang_up_when = turn.hang_up_when

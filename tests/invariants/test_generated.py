@@ -74,6 +74,7 @@ from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import strategies as st
 
 import superdialog
+from superdialog.compile.translations import BUILTIN_INTENT_PHRASES
 from superdialog.llm import aclose_clients
 from superdialog.testing.llm_server import ScriptedLLMServer
 from superdialog_unpod.testing import Step
@@ -134,20 +135,32 @@ TurnPlan = tuple[str, int, int | str | None, int | str | None, str]
 HAPPY: TurnPlan = ("answer", 0, None, None, "")
 
 
-def answer_words(gen: GenFlow, m: superdialog.CallMachine, pick: int) -> str:
-    """What a cooperative caller says now, given where the call is."""
+YES_NO = {
+    "en": ("yes", "no"),
+    "es": ("sí", "no"),
+    "de": ("ja", "nein"),
+    "fr": ("oui", "non"),
+    "hi": ("हाँ", "नहीं"),
+}
+
+
+def answer_words(
+    gen: GenFlow, m: superdialog.CallMachine, pick: int, language: str | None = None
+) -> str:
+    """What a cooperative caller says now, given where the call is (in ``language``)."""
+    lang = (language or "en") if (language or "en") in YES_NO else "en"
     if getattr(m, "_confirming", None) is not None:
-        return "no" if pick % 5 == 4 else "yes"
+        return YES_NO[lang][1] if pick % 5 == 4 else YES_NO[lang][0]
     st_ = m.current
     missing = [s for s in st_.collect if s not in m.slots]
     if missing:
         info = gen.slots[missing[0]]
-        options = info.answers or ("I don't know",)
+        options = info.answers_lang.get(lang) or info.answers or ("I don't know",)
         return options[pick % len(options)]
     if st_.kind == "llm":
         return CHAT[pick % len(CHAT)]
     if m.node in gen.listen_phrases:
-        options = gen.listen_phrases[m.node]
+        options = gen.listen_lang.get(m.node, {}).get(lang) or gen.listen_phrases[m.node]
         return options[pick % len(options)]
     if st_.kind == "action":
         return WAITING[pick % len(WAITING)]
@@ -182,16 +195,29 @@ def volunteered(gen: GenFlow, m: superdialog.CallMachine, pick: int) -> str:
 
 
 def utterance(
-    gen: GenFlow, m: superdialog.CallMachine, plan: TurnPlan, running: Callable[[], bool]
+    gen: GenFlow,
+    m: superdialog.CallMachine,
+    plan: TurnPlan,
+    running: Callable[[], bool],
+    language: str | None = None,
 ) -> Turn:
-    """The planned turn as words, in the state the call is in now."""
+    """The planned turn as words, in the state the call is in now.
+
+    ``language``: what the recogniser reports for the line (``"es-ES"``); the caller's
+    words are then that language's (a value, yes/no, an intent phrase).
+    """
     kind, pick, barge, hang, junk = plan
+    base = (language or "en").replace("_", "-").split("-")[0].lower()
     if kind == "answer":
-        text = answer_words(gen, m, pick)
+        text = answer_words(gen, m, pick, base)
     elif kind == "volunteer":
         text = volunteered(gen, m, pick)
     elif kind == "intent":
-        phrases = BUILTIN_PHRASES + list(gen.intent_phrases)
+        if base in BUILTIN_INTENT_PHRASES:
+            own = [p for v in BUILTIN_INTENT_PHRASES[base].values() for p in v]
+            phrases = own + list(gen.intent_phrases_lang.get(base, ()))
+        else:
+            phrases = BUILTIN_PHRASES + list(gen.intent_phrases)
         text = phrases[pick % len(phrases)]
     elif kind == "silence":
         text = ["", "   "][pick % 2]
@@ -202,13 +228,17 @@ def utterance(
         text = junk
     hang_after = hang if isinstance(hang, int) else None
     hang_when = running if hang == "action" else None
+    lang = language if text.strip() else None  # nothing heard: no language reported
     if barge == "action":
         return Turn(
-            Step(text), hang_up_after=hang_after, barge_in_when=running, hang_up_when=hang_when
+            Step(text, language=lang),
+            hang_up_after=hang_after,
+            barge_in_when=running,
+            hang_up_when=hang_when,
         )
     after = barge if isinstance(barge, int) else None
     return Turn(
-        Step(text, interrupt_after=after, heard=None if after is None else "…"),
+        Step(text, interrupt_after=after, heard=None if after is None else "…", language=lang),
         hang_up_after=hang_after,
         hang_up_when=hang_when,
     )
@@ -504,6 +534,8 @@ class Case:
     delta_delay: float
     mute_at: int | None
     validators: dict[str, str] = dataclasses.field(default_factory=dict)
+    languages: list[str | None] = dataclasses.field(default_factory=list)
+    """What the recogniser reports for each planned turn (None: no language)."""
     said: list[Turn] = dataclasses.field(default_factory=list)  # filled while playing
     said_kinds: list[str] = dataclasses.field(default_factory=list)
 
@@ -529,6 +561,8 @@ class Case:
             if t.hang_up_when is not None:
                 extra.append("hangs up while an action runs")
             where = f"[in {nodes[n]}] " if n < len(nodes) else ""
+            if t.step.language:
+                where += f"({t.step.language}) "
             lines.append(f"  {where}{t.step.text!r}" + (f"  ({', '.join(extra)})" if extra else ""))
         lines.append("  (hangs up)")
         lines.append(
@@ -556,8 +590,9 @@ class Case:
 
 
 @st.composite
-def cases(draw: Callable[[st.SearchStrategy[Any]], Any]) -> Case:
-    gen = draw(flows(), label="flow")
+def cases(draw: Callable[[st.SearchStrategy[Any]], Any], multilingual: float = 0.0) -> Case:
+    """One call; ``multilingual``: the share of flows in several languages (see flowgen)."""
+    gen = draw(flows(multilingual), label="flow")
     turns = draw(st.lists(TURN, min_size=6, max_size=MAX_TURNS), label="turns")
     # a third of the calls start with cooperative answers, so deep states are reached often
     happy = draw(st.sampled_from([0, 0, 6, MAX_TURNS]), label="happy turns")
@@ -643,7 +678,8 @@ def play(loop: Loop, case: Case) -> Call:
         if case.mute_at is not None and i >= case.mute_at:
             turn = Turn(Step("")) if i < case.mute_at + 4 else None
         else:
-            turn = utterance(gen, m, plan[i], running) if i < len(plan) else None
+            lang = case.languages[i] if i < len(case.languages) else None
+            turn = utterance(gen, m, plan[i], running, lang) if i < len(plan) else None
         if turn is not None:
             case.said.append(turn)
             case.said_kinds.append(

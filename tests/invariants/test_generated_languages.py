@@ -1,0 +1,324 @@
+"""Generated flows in several languages, callers who switch language at any turn.
+
+Each example is one whole call (``test_generated.play``: the REAL Unpod ``Session``,
+the scripted model, actions that fail) of a flow from ``flowgen.flows(multilingual=…)``:
+most declare 2-3 of en, es, de, fr and hi and give every spoken text per language
+(inline, or one language in a message file). Before each turn the caller's recogniser
+reports a language — one the flow declares, sometimes one it does not (``it``, or a
+language of the list the flow left out: ignored), sometimes none — spelled as hosts
+spell it (``es-ES``, ``hi_IN``), and the caller says values, yes/no and intents in it.
+
+What every such call must keep, besides everything ``test_generated.violations``
+checks (the recording invariants, actions, tasks, and that no PII canary leaks, in any
+language):
+
+* L1 the call did not crash and ended with a reason;
+* L2 the ``LanguageChanged`` events in the trace are exactly the switches the caller
+  made: a declared language other than the call's current one, in the order said;
+* L3 every line the call speaks (streamed replies, lines said outside a turn, fillers,
+  a warm transfer's announcement) is made of the flow's texts in the language the call
+  spoke when it was sent, or of the runtime's own lines of that language
+  (``BUILTIN_MESSAGES``, the refusal frame of ``REFUSAL_WORDS``), or of what the
+  scripted model said (a model's words are the model's, in any language). The texts of
+  a flow are distinct across its languages, so an old language's line fails this.
+
+Bounded and derandomized like ``test_generated``: ``SUPERDIALOG_LANGUAGE_EXAMPLES``
+calls (default 20), ``SUPERDIALOG_PROPERTY_SHRINK=1`` to shrink a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from functools import cache
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, Phase, given, note, settings
+from hypothesis import strategies as st
+
+import superdialog
+from superdialog.compile.translations import BUILTIN_MESSAGES
+from superdialog.runtime.events import LanguageChanged
+from superdialog.slots.speak.refusals import REFUSAL_WORDS
+from superdialog.testing.llm_server import DEFAULT_REPLY
+
+from .flowgen import LANGUAGES, GenFlow, flows
+from .harness import Call
+from .test_generated import LONG, SHRINK, Case, Loop, cases, play, violations
+
+EXAMPLES = int(os.environ.get("SUPERDIALOG_LANGUAGE_EXAMPLES", "20"))
+# derandomized in the suite (reproducible); SUPERDIALOG_PROPERTY_RANDOM=1 explores new cases
+DERANDOMIZE = not os.environ.get("SUPERDIALOG_PROPERTY_RANDOM")
+
+# How hosts spell a language (the call normalises them)
+SPELLINGS = {
+    "en": ("en", "en-US", "en_GB"),
+    "es": ("es", "es-ES", "es_MX"),
+    "de": ("de", "de-DE"),
+    "fr": ("fr", "fr-FR", "FR"),
+    "hi": ("hi", "hi-IN"),
+    "it": ("it", "it-IT"),  # a language no generated flow declares
+}
+
+# ------------------------------------------------------------------------------ the cases
+
+
+def base(language: str | None) -> str | None:
+    """``"es_MX"`` -> ``"es"`` (how the test reads what the caller's recogniser reported)."""
+    if not language:
+        return None
+    return language.replace("_", "-").split("-")[0].lower()
+
+
+@st.composite
+def language_cases(draw: Callable[[st.SearchStrategy[Any]], Any]) -> Case:
+    """A call of a (mostly) multilingual flow; each turn has the language it is said in."""
+    case: Case = draw(cases(multilingual=0.85), label="case")
+    declared = case.gen.languages
+    current = declared[0]
+    langs: list[str | None] = []
+    for n in range(len(case.turns)):
+        how = draw(st.integers(0, 9), label=f"turn {n} language")
+        if how <= 1:
+            lang = None  # the recogniser reports none: the call keeps its language
+        elif how <= 4:
+            lang = current  # the caller goes on in the same language
+        elif how <= 7:
+            lang = draw(st.sampled_from(declared), label=f"turn {n} switch")
+        elif how == 8:
+            lang = draw(st.sampled_from(LANGUAGES), label=f"turn {n} any")
+        else:
+            lang = "it"
+        if lang in declared:
+            current = lang
+        langs.append(
+            None if lang is None else draw(st.sampled_from(SPELLINGS[lang]), label="spelling")
+        )
+    case.languages = langs
+    return case
+
+
+# ------------------------------------------------------------------------------ the checks
+
+_PLACEHOLDER = re.compile(r"\{\{.*?\}\}|\{[a-z_]+\}")
+_WS = re.compile(r"\s+")
+_WILD = "\x00"
+
+# What the scripted model says (test_generated.model_rules), in a call of any language;
+# ``_WILD`` is a value it echoes. A cut stream says a prefix of its line.
+MODEL_LINES = (
+    "Okay, moving on.",
+    "Okay.",
+    "Could you tell me a bit more about that?",
+    DEFAULT_REPLY,
+    LONG,
+    f"Just to confirm, I have {_WILD} on file.",
+    "Noted.",
+)
+CUT_LINE = re.compile(r"I can see\b.*")
+
+
+def _norm(text: str) -> str:
+    return _WS.sub(" ", text).strip()
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    """A text with its placeholders (``{{ slots.x }}``, ``{reason}``) as "any words"."""
+    parts = _PLACEHOLDER.split(_norm(template).replace(_WILD, "{wild}"))
+    return re.compile(".*?".join(re.escape(p) for p in parts), re.DOTALL)
+
+
+@cache
+def runtime_patterns(lang: str) -> tuple[re.Pattern[str], ...]:
+    """The runtime's own lines in ``lang``, and the scripted model's (any language)."""
+    out: list[str] = []
+    for value in BUILTIN_MESSAGES.get(lang, {}).values():
+        out += [value] if isinstance(value, str) else list(value)
+    words = REFUSAL_WORDS.get(lang)
+    out.append(words["frame"] if words else "Sorry, {reason}.")
+    out += MODEL_LINES
+    return (*(_pattern(t) for t in out), CUT_LINE)
+
+
+def patterns(gen: GenFlow, lang: str) -> tuple[re.Pattern[str], ...]:
+    """Everything a call of ``gen`` may say in ``lang``."""
+    own = tuple(_pattern(t) for t in gen.texts.get(lang, ()))
+    return own + runtime_patterns(lang)
+
+
+def made_of(text: str, pats: tuple[re.Pattern[str], ...]) -> bool:
+    """Whether ``text`` is a sequence of lines each matching one of ``pats``."""
+    text = _norm(text)
+    if not text:
+        return True
+    reach = [False] * (len(text) + 1)
+    reach[0] = True
+    for pos in range(len(text)):
+        if not reach[pos]:
+            continue
+        start = pos + 1 if text[pos] == " " else pos
+        for p in pats:
+            m = p.match(text, start)
+            if m and m.end() > start:
+                reach[m.end()] = True
+        if start != pos:
+            reach[start] = reach[start] or reach[pos]
+    return reach[len(text)]
+
+
+def speech_by_language(call: Call) -> list[tuple[str, str, str]]:
+    """Each line the call spoke as (language it was sent in, kind, text)."""
+    out: list[tuple[str, str, str]] = []
+    buf: list[str] = []
+    said: list[str] = []  # a line said outside a turn comes word by word (``agent.say``)
+    lang: str | None = None
+    said_lang = "en"
+    for frame, ctx in zip(call.frames, call.bridge.contexts, strict=False):
+        here = ctx.language if ctx is not None else call.machine.flow.spec.languages[0]
+        if frame.kind == "say":
+            if not said:
+                said_lang = here
+            said.append(frame.text)
+            continue
+        if said:
+            out.append((said_lang, "say", " ".join(said)))
+            said = []
+        if frame.kind == "delta":
+            if not buf:
+                lang = here
+            buf.append(frame.text)
+            continue
+        if frame.kind == "text.end" and buf:
+            out.append((lang or here, "reply", "".join(buf)))
+            buf = []
+        elif frame.kind == "filler":
+            out.append((here, frame.kind, frame.text))
+        elif frame.kind == "transfer" and frame.announcement:
+            out.append((here, "announcement", frame.announcement))
+    if said:
+        out.append((said_lang, "say", " ".join(said)))
+    if buf:  # cut off by a hang-up or barge-in: what was sent so far
+        out.append((lang or "en", "reply (cut)", "".join(buf)))
+    return out
+
+
+def language_violations(call: Call, case: Case) -> list[str]:
+    """L1-L3 (see the module doc)."""
+    gen, m = case.gen, call.machine
+    out: list[str] = []
+    if call.error is not None:
+        out.append(f"L1 the call crashed: {call.error!r}")
+    if not m.finished or not (m.outcome or {}).get("reason"):
+        out.append(f"L1 the call ended without a reason: {m.outcome!r}")
+    # L2: the switches the caller made, in order, against the trace
+    current = gen.languages[0]
+    expected: list[tuple[str, str]] = []
+    for item in call.timeline:
+        if item[0] == "caller" and len(item) > 4:
+            lang = base(item[4])
+            if lang in gen.languages and lang != current:
+                expected.append((current, lang))
+                current = lang
+    seen = [(e.previous, e.language) for e in m.trace if isinstance(e, LanguageChanged)]
+    if seen != expected[: len(seen)] or len(expected) - len(seen) > 1:
+        out.append(f"L2 language changes {seen} for the caller's switches {expected}")
+    if m.language != (expected[len(seen) - 1][1] if seen else gen.languages[0]):
+        out.append(f"L2 the call ends in {m.language!r} after the changes {seen}")
+    # L3: every line in the language the call spoke when it was sent
+    for lang, kind, text in speech_by_language(call):
+        pats = patterns(gen, lang)
+        if kind == "reply (cut)":
+            # a prefix of a reply: a whole line of it, then a beginning of one
+            if made_of(text, pats) or any(
+                t for t in gen.texts.get(lang, ()) if _norm(t)[:12] in _norm(text)
+            ):
+                continue
+            words = _norm(text)
+            if len(words) < 25:  # too little of a line to tell its language
+                continue
+        elif made_of(text, pats):
+            continue
+        others = [
+            other
+            for other in gen.languages
+            if other != lang and made_of(text, patterns(gen, other))
+        ]
+        found = f" (that is {', '.join(others)})" if others else ""
+        out.append(f"L3 {kind} in a call speaking {lang!r} is not {lang}{found}: {text!r}")
+    return out
+
+
+# ------------------------------------------------------------------------------ the tests
+
+
+@pytest.fixture(scope="module")
+def loop() -> Iterator[Loop]:
+    lp = Loop()
+    yield lp
+    lp.close()
+
+
+def test_multilingual_flows_validate_and_their_texts_differ_by_language() -> None:
+    """The generator itself: valid flows (message files too); no text shared by two languages."""
+
+    @settings(
+        max_examples=30,
+        deadline=None,
+        database=None,
+        derandomize=DERANDOMIZE,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    @given(flows(multilingual=1.0))
+    def check(gen: GenFlow) -> None:
+        assert len(gen.languages) in (2, 3)
+        assert gen.flow.spec.languages == list(gen.languages)
+        if not gen.files:
+            superdialog.loads(gen.yaml, "again.yaml")
+        for lang in gen.languages:
+            for other in gen.languages:
+                if other != lang:
+                    shared = set(gen.texts[lang]) & set(gen.texts[other])
+                    assert not shared, (lang, other, shared)
+        for info in gen.slots.values():
+            for lang in LANGUAGES[1:]:
+                if info.secret is None:
+                    assert info.answers_lang[lang], (info.type, lang, gen.region)
+
+    check()
+
+
+def test_the_line_check_tells_languages_apart() -> None:
+    """The L3 matcher: placeholders are any words, lines concatenate, other languages fail."""
+    pats = tuple(
+        _pattern(t) for t in ("Paso 2: unas preguntas {{ slots.s0_0 }}.", "¿Cuál es su s0 0?")
+    )
+    assert made_of("Paso 2: unas preguntas 42. ¿Cuál es su s0 0?", pats + runtime_patterns("es"))
+    assert made_of("Perdone, no le he entendido. ¿Cuál es su s0 0?", pats + runtime_patterns("es"))
+    assert made_of("Lo siento, eso es más de 100. ¿Cuál es su s0 0?", pats + runtime_patterns("es"))
+    assert not made_of("Step 2: a few questions 42.", pats + runtime_patterns("es"))
+    assert not made_of("Sorry, I didn't catch that.", pats + runtime_patterns("es"))
+
+
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    database=None,
+    derandomize=DERANDOMIZE,
+    print_blob=True,
+    report_multiple_bugs=False,
+    phases=[Phase.explicit, Phase.generate, *([Phase.shrink] if SHRINK else [])],
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.data_too_large,
+    ],
+)
+@given(case=language_cases())
+def test_calls_that_switch_language_keep_every_guarantee(loop: Loop, case: Case) -> None:
+    call = play(loop, case)
+    found = violations(call, case) + language_violations(call, case)
+    if found:
+        note(case.story(call))
+    assert found == [], "\n".join(found) + "\n" + case.story(call)
