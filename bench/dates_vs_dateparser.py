@@ -15,8 +15,9 @@ Rows (every date/time/datetime row of these files; none is picked or dropped):
   ``held_out`` part of ``tests/languages/moments_corpus.yaml``. A held-out utterance that also
   appears in a tuning corpus is flagged, and the totals are also given without those.
 * FRESH (the blindest score, small): ``bench/dates_fresh.yaml``, written by this bench's author
-  before either parser ran on it (the held-out corpora have been in the tree, their misses in
-  view, while the parsers changed since, so they are no longer blind). Shown apart.
+  before either parser ran on it (the held-out corpora have been in the tree, their misses
+  printed by the benches, while the parsers changed since, so they may no longer be blind).
+  Shown apart.
 * TUNED ON (not a fair score for us, shown apart): ``tests/languages/slots_tuning.yaml``, the
   ``tune`` part of ``moments_corpus.yaml`` and the English ``tests/slots/corpus.py``.
 
@@ -515,7 +516,7 @@ def main() -> None:
     results = run_rows(rows, {**sides, "dateparser_unguarded": dp.unguarded}, tuned)
     counts = tally(results, (*SIDES, "dateparser_unguarded"))
     times = timings(rows, sides, args.repeat)
-    telling = {side: most_telling(results, side) for side in ("ours", "dateparser")}
+    telling = {side: most_telling(results, side) for side in SIDES}
     ours_no_value = [
         _brief(e, "ours")
         for e in results
