@@ -176,12 +176,35 @@ def _holds(filled: object, value: object) -> bool:
     return filled is not None and flat(filled) == flat(value)
 
 
-def volunteered(gen: GenFlow, m: superdialog.CallMachine, pick: int) -> str:
-    """A PII value the caller offers where nobody asked for it.
+# How a caller of another language offers a value nobody asked for, and says nothing of note
+VOLUNTEER = {
+    "es": ("por cierto, {}", "mi tarjeta está en la otra cartera"),
+    "de": ("übrigens, {}", "meine Karte ist in der anderen Brieftasche"),
+    "fr": ("au fait, {}", "ma carte est dans mon autre portefeuille"),
+    "hi": ("वैसे, {}", "मेरा कार्ड दूसरे बटुए में है"),
+}
+
+
+def volunteered(gen: GenFlow, m: superdialog.CallMachine, pick: int, lang: str = "en") -> str:
+    """A PII value the caller offers where nobody asked for it (in ``lang``).
 
     A free-text id (a ``text`` slot) only once the call holds it: before that (or
-    when the slot took other words), nothing can tell it from any other words.
+    when the slot took other words), nothing can tell it from any other words. In
+    another language, only in the forms its slot reads in that language.
     """
+    if lang in VOLUNTEER:
+        frame, nothing = VOLUNTEER[lang]
+        infos = [
+            info
+            for info in gen.slots.values()
+            if info.secret is not None
+            and info.answers_lang.get(lang)
+            and (info.secret.kind != "id" or _holds(m.slots.get(info.name), info.secret.value))
+        ]
+        if not infos:
+            return nothing
+        forms = infos[pick % len(infos)].answers_lang[lang]
+        return frame.format(forms[(pick // 7) % len(forms)])
     secrets = [
         info.secret
         for info in gen.slots.values()
@@ -207,11 +230,15 @@ def utterance(
     words are then that language's (a value, yes/no, an intent phrase).
     """
     kind, pick, barge, hang, junk = plan
-    base = (language or "en").replace("_", "-").split("-")[0].lower()
+    # the caller speaks the language reported; with none (or one we have no words for: the
+    # recogniser mislabelled the line), the language the call speaks
+    base = (language or "").replace("_", "-").split("-")[0].lower()
+    if base not in YES_NO:
+        base = m.language if m.language in YES_NO else "en"
     if kind == "answer":
         text = answer_words(gen, m, pick, base)
     elif kind == "volunteer":
-        text = volunteered(gen, m, pick)
+        text = volunteered(gen, m, pick, base)
     elif kind == "intent":
         if base in BUILTIN_INTENT_PHRASES:
             own = [p for v in BUILTIN_INTENT_PHRASES[base].values() for p in v]
@@ -223,7 +250,7 @@ def utterance(
         text = ["", "   "][pick % 2]
     elif kind == "rambling":  # a very long utterance with a value somewhere in it
         filler = "so anyway what I was trying to say is that " * (pick % 60 + 5)
-        text = filler + volunteered(gen, m, pick) + " " + filler
+        text = filler + volunteered(gen, m, pick, base) + " " + filler
     else:
         text = junk
     hang_after = hang if isinstance(hang, int) else None

@@ -124,14 +124,18 @@ def _norm(text: str) -> str:
     return _WS.sub(" ", text).strip()
 
 
-def _pattern(template: str) -> re.Pattern[str]:
+Line = tuple[str, re.Pattern[str]]
+"""A text that may be said: its words up to its first placeholder, and all of it as a regex."""
+
+
+def _pattern(template: str) -> Line:
     """A text with its placeholders (``{{ slots.x }}``, ``{reason}``) as "any words"."""
     parts = _PLACEHOLDER.split(_norm(template).replace(_WILD, "{wild}"))
-    return re.compile(".*?".join(re.escape(p) for p in parts), re.DOTALL)
+    return parts[0], re.compile(".*?".join(re.escape(p) for p in parts), re.DOTALL)
 
 
 @cache
-def runtime_patterns(lang: str) -> tuple[re.Pattern[str], ...]:
+def runtime_patterns(lang: str) -> tuple[Line, ...]:
     """The runtime's own lines in ``lang``, and the scripted model's (any language)."""
     out: list[str] = []
     for value in BUILTIN_MESSAGES.get(lang, {}).values():
@@ -139,17 +143,41 @@ def runtime_patterns(lang: str) -> tuple[re.Pattern[str], ...]:
     words = REFUSAL_WORDS.get(lang)
     out.append(words["frame"] if words else "Sorry, {reason}.")
     out += MODEL_LINES
-    return (*(_pattern(t) for t in out), CUT_LINE)
+    return (*(_pattern(t) for t in out), ("I can see", CUT_LINE))
 
 
-def patterns(gen: GenFlow, lang: str) -> tuple[re.Pattern[str], ...]:
+def patterns(gen: GenFlow, lang: str) -> tuple[Line, ...]:
     """Everything a call of ``gen`` may say in ``lang``."""
     own = tuple(_pattern(t) for t in gen.texts.get(lang, ()))
     return own + runtime_patterns(lang)
 
 
-def made_of(text: str, pats: tuple[re.Pattern[str], ...]) -> bool:
-    """Whether ``text`` is a sequence of lines each matching one of ``pats``."""
+_SENTENCE_END = re.compile(r"[.?!।] \S")
+
+
+def _cut(rest: str, lead: str, pattern: re.Pattern[str]) -> bool:
+    """Whether ``rest`` is the beginning of a line whose words start with ``lead``.
+
+    Within its first words, or past them into a placeholder (any words) — but then within
+    one sentence: a value read back never ends a sentence.
+    """
+    if lead.startswith(rest):
+        return True
+    placeholder = pattern.pattern != re.escape(lead)
+    return bool(
+        lead
+        and placeholder
+        and rest.startswith(lead)
+        and not _SENTENCE_END.search(rest[len(lead) :])
+    )
+
+
+def made_of(text: str, lines: tuple[Line, ...]) -> bool:
+    """Whether ``text`` is a sequence of ``lines``, the last one maybe cut short.
+
+    (A barge-in or a hang-up stops a line mid-way: what was sent is a beginning of it. A
+    whole line of another language is never the beginning of one of these.)
+    """
     text = _norm(text)
     if not text:
         return True
@@ -159,12 +187,13 @@ def made_of(text: str, pats: tuple[re.Pattern[str], ...]) -> bool:
         if not reach[pos]:
             continue
         start = pos + 1 if text[pos] == " " else pos
-        for p in pats:
+        rest = text[start:]
+        if any(_cut(rest, lead, p) for lead, p in lines):
+            return True  # the beginning of a line, cut short
+        for _, p in lines:
             m = p.match(text, start)
             if m and m.end() > start:
                 reach[m.end()] = True
-        if start != pos:
-            reach[start] = reach[start] or reach[pos]
     return reach[len(text)]
 
 
@@ -229,16 +258,7 @@ def language_violations(call: Call, case: Case) -> list[str]:
     # L3: every line in the language the call spoke when it was sent
     for lang, kind, text in speech_by_language(call):
         pats = patterns(gen, lang)
-        if kind == "reply (cut)":
-            # a prefix of a reply: a whole line of it, then a beginning of one
-            if made_of(text, pats) or any(
-                t for t in gen.texts.get(lang, ()) if _norm(t)[:12] in _norm(text)
-            ):
-                continue
-            words = _norm(text)
-            if len(words) < 25:  # too little of a line to tell its language
-                continue
-        elif made_of(text, pats):
+        if made_of(text, pats):
             continue
         others = [
             other
@@ -299,6 +319,8 @@ def test_the_line_check_tells_languages_apart() -> None:
     assert made_of("Lo siento, eso es más de 100. ¿Cuál es su s0 0?", pats + runtime_patterns("es"))
     assert not made_of("Step 2: a few questions 42.", pats + runtime_patterns("es"))
     assert not made_of("Sorry, I didn't catch that.", pats + runtime_patterns("es"))
+    assert made_of("Paso 2: unas preguntas 4", pats)  # cut short by a barge-in
+    assert not made_of("Paso 2: unas preguntas 42. Step 3: a few questions", pats)
 
 
 @settings(

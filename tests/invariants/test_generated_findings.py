@@ -1,0 +1,64 @@
+"""Framework bugs the multilingual generated calls found, cut down by hand (strict xfails).
+
+Each test is a minimal, deterministic reproducer with the same checks as the property
+test (``harness.check_actions``); it passes (and the strict xfail then fails the suite)
+once the framework is fixed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import pytest
+
+import superdialog
+
+from .harness import ActionMark, check_actions, check_invariants, run_call
+
+HOLDING_READS_A_MISSING_FIELD = """
+flow: holding_error
+start: first
+on_error: oops
+states:
+  first:
+    action: {call: first, timeout: 0.15}
+    next: second
+  second:
+    action:
+      call: second
+      timeout: 0.15
+      holding_after: 0.02
+      holding_line: "One moment while I check {{ results.first.ref }}."
+    next: done
+  done: {say: "Done.", end: completed}
+  oops: {say: "Sorry, something went wrong on our side.", transfer: {queue: support}}
+"""
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="A holding line that fails to render (it reads a result field the previous action "
+    "did not return) moves the call along on_error while the action it holds for is still "
+    "running, 0.02 s into its 0.15 s timeout: the action's work is abandoned mid-way (A1)",
+)
+async def test_found_a_holding_line_that_fails_to_render_leaves_its_action_running() -> None:
+    flow = superdialog.loads(HOLDING_READS_A_MISSING_FIELD, "holding_error.yaml")
+    timeline: list[tuple[Any, ...]] = []
+
+    async def first() -> dict[str, Any]:
+        return {"ok": True}  # no "ref": the holding line of the next state cannot render
+
+    async def second() -> dict[str, Any]:
+        timeline.append(("action", ActionMark("start", 1, "second", time.monotonic())))
+        await asyncio.sleep(0.08)
+        timeline.append(("action", ActionMark("return", 1, "second", time.monotonic())))
+        return {"ok": True}
+
+    call = await run_call(
+        flow, ["okay", "okay"], actions={"first": first, "second": second}, timeline=timeline
+    )
+    await asyncio.sleep(0.2)
+    assert check_invariants(call) == []
+    assert check_actions(call, {"second": 0.15}) == []
