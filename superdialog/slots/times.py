@@ -345,6 +345,8 @@ def find_time(
                 counts = _substance(toks)
             is_time = _alone(counts, i, clock.end)
         if is_time:
+            if _range_after(toks, clock.end):
+                return None  # "between six and seven", "from 6 to 7": a span, not one time
             value = resolve_hour(clock.hour, clock.minute, clock.meridiem or part, clock.is24)
             if value is not None:
                 return TimeHit(value, None, i, clock.end)
@@ -352,6 +354,32 @@ def find_time(
             continue
         i += 1
     return None
+
+
+_RANGE_WORDS = frozenset({"and", "to", "-", "\u2013", "until", "till", "til", "through", "thru"})
+
+
+def _range_after(toks: list[Token], end: int) -> bool:
+    """Whether another hour follows the time ending at ``end`` as its other end.
+
+    "between six and seven", "from 6 to 7", "six-thirty until eight": the caller
+    gave a span, and either end would be a guess (a wrong value is worse than none).
+    """
+    if _text(toks, end) not in _RANGE_WORDS:
+        return False
+    nxt = end + 1 + (_text(toks, end + 1) in ("at", "about", "around"))
+    other = _clock_at(toks, nxt)
+    if other is not None:
+        return _text(toks, other.end) not in _COUNTED
+    hour = _hour_at(toks, nxt)
+    return hour is not None and _text(toks, hour[1]) not in _COUNTED
+
+
+# "at seven and two people": the number after "and" counts something, it is no other end
+_COUNTED = frozenset(
+    {"people", "persons", "person", "guests", "adults", "children", "kids", "of", "seats",
+     "tickets", "nights", "rooms", "tables", "more", "others", "friends"}
+)  # fmt: skip
 
 
 def _is_24h(text: str) -> bool:

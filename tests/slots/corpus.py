@@ -512,6 +512,11 @@ CASES: list[Case] = [
     _c("time", "half two", time(14, 30)),
     _c("amount", "5 bucks 50", usd("5.50")),
     _c("datetime", "at 3pm tomorrow", datetime(2026, 3, 3, 15, 0)),
+    # a span of hours is not one time: either end would be a guess
+    _c("time", "between six and seven", None),
+    _c("time", "from 6 to 7", None),
+    _c("datetime", "tomorrow between 6 and 7", None),
+    _c("time", "at seven and two people", time(19, 0)),
     # the small hours of tonight are tomorrow's date; another day's night is unclear
     _c("datetime", "tonight at 1", datetime(2026, 3, 3, 1, 0)),
     _c("datetime", "at 1 tonight", datetime(2026, 3, 3, 1, 0)),

@@ -219,6 +219,19 @@ def _day_month(lang: str, m: re.Match[str]) -> str:
     return english + (f" {year}" if year else "")
 
 
+def _numeric_day(day: int, month: int, said: str) -> str:
+    """'24.12.' → 'december 24' (the English parser finds the next one); else as said."""
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return said
+    return f"{_EN_MONTHS[month - 1]} {day}"
+
+
+_EN_MONTHS = (
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december",
+)  # fmt: skip
+
+
 def _nth(m: re.Match[str]) -> str:
     """'el 3', 'le 3', 'am 3.' → 'the 3rd' (a day of this or next month)."""
     day = int(m["d"])
@@ -317,7 +330,7 @@ def _es_rules() -> list[Rewrite]:
             _p(r"(?:a )?las (?P<h>\d{1,2}) menos (?P<mi>\d{1,2})"),
             lambda m: _keep_or(m, _minus(int(m["h"]), int(m["mi"]))),
         ),
-        (_p(r"el (?P<d>\d{1,2})(?! ?:)"), _nth),
+        (_p(r"el (?:dia )?(?P<d>\d{1,2})(?! ?:)"), _nth),
         (_p(r"(?:a )?las 12 de la noche"), _const("at midnight")),
         (_p(r"pasado manana"), _const("day after tomorrow")),
         (_p(r"manana (?:por|en) la manana"), _const("tomorrow morning")),
@@ -475,6 +488,12 @@ def _de_rules() -> list[Rewrite]:
             lambda m: _keep_or(m, "at " + _clock(int(m["h"]), int(m["mi"] or 0))),
         ),
         (_p(r"um (?P<h>\d{1,2}(?::\d\d)?)"), lambda m: "at " + m["h"]),
+        (_p(r"gegen (?P<h>\d{1,2}(?::\d\d)?)"), lambda m: "around " + m["h"]),
+        (
+            # "am 24.12.": a numeric day and month without a year (the next such day)
+            _p(r"(?:am |den |zum )?(?P<d>\d{1,2})\.(?P<mo>\d{1,2})\.(?!\d)"),
+            lambda m: _numeric_day(int(m["d"]), int(m["mo"]), m.group()),
+        ),
         (_p(r"mittag|mittags"), _const("noon")),
     ]
 
@@ -743,6 +762,14 @@ def _is_hindi_unit(word: str) -> bool:
 
 
 _PRE: dict[str, list[Rewrite]] = {
+    # a range, before the number pass joins its ends ("sept et huit" would read as one number)
+    "fr": [
+        (
+            _p(r"entre (?:le |la |les )?\S+(?: ?h| heures?)? et (?:le |la |les )?\S+"),
+            _const(NO_VALUE),
+        )
+    ],
+    "de": [(_p(r"zwischen \S+(?: uhr)? und \S+"), _const(NO_VALUE))],
     # "las diez y cinco" is 10:05, not 15: keep hour and minutes apart before the number pass
     "es": [
         (_p(r"entre las? \w+ y (?:las? )?\w+"), _const(NO_VALUE)),
