@@ -183,6 +183,13 @@ VOLUNTEER = {
     "fr": ("au fait, {}", "ma carte est dans mon autre portefeuille"),
     "hi": ("वैसे, {}", "मेरा कार्ड दूसरे बटुए में है"),
 }
+# A name is a name only after a cue ("me llamo …"): without one it could be any words
+NAME_CUE = {
+    "es": "por cierto, me llamo {}",
+    "de": "übrigens, mein Name ist {}",
+    "fr": "au fait, je m'appelle {}",
+    "hi": "वैसे, मेरा नाम {} है",
+}
 
 
 def volunteered(gen: GenFlow, m: superdialog.CallMachine, pick: int, lang: str = "en") -> str:
@@ -203,7 +210,12 @@ def volunteered(gen: GenFlow, m: superdialog.CallMachine, pick: int, lang: str =
         ]
         if not infos:
             return nothing
-        forms = infos[pick % len(infos)].answers_lang[lang]
+        info = infos[pick % len(infos)]
+        assert info.secret is not None
+        if info.secret.kind == "name":
+            cased = (str(info.secret.value), str(info.secret.value).lower())
+            return NAME_CUE[lang].format(cased[(pick // 7) % 2])
+        forms = info.answers_lang[lang]
         return frame.format(forms[(pick // 7) % len(forms)])
     secrets = [
         info.secret

@@ -124,14 +124,29 @@ def _norm(text: str) -> str:
     return _WS.sub(" ", text).strip()
 
 
-Line = tuple[str, re.Pattern[str]]
-"""A text that may be said: its words up to its first placeholder, and all of it as a regex."""
+Line = tuple[str, re.Pattern[str], str | None]
+"""A text that may be said: its words up to its first placeholder, all of it as a regex, and
+its words after its last placeholder (None: it has none)."""
 
 
 def _pattern(template: str) -> Line:
     """A text with its placeholders (``{{ slots.x }}``, ``{reason}``) as "any words"."""
     parts = _PLACEHOLDER.split(_norm(template).replace(_WILD, "{wild}"))
-    return parts[0], re.compile(".*?".join(re.escape(p) for p in parts), re.DOTALL)
+    regex = re.compile(".*?".join(re.escape(p) for p in parts), re.DOTALL)
+    return parts[0], regex, parts[-1] if len(parts) > 1 else None
+
+
+def _ends(text: str, start: int, line: Line) -> list[int]:
+    """Where ``line`` may end when said from ``start`` (a value may hold any words)."""
+    _, regex, tail = line
+    if tail is None:
+        m = regex.match(text, start)
+        return [m.end()] if m else []
+    if tail:
+        ends = [i + len(tail) for i in range(start, len(text)) if text.startswith(tail, i)]
+    else:
+        ends = list(range(start + 1, len(text) + 1))
+    return [e for e in ends if e > start and regex.fullmatch(text, start, e)]
 
 
 @cache
@@ -143,7 +158,7 @@ def runtime_patterns(lang: str) -> tuple[Line, ...]:
     words = REFUSAL_WORDS.get(lang)
     out.append(words["frame"] if words else "Sorry, {reason}.")
     out += MODEL_LINES
-    return (*(_pattern(t) for t in out), ("I can see", CUT_LINE))
+    return (*(_pattern(t) for t in out), ("I can see", CUT_LINE, ""))
 
 
 def patterns(gen: GenFlow, lang: str) -> tuple[Line, ...]:
@@ -155,15 +170,16 @@ def patterns(gen: GenFlow, lang: str) -> tuple[Line, ...]:
 _SENTENCE_END = re.compile(r"[.?!।] \S")
 
 
-def _cut(rest: str, lead: str, pattern: re.Pattern[str]) -> bool:
+def _cut(rest: str, line: Line) -> bool:
     """Whether ``rest`` is the beginning of a line whose words start with ``lead``.
 
     Within its first words, or past them into a placeholder (any words) — but then within
     one sentence: a value read back never ends a sentence.
     """
+    lead, _, tail = line
     if lead.startswith(rest):
         return True
-    placeholder = pattern.pattern != re.escape(lead)
+    placeholder = tail is not None
     return bool(
         lead
         and placeholder
@@ -188,12 +204,11 @@ def made_of(text: str, lines: tuple[Line, ...]) -> bool:
             continue
         start = pos + 1 if text[pos] == " " else pos
         rest = text[start:]
-        if any(_cut(rest, lead, p) for lead, p in lines):
+        if any(_cut(rest, line) for line in lines):
             return True  # the beginning of a line, cut short
-        for _, p in lines:
-            m = p.match(text, start)
-            if m and m.end() > start:
-                reach[m.end()] = True
+        for line in lines:
+            for end in _ends(text, start, line):
+                reach[end] = True
     return reach[len(text)]
 
 
@@ -320,6 +335,8 @@ def test_the_line_check_tells_languages_apart() -> None:
     assert not made_of("Step 2: a few questions 42.", pats + runtime_patterns("es"))
     assert not made_of("Sorry, I didn't catch that.", pats + runtime_patterns("es"))
     assert made_of("Paso 2: unas preguntas 4", pats)  # cut short by a barge-in
+    # a value with full stops in it (an email) is still one value
+    assert made_of("Paso 2: unas preguntas ana@mail.es. ¿Cuál es su s0 0?", pats)
     assert not made_of("Paso 2: unas preguntas 42. Step 3: a few questions", pats)
 
 
