@@ -43,6 +43,21 @@ produce (``Secret.forms``), the ones the slot type parses back to it
 PII fields of action results (dates, ``Decimal``, ints, nested dicts and
 lists, strings) get their own secrets; results may also echo a PII argument
 back in another type.
+
+Languages. ``flows(multilingual=p)`` makes a share ``p`` of the flows declare
+2-3 of en, es, de, fr and hi (the first, any of them, is the default) and give
+every spoken text per language (``translate``: short real phrases, the same
+Jinja placeholders in each): ``say`` lines, prompts (some as variants, a
+language giving fewer than the default), edge and rule lines, holding lines,
+fillers, announcements, sometimes the flow's own ``messages``. Intent phrases
+are per language or one list of every language's words. In a third of them
+one language's texts live in a message file (``translations:``), and a text
+left with the default language alone becomes a plain string (the file adds
+the rest). ``GenFlow.texts`` keeps every text per language (for checking what
+a call says), ``SlotInfo.answers_lang`` what a caller of each language says to
+fill a slot (only phrases the slot type reads in that language and region),
+``listen_lang``/``intent_phrases_lang`` the intent words per language. With
+``p == 0`` (the default) nothing is drawn, so English-only runs are unchanged.
 """
 
 from __future__ import annotations

@@ -262,6 +262,12 @@ def _count(call: Call, case: Case) -> None:
     gen, m = case.gen, call.machine
     reported = [base(item[4]) for item in call.timeline if item[0] == "caller" and item[4]]
     lines = speech_by_language(call)
+    speaking, filled = gen.languages[0], False  # a slot filled while the call spoke es/de/fr/hi
+    for item in call.timeline:
+        if item[0] == "event" and isinstance(item[1], LanguageChanged):
+            speaking = item[1].language
+        elif item[0] == "event" and getattr(item[1], "kind", "") == "slot":
+            filled = filled or speaking != "en"
     for key, present in (
         ("calls", True),
         ("multilingual flow", len(gen.languages) > 1),
@@ -270,6 +276,7 @@ def _count(call: Call, case: Case) -> None:
         ("undeclared language said", any(r not in gen.languages for r in reported)),
         ("lines in another language", any(lang != gen.languages[0] for lang, _, _ in lines)),
         ("closing reached", m.node == "closing"),
+        ("slot read in another language", filled),
     ):
         if present:
             STATS[key] = STATS.get(key, 0) + 1
@@ -402,5 +409,6 @@ def test_the_language_calls_go_everywhere() -> None:
         "language changed",
         "undeclared language said",
         "lines in another language",
+        "slot read in another language",
     ):
         assert STATS.get(key, 0) >= 1, f"no call with {key}: {STATS}"
