@@ -85,6 +85,7 @@ _NOT_NAME = _wordset(
     coming yourself everything nothing something anything all any some none both
     either neither each every many much more most less few lot lots little bit
     please cancel change book schedule confirm check pay make take give send help
+    never mind nevermind forget forgot skip stop quit leave whatever
     sounds works ready busy free available home work office here there back new old
     happy glad fine tired hungry late early same other another different
     """

@@ -317,7 +317,8 @@ _NOT_NAME: dict[str, str] = {
         perdon perdone disculpe disculpa otra vez repita repite repetir espere espera momento
         momentito acuerdo perfecto genial estupendo exacto claro bueno oye mira hola adios
         gracias listo nunca siempre tampoco cual cuales ayuda entendido entiendo vale igual
-        cierto seguro""",
+        cierto seguro olvidelo olvidalo olvida olvide dejelo dejalo deje deja cancela cancele
+        importa""",
     "de": """ich du er sie es wir ihr das dem den ein eine einen bin sind war hier da dort was
         wer wie wo wann warum aber oder nicht nichts alles gut schon noch jetzt heute morgen
         gestern nein genau dran gleich mal doch so sehr mein meine nummer telefon termin
@@ -326,7 +327,8 @@ _NOT_NAME: dict[str, str] = {
         verschieben bestatigen information uhr tag woche dran selbst entschuldigung entschuldigen
         nochmal einmal wiederholen wiederholung moment augenblick sekunde richtig klar perfekt
         super prima toll alles okay vielleicht welche welcher hallo tschuss wiederhoren
-        verstanden verstehe gesagt sagen bitte danke""",
+        verstanden verstehe gesagt sagen bitte danke vergiss vergessen egal abbrechen lass
+        lassen""",
     "fr": """je tu il elle on nous vous ils elles moi toi lui ca ce cela ceci qui que quoi
         comment quand ou pourquoi mais donc car non pas bien bon tres tout rien aujourd'hui
         demain hier maintenant salut voila la-bas suis sont ai avez fait appelle appel numero
@@ -335,11 +337,12 @@ _NOT_NAME: dict[str, str] = {
         veux peux besoin juste encore aussi deja annuler changer confirmer information heure
         jour semaine pardon excusez excuse repetez repeter encore fois attendez instant
         seconde parfait super genial exactement voila d'accord daccord merci bonjour revoir
-        rien compris comprends entendu bien sur certainement absolument allez""",
+        rien compris comprends entendu bien sur certainement absolument allez laissez laisse
+        tomber oubliez oublie oublions annulez annule tant pis""",
     "hi": """main mera meri mere ka ki ke aap tum hum yeh woh kya kaun kaise kab kahan kyun aur
         ya nahi theek accha abhi kal aaj sir madam bhai bhaiya bolo boliye bataiye batao
         suniye sunie ruko rukiye minute dobara phir se hello haanji thik achha samjha samjhi
-        ok okay""",
+        ok okay rehne chhodo chhodiye koi baat""",
 }  # fmt: skip
 
 
