@@ -28,14 +28,16 @@ from typing import TYPE_CHECKING, Any
 
 from superdialog.compile.model import CompiledState
 from superdialog.compile.templates import CompiledTemplate
-from superdialog.errors import ActionError
-from superdialog.pii import masking_call
+from superdialog.errors import ActionError, TemplateError
+from superdialog.pii import get_logger, masking_call
 from superdialog.runtime.blocking import PoolExhausted, run_blocking
 from superdialog.runtime.events import ActionFinished
 from superdialog.runtime.registry import registered_actions, registered_validators
 
 if TYPE_CHECKING:
     from superdialog.runtime.call import CallMachine
+
+log = get_logger("superdialog.actions")
 
 __all__ = [
     "PendingAction",
@@ -199,18 +201,39 @@ async def run_action(m: CallMachine, st: CompiledState) -> AsyncGenerator[str, N
     if pending is None or pending.state != st.name:
         pending = start_action(m, st)  # first: a barge-in during the filler's send stops no work
         if action.filler is not None:
-            filler = m.speakable(m.render(action.filler).strip())
+            filler = m.speakable(_aside(m, st, action.filler, "filler").strip())
             if filler:
                 await m.host.set_filler(filler)
     # No asyncio.timeout() here: a host may resume this generator from another task
     # (the Unpod session runs each __anext__ in a new one); the action's own task
     # enforces its timeout, so waiting for it is always bounded.
     if action.holding_line is not None and not await _wait(pending.task, spec.holding_after):
-        out = m.utter(m.render(action.holding_line))
+        out = m.utter(_aside(m, st, action.holding_line, "holding line"))
         if out:
             yield out
     await _wait(pending.task, None)
     settle(m, st, pending)
+
+
+def _aside(m: CallMachine, st: CompiledState, line: CompiledTemplate, what: str) -> str:
+    """A line said while the action runs ("" when it does not render).
+
+    A template error here must not take the error path while the action is
+    still running (the flow would move past work that has not finished): the
+    line is left out, logged, and the action's outcome decides where the call
+    goes, as it would have.
+    """
+    try:
+        return m.render(line)
+    except TemplateError as exc:
+        log.warning(
+            "call %s: the %s of state %s did not render (%s); the action goes on without it",
+            m.flow.name,
+            what,
+            st.name,
+            type(exc.__cause__ or exc).__name__,
+        )
+        return ""
 
 
 async def await_pending(m: CallMachine) -> None:

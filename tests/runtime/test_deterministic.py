@@ -98,8 +98,11 @@ async def test_custom_validator_reason_is_spoken() -> None:
     await machine.start()
     r = await talk(machine, "I'm Sam", "next monday", "yes", "two", "one two three", "one two")
     assert r[4] == "Sorry, it must be even. Your code?"
-    assert machine.finished and machine.outcome == {"verb": "end", "reason": "completed",
-                                                    "delegated": "no"}
+    assert machine.finished and machine.outcome == {
+        "verb": "end",
+        "reason": "completed",
+        "delegated": "no",
+    }
 
 
 async def test_branch_edge_line_and_warm_transfer_with_announcement() -> None:
@@ -108,8 +111,10 @@ async def test_branch_edge_line_and_warm_transfer_with_announcement() -> None:
     r = await talk(machine, "I'm Sam", "next monday", "yes", "six")
     assert r[-1] == "That's a big group. Groups of 6 need the manager."
     (t,) = session.terminal
-    assert t.args == ("managers",) and dict(t.kwargs) == {"mode": "warm",
-                                                          "announcement": "Group of 6"}
+    assert t.args == ("managers",) and dict(t.kwargs) == {
+        "mode": "warm",
+        "announcement": "Group of 6",
+    }
 
 
 async def test_build_without_session_runs_hostless_then_binds_on_start() -> None:
@@ -271,3 +276,52 @@ states:
     assert session.verbs[-2:] == ["recording.resume", "end"]
     assert machine.state["slots"] == {"pin": "•••• 1234"[:0] + machine.state["slots"]["pin"]}
     assert "1234" not in str(machine.state) and "1234" not in str(machine.snapshot())
+
+
+HOLDING_FAILS = """
+flow: holding_fails
+start: first
+on_error: oops
+states:
+  first:
+    action: {call: first}
+    next: second
+  second:
+    action:
+      call: second
+      timeout: 2
+      holding_after: 0.01
+      holding_line: "Checking {{ results.first.ref }}."
+      filler: "Still on {{ results.first.ref }}."
+    next: done
+  done: {say: "Done.", end: completed}
+  oops: {say: "Something went wrong.", end: error}
+"""
+
+
+async def test_a_line_said_while_an_action_runs_that_fails_to_render_is_left_out(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A holding line or filler that reads a missing result field must not take the error
+    path while the action still runs (the call would move past unfinished work): it is left
+    out and logged, and the action's outcome decides — here, the happy path."""
+    finished: list[str] = []
+
+    async def first() -> dict[str, object]:
+        return {"ok": True}  # no "ref"
+
+    async def second() -> dict[str, object]:
+        await asyncio.sleep(0.1)
+        finished.append("second")
+        return {"ok": True}
+
+    session = RecordingSession()
+    machine = superdialog.loads(HOLDING_FAILS, "holding_fails.yaml").build(
+        session, actions={"first": first, "second": second}
+    )
+    with caplog.at_level("WARNING"):
+        opening = await machine.start()
+    assert finished == ["second"] and opening == "Done."
+    assert machine.finished and "set_filler" not in session.verbs
+    assert "holding line of state second did not render" in caplog.text
+    assert "filler of state second did not render" in caplog.text
