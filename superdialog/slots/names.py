@@ -37,6 +37,21 @@ _WEAK_CUES = (
     ("this", "is"), ("it's",), ("its",), ("it", "is"), ("i'm",), ("im",), ("i", "am"),
     ("speaking", "with"), ("talking", "to"),
 )  # fmt: skip
+_ALL_CUES = tuple(sorted(_STRONG_CUES + _WEAK_CUES, key=len, reverse=True))
+
+
+def _past_cues(texts: list[str], k: int) -> int:
+    """``k`` moved past cue phrases said again right there ("this is it's …", "I'm, uh, I'm")."""
+    for _ in range(3):
+        while k < len(texts) and (texts[k] in FILLERS or not texts[k][:1].isalnum()):
+            k += 1
+        cue = next((c for c in _ALL_CUES if tuple(texts[k : k + len(c)]) == c), None)
+        if cue is None:
+            break
+        k += len(cue)
+    return k
+
+
 _TITLES = frozenset(
     {"mr", "mrs", "ms", "miss", "dr", "doctor", "mister", "missus", "sir", "madam", "prof",
      "professor", "mx"}
@@ -191,6 +206,7 @@ class NameType(SlotType):
         for cues, level in ((_STRONG_CUES, 2), (_WEAK_CUES, 1)):
             start = self._after_cue(texts, cues)
             if start is not None:
+                start = _past_cues(texts, start)  # "this is, it's Ana": a cue said again
                 found = self._collect(text, toks, start, level)
                 if found is not None:
                     note = _spelling_note(texts, found[1], str(found[0].value))

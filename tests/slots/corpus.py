@@ -311,6 +311,10 @@ CASES: list[Case] = [
     _c("enum", "discover", None, choices=CARDS),
     # -------------------------------------------------------------------- name
     _c("name", "my name is john smith", "John Smith"),
+    # a cue said again ("this is, it's …"): the name after the last one
+    _c("name", "this is it's Dakjor Fenwick speaking", "Dakjor Fenwick"),
+    _c("name", "I'm, uh, I'm Ana Lopez", "Ana Lopez"),
+    _c("name", "this is it's me", None),
     _c("name", "it's Maria", "Maria"),
     _c("name", "S M I T H", "Smith"),
     _c("name", "john S M I T H", "John Smith"),
