@@ -86,6 +86,12 @@ _OR_AFTER = re.compile(
     r"after|before|anything|whatever|whenever|else|not)\b)",
     re.IGNORECASE,
 )
+# "… or the one after", "… or the next one", "… or the following week": another choice
+_OTHER_ONE = re.compile(
+    r"\s*(?:the\s+)?(?:one|day|week|month|time)\s+(?:after|before)(?:\s+that)?\b"
+    r"|\s*the\s+(?:next|following|other|previous)\s+(?:one|day|week|month)?",
+    re.IGNORECASE,
+)
 _OR_BEFORE = re.compile(
     r"\bor" + _GAP + _FILL + r"(?:(?:the|a|an|on|at|maybe)\s+)?$", re.IGNORECASE
 )
@@ -182,6 +188,8 @@ def _decided(
             return None  # "next week or tuesday": an alternative came first
         alt = _OR_AFTER.match(after)
         if alt is not None:
+            if _OTHER_ONE.match(after, alt.end()):
+                return None  # "next tuesday or the one after": a second choice, unnamed
             other = _scan_part(slot_type, text, match.end + alt.end(), end, ctx)
             if other is not None and not _same(other.value, match.value):
                 return None  # "five or six": not decided yet

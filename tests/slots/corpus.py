@@ -535,6 +535,8 @@ CASES: list[Case] = [
     _c("datetime", "at 9 this evening", datetime(2026, 3, 2, 21, 0)),
     # another day or time offered with "or": not decided yet
     _c("datetime", "friday at 10 or saturday", None),
+    _c("date", "next tuesday or the one after", None),
+    _c("date", "the 5th or the day after", None),
     _c("datetime", "tonight at 7 or tomorrow", None),
     _c("datetime", "at 3 tomorrow or friday", None),
     _c("datetime", "tomorrow at 7 or so", datetime(2026, 3, 3, 19, 0)),
