@@ -896,19 +896,22 @@ def test_generated_flows_load_and_plant_their_secrets() -> None:
     check()
 
 
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    database=None,
-    print_blob=True,
-    report_multiple_bugs=False,
-    phases=[Phase.explicit, Phase.generate, *([Phase.shrink] if SHRINK else [])],
-    suppress_health_check=[
+CALL_SETTINGS: dict[str, Any] = {
+    "deadline": None,
+    "database": None,
+    "print_blob": True,
+    "report_multiple_bugs": False,
+    "phases": [Phase.explicit, Phase.generate, *([Phase.shrink] if SHRINK else [])],
+    "suppress_health_check": [
         HealthCheck.too_slow,
         HealthCheck.function_scoped_fixture,
         HealthCheck.data_too_large,
     ],
-)
+}
+"""Hypothesis settings of the generated-call properties (examples apart)."""
+
+
+@settings(max_examples=EXAMPLES, **CALL_SETTINGS)
 @given(case=cases())
 def test_generated_calls_keep_every_guarantee(loop: Loop, case: Case) -> None:
     call = play(loop, case)

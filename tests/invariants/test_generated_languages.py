@@ -35,7 +35,7 @@ from functools import cache
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, note, settings
+from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
 import superdialog
@@ -46,7 +46,7 @@ from superdialog.testing.llm_server import DEFAULT_REPLY
 
 from .flowgen import LANGUAGES, GenFlow, flows
 from .harness import Call
-from .test_generated import LONG, SHRINK, Case, Loop, cases, play, violations
+from .test_generated import CALL_SETTINGS, LONG, Case, Loop, cases, play, violations
 
 EXAMPLES = int(os.environ.get("SUPERDIALOG_LANGUAGE_EXAMPLES", "20"))
 # derandomized in the suite (reproducible); SUPERDIALOG_PROPERTY_RANDOM=1 explores new cases
@@ -374,20 +374,7 @@ def test_the_line_check_tells_languages_apart() -> None:
     assert not made_of("Paso 2: unas preguntas 42. Step 3: a few questions", pats)
 
 
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    database=None,
-    derandomize=DERANDOMIZE,
-    print_blob=True,
-    report_multiple_bugs=False,
-    phases=[Phase.explicit, Phase.generate, *([Phase.shrink] if SHRINK else [])],
-    suppress_health_check=[
-        HealthCheck.too_slow,
-        HealthCheck.function_scoped_fixture,
-        HealthCheck.data_too_large,
-    ],
-)
+@settings(max_examples=EXAMPLES, derandomize=DERANDOMIZE, **CALL_SETTINGS)
 @given(case=language_cases())
 def test_calls_that_switch_language_keep_every_guarantee(loop: Loop, case: Case) -> None:
     call = play(loop, case)
