@@ -37,7 +37,6 @@ What it finds and how:
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -56,7 +55,8 @@ _CUE = re.compile(
     r"i meant|i mean|sorry,? i meant|correction|rather|not .{1,40}? but)\b",
     re.IGNORECASE,
 )
-# The same cues in the languages the slot types read (accents dropped, see _unaccented).
+# The same cues in the languages the slot types read, matched on the words lower case and
+# without accents or nukta (``slots.lang.plain_text``: speech recognisers drop them).
 _LANGUAGE_CUES = {
     "es": re.compile(
         r"\b(?:en realidad|mejor|quise decir|queria decir|quiero decir|me equivoque|"
@@ -76,7 +76,7 @@ _LANGUAGE_CUES = {
     # Devanagari has no \b of its own (vowel signs are not \w): these words are not
     # the inside of others; romanised forms as callers' recognisers write them
     "hi": re.compile(
-        r"असल में|दरअसल|मेरा मतलब|मतलब|बल्कि|बदल दीजिए|बदल दो|बदलकर|की जगह|ग़?गलती से|"
+        r"असल में|दरअसल|मेरा मतलब|मतलब|बल्कि|बदल दीजिए|बदल दो|बदलकर|की जगह|गलती से|"
         r"\b(?:asal mein|darasal|matlab|balki|ki jagah|badal do|badal dijiye)\b",
         re.IGNORECASE,
     ),
@@ -121,13 +121,11 @@ def corrects(raw: str, language: str = "en") -> bool:
     if _CUE.search(raw) is not None:
         return True
     cue = _LANGUAGE_CUES.get(language)
-    return cue is not None and cue.search(_unaccented(raw) if language != "hi" else raw) is not None
+    if cue is None:
+        return False
+    from superdialog.slots.lang import plain_text  # lazy: only calls in those languages
 
-
-def _unaccented(text: str) -> str:
-    """Lower case without accents: speech recognisers drop them ("quise", "plutot")."""
-    decomposed = unicodedata.normalize("NFD", text.lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return cue.search(plain_text(raw)) is not None
 
 
 @dataclass(frozen=True, slots=True)

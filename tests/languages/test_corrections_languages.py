@@ -103,6 +103,7 @@ def test_each_language_has_its_cues_and_english_cues_count_everywhere() -> None:
     assert corrects("ich wollte sagen Dienstag", "de")
     assert corrects("je me suis trompé, mardi", "fr")
     assert corrects("मंगलवार, सोमवार की जगह", "hi")
+    assert corrects("ग़लती से सोमवार कहा, मंगलवार", "hi") and corrects("गलती से मंगलवार", "hi")
     assert corrects("actually tuesday", "hi") and corrects("actually tuesday", "es")
     assert not corrects("el martes por favor", "es")
 

@@ -41,6 +41,7 @@ __all__ = [
     "localise",
     "localise_for",
     "localise_moments",
+    "plain_text",
 ]
 
 LANGUAGES = frozenset(NUMBERS)
@@ -70,7 +71,7 @@ class Localised:
         return self.starts[start], self.ends[end - 1]
 
 
-def _plain(word: str) -> str:
+def plain_text(word: str) -> str:
     """Lower case without accents (ASR drops them); Devanagari without nukta, ँ as ं."""
     low = word.lower().replace("\u2019", "'")
     if low.isascii():
@@ -84,11 +85,11 @@ def _plain(word: str) -> str:
 
 
 def _table(language: str) -> tuple[dict[str, str], dict[str, int]]:
-    yes_no = {_plain(k): v for k, v in YES_NO.get(language, {}).items()}
-    numbers = {_plain(k): v for k, v in NUMBERS.get(language, {}).items()}
+    yes_no = {plain_text(k): v for k, v in YES_NO.get(language, {}).items()}
+    numbers = {plain_text(k): v for k, v in NUMBERS.get(language, {}).items()}
     if language == "de":  # "zwoelf", "fuenf": umlauts written out
         for word, value in NUMBERS["de"].items():
-            numbers.setdefault(_plain(word.replace("ö", "oe").replace("ü", "ue")), value)
+            numbers.setdefault(plain_text(word.replace("ö", "oe").replace("ü", "ue")), value)
     if language == "hi":  # चौंतीस / चौतीस: recognisers drop the nasal mark
         for word, value in list(numbers.items()):
             numbers.setdefault(word.replace("\u0902", ""), value)
@@ -96,8 +97,8 @@ def _table(language: str) -> tuple[dict[str, str], dict[str, int]]:
 
 
 _TABLES = {lang: _table(lang) for lang in LANGUAGES}
-_DECIMALS = {lang: frozenset(_plain(w) for w in ws) for lang, ws in DECIMAL_POINTS.items()}
-_FRACTIONS = {_plain(k): v for k, v in HINDI_FRACTIONS.items()}
+_DECIMALS = {lang: frozenset(plain_text(w) for w in ws) for lang, ws in DECIMAL_POINTS.items()}
+_FRACTIONS = {plain_text(k): v for k, v in HINDI_FRACTIONS.items()}
 _SCALES = {100: "hundred", 1000: "thousand", 100_000: "lakh", 1_000_000: "million",
            10_000_000: "crore"}  # fmt: skip
 _DIGITS_BEFORE = re.compile(r"\d(?:[.,]\d+)?[ \u00a0]+$")
@@ -160,7 +161,7 @@ def localise(text: str, language: str, *, fractions: bool = True) -> Localised:
     i = 0
     while i < len(words):
         w = words[i]
-        if fractions and language == "hi" and _plain(w.group()) in _FRACTIONS:
+        if fractions and language == "hi" and plain_text(w.group()) in _FRACTIONS:
             said = _fraction(words, i, text, numbers)
             if said is not None:
                 value, j = said
@@ -172,7 +173,7 @@ def localise(text: str, language: str, *, fractions: bool = True) -> Localised:
         if parts is None and language == "hi":
             parts = _romanised_count(words, i, text, numbers)
         if parts is None:
-            new = yes_no.get(_plain(w.group()))
+            new = yes_no.get(plain_text(w.group()))
             if new is not None:
                 pieces.append((text[pos : w.start()], pos, w.start()))
                 pieces.append((new, w.start(), w.end()))
@@ -183,7 +184,7 @@ def localise(text: str, language: str, *, fractions: bool = True) -> Localised:
         while j < len(words):
             nxt = words[j]
             more = _number_parts(nxt.group(), numbers, language)
-            if more is None and _plain(nxt.group()) in joins and j + 1 < len(words):
+            if more is None and plain_text(nxt.group()) in joins and j + 1 < len(words):
                 more = _number_parts(words[j + 1].group(), numbers, language)
                 if more is not None:
                     j += 1
@@ -193,7 +194,7 @@ def localise(text: str, language: str, *, fractions: bool = True) -> Localised:
             values += more
             j += 1
         end = words[j - 1].end()
-        if j == i + 1 and _plain(w.group()) in ARTICLES.get(language, ()):
+        if j == i + 1 and plain_text(w.group()) in ARTICLES.get(language, ()):
             i += 1  # "una mesa", "ein Tisch": an article, not a number
             continue
         spoken = [str(v) for v in _value(values, language)]
@@ -251,14 +252,14 @@ _VAGUE = frozenset(
 
 
 def _vague(word: str) -> bool:
-    return _plain(word) in _VAGUE
+    return plain_text(word) in _VAGUE
 
 
 def _romanised_count(
     words: list[re.Match[str]], i: int, text: str, numbers: dict[str, int]
 ) -> list[int] | None:
     """Romanised "do"/"teen" (2, 3) when a scale word follows ("do lakh"), else ``None``."""
-    count = _ROMAN_COUNTS.get(_plain(words[i].group()))
+    count = _ROMAN_COUNTS.get(plain_text(words[i].group()))
     if count is None or i + 1 >= len(words):
         return None
     if text[words[i].end() : words[i + 1].start()].strip():
@@ -269,7 +270,7 @@ def _romanised_count(
 
 def _number_parts(word: str, numbers: dict[str, int], language: str = "") -> list[int] | None:
     """The values of a number word, or of a hyphenated one ("soixante-dix-sept")."""
-    plain = _plain(word)
+    plain = plain_text(word)
     if plain in numbers:
         return [numbers[plain]]
     if "-" in plain:
@@ -336,7 +337,7 @@ def _decimals(
     language: str,
 ) -> tuple[str, int] | None:
     """The decimals after a number ("coma cinco", "Komma fünf"): their digits and end."""
-    if j + 1 >= len(words) or _plain(words[j].group()) not in points:
+    if j + 1 >= len(words) or plain_text(words[j].group()) not in points:
         return None
     if (
         text[words[j - 1].end() : words[j].start()].strip()
@@ -361,7 +362,7 @@ def _fraction(
     """Hindi डेढ़ सौ (150), ढाई लाख (250000), साढ़े तीन (3.5), सवा दो सौ (225), पौने दो (1.75)."""
     from decimal import Decimal  # lazy: decimal only when a Hindi fraction is said
 
-    kind, amount = _FRACTIONS[_plain(words[i].group())]
+    kind, amount = _FRACTIONS[plain_text(words[i].group())]
     count: Decimal
     j = i + 1
     if kind == "=":
