@@ -126,7 +126,8 @@ def get_client(config: LLMConfig, shard: int = 0) -> AsyncOpenAI:
     answer is its status error.
 
     The client sends through :class:`~superdialog.llm.transport.LeanTransport`
-    (given to the SDK as its public ``http_client``), unless the environment
+    under :class:`~superdialog.llm.http_client.LeanClient` (given to the SDK as
+    its public ``http_client``), unless the environment
     names a proxy: then httpx2's stock transport, which honours it, in shards
     of ``STOCK_SHARD_CONNECTIONS`` (``shard`` picks one).
 
@@ -156,10 +157,11 @@ def get_client(config: LLMConfig, shard: int = 0) -> AsyncOpenAI:
     import openai  # deferred: importing openai costs hundreds of milliseconds
 
     if _lean():
+        from superdialog.llm.http_client import LeanClient  # lazy: as httpx2
         from superdialog.llm.transport import LeanTransport  # lazy: as httpx2
 
-        http_client = openai.DefaultAsyncHttpxClient(
-            transport=LeanTransport(max_connections=SHARD_CONNECTIONS), follow_redirects=False
+        http_client: httpx2.AsyncClient = LeanClient(
+            LeanTransport(max_connections=SHARD_CONNECTIONS), openai.DEFAULT_TIMEOUT
         )
     else:
         http_client = openai.DefaultAsyncHttpxClient(
