@@ -360,6 +360,8 @@ def references(source: str, *, expression: bool = False) -> list[tuple[str, str 
 _DICT_METHODS = frozenset(dir(dict))
 _GUARD_TESTS = frozenset({"defined", "undefined", "none"})
 _GUARD_FILTERS = frozenset({"default", "d"})
+_NONE_SAFE_OPS = frozenset({"eq", "ne", "in", "notin"})
+"""Comparisons an empty slot (None) takes part in without failing."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -475,7 +477,19 @@ class _ReadWalker:
                 if node.expr2 is not None:
                     self.visit(node.expr2, guarded_by)
             return
-        if isinstance(node, nodes.And | nodes.Or):
+        if isinstance(node, nodes.Compare) and all(op.op in _NONE_SAFE_OPS for op in node.ops):
+            # slots.reason == 'better', slots.kind in ['a', 'b']: an empty slot (None)
+            # compares without failing; only the left of an 'in' is safe (None is no list)
+            self.visit(node.expr, guards, test=True)
+            for op in node.ops:
+                self.visit(op.expr, guards, test=op.op in ("eq", "ne"))
+            return
+        if isinstance(node, nodes.Or):
+            # {{ slots.kind or 'unknown' }}: the left side is only used for its truth
+            self.visit(node.left, guards, test=True)
+            self.visit(node.right, (*guards, *self.mentions(node.left)), test=test)
+            return
+        if isinstance(node, nodes.And):
             self.visit(node.left, guards, test=test)
             self.visit(node.right, (*guards, *self.mentions(node.left)), test=test)
             return
