@@ -112,6 +112,14 @@ EXTRA: list[tuple[str, str, bool, float | None, str]] = [
     ),
     ("cold_start_first_call_after_load_ms", "ms", True, None,
      "flow loaded → first chunk of the first call, same process"),
+    *(
+        (f"concurrent_{n}_{what}", unit, lower, None, f"{calls} concurrent calls: {label}")
+        for n, calls in (("1k", "1,000"), ("30k", "30,000"))
+        for what, unit, lower, label in (
+            ("turns_per_s", "turns/s", False, "turns/s"),
+            ("rss_mb", "MB", True, "peak RSS"),
+        )
+    ),
     ("concurrent_client_turns_per_cpu_s", "turns/s", False, None,
      "concurrent calls: turns per CPU second of our process (capacity, free of the server)"),
 ]
@@ -123,6 +131,19 @@ def load_json(path: Path) -> dict[str, Any] | None:
         return None
     lines = [ln for ln in path.read_text().splitlines() if ln.strip().startswith("{")]
     return json.loads(lines[-1]) if lines else None
+
+
+def with_scale_keys(res: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A peer's `concurrent_<n>_*` keys from its concurrency detail, for runs made before they
+    were emitted (the same figures: turns/s and peak RSS at the calls really run)."""
+    detail = (res or {}).get("concurrent_detail")
+    if res is None or not detail or "calls" not in detail:
+        return res
+    calls = int(detail["calls"])
+    key = f"{calls // 1000}k" if calls % 1000 == 0 else str(calls)
+    res.setdefault(f"concurrent_{key}_turns_per_s", detail.get("turns_per_s"))
+    res.setdefault(f"concurrent_{key}_rss_mb", detail.get("peak_rss_mb"))
+    return res
 
 
 def num(v: Any) -> float | None:
@@ -439,12 +460,13 @@ def main() -> None:
     ours = load_json(args.ours)
     if ours is None:
         raise SystemExit(f"report: {args.ours} missing: run bench/run.sh first")
-    peers = {k: load_json(args.peers_dir / f"{k}.json") for k, _ in PEERS}
+    peers = {k: with_scale_keys(load_json(args.peers_dir / f"{k}.json")) for k, _ in PEERS}
     slots = json.loads(args.slots.read_text()) if args.slots.exists() else None
     results = build_results(ours, peers)
     args.results.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     args.doc.write_text(markdown(ours, peers, results, slots))
-    print(f"report: wrote {args.results.relative_to(ROOT)} and {args.doc.relative_to(ROOT)}")
+    shown = [p.relative_to(ROOT) if p.is_relative_to(ROOT) else p for p in (args.results, args.doc)]
+    print(f"report: wrote {shown[0]} and {shown[1]}")
     for key, unit, lower, _target, _ in REQUIRED:
         r = results[key]
         cmp = "  ".join(f"{p}={fmt(r[p], unit)} ({fmt_ratio(ratio(r['ours'], r[p], lower))})"

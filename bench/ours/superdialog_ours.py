@@ -45,7 +45,10 @@ import superdialog.compile.compiled as _flowmod  # noqa: E402
 from superdialog.flow import Flow  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
-OUR_PARTS = (*C.PARTS, "cpu", "cold_start", "turn_kinds")  # the peers' parts, plus ours only
+# the peers' parts, plus ours only (the peers' 1,000-call run gives their concurrent_1k_* keys)
+OUR_PARTS = (*C.PARTS, "cpu", "cold_start", "turn_kinds", "concurrent_1k", "concurrent_30k")
+SCALES = {"concurrent_1k": 1_000, "concurrent_30k": 30_000}
+"""Extra concurrency points (`concurrent_<n>_turns_per_s` / `_rss_mb`), each in a fresh process."""
 SETTLE_S = 0.02  # idle gap between a turn and its bare-round-trip replays (as the peers')
 if not os.path.realpath(superdialog.__file__).startswith(os.path.realpath(REPO) + os.sep):
     raise SystemExit(f"ours: superdialog imported from {superdialog.__file__}, not {REPO}")
@@ -555,7 +558,9 @@ async def run_part(part: str, args: argparse.Namespace) -> dict[str, Any]:
             from cpu import main_async as cpu_part
 
             return await cpu_part(args.quick)
-        if part == "concurrent":
+        if part in SCALES and args.quick:
+            return {f"{part}_skipped": "quick run"}
+        if part == "concurrent" or part in SCALES:
             # The loopback server is one Python process (~200 requests/s): 10,000 calls asking at
             # once queue for tens of seconds, past our live-call deadlines (connect 3 s, first
             # token 6 s), which would then rightly take the error path. Here every request may
@@ -563,7 +568,11 @@ async def run_part(part: str, args: argparse.Namespace) -> dict[str, Any]:
             doc = F.booking_doc()
             doc["llm"]["timeouts"] = {"connect": 120.0, "first_token": 300.0, "total": 600.0}
             with C.LLMServer(F.rules_booking()) as srv:
-                return await m_concurrent(srv, flow_for(doc, srv, "booking.yaml"), args.calls)
+                calls = SCALES.get(part, args.calls)
+                conc = await m_concurrent(srv, flow_for(doc, srv, "booking.yaml"), calls)
+                if part == "concurrent":
+                    return conc  # run_parts derives concurrent_10k_* and the detail
+                return {**C.scale_metrics(conc), f"{part}_detail": conc}
     raise SystemExit(f"unknown part {part}")
 
 

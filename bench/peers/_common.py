@@ -540,6 +540,20 @@ def run_parts(
     return out
 
 
+def scale_key(calls: int) -> str:
+    """`1k`, `10k`, `30k`... for a number of concurrent calls (the figure's key names it)."""
+    return f"{calls // 1000}k" if calls % 1000 == 0 else str(calls)
+
+
+def scale_metrics(conc: dict[str, Any]) -> dict[str, Any]:
+    """`concurrent_<n>_turns_per_s` / `_rss_mb` as measured at the run's own number of calls."""
+    key = scale_key(conc["calls"])
+    return {
+        f"concurrent_{key}_turns_per_s": conc["turns_per_s"],
+        f"concurrent_{key}_rss_mb": conc["peak_rss_mb"],
+    }
+
+
 def concurrent_metrics(conc: dict[str, Any], calls: int) -> dict[str, Any]:
     """concurrent_10k_* from a run of `calls` calls (extrapolated linearly if < 10,000)."""
     out: dict[str, Any] = {"concurrent_calls_run": conc["calls"]}
@@ -557,6 +571,7 @@ def concurrent_metrics(conc: dict[str, Any], calls: int) -> dict[str, Any]:
             f"the rate measured at {calls} calls"
         )
     out["concurrent_10k_turns_per_s"] = conc["turns_per_s"]
+    out.update(scale_metrics(conc))
     if conc.get("client_turns_per_cpu_s") is not None:  # ours: capacity, free of the server
         out["concurrent_client_turns_per_cpu_s"] = conc["client_turns_per_cpu_s"]
     out["concurrent_detail"] = conc
