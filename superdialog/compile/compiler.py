@@ -751,6 +751,16 @@ class _Compiler:
     def check_busy_cycles(self, states: Mapping[str, CompiledState]) -> None:
         """A loop of states that never wait for the caller would spin forever."""
         passing = {n for n, s in states.items() if not s.listens and not s.terminal}
+        # a collect state only asks for empty slots: come round to it again and the
+        # values it filled the first time let it pass straight on (nothing clears them)
+        refill = {
+            n
+            for n, s in states.items()
+            if s.kind == "collect"
+            and s.collect
+            and all(c in self.slot_specs and self.slot_specs[c].required for c in s.collect)
+        }
+        passing |= refill
         graph = {
             n: [
                 e.dst
@@ -771,11 +781,15 @@ class _Compiler:
                     key = frozenset(cycle)
                     if key not in reported:
                         reported.add(key)
+                        asks = [c for c in cycle if c in refill]
+                        where = asks[0] if asks else m
                         self.problem(
-                            self.at(m, ()),
+                            self.at(where, ()),
                             "these states loop without waiting for the caller: "
-                            + " → ".join([*cycle, m]),
-                            "make one of them listen (llm, collect, listen: true)",
+                            + " → ".join([*cycle, m])
+                            + _refill_note(asks, states),
+                            _refill_hint(asks, states)
+                            or "make one of them listen (llm, collect, listen: true)",
                         )
                 elif color.get(m) is None:
                     visit(m, stack)
@@ -785,6 +799,30 @@ class _Compiler:
         for n in sorted(passing):
             if n not in color:
                 visit(n, [])
+
+
+def _refill_note(asks: list[str], states: Mapping[str, CompiledState]) -> str:
+    """Why a collect state on a loop does not wait: its slots are filled on the way round."""
+    if not asks:
+        return ""
+    said = "; ".join(
+        f"'{n}' collects {', '.join(states[n].collect)}, already filled when the call comes "
+        "back to it, so it does not ask again"
+        for n in asks
+    )
+    return f" ({said})"
+
+
+def _refill_hint(asks: list[str], states: Mapping[str, CompiledState]) -> str | None:
+    """How to ask for a value again: a flow cannot empty a slot, so refuse it where it is asked."""
+    if not asks:
+        return None
+    slot = states[asks[0]].collect[0]
+    return (
+        "a collect state only asks for empty slots and nothing empties one: refuse an "
+        f"unwanted value where it is asked (min/max, pattern or a validator on '{slot}'), "
+        "or collect a new slot"
+    )
 
 
 def _constraints(slot: SlotSpec) -> Constraints:

@@ -53,9 +53,17 @@ def test_busy_cycle_without_waiting() -> None:
 
 def test_cycle_through_a_listening_state_is_fine() -> None:
     flow = superdialog.loads(
-        BASE + "  a: {say: one, next: b}\n  b: {collect: [age], next: a}\n", "f.yaml"
+        BASE + "  a: {say: one, next: b}\n  b: {say: two, listen: true, next: a}\n", "f.yaml"
     )
     assert flow.states["b"].listens and not flow.states["a"].listens
+
+
+def test_cycle_back_to_a_filled_collect_state_is_refused() -> None:
+    # b asks for age once; the second time round age is filled and b passes on, so
+    # a → b → a spins (at run time: six passes, then the error apology)
+    msgs = problems(BASE + "  a: {say: one, next: b}\n  b: {collect: [age], next: a}\n")
+    assert any("loop without waiting" in m and "'b' collects age, already filled" in m
+               for m in msgs)
 
 
 def test_unknown_slot_in_collect_and_template() -> None:

@@ -1,0 +1,71 @@
+"""A loop back to a collect state whose slots are already filled spins without waiting.
+
+Found writing fresh flows: "we're closed at weekends" → back to a state that
+collects the same date slot. A collect state only asks for empty slots and no
+flow key empties one, so the second time round the state passed straight on,
+the loop spun, and the call ended with an error after six passes. It
+validated, even with ``--deep``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import superdialog
+
+LOOP = """\
+flow: f
+slots:
+  day: {type: date}
+start: ask
+states:
+  ask:
+    collect: [day]
+    next: route
+  route:
+    transitions:
+      - {if: "slots.day.weekday() >= 5", to: weekend}
+      - {to: done}
+  weekend: {say: "We're closed at weekends.", next: BACK}
+  again: {collect: [day], next: route}
+  done: {say: bye, end: completed}
+"""
+
+
+@pytest.mark.parametrize("back", ["ask", "again"])
+def test_loop_back_to_a_filled_collect_state_is_refused(back: str) -> None:
+    text = LOOP.replace("BACK", back)
+    if back == "ask":
+        text = text.replace("  again: {collect: [day], next: route}\n", "")
+    with pytest.raises(superdialog.FlowError) as err:
+        superdialog.loads(text, name="f.yaml")
+    message = str(err.value)
+    assert "loop without waiting" in message
+    assert f"'{back}' collects day, already filled" in message
+    assert "validator on 'day'" in message
+    assert err.value.line > 1
+
+
+def test_a_loop_through_an_optional_slot_is_left_alone() -> None:
+    # a collect state with an optional slot may still ask: not certain to spin
+    text = (
+        LOOP.replace("BACK", "again")
+        .replace(
+            "  day: {type: date}", "  day: {type: date}\n  note: {type: text, required: false}"
+        )
+        .replace("again: {collect: [day]", "again: {collect: [day, note]")
+    )
+    superdialog.loads(text, name="f.yaml")
+
+
+def test_a_loop_that_waits_elsewhere_is_fine() -> None:
+    text = (
+        LOOP.replace("BACK", "ask")
+        .replace("  again: {collect: [day], next: route}\n", "")
+        .replace(
+            'weekend: {say: "We\'re closed at weekends.", next: ask}',
+            'weekend:\n    say: "We\'re closed at weekends. Another day?"\n'
+            "    listen: true\n    next: ask",
+        )
+    )
+    superdialog.loads(text, name="f.yaml")
