@@ -112,12 +112,10 @@ _REFUSAL_RE = re.compile(
     r"\b(?:not|anything\s+but|except|instead\s+of|rather\s+than)\b[\s,]*\w[^,.;!?]{0,40}[,.;!?]",
     re.IGNORECASE,
 )
-# Hesitations and their comma, blanked before any rule runs ("not uh, Friday" refuses
-# Friday; "three uh, lakh" is 300,000).
-_FILLER_RE = re.compile(
-    r"(?<![\w'])(?:" + "|".join(sorted(FILLERS, key=len, reverse=True)) + r")(?![\w']),?",
-    re.IGNORECASE,
-)
+# Hesitations, blanked before any rule runs ("not uh, Friday" refuses Friday; "three uh,
+# lakh" is 300,000): see :func:`_blank_fillers`.
+_DISCOURSE_WORDS = frozenset({"like", "know", "y'know"})
+_UNIT_RE = re.compile(r"[^\W_]+(?:'[^\W_]+)*|,")
 _REFUSAL_WORDS = frozenset({"not", "but", "except", "instead", "than"})
 _EITHER_WORDS = frozenset({"or", "maybe", "perhaps", "possibly"})
 _LOOK_BACK = 48  # characters of context a "not"/"or" before a value is looked for in
@@ -197,9 +195,68 @@ def _decided(
     return None
 
 
-def _blank(match: re.Match[str]) -> str:
-    """Spaces as long as ``match``: text blanked out keeps every span of the rest."""
-    return " " * (match.end() - match.start())
+def _filler_units(text: str) -> list[tuple[str, int, int]]:
+    """Words and commas of ``text`` as (kind, start, end), for :func:`_blank_fillers`.
+
+    Kind: "h" for a hesitation, "d" for a discourse filler ("like", "you know"), "," for
+    a comma and "w" for any other word.
+    """
+    units: list[tuple[str, int, int]] = []
+    for m in _UNIT_RE.finditer(text):
+        word = m.group().lower()
+        if word == ",":
+            units.append((",", m.start(), m.end()))
+        elif word in FILLERS:
+            units.append(("h", m.start(), m.end()))
+        elif word in ("like", "y'know"):
+            units.append(("d", m.start(), m.end()))
+        elif (
+            word == "know"
+            and units
+            and units[-1][0] == "w"
+            and (text[units[-1][1] : units[-1][2]].lower() in ("you", "ya"))
+        ):
+            units[-1] = ("d", units[-1][1], m.end())
+        else:
+            units.append(("w", m.start(), m.end()))
+    return units
+
+
+def _blank_fillers(text: str) -> str:
+    """``text`` with its hesitations blanked out (same length, so every span holds).
+
+    "uh", "um" always go, with the comma after them. "like" and "you know" go where the
+    recogniser set them off as a hesitation: next to a comma or another hesitation
+    ("twenty, uh, you know, five"); "I'd like two" keeps its verb. A run of hesitations
+    with a comma on both sides (", um, like,") was a pause inside what the caller was
+    saying, so both commas go too: "twenty, um, five" reads as "twenty um five" does.
+    """
+    units = _filler_units(text)
+    n = len(units)
+    chars = list(text)
+    k = 0
+    while k < n:
+        if units[k][0] not in ("h", "d"):
+            k += 1
+            continue
+        # one run of hesitations, the commas between them included
+        end = k
+        while end + 1 < n and units[end + 1][0] in ("h", "d", ","):
+            end += 1
+        while units[end][0] == ",":
+            end -= 1
+        run = units[k : end + 1]
+        before = units[k - 1][0] if k else ""
+        after = units[end + 1][0] if end + 1 < n else ""
+        if any(kind == "h" for kind, _, _ in run) or "," in (before, after):
+            lo, hi = run[0][1], run[-1][2]
+            if after == ",":
+                hi = units[end + 1][2]
+                if before == ",":
+                    lo = units[k - 1][1]
+            chars[lo:hi] = " " * (hi - lo)
+        k = end + 1
+    return "".join(chars)
 
 
 def _markers(text: str, table: dict[str, tuple[tuple[str, ...], ...]]) -> list[tuple[int, int]]:
@@ -254,10 +311,14 @@ def resolve(slot_type: SlotType, text: str, ctx: ExtractContext) -> Match | None
     either = not said.isdisjoint(_EITHER_WORDS)
     marked = not said.isdisjoint(hints)
     rules = marked or refusing or either
-    if not slot_type.hesitations_matter and (rules or "," in text) and not said.isdisjoint(FILLERS):
+    if (
+        not slot_type.hesitations_matter
+        and (rules or "," in text)
+        and not (said.isdisjoint(FILLERS) and said.isdisjoint(_DISCOURSE_WORDS))
+    ):
         # "not uh, Friday", "three uh, lakh": the hesitation and its comma blanked (same
         # length, so spans hold); the parsers skip a bare "uh" themselves
-        text = _FILLER_RE.sub(_blank, text)
+        text = _blank_fillers(text)
     if not rules:
         return slot_type.scan(text, ctx)
     cuts = _markers(text, table) if marked else []
