@@ -399,7 +399,7 @@ async def _call_model(
                     if ttft is None:
                         ttft = (time.perf_counter() - started) * 1000
                         if speculate:  # the model speaks: no opening will follow this turn
-                            await drop_prefetched(m)
+                            _abandon_prefetched(m)
                     text.append(ev.text)
                     chunk = masking.feed(ev.text) if masking is not None else ev.text
                     if not chunk:
@@ -538,7 +538,7 @@ model that keeps streaming is cut off (and stops generating) after this.
 """
 
 _RESTS: dict[int, tuple[asyncio.Task[None], ...]] = {}
-"""Each call's streams being read aside, by ``id`` of its machine (as ``_PENDING``).
+"""Each call's streams being read aside or closing, by ``id`` of its machine (as ``_PENDING``).
 
 Owned by the turn: the move that follows the decision waits for them when it
 ends (:func:`drop_prefetched`), so none outlives its turn.
@@ -724,6 +724,22 @@ async def _take_prefetched(
         else:
             await prefetched.cancel()
     return chosen
+
+
+def _abandon_prefetched(m: CallMachine) -> None:
+    """Cancel this call's prefetched openings without waiting for them to stop.
+
+    The model is speaking: its first words go out now rather than after the
+    prefetched streams have closed their connections. No opening can take
+    them any more; the turn's end waits for them (:func:`drop_prefetched`,
+    as for a response's rest read aside).
+    """
+    pending = _pending(m)
+    if pending:
+        _set_pending(m, ())
+        for prefetched in pending:
+            prefetched.task.cancel()
+        _RESTS[id(m)] = (*_RESTS.get(id(m), ()), *(p.task for p in pending))
 
 
 async def drop_prefetched(m: CallMachine, keep: str | None = None) -> None:
