@@ -155,6 +155,9 @@ class SlotType:
     needs_before: bool = False
     #: Whether "uh", "mm" carry meaning ("uh huh" is yes); else repairs read past them.
     hesitations_matter: bool = False
+    #: Whether a value said as a bound ("under a hundred", "before five") or as one end of
+    #: a span ("two to three", "the 5th to the 8th") is no value: quantities and moments.
+    ranged: bool = False
 
     def find(self, text: str, ctx: ExtractContext) -> Match | None:
         """Find the first value of this type in ``text``; ``None`` if there is none.

@@ -117,6 +117,7 @@ class AmountType(SlotType):
     """
 
     name = "amount"
+    ranged = True  # "under a hundred", "before five", "2 to 3": a bound or a span, no value
     description = "money: Amount(value: Decimal, currency: ISO code)"
 
     def scan(self, text: str, ctx: ExtractContext) -> Match | None:

@@ -32,6 +32,7 @@ class NumberType(SlotType):
     """
 
     name = "number"
+    ranged = True  # "under a hundred", "before five", "2 to 3": a bound or a span, no value
     description = "a quantity: int, or Decimal when fractional"
 
     def scan(self, text: str, ctx: ExtractContext) -> Match | None:

@@ -80,8 +80,19 @@ _NOT_AFTER = re.compile(
     re.IGNORECASE,
 )
 # "five or six": "or" then something else; "or so", "or more" keep the value.
+# "seven I think, or eight": a hedge between the value and its alternative
+_HEDGES = (
+    r"(?:(?:i\s+think|i\s+guess|i\s+suppose|i\s+believe|i\s+reckon|probably|"
+    r"i'm\s+not\s+sure|not\s+sure)" + _GAP + r")*"
+)
 _OR_AFTER = re.compile(
-    r"^" + _GAP.replace("+", "*") + _FILL + r"(?:or(?:" + _GAP + r"(?:maybe|perhaps))?|maybe|"
+    r"^"
+    + _GAP.replace("+", "*")
+    + _FILL
+    + _HEDGES
+    + r"(?:or(?:"
+    + _GAP
+    + r"(?:maybe|perhaps))?|maybe|"
     r"perhaps|possibly)\b(?!" + _GAP + r"(?:so|thereabouts|something|more|less|later|earlier|"
     r"after|before|anything|whatever|whenever|else|not)\b)",
     re.IGNORECASE,
@@ -116,8 +127,44 @@ _REFUSAL_RE = re.compile(
 # lakh" is 300,000): see :func:`_blank_fillers`.
 _DISCOURSE_WORDS = frozenset({"like", "know", "y'know"})
 _UNIT_RE = re.compile(r"[^\W_]+(?:'[^\W_]+)*|,")
+# "under a hundred", "before five", "at least ten": a bound the value is said against,
+# not the value ("not before four" is the earliest time, and stays one).
+_BOUND_BEFORE = re.compile(
+    r"\b(?:(?<!not\s)(?:before|after)|(?:earlier|later|sooner|less|more|fewer|greater|"
+    r"higher|lower|bigger|smaller|longer|shorter)\s+than|under|over|above|below|between|"
+    r"at\s+(?:the\s+)?(?:least|most)|up\s+to|upwards\s+of|anything\s+(?:over|under))"
+    + _GAP
+    + _FILL
+    + r"(?:(?:the|a|an|on|about|around|roughly)\s+)?$",
+    re.IGNORECASE,
+)
+# "two to three hundred", "the 5th to the 8th", "5-10": a span, when a value follows
+_SPAN_AFTER = re.compile(
+    r"\s*(?:[-\u2013\u2014]|(?:to|till|til|until|through|thru)\b)"
+    + _GAP.replace("+", "*")
+    + _FILL
+    + r"(?:the\s+)?",
+    re.IGNORECASE,
+)
+# "2 to 300 dollars": the value is the far end of a span that began with a number
+_SPAN_BEFORE = re.compile(
+    r"(?:\d|\b(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"\w+teen|\w+ty|hundred|thousand|million|grand|bucks?|dollars?|euros?|pounds?|noon|"
+    r"first|second|third|\w+th|am|pm|o'clock))"
+    r"\s*(?:[-\u2013\u2014]|(?:to|till|til|until|through|thru)\b)"
+    + _GAP.replace("+", "*")
+    + _FILL
+    + r"(?:the\s+)?$",
+    re.IGNORECASE,
+)
+_RANGE_WORDS = frozenset(
+    {"before", "after", "than", "under", "over", "above", "below", "between", "least", "most",
+     "up", "upwards", "to", "till", "til", "until", "through", "thru"}
+)  # fmt: skip
 _REFUSAL_WORDS = frozenset({"not", "but", "except", "instead", "than"})
 _EITHER_WORDS = frozenset({"or", "maybe", "perhaps", "possibly"})
+# "..., 4:30 actually": a marker said after the value it brings, at the end
+_TRAILING = re.compile(r"actually[\s,.;:!?]*$", re.IGNORECASE)
 _LOOK_BACK = 48  # characters of context a "not"/"or" before a value is looked for in
 
 
@@ -162,24 +209,28 @@ def _decided(
     ctx: ExtractContext,
     refusing: bool,
     either: bool,
+    ranging: bool = False,
 ) -> Match | None:
-    """The value in ``text[start:end]`` unless it is refused or left undecided.
+    """The value in ``text[start:end]`` unless it is refused, bounded or left undecided.
 
-    ``refusing`` and ``either`` say whether the utterance holds a word that may refuse a
-    value ("not") or offer an alternative ("or", "maybe"); without one, the checks are
+    ``refusing``, ``either`` and ``ranging`` say whether the utterance holds a word that
+    may refuse a value ("not"), offer an alternative ("or", "maybe") or make it a bound
+    or one end of a span ("under", "before", "to", "-"); without one, the checks are
     skipped.
     """
     match = _scan_part(slot_type, text, start, end, ctx)
     for _ in range(4):  # "not A, not B, C": a few refusals in a row at most
         if match is None:
             return None
-        if not (refusing or either):
+        if not (refusing or either or ranging):
             return match
         before = text[max(start, match.start - _LOOK_BACK) : match.start]
         after = text[match.end : end]
         if refusing and (_NOT_BEFORE.search(before) or _NOT_AFTER.match(after)):
             match = _scan_part(slot_type, text, match.end, end, ctx)
             continue
+        if ranging and _bounded(slot_type, text, match, before, end, ctx):
+            return None
         if not either:
             return match
         if _OR_BEFORE.search(before):
@@ -189,10 +240,29 @@ def _decided(
             if _OTHER_ONE.match(after, alt.end()):
                 return None  # "next tuesday or the one after": a second choice, unnamed
             other = _scan_part(slot_type, text, match.end + alt.end(), end, ctx)
+            if other is None:
+                # "... one two one two, or maybe one two one three": another last group
+                other = slot_type.patched(
+                    match, text, match.end + alt.start(), match.end + alt.end(), ctx
+                )
             if other is not None and not _same(other.value, match.value):
                 return None  # "five or six": not decided yet
         return match
     return None
+
+
+def _bounded(
+    slot_type: SlotType, text: str, match: Match, before: str, end: int, ctx: ExtractContext
+) -> bool:
+    """True when ``match`` is a bound ("under a hundred") or one end of a span ("2 to 3")."""
+    if _BOUND_BEFORE.search(before) or _SPAN_BEFORE.search(before):
+        return True
+    span = _SPAN_AFTER.match(text, match.end, end)
+    if span is None:
+        return False
+    other = _scan_part(slot_type, text, span.end(), end, ctx)
+    # the other end must come right after the "to": "2 to go, 5 people" is no span
+    return other is not None and not text[span.end() : other.start].strip()
 
 
 def _filler_units(text: str) -> list[tuple[str, int, int]]:
@@ -310,7 +380,10 @@ def resolve(slot_type: SlotType, text: str, ctx: ExtractContext) -> Match | None
     refusing = slot_type.refusable and not said.isdisjoint(_NOT_WORDS)
     either = not said.isdisjoint(_EITHER_WORDS)
     marked = not said.isdisjoint(hints)
-    rules = marked or refusing or either
+    ranging = slot_type.ranged and (
+        not said.isdisjoint(_RANGE_WORDS) or any(ch in text for ch in "-\u2013\u2014")
+    )
+    rules = marked or refusing or either or ranging
     if (
         not slot_type.hesitations_matter
         and (rules or "," in text)
@@ -323,19 +396,29 @@ def resolve(slot_type: SlotType, text: str, ctx: ExtractContext) -> Match | None
         return slot_type.scan(text, ctx)
     cuts = _markers(text, table) if marked else []
     for cut in reversed(cuts[-4:]):
-        after = _decided(slot_type, text, cut[1], len(text), ctx, refusing, either)
+        after = _decided(slot_type, text, cut[1], len(text), ctx, refusing, either, ranging)
         if after is None:
             continue
         before = _scan_part(slot_type, text, 0, cut[0], ctx) if slot_type.needs_before else None
         return slot_type.repaired(before, after, text, cut[0], ctx)
+    if cuts and _TRAILING.match(text, cuts[-1][0]):
+        # "at 4, 4:30 actually": the marker after the repair; the last value before it wins
+        cut = cuts[-1][0]
+        first = _decided(slot_type, text, 0, cut, ctx, refusing, either, ranging)
+        if first is not None:
+            second = _decided(slot_type, text, first.end, cut, ctx, refusing, either, ranging)
+            if second is not None and not _same(second.value, first.value):
+                return slot_type.repaired(first, second, text, first.end, ctx)
     if refusing and not said.isdisjoint(_REFUSAL_WORDS):
         refusals = list(_REFUSAL_RE.finditer(text))
         if refusals:
             clause = refusals[-1]
-            after = _decided(slot_type, text, clause.end(), len(text), ctx, refusing, either)
+            after = _decided(
+                slot_type, text, clause.end(), len(text), ctx, refusing, either, ranging
+            )
             if after is not None:
                 return after
-    whole = _decided(slot_type, text, 0, len(text), ctx, refusing, either)
+    whole = _decided(slot_type, text, 0, len(text), ctx, refusing, either, ranging)
     if whole is not None and cuts and whole.end <= cuts[-1][0]:
         # A value said, then taken back with no value after the marker: a type may patch
         # it ("... two six seven one, sorry, two six seven two"); a repair it cannot apply

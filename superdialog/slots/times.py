@@ -407,6 +407,7 @@ class TimeType(SlotType):
     """
 
     name = "time"
+    ranged = True  # "under a hundred", "before five", "2 to 3": a bound or a span, no value
     needs_before = True  # repaired() compares with the value said before
     description = "a time of day, datetime.time"
     past_reason = "that time has already passed"
