@@ -403,10 +403,10 @@ def resolve(slot_type: SlotType, text: str, ctx: ExtractContext) -> Match | None
         return slot_type.repaired(before, after, text, cut[0], ctx)
     if cuts and _TRAILING.match(text, cuts[-1][0]):
         # "at 4, 4:30 actually": the marker after the repair; the last value before it wins
-        cut = cuts[-1][0]
-        first = _decided(slot_type, text, 0, cut, ctx, refusing, either, ranging)
+        marker = cuts[-1][0]
+        first = _decided(slot_type, text, 0, marker, ctx, refusing, either, ranging)
         if first is not None:
-            second = _decided(slot_type, text, first.end, cut, ctx, refusing, either, ranging)
+            second = _decided(slot_type, text, first.end, marker, ctx, refusing, either, ranging)
             if second is not None and not _same(second.value, first.value):
                 return slot_type.repaired(first, second, text, first.end, ctx)
     if refusing and not said.isdisjoint(_REFUSAL_WORDS):
