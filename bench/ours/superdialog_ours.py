@@ -529,8 +529,8 @@ async def run_part(part: str, args: argparse.Namespace) -> dict[str, Any]:
                 return res
         if part == "first_chunk":
             with C.LLMServer(F.rules_chain(40, C.STREAM_LATENCY, C.LONG_REPLY)) as srv:
-                res = await m_first_chunk(srv, flow_for(F.chain_doc(40), srv, "c40.yaml"), 2,
-                                          8 if args.quick else 15)
+                res = await m_first_chunk(srv, flow_for(F.chain_doc(40), srv, "c40.yaml"),
+                                          *C.first_chunk_runs(args.quick))
             res["first_chunk_server_latency"] = C.STREAM_LATENCY
             return res
         if part == "llm_calls":

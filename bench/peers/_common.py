@@ -483,6 +483,12 @@ STREAM_LATENCY = {"ttft_ms": 0, "tokens_per_s": 50}
 DEAD_AIR_LATENCY = {"ttft_ms": 300, "tokens_per_s": 50}
 
 
+def first_chunk_runs(quick: bool) -> tuple[int, int]:
+    """(conversations, turns each) of the first-chunk part, the same for every framework: 100
+    samples, so its p99 is not simply the slowest of a few dozen."""
+    return (2, 8) if quick else (4, 25)
+
+
 def dead_air_turns(quick: bool) -> list[str]:
     """The caller turns of the dead-air part (one chain conversation)."""
     return [f"Here is my answer number {i}." for i in range(8 if quick else 25)]

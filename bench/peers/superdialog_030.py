@@ -357,7 +357,7 @@ async def run_part(part: str, args: argparse.Namespace) -> dict[str, Any]:
                 return await m_turns(srv, chain40, 2 if args.quick else 5)
         if part == "first_chunk":
             with C.LLMServer(C.rules_chain(C.STREAM_LATENCY, C.LONG_REPLY)) as srv:
-                res = await m_first_chunk(srv, chain40, 2, 8 if args.quick else 15)
+                res = await m_first_chunk(srv, chain40, *C.first_chunk_runs(args.quick))
             res["first_chunk_server_latency"] = C.STREAM_LATENCY
             return res
         if part == "llm_calls":
