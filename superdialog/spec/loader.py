@@ -95,18 +95,65 @@ def _data_path(loc: tuple[Any, ...], data: Any) -> Path:
     """Keep the parts of a pydantic ``loc`` that exist in the data (drops union tags)."""
     out: list[str | int] = []
     node = data
-    for part in loc:
+    for i, part in enumerate(loc):
         in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
         if (isinstance(node, dict) and part in node) or in_list:
             out.append(part)
             node = node[part]
-        elif isinstance(node, dict) and isinstance(part, str) and out[-1:] != [part]:
-            # a key that is absent (missing / extra handled by caller): keep it as the tip
+        elif (
+            isinstance(node, dict)
+            and isinstance(part, str)
+            and out[-1:] != [part]
+            and i == len(loc) - 1
+            and not _UNION_TAG.search(part)
+        ):
+            # a key that is absent (a missing required key): keep it as the tip
             out.append(part)
             break
         else:
-            continue
+            continue  # a union branch's tag ('list[str]', 'function-after[...]')
     return tuple(out)
+
+
+_UNION_TAG = re.compile(r"[\[\]]|^(?:str|int|float|bool|list|dict|constrained-\w+)$")
+"""How pydantic names a union branch in an error's ``loc`` (never a key of ours)."""
+
+
+def _most_specific(
+    errors: list[tuple[Path, Any]],
+) -> list[tuple[Path, Any]]:
+    """Drop a union's vague errors ("should be a valid list") when a branch says what is wrong.
+
+    A value that fits no branch of a union gets one error per branch; the one
+    located deepest in the data names the actual mistake (an unquoted ``yes``
+    read as true, three levels down), the others only repeat that the whole
+    value has the wrong shape.
+    """
+    kept: list[tuple[Path, Any]] = []
+    for path, err in errors:
+        deeper = any(
+            len(other) > len(path) and other[: len(path)] == path
+            for other, e in errors
+            if e["type"] not in ("missing", "extra_forbidden")
+        )
+        if err["type"] in ("missing", "extra_forbidden") or not deeper:
+            kept.append((path, err))
+    return kept
+
+
+def _plain_message(err: Any) -> str:
+    """Pydantic's message, with what a YAML newcomer needs to know added."""
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    value = err.get("input")
+    if err["type"] == "string_type" and isinstance(value, bool):
+        word = "yes" if value else "no"
+        return (
+            f"YAML reads an unquoted yes/no/on/off/true/false as {str(value).lower()}, "
+            f'not as a word: quote it ("{word}")'
+        )
+    if err["type"] == "string_type" and value is None:
+        return "this is empty (YAML reads a key with nothing after it as null): give it a text"
+    return msg
 
 
 def problems_from(
@@ -129,10 +176,10 @@ def problems_from(
     """
     problems: list[Problem] = []
     seen: set[Path] = set()
-    for err in exc.errors(include_url=False):
+    located = [(_data_path(tuple(e["loc"]), data), e) for e in exc.errors(include_url=False)]
+    for path, err in _most_specific(located):
         loc = tuple(err["loc"])
         kind = err["type"]
-        path = _data_path(loc, data)
         if kind == "extra_forbidden":
             key = str(path[-1]) if path else "?"
             model = model_at(path[:-1], root)
@@ -149,7 +196,7 @@ def problems_from(
         if path in seen:
             continue  # one message per place: union branches repeat themselves
         seen.add(path)
-        msg = str(err["msg"]).removeprefix("Value error, ")
+        msg = _plain_message(err)
         where = ".".join(str(p) for p in path) or what
         problems.append(Problem(smap.locate(path), f"{where}: {msg}"))
     return problems
