@@ -194,8 +194,9 @@ def parse_arguments(raw: str) -> tuple[dict[str, Any] | None, str | None]:
         raw: The concatenated argument fragments.
 
     Returns:
-        ``(arguments, None)`` for a JSON object (an empty string counts as
-        ``{}``, as some servers send it for parameterless tools), otherwise
+        ``(arguments, None)`` for a JSON object (an empty string or ``null``
+        counts as ``{}``, as some servers send them for parameterless tools; an
+        object encoded twice, as a JSON string, is decoded once more), otherwise
         ``(None, reason)``. The reason names the kind of problem and its
         position, never the arguments or any value in them (they hold what
         the caller said, and the runtime logs reasons).
@@ -206,6 +207,16 @@ def parse_arguments(raw: str) -> tuple[dict[str, Any] | None, str | None]:
     value, problem = loads_bounded(raw, max_chars=MAX_ARGUMENT_CHARS, max_depth=MAX_ARGUMENT_DEPTH)
     if problem is not None:
         return None, f"arguments are {problem}"
+    if value is None:  # ``null``: what some servers send for a tool without parameters
+        return {}, None
+    if isinstance(value, str) and value.lstrip().startswith("{"):
+        # An object encoded twice (a JSON string holding it), as some OpenAI-compatible
+        # servers stream it: decoded once more, within the same bounds.
+        inner, problem = loads_bounded(
+            value, max_chars=MAX_ARGUMENT_CHARS, max_depth=MAX_ARGUMENT_DEPTH
+        )
+        if problem is None and isinstance(inner, dict):
+            return inner, None
     if not isinstance(value, dict):
         kind = _JSON_TYPES.get(type(value), type(value).__name__)
         return None, f"arguments must be a JSON object, got {kind}"

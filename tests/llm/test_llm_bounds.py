@@ -82,7 +82,42 @@ def test_parse_arguments_never_raises_and_agrees_with_json(raw: str) -> None:
     arguments, reason = parse_arguments(raw)
     assert (arguments is None) != (reason is None)
     if arguments is not None and raw.strip():
-        assert arguments == json.loads(raw)
+        value = json.loads(raw)
+        if value is None:
+            assert arguments == {}
+        elif isinstance(value, str):  # an object encoded twice
+            assert arguments == json.loads(value)
+        else:
+            assert arguments == value
+
+
+_OBJECTS = st.dictionaries(
+    st.text(max_size=8),
+    st.recursive(
+        st.none() | st.booleans() | st.integers(-(10**12), 10**12) | st.text(max_size=10),
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner),
+        max_leaves=10,
+    ),
+    max_size=5,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_OBJECTS, st.sampled_from(["", " ", "\n"]))
+def test_an_object_encoded_twice_reads_as_the_object(obj: dict[str, object], pad: str) -> None:
+    # Some OpenAI-compatible servers stream the arguments as a JSON string holding the object.
+    raw = json.dumps(pad + json.dumps(obj))
+    assert parse_arguments(raw) == (obj, None)
+
+
+@pytest.mark.parametrize("raw", ["null", " null ", '"not an object"', '"{broken"', '"[1, 2]"'])
+def test_null_is_no_arguments_and_other_strings_stay_refused(raw: str) -> None:
+    arguments, reason = parse_arguments(raw)
+    if raw.strip() == "null":
+        assert (arguments, reason) == ({}, None)
+    else:
+        assert arguments is None
+        assert reason == "arguments must be a JSON object, got string"
 
 
 def test_streamed_arguments_are_bounded_while_they_arrive() -> None:
