@@ -14,6 +14,7 @@ from pathlib import Path as FsPath
 from typing import Any
 
 from superdialog.compile.check import TemplateUse, check_constraints, check_reads
+from superdialog.compile.check.collect_intents import check_collect_intents
 from superdialog.compile.intents import BUILTIN_PHRASES, IntentMatcher, compile_intent
 from superdialog.compile.model import (
     CompiledAction,
@@ -289,6 +290,7 @@ class _Compiler:
             compiled[name] = self.compile_state(name, state, globals_)
         if not self.problems:
             self.check_graph(compiled)
+        self.warnings.extend(check_collect_intents(self.states, self.at).warnings)
         limits = check_constraints(self.spec, self.slot_specs, self.states, self.at)
         self.problems.extend(limits.errors)
         self.warnings.extend(limits.warnings)
