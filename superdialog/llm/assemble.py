@@ -19,6 +19,7 @@ messages are logged.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,6 +62,10 @@ class ChunkView:
     fragments: tuple[Fragment, ...]
     finish_reason: str | None
     usage: Usage | None
+    reasoning: bool = False
+    """The delta carried reasoning (``reasoning_content`` or ``reasoning``, as vLLM, DeepSeek
+    and others stream a thinking model's thoughts): never spoken, but proof the model is
+    working, which the first-token deadline counts."""
 
 
 def read_chunk(chunk: Any) -> ChunkView:
@@ -139,13 +144,24 @@ def _read_chunk(chunk: Any) -> ChunkView:
         raise _UnreadableError(f"delta.tool_calls is {type(tool_calls).__name__}, not a list")
     fragments = tuple(_read_fragment(_mapping(raw, "tool call")) for raw in tool_calls)
     finish_reason = choice.get("finish_reason")
-    return ChunkView(text, fragments, None if finish_reason is None else str(finish_reason), usage)
+    thought = delta.get("reasoning_content") or delta.get("reasoning")
+    return ChunkView(
+        text,
+        fragments,
+        None if finish_reason is None else str(finish_reason),
+        usage,
+        isinstance(thought, str) and bool(thought.strip()),
+    )
 
 
 def _read_fragment(raw: Mapping[str, Any]) -> Fragment:
     function = _mapping(raw.get("function"), "tool call function")
     index = raw.get("index")
     arguments = function.get("arguments") or ""
+    if isinstance(arguments, Mapping):
+        # An object where OpenAI sends its JSON text (some compatible servers do): the same
+        # arguments, so they are read as that text. Its size was bounded when the chunk was.
+        arguments = json.dumps(arguments, ensure_ascii=False)
     if not isinstance(arguments, str):
         raise _UnreadableError(f"tool call arguments are {type(arguments).__name__}, not a string")
     name = function.get("name")

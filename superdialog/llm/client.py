@@ -524,7 +524,7 @@ class _Reader:
                 view = read_chunk(_decode(event))
                 if view.usage is not None:
                     self.usage = view.usage
-                if self.first_at is None and (view.text or view.fragments):
+                if self.first_at is None and (view.text or view.fragments or view.reasoning):
                     self.first_at = self._loop.time()
                     self._deadline.move(self._call.deadline)
                 if view.text:

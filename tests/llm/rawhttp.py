@@ -45,8 +45,8 @@ def event(payload: Any) -> bytes:
     return f"data: {payload if isinstance(payload, str) else json.dumps(payload)}\n\n".encode()
 
 
-def sse_server(writes: list[bytes], calls: list[int]) -> Handler:
-    """Answers every request with ``writes``, each sent as one HTTP chunk."""
+def sse_server(writes: list[bytes], calls: list[int], gap_s: float = 0.0) -> Handler:
+    """Answers every request with ``writes``, each sent as one HTTP chunk, ``gap_s`` apart."""
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         head = await reader.readuntil(b"\r\n\r\n")
@@ -61,7 +61,9 @@ def sse_server(writes: list[bytes], calls: list[int]) -> Handler:
             b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
             b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
         )
-        for data in writes:
+        for i, data in enumerate(writes):
+            if i and gap_s:
+                await asyncio.sleep(gap_s)
             writer.write(f"{len(data):X}\r\n".encode() + data + b"\r\n")
             await writer.drain()
         writer.write(b"0\r\n\r\n")
