@@ -137,6 +137,10 @@ def _read_chunk(chunk: Any) -> ChunkView:
         return ChunkView("", (), None, usage)
     delta = _mapping(choice.get("delta"), "delta")
     text = delta.get("content") or ""
+    thought = delta.get("reasoning_content") or delta.get("reasoning")
+    if isinstance(text, list):
+        text, thinking = _content_parts(text)
+        thought = thought or thinking
     if not isinstance(text, str):
         raise _UnreadableError(f"delta.content is {type(text).__name__}, not a string")
     tool_calls = delta.get("tool_calls") or []
@@ -144,7 +148,6 @@ def _read_chunk(chunk: Any) -> ChunkView:
         raise _UnreadableError(f"delta.tool_calls is {type(tool_calls).__name__}, not a list")
     fragments = tuple(_read_fragment(_mapping(raw, "tool call")) for raw in tool_calls)
     finish_reason = choice.get("finish_reason")
-    thought = delta.get("reasoning_content") or delta.get("reasoning")
     return ChunkView(
         text,
         fragments,
@@ -152,6 +155,27 @@ def _read_chunk(chunk: Any) -> ChunkView:
         usage,
         isinstance(thought, str) and bool(thought.strip()),
     )
+
+
+def _content_parts(parts: list[Any]) -> tuple[str, str]:
+    """Text and thinking of a content sent as a list of typed parts (Mistral's reasoning models).
+
+    ``{"type": "text", "text": ...}`` parts are the words; ``thinking`` parts only
+    show the model is working. Any other part is skipped: it is not for the caller.
+    """
+    text: list[str] = []
+    thinking = ""
+    for part in parts:
+        part = _mapping(part, "content part")
+        kind = part.get("type")
+        if kind == "text":
+            value = part.get("text") or ""
+            if not isinstance(value, str):
+                raise _UnreadableError(f"content part text is {type(value).__name__}")
+            text.append(value)
+        elif kind == "thinking" and part.get("thinking"):
+            thinking = "thinking"
+    return "".join(text), thinking
 
 
 def _read_fragment(raw: Mapping[str, Any]) -> Fragment:

@@ -117,3 +117,31 @@ async def test_tool_arguments_in_other_shapes_are_the_same_arguments(
     (call,) = [e for e in events if isinstance(e, ToolCall)]
     assert call.error is None
     assert call.arguments == expected
+
+
+async def test_content_sent_as_typed_parts_speaks_its_text_parts_only() -> None:
+    # Mistral's reasoning models stream content as a list: thinking parts, then text parts.
+    def parts(*items: dict[str, Any]) -> bytes:
+        payload = chunk()
+        payload["choices"][0]["delta"] = {"content": list(items)}
+        return event(payload)
+
+    writes = [
+        parts({"type": "thinking", "thinking": [{"type": "text", "text": "the user wants"}]}),
+        parts({"type": "thinking", "thinking": [{"type": "text", "text": "a day"}]}),
+        parts({"type": "text", "text": "Tuesday "}, {"type": "image_url", "image_url": "x"}),
+        parts({"type": "text", "text": "works."}),
+        event(chunk(finish="stop")),
+        event("[DONE]"),
+    ]
+    calls: list[int] = []
+    async with raw_server(sse_server(writes, calls, gap_s=0.12)) as url:
+        try:
+            config = _config(url, first_token_timeout_s=0.2)
+            events = await asyncio.wait_for(
+                collect(config, [{"role": "user", "content": "hi"}]), _GUARD_S
+            )
+        finally:
+            await aclose_clients()
+    assert "".join(e.text for e in events if isinstance(e, TextDelta)) == "Tuesday works."
+    assert calls == [1]  # the thinking part counted as the first token
