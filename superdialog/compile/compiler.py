@@ -36,6 +36,7 @@ from superdialog.compile.templates import (
     compile_expression,
     compile_template,
     references,
+    spoken_types,
 )
 from superdialog.compile.translations import (
     builtin_message,
@@ -189,6 +190,11 @@ class _Compiler:
         except TemplateSyntaxProblem:
             return
         allowed = RUNTIME_NAMES | self.context_keys | _JINJA_GLOBALS
+        for type_name in spoken_types(source, expression=expression):
+            try:
+                get_type(type_name)
+            except SlotTypeError as exc:
+                self.problem(self.at(state, path), f"spoken: {exc}")
         for top, attr in refs:
             if top == "slots" and attr is not None and attr not in self.slot_specs:
                 self.problem(
@@ -260,9 +266,15 @@ class _Compiler:
 
     # -- passes -------------------------------------------------------------------------
     def run(self) -> CompiledGraph:
-        states, slots, origins, problems = expand(self.spec, self.smap, self.file)
-        self.states, self.slot_specs, self.origins = states, slots, origins
-        self.problems.extend(problems)
+        expanded = expand(self.spec, self.smap, self.file)
+        self.states, self.slot_specs, self.origins = (
+            expanded.states,
+            expanded.slots,
+            expanded.origins,
+        )
+        self.problems.extend(expanded.problems)
+        if expanded.intents != self.spec.intents:  # a sub-flow's own intents join the flow's
+            self.spec = self.spec.model_copy(update={"intents": expanded.intents})
         self.compile_intents()
         compiled_slots = self.compile_slots()
         if self.spec.start not in self.states:

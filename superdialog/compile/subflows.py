@@ -3,8 +3,10 @@
 Inlined states are named ``<state>.<sub_state>`` and keep their own file
 positions for errors. Inside a sub-flow, ``end: completed`` means "return":
 it continues at the using state's ``next``. Other end reasons and transfers
-end the whole call. The sub-flow's slots join the parent's (a slot declared
-differently in both is an error); its persona, llm and messages are ignored.
+end the whole call. The sub-flow's slots and intents join the parent's (one
+declared differently in both is an error); its own ``global:`` rules apply
+while the call is in its states (as state rules, over the parent's, by
+intent); its persona, llm and messages are ignored.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from pathlib import Path as FsPath
 
 from superdialog.errors import FlowError, Problem
 from superdialog.spec.loader import parse_flow
-from superdialog.spec.models import FlowSpec, SlotSpec, StateSpec
+from superdialog.spec.models import FlowSpec, GlobalRule, IntentSpec, SlotSpec, StateSpec
 from superdialog.spec.yaml_source import SourceMap, read_source
 
 __all__ = ["Origin", "all_targets", "expand"]
@@ -38,9 +40,6 @@ def _rename(target: str | None, prefix: str, local: set[str]) -> str | None:
 def _inline_state(
     state: StateSpec, prefix: str, local: set[str], return_to: str | None
 ) -> StateSpec:
-    if state.end == "completed" and return_to is not None:
-        # "return" to the parent: keep the closing words, continue at the parent's next
-        return state.model_copy(update={"end": None, "next": return_to})
     update: dict[str, object] = {
         "next": _rename(state.next, prefix, local),
         "on_fail": _rename(state.on_fail, prefix, local),
@@ -64,17 +63,46 @@ def _inline_state(
         update["on_cancel"] = _rename(cancel, prefix, local)
     elif cancel is not None:
         update["on_cancel"] = cancel.model_copy(update={"to": _rename(cancel.to, prefix, local)})
+    if state.end == "completed" and return_to is not None:
+        # "return" to the parent: keep the closing words, continue at the parent's next
+        update.update({"end": None, "next": return_to})
     return state.model_copy(update=update)
 
 
+def _with_flow_rules(state: StateSpec, rules: list[GlobalRule]) -> StateSpec:
+    """A sub-flow state with its flow's ``global:`` rules under its own (its own win by intent)."""
+    if not rules:
+        return state
+    own = state.global_ or []
+    mine = {g.intent for g in own}
+    return state.model_copy(update={"global_": [*(g for g in rules if g.intent not in mine), *own]})
+
+
+@dataclass(slots=True)
+class Expanded:
+    """A flow with its sub-flows inlined: states, slots and intents, where each was written."""
+
+    states: dict[str, StateSpec]
+    slots: dict[str, SlotSpec]
+    origins: dict[str, Origin]
+    problems: list[Problem]
+    intents: dict[str, IntentSpec]
+
+
 def expand(
-    spec: FlowSpec, smap: SourceMap, file: FsPath | None, _stack: tuple[str, ...] = ()
-) -> tuple[dict[str, StateSpec], dict[str, SlotSpec], dict[str, Origin], list[Problem]]:
-    """Inline every ``use:`` state; return states, slots, origins and problems."""
+    spec: FlowSpec,
+    smap: SourceMap,
+    file: FsPath | None,
+    _stack: tuple[str, ...] = (),
+) -> Expanded:
+    """Inline every ``use:`` state; return states, slots, origins, problems and intents."""
     states: dict[str, StateSpec] = {}
     slots: dict[str, SlotSpec] = dict(spec.slots)
+    intents: dict[str, IntentSpec] = dict(spec.intents)
     origins: dict[str, Origin] = {}
     problems: list[Problem] = []
+    if not _stack and file is not None:
+        _stack = (str(file.resolve()),)  # the flow itself: a sub-flow using it is a cycle
     for name, state in spec.states.items():
         origins[name] = Origin(smap, name)
         if state.use is None:
@@ -89,7 +117,14 @@ def expand(
             states[name] = state.model_copy(update={"use": None})
             continue
         if str(sub_path) in _stack:
-            problems.append(Problem(loc, f"sub-flow '{state.use}' includes itself"))
+            chain = [FsPath(p).name for p in _stack[_stack.index(str(sub_path)) :]]
+            problems.append(
+                Problem(
+                    loc,
+                    "sub-flows use each other in a circle: " + " → ".join([*chain, sub_path.name]),
+                    "a sub-flow cannot use a flow that (through others) uses it",
+                )
+            )
             states[name] = state.model_copy(update={"use": None})
             continue
         try:
@@ -107,10 +142,9 @@ def expand(
             problems.extend(exc.problems)
             states[name] = state.model_copy(update={"use": None})
             continue
-        sub_states, sub_slots, sub_origins, sub_problems = expand(
-            sub_spec, sub_smap, sub_path, (*_stack, str(sub_path))
-        )
-        problems.extend(sub_problems)
+        sub = expand(sub_spec, sub_smap, sub_path, (*_stack, str(sub_path)))
+        sub_states, sub_slots, sub_origins = sub.states, sub.slots, sub.origins
+        problems.extend(sub.problems)
         local = set(sub_states)
         # the using state speaks its own lines, then enters the sub-flow's start
         states[name] = state.model_copy(
@@ -118,7 +152,8 @@ def expand(
         )
         for sub_name, sub_state in sub_states.items():
             full = f"{name}.{sub_name}"
-            states[full] = _inline_state(sub_state, name, local, state.next)
+            with_rules = _with_flow_rules(sub_state, sub_spec.global_)
+            states[full] = _inline_state(with_rules, name, local, state.next)
             o = sub_origins[sub_name]
             origins[full] = Origin(o.smap, o.name, o.cluster or name)
         for slot_name, slot in sub_slots.items():
@@ -127,7 +162,13 @@ def expand(
                     Problem(loc, f"sub-flow slot '{slot_name}' is declared differently here")
                 )
             slots.setdefault(slot_name, slot)
-    return states, slots, origins, problems
+        for intent_name, intent in sub.intents.items():
+            if intent_name in intents and intents[intent_name] != intent:
+                problems.append(
+                    Problem(loc, f"sub-flow intent '{intent_name}' is declared differently here")
+                )
+            intents.setdefault(intent_name, intent)
+    return Expanded(states, slots, origins, problems, intents)
 
 
 def all_targets(state: StateSpec) -> list[tuple[str, tuple[str | int, ...]]]:

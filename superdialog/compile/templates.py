@@ -318,6 +318,23 @@ def _parsed(source: str, expression: bool) -> nodes.Template:
         raise _too_complex(exc) from None
 
 
+def spoken_types(source: str, *, expression: bool = False) -> list[str]:
+    """Slot type names given to the ``spoken`` filter (``| spoken('postal_code')``).
+
+    The type is looked up when the line is said; a misspelt one would take the
+    call down its error path, so the compiler checks these names at load.
+    """
+    ast = _parsed(source, expression)
+    return [
+        f.args[0].value
+        for f in ast.find_all(nodes.Filter)
+        if f.name == "spoken"
+        and f.args
+        and isinstance(f.args[0], nodes.Const)
+        and isinstance(f.args[0].value, str)
+    ]
+
+
 def references(source: str, *, expression: bool = False) -> list[tuple[str, str | None]]:
     """Names a template reads: ``(top, attr)`` pairs, e.g. ``("slots", "visit_date")``.
 
