@@ -22,7 +22,7 @@ from pydantic import BaseModel, ValidationError
 
 from superdialog.errors import FlowError, Location, Problem
 from superdialog.spec.message_files import merge_message_files
-from superdialog.spec.models import FlowSpec
+from superdialog.spec.models import FlowSpec, IntentSpec, SlotSpec, StateSpec
 from superdialog.spec.yaml_source import Path, SourceMap, is_regular_file, parse_yaml
 
 __all__ = [
@@ -141,10 +141,41 @@ def _most_specific(
     return kept
 
 
-def _plain_message(err: Any) -> str:
+_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_\-]*$"
+_KINDS: dict[str, type[BaseModel]] = {"states": StateSpec, "slots": SlotSpec, "intents": IntentSpec}
+_TYPE_WORDS = {
+    str: "a text",
+    int: "a number",
+    float: "a number",
+    bool: "true/false",
+    list: "a list",
+}
+
+
+def _plain_message(err: Any, path: Path = ()) -> str:
     """Pydantic's message, with what a YAML newcomer needs to know added."""
     msg = str(err["msg"]).removeprefix("Value error, ")
     value = err.get("input")
+    ctx = err.get("ctx") or {}
+    if err["type"] == "string_pattern_mismatch" and ctx.get("pattern") == _NAME_PATTERN:
+        return (
+            f"'{value}' is not a usable name: names are letters, digits, _ and -, "
+            "and start with a letter or _"
+        )
+    if err["type"] in ("model_type", "dict_type") and len(path) == 2 and path[0] in _KINDS:
+        section, key = str(path[0]), str(path[1])
+        model = _KINDS[section]
+        what = section.removesuffix("s")
+        if key in _keys_of(model):
+            return (
+                f"'{key}' is a key of a {what}, but it is written among the {section}, "
+                f"as if it were a {what} of its own: indent it under the {what} it belongs to"
+            )
+        said = _TYPE_WORDS.get(type(value), "that")
+        return (
+            f"{what} '{key}' must be a mapping of its keys "
+            f"({', '.join(_keys_of(model)[:4])}, ...), not {said}"
+        )
     if err["type"] == "string_type" and isinstance(value, bool):
         word = "yes" if value else "no"
         return (
@@ -196,7 +227,7 @@ def problems_from(
         if path in seen:
             continue  # one message per place: union branches repeat themselves
         seen.add(path)
-        msg = _plain_message(err)
+        msg = _plain_message(err, path)
         where = ".".join(str(p) for p in path) or what
         problems.append(Problem(smap.locate(path), f"{where}: {msg}"))
     return problems

@@ -478,6 +478,7 @@ def merge_message_files(
         fs_path, why = _confined(rel, base)
         if fs_path is None:
             merge.problems.append(Problem(loc, str(why), _OUTSIDE_HINT))
+            merged.broken.add(lang)  # its texts are not missing one by one: the file is
             continue
         merge.one_file(lang, fs_path, os.path.join(folder, rel) if folder else rel)
     return data, merged, merge.problems

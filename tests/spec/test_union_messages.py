@@ -9,6 +9,8 @@ cascade ``unknown slot 's'`` where the slot was used.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -57,3 +59,55 @@ def test_no_union_tag_ever_reaches_a_message(where: str) -> None:
     for p in err.value.problems:
         assert "union[" not in p.message and "function-after" not in p.message, p
         assert "unknown slot" not in p.message, p
+
+
+BASE = """\
+flow: f
+start: greet
+states:
+  greet:
+    say: hi
+    next: done
+  done: {say: bye, end: completed}
+"""
+
+
+def test_a_state_key_written_among_the_states_says_indent_it() -> None:
+    text = BASE.replace("    next: done", "  next: done")
+    with pytest.raises(superdialog.FlowError) as err:
+        superdialog.loads(text, name="f.yaml")
+    first = err.value.problems[0]
+    assert (first.line, first.column) == (6, 9)
+    assert "'next' is a key of a state" in first.message
+    assert "indent it under the state it belongs to" in first.message
+
+
+def test_a_state_that_is_a_text_says_what_a_state_is() -> None:
+    with pytest.raises(superdialog.FlowError) as err:
+        superdialog.loads(BASE + "  other: hello\n", name="f.yaml")
+    assert "state 'other' must be a mapping of its keys" in str(err.value)
+    assert "not a text" in str(err.value)
+
+
+def test_a_name_with_spaces_is_explained_without_a_regex() -> None:
+    with pytest.raises(superdialog.FlowError) as err:
+        superdialog.loads(
+            BASE.replace("  done:", "  all done:").replace("next: done", "next: all done"),
+            name="f.yaml",
+        )
+    message = str(err.value)
+    assert "'all done' is not a usable name: names are letters, digits, _ and -" in message
+    assert "A-Za-z" not in message
+
+
+def test_a_missing_message_file_is_one_problem(tmp_path: Path) -> None:
+    flow = tmp_path / "f.yaml"
+    flow.write_text(
+        "flow: f\nlanguages: [en, es]\ntranslations: {es: f.es.yaml}\nstart: a\nstates:\n"
+        "  a: {say: hi, next: b}\n  b: {say: bye, end: completed}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(superdialog.FlowError) as err:
+        superdialog.load(flow)
+    [problem] = err.value.problems
+    assert "message file 'f.es.yaml' does not exist" in problem.message
