@@ -23,6 +23,7 @@ from pathlib import Path as FsPath
 from pathlib import PurePath
 
 from superdialog.errors import FlowError, Location, Problem
+from superdialog.spec.loader import parse_flow
 from superdialog.spec.models import FlowSpec
 from superdialog.spec.yaml_source import SourceMap, is_regular_file, read_source
 
@@ -68,7 +69,12 @@ def _syntax_problem(path: FsPath, rel: str, loc: Location) -> Problem | None:
 
 
 def import_bindings(
-    spec: FlowSpec, smap: SourceMap, file: FsPath | None, *, run: bool = True
+    spec: FlowSpec,
+    smap: SourceMap,
+    file: FsPath | None,
+    *,
+    run: bool = True,
+    _seen: frozenset[str] = frozenset(),
 ) -> list[Problem]:
     """Import (or with ``run=False`` only check) every ``python:`` file.
 
@@ -115,4 +121,29 @@ def import_bindings(
         except Exception as exc:  # user code: report where the flow names it
             del sys.modules[name]
             problems.append(Problem(loc, f"importing '{rel}' failed: {type(exc).__name__}: {exc}"))
+    problems.extend(_sub_flow_bindings(spec, base, run, _seen | {str(file) if file else ""}))
+    return problems
+
+
+def _sub_flow_bindings(
+    spec: FlowSpec, base: FsPath, run: bool, seen: frozenset[str]
+) -> list[Problem]:
+    """The ``python:`` files of the flows ``use:`` states inline (each relative to its own file).
+
+    A sub-flow whose actions live in its own ``python:`` files was inlined
+    without them: its action states failed on every call. A sub-flow that
+    cannot be read or parsed is skipped here; inlining reports it.
+    """
+    problems: list[Problem] = []
+    for state in spec.states.values():
+        if state.use is None:
+            continue
+        try:
+            sub_path = (base / state.use).resolve()
+            if str(sub_path) in seen or not is_regular_file(sub_path):
+                continue
+            sub_spec, sub_smap = parse_flow(read_source(sub_path), str(sub_path))
+        except (FlowError, OSError, RuntimeError, ValueError):
+            continue
+        problems.extend(import_bindings(sub_spec, sub_smap, sub_path, run=run, _seen=seen))
     return problems

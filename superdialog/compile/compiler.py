@@ -15,6 +15,7 @@ from typing import Any
 
 from superdialog.compile.check import TemplateUse, check_constraints, check_reads
 from superdialog.compile.check.collect_intents import check_collect_intents
+from superdialog.compile.check.registrations import check_registrations
 from superdialog.compile.intents import BUILTIN_PHRASES, IntentMatcher, compile_intent
 from superdialog.compile.model import (
     CompiledAction,
@@ -303,6 +304,10 @@ class _Compiler:
         if not self.problems:
             self.check_graph(compiled)
         self.warnings.extend(check_collect_intents(self.states, self.at).warnings)
+        bound = check_registrations(
+            self.spec, self.smap, self.states, self.spec.slots, self.at, self.file
+        )
+        self.warnings.extend(bound.warnings)
         limits = check_constraints(self.spec, self.slot_specs, self.states, self.at)
         self.problems.extend(limits.errors)
         self.warnings.extend(limits.warnings)
