@@ -30,9 +30,9 @@ from superdialog.pii import Masker, get_logger
 from superdialog.runtime import durable
 from superdialog.runtime.actions import await_pending
 from superdialog.runtime.detect_language import LanguageVotes
-from superdialog.runtime.effects import FINISHED, RUNNING, resume
+from superdialog.runtime.effects import FINISHED, HANGUP, RUNNING, host_gone, resume
 from superdialog.runtime.events import CallEvent, LLMCalled, Spoke, StateEntered, event_to_dict
-from superdialog.runtime.host import Host
+from superdialog.runtime.host import Host, HostGone
 from superdialog.runtime.language import follow_caller
 from superdialog.runtime.metrics import CallMetrics
 from superdialog.runtime.moves import enter
@@ -180,11 +180,14 @@ class CallMachine:
         if clock is not None:
             await clock.turn_begins()
         try:
-            async with contextlib.aclosing(run(drive(self, enter(self)))) as gen:
-                async for utterance in gen:
-                    text = utterance.strip()
-                    spoken.append(text)
-                    await self._host.say(text)
+            try:
+                async with contextlib.aclosing(run(drive(self, enter(self)))) as gen:
+                    async for utterance in gen:
+                        text = utterance.strip()
+                        spoken.append(text)
+                        await self._host.say(text)
+            except HostGone:  # the caller hung up during the opening: the call is over
+                host_gone(self)
             end_turn(self, caller_turn=False)
         finally:
             if clock is not None:
@@ -399,10 +402,15 @@ class CallMachine:
                 await clock.close()
             if self._paused:
                 await resume(self)
+        except HostGone:  # the socket closed first: the recording ended with the call
+            pass
         finally:
+            # a terminal verb decided but not sent never will be: the caller is gone (a
+            # turn the host abandoned mid-reply may still be finalised later, by the GC)
+            self._pending = None
             if self._status != FINISHED:
                 self._status = FINISHED
-                self._outcome = {"verb": "hangup", "reason": "hangup"}
+                self._outcome = dict(HANGUP)
             if self._action is not None:
                 await await_pending(self)
 

@@ -34,7 +34,8 @@ from typing import TYPE_CHECKING, Protocol
 from superdialog.errors import RuntimeFlowError
 from superdialog.pii import get_logger
 from superdialog.runtime import durable
-from superdialog.runtime.effects import finish, reopen
+from superdialog.runtime.effects import finish, host_gone, reopen
+from superdialog.runtime.host import HostGone
 from superdialog.runtime.steps import Step, run, sub
 from superdialog.runtime.turn import drive, end_turn
 
@@ -296,6 +297,8 @@ class CallClock:
                         await m.host.say(text)
         except asyncio.CancelledError:
             raise
+        except HostGone:  # the caller hung up as we spoke: the call is over
+            host_gone(m)
         except Exception as exc:  # the turn recovers its own errors; a failed say must not leak
             log.warning(
                 "call %s: turn outside the caller's failed (%s)", m.flow.name, type(exc).__name__

@@ -10,7 +10,10 @@ contract needs:
   (``is_complete``), we leave that verb to it;
 * whatever interrupts a turn (a barge-in, an error), ``reconcile`` leaves the
   effects consistent: a terminal verb decided but not sent is sent, a pause
-  outside a PII state is resumed.
+  outside a PII state is resumed;
+* when the host's connection is gone (a verb raised ``HostGone``: the caller
+  hung up and the socket closed), ``host_gone`` ends the call as a hang-up and
+  nothing more is sent; events report only the verbs that were sent.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from superdialog.runtime.events import (
     RecordingPaused,
     RecordingResumed,
 )
+from superdialog.runtime.host import HostGone
 from superdialog.runtime.steps import Step
 
 if TYPE_CHECKING:
@@ -38,6 +42,7 @@ __all__ = [
     "RUNNING",
     "finish",
     "follow_recording",
+    "host_gone",
     "pause",
     "reconcile",
     "reopen",
@@ -62,13 +67,36 @@ async def follow_recording(m: CallMachine) -> None:
         await resume(m)
 
 
+HANGUP: dict[str, str] = {"verb": "hangup", "reason": "hangup"}
+"""The outcome of a call the caller left (``close()``, or the host's connection gone)."""
+
+
+def host_gone(m: CallMachine) -> None:
+    """The host's connection closed under us: the call is over as a hang-up.
+
+    Nothing more can be sent, so nothing is pending and recording is not ours
+    to resume (it ended with the call). A terminal verb that did reach the host
+    keeps its outcome.
+    """
+    m._pending = None
+    m._paused = False
+    if m._status != FINISHED or m._outcome is None:
+        m._outcome = dict(HANGUP)
+    m._status = FINISHED
+
+
 async def pause(m: CallMachine, st: CompiledState) -> None:
     """``recording.pause(reason)`` for ``st``."""
     m._paused = True
     try:
         await m.host.pause_recording(st.pause_reason)
-    finally:  # a barge-in mid-send still sent the verb: the event must say so too
+    except HostGone:
+        host_gone(m)  # never sent: no event
+        raise
+    except BaseException:  # a barge-in mid-send still sent the verb: the event must say so too
         m.emit(RecordingPaused(st.pause_reason, st.name))
+        raise
+    m.emit(RecordingPaused(st.pause_reason, st.name))
 
 
 async def resume(m: CallMachine) -> None:
@@ -76,8 +104,13 @@ async def resume(m: CallMachine) -> None:
     m._paused = False
     try:
         await m.host.resume_recording()
-    finally:
+    except HostGone:
+        host_gone(m)
+        raise
+    except BaseException:
         m.emit(RecordingResumed(m.node))
+        raise
+    m.emit(RecordingResumed(m.node))
 
 
 async def finish(m: CallMachine, verb: str, payload: Any, closing: str) -> Step:
@@ -129,8 +162,13 @@ async def send_terminal(m: CallMachine) -> None:
         }
         try:
             await m.host.transfer(t.kind, t.target, t.mode, announcement)
-        finally:
+        except HostGone:
+            m._outcome = dict(HANGUP)  # the caller left before the transfer reached the host
+            raise
+        except BaseException:
             m.emit(CallTransferred(t.kind, t.target, t.mode, m.node))
+            raise
+        m.emit(CallTransferred(t.kind, t.target, t.mode, m.node))
         return
     reason = str(payload)
     session = m.host.session
@@ -144,8 +182,13 @@ async def send_terminal(m: CallMachine) -> None:
     try:
         if not delegate:
             await m.host.end(reason)
-    finally:
+    except HostGone:
+        m._outcome = dict(HANGUP)
+        raise
+    except BaseException:
         m.emit(CallEnded(reason, m.node))
+        raise
+    m.emit(CallEnded(reason, m.node))
 
 
 async def reconcile(m: CallMachine) -> None:

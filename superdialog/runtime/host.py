@@ -15,9 +15,39 @@ import inspect
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-__all__ = ["Host"]
+from superdialog.errors import RuntimeFlowError
+
+__all__ = ["Host", "HostGone", "connection_closed"]
 
 _AsyncFn = Callable[..., Awaitable[Any]]
+
+
+class HostGone(RuntimeFlowError):
+    """The host's connection is closed (the caller hung up): no control verb can reach it.
+
+    Not a failure of the flow: the call is over, as a hang-up. Raised in place
+    of the transport's own error so the turn stops without taking the error
+    path (which would speak an apology and send ``end("error")`` into a closed
+    socket, and report an ending nobody received).
+    """
+
+    def __init__(self, verb: str) -> None:
+        super().__init__(f"the host's connection is closed ({verb} not sent)")
+
+
+_CLOSED_NAMES = frozenset({"ConnectionClosed", "ConnectionClosedError", "ConnectionClosedOK"})
+
+
+def connection_closed(exc: BaseException) -> bool:
+    """Whether a control verb's failure means the host's connection is gone.
+
+    ``ConnectionError`` (a broken pipe, a reset, the loopback bridge's
+    ``BridgeClosed``) or the ``websockets`` library's ``ConnectionClosed`` —
+    matched by class name: the core imports no transport.
+    """
+    if isinstance(exc, ConnectionError):
+        return True
+    return any(c.__name__ in _CLOSED_NAMES for c in type(exc).__mro__)
 
 
 def _control(obj: Any, name: str) -> _AsyncFn | None:
@@ -28,9 +58,14 @@ def _control(obj: Any, name: str) -> _AsyncFn | None:
 async def _call(fn: Callable[..., Any] | None, *args: Any, **kwargs: Any) -> bool:
     if fn is None:
         return False
-    result = fn(*args, **kwargs)
-    if inspect.isawaitable(result):
-        await result
+    try:
+        result = fn(*args, **kwargs)
+        if inspect.isawaitable(result):
+            await result
+    except Exception as exc:
+        if connection_closed(exc):
+            raise HostGone(getattr(fn, "__name__", "a verb")) from exc
+        raise
     return True
 
 
@@ -44,19 +79,29 @@ async def _call_settled(fn: Callable[..., Any] | None, *args: Any, **kwargs: Any
     """
     if fn is None:
         return False
-    result = fn(*args, **kwargs)
+    try:
+        result = fn(*args, **kwargs)
+    except Exception as exc:
+        if connection_closed(exc):
+            raise HostGone(getattr(fn, "__name__", "a verb")) from exc
+        raise
     if not inspect.isawaitable(result):
         return True
     task = asyncio.ensure_future(result)
     cancelled: asyncio.CancelledError | None = None
-    while not task.done():
-        try:
-            await asyncio.shield(task)
-        except asyncio.CancelledError as exc:
-            if task.cancelled():
-                raise
-            cancelled = exc
-    task.result()
+    try:
+        while not task.done():
+            try:
+                await asyncio.shield(task)
+            except asyncio.CancelledError as exc:
+                if task.cancelled():
+                    raise
+                cancelled = exc
+        task.result()
+    except Exception as exc:
+        if connection_closed(exc):
+            raise HostGone(getattr(fn, "__name__", "a verb")) from exc
+        raise
     if cancelled is not None:
         raise cancelled
     return True

@@ -23,8 +23,15 @@ from superdialog.runtime.actions import run_action
 from superdialog.runtime.cancel import cancel
 from superdialog.runtime.digressions import and_return, digress
 from superdialog.runtime.dispatch import handle_utterance
-from superdialog.runtime.effects import RUNNING, finish, reconcile, send_terminal
+from superdialog.runtime.effects import (
+    RUNNING,
+    finish,
+    host_gone,
+    reconcile,
+    send_terminal,
+)
 from superdialog.runtime.events import ErrorRaised, InputTruncated
+from superdialog.runtime.host import HostGone
 from superdialog.runtime.moves import enter, goto
 from superdialog.runtime.questions import repeat_text, reprompt_text
 from superdialog.runtime.slot_values import scan_volunteered
@@ -76,16 +83,29 @@ def end_turn(m: CallMachine, *, caller_turn: bool = True) -> None:
 
 
 async def drive(m: CallMachine, body: Step) -> Step:
-    """Run ``body``; route any failure to the error path; always reconcile effects."""
+    """Run ``body``; route any failure to the error path; always reconcile effects.
+
+    A host whose connection is gone (``HostGone``: the caller hung up and the
+    socket closed) is no failure of the flow: the call ends as a hang-up, with
+    no error path and nothing more sent; a running action still finishes.
+    """
     try:
         try:
             yield sub(body)
+        except HostGone:
+            raise
         except Exception as exc:  # a call never crashes: recover or end with a reason
             yield sub(_fail(m, exc))
         if m._pending is not None:
             await send_terminal(m)
+    except HostGone:
+        log.info("call %s: the host's connection closed in %s; call over", m.flow.name, m.node)
+        host_gone(m)
     finally:
-        await reconcile(m)
+        try:
+            await reconcile(m)
+        except HostGone:
+            host_gone(m)
 
 
 async def _handle(m: CallMachine, text: object) -> Step:

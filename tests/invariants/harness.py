@@ -15,6 +15,9 @@ bridge, ``ObservedBridge``:
 * can make the caller hang up in the middle of a reply (``Turn.hang_up_after``)
   and slow down the sending of speech chunks (``delta_delay``), so a barge-in
   or a failure can land while a holding line is on the wire;
+* can close the socket when the caller hangs up (``closing=True``), as the
+  platform's worker does: every frame sent after that raises ``BridgeClosed``
+  (the stock bridge only closes after a terminal verb);
 * writes the caller's turns, barge-ins and hang-ups into the call's
   ``timeline``, next to every call event (``machine.on_event``) and whatever
   the test's own actions record there, in the order they happened.
@@ -42,11 +45,16 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from unpod._protocol import StateEvent
+
 import superdialog
 from superdialog.flow import Flow
 from superdialog.runtime.call import CallMachine
+from superdialog.runtime.clock import CallClock, VirtualTime
 from superdialog.testing.frames import Frame
+from superdialog_unpod import run_session
 from superdialog_unpod.testing import LoopbackBridge, Step
+from superdialog_unpod.testing.bridge import BridgeClosed
 
 ROOT = Path(__file__).resolve().parents[2]
 FLOWS = ROOT / "flows"
@@ -101,8 +109,11 @@ class ObservedBridge(LoopbackBridge):
         verb_delay: float = 0.0,
         delta_delay: float = 0.0,
         timeline: list[tuple[Any, ...]] | None = None,
+        closing: bool = False,
+        vtime: VirtualTime | None = None,
     ) -> None:
-        super().__init__(steps)
+        super().__init__(steps, time=vtime)
+        self.closing = closing
         self.machine: CallMachine | None = None
         self.contexts: list[Ctx | None] = []
         self.policy = policy
@@ -117,6 +128,10 @@ class ObservedBridge(LoopbackBridge):
         self._hang_up_when: Callable[[], bool] | None = None
 
     async def send_verb(self, verb: Any) -> None:
+        if self.closing and self.hung_up:
+            # the worker closed the socket at hang-up: nothing reaches it any more
+            self.timeline.append(("after_hang_up", type(verb).__name__))
+            raise BridgeClosed("socket closed: the caller hung up")
         m = self.machine
         ctx = None
         if m is not None:
@@ -183,6 +198,10 @@ class ObservedBridge(LoopbackBridge):
         turn = (
             step if isinstance(step, Turn) else Turn(step if isinstance(step, Step) else Step(step))
         )
+        clocked = self.time is not None
+        if clocked and self._speaking and not self._in_turn:
+            self._speaking = False  # our reply has been played: the worker listens
+            self._events.put_nowait(StateEvent(state="listening"))
         self._current = turn.step
         self.spoken.append(turn.step.text)
         self.timeline.append(
@@ -194,6 +213,16 @@ class ObservedBridge(LoopbackBridge):
                 turn.step.language,
             )
         )
+        if clocked and turn.step.silent:
+            # the caller keeps quiet: the call's clock times it, in virtual time (as the
+            # stock bridge does); nothing is sent
+            self._waiting = True
+            wait = turn.step.wait
+            self._wait_until = None if wait is None else self.time.time() + wait  # type: ignore[union-attr]
+            return
+        if clocked:
+            self._in_turn = True
+            self._events.put_nowait(StateEvent(state="thinking"))
         # the recogniser's language rides on the event's ``extra``, as a real worker sends it
         lang = turn.step.language
         extra = {"extra": {"language": lang}} if lang else {}
@@ -349,6 +378,9 @@ async def run_call(
     timeline: list[tuple[Any, ...]] | None = None,
     after: Callable[[], Awaitable[None]] | None = None,
     timeout: float = 20.0,
+    closing: bool = False,
+    prepare: Callable[[CallMachine], Any] | None = None,
+    vtime: VirtualTime | None = None,
 ) -> Call:
     """One whole call: opening line via ``start()``, then ``Session.run()`` until it ends.
 
@@ -360,7 +392,15 @@ async def run_call(
     turns and every call event in order; ``after`` is awaited once the call is
     over, still inside the log capture (e.g. to let abandoned work finish), and
     then garbage is collected, so asyncio reports any task whose exception
-    nobody retrieved while we are still listening.
+    nobody retrieved while we are still listening. ``closing``: the worker
+    closes the socket when the caller hangs up (``ObservedBridge``). ``prepare``
+    is called with the machine right after it is built (e.g. to attach a
+    ``CallSaver``, as the durable host does). ``vtime``: the call gets a clock on
+    this virtual time, hooked to the worker's ``state`` events as ``attach`` hooks
+    it, and silent caller steps pass in it (``Step("")``, ``Step(wait=8)``).
+
+    The session's loop is run by the adapter's ``run_session``, as
+    ``run_call`` does in production.
     """
     from unpod.connectivity.session import Session
 
@@ -371,6 +411,8 @@ async def run_call(
         verb_delay=verb_delay,
         delta_delay=delta_delay,
         timeline=timeline,
+        closing=closing,
+        vtime=vtime,
     )
     session = Session(bridge=bridge)
     session.data.update(data or {})
@@ -379,6 +421,15 @@ async def run_call(
             session, llm=llm, actions=actions, validators=validators, trace=True, clock=clock
         )
         bridge.machine = machine
+        if vtime is not None:
+            clock = CallClock(machine, vtime)
+
+            @session.on("state")
+            async def _state(event: Any) -> None:
+                clock.host_state(str(getattr(event, "state", "")))
+
+        if prepare is not None:
+            prepare(machine)
         call = Call(flow, bridge, machine, session, logs, timeline=timeline)
         machine.on_event(lambda e: timeline.append(("event", e, time.monotonic())))
         session.dialog_machine = machine
@@ -425,8 +476,8 @@ async def _drive(machine: CallMachine, session: Any, bridge: ObservedBridge) -> 
     await machine.start()
     if machine.finished:
         return
-    bridge.begin()
-    await session.run()
+    bridge.begin(machine._call_clock)
+    await run_session(session, machine)
 
 
 # --------------------------------------------------------------------------- invariants
@@ -450,7 +501,9 @@ def check_invariants(call: Call) -> list[str]:
         caller hung up first (then the machine's outcome is ``hangup``).
     R5  nothing but ``text.end`` after the terminal verb.
     R6  recording is on when the terminal verb is sent, and at the very end
-        (hang-up in a PII state: the ``call_end`` hook resumed it).
+        (hang-up in a PII state: the ``call_end`` hook resumed it; a worker that
+        closed the socket at hang-up ended its recording with the call), and the
+        machine does not think it is paused.
     R7  the terminal frame matches the machine's outcome (reason / target).
     R8  the call never raised out of the session, and the machine is finished.
     R9  the trace reports the same effects: its pause/resume events match the
@@ -490,12 +543,23 @@ def check_invariants(call: Call) -> list[str]:
             terminal_at = i
             if paused:
                 bad.append(f"R6 {where}: terminal verb while recording is paused")
-    if paused:
+    if paused and not (call.bridge.closing and call.bridge.hung_up):
+        # (a worker that closed the socket at hang-up ended its recording with the call)
         bad.append("R6 recording left paused at the end of the call")
+    if m.recording_paused:
+        bad.append("R6 the machine still has recording paused after the call")
     outcome = m.outcome or {}
     terms = [f for f in frames if f.kind in TERMINAL]
+    # a completed call whose end("completed") was the session's to send, after the turn's
+    # text.end, into a socket the worker had closed at hang-up: the session's send failed
+    session_lost_it = (
+        not terms
+        and call.bridge.closing
+        and call.bridge.hung_up
+        and outcome.get("delegated") == "yes"
+    )
     if not terms:
-        if outcome.get("verb") != "hangup" or not call.bridge.hung_up:
+        if not session_lost_it and (outcome.get("verb") != "hangup" or not call.bridge.hung_up):
             bad.append(f"R4 no terminal verb, outcome {outcome}")
     else:
         t = terms[0]
@@ -519,7 +583,7 @@ def check_invariants(call: Call) -> list[str]:
     if recording != sent:
         bad.append(f"R9 trace recording events {recording} != frames {sent}")
     ends = [k for k in events if k in ("ended", "transferred")]
-    if len(ends) != len(terms):
+    if len(ends) != len(terms) + session_lost_it:
         bad.append(f"R9 trace has {ends} for terminal frames {[f.kind for f in terms]}")
     return bad
 

@@ -76,6 +76,7 @@ from hypothesis import strategies as st
 import superdialog
 from superdialog.compile.translations import BUILTIN_INTENT_PHRASES
 from superdialog.llm import aclose_clients
+from superdialog.runtime.clock import VirtualTime
 from superdialog.testing.llm_server import ScriptedLLMServer
 from superdialog_unpod.testing import Step
 
@@ -260,6 +261,8 @@ def utterance(
         text = phrases[pick % len(phrases)]
     elif kind == "silence":
         text = ["", "   "][pick % 2]
+    elif kind == "wait":  # seconds of silence on the call's clock (``play(vtime=...)``)
+        return Turn(Step(wait=float(pick % 40) + 0.5))
     elif kind == "rambling":  # a very long utterance with a value somewhere in it
         filler = "so anyway what I was trying to say is that " * (pick % 60 + 5)
         text = filler + volunteered(gen, m, pick, base) + " " + filler
@@ -688,8 +691,20 @@ class Loop:
         self.runner.close()
 
 
-def play(loop: Loop, case: Case) -> Call:
-    """Run the case's call to its end (and let its abandoned work finish)."""
+def play(
+    loop: Loop,
+    case: Case,
+    *,
+    closing: bool = False,
+    prepare: Callable[[superdialog.CallMachine], Any] | None = None,
+    vtime: VirtualTime | None = None,
+) -> Call:
+    """Run the case's call to its end (and let its abandoned work finish).
+
+    ``closing``: the worker closes the socket when the caller hangs up;
+    ``prepare``: called with the machine once built; ``vtime``: the call's clock
+    times silence in this virtual time (``harness.run_call``).
+    """
     gen = case.gen
     server = loop.server
     server.reset(rules=True)
@@ -762,6 +777,9 @@ def play(loop: Loop, case: Case) -> Call:
             timeline=timeline,
             after=settle,
             timeout=15,
+            closing=closing,
+            prepare=prepare,
+            vtime=vtime,
         )
     )
 

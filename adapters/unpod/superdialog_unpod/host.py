@@ -158,11 +158,22 @@ async def run_session(session: Any, machine: CallMachine) -> None:
     The SDK's loop ends on a worker ``error`` event. When that event was the
     worker refusing our transfer and the flow's error path goes on with the
     call, the loop is run again (at most ``MAX_SESSION_RUNS`` times in all).
+    A loop that raises once the call is over (a reply sent into the socket the
+    worker closed at hang-up) ends the call normally.
     """
     for _ in range(MAX_SESSION_RUNS):
         if machine.finished:
             return
-        await session.run()
+        try:
+            await session.run()
+        except Exception as exc:
+            # The SDK's loop raises when it sends into a socket the worker closed (the
+            # caller hung up mid-reply). Its ``call_end`` hook has closed the call by
+            # then: that is the call's normal end, not a failure of the entrypoint.
+            if not machine.finished:
+                raise
+            log.info("call over; the session's loop ended with %s", type(exc).__name__)
+            return
     if not machine.finished:
         await machine.close()
 
