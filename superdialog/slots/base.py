@@ -158,6 +158,9 @@ class SlotType:
     #: Whether a value said as a bound ("under a hundred", "before five") or as one end of
     #: a span ("two to three", "the 5th to the 8th") is no value: quantities and moments.
     ranged: bool = False
+    #: Whether a hesitation with a comma either side (", um,") is a pause inside one value
+    #: ("twenty, um, five" is 25), so both commas go; else the comma before it stays.
+    pauses_inside: bool = False
 
     def find(self, text: str, ctx: ExtractContext) -> Match | None:
         """Find the first value of this type in ``text``; ``None`` if there is none.

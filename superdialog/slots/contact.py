@@ -236,6 +236,7 @@ class EmailType(SlotType):
     """
 
     name = "email"
+    pauses_inside = True  # "kate at, um, hotmail dot com"
     description = "an email address, lower-case string"
 
     def scan(self, text: str, ctx: ExtractContext) -> Match | None:

@@ -552,6 +552,7 @@ class DateType(SlotType):
 
     name = "date"
     ranged = True  # "under a hundred", "before five", "2 to 3": a bound or a span, no value
+    pauses_inside = True  # "twenty, um, five" is 25
     description = "a calendar date, datetime.date"
     past_reason = "that date is in the past"
     future_reason = "that date is in the future"

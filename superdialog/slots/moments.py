@@ -82,6 +82,7 @@ class DateTimeType(SlotType):
 
     name = "datetime"
     ranged = True  # "under a hundred", "before five", "2 to 3": a bound or a span, no value
+    pauses_inside = True  # "twenty, um, five" is 25
     description = "a date and time, datetime.datetime"
     past_reason = "that time has already passed"
     future_reason = "that's in the future"

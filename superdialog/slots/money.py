@@ -118,6 +118,7 @@ class AmountType(SlotType):
 
     name = "amount"
     ranged = True  # "under a hundred", "before five", "2 to 3": a bound or a span, no value
+    pauses_inside = True  # "twenty, um, five" is 25
     description = "money: Amount(value: Decimal, currency: ISO code)"
 
     def scan(self, text: str, ctx: ExtractContext) -> Match | None:

@@ -86,6 +86,9 @@ _REPEATS = {"double": 2, "triple": 3, "treble": 3, "quadruple": 4}
 HOMOPHONES: dict[str, str] = {
     "for": "4", "fore": "4", "to": "2", "too": "2", "won": "1", "ate": "8",
 }  # fmt: skip
+# Homophones that are no word a caller puts before digits ("won two three" is 123; "for
+# two", "to five" keep their words): read as digits at the start of a string too.
+_LEADING_HOMOPHONES = frozenset({"won", "ate", "fore"})
 # Words that may stand between the groups of a digit string ("one two three dash four").
 _JOINERS = frozenset({"dash", "hyphen"})
 _ORDINAL_SUFFIXES = frozenset({"st", "nd", "rd", "th"})
@@ -519,9 +522,17 @@ def digit_run_at(toks: list[Token], i: int, *, homophones: bool = False) -> Digi
     ends there with at least three digits read ("... two six seven won").
     """
     item = _digit_item(toks, i, "")
+    n = len(toks)
+    if (
+        item is None
+        and homophones
+        and toks[i].text in _LEADING_HOMOPHONES
+        and i + 1 < n
+        and (toks[i + 1].text in UNITS or toks[i + 1].text in HOMOPHONES)
+    ):
+        item = HOMOPHONES[toks[i].text], i + 1
     if item is None:
         return None
-    n = len(toks)
     digits, j = item
     single = len(digits) == 1
     end = j

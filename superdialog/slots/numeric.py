@@ -7,14 +7,33 @@ from typing import Any
 
 from .base import ExtractContext, Match, SlotType
 from .bounds import MAX_QUANTITY_DIGITS
-from .numbers import UNITS, digit_run_at, numeral_run, parse_cardinal, parse_decimal, tidy
-from .tokens import is_numeral, tokenize
+from .numbers import (
+    TEENS,
+    TENS,
+    UNITS,
+    digit_run_at,
+    is_pronoun_one,
+    numeral_run,
+    parse_cardinal,
+    parse_decimal,
+    tidy,
+)
+from .tokens import Token, is_numeral, tokenize
 
 __all__ = ["NumberType", "format_number"]
 
 _NEGATIVE = frozenset({"minus", "negative"})
 # After a single digit word, these continue a digit string ("room one oh one").
 _DIGIT_WORDS = frozenset(UNITS) | {"oh", "o", "double", "triple"}
+_REPEATS = frozenset({"double", "triple", "treble"})
+# "the 5th", "7 pm", "at 7", "7:30": a day or a clock time, not a count
+_ORDINAL_SUFFIXES = frozenset({"st", "nd", "rd", "th"})
+_CLOCK_AFTER = frozenset({"am", "pm", "a.m", "p.m", "o'clock", "oclock", ":"})
+_CLOCK_BEFORE = frozenset({"at"})
+# Between two numbers said one after the other ("forty, forty-five")
+_PAUSES = frozenset({",", ".", ";", "\u2013", "\u2014"})
+# "nineteen eighty", "twenty twenty-six": the centuries callers say years in
+_CENTURIES = frozenset({"nineteen", "twenty"})
 
 
 def format_number(value: int | Decimal) -> str:
@@ -33,6 +52,7 @@ class NumberType(SlotType):
 
     name = "number"
     ranged = True  # "under a hundred", "before five", "2 to 3": a bound or a span, no value
+    pauses_inside = True  # "twenty, um, five" is 25
     description = "a quantity: int, or Decimal when fractional"
 
     def scan(self, text: str, ctx: ExtractContext) -> Match | None:
@@ -45,21 +65,32 @@ class NumberType(SlotType):
         n = len(toks)
         i = 0
         while i < n:
+            word = toks[i].text
             parsed = parse_cardinal(toks, i)
+            if parsed is None and word in _REPEATS and i + 1 < n and toks[i + 1].text in UNITS:
+                parsed = 0, i  # "double two" is 22, read as a digit row below
             if parsed is None:
                 # digits that are no quantity ("1.2.3") are skipped whole, not re-read from
                 # inside ("2.3")
-                i = numeral_run(toks, i)[1] if is_numeral(toks[i].text) else i + 1
+                i = numeral_run(toks, i)[1] if is_numeral(word) else i + 1
                 continue
             value, j = parsed
-            word = toks[i].text
-            if j == i + 1 and word in UNITS and j < n and toks[j].text in _DIGIT_WORDS:
+            single = word in UNITS or word in _REPEATS or (is_numeral(word) and len(word) == 1)
+            if j <= i + 1 and single and i + 1 < n and toks[i + 1].text in _DIGIT_WORDS:
                 run = digit_run_at(toks, i)
                 if run is not None:
                     if len(run.digits) > MAX_QUANTITY_DIGITS:
                         i = run.end
                         continue
+                    if _neighbours(toks, i, run.end):
+                        return None  # "five six people": five or six
                     value, j = int(run.digits), run.end
+            if _not_a_count(toks, i, j):
+                i = j
+                continue
+            value, j = _year(toks, i, j, value)
+            if not _refused(toks, i) and _another_after(toks, j, value):
+                return None  # "forty, forty-five", "twenty thirty": which one?
             start = i
             if (i > 0 and toks[i - 1].text in _NEGATIVE) or (
                 i > 0
@@ -93,3 +124,73 @@ class NumberType(SlotType):
     def order_key(self, value: Any, ctx: ExtractContext) -> Any:
         """Compare as Decimal so ints, floats and Decimals mix."""
         return Decimal(str(value)) if isinstance(value, float) else value
+
+
+def _neighbours(toks: list[Token], i: int, end: int) -> bool:
+    """True for two digit words in a row, the second one more ("five six", "two three").
+
+    Callers say a count that way to mean "five or six"; a two-digit number is said as one
+    ("fifty-six"), so the row is not read as 56.
+    """
+    if end != i + 2 or toks[i].text not in UNITS or toks[i + 1].text not in UNITS:
+        return False
+    return UNITS[toks[i + 1].text] == UNITS[toks[i].text] + 1
+
+
+def _not_a_count(toks: list[Token], i: int, j: int) -> bool:
+    """True when the number at ``[i, j)`` is a day or a clock time, not a quantity.
+
+    "the 5th" (an ordinal written in digits), "at 7", "7 pm", "7:30": a caller asked how
+    many who answers "on the 5th at 7 for 8 people" means 8.
+    """
+    n = len(toks)
+    if j < n and toks[j].text in _ORDINAL_SUFFIXES and toks[j].start == toks[j - 1].end:
+        return True
+    if j < n and toks[j].text in _CLOCK_AFTER:
+        return True
+    return i > 0 and toks[i - 1].text in _CLOCK_BEFORE
+
+
+def _refused(toks: list[Token], i: int) -> bool:
+    """True after "not", "instead of", "rather than": the next number is the one meant.
+
+    The repair rules (:mod:`.repairs`) take the number after a refused one ("statt fünf
+    sechs" is 6), so two numbers in a row there are no doubt.
+    """
+    if i > 0 and toks[i - 1].text in ("not", "than", "except"):
+        return True
+    return i > 1 and toks[i - 1].text == "of" and toks[i - 2].text == "instead"
+
+
+def _year(toks: list[Token], i: int, j: int, value: Any) -> tuple[Any, int]:
+    """ "nineteen eighty" (1980), "twenty twenty-six" (2026): a year said in two halves."""
+    if j != i + 1 or toks[i].text not in _CENTURIES or j >= len(toks):
+        return value, j
+    if toks[j].text not in TEENS and toks[j].text not in TENS:
+        return value, j
+    half = parse_cardinal(toks, j)
+    if half is None or not isinstance(half[0], int) or not 10 <= half[0] <= 99:
+        return value, j
+    return value * 100 + half[0], half[1]
+
+
+def _another_after(toks: list[Token], j: int, value: Any) -> bool:
+    """True when a different number is said straight after this one ("forty, forty-five").
+
+    Two numbers with nothing but a pause between are a correction without its marker, a
+    range or a mishearing: either one would be a guess. The same number said again
+    ("twelve, twelve people") is the number.
+    """
+    n = len(toks)
+    k = j + 1 if j < n and toks[j].text in _PAUSES else j
+    if k >= n or is_pronoun_one(toks, k):
+        return False
+    nxt = parse_cardinal(toks, k)
+    if nxt is None:
+        return False
+    again = nxt[0]
+    if nxt[1] == k + 1 and toks[k].text in UNITS and k + 1 < n and toks[k + 1].text in _DIGIT_WORDS:
+        run = digit_run_at(toks, k)
+        if run is not None and len(run.digits) <= MAX_QUANTITY_DIGITS:
+            again = int(run.digits)
+    return bool(again != value) and not _not_a_count(toks, k, nxt[1])

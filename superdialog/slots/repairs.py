@@ -292,14 +292,16 @@ def _filler_units(text: str) -> list[tuple[str, int, int]]:
     return units
 
 
-def _blank_fillers(text: str) -> str:
+def _blank_fillers(text: str, *, pauses: bool) -> str:
     """``text`` with its hesitations blanked out (same length, so every span holds).
 
     "uh", "um" always go, with the comma after them. "like" and "you know" go where the
     recogniser set them off as a hesitation: next to a comma or another hesitation
     ("twenty, uh, you know, five"); "I'd like two" keeps its verb. A run of hesitations
     with a comma on both sides (", um, like,") was a pause inside what the caller was
-    saying, so both commas go too: "twenty, um, five" reads as "twenty um five" does.
+    saying, so with ``pauses`` (:attr:`SlotType.pauses_inside`) both commas go
+    too: "twenty, um, five" reads as "twenty um five" does. Other types keep the comma
+    before: in "Okafor, O K A F O R, uh, Okafor" it ends the spelling.
     """
     units = _filler_units(text)
     n = len(units)
@@ -322,7 +324,7 @@ def _blank_fillers(text: str) -> str:
             lo, hi = run[0][1], run[-1][2]
             if after == ",":
                 hi = units[end + 1][2]
-                if before == ",":
+                if before == "," and pauses:
                     lo = units[k - 1][1]
             chars[lo:hi] = " " * (hi - lo)
         k = end + 1
@@ -391,7 +393,7 @@ def resolve(slot_type: SlotType, text: str, ctx: ExtractContext) -> Match | None
     ):
         # "not uh, Friday", "three uh, lakh": the hesitation and its comma blanked (same
         # length, so spans hold); the parsers skip a bare "uh" themselves
-        text = _blank_fillers(text)
+        text = _blank_fillers(text, pauses=slot_type.pauses_inside)
     if not rules:
         return slot_type.scan(text, ctx)
     cuts = _markers(text, table) if marked else []

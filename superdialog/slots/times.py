@@ -408,6 +408,7 @@ class TimeType(SlotType):
 
     name = "time"
     ranged = True  # "under a hundred", "before five", "2 to 3": a bound or a span, no value
+    pauses_inside = True  # "twenty, um, five" is 25
     needs_before = True  # repaired() compares with the value said before
     description = "a time of day, datetime.time"
     past_reason = "that time has already passed"
