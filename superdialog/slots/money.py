@@ -132,6 +132,8 @@ class AmountType(SlotType):
                 i += 1
                 continue
             match, has_currency, j = found
+            if match is None:
+                return None  # "one fifty", "forty two fifty": which sum is not clear
             if has_currency:
                 return match
             if fallback is None:
@@ -139,8 +141,12 @@ class AmountType(SlotType):
             i = j
         return fallback
 
-    def _at(self, toks: list[Token], i: int, region: str) -> tuple[Match, bool, int] | None:
-        """Amount starting at ``i``: (match, currency was said, next index)."""
+    def _at(self, toks: list[Token], i: int, region: str) -> tuple[Match | None, bool, int] | None:
+        """Amount starting at ``i``: (match, currency was said, next index).
+
+        The match is ``None`` for a sum said so that two readings are usual: "one fifty"
+        is $1.50 at a till and $150 on a bill, "forty two fifty" $42.50 or $4,250.
+        """
         n = len(toks)
         word = toks[i].text
         if word in _SYMBOLS:
@@ -187,10 +193,14 @@ class AmountType(SlotType):
             and j < n
             and (toks[j].text in TEENS or toks[j].text in TENS)
         ):
+            if word in UNITS:
+                return None, False, j  # "three fifty": 3.50 or 350
             cents = parse_cardinal(toks, j)
             if cents is not None and isinstance(cents[0], int) and 10 <= cents[0] <= 99:
                 amount = (amount + Decimal(cents[0]) / 100).quantize(_CENT)
                 j = cents[1]
+        if j < n and parse_cardinal(toks, j) is not None:
+            return None, False, j  # "forty two fifty": 42.50 or 4,250
         bare = Amount(amount, region_currency(region))
         return Match(bare, toks[i].start, toks[j - 1].end), False, j
 
@@ -234,6 +244,26 @@ class AmountType(SlotType):
         if amount != amount.to_integral_value():
             return amount, j
         return (amount + Decimal(cents) / 100).quantize(_CENT), end
+
+    def patched(
+        self, said: Match, text: str, cut: int, resume: int, ctx: ExtractContext
+    ) -> Match | None:
+        """A repair of the currency alone: "a hundred euros, no, dollars" is 100 dollars."""
+        toks = tokenize(text[resume:])
+        for k in range(len(toks)):
+            if parse_cardinal(toks, k) is not None:
+                return None  # a new sum that could not be read: not this one
+            currency, _ = self._currency_at(toks, k, ctx.region)
+            if currency is not None and isinstance(said.value, Amount):
+                return Match(Amount(said.value.value, currency), said.start, resume + toks[k].end)
+        return None
+
+    def retracted(self, after: str) -> bool:
+        """A number or a currency after the marker takes the sum said before it back."""
+        if super().retracted(after):
+            return True
+        toks = tokenize(after)
+        return any(self._currency_at(toks, k, "US")[0] is not None for k in range(len(toks)))
 
     def spoken(self, value: Any) -> str:
         """Read back as "20 dollars and 50 cents", "15 euros", "3 pounds and 50 pence"."""
