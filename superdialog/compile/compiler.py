@@ -759,7 +759,19 @@ class _Compiler:
             if st.terminal or st.returns:
                 continue
             own = [e for e in _all_edges(st) if e.kind not in ("error", "cancel")]
-            if not own and not any(g.goto for g in st.globals):
+            onward = [e for e in own if e.kind != "fail"]
+            if not st.listens or st.kind == "collect":
+                # it moves on by itself (a collect state once its slots are filled): a
+                # global rule cannot take it anywhere, the caller is not listened to then
+                if not onward:
+                    self.problem(
+                        self.at(name, ()),
+                        f"state '{name}' is a dead end: it never ends the call and has no "
+                        "way on once it "
+                        + ("has its slots" if st.kind == "collect" else "has done its work"),
+                        "add next, transitions, end or transfer",
+                    )
+            elif not own and not any(g.goto for g in st.globals):
                 self.problem(
                     self.at(name, ()),
                     f"state '{name}' is a dead end: it never ends the call and has no way out",

@@ -69,3 +69,48 @@ def test_a_loop_that_waits_elsewhere_is_fine() -> None:
         )
     )
     superdialog.loads(text, name="f.yaml")
+
+
+DEAD = """\
+flow: f
+slots:
+  n: {type: number}
+global:
+  - {intent: goodbye, goto: bye}
+start: ask
+states:
+  ask:
+    collect: [n]
+    NEXT
+  thanks:
+    say: "Thanks!"
+  bye: {say: bye, end: completed}
+"""
+
+
+@pytest.mark.parametrize(
+    ("rest", "state"),
+    [
+        ("next: thanks", "thanks"),  # a speak state that forgot its end: (found by mutation)
+        ("on_fail: bye", "ask"),  # a collect state with nowhere to go once filled
+    ],
+)
+def test_a_dead_end_is_one_even_when_a_global_rule_could_leave_it(rest: str, state: str) -> None:
+    # the flow-wide goodbye rule used to count as a way out of every state, so no flow
+    # with a global goto: ever had a dead end; at run time: "no transition applies"
+    text = DEAD.replace("NEXT", rest)
+    if state == "ask":
+        text = text.replace('    say: "Thanks!"\n', '    say: "Thanks!"\n    end: completed\n')
+    with pytest.raises(superdialog.FlowError) as err:
+        superdialog.loads(text, name="f.yaml")
+    assert any(
+        p.message.startswith(f"state '{state}' is a dead end") for p in err.value.problems
+    ), err.value
+
+
+def test_a_listening_state_left_only_by_global_rules_is_fine() -> None:
+    text = DEAD.replace("NEXT", "next: thanks").replace(
+        '    say: "Thanks!"\n',
+        '    say: "Anything else? Say goodbye when done."\n    listen: true\n',
+    )
+    superdialog.loads(text, name="f.yaml")
