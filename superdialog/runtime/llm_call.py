@@ -34,6 +34,7 @@ from superdialog.llm import (
 from superdialog.llm.events import ToolNamed
 from superdialog.pii import get_logger
 from superdialog.runtime.events import LLMCalled, Spoke
+from superdialog.runtime.grounding import CODE_TYPES, grounded
 from superdialog.runtime.language import answer_in
 from superdialog.runtime.slot_values import extract_context, set_slot, validate
 from superdialog.runtime.steps import Step
@@ -327,19 +328,44 @@ class _Record:
         )
 
 
+def _caller_words(m: CallMachine) -> list[str]:
+    """What the caller said in the model's window (masked as the model saw it)."""
+    return [text for role, text in m._history or () if role == "user"]
+
+
 async def _fill_from_args(m: CallMachine, args: Mapping[str, Any] | None) -> list[str]:
-    """Validate tool-argument slot values with the same types; return rejected names."""
+    """Validate tool-argument slot values with the same types; return rejected names.
+
+    The next model call is told which values were refused and why (a note, by
+    slot name: the model asks again instead of repeating the same value).
+    """
     rejected: list[str] = []
     for name, raw in (args or {}).items():
         slot = m.flow.slots.get(name)
         if slot is None or raw in (None, "") or not _llm_visible(slot):
             continue
-        ctx = extract_context(m, slot)
-        match = find(slot.spec.type, str(raw), ctx)
-        if match is None or await validate(m, slot, match.value, ctx):
-            rejected.append(name)
-            continue
-        set_slot(m, slot, match.value)
+        why: str | None = None
+        if slot.spec.type in CODE_TYPES and not grounded(str(raw), _caller_words(m), m.language):
+            # digits the caller never said in the model's window: a dropped, swapped or
+            # invented digit would be a wrong value; asking again is better
+            log.warning(
+                "call %s: the model gave %s digits the caller did not say; not filled",
+                m.flow.name,
+                name,
+            )
+            why = "those digits are not what the caller said"
+        else:
+            ctx = extract_context(m, slot)
+            match = find(slot.spec.type, str(raw), ctx)
+            if match is None:
+                why = f"it is not a {slot.spec.type} value"
+            else:
+                why = await validate(m, slot, match.value, ctx)
+                if why is None:
+                    set_slot(m, slot, match.value)
+                    continue
+        rejected.append(name)
+        m.assist(f"The {name.replace('_', ' ')} was not accepted ({why}): ask the caller again.")
     return rejected
 
 
@@ -517,8 +543,17 @@ async def model_turn(
                 "bad arguments" if call.error is not None else "unknown tool",
             )
             continue
-        await _fill_from_args(m, call.arguments)
+        refused = await _fill_from_args(m, call.arguments)
         if call.name in edges and outcome.edge is None:
+            if refused:
+                # The move came with a value we refused (a type's validator, digits never
+                # said): the next state would run without it. Stay; the caller is asked again.
+                log.warning(
+                    "call %s: the model moved from %s with a refused value; staying",
+                    m.flow.name,
+                    st.name,
+                )
+                continue
             outcome.edge = edges[call.name]
     outcome.newly = [n for n in m.slots if n not in before]
     # Only the opening of the state we move to may still be heard (and only if its request

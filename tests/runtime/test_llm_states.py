@@ -143,8 +143,13 @@ async def test_hallucinated_state_in_tool_args_is_ignored(server: ScriptedLLMSer
     machine, _ = build(server)
     await machine.start()
     await say(machine, "status please")
-    assert machine.node == "status"
+    # The move carried a value the type refused: the status state would run without it.
+    # The call stays, and the next model call is told to ask again.
+    assert machine.node == "chat"
     assert "order_id" not in machine.slots  # invalid value did not validate
+    assert machine._assist == [
+        "The order id was not accepted (it is not a digits value): ask the caller again."
+    ]
 
 
 async def test_outage_after_retries_takes_the_error_path(server: ScriptedLLMServer) -> None:
