@@ -149,6 +149,7 @@ class _Compiler:
         self.intents: dict[str, IntentMatcher] = {}
         self.uses: list[TemplateUse] = []  # every template, for the checks in compile/check
         self.warnings: list[Problem] = []
+        self.bad_returns: set[str] = set()
         self.flow_cancel_say: tuple[CompiledTemplate | None] | None = None
         self.languages: list[str] = list(dict.fromkeys(spec.languages))  # first: the default
 
@@ -250,6 +251,8 @@ class _Compiler:
     def check_state_ref(self, target: str, state: str | None, path: Path) -> bool:
         if target in self.states:
             return True
+        if target in self.bad_returns and state is not None and "." in state:
+            return False  # a sub-flow returning to a using state's bad next: reported there
         self.problem(
             self.at(state, path), f"unknown state '{target}'", did_you_mean(target, self.states)
         )
@@ -274,6 +277,7 @@ class _Compiler:
             expanded.origins,
         )
         self.problems.extend(expanded.problems)
+        self.bad_returns = expanded.bad_returns
         if expanded.intents != self.spec.intents:  # a sub-flow's own intents join the flow's
             self.spec = self.spec.model_copy(update={"intents": expanded.intents})
         self.compile_intents()

@@ -11,11 +11,11 @@ intent); its persona, llm and messages are ignored.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 
 from superdialog.errors import FlowError, Problem
-from superdialog.spec.loader import parse_flow
+from superdialog.spec.loader import did_you_mean, parse_flow
 from superdialog.spec.models import FlowSpec, GlobalRule, IntentSpec, SlotSpec, StateSpec
 from superdialog.spec.yaml_source import SourceMap, read_source
 
@@ -87,6 +87,8 @@ class Expanded:
     origins: dict[str, Origin]
     problems: list[Problem]
     intents: dict[str, IntentSpec]
+    bad_returns: set[str] = field(default_factory=set)
+    """``next:`` targets of ``use:`` states that do not exist (reported at that ``next:``)."""
 
 
 def expand(
@@ -101,6 +103,7 @@ def expand(
     intents: dict[str, IntentSpec] = dict(spec.intents)
     origins: dict[str, Origin] = {}
     problems: list[Problem] = []
+    bad_returns: set[str] = set()
     if not _stack and file is not None:
         _stack = (str(file.resolve()),)  # the flow itself: a sub-flow using it is a cycle
     for name, state in spec.states.items():
@@ -142,7 +145,18 @@ def expand(
             problems.extend(exc.problems)
             states[name] = state.model_copy(update={"use": None})
             continue
+        if state.next is not None and state.next not in spec.states:
+            # the sub-flow's end: completed goes there: say so here, not in the sub-flow
+            problems.append(
+                Problem(
+                    smap.locate(("states", name, "next")),
+                    f"unknown state '{state.next}'",
+                    did_you_mean(state.next, spec.states),
+                )
+            )
+            bad_returns.add(state.next)
         sub = expand(sub_spec, sub_smap, sub_path, (*_stack, str(sub_path)))
+        bad_returns |= sub.bad_returns
         sub_states, sub_slots, sub_origins = sub.states, sub.slots, sub.origins
         problems.extend(sub.problems)
         local = set(sub_states)
@@ -168,7 +182,7 @@ def expand(
                     Problem(loc, f"sub-flow intent '{intent_name}' is declared differently here")
                 )
             intents.setdefault(intent_name, intent)
-    return Expanded(states, slots, origins, problems, intents)
+    return Expanded(states, slots, origins, problems, intents, bad_returns)
 
 
 def all_targets(state: StateSpec) -> list[tuple[str, tuple[str | int, ...]]]:

@@ -128,3 +128,13 @@ def test_spoken_with_an_unknown_type_is_refused_at_load() -> None:
     assert "spoken: unknown slot type 'zipcod'" in problem.message
     assert "postal_code" in problem.message
     superdialog.loads(text.replace("zipcod", "postal_code"), name="f.yaml")
+
+
+def test_a_misspelt_next_of_a_use_state_is_reported_at_that_next(files: Path) -> None:
+    # it was reported inside the sub-flow, at its end: completed (where the return goes)
+    (files / "main.yaml").write_text(MAIN.replace("next: bye}", "next: by}"), encoding="utf-8")
+    with pytest.raises(superdialog.FlowError) as err:
+        superdialog.load(files / "main.yaml")
+    [problem] = err.value.problems
+    assert Path(problem.file).name == "main.yaml" and problem.line == 8
+    assert problem.message == "unknown state 'by'" and problem.hint == "did you mean 'bye'?"
