@@ -301,6 +301,44 @@ def instead_rules(language: str) -> list[Rewrite]:
     return [] if words is None else [(_p(words), _const("instead of"))]
 
 
+# Self-repair markers in the caller's words ("tres, digo, trece"), as the English ones the
+# repair rules read (``superdialog.slots.repairs``); plain spelling (no accents).
+_CORRECTIONS = {
+    "es": {
+        "digo": "i mean", "quiero decir": "i mean", "quise decir": "i meant",
+        "mejor dicho": "or rather", "o sea no": "no i mean", "me equivoque": "my mistake",
+        "perdon": "sorry", "perdona": "sorry", "perdone": "sorry",
+    },
+    "de": {
+        "ich meine": "i mean", "ich meinte": "i meant", "ich wollte sagen": "i mean",
+        "beziehungsweise": "or rather", "bzw": "or rather", "entschuldigung": "sorry",
+        "verzeihung": "sorry", "korrektur": "correction",
+    },
+    "fr": {
+        "je veux dire": "i mean", "je voulais dire": "i meant", "ou plutot": "or rather",
+        "je me suis trompe": "my mistake", "je me suis trompee": "my mistake",
+        "pardon": "sorry", "excusez-moi": "sorry", "correction": "correction",
+    },
+    "hi": {
+        "मेरा मतलब": "i mean", "mera matlab": "i mean", "माफ़ कीजिए": "sorry",
+        "माफ कीजिए": "sorry", "maaf kijiye": "sorry", "sorry": "sorry",
+    },
+}  # fmt: skip
+
+
+def correction_rules(language: str) -> list[Rewrite]:
+    """Rules for the language's self-repair markers: "digo", "ich meine", "je veux dire".
+
+    The English repair rules then take the value said after them ("drei, ich meine
+    dreizehn" is 13; it was 3, the value taken back).
+    """
+    table = _CORRECTIONS.get(language, {})
+    return [
+        (_ph(_dev(said)) if language == "hi" else _p(re.escape(said)), _const(table[said]))
+        for said in sorted(table, key=len, reverse=True)
+    ]
+
+
 def _es_rules() -> list[Rewrite]:
     months, days = _alt(MONTHS["es"]), _alt(WEEKDAYS["es"])
     ords = _alt(ORDINALS["es"])
@@ -781,7 +819,7 @@ _PRE: dict[str, list[Rewrite]] = {
 }
 
 _RULES: dict[str, list[Rewrite]] = {
-    lang: [*instead_rules(lang), _relative_rule(lang), *rules()]
+    lang: [*correction_rules(lang), *instead_rules(lang), _relative_rule(lang), *rules()]
     for lang, rules in (("es", _es_rules), ("de", _de_rules), ("fr", _fr_rules), ("hi", _hi_rules))
 }
 

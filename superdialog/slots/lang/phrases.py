@@ -22,7 +22,7 @@ from collections.abc import Callable
 from functools import cache
 
 from ..notation import Notation, notation
-from .moments import Rewrite, _dev, instead_rules, plain_chars
+from .moments import Rewrite, _dev, correction_rules, instead_rules, plain_chars
 from .words import YES_NO
 
 __all__ = ["FILLER_WORDS", "WORD_EDGE", "notation_rules", "phrase_rules", "whole_word"]
@@ -391,7 +391,7 @@ _OR = {"es": "o|u", "de": "oder", "fr": "ou", "hi": f"{_dev('या')}|ya|yaa"}
 def _undecided(language: str) -> Rewrite:
     """Two numbers offered ("cinco o seis", "fünf oder sechs"): no one value."""
     return (
-        whole_word(rf"(?P<a>\d+(?:\.\d+)?) (?:{_OR[language]}) (?P<b>\d)"),
+        whole_word(rf"(?P<a>\d+(?:\.\d+)?) (?:{_OR[language]}) (?P<b>\d+)"),
         lambda m: f"{m['a']} or {m['b']}",
     )
 
@@ -444,14 +444,19 @@ def _phrase_rules(
             after.append(_HI_ABOUT)
         if type_name == "number":
             after.insert(0, _MINUS)
-        return [*instead_rules(language), *_number_formats(kind), *_words(_UNSURE[language])], [
+        return [
+            *correction_rules(language),
+            *instead_rules(language),
+            *_number_formats(kind),
+            *_words(_UNSURE[language]),
+        ], [
             *after,
             _undecided(language),
         ]
     if type_name == "yes_no":
-        return _words(_UNSURE[language]), []
+        return [*correction_rules(language), *_words(_UNSURE[language])], []
     if type_name in ("phone", "digits", "card_number", "postal_code"):
-        rules = [*_fillers(language), *_words(_PHONE[language])]
+        rules = [*correction_rules(language), *_fillers(language), *_words(_PHONE[language])]
         if language == "de":  # "Doppel-Null", "doppelnull"
             rules.insert(
                 0,
@@ -464,7 +469,7 @@ def _phrase_rules(
             )
         return rules, []
     if type_name == "email":
-        before = [*_fillers(language), *_words(_EMAIL[language])]
+        before = [*correction_rules(language), *_fillers(language), *_words(_EMAIL[language])]
         if language == "es":  # "juan es ..." but "punto es" is Spain's domain
             before.append((whole_word(r"(?<!dot )(?<!\.)es"), _c("is")))  # ".es" typed too
         if language == "hi":
