@@ -221,6 +221,11 @@ def _is_letter(word: str) -> bool:
     return len(word) == 1 and word.isalpha()
 
 
+def _is_digit_word(word: str) -> bool:
+    """A digit said or written on its own ("two", "2")."""
+    return word in UNITS or (is_numeral(word) and len(word) == 1)
+
+
 def _is_number_word(word: str) -> bool:
     """Spoken digits inside an address ("john seventy seven")."""
     return word in UNITS or word in TEENS or word in TENS or word in ("double", "triple")
@@ -268,6 +273,18 @@ class EmailType(SlotType):
                     break
             elif word.isalnum() and word not in _LOCAL_STOPS:
                 pass
+            elif word == "one" and (
+                _is_digit_word(toks[k + 1].text if k + 1 < p else "")
+                or _is_digit_word(toks[k - 1].text if k > 0 else "")
+            ):
+                pass  # "chris one two three": a digit among digits, not "that one"
+            elif (
+                word == ","
+                and 0 < k < p - 1
+                and _is_letter(toks[k + 1].text)
+                and _is_letter(toks[k - 1].text)
+            ):
+                pass  # "j as in juliet, o, e": letters spelled with a pause between
             else:
                 break
             k -= 1
@@ -291,7 +308,7 @@ class EmailType(SlotType):
         k = 0
         while k < len(part):
             word = part[k].text
-            if word in _CASE_WORDS:
+            if word in _CASE_WORDS or word == ",":
                 k += 1
                 continue
             if word in _SYMBOL_WORDS:
