@@ -297,11 +297,15 @@ async def stream_chat(
     start = loop.time()
     call = _Call(start=start, deadline=start + cfg.total_timeout_s, offered=None)
     request: PreparedRequest | None = None
-    errors = boundary_exceptions()
+    errors: tuple[type[BaseException], ...] = ()
     attempt = 0
     while True:
         try:
             shard = _shard(cfg)  # per attempt: a retry may go to a less busy client
+            if not errors:
+                # Only now: the first client made imports openai, whose errors must be in
+                # the tuple (taken earlier, a process's first status error escaped as is).
+                errors = boundary_exceptions()
             # One timer for the attempt: it bounds the wait for a connection too.
             deadline = Deadline(loop, min(loop.time() + cfg.first_token_timeout_s, call.deadline))
             shard.busy += 1

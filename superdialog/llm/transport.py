@@ -25,8 +25,9 @@ endpoints serve), over plain TCP or TLS (asyncio's ``ssl`` support):
   after a complete response that did not ask to close.
 
 Everything the peer controls is bounded: the head (``MAX_HEAD_BYTES``), a chunk
-size line and the trailers, and what is buffered ahead of the consumer (reading
-pauses above ``_HIGH_WATER``). A peer that breaks the protocol raises
+size line and the trailers, what is buffered ahead of the consumer (reading
+pauses above ``_HIGH_WATER``), and an error status's body (cut after
+``MAX_ERROR_BODY_BYTES``, its connection dropped). A peer that breaks the protocol raises
 ``httpx2.RemoteProtocolError``; connection failures raise ``httpx2.ConnectError``,
 ``ConnectTimeout``, ``ReadError`` or ``ReadTimeout``, which the SDK and
 :mod:`superdialog.llm.translate` already map.
@@ -47,7 +48,7 @@ import httpx2
 if TYPE_CHECKING:
     from types import TracebackType
 
-__all__ = ["MAX_HEAD_BYTES", "LeanTransport", "env_proxies"]
+__all__ = ["MAX_ERROR_BODY_BYTES", "MAX_HEAD_BYTES", "LeanTransport", "env_proxies"]
 
 MAX_HEAD_BYTES: Final = 64 * 1024
 """Largest response head (status line and headers) accepted; h11 allows the same."""
@@ -60,6 +61,10 @@ _MAX_TRAILERS: Final = 64 * 1024
 
 _HIGH_WATER: Final = 256 * 1024
 """Decoded body bytes held for a slow consumer before reading from the socket pauses."""
+
+MAX_ERROR_BODY_BYTES: Final = 1024 * 1024
+"""An error response's body is cut here: the SDK reads it whole to build its status error,
+and an error page has no business being larger (a misbehaving proxy's could be gigabytes)."""
 
 _DEFAULT_MAX_CONNECTIONS: Final = 1024
 _DEFAULT_KEEPALIVE_S: Final = 30.0
@@ -512,10 +517,17 @@ def _os_reason(exc: BaseException) -> str:
 class _ResponseStream(httpx2.AsyncByteStream):
     """A response body: one item per socket read; closing it early drops the connection."""
 
-    def __init__(self, pool: _HostPool, conn: _Connection, read_timeout: float | None) -> None:
+    def __init__(
+        self,
+        pool: _HostPool,
+        conn: _Connection,
+        read_timeout: float | None,
+        limit: int | None = None,
+    ) -> None:
         self._pool = pool
         self._conn: _Connection | None = conn
         self._timeout = read_timeout
+        self._left = limit  # bytes still given out before the body is cut (None: no limit)
 
     def __aiter__(self) -> AsyncIterator[bytes]:
         return self
@@ -527,6 +539,12 @@ class _ResponseStream(httpx2.AsyncByteStream):
         while True:
             data = conn.take()
             if data is not None:
+                if self._left is not None:
+                    if len(data) >= self._left:  # the rest is not read: drop the connection
+                        data = data[: self._left]
+                        self.finish(abort=True)
+                    else:
+                        self._left -= len(data)
                 return data
             if conn.error is not None:
                 error = conn.error
@@ -654,7 +672,8 @@ class LeanTransport(httpx2.AsyncBaseTransport):
             if isinstance(exc, httpx2.RequestError):
                 _attach(exc, request)
             raise
-        stream = _ResponseStream(pool, conn, timeouts.get("read"))
+        limit = MAX_ERROR_BODY_BYTES if head.status >= 400 else None
+        stream = _ResponseStream(pool, conn, timeouts.get("read"), limit)
         if conn.complete and not conn.pending:  # no body at all: the connection is free now
             stream.finish()
         return httpx2.Response(

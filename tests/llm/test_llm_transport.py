@@ -25,10 +25,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from llm_helpers import collect
+from rawhttp import raw_server, status_server
 
 from superdialog.errors import LLMConnectionError, LLMError, LLMStatusError
 from superdialog.llm import Finished, LLMConfig, TextDelta, aclose_clients
-from superdialog.llm.transport import MAX_HEAD_BYTES, LeanTransport
+from superdialog.llm.transport import MAX_ERROR_BODY_BYTES, MAX_HEAD_BYTES, LeanTransport
 
 _GUARD_S = 10.0
 
@@ -552,3 +553,36 @@ async def test_a_response_left_with_unread_bytes_leaves_none_for_the_next() -> N
                 await asyncio.sleep(0.005)
             await asyncio.sleep(0.05)  # the whole first body has arrived, unread
         assert await asyncio.wait_for(fetch(client, url), _GUARD_S) == b"second"
+
+
+async def test_an_error_body_is_cut_at_its_limit_and_a_success_body_is_not() -> None:
+    # The SDK reads an error body whole to build its status error: a huge one (a proxy's
+    # error page gone wrong) must not be read into memory. Success bodies stream on.
+    size = MAX_ERROR_BODY_BYTES * 4
+    for status, expected in ((500, MAX_ERROR_BODY_BYTES), (200, size)):
+        calls: list[int] = []
+        handler = status_server(status, b"Content-Type: text/plain\r\n", calls, body=b"x" * size)
+        async with (
+            raw_server(handler) as url,
+            httpx2.AsyncClient(transport=LeanTransport()) as client,
+        ):
+            response = await asyncio.wait_for(client.post(url, content=b"{}"), _GUARD_S)
+            assert response.status_code == status
+            assert len(response.content) == expected
+
+
+async def test_a_huge_error_body_is_our_status_error() -> None:
+    calls: list[int] = []
+    body = b'{"error": {"message": "' + b"x" * (MAX_ERROR_BODY_BYTES * 8) + b'"}}'
+    handler = status_server(503, b"Content-Type: application/json\r\n", calls, body=body)
+    async with raw_server(handler) as url:
+        config = LLMConfig(model="m", base_url=url, api_key="k", retries=0)
+        try:
+            with pytest.raises(LLMStatusError) as info:
+                await asyncio.wait_for(
+                    collect(config, [{"role": "user", "content": "hi"}]), _GUARD_S
+                )
+        finally:
+            await aclose_clients()
+    assert info.value.status_code == 503
+    assert info.value.retryable
