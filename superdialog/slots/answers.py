@@ -211,6 +211,10 @@ def _choice_items(choices: Any) -> list[tuple[str, tuple[str, ...]]]:
 
 _NEGATORS = frozenset({"not", "no", "don't", "dont", "never", "without", "except", "but"})
 _CORRECTIONS = frozenset({"actually", "instead", "rather", "mean", "make", "change", "switch"})
+# "extra large" when only small, medium and large are offered: another size, not "large"
+_MODIFIERS = frozenset(
+    {"extra", "xtra", "super", "ultra", "mega", "mini", "semi", "non", "half", "double", "triple"}
+)
 
 
 class EnumType(SlotType):
@@ -218,9 +222,10 @@ class EnumType(SlotType):
 
     Matching is whole-word, case- and punctuation-insensitive; the longest
     phrase wins ("extra large" over "large"). A negated choice ("not the
-    large") is ignored. If two different choices remain, the one after a
-    correction ("small, actually large") wins; otherwise the answer is
-    ambiguous and gives ``None``.
+    large") is ignored, and so is one with a modifier that makes it another option
+    ("extra large" when small, medium and large are offered). If two different choices
+    remain, the one after a correction ("small, actually large") wins; otherwise the
+    answer is ambiguous and gives ``None``.
 
     Value: the canonical choice string from ``ctx.choices``.
     """
@@ -253,7 +258,12 @@ class EnumType(SlotType):
                 taken[match[0] : match[1]] = [True] * (match[1] - match[0])
                 kept.append(match)
         kept.sort()
-        kept = [m for m in kept if not self._negated(toks, index, texts, m[0])]
+        kept = [
+            m
+            for m in kept
+            if not self._negated(toks, index, texts, m[0])
+            and not (m[0] and texts[m[0] - 1] in _MODIFIERS)
+        ]
         if not kept:
             return None
         chosen = kept[0]
