@@ -23,10 +23,14 @@ from typing import Any
 from .base import ExtractContext, Match, SlotType
 from .clock import local_now, zone
 from .dates import DateHit, find_date, say_date
-from .times import TimeHit, find_time, part_of_day, say_time
+from .times import TimeHit, TimeType, find_time, part_of_day, say_time
 from .tokens import Token, tokenize
 
 __all__ = ["DateTimeType"]
+
+
+_TIME = TimeType()
+"""The time type's rules, for a repair of the time alone."""
 
 
 def _parts(toks: list[Token], now: datetime, region: str) -> tuple[DateHit | None, TimeHit | None]:
@@ -139,13 +143,22 @@ class DateTimeType(SlotType):
         at four" changes both (see also :meth:`patched` for a repair of the day alone).
         """
         now = local_now(ctx)
-        old_date, _ = _parts(tokenize(text[:cut]), now, ctx.region)
+        old_date, old_time = _parts(tokenize(text[:cut]), now, ctx.region)
         new_date, new_time = _parts(tokenize(text[after.start :]), now, ctx.region)
         if old_date is None or new_date is not None or new_time is None:
             return after
         if new_time.value is None:
             return None  # "tomorrow at two, no, in an hour": contradicts itself
-        return self._at(old_date.value, new_time.value, after, ctx)
+        clock = new_time.value
+        if old_time is not None and isinstance(old_time.value, time):
+            # "tomorrow at seven thirty, sorry, eight thirty": the evening said before holds
+            # (the time type's rule: a repaired hour keeps its side of noon)
+            kept = _TIME.repaired(
+                Match(old_time.value, 0, cut), Match(clock, after.start, after.end), text, cut, ctx
+            )
+            if kept is not None and isinstance(kept.value, time):
+                clock = kept.value
+        return self._at(old_date.value, clock, after, ctx)
 
     def patched(
         self, said: Match, text: str, cut: int, resume: int, ctx: ExtractContext
