@@ -24,6 +24,7 @@ import asyncio
 import codecs
 import contextlib
 import json
+import logging
 import re
 import zlib
 from collections.abc import AsyncIterator, Mapping
@@ -33,6 +34,7 @@ from superdialog._loop_local import LoopLocal
 from superdialog._version import __version__
 from superdialog.compile.templates import CompiledTemplate
 from superdialog.errors import ActionError
+from superdialog.pii import PIIFilter
 from superdialog.runtime.http_url import compile_url
 
 if TYPE_CHECKING:
@@ -57,8 +59,40 @@ _ACCEPT_ENCODING: Final = "gzip, deflate"
 """The only encodings we ask for; each is decoded here with bounded output."""
 
 
+_TRANSPORT_LOGGERS: Final = (
+    "httpx",
+    "httpcore.connection",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+    "httpcore.socks",
+)
+"""The loggers httpx and httpcore write to (a filter on a logger does not cover its children).
+
+httpx logs every request's URL at INFO, httpcore every request's and response's
+headers at DEBUG: a GET action's query, a redirect's ``Location`` or a header
+can hold a caller's card number.
+"""
+
+_TRANSPORT_FILTER: Final = PIIFilter()
+
+
+def _mask_transport_logs() -> None:
+    """Put our ``PIIFilter`` on the transport's loggers (once): their lines are masked.
+
+    The request runs in the action's task, inside ``masking_call``: the call's
+    secrets are masked by value, and anything shaped like personal data too.
+    """
+    for name in _TRANSPORT_LOGGERS:
+        logger = logging.getLogger(name)
+        if _TRANSPORT_FILTER not in logger.filters:
+            logger.addFilter(_TRANSPORT_FILTER)
+
+
 def _new_client() -> httpx.AsyncClient:
     import httpx  # deferred: only flows with HTTP actions pay for the import
+
+    _mask_transport_logs()
 
     return httpx.AsyncClient(
         follow_redirects=False,
