@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 from typing import Any
@@ -807,33 +807,47 @@ class _Compiler:
         color: dict[str, int] = {}
         reported: set[frozenset[str]] = set()
 
-        def visit(n: str, stack: list[str]) -> None:
-            color[n] = 1
-            stack.append(n)
-            for m in graph[n]:
-                if color.get(m) == 1:
-                    cycle = stack[stack.index(m) :]
-                    key = frozenset(cycle)
-                    if key not in reported:
-                        reported.add(key)
-                        asks = [c for c in cycle if c in refill]
-                        where = asks[0] if asks else m
-                        self.problem(
-                            self.at(where, ()),
-                            "these states loop without waiting for the caller: "
-                            + " → ".join([*cycle, m])
-                            + _refill_note(asks, states),
-                            _refill_hint(asks, states)
-                            or "make one of them listen (llm, collect, listen: true)",
-                        )
-                elif color.get(m) is None:
-                    visit(m, stack)
-            stack.pop()
-            color[n] = 2
+        def report(cycle: list[str], m: str) -> None:
+            key = frozenset(cycle)
+            if key in reported:
+                return
+            reported.add(key)
+            asks = [c for c in cycle if c in refill]
+            self.problem(
+                self.at(asks[0] if asks else m, ()),
+                "these states loop without waiting for the caller: "
+                + _loop_words([*cycle, m])
+                + _refill_note(asks, states),
+                _refill_hint(asks, states)
+                or "make one of them listen (llm, collect, listen: true)",
+            )
 
-        for n in sorted(passing):
-            if n not in color:
-                visit(n, [])
+        # depth first without recursion: a chain of thousands of states is a valid flow
+        for root in sorted(passing):
+            if root in color:
+                continue
+            path: list[str] = [root]
+            todo: list[Iterator[str]] = [iter(graph[root])]
+            color[root] = 1
+            while todo:
+                m = next(todo[-1], None)
+                if m is None:
+                    todo.pop()
+                    color[path.pop()] = 2
+                elif color.get(m) == 1:
+                    report(path[path.index(m) :], m)
+                elif m not in color:
+                    color[m] = 1
+                    path.append(m)
+                    todo.append(iter(graph[m]))
+
+
+def _loop_words(loop: list[str], most: int = 12) -> str:
+    """``a → b → c → a``; a long loop keeps its ends and says how many it leaves out."""
+    if len(loop) <= most:
+        return " → ".join(loop)
+    head, tail = loop[: most // 2], loop[-(most // 2) :]
+    return " → ".join([*head, f"… {len(loop) - len(head) - len(tail)} more …", *tail])
 
 
 def _refill_note(asks: list[str], states: Mapping[str, CompiledState]) -> str:
@@ -843,8 +857,10 @@ def _refill_note(asks: list[str], states: Mapping[str, CompiledState]) -> str:
     said = "; ".join(
         f"'{n}' collects {', '.join(states[n].collect)}, already filled when the call comes "
         "back to it, so it does not ask again"
-        for n in asks
+        for n in asks[:3]
     )
+    if len(asks) > 3:
+        said += f"; and {len(asks) - 3} more collect states like them"
     return f" ({said})"
 
 

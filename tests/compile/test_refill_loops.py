@@ -114,3 +114,20 @@ def test_a_listening_state_left_only_by_global_rules_is_fine() -> None:
         '    say: "Anything else? Say goodbye when done."\n    listen: true\n',
     )
     superdialog.loads(text, name="f.yaml")
+
+
+@pytest.mark.parametrize("loop", [False, True])
+def test_a_chain_of_thousands_of_states_is_checked_without_recursion(loop: bool) -> None:
+    # a 14,000-state chain (580 KB, under the 2 MiB limit) was an internal RecursionError
+    n = 12_000
+    lines = ["flow: big", "start: s0", "states:"]
+    lines += [f"  s{i}: {{say: 'l{i}', next: s{i + 1}}}" for i in range(n - 1)]
+    lines.append(f"  s{n - 1}: {{say: bye, {'next: s0' if loop else 'end: completed'}}}")
+    text = "\n".join(lines) + "\n"
+    if not loop:
+        assert len(superdialog.loads(text, name="big.yaml").states) == n
+        return
+    with pytest.raises(superdialog.FlowError) as err:
+        superdialog.loads(text, name="big.yaml")
+    [problem] = err.value.problems
+    assert f"… {n - 11} more …" in problem.message and len(problem.message) < 400
