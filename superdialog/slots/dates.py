@@ -42,6 +42,7 @@ __all__ = [
     "Offset",
     "add_months",
     "find_date",
+    "names_a_day",
     "parse_offset",
     "say_date",
 ]
@@ -203,6 +204,8 @@ def find_date(toks: list[Token], today: date, region: str) -> DateHit | None:
     """
     if _impossible(toks):
         return None  # "april 31st": not the 31st of this month, nor May 1st: ask again
+    if _weekday_clash(toks, today, region):
+        return None  # "wednesday the 17th" when the 17th is a Tuesday: one was misheard
     only_ordinal = _only_ordinal(toks)
     for i in range(len(toks)):
         hit = _date_at(toks, i, today, region, only_ordinal)
@@ -238,6 +241,49 @@ def _impossible(toks: list[Token]) -> bool:
                 and ordinal[0] > _MONTH_DAYS[month - 1]
             ):
                 return ordinal[0] <= 31
+    return False
+
+
+_DAY_WORDS = frozenset({"week", "weeks", "weekend", "month", "months", "year"})
+_SUFFIXES = frozenset({"st", "nd", "rd", "th"})
+
+
+def names_a_day(toks: list[Token]) -> bool:
+    """True when ``toks`` name a day, read or not: a month, a weekday, "next week", "the 32nd".
+
+    A ``datetime`` with a time but no day it can read must not fall back to today: "next
+    week at 3", "april 31st at 3" and "wednesday the 17th at 3" (a Tuesday) are no value.
+    """
+    for k, tok in enumerate(toks):
+        word = tok.text
+        if word in _DAY_WORDS or _weekday(word) is not None:
+            return True
+        if word in MONTHS and (word != "may" or is_numeral(_text(toks, k + 1))):
+            return True
+        glued = k > 0 and toks[k - 1].end == tok.start and is_numeral(toks[k - 1].text)
+        if word in _SUFFIXES and glued:
+            return True  # "the 32nd"
+    return False
+
+
+def _weekday_clash(toks: list[Token], today: date, region: str) -> bool:
+    """True when a weekday is said with a date that falls on another day of the week.
+
+    "Wednesday the seventeenth" when the 17th is a Tuesday: the weekday or the number
+    was misheard (or misremembered), and either date would be a guess.
+    """
+    for k, tok in enumerate(toks):
+        weekday = _weekday(tok.text)
+        if weekday is None:
+            continue
+        j = k + 1 + (_text(toks, k + 1) == ",")
+        explicit = (
+            _month_day(toks, j, today)
+            or _ordinal_day(toks, j, today, False)
+            or _numeric(toks, j, today, region)
+        )
+        if explicit is not None and explicit.value.weekday() != weekday:
+            return True
     return False
 
 
@@ -311,7 +357,8 @@ def _weekday_phrase(toks: list[Token], i: int, today: date, region: str) -> Date
         "week",
     ]:
         mode, end = "next", end + 3
-    # "tuesday march 3rd" / "tuesday the 5th": the explicit date wins.
+    # "tuesday march 3rd" / "tuesday the 5th": the explicit date (the same day: a clash
+    # is no date at all, see _weekday_clash)
     k = end + (_text(toks, end) == ",")
     explicit = _month_day(toks, k, today) or _ordinal_day(toks, k, today, False)
     if explicit is None:

@@ -22,7 +22,7 @@ from typing import Any
 
 from .base import ExtractContext, Match, SlotType
 from .clock import local_now, zone
-from .dates import DateHit, find_date, say_date
+from .dates import DateHit, find_date, names_a_day, say_date
 from .times import TimeHit, TimeType, find_time, part_of_day, say_time
 from .tokens import Token, tokenize
 
@@ -98,6 +98,8 @@ class DateTimeType(SlotType):
         date_hit, time_hit = _parts(toks, now, ctx.region)
         if time_hit is None:
             return None
+        if date_hit is None and names_a_day(toks):
+            return None  # "next week at 3", "april 31st at 3": a day said, not today
         if date_hit is not None:
             low, high = sorted((date_hit.end, time_hit.first))
             if any(toks[k].text == "or" for k in range(low, high)):
