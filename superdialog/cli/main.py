@@ -297,7 +297,11 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("-o", "--output")
     s.set_defaults(fn=_cmd_schema)
 
-    r = sub.add_parser("render", help="draw a flow (svg, png, pdf, dot, mmd)")
+    r = sub.add_parser(
+        "render",
+        aliases=["diagram"],  # what the Python API calls it (flow.diagram())
+        help="draw a flow (svg, png, pdf, dot, mmd); also 'diagram'",
+    )
     r.add_argument("flow")
     r.add_argument("-o", "--output", required=True)
     r.add_argument("--trace", help="a call trace (JSON) to highlight")

@@ -85,12 +85,19 @@ def test_the_test_command_passes_every_conversation_with_full_edge_coverage_repo
 
 
 @pytest.mark.parametrize(
-    ("flow", "language"), [("debt_collection", None), ("survey", "es"), ("power_outage", None)]
+    ("flow", "language", "command"),
+    [
+        ("debt_collection", None, "render"),
+        ("survey", "es", "render"),
+        ("power_outage", None, "diagram"),  # the Python API's word works too
+    ],
 )
-def test_render_draws_a_png_with_dot(tmp_path: Path, flow: str, language: str | None) -> None:
+def test_render_draws_a_png_with_dot(
+    tmp_path: Path, flow: str, language: str | None, command: str
+) -> None:
     out = tmp_path / f"{flow}.png"
     extra = ["--language", language] if language else []
-    proc = _cli("render", FLOWS / f"{flow}.yaml", "-o", out, *extra)
+    proc = _cli(command, FLOWS / f"{flow}.yaml", "-o", out, *extra)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     data = out.read_bytes()
     assert data.startswith(PNG) and len(data) > 20_000
