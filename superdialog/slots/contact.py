@@ -266,9 +266,11 @@ class EmailType(SlotType):
             if word in _SYMBOL_WORDS or word in _CASE_WORDS or is_numeral(word):
                 pass
             elif word in ("a", "i"):
-                # Pronoun/article unless it sits in a row of spelled letters.
-                prev = toks[k - 1].text if k > 0 else ""
-                nxt = toks[k + 1].text if k + 1 < p else ""
+                # Pronoun/article unless it sits in a row of spelled letters ("m, a, x").
+                b = k - 1 - (k > 1 and toks[k - 1].text == ",")
+                f = k + 1 + (k + 2 < p and toks[k + 1].text == ",")
+                prev = toks[b].text if b >= 0 else ""
+                nxt = toks[f].text if f < p else ""
                 if not (_is_letter(prev) or _is_letter(nxt)):
                     break
             elif word.isalnum() and word not in _LOCAL_STOPS:
@@ -283,6 +285,7 @@ class EmailType(SlotType):
                 and 0 < k < p - 1
                 and _is_letter(toks[k + 1].text)
                 and _is_letter(toks[k - 1].text)
+                and (toks[k - 1].text not in ("a", "i") or (k > 1 and toks[k - 2].text == ","))
             ):
                 pass  # "j as in juliet, o, e": letters spelled with a pause between
             else:

@@ -17,6 +17,7 @@ flow authors must be able to predict them):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -45,6 +46,7 @@ __all__ = [
     "names_a_day",
     "parse_offset",
     "say_date",
+    "says_a_day",
 ]
 
 WEEKDAYS: dict[str, int] = {
@@ -242,6 +244,18 @@ def _impossible(toks: list[Token]) -> bool:
             ):
                 return ordinal[0] <= 31
     return False
+
+
+_DAY_WORDS_SAID = re.compile(
+    r"\b(?:day|days|week|weeks|weekend|month|today|tonight|tomorrow|yesterday|"
+    r"mon|tues|wednes|thurs|fri|satur|sun)(?:day)?s?\b",
+    re.IGNORECASE,
+)
+
+
+def says_a_day(text: str) -> bool:
+    """True when ``text`` holds a day word ("day", "week", "tomorrow", "friday")."""
+    return _DAY_WORDS_SAID.search(text) is not None
 
 
 _DAY_WORDS = frozenset({"week", "weeks", "weekend", "month", "months", "year"})
@@ -611,6 +625,14 @@ class DateType(SlotType):
         if hit is None:
             return None
         return Match(hit.value, toks[hit.first].start, toks[hit.end - 1].end)
+
+    def retracted(self, after: str) -> bool:
+        """Day words after the marker take the day said before back.
+
+        "tomorrow, actually the day after": the new day has no anchor we can read, so no
+        value, never the tomorrow taken back.
+        """
+        return super().retracted(after) or says_a_day(after)
 
     def spoken(self, value: Any) -> str:
         """Read back as "Tuesday, March 3rd, 2026"."""

@@ -22,7 +22,7 @@ from typing import Any
 
 from .base import ExtractContext, Match, SlotType
 from .clock import local_now, zone
-from .dates import DateHit, find_date, names_a_day, say_date
+from .dates import DateHit, find_date, names_a_day, say_date, says_a_day
 from .times import TimeHit, TimeType, find_time, part_of_day, say_time
 from .tokens import Token, tokenize
 
@@ -182,6 +182,10 @@ class DateTimeType(SlotType):
         if ctx.now.tzinfo is not None:
             moment = moment.replace(tzinfo=zone(ctx.timezone) or ctx.now.tzinfo)
         return Match(moment, span.start, span.end)
+
+    def retracted(self, after: str) -> bool:
+        """Day words after the marker take the moment back ("..., actually the day after")."""
+        return super().retracted(after) or says_a_day(after)
 
     def spoken(self, value: Any) -> str:
         """Read back as "Tuesday, March 3rd, 2026 at 3 PM"."""

@@ -117,6 +117,7 @@ class AmountType(SlotType):
     """
 
     name = "amount"
+    needs_before = True  # repaired() keeps the currency said before
     ranged = True  # "under a hundred", "before five", "2 to 3": a bound or a span, no value
     pauses_inside = True  # "twenty, um, five" is 25
     description = "money: Amount(value: Decimal, currency: ISO code)"
@@ -244,6 +245,28 @@ class AmountType(SlotType):
         if amount != amount.to_integral_value():
             return amount, j
         return (amount + Decimal(cents) / 100).quantize(_CENT), end
+
+    def repaired(
+        self, before: Match | None, after: Match, text: str, cut: int, ctx: ExtractContext
+    ) -> Match | None:
+        """A repair of the number alone keeps the currency: "fifty euros, sorry, sixty".
+
+        The sum after the marker took the region's currency only because none was said
+        with it; the caller's euros still hold.
+        """
+        if (
+            before is None
+            or not isinstance(before.value, Amount)
+            or not isinstance(after.value, Amount)
+            or before.value.currency == after.value.currency
+        ):
+            return after
+        toks = tokenize(text[after.start : after.end])
+        if any(self._currency_at(toks, k, ctx.region)[0] for k in range(len(toks))):
+            return after  # "fifty euros, no, sixty dollars": a new currency was said
+        if any(t.text in _MINOR or t.text in _NOTES for t in toks):
+            return after
+        return Match(Amount(after.value.value, before.value.currency), after.start, after.end)
 
     def patched(
         self, said: Match, text: str, cut: int, resume: int, ctx: ExtractContext

@@ -148,6 +148,8 @@ def _not_a_count(toks: list[Token], i: int, j: int) -> bool:
         return True
     if j < n and toks[j].text in _CLOCK_AFTER:
         return True
+    if i > 0 and toks[i - 1].text == ":" and toks[i - 1].end == toks[i].start:
+        return True  # the minutes of "7:30"
     return i > 0 and toks[i - 1].text in _CLOCK_BEFORE
 
 
@@ -163,7 +165,7 @@ def _refused(toks: list[Token], i: int) -> bool:
 
 
 def _year(toks: list[Token], i: int, j: int, value: Any) -> tuple[Any, int]:
-    """ "nineteen eighty" (1980), "twenty twenty-six" (2026): a year said in two halves."""
+    """A year said in two halves: "nineteen eighty" (1980), "twenty twenty-six" (2026)."""
     if j != i + 1 or toks[i].text not in _CENTURIES or j >= len(toks):
         return value, j
     if toks[j].text not in TEENS and toks[j].text not in TENS:

@@ -132,7 +132,8 @@ _UNIT_RE = re.compile(r"[^\W_]+(?:'[^\W_]+)*|,")
 _BOUND_BEFORE = re.compile(
     r"\b(?:(?<!not\s)(?:before|after)|(?:earlier|later|sooner|less|more|fewer|greater|"
     r"higher|lower|bigger|smaller|longer|shorter)\s+than|under|over|above|below|between|"
-    r"at\s+(?:the\s+)?(?:least|most)|up\s+to|upwards\s+of|anything\s+(?:over|under))"
+    r"at\s+(?:the\s+)?(?:least|most)|up\s+to|upwards\s+of|anything\s+(?:over|under)|"
+    r"between\b[^.;!?]{1,40}?\band)"
     + _GAP
     + _FILL
     + r"(?:(?:the|a|an|on|about|around|roughly)\s+)?$",

@@ -51,13 +51,14 @@ def test_a_spoken_minus_sign_before_a_number_and_never_in_at_least() -> None:
         ("hi", "माइनस 5"),
     ]:
         assert extract("number", said, language=language) == -5, (language, said)
+    # "at least five" is a bound, no value (as in English), and never minus five
     for language, said in [
         ("fr", "au moins 5"),
         ("es", "por lo menos 5"),
         ("es", "al menos cinco"),
-        ("es", "cinco menos dos"),
     ]:
-        assert extract("number", said, language=language) == 5, (language, said)
+        assert extract("number", said, language=language) is None, (language, said)
+    assert extract("number", "cinco menos dos", language="es") == 5
 
 
 def test_night_hours_are_after_midnight() -> None:

@@ -387,6 +387,54 @@ _UNSURE: dict[str, dict[str, str]] = {
 
 _OR = {"es": "o|u", "de": "oder", "fr": "ou", "hi": f"{_dev('या')}|ya|yaa"}
 
+# "menos de diez", "mehr als zwanzig", "au moins dix": a bound, which the English rules
+# refuse as a value (``superdialog.slots.repairs``); plain spelling.
+_BOUNDS: dict[str, dict[str, str]] = {
+    "es": {
+        "menos de": "less than", "mas de": "more than", "al menos": "at least",
+        "por lo menos": "at least", "como mucho": "at most", "como maximo": "at most",
+        "hasta": "up to",
+    },
+    "de": {
+        "mehr als": "more than", "weniger als": "less than", "mindestens": "at least",
+        "wenigstens": "at least", "hochstens": "at most", "maximal": "at most",
+        "bis zu": "up to", "uber": "over", "unter": "under",
+    },
+    "fr": {
+        "plus de": "more than", "moins de": "less than", "au moins": "at least",
+        "au plus": "at most", "au maximum": "at most", "jusqu'a": "up to",
+    },
+    "hi": {
+        "कम से कम": "at least", "kam se kam": "at least", "ज़्यादा से ज़्यादा": "at most",
+        "zyada se zyada": "at most",
+    },
+}  # fmt: skip
+_AND_WORD = {"es": "y", "de": "und", "fr": "et", "hi": f"{_dev('और')}|aur"}
+_BETWEEN = {"es": "entre", "de": "zwischen", "fr": "entre", "hi": ""}
+
+
+def _bounds(language: str) -> list[Rewrite]:
+    """The language's bound words as English ones, and "entre X y" as "between X and"."""
+    rules = _words(_BOUNDS[language])
+    if language == "hi":  # "दस से ज़्यादा": the bound comes after the number
+        rules.append(
+            (
+                whole_word(
+                    rf"(?P<x>[^\s,।]+) (?:{_dev('से')}|se) "
+                    rf"(?P<b>{_dev('ज़्यादा')}|{_dev('अधिक')}|{_dev('ऊपर')}|{_dev('कम')}|zyada|kam)"
+                ),
+                lambda m: f"{'less' if m['b'] in ('कम', 'kam') else 'more'} than {m['x']}",
+            )
+        )
+        return rules
+    rules.append(
+        (
+            whole_word(rf"{_BETWEEN[language]} (?P<a>\S+) (?:{_AND_WORD[language]})"),
+            lambda m: f"between {m['a']} and",
+        )
+    )
+    return rules
+
 
 def _undecided(language: str) -> Rewrite:
     """Two numbers offered ("cinco o seis", "fünf oder sechs"): no one value."""
@@ -446,6 +494,7 @@ def _phrase_rules(
             after.insert(0, _MINUS)
         return [
             *correction_rules(language),
+            *_bounds(language),
             *instead_rules(language),
             *_number_formats(kind),
             *_words(_UNSURE[language]),
