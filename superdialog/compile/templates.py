@@ -143,6 +143,21 @@ class _Environment(ImmutableSandboxedEnvironment):
     intercepted_binops = frozenset({"**", "*", "%"})
     concat = staticmethod(_bounded_concat)
 
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """``slots.items``, ``results.order.items``: a mapping's own key wins over its methods.
+
+        jinja2 tries the attribute first, so a slot, context key or result field
+        named ``items``, ``keys``, ``values``, ``get``, ``copy``, ``update``… read as
+        the bound method, and the caller heard "<built-in method items of dict
+        object at 0x…>".
+        """
+        if isinstance(obj, Mapping):
+            try:
+                return obj[attribute]
+            except (KeyError, TypeError):
+                pass
+        return super().getattr(obj, attribute)
+
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         """Refuse ``**``, ``*`` and ``%`` whose result would be huge, before computing it."""
         if operator == "**" and isinstance(left, int) and isinstance(right, int):
