@@ -31,7 +31,8 @@ _STRONG_CUES = (
     ("surname", "is"), ("spelled",), ("spelt",), ("names",), ("it's", "spelled"),
     ("is", "under"), ("it's", "under"), ("its", "under"), ("booked", "under"),
     ("booking", "under"), ("reservation", "under"), ("under", "the", "name"),
-    ("under", "the", "name", "of"), ("under", "name"),
+    ("under", "the", "name", "of"), ("under", "name"), ("booking's", "under"),
+    ("reservation's", "under"), ("table's", "under"),
 )  # fmt: skip
 _WEAK_CUES = (
     ("this", "is"), ("it's",), ("its",), ("it", "is"), ("i'm",), ("im",), ("i", "am"),
@@ -230,21 +231,25 @@ class NameType(SlotType):
 
     @staticmethod
     def _after_cue(texts: list[str], cues: tuple[tuple[str, ...], ...]) -> int | None:
-        """Token index right after the earliest cue phrase, if any."""
+        """Token index right after the earliest cue phrase, if any.
+
+        Of the cues that start there, the longest: "under the name of Patel" reads past
+        "of", not only past "under the name".
+        """
         firsts = {cue[0] for cue in cues}
         where: dict[str, list[int]] = {}
         for k, word in enumerate(texts):
             if word in firsts:
                 where.setdefault(word, []).append(k)
-        best: int | None = None
+        best: tuple[int, int] | None = None  # (start, -end): earliest, then longest
         for cue in cues:
             size = len(cue)
             for k in where.get(cue[0], ()):
                 if tuple(texts[k : k + size]) == cue:
-                    if best is None or k + size < best:
-                        best = k + size
+                    if best is None or (k, -(k + size)) < best:
+                        best = (k, -(k + size))
                     break
-        return best
+        return None if best is None else -best[1]
 
     def _collect(
         self, text: str, toks: list[Token], k: int, level: int
