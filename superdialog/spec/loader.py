@@ -149,6 +149,7 @@ _TYPE_WORDS = {
     float: "a number",
     bool: "true/false",
     list: "a list",
+    type(None): "empty (nothing after its ':')",
 }
 
 

@@ -545,6 +545,17 @@ def _in_plain_words(
                     f"('{_key(above[1])}: …'), which already has a value",
                     f"indent '{_key(here)}:' like '{_key(above[1])}:' if it belongs beside it",
                 )
+        if above is not None and _indent(here) == _indent(above[1]) and ":" not in above[1]:
+            words = above[1].strip()
+            if not words.startswith(("-", '"', "'", "{", "[", "|", ">", "&", "*", "!")):
+                # 'flow f' above 'start: a': YAML reads both lines as one text
+                first, _, rest = words.partition(" ")
+                return (
+                    above[0] + 1,
+                    _indent(above[1]) + 1,
+                    f"'{words}' has no ':', so it is not a key",
+                    f"write it as '{first}: {rest}'" if rest else f"write it as '{first}: …'",
+                )
         return (
             index + 1,
             mark.column + 1,

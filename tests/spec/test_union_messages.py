@@ -111,3 +111,37 @@ def test_a_missing_message_file_is_one_problem(tmp_path: Path) -> None:
         superdialog.load(flow)
     [problem] = err.value.problems
     assert "message file 'f.es.yaml' does not exist" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "message"),
+    [
+        (
+            "flow f\nstart: a\n",
+            (1, 1),
+            "'flow f' has no ':', so it is not a key (write it as 'flow: f')",
+        ),
+        (
+            BASE.replace("    say: hi", "    say hi"),
+            (5, 5),
+            "'say hi' has no ':', so it is not a key (write it as 'say: hi')",
+        ),
+    ],
+)
+def test_a_key_without_its_colon_is_named_on_its_own_line(
+    text: str, where: tuple[int, int], message: str
+) -> None:
+    # it was "a ': ' inside a value makes it look like a key (put the value in quotes)", one
+    # line late: YAML reads 'flow f' and the next line as one text
+    with pytest.raises(superdialog.FlowError) as err:
+        superdialog.loads(text, name="f.yaml")
+    first = err.value.problems[0]
+    assert (first.line, first.column) == where
+    assert str(first).endswith(message)
+
+
+def test_an_empty_state_says_it_is_empty() -> None:
+    with pytest.raises(superdialog.FlowError) as err:
+        superdialog.loads(BASE + "  later:\n", name="f.yaml")
+    assert "state 'later' must be a mapping of its keys" in str(err.value)
+    assert "not empty (nothing after its ':')" in str(err.value)
