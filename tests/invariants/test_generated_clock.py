@@ -7,7 +7,8 @@ speech has played, and the call's ``CallClock`` times the silence — a
 ``max_duration`` even if nobody speaks. The other generated calls send silence
 as empty utterances (an older worker); here (``play(vtime=VirtualTime())``)
 every silent step is virtual time passing on the clock, and some turns are
-long waits (``Step(wait=...)``, up to 40 s).
+long waits (``Step(wait=...)``, up to 40 s); in half the calls the worker
+closes the socket when the caller hangs up (``test_generated_hangups``).
 
 Each example is a ``test_generated`` case — generated flow (PII states, actions
 with holding lines, model states), hostile caller (answers, volunteered PII,
@@ -118,10 +119,14 @@ def _said_while_paused(call: Call) -> bool:
 
 
 @settings(max_examples=EXAMPLES, **CALL_SETTINGS)
-@given(case=clocked_cases())
-def test_silences_timed_by_the_clock_keep_every_guarantee(loop: Loop, case: Case) -> None:  # noqa: F811
+@given(case=clocked_cases(), closing=st.booleans())
+def test_silences_timed_by_the_clock_keep_every_guarantee(
+    loop: Loop,  # noqa: F811
+    case: Case,
+    closing: bool,
+) -> None:
     vt = VirtualTime()
-    call = play(loop, case, vtime=vt)
+    call = play(loop, case, vtime=vt, closing=closing)
     _count(call, vt)
     found = violations(call, case) + clock_violations(call)
     if found:
