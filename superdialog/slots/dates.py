@@ -487,11 +487,20 @@ def _resolve(
 
 
 def _only_ordinal(toks: list[Token]) -> bool:
-    """True when the utterance is just an ordinal ("the fifth", "uh, fifth")."""
+    """True when the utterance is just an ordinal ("the fifth", "uh, fifth", "twenty-second")."""
     words = [
-        t.text for t in toks if t.text not in FILLERS and t.text not in (",", ".", "the", "on")
+        t.text for t in toks if t.text not in FILLERS and t.text not in (",", ".", "-", "the", "on")
     ]
+    if len(words) == 2 and words[0] in TENS:  # "twenty second", said after a repair marker
+        return words[1] in ORDINALS and ORDINALS[words[1]] < 10
     return len(words) == 1 and words[0] in ORDINALS
+
+
+def _only_numeral_ordinal(toks: list[Token]) -> bool:
+    """True when ``toks`` are just a day written as an ordinal ("22nd", "the 3rd")."""
+    words = [t for t in toks if t.text not in FILLERS and t.text not in (",", ".", "the", "on")]
+    parsed = parse_ordinal(words, 0) if len(words) == 2 else None
+    return parsed is not None and parsed[1] == 2
 
 
 def _ordinal_day(toks: list[Token], i: int, today: date, only: bool) -> DateHit | None:
@@ -612,6 +621,7 @@ class DateType(SlotType):
     """
 
     name = "date"
+    needs_before = True  # repaired() keeps the month said before a repaired day
     ranged = True  # "under a hundred", "before five", "2 to 3": a bound or a span, no value
     pauses_inside = True  # "twenty, um, five" is 25
     description = "a calendar date, datetime.date"
@@ -625,6 +635,37 @@ class DateType(SlotType):
         if hit is None:
             return None
         return Match(hit.value, toks[hit.first].start, toks[hit.end - 1].end)
+
+    def repaired(
+        self, before: Match | None, after: Match, text: str, cut: int, ctx: ExtractContext
+    ) -> Match | None:
+        """A repaired day of the month keeps the month said before it.
+
+        "June second, no sorry, twenty third" is June 23rd, not the next 23rd (it gave
+        March 23rd in March); a day the month does not have is no value.
+        """
+        if (
+            before is None
+            or not isinstance(before.value, date)
+            or not isinstance(after.value, date)
+        ):
+            return after
+        said = tokenize(text[after.start : after.end])
+        if not (_only_ordinal(said) or _only_numeral_ordinal(said)):
+            return after
+        if not any(t.text in MONTHS for t in tokenize(text[before.start : before.end])):
+            return after  # "the 21st, no, 22nd": the next 22nd, as said
+        try:
+            value = before.value.replace(day=after.value.day)
+        except ValueError:
+            return None  # "february second, no, thirtieth"
+        today = local_now(ctx).date()
+        if value < today <= before.value:
+            ahead = add_months(value, 12)  # "march 20th, no, 5th" on March 11th: next March
+            if ahead.day != value.day:
+                return None  # a 29th of February with no leap year after it
+            value = ahead
+        return Match(value, after.start, after.end)
 
     def retracted(self, after: str) -> bool:
         """Day words after the marker take the day said before back.
