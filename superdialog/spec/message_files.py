@@ -121,6 +121,8 @@ class MergedSourceMap(SourceMap):
     """Languages whose message file could not be read (its problems are reported)."""
     new_places: set[Path] = field(default_factory=set)
     """Places the flow leaves empty that a message file gave (located in the file)."""
+    text_keys: dict[Path, str] = field(default_factory=dict)
+    """Each translatable place's key as a message file writes it (a transition by its target)."""
 
     def node_at(self, path: Path, *, key: bool = False) -> Location | None:
         """Where exactly ``path`` is written: in the message file first, else in the flow."""
@@ -460,6 +462,8 @@ def merge_message_files(
         return data, smap, []  # validation reports it
     declared = [x for x in languages if isinstance(x, str)]
     merged = MergedSourceMap(smap.file, smap.values, smap.keys)
+    for text in translatable_texts(data):  # hints name a place as the skeleton does
+        merged.text_keys.setdefault(tuple(text.path), text.key)
     merge = _Merge(data, merged, declared[0] if declared else "en")
     folder = os.path.dirname(smap.file)
     for lang, rel in data["translations"].items():
@@ -513,7 +517,7 @@ def name_message_files(problems: list[Problem], smap: SourceMap) -> list[Problem
         if not langs:
             continue  # its message file is broken: that problem is the one to fix
         message = "missing translation for " + ", ".join(f"'{x}'" for x in langs)
-        key = _index_form(place)
+        key = smap.text_keys.get(place) or _index_form(place)
         if place[0] == "messages" and place in smap.new_places:
             out.append(
                 Problem(

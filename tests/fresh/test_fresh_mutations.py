@@ -140,3 +140,65 @@ def test_the_validate_command_reports_mutants_located_without_a_traceback(folder
     for path in written:
         assert f"{path.name}:" in proc.stderr, path.name
     assert "OK " not in proc.stdout, proc.stdout
+
+
+MESSAGES = FLOWS / "survey.es.yaml"
+ENTRIES = [
+    (i, line)
+    for i, line in enumerate(MESSAGES.read_text(encoding="utf-8").splitlines(), 1)
+    if line and not line.startswith("#")
+]
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    entry=st.sampled_from(ENTRIES),
+    how=st.sampled_from(["typo", "drop", "mapping", "next"]),
+    seed=st.integers(0, 2**16),
+)
+def test_message_file_mistakes_name_the_file_and_the_entry(
+    folder: Path, entry: tuple[int, str], how: str, seed: int
+) -> None:
+    """A translator's slips in a message file: each is located, in that file or naming it."""
+    number, line = entry
+    key, _, value = line.partition(": ")
+    lines = MESSAGES.read_text(encoding="utf-8").splitlines()
+    if how == "typo":
+        from .mutants import typo
+
+        part = key.split(".")
+        bad = typo(part[1], random.Random(seed), {part[1]}) if len(part) > 1 else None
+        if bad is None:
+            return
+        lines[number - 1] = ".".join([part[0], bad, *part[2:]]) + ": " + value
+        expect = (
+            f"{key.split('.')[0]}",
+            rf"unknown text path '{re.escape(lines[number - 1].partition(': ')[0])}'",
+        )
+    elif how == "drop":
+        del lines[number - 1]
+        expect = ("", rf"missing translation for 'es'.*add '{re.escape(key)}: \.\.\.' to")
+    elif how == "mapping":
+        lines[number - 1] = f"{key}: {{en: x, es: {value}}}"
+        expect = ("", r"per-language|one language|a mapping")
+    else:
+        head = key.rsplit(".", 1)[0]
+        lines.append(f"{head}.next: nowhere")
+        expect = ("", r"not a spoken text|unknown text path")
+    (folder / "survey.es.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    try:
+        with pytest.raises(superdialog.FlowError) as err:
+            superdialog.load(folder / "survey.yaml", run_code=False)
+        said = [f"{p.message} ({p.hint})" for p in err.value.problems]
+        assert any(re.search(expect[1], m) for m in said), (how, line, said)
+        for p in err.value.problems:
+            assert p.line >= 1 and p.column >= 1 and not INTERNALS.search(str(p)), p
+    finally:
+        (folder / "survey.es.yaml").write_text(
+            MESSAGES.read_text(encoding="utf-8"), encoding="utf-8"
+        )
