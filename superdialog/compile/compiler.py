@@ -197,13 +197,20 @@ class _Compiler:
                 get_type(type_name)
             except SlotTypeError as exc:
                 self.problem(self.at(state, path), f"spoken: {exc}")
+        dashed = _dashed_reads(source, [*self.slot_specs, *self.context_keys])
         for top, attr in refs:
             if top == "slots" and attr is not None and attr not in self.slot_specs:
+                whole = dashed.get(attr)
                 self.problem(
                     self.at(state, path),
                     f"unknown slot '{attr}' in template",
-                    did_you_mean(attr, self.slot_specs),
+                    f"a '-' in a template is a minus: write slots['{whole}'], or name the slot "
+                    f"{whole.replace('-', '_')}"
+                    if whole
+                    else did_you_mean(attr, self.slot_specs),
                 )
+            elif top not in allowed and any(f"-{top}" in w for w in dashed.values()):
+                continue  # the rest of a dashed name, already explained
             elif top == "context" and attr is not None and attr not in self.context_keys:
                 self.problem(
                     self.at(state, path),
@@ -840,6 +847,15 @@ class _Compiler:
                     color[m] = 1
                     path.append(m)
                     todo.append(iter(graph[m]))
+
+
+def _dashed_reads(source: str, names: Iterable[str]) -> dict[str, str]:
+    """Dashed names a template reads as a minus: ``slots.card-number`` → {card: card-number}."""
+    found: dict[str, str] = {}
+    for name in names:
+        if "-" in name and f".{name}" in source.replace(" ", ""):
+            found.setdefault(name.split("-", 1)[0], name)
+    return found
 
 
 def _loop_words(loop: list[str], most: int = 12) -> str:

@@ -160,8 +160,8 @@ def _plain_message(err: Any, path: Path = ()) -> str:
     ctx = err.get("ctx") or {}
     if err["type"] == "string_pattern_mismatch" and ctx.get("pattern") == _NAME_PATTERN:
         return (
-            f"'{value}' is not a usable name: names are letters, digits, _ and -, "
-            "and start with a letter or _"
+            f"'{value}' is not a usable name: names are ASCII letters (a-z, A-Z), digits, "
+            "_ and -, and start with a letter or _"
         )
     if err["type"] in ("model_type", "dict_type") and len(path) == 2 and path[0] in _KINDS:
         section, key = str(path[0]), str(path[1])

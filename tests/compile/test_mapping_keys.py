@@ -51,3 +51,21 @@ def test_context_keys_and_result_fields_too(name: str) -> None:
         f"  a: {{say: '{{{{ shop.{name} }}}} here.', end: completed}}\n"
     )
     assert _said(text) == "Luigi here."
+
+
+def test_a_dashed_slot_read_with_a_dot_is_explained_once() -> None:
+    # slots.card-number is slots.card minus number: two puzzling problems before
+    text = (
+        "flow: f\nslots:\n  card-number: {type: digits}\nstart: a\nstates:\n"
+        "  a: {collect: [card-number], next: b}\n"
+        "  b: {say: 'got {{ slots.card-number }}', end: completed}\n"
+    )
+    with pytest.raises(superdialog.FlowError) as err:
+        superdialog.loads(text, name="f.yaml")
+    [problem] = err.value.problems
+    assert problem.message == "unknown slot 'card' in template"
+    assert problem.hint == (
+        "a '-' in a template is a minus: write slots['card-number'], or name the slot card_number"
+    )
+    fixed = text.replace("slots.card-number", "slots['card-number']")
+    assert _said(fixed, "one two three") == "got 123"
