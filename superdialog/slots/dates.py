@@ -277,6 +277,8 @@ def names_a_day(toks: list[Token]) -> bool:
         glued = k > 0 and toks[k - 1].end == tok.start and is_numeral(toks[k - 1].text)
         if word in _SUFFIXES and glued:
             return True  # "the 32nd"
+        if k and toks[k - 1].text in ("the", "on") and parse_ordinal(toks, k) is not None:
+            return True  # "the thirty-second"
     return False
 
 
