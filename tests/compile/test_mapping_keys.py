@@ -58,7 +58,7 @@ def test_a_dashed_slot_read_with_a_dot_is_explained_once() -> None:
     text = (
         "flow: f\nslots:\n  card-number: {type: digits}\nstart: a\nstates:\n"
         "  a: {collect: [card-number], next: b}\n"
-        "  b: {say: 'got {{ slots.card-number }}', end: completed}\n"
+        '  b: {say: "got {{ slots.card-number }}", end: completed}\n'
     )
     with pytest.raises(superdialog.FlowError) as err:
         superdialog.loads(text, name="f.yaml")

@@ -96,7 +96,10 @@ def test_a_name_with_spaces_is_explained_without_a_regex() -> None:
             name="f.yaml",
         )
     message = str(err.value)
-    assert "'all done' is not a usable name: names are letters, digits, _ and -" in message
+    assert (
+        "'all done' is not a usable name: names are ASCII letters (a-z, A-Z), digits, _ and -"
+        in message
+    )
     assert "A-Za-z" not in message
 
 
