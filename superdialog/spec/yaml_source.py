@@ -332,7 +332,13 @@ class _Builder:
         if tag is None or tag == "!":
             tag = _RESOLVE(yaml.ScalarNode, event.value, event.implicit)
             if tag == _MERGE and self.stack and self.stack[-1].key is _Key.WANTED:
-                self.problem(pos, "YAML merge keys ('<<') are not supported")
+                self.problem(
+                    pos,
+                    "YAML merge keys ('<<') are not supported",
+                    "write the shared keys out in each place (what a state says and where it "
+                    "goes should be readable where it is), or put shared states in a sub-flow "
+                    "(use:)",
+                )
                 self.stack[-1].key = _Key.DROPPED
                 return
             if tag not in _SCALAR_TAGS:  # '=' (YAML 1.1 value) and '<<' as a value: text
