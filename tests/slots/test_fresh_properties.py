@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from superdialog.slots import extract
+from superdialog.slots.lang.words import NUMBERS
 from superdialog.slots.money import Amount
 from superdialog.slots.repairs import REPAIR_MARKERS
 
@@ -269,3 +270,46 @@ def test_a_repaired_day_keeps_the_month(month: int, day: int) -> None:
 )
 def test_a_modified_choice_is_another_option(text: str, want: str | None) -> None:
     assert extract("enum", text, choices=["small", "medium", "large"]) == want
+
+
+def _language_words(language: str) -> dict[int, str]:
+    """Number words 2-16 of ``language``, one per value (from the slot's own tables)."""
+    out: dict[int, str] = {}
+    for word, value in NUMBERS[language].items():
+        if 2 <= value <= 16 and value not in out and word.isalpha():
+            out[value] = word
+    return out
+
+
+_MARKERS = {
+    "es": ["digo", "perdón", "quiero decir", "mejor dicho"],
+    "de": ["ich meine", "Entschuldigung", "ich meinte"],
+    "fr": ["je veux dire", "pardon", "je voulais dire"],
+    "hi": ["मेरा मतलब", "sorry"],
+}
+_LANGUAGE_BOUNDS = {
+    "es": ["menos de", "más de", "al menos", "como mucho"],
+    "de": ["mehr als", "weniger als", "mindestens", "höchstens"],
+    "fr": ["plus de", "moins de", "au moins", "au plus"],
+}
+
+
+@SETTINGS
+@given(st.sampled_from(sorted(_MARKERS)), st.data())
+def test_a_self_repair_in_the_callers_language_takes_the_repaired_number(
+    language: str, data: st.DataObject
+) -> None:
+    table = _language_words(language)
+    a, b = data.draw(st.lists(st.sampled_from(sorted(table)), min_size=2, max_size=2, unique=True))
+    marker = data.draw(st.sampled_from(_MARKERS[language]))
+    text = f"{table[a]}, {marker}, {table[b]}"
+    assert extract("number", text, language=language) == b, text
+
+
+@SETTINGS
+@given(st.sampled_from(sorted(_LANGUAGE_BOUNDS)), st.data())
+def test_a_bound_in_the_callers_language_is_no_value(language: str, data: st.DataObject) -> None:
+    table = _language_words(language)
+    n = data.draw(st.sampled_from(sorted(table)))
+    bound = data.draw(st.sampled_from(_LANGUAGE_BOUNDS[language]))
+    assert extract("number", f"{bound} {table[n]}", language=language) is None
