@@ -27,6 +27,7 @@ __all__ = [
     "MAX_EVENT_BYTES",
     "MAX_NUMBER_DIGITS",
     "loads_bounded",
+    "too_deep",
 ]
 
 MAX_ARGUMENT_CHARS = 64 * 1024
@@ -64,7 +65,7 @@ def _parse_int(literal: str) -> int:
     return int(literal)
 
 
-def _too_deep(text: str, limit: int) -> int | None:
+def too_deep(text: str, limit: int) -> int | None:
     """Position of the first bracket nested deeper than ``limit``, else ``None``.
 
     Strings are skipped so that brackets inside them do not count. The common
@@ -110,7 +111,7 @@ def loads_bounded(
     # text that may break a bound (many brackets, a long digit run, a decode error) is
     # looked at more closely.
     if text.count("[") + text.count("{") > max_depth:
-        position = _too_deep(text, max_depth)
+        position = too_deep(text, max_depth)
         if position is not None:
             return None, f"nested deeper than {max_depth} levels (at position {position})"
     # orjson (3-4x faster) is stricter than json (no NaN, no lone surrogates, no float out

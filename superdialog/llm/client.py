@@ -22,9 +22,10 @@ from superdialog.llm.assemble import ToolCallAssembler, read_chunk
 from superdialog.llm.bounded import MAX_CHUNK_DEPTH, MAX_EVENT_BYTES, loads_bounded
 from superdialog.llm.config import LLMConfig
 from superdialog.llm.deadline import Deadline
-from superdialog.llm.events import Finished, LLMEvent, TextDelta, ToolNamed, Usage
+from superdialog.llm.events import Finished, LLMEvent, ToolNamed, Usage
 from superdialog.llm.request import EDGE_HEADER, STATE_HEADER, PreparedRequest, prepare_request
 from superdialog.llm.sse import DONE, ServerSentEvent, SSEDecoder
+from superdialog.llm.text_calls import TextCalls
 from superdialog.llm.translate import (
     boundary_exceptions,
     retry_after_s,
@@ -494,6 +495,7 @@ class _Reader:
         "_deadline",
         "_decoder",
         "_loop",
+        "_text",
         "_tools",
         "done",
         "finish_reason",
@@ -507,6 +509,7 @@ class _Reader:
         self._deadline = deadline
         self._decoder = SSEDecoder()
         self._tools = ToolCallAssembler(call.offered)
+        self._text = TextCalls(call.offered)
         self.first_at: float | None = None
         self.finish_reason: str | None = None
         self.usage: Usage | None = None
@@ -532,12 +535,13 @@ class _Reader:
                     self.first_at = self._loop.time()
                     self._deadline.move(self._call.deadline)
                 if view.text:
-                    events.append(TextDelta(view.text))
+                    events.extend(self._text.feed(view.text))
                 for fragment in view.fragments:
                     tools.add(fragment)
                 events.extend(tools.named())
                 if view.finish_reason is not None and self.finish_reason is None:
                     self.finish_reason = view.finish_reason
+                    events.extend(self._text.finish())
                     events.extend(tools.finish())
         except LLMError as err:
             return events, err
@@ -563,7 +567,7 @@ class _Reader:
         else:
             self._deadline.move(min(loop.time() + _DRAIN_S, call.deadline))
             await _drain(body, self._deadline, errors)
-        events: list[LLMEvent] = [*self._tools.finish()]
+        events: list[LLMEvent] = [*self._text.finish(), *self._tools.finish()]
         if self.usage is not None:
             events.append(self.usage)
         first_at = self.first_at
