@@ -142,3 +142,15 @@ async def test_an_llm_state_moves_on_a_call_written_as_text(
     heard = await machine.turn("that's all, thanks")
     assert heard == "Thanks, goodbye."
     assert machine.node == "done"
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.text(alphabet='<>[]{}"`:,| tool_calTOLCSpyhngfuneis=0123abc\n', max_size=300),
+    st.lists(st.integers(0, 400), max_size=8),
+)
+def test_any_text_is_speech_or_calls_and_never_an_error(text: str, points: list[int]) -> None:
+    speech, calls = run(cut(text, points))
+    assert text.startswith(speech) or text.lstrip().startswith(speech.lstrip())
+    for call in calls:
+        assert call.error is not None or isinstance(call.arguments, dict)
