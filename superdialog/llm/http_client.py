@@ -53,8 +53,6 @@ class LeanClient(httpx2.AsyncClient):
         super().__init__(transport=transport, timeout=timeout, follow_redirects=False)
         self._lean_transport = transport
         self._urls: dict[str, httpx2.URL] = {}
-        # The client's own default headers, as (raw name, lowered name, value) bytes.
-        self._defaults = [(k, k.lower(), v) for k, v in self.headers.raw]
 
     def build_request(
         self,
@@ -108,7 +106,8 @@ class LeanClient(httpx2.AsyncClient):
             self._urls[url] = parsed
         given = [(k, k.lower(), v) for k, v in httpx2.Headers(headers).raw]
         names = {lowered for _, lowered, _ in given}
-        merged = [(raw, v) for raw, lowered, v in self._defaults if lowered not in names]
+        # the client's own defaults, read per request: they may be changed in place
+        merged = [(raw, v) for raw, v in self.headers.raw if raw.lower() not in names]
         merged.extend((raw, v) for raw, _, v in given)
         method = method.upper()
         # httpx2's order: a body's length after the given headers, then Host (and

@@ -218,3 +218,13 @@ async def test_a_client_with_auth_sends_through_httpx2_and_its_auth_is_applied()
         finally:
             await client.aclose()
     assert b"authorization: basic dxnlcjpwyxnz" in endpoint.heads[0].lower()
+
+
+def test_default_headers_changed_on_the_client_are_used() -> None:
+    lean = LeanClient(LeanTransport(), openai.DEFAULT_TIMEOUT)
+    lean.build_request("POST", "http://127.0.0.1:9/x", content=b"{}")  # a URL cached
+    lean.headers["X-Team"] = "voice"
+    lean.headers = {**lean.headers, "Accept": "application/json"}
+    request = lean.build_request("POST", "http://127.0.0.1:9/x", content=b"{}")
+    assert request.headers["x-team"] == "voice"
+    assert request.headers["accept"] == "application/json"
