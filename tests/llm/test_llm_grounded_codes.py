@@ -9,14 +9,11 @@ scripted server: the model's tool call is what it would be.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import superdialog
-from superdialog.llm import aclose_clients
 from superdialog.runtime.grounding import grounded, spoken_digits
 from superdialog.slots.numbers import say_digits
 from superdialog.testing import RecordingSession, ScriptedLLMServer
@@ -107,21 +104,14 @@ states:
 """
 
 
-@pytest.fixture
-async def server() -> Any:
-    async with ScriptedLLMServer() as srv:
-        yield srv
-    await aclose_clients()
-
-
 async def test_a_digit_the_model_changed_is_not_filled_and_the_caller_is_asked_again(
-    server: ScriptedLLMServer,
+    llm_server: ScriptedLLMServer,
 ) -> None:
-    server.add_rule(state="chat", user="my order", goto="done", args={"order_id": "47113"})
-    server.add_rule(state="chat", user="again", goto="done", args={"order_id": "47112"})
-    server.add_rule(state="chat", reply="Could you say the order number again?")
+    llm_server.add_rule(state="chat", user="my order", goto="done", args={"order_id": "47113"})
+    llm_server.add_rule(state="chat", user="again", goto="done", args={"order_id": "47112"})
+    llm_server.add_rule(state="chat", reply="Could you say the order number again?")
     flow = superdialog.loads(FLOW, "orders.yaml")
-    machine = flow.build(RecordingSession(), llm={"base_url": server.base_url, "api_key": "t"})
+    machine = flow.build(RecordingSession(), llm={"base_url": llm_server.base_url, "api_key": "t"})
     await machine.start()
     await machine.turn("my order is four seven one one two")
     assert "order_id" not in machine.slots  # 47113 was never said
@@ -132,4 +122,4 @@ async def test_a_digit_the_model_changed_is_not_filled_and_the_caller_is_asked_a
     reply = await machine.turn("again: four seven one one two")
     assert machine.slots["order_id"] == "47112"
     assert reply.startswith("Order")
-    assert note in server.requests[-1].messages[0]["content"]  # the note reached the model
+    assert note in llm_server.requests[-1].messages[0]["content"]  # the note reached the model

@@ -20,7 +20,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import superdialog
-from superdialog.llm import aclose_clients
 from superdialog.llm.events import TextDelta, ToolCall
 from superdialog.llm.text_calls import TextCalls
 from superdialog.testing import RecordingSession, ScriptedLLMServer
@@ -124,20 +123,13 @@ states:
 """
 
 
-@pytest.fixture
-async def server() -> Any:
-    async with ScriptedLLMServer() as srv:
-        yield srv
-    await aclose_clients()
-
-
 @pytest.mark.parametrize("which", range(7))
 async def test_an_llm_state_moves_on_a_call_written_as_text(
-    server: ScriptedLLMServer, which: int
+    llm_server: ScriptedLLMServer, which: int
 ) -> None:
-    server.add_rule(state="chat", reply=_markups("goto_done", {})[which])
+    llm_server.add_rule(state="chat", reply=_markups("goto_done", {})[which])
     flow = superdialog.loads(FLOW, "text_calls.yaml")
-    machine = flow.build(RecordingSession(), llm={"base_url": server.base_url, "api_key": "t"})
+    machine = flow.build(RecordingSession(), llm={"base_url": llm_server.base_url, "api_key": "t"})
     await machine.start()
     heard = await machine.turn("that's all, thanks")
     assert heard == "Thanks, goodbye."
