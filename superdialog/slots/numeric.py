@@ -82,8 +82,8 @@ class NumberType(SlotType):
                     if len(run.digits) > MAX_QUANTITY_DIGITS:
                         i = run.end
                         continue
-                    if _neighbours(toks, i, run.end):
-                        return None  # "five six people": five or six
+                    if _neighbours(toks, i, run.end) or _paused(toks, i, run.end):
+                        return None  # "five six people", "five, uh, seven": which one?
                     value, j = int(run.digits), run.end
             if _not_a_count(toks, i, j):
                 i = j
@@ -135,6 +135,16 @@ def _neighbours(toks: list[Token], i: int, end: int) -> bool:
     if end != i + 2 or toks[i].text not in UNITS or toks[i + 1].text not in UNITS:
         return False
     return UNITS[toks[i + 1].text] == UNITS[toks[i].text] + 1
+
+
+def _paused(toks: list[Token], i: int, end: int) -> bool:
+    """True when a hesitation or a pause sits inside the digit row ``[i, end)``.
+
+    "five, uh, seven" is five then seven (a correction without its marker, or two
+    counts), not 57; a row said as a count ("room one oh one") is said in one go. The
+    hesitation's word is left out of the tokens (or blanked), so it shows as a gap.
+    """
+    return any(toks[k + 1].start - toks[k].end > 1 for k in range(i, end - 1))
 
 
 def _not_a_count(toks: list[Token], i: int, j: int) -> bool:

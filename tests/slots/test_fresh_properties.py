@@ -313,3 +313,16 @@ def test_a_bound_in_the_callers_language_is_no_value(language: str, data: st.Dat
     n = data.draw(st.sampled_from(sorted(table)))
     bound = data.draw(st.sampled_from(_LANGUAGE_BOUNDS[language]))
     assert extract("number", f"{bound} {table[n]}", language=language) is None
+
+
+@SETTINGS
+@given(
+    st.integers(min_value=0, max_value=9),
+    st.integers(min_value=0, max_value=9),
+    st.sampled_from([" uh ", ", uh, ", ", um, like, ", " um "]),
+)
+def test_two_digits_with_a_pause_between_are_no_count(a: int, b: int, pause: str) -> None:
+    """A count: "five, uh, seven" is five then seven, never 57; a code reads both digits."""
+    text = _UNITS[a] + pause + _UNITS[b]
+    assert extract("number", text) is None, text
+    assert extract("digits", text) == f"{a}{b}"
