@@ -32,6 +32,7 @@ from superdialog.llm import (
     stream_chat,
 )
 from superdialog.llm.events import ToolNamed
+from superdialog.llm.speakable import SpeechFilter
 from superdialog.pii import get_logger
 from superdialog.runtime.events import LLMCalled, Spoke
 from superdialog.runtime.grounding import CODE_TYPES, grounded
@@ -419,6 +420,7 @@ async def _call_model(
     # outside a PII state the stream is masked on the fly, holding back only what could
     # still turn into one
     masking = m.masker.stream() if m.has_secrets and not m.recording_paused else None
+    speech = SpeechFilter()  # markdown marks and emoji are not read aloud
     calls: list[ToolCall] = []
     usage: Usage | None = None  # the endpoint's token counts, when it reports them
     ok = False
@@ -443,6 +445,7 @@ async def _call_model(
                             _abandon_prefetched(m)
                     text.append(ev.text)
                     chunk = masking.feed(ev.text) if masking is not None else ev.text
+                    chunk = speech.feed(chunk)
                     if not chunk:
                         continue
                     if not heard and m._spoke_turn:
@@ -471,6 +474,7 @@ async def _call_model(
             if aside is None:
                 await events.aclose()
         rest = masking.flush() if masking is not None else ""
+        rest = speech.feed(rest) + speech.flush()
         if rest:
             if not heard and m._spoke_turn:
                 rest = " " + rest.lstrip()

@@ -100,8 +100,11 @@ def status_server(
             + b"Connection: close\r\n\r\n"
             + body
         )
-        await writer.drain()
-        writer.close()
-        await writer.wait_closed()
+        try:
+            await writer.drain()
+            writer.close()
+            await writer.wait_closed()
+        except ConnectionError:
+            pass  # the client dropped a body it would not read whole (an error body over its cap)
 
     return handle
