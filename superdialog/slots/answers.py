@@ -121,7 +121,8 @@ class YesNoType(SlotType):
     """Yes or no: "yeah go ahead" -> True, "nope", "not really", "yeah no" -> False.
 
     Value: ``bool``. Hedges ("I'm not sure", "maybe") and non-answers give
-    ``None``. A negation anywhere wins over any yes.
+    ``None``. A negation anywhere wins over any yes, except between two: "yeah, no,
+    yeah" went back and forth (``None``).
     """
 
     name = "yes_no"
@@ -145,6 +146,7 @@ class YesNoType(SlotType):
                     used[k] = True
         negative: tuple[int, int] | None = None
         positive: tuple[int, int] | None = None
+        yeses: list[int] = []  # where each yes was said
         unsure = False
         # the idioms whose first word occurs, in their order (each has one first word)
         for i in sorted(i for word in where for i in _IDIOMS_BY_FIRST.get(word, ())):
@@ -158,6 +160,7 @@ class YesNoType(SlotType):
                     negative = negative or (start, end)
                 elif kind == "yes":
                     positive = positive or (start, end)
+                    yeses.append(start)
                 else:
                     unsure = True
         for k, word in enumerate(texts):
@@ -167,6 +170,13 @@ class YesNoType(SlotType):
                 negative = negative or (k, k + 1)
             elif word in _POSITIVE:
                 positive = positive or (k, k + 1)
+                yeses.append(k)
+        if (
+            negative is not None
+            and any(k < negative[0] for k in yeses)
+            and any(k >= negative[1] for k in yeses)
+        ):
+            return None  # "yeah, uh, no, yeah": the caller went back and forth
         if negative is not None:
             first, end, value = negative[0], negative[1], False
         elif positive is not None and not unsure:

@@ -279,6 +279,8 @@ def names_a_day(toks: list[Token]) -> bool:
             return True  # "the 32nd"
         if k and toks[k - 1].text in ("the", "on") and parse_ordinal(toks, k) is not None:
             return True  # "the thirty-second"
+        if k > 1 and [toks[k - 2].text, toks[k - 1].text] == ["on", "the"] and is_numeral(word):
+            return True  # "on the 12, at 7": a day said without its ending
     return False
 
 

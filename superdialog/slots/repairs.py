@@ -228,7 +228,10 @@ def _decided(
         before = text[max(start, match.start - _LOOK_BACK) : match.start]
         after = text[match.end : end]
         if refusing and (_NOT_BEFORE.search(before) or _NOT_AFTER.match(after)):
+            refused = match
             match = _scan_part(slot_type, text, match.end, end, ctx)
+            if match is not None and _same(match.value, refused.value):
+                return None  # "not this friday, next friday" when both are one day
             continue
         if ranging and _bounded(slot_type, text, match, before, end, ctx):
             return None
@@ -420,6 +423,9 @@ def resolve(slot_type: SlotType, text: str, ctx: ExtractContext) -> Match | None
                 slot_type, text, clause.end(), len(text), ctx, refusing, either, ranging
             )
             if after is not None:
+                refused = _scan_part(slot_type, text, clause.start(), clause.end(), ctx)
+                if refused is not None and _same(refused.value, after.value):
+                    return None  # "not this friday, next friday" when both are one day
                 return after
     whole = _decided(slot_type, text, 0, len(text), ctx, refusing, either, ranging)
     if whole is not None and cuts and whole.end <= cuts[-1][0]:

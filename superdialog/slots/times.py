@@ -23,7 +23,7 @@ from typing import Any
 
 from .base import ExtractContext, Match, SlotType
 from .clock import local_now
-from .dates import Offset, parse_offset
+from .dates import MONTHS, WEEKDAYS, Offset, parse_offset
 from .numbers import TEENS, TENS, UNITS, parse_cardinal
 from .tokens import FILLERS, Token, is_numeral, tokenize
 
@@ -399,6 +399,22 @@ def say_time(value: time) -> str:
     return f"{hour}:{value.minute:02d} {suffix}"
 
 
+def passed_over(toks: list[Token], hit: TimeHit, part: str | None) -> bool:
+    """True when another time was said right before ``hit``: "ten, ten thirty".
+
+    A bare hour is no time where a fuller one follows, so the reader passed it over; the
+    caller said two times (a correction without its marker, or a choice): which one?
+    """
+    k = hit.first
+    if k < 2 or toks[k - 1].text not in (",", ".") or hit.value is None:
+        return False
+    before = toks[k - 3].text if k >= 3 else ""
+    if before in ("the", "on") or before in MONTHS or before in WEEKDAYS:
+        return False  # "on the 12, 7 pm", "march 12, 7 pm": a day, then the time
+    said = find_time(toks[k - 2 : k - 1], part=part)
+    return said is not None and said.value is not None and said.value != hit.value
+
+
 class TimeType(SlotType):
     """A time of day: "3pm", "three thirty", "half past four", "noon", "15:45".
 
@@ -417,8 +433,11 @@ class TimeType(SlotType):
     def scan(self, text: str, ctx: ExtractContext) -> Match | None:
         """First time of day in ``text``."""
         toks = tokenize(text)
-        hit = find_time(toks, part=part_of_day(toks))
+        part = part_of_day(toks)
+        hit = find_time(toks, part=part)
         if hit is None:
+            return None
+        if passed_over(toks, hit, part):
             return None
         value = hit.value
         if hit.offset is not None:

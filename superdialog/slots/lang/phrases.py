@@ -494,6 +494,7 @@ def _phrase_rules(
             after.insert(0, _MINUS)
         return [
             *correction_rules(language),
+            *_fillers(language),
             *_bounds(language),
             *instead_rules(language),
             *_number_formats(kind),
