@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from superdialog.errors import (
         ActionError,
         FlowError,
+        HostGone,
         LLMConnectionError,
         LLMError,
         LLMProtocolError,
@@ -44,6 +45,7 @@ __all__ = [
     "CallMetrics",
     "Flow",
     "FlowError",
+    "HostGone",
     "LLMCallData",
     "LLMConnectionError",
     "LLMError",

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 __all__ = [
     "ActionError",
     "FlowError",
+    "HostGone",
     "LLMConnectionError",
     "LLMError",
     "LLMProtocolError",
@@ -132,6 +133,19 @@ class RuntimeFlowError(SuperDialogError):
     def __init__(self, message: str, *, state: str | None = None) -> None:
         super().__init__(message if state is None else f"[{state}] {message}")
         self.state = state
+
+
+class HostGone(RuntimeFlowError):
+    """The host's connection is closed (the caller hung up): no control verb can reach it.
+
+    Not a failure of the flow: the call is over, as a hang-up. Raised in place
+    of the transport's own error so the turn stops without taking the error
+    path (which would speak an apology and send ``end("error")`` into a closed
+    socket, and report an ending nobody received).
+    """
+
+    def __init__(self, verb: str) -> None:
+        super().__init__(f"the host's connection is closed ({verb} not sent)")
 
 
 class TemplateError(RuntimeFlowError):

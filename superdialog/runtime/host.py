@@ -15,24 +15,11 @@ import inspect
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from superdialog.errors import RuntimeFlowError
+from superdialog.errors import HostGone
 
 __all__ = ["Host", "HostGone", "connection_closed"]
 
 _AsyncFn = Callable[..., Awaitable[Any]]
-
-
-class HostGone(RuntimeFlowError):
-    """The host's connection is closed (the caller hung up): no control verb can reach it.
-
-    Not a failure of the flow: the call is over, as a hang-up. Raised in place
-    of the transport's own error so the turn stops without taking the error
-    path (which would speak an apology and send ``end("error")`` into a closed
-    socket, and report an ending nobody received).
-    """
-
-    def __init__(self, verb: str) -> None:
-        super().__init__(f"the host's connection is closed ({verb} not sent)")
 
 
 _CLOSED_NAMES = frozenset({"ConnectionClosed", "ConnectionClosedError", "ConnectionClosedOK"})
