@@ -525,34 +525,60 @@ async def model_turn(
     ``extract``: a collect state asks the model only for that slot. An endpoint
     outage (after the client's retries) says ``messages.llm_fallback`` when an
     error path exists, then raises to take it.
+
+    A model that only records values (``set_slots``, nothing said, no move) is
+    asked once more, now that they are known: it says what comes next or
+    moves on. Without that, the caller who just gave them would hear nothing,
+    or "sorry, I didn't catch that".
     """
-    calls: list[ToolCall] = []
-    decided = False
-    try:
-        call_type = "extract" if extract else "response"
-        # a consumer, not a relay: the stream also carries the tool calls
-        async with contextlib.aclosing(
-            _call_model(m, st, call_type=call_type, extract=extract, speculate=extract is None)
-        ) as stream:
-            async for item in stream:
-                if isinstance(item, str):
-                    outcome.spoke = True
-                    yield item
-                else:
-                    calls.append(item)
-        decided = True
-    except LLMError:
-        await drop_prefetched(m)
-        if not outcome.spoke and (st.error_edge is not None or m.flow.spec.on_error is not None):
-            out = m.utter(m.message("llm_fallback"))
-            if out:
-                yield out
-        raise
-    finally:
-        if not decided:  # failed, or closed (barge-in, hang-up): nothing prefetched is heard
-            await drop_prefetched(m)
-    edges = {_tool_name(e): e for e in model_edges(st)}
     before = set(m.slots)
+    for follow_up in (False, True):
+        filled = set(m.slots)
+        calls: list[ToolCall] = []
+        decided = False
+        try:
+            call_type = "extract" if extract else "response"
+            # a consumer, not a relay: the stream also carries the tool calls
+            async with contextlib.aclosing(
+                _call_model(m, st, call_type=call_type, extract=extract, speculate=extract is None)
+            ) as stream:
+                async for item in stream:
+                    if isinstance(item, str):
+                        outcome.spoke = True
+                        yield item
+                    else:
+                        calls.append(item)
+            decided = True
+        except LLMError:
+            await drop_prefetched(m)
+            if not outcome.spoke and (
+                st.error_edge is not None or m.flow.spec.on_error is not None
+            ):
+                out = m.utter(m.message("llm_fallback"))
+                if out:
+                    yield out
+            raise
+        finally:
+            if not decided:  # failed, or closed (barge-in, hang-up): nothing prefetched is heard
+                await drop_prefetched(m)
+        await _decide(m, st, outcome, calls)
+        if follow_up or extract is not None or outcome.spoke or outcome.edge is not None:
+            break
+        if set(m.slots) == filled:
+            break
+        # Only values recorded: what was prefetched assumed none, so none of it is heard.
+        await drop_prefetched(m)
+    outcome.newly = [n for n in m.slots if n not in before]
+    # Only the opening of the state we move to may still be heard (and only if its request
+    # turns out to be the very one we would send: see _take_prefetched).
+    await drop_prefetched(m, keep=None if outcome.edge is None else outcome.edge.dst)
+
+
+async def _decide(
+    m: CallMachine, st: CompiledState, outcome: ModelTurn, calls: list[ToolCall]
+) -> None:
+    """Fill the slots the model's calls give and take the first transition that came whole."""
+    edges = {_tool_name(e): e for e in model_edges(st)}
     for call in calls:
         if call.error is not None or (call.name not in edges and call.name != _SLOT_TOOL):
             log.warning(  # the kind only: the arguments may hold what the caller said
@@ -574,10 +600,6 @@ async def model_turn(
                 )
                 continue
             outcome.edge = edges[call.name]
-    outcome.newly = [n for n in m.slots if n not in before]
-    # Only the opening of the state we move to may still be heard (and only if its request
-    # turns out to be the very one we would send: see _take_prefetched).
-    await drop_prefetched(m, keep=None if outcome.edge is None else outcome.edge.dst)
 
 
 # -- the rest of a response decided on a tool's name ----------------------------------
