@@ -89,6 +89,7 @@ HOMOPHONES: dict[str, str] = {
 # Homophones that are no word a caller puts before digits ("won two three" is 123; "for
 # two", "to five" keep their words): read as digits at the start of a string too.
 _LEADING_HOMOPHONES = frozenset({"won", "ate", "fore"})
+_PRONOUNS = frozenset({"i", "we", "you", "they", "he", "she", "it", "who"})
 # Words that may stand between the groups of a digit string ("one two three dash four").
 _JOINERS = frozenset({"dash", "hyphen"})
 _ORDINAL_SUFFIXES = frozenset({"st", "nd", "rd", "th"})
@@ -529,6 +530,7 @@ def digit_run_at(toks: list[Token], i: int, *, homophones: bool = False) -> Digi
         and toks[i].text in _LEADING_HOMOPHONES
         and i + 1 < n
         and (toks[i + 1].text in UNITS or toks[i + 1].text in HOMOPHONES)
+        and not (i and toks[i - 1].text in _PRONOUNS)  # "we won two tickets": a verb
     ):
         item = HOMOPHONES[toks[i].text], i + 1
     if item is None:
