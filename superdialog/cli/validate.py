@@ -10,6 +10,7 @@ endpoint to talk to, and with ``--deep`` walks the flow (see
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -33,8 +34,48 @@ def _looks_like_ours(path: Path) -> bool:
     return any(line.startswith(("flow:", "states:")) for line in head.splitlines())
 
 
+_USE = re.compile(r"""^\s*(?:[\w-]+:\s*\{[^#\n]*?\b)?use:\s*['"]?([^'"\s,}#]+)""", re.M)
+
+
+def _sub_flows(files: Iterable[Path]) -> set[Path]:
+    """The files that others among ``files`` use as sub-flows (``use: shared/x.yaml``).
+
+    A sub-flow is checked where it is used: it may read the using flow's slots
+    and be no flow of its own, and refusing it alone would fail a folder of
+    flows that load and run. Only sub-flows some flow that is no sub-flow
+    reaches are left out: flows that use each other in a circle are checked (and
+    refused) on their own.
+    """
+    found = {p.resolve() for p in files}
+    uses: dict[Path, set[Path]] = {}
+    for path in found:
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")[: 2 * 1024 * 1024]
+        except OSError:
+            continue
+        targets: set[Path] = set()
+        for match in _USE.finditer(text):
+            try:
+                targets.add((path.parent / match.group(1)).resolve())
+            except (OSError, RuntimeError, ValueError):
+                continue
+        uses[path] = targets & found
+    used = set().union(*uses.values()) if uses else set()
+    reached: set[Path] = set()
+    todo = [p for p in found if p not in used]
+    while todo:
+        for target in uses.get(todo.pop(), set()):
+            if target not in reached:
+                reached.add(target)
+                todo.append(target)
+    return reached
+
+
 def expand_paths(paths: Iterable[str]) -> tuple[list[str], list[str]]:
     """Files named, and the flow, test and script files under folders named (recursive).
+
+    In a folder, a flow another flow there uses as a sub-flow is checked as part
+    of that flow, not on its own.
 
     Returns the files to check and the paths that do not exist.
     """
@@ -51,7 +92,8 @@ def expand_paths(paths: Iterable[str]) -> tuple[list[str], list[str]]:
                 and q.is_file()
                 and _looks_like_ours(q)
             )
-            files += [str(q) for q in found]
+            used = _sub_flows(found)
+            files += [str(q) for q in found if q.resolve() not in used]
         elif p.exists() or not raw.endswith(("/", os.sep)):
             files.append(raw)  # a missing file is reported by the loader, located
         else:

@@ -11,6 +11,7 @@ intent); its persona, llm and messages are ignored.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
 
@@ -140,7 +141,9 @@ def expand(
             states[name] = state.model_copy(update={"use": None})
             continue
         try:
-            sub_spec, sub_smap = parse_flow(text, str(sub_path))
+            # named as the user names the flow (relative, as typed), not by its absolute path
+            shown = os.path.normpath(os.path.join(os.path.dirname(smap.file), state.use))
+            sub_spec, sub_smap = parse_flow(text, shown)
         except FlowError as exc:
             problems.extend(exc.problems)
             states[name] = state.model_copy(update={"use": None})

@@ -62,8 +62,9 @@ def test_validate_deep_accepts_every_file_without_warnings_but_the_endpoint_one(
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr
     ok = [line for line in proc.stdout.splitlines() if line.startswith("OK ")]
-    # flows, the sub-flow, the test files and the scripted model
-    assert len(ok) == len(FLOW_FILES) + 1 + len(TEST_FILES) + 1, proc.stdout
+    # flows, the test files and the scripted model (the sub-flow is checked where it is used)
+    assert len(ok) == len(FLOW_FILES) + len(TEST_FILES) + 1, proc.stdout
+    assert "callback.yaml" not in proc.stdout
     warnings = [line for line in proc.stderr.splitlines() if ": warning: " in line]
     assert all("no model endpoint is configured" in w for w in warnings), warnings
     deep = [line for line in proc.stderr.splitlines() if line.startswith("deep: ")]
@@ -196,3 +197,36 @@ def test_http_action_against_a_real_server(outage_api: str, tmp_path: Path) -> N
     assert "we'll text five five five" in said[3].lower()
     assert session.verbs[-1] == "end" and session.effects[-1].args == ("known_outage",)
     assert any(p.startswith("/outages?") and "zip=98101" in p for p in _Outages.seen)
+
+
+def test_a_folder_with_a_sub_flow_that_reads_the_using_flows_slots_validates(
+    tmp_path: Path,
+) -> None:
+    # 'superdialog validate flows/' refused shared/bye.yaml on its own ("unknown slot
+    # 'patient'"), though every flow using it loads and runs
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "bye.yaml").write_text(
+        'flow: bye\nstart: b\nstates:\n  b: {say: "Goodbye {{ slots.patient }}.", '
+        "end: completed}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "main.yaml").write_text(
+        "flow: main\nslots:\n  patient: {type: name}\nstart: a\nstates:\n"
+        "  a: {collect: [patient], next: s}\n  s: {use: shared/bye.yaml, next: done}\n"
+        "  done: {say: done, end: completed}\n",
+        encoding="utf-8",
+    )
+    proc = _cli("validate", tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.count("OK ") == 1
+    # named on its own, it is checked on its own (and is no flow by itself)
+    alone = _cli("validate", tmp_path / "shared" / "bye.yaml")
+    assert alone.returncode == 1 and "unknown slot 'patient'" in alone.stderr
+    # flows that use each other in a circle are still checked, and refused, in a folder
+    (tmp_path / "shared" / "bye.yaml").write_text(
+        "flow: bye\nstart: b\nstates:\n  b: {use: ../main.yaml, next: c}\n"
+        "  c: {say: bye, end: completed}\n",
+        encoding="utf-8",
+    )
+    looped = _cli("validate", tmp_path)
+    assert looped.returncode == 1 and "use each other in a circle" in looped.stderr
