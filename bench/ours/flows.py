@@ -96,7 +96,11 @@ def booking_doc() -> dict[str, Any]:
             "ask_date": {"collect": ["date"], "next": "confirm"},
             "confirm": {
                 "collect": ["confirmed"],
-                "transitions": [{"if": "slots.confirmed", "to": "booked"}, {"to": "ask_name"}],
+                "transitions": [
+                    {"if": "slots.confirmed", "to": "booked"},
+                    # "wrong details": ask again (the peers' flows go back to ask_name too)
+                    {"to": "ask_name", "clear": ["name", "date", "confirmed"]},
+                ],
             },
             "booked": {
                 "say": "You're booked for {{ slots.date | spoken }}. Is there anything else?",

@@ -20,6 +20,7 @@ from superdialog.runtime.events import (
     CallEvent,
     ErrorRaised,
     LanguageChanged,
+    SlotCleared,
     SlotFilled,
     SlotRejected,
     StateEntered,
@@ -63,6 +64,8 @@ def _describe(event: CallEvent) -> str | None:
         return f"  · state {event.src or '∅'} → {event.dst} ({event.via})"
     if isinstance(event, SlotFilled):
         return f"  · slot {event.slot} = {event.shown}" + (" ✓" if event.confirmed else "")
+    if isinstance(event, SlotCleared):
+        return f"  · slot {event.slot} cleared"
     if isinstance(event, SlotRejected):
         return f"  · slot {event.slot} rejected: {event.reason} (attempt {event.attempt})"
     if isinstance(event, LanguageChanged):

@@ -574,6 +574,14 @@ class _Compiler:
 
         for i, t in enumerate(s.transitions):
             t_say = self.text(t.say, name, ("transitions", i, "say"))
+            for j, slot in enumerate(t.clear):
+                if slot not in self.slot_specs:
+                    self.problem(
+                        self.at(name, ("transitions", i, "clear", j)),
+                        f"unknown slot '{slot}'",
+                        did_you_mean(slot, self.slot_specs),
+                    )
+            cleared = tuple(dict.fromkeys(c for c in t.clear if c in self.slot_specs))
             if t.when is not None:
                 if s.llm is None:
                     self.problem(
@@ -581,16 +589,20 @@ class _Compiler:
                         "'when' conditions are judged by the model: this state needs 'llm'",
                         "use 'if' for a deterministic condition",
                     )
-                edges.append(edge(t.to, "when", label=t.when, say=t_say, tool_name=tool(t.to)))
+                edges.append(
+                    edge(t.to, "when", label=t.when, say=t_say, tool_name=tool(t.to), clear=cleared)
+                )
             elif t.if_ is not None:
                 expr = self.expression(t.if_, name, ("transitions", i, "if"))
-                edges.append(edge(t.to, "if", label=t.if_, expr=expr, say=t_say))
+                edges.append(edge(t.to, "if", label=t.if_, expr=expr, say=t_say, clear=cleared))
             elif t.intent is not None:
                 matcher = self.check_intent(t.intent, name, ("transitions", i, "intent"))
-                edges.append(edge(t.to, "intent", label=t.intent, intent=matcher, say=t_say))
+                edges.append(
+                    edge(t.to, "intent", label=t.intent, intent=matcher, say=t_say, clear=cleared)
+                )
             else:
                 offered = tool(t.to) if kind == "llm" else None
-                edges.append(edge(t.to, "else", say=t_say, tool_name=offered))
+                edges.append(edge(t.to, "else", say=t_say, tool_name=offered, clear=cleared))
         next_edge = None
         if s.next:
             next_edge = edge(s.next, "next", tool_name=tool(s.next) if kind == "llm" else None)
@@ -803,11 +815,15 @@ class _Compiler:
             and all(c in self.slot_specs and self.slot_specs[c].required for c in s.collect)
         }
         passing |= refill
+        # an edge that empties a slot one of them collects makes that state ask again
+        asked = {c for n in refill for c in states[n].collect}
         graph = {
             n: [
                 e.dst
                 for e in _all_edges(states[n])
-                if e.kind in ("next", "if", "else") and e.dst in passing
+                if e.kind in ("next", "if", "else")
+                and e.dst in passing
+                and not asked.intersection(e.clear)
             ]
             for n in passing
         }
@@ -881,14 +897,14 @@ def _refill_note(asks: list[str], states: Mapping[str, CompiledState]) -> str:
 
 
 def _refill_hint(asks: list[str], states: Mapping[str, CompiledState]) -> str | None:
-    """How to ask for a value again: a flow cannot empty a slot, so refuse it where it is asked."""
+    """How to ask for a value again: empty it on the way back, or refuse it where it is asked."""
     if not asks:
         return None
-    slot = states[asks[0]].collect[0]
+    slots = list(dict.fromkeys(c for n in asks for c in states[n].collect))
     return (
-        "a collect state only asks for empty slots and nothing empties one: refuse an "
-        f"unwanted value where it is asked (min/max, pattern or a validator on '{slot}'), "
-        "or collect a new slot"
+        "a collect state only asks for empty slots: empty them on the transition that goes "
+        f"back (clear: [{', '.join(slots)}]), or refuse an unwanted value where it is asked "
+        f"(min/max, pattern or a validator on '{slots[0]}')"
     )
 
 

@@ -40,6 +40,8 @@ class Edge:
     intent: IntentMatcher | None = None
     say: CompiledTemplate | None = None
     tool_name: str | None = None
+    clear: tuple[str, ...] = ()
+    """Slots emptied when the edge is taken (a transition's ``clear:``)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ __all__ = [
     "LanguageChanged",
     "RecordingPaused",
     "RecordingResumed",
+    "SlotCleared",
     "SlotFilled",
     "SlotRejected",
     "Spoke",
@@ -59,6 +60,15 @@ class SlotFilled:
     state: str
     confirmed: bool = False
     kind: Literal["slot"] = "slot"
+
+
+@dataclass(frozen=True, slots=True)
+class SlotCleared:
+    """A transition's ``clear:`` emptied the slot: the flow asks for it again."""
+
+    slot: str
+    state: str
+    kind: Literal["slot_cleared"] = "slot_cleared"
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +178,7 @@ CallEvent = (
     Spoke
     | StateEntered
     | SlotFilled
+    | SlotCleared
     | SlotRejected
     | RecordingPaused
     | RecordingResumed

@@ -19,6 +19,7 @@ from superdialog.runtime.effects import finish, follow_recording, pause, resume
 from superdialog.runtime.events import StateEntered
 from superdialog.runtime.llm_call import drop_prefetched, llm_opening
 from superdialog.runtime.questions import ask, missing
+from superdialog.runtime.slot_values import clear_slots
 from superdialog.runtime.steps import Step, sub
 
 if TYPE_CHECKING:
@@ -43,7 +44,9 @@ def move(m: CallMachine, dst: str, edge_id: str | None, via: str) -> None:
 
 
 def take(m: CallMachine, edge: Edge) -> Step:
-    """Follow ``edge`` and run the states it leads to."""
+    """Follow ``edge`` and run the states it leads to (emptying the slots it clears first)."""
+    if edge.clear:
+        clear_slots(m, edge.clear)
     return goto(m, edge.dst, edge.id, edge.kind, edge.say)
 
 
@@ -119,6 +122,8 @@ async def enter(m: CallMachine, *, resume_action: bool = False) -> Step:
             edge = choose_edge(m, st)
         if edge is None:
             raise RuntimeFlowError("no transition applies", state=st.name)
+        if edge.clear:
+            clear_slots(m, edge.clear)
         move(m, edge.dst, edge.id, edge.kind)
         if edge.say is not None:
             await follow_recording(m)

@@ -17,7 +17,7 @@ from superdialog.compile.model import CompiledSlot
 from superdialog.errors import ActionError
 from superdialog.runtime.actions import resolve_validator
 from superdialog.runtime.blocking import run_blocking
-from superdialog.runtime.events import SlotFilled
+from superdialog.runtime.events import SlotCleared, SlotFilled
 from superdialog.runtime.redact import REDACTED, shown, spoken_masked
 from superdialog.runtime.secrets import slot_secret
 from superdialog.slots import Constraints, ExtractContext, find, get_type, spoken
@@ -29,7 +29,15 @@ if TYPE_CHECKING:
     from superdialog.compile.compiled import CompiledFlow
     from superdialog.runtime.call import CallMachine
 
-__all__ = ["extract_context", "readback", "refusal", "scan_volunteered", "set_slot", "validate"]
+__all__ = [
+    "clear_slots",
+    "extract_context",
+    "readback",
+    "refusal",
+    "scan_volunteered",
+    "set_slot",
+    "validate",
+]
 
 # Types whose extractor only means something as the answer to a question: run over any
 # sentence they would "find" ordinary words (free text, a yes, a menu choice). Names are
@@ -145,6 +153,19 @@ def set_slot(m: CallMachine, slot: CompiledSlot, value: Any, *, confirmed: bool 
         slot_secret(m, slot, value)
         _redact_last_user_turn(m)
     m.emit(SlotFilled(slot.name, shown(slot, value), m.node, confirmed))
+
+
+def clear_slots(m: CallMachine, names: tuple[str, ...]) -> None:
+    """Empty ``names`` (a transition's ``clear:``): the states ahead ask for them again.
+
+    Their miss and read-back counts start over. A PII value stays known to the
+    call's masker: cleared from the slot, it is still never said or stored.
+    """
+    for name in names:
+        m.count(f"slot:{name}", reset=True)
+        m.count(f"confirm:{name}", reset=True)
+        if m.slots.pop(name, None) is not None:
+            m.emit(SlotCleared(name, m.node))
 
 
 def _redact_last_user_turn(m: CallMachine) -> None:

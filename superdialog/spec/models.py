@@ -265,6 +265,11 @@ class TransitionSpec(_Strict):
     )
     intent: Name | None = Field(None, description="Intent name matched by phrases.")
     say: Text | None = Field(None, description="Line spoken when taking this edge.")
+    clear: list[Name] = Field(
+        default_factory=list,
+        description="Slots emptied when taking this edge, so the states they lead to ask "
+        "for them again (a read-back the caller said no to).",
+    )
 
     @model_validator(mode="after")
     def _one_condition(self) -> TransitionSpec:

@@ -43,7 +43,70 @@ def test_loop_back_to_a_filled_collect_state_is_refused(back: str) -> None:
     assert "loop without waiting" in message
     assert f"'{back}' collects day, already filled" in message
     assert "validator on 'day'" in message
+    assert "clear: [day]" in message  # the way to ask again
     assert err.value.line > 1
+
+
+async def test_a_transition_that_clears_the_slot_asks_for_it_again() -> None:
+    text = LOOP.replace("  again: {collect: [day], next: route}\n", "").replace(
+        "next: BACK", "transitions: [{to: ask, clear: [day]}]"
+    )
+    flow = superdialog.loads(text, name="f.yaml")
+    machine = flow.build(trace=True)
+    await machine.start()
+    said = await machine.turn("saturday the 5th of december 2026")
+    assert said.startswith("We're closed at weekends.")
+    assert "day" not in machine.slots and machine.node == "ask"  # asked again, waiting
+    assert await machine.turn("monday the 7th of december 2026") == "bye"
+    assert "slot_cleared" in [e.kind for e in machine.trace]
+
+
+CONFIRM = """flow: booking
+slots:
+  name: {type: name, prompt: "Your name?"}
+  day: {type: date, prompt: "Which day?"}
+  ok: {type: yes_no, prompt: "So {{ slots.name }} on {{ slots.day | spoken }}. Right?"}
+start: ask_name
+states:
+  ask_name: {collect: [name], next: ask_day}
+  ask_day: {collect: [day], next: confirm}
+  confirm:
+    collect: [ok]
+    transitions:
+      - {if: slots.ok, to: booked}
+      - {to: ask_name, say: "Okay, let's start again.", clear: CLEAR}
+  booked: {say: "Booked.", end: completed}
+"""
+
+
+async def test_a_read_back_the_caller_refuses_starts_over() -> None:
+    # the pattern a newcomer writes first: before clear: it was refused (it spun on "no")
+    flow = superdialog.loads(CONFIRM.replace("CLEAR", "[name, day, ok]"), name="b.yaml")
+    machine = flow.build()
+    assert await machine.start() == "Your name?"
+    await machine.turn("Ana Lopez")
+    await machine.turn("december 9th 2026")
+    said = await machine.turn("no")
+    assert said == "Okay, let's start again. Your name?"
+    assert machine.slots == {}
+    await machine.turn("Ana Lopes")
+    await machine.turn("december 10th 2026")
+    assert await machine.turn("yes") == "Booked."
+    assert machine.slots["name"] == "Ana Lopes"
+
+
+def test_a_clear_that_leaves_the_loop_filled_is_still_refused() -> None:
+    with pytest.raises(superdialog.FlowError) as err:
+        superdialog.loads(CONFIRM.replace("CLEAR", "[]"), name="b.yaml")
+    assert "loop without waiting" in str(err.value)
+
+
+def test_clearing_an_unknown_slot_is_located_with_a_suggestion() -> None:
+    with pytest.raises(superdialog.FlowError) as err:
+        superdialog.loads(CONFIRM.replace("CLEAR", "[name, dya, ok]"), name="b.yaml")
+    (problem,) = [p for p in err.value.problems if "unknown slot 'dya'" in p.message]
+    assert problem.location is not None and problem.location.line == 14
+    assert "day" in (problem.hint or "")
 
 
 def test_a_loop_through_an_optional_slot_is_left_alone() -> None:
