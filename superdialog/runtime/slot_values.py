@@ -214,13 +214,39 @@ def scan_volunteered(m: CallMachine, text: str) -> None:
     slots = _scannable(m.flow)
     if not slots or not text:
         return
-
+    text = _without_the_answer(m, text)
     windows = [text[i : i + _WINDOW] for i in range(0, len(text), _WINDOW - _OVERLAP)]
     for slot in slots:
         ctx = extract_context(m, slot)
         kind = get_type(slot.spec.type)
         for window in windows:
             _scan(m, slot, kind, ctx, window)
+
+
+_MOMENTS = frozenset({"date", "time", "datetime"})
+
+
+def _without_the_answer(m: CallMachine, text: str) -> str:
+    """``text`` with the words that answer the current question blanked out.
+
+    The answer to a date question ("january fifth twenty thirty") holds digits
+    a PII slot's type also reads ("2030" for a four-digit PIN): they are that
+    answer, not a PIN volunteered in passing, and masked they would hide the
+    very value read back next. Only the question's own non-PII moment slots
+    count: their numbers are parts of a day or a time, while a number or code
+    answer may be the very card number said in the wrong place.
+    """
+    st = m.current
+    if st.kind != "collect":
+        return text
+    for name in st.collect:
+        slot = m.flow.slots.get(name)
+        if slot is None or slot.pii or name in m.slots or slot.spec.type not in _MOMENTS:
+            continue
+        match = find(slot.spec.type, text, extract_context(m, slot))
+        if match is not None and match.end > match.start:
+            text = text[: match.start] + " " * (match.end - match.start) + text[match.end :]
+    return text
 
 
 def _scan(m: CallMachine, slot: CompiledSlot, kind: Any, ctx: Any, text: str) -> None:
