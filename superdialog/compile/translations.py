@@ -81,6 +81,8 @@ BUILTIN_MESSAGES: Mapping[str, Mapping[str, str | tuple[str, ...]]] = {
         "help": "I can help you with this call. You can also ask for a person at any time.",
         "max_duration": "I'm sorry, we've run out of time on this call. Goodbye.",
         "no_response": "I haven't heard from you, so I'll end the call now. Goodbye.",
+        "not_understood_end": "I'm sorry, I'm having trouble understanding, so I'll end "
+        "the call now. Goodbye.",
         "confirm": "I have {{ value }}. Is that right?",
         "confirm_again": "Okay, let's try that again.",
         "confirm_unclear": "Sorry, was that a yes or a no?",
@@ -97,6 +99,8 @@ BUILTIN_MESSAGES: Mapping[str, Mapping[str, str | tuple[str, ...]]] = {
         "en cualquier momento.",
         "max_duration": "Lo siento, se nos ha acabado el tiempo de esta llamada. Adiós.",
         "no_response": "No le oigo, así que voy a terminar la llamada. Adiós.",
+        "not_understood_end": "Lo siento, me está costando entenderle, así que voy a terminar "
+        "la llamada. Adiós.",
         "confirm": "Tengo {{ value }}. ¿Es correcto?",
         "confirm_again": "De acuerdo, volvamos a intentarlo.",
         "confirm_unclear": "Perdone, ¿eso es un sí o un no?",
@@ -118,6 +122,8 @@ BUILTIN_MESSAGES: Mapping[str, Mapping[str, str | tuple[str, ...]]] = {
         "Auf Wiederhören.",
         "no_response": "Ich höre Sie leider nicht, deshalb beende ich jetzt den Anruf. "
         "Auf Wiederhören.",
+        "not_understood_end": "Es tut mir leid, ich verstehe Sie leider nicht, deshalb beende "
+        "ich jetzt den Anruf. Auf Wiederhören.",
         "confirm": "Ich habe {{ value }}. Ist das richtig?",
         "confirm_again": "Gut, dann versuchen wir es noch einmal.",
         "confirm_unclear": "Entschuldigung, war das ein Ja oder ein Nein?",
@@ -137,6 +143,8 @@ BUILTIN_MESSAGES: Mapping[str, Mapping[str, str | tuple[str, ...]]] = {
         "quelqu'un à tout moment.",
         "max_duration": "Je suis désolé, le temps de cet appel est écoulé. Au revoir.",
         "no_response": "Je ne vous entends plus, je vais donc mettre fin à l'appel. Au revoir.",
+        "not_understood_end": "Je suis désolé, j'ai du mal à vous comprendre, je vais donc "
+        "mettre fin à l'appel. Au revoir.",
         "confirm": "J'ai noté {{ value }}. C'est bien ça ?",
         "confirm_again": "D'accord, on recommence.",
         "confirm_unclear": "Pardon, c'était un oui ou un non ?",
@@ -155,6 +163,8 @@ BUILTIN_MESSAGES: Mapping[str, Mapping[str, str | tuple[str, ...]]] = {
         "help": "मैं इस कॉल में आपकी मदद कर सकता हूँ। आप कभी भी किसी व्यक्ति से बात करने के लिए कह सकते हैं।",
         "max_duration": "माफ़ कीजिए, इस कॉल का समय ख़त्म हो गया है। नमस्ते।",
         "no_response": "मुझे आपकी आवाज़ नहीं आ रही, इसलिए मैं कॉल ख़त्म कर रहा हूँ। नमस्ते।",
+        "not_understood_end": "माफ़ कीजिए, मुझे आपकी बात समझने में दिक़्क़त हो रही है, इसलिए मैं "
+        "कॉल ख़त्म कर रहा हूँ। नमस्ते।",
         "confirm": "मैंने {{ value }} लिखा है। क्या यह सही है?",
         "confirm_again": "ठीक है, फिर से कोशिश करते हैं।",
         "confirm_unclear": "माफ़ कीजिए, वह हाँ था या नहीं?",

@@ -229,8 +229,8 @@ async def _miss(m: CallMachine, st: CompiledState, slot: CompiledSlot, reason: s
             yield sub(take(m, st.fail_edge))
         elif m.flow.spec.on_error is not None and m.flow.spec.on_error != st.name:
             yield sub(goto(m, m.flow.spec.on_error, None, "fail"))
-        else:
-            yield sub(finish(m, "end", "no_response", m.message("no_response")))
+        else:  # the caller spoke, we did not understand: not "I haven't heard from you"
+            yield sub(finish(m, "end", "no_response", m.message("not_understood_end")))
         return
     if st.llm is not None and slot.spec.llm_fallback:
         outcome = ModelTurn()

@@ -479,6 +479,11 @@ class Messages(_Strict):
         "I haven't heard from you, so I'll end the call now. Goodbye.",
         description="Closing line after too many silent turns.",
     )
+    not_understood_end: Text = Field(
+        "I'm sorry, I'm having trouble understanding, so I'll end the call now. Goodbye.",
+        description="Closing line when a question's retries run out and the state has no "
+        "on_fail (nor the flow an on_error) to go to; the reason is 'no_response'.",
+    )
     confirm: Text = Field(
         "I have {{ value }}. Is that right?",
         description="Read-back of a confirm: true slot ('value' and 'slot' are set).",

@@ -364,7 +364,16 @@ class _Walk:
         for g in st.globals:
             self.render(config, g.say, f"the line of global '{g.intent.name}'")
         if not st.terminal and (st.listens or st.kind in ("collect", "llm")):
-            for key in ("no_input", "not_understood", "help", "no_response", "max_duration"):
+            keys: tuple[str, ...] = (
+                "no_input",
+                "not_understood",
+                "help",
+                "no_response",
+                "max_duration",
+            )
+            if st.kind == "collect":
+                keys += ("not_understood_end",)
+            for key in keys:
                 for t in self.flow.graph.messages.get(key, ()):
                     self.render(config, t, f"messages.{key}", ("/", "messages", key))
 
