@@ -421,16 +421,20 @@ def _year_after(toks: list[Token], j: int, today: date | None = None) -> tuple[i
 def _short_year(toks: list[Token], k: int, today: date) -> tuple[int, int] | None:
     """A two-digit year after a month and day: "seventy nine", "'79", "oh five".
 
-    Only forms that cannot be a day or an hour count: "'79", "oh five", and tens from
-    "thirty two" up said as words ("June second, twenty" stays June 2nd). The century is
-    the one that puts the year at or before this year ("seventy nine" is 1979, "oh five"
-    2005): dates said this way are birth dates and past events.
+    Only forms that cannot be a day or an hour count: "'79", "oh five", and from 32 up
+    said as words or digits ("June second, twenty" stays June 2nd; "4 March 80" is 1980).
+    The century is the one that puts the year at or before this year ("seventy nine" is
+    1979, "oh five" 2005): dates said this way are birth dates and past events.
     """
     word = _text(toks, k)
     if word == "'" and is_numeral(_text(toks, k + 1)) and len(_text(toks, k + 1)) == 2:
         short, end = int(_text(toks, k + 1)), k + 2
     elif word in ("oh", "o") and _text(toks, k + 1) in UNITS and _text(toks, k + 1) != "zero":
         short, end = UNITS[_text(toks, k + 1)], k + 2
+    elif is_numeral(word) and len(word) == 2 and int(word) >= 32:  # "4 March 80"
+        short, end = int(word), k + 1
+        if _text(toks, end) in _NOT_YEAR_AFTER:
+            return None
     elif word in TENS and TENS[word] >= 30:
         short, end = TENS[word], k + 1
         nxt = _text(toks, end + (_text(toks, end) == "-"))

@@ -231,6 +231,10 @@ def test_postcodes_as_spelled_on_the_phone() -> None:
         ("I was born on the twenty fourth of January, nineteen-sixty six", date(1966, 1, 24), {}),
         ("02/06/1979", date(1979, 6, 2), {"region": "GB"}),
         ("June second, twenty", date(2026, 6, 2), {}),  # not a year: 1920 is not said so
+        ("2 June 79", date(1979, 6, 2), {}),  # digits from 32 up are a year too (gave 2026)
+        ("June 2 79", date(1979, 6, 2), {}),
+        ("the 2nd of June 79", date(1979, 6, 2), {}),
+        ("June 2, 05", date(2026, 6, 2), {}),  # could be a day or an hour: not a year
     ],
 )
 def test_date_phrases_and_birth_dates(text: str, want: date, opts: dict[str, Any]) -> None:
