@@ -96,6 +96,42 @@ def _takes_back(texts: list[str], k: int, first_content: int) -> bool:
     return bool(after) and (after[0] in _REPAIR_AFTER_NO or after == ["i", "mean"])
 
 
+# "everyone is fine", "we're good", "no one was hurt": words about someone, not an answer.
+# Whether they mean yes or no depends on the question ("Was anyone hurt?" / "Is everyone
+# OK?"), which the parser does not see: they decide nothing. "That's fine" still does.
+_SOMEONE = frozenset(
+    {"everyone", "everybody", "we", "they", "he", "she", "i", "all", "both", "kids",
+     "people", "us", "anyone", "anybody", "someone", "somebody", "nobody"}
+)  # fmt: skip
+_SOMEONE_IS = frozenset(
+    {"i'm", "im", "we're", "they're", "he's", "she's", "everyone's", "everybody's",
+     "someone's", "somebody's", "nobody's"}
+)  # fmt: skip
+_COPULAS = frozenset({"is", "are", "am", "was", "were", "feel", "feels", "seem", "seems"})
+_DEGREES = frozenset({"all", "both", "just", "totally", "perfectly", "really", "pretty", "so"})
+_STATES = frozenset(
+    {"fine", "good", "great", "ok", "okay", "alright", "perfect", "cool", "excellent",
+     "awesome", "right", "safe"}
+)  # fmt: skip
+
+
+def _about_someone(texts: list[str], index: list[int]) -> list[bool]:
+    """Words that say how someone is ("everyone is fine") or name no one ("no one"): unused."""
+    used = [False] * len(texts)
+    for k, word in enumerate(texts):
+        if word in _STATES:
+            j = k - 1 if k >= 1 and texts[k - 1] in _DEGREES else k  # "we're all good"
+            if j >= 1 and texts[j - 1] in _SOMEONE_IS:
+                used[j - 1 : k + 1] = [True] * (k + 2 - j)
+            elif j >= 2 and texts[j - 1] in _COPULAS and texts[j - 2] in _SOMEONE:
+                # "i am fine" is not the idiom "i am"
+                used[j - 2 : k + 1] = [True] * (k + 3 - j)
+        # "no one", not "no, one moment": the two words are adjacent tokens
+        if word == "no" and texts[k + 1 : k + 2] == ["one"] and index[k + 1] == index[k] + 1:
+            used[k] = used[k + 1] = True
+    return used
+
+
 def _words(toks: list[Token]) -> list[int]:
     """Indices of word tokens (letters or digits), skipping punctuation."""
     return [k for k, t in enumerate(toks) if t.text[:1].isalnum()]
@@ -138,7 +174,7 @@ class YesNoType(SlotType):
         index = _words(toks)
         texts = [toks[k].text for k in index]
         where = _positions(texts)
-        used = [False] * len(texts)
+        used = _about_someone(texts, index)
         if "no" in where:
             first_content = _first_content(texts)
             for k in where["no"]:

@@ -105,6 +105,29 @@ def test_a_no_that_takes_back_a_value_is_no_answer(text: str) -> None:
     assert x("yes_no", text) is None
 
 
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        # how someone is, or no one: yes to "Is everyone OK?", no to "Was anyone hurt?"
+        ("everyone is fine", None),  # found writing a car-insurance flow: gave yes (injury)
+        ("we're all good", None),
+        ("I am fine", None),
+        ("I'm okay thanks", None),
+        ("no one was hurt", None),  # gave no: to "Are you alone?" that is wrong
+        ("nobody", None),
+        # an answer word still decides
+        ("yes, everyone is fine", True),
+        ("no, everyone is fine", False),
+        ("that's fine", True),
+        ("it is fine", True),
+        ("I am", True),
+        ("no, one moment", False),
+    ],
+)
+def test_words_about_someone_answer_nothing(text: str, want: bool | None) -> None:
+    assert x("yes_no", text) is want
+
+
 # ---------------------------------------------------------------------- undecided
 
 
