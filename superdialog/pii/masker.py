@@ -17,6 +17,7 @@ form ("ending in 4 2") where it is said.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -32,6 +33,10 @@ SPOKEN_MASK = "the one you gave me"
 """What is said in place of a secret that has no spoken form of its own."""
 
 _LONG = 8  # projections at least this long may match inside a longer run of characters
+_FRACTION = re.compile(r"[.,]\d+")
+"""A decimal fraction glued to a masked value is part of it ("4111…1111.0")."""
+_NUMBER = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?(?:[eE][-+]?\d+)?")
+"""A value that is one number: masked whole when any of it is secret."""
 _VOCAB_PREFIXES = frozenset(w[:n] for w in NUMBER_WORDS | CONNECTORS for n in range(1, len(w) + 1))
 
 
@@ -177,6 +182,9 @@ class Masker:
         hits.sort()
         merged: list[list[Any]] = []
         for start, end, say in hits:
+            glued = _FRACTION.match(text, end)
+            if glued is not None:  # "[redacted].0" would still show the number's shape
+                end = glued.end()
             if merged and start <= merged[-1][1]:
                 merged[-1][1] = max(merged[-1][1], end)
             else:
@@ -216,10 +224,12 @@ class Masker:
             return value
         if self.is_secret(value, for_llm=for_llm):
             return REDACTED
-        if isinstance(value, str):
-            return self.mask(value, for_llm=for_llm)
-        masked = self.mask(str(value), for_llm=for_llm)
-        return value if masked == str(value) else masked
+        text = value if isinstance(value, str) else str(value)
+        masked = self.mask(text, for_llm=for_llm)
+        if masked == text:
+            return value
+        # a number is one value: a secret in any part of it masks all of it (no "-[redacted].5")
+        return REDACTED if not isinstance(value, str) or _NUMBER.fullmatch(text.strip()) else masked
 
     # ------------------------------------------------------------------ streaming
     def prefixes(self) -> frozenset[str]:
