@@ -36,6 +36,7 @@ from superdialog.compile.templates import (
     TemplateSyntaxProblem,
     compile_expression,
     compile_template,
+    one_parse_each,
     references,
     spoken_types,
 )
@@ -953,4 +954,5 @@ def _call_edges(states: Mapping[str, CompiledState]) -> tuple[Edge, ...]:
 
 def compile_spec(spec: FlowSpec, smap: SourceMap, file: FsPath | None) -> CompiledGraph:
     """Compile a validated spec; raise ``FlowError`` with every problem found."""
-    return _Compiler(spec, smap, file).run()
+    with one_parse_each():
+        return _Compiler(spec, smap, file).run()

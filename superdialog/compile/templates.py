@@ -20,13 +20,16 @@ from __future__ import annotations
 import difflib
 import functools
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
 import jinja2
 from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame
+from jinja2.environment import TemplateExpression
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import generate_lorem_ipsum
@@ -43,6 +46,7 @@ __all__ = [
     "compile_expression",
     "compile_template",
     "environment",
+    "one_parse_each",
     "reads",
     "references",
 ]
@@ -295,10 +299,46 @@ def _too_complex(exc: BaseException) -> TemplateSyntaxProblem:
     return TemplateSyntaxProblem(f"template cannot be compiled: {what}", 1)
 
 
+_MEMO: ContextVar[dict[tuple[str, str], Any] | None] = ContextVar("_template_memo", default=None)
+"""While a flow compiles: each distinct text's parse tree and compiled form, by kind."""
+
+
+@contextmanager
+def one_parse_each() -> Iterator[None]:
+    """Parse and compile each distinct template or expression once while a flow compiles.
+
+    The readers below walk every template again after compiling it; a bounded
+    cache thrashed on a flow with more distinct texts than it holds (8,000
+    ``if:`` transitions were parsed three times each). The memo lives only as
+    long as one compile, so a long-running process that loads many flows keeps
+    nothing.
+    """
+    token = _MEMO.set({})
+    try:
+        yield
+    finally:
+        _MEMO.reset(token)
+
+
+def _memoised[T](kind: str, source: str, make: Callable[[], T]) -> T:
+    memo = _MEMO.get()
+    if memo is None:
+        return make()
+    key = (kind, source)
+    if key not in memo:  # failures are not kept: they raise every time, like the first
+        memo[key] = make()
+    value: T = memo[key]
+    return value
+
+
 def compile_template(source: str) -> CompiledTemplate:
     """Compile a template once; plain text costs nothing to render."""
     if "{" not in source:
         return CompiledTemplate(source, source.strip(), None)
+    return _memoised("template", source, lambda: _compile_template(source))
+
+
+def _compile_template(source: str) -> CompiledTemplate:
     try:
         return CompiledTemplate(source, None, environment().from_string(source))
     except jinja2.TemplateSyntaxError as exc:
@@ -309,8 +349,14 @@ def compile_template(source: str) -> CompiledTemplate:
 
 def compile_expression(source: str) -> CompiledExpr:
     """Compile an ``if:`` expression once."""
+    return _memoised("expression", source, lambda: _compile_expression(source))
+
+
+def _compile_expression(source: str) -> CompiledExpr:
     try:
-        fn = environment().compile_expression(source, undefined_to_none=False)
+        fn: Callable[..., Any] = _from_tree(source) or environment().compile_expression(
+            source, undefined_to_none=False
+        )
     except jinja2.TemplateSyntaxError as exc:
         raise _syntax(exc) from exc
     except _COMPILE_FAILURES as exc:
@@ -318,13 +364,45 @@ def compile_expression(source: str) -> CompiledExpr:
     return CompiledExpr(source, fn)
 
 
-@functools.lru_cache(maxsize=1024)
+def _from_tree(source: str) -> TemplateExpression | None:
+    """The expression compiled from the parse tree the readers share (one parse, not two).
+
+    Only a text that parses to exactly one expression; anything else goes
+    through jinja2's own ``compile_expression`` for its refusal and message.
+    """
+    try:
+        tree = _parsed(source, True)
+    except TemplateSyntaxProblem:
+        return None
+    if len(tree.body) != 1 or not isinstance(tree.body[0], nodes.Output):
+        return None
+    outputs = tree.body[0].nodes
+    if len(outputs) != 1 or isinstance(outputs[0], nodes.TemplateData):
+        return None
+    body = [nodes.Assign(nodes.Name("result", "store"), outputs[0], lineno=1)]
+    template = environment().from_string(nodes.Template(body, lineno=1))
+    return TemplateExpression(template, False)
+
+
 def _parsed(source: str, expression: bool) -> nodes.Template:
     """The parse tree of a template (or ``if:`` expression), shared by the readers below.
 
     Loading parses each template once for this (both :func:`references` and
-    :func:`reads` walk the tree, never change it).
+    :func:`reads` walk the tree, never change it): a flow compiles inside
+    :func:`one_parse_each`; outside it a small cache serves repeated reads.
     """
+    if _MEMO.get() is not None:
+        kind = "expression tree" if expression else "template tree"
+        return _memoised(kind, source, lambda: _parse(source, expression))
+    return _parse_cached(source, expression)
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_cached(source: str, expression: bool) -> nodes.Template:
+    return _parse(source, expression)
+
+
+def _parse(source: str, expression: bool) -> nodes.Template:
     try:
         return environment().parse("{{ " + source + " }}" if expression else source)
     except jinja2.TemplateSyntaxError as exc:
