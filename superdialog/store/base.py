@@ -10,6 +10,10 @@ worker that paused past its lease while another claimed the call — is
 refused with ``LeaseLost``, so a second worker can never drive the same call
 and an old one can never overwrite what the new one saved.
 
+Every operation is bounded (``timeout_s``, default ``DEFAULT_TIMEOUT_S``): a store that
+does not answer in time fails it with ``StoreError``, as does one that is down or broken,
+whatever its own library raised.
+
 A save is one round trip: it checks the token, writes the record, renews the
 lease and the record's time-to-live at once. ``mark_action`` journals an
 action's idempotency key before it runs (also fenced); a claim returns every
@@ -26,6 +30,7 @@ from superdialog.errors import SuperDialogError
 
 __all__ = [
     "DEFAULT_LEASE_S",
+    "DEFAULT_TIMEOUT_S",
     "DEFAULT_TTL_S",
     "CallStore",
     "Claim",
@@ -39,6 +44,10 @@ DEFAULT_TTL_S = 6 * 3600.0
 """How long a call's record is kept after its last save (long calls, transfers' context)."""
 DEFAULT_LEASE_S = 15.0
 """How long a lease lasts after the last save or renewal: how soon a dead worker's call is free."""
+DEFAULT_TIMEOUT_S = 2.0
+"""How long one store operation may take before it fails as a ``StoreError``: an operation is one
+round trip of milliseconds, so a store silent for this long is stalled (a paused server, a lost
+network, a locked file), and a call must not wait on it."""
 
 
 class StoreError(SuperDialogError):

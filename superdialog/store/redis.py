@@ -12,10 +12,13 @@ Install with ``pip install superdialog[redis]``.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
 from superdialog.store.base import (
     DEFAULT_LEASE_S,
+    DEFAULT_TIMEOUT_S,
     DEFAULT_TTL_S,
     Claim,
     Lease,
@@ -88,6 +91,7 @@ class RedisStore:
         ttl_s: Seconds a record is kept after its last save.
         lease_s: Seconds a lease lasts after its last save or renewal.
         prefix: Key prefix (several deployments can share one Redis).
+        timeout_s: Seconds one operation may take before it fails as a ``StoreError``.
 
     """
 
@@ -98,8 +102,10 @@ class RedisStore:
         ttl_s: float = DEFAULT_TTL_S,
         lease_s: float = DEFAULT_LEASE_S,
         prefix: str = "superdialog:call:",
+        timeout_s: float = DEFAULT_TIMEOUT_S,
     ) -> None:
         self.client = client
+        self.timeout_s = timeout_s
         self.ttl_ms = max(1, round(ttl_s * 1000))
         self.lease_ms = max(1, round(lease_s * 1000))
         self.prefix = prefix
@@ -119,13 +125,26 @@ class RedisStore:
         """The Redis key of a call."""
         return f"{self.prefix}{{{call_id}}}"
 
-    async def _eval(self, script: Any, call_id: str, args: list[Any]) -> Any:
+    async def _bounded(self, call_id: str, op: Awaitable[Any]) -> Any:
+        """``op``'s result; a Redis error, a lost connection or no answer in time: ``StoreError``.
+
+        redis-py drops a connection whose command was cancelled mid-reply, so a late
+        reply is never read as the answer to the next command.
+        """
         from redis.exceptions import RedisError  # lazy: redis is an optional extra
 
         try:
-            return await script(keys=[self.key(call_id)], args=args)
-        except RedisError as exc:
+            async with asyncio.timeout(self.timeout_s):
+                return await op
+        except TimeoutError:
+            raise StoreError(
+                f"Redis did not answer within {self.timeout_s:g}s", call_id=call_id
+            ) from None
+        except (RedisError, OSError) as exc:
             raise StoreError(f"Redis failed ({type(exc).__name__})", call_id=call_id) from exc
+
+    async def _eval(self, script: Any, call_id: str, args: list[Any]) -> Any:
+        return await self._bounded(call_id, script(keys=[self.key(call_id)], args=args))
 
     async def claim(self, call_id: str, owner: str) -> Claim:
         """See ``CallStore.claim``."""
@@ -169,17 +188,12 @@ class RedisStore:
 
     async def load(self, call_id: str) -> bytes | None:
         """See ``CallStore.load``."""
-        from redis.exceptions import RedisError  # lazy: redis is an optional extra
-
-        try:
-            record: Any = await self.client.hget(self.key(call_id), "rec")
-        except RedisError as exc:
-            raise StoreError(f"Redis failed ({type(exc).__name__})", call_id=call_id) from exc
+        record: Any = await self._bounded(call_id, self.client.hget(self.key(call_id), "rec"))
         return bytes(record) if record is not None else None
 
     async def delete(self, call_id: str) -> None:
         """See ``CallStore.delete``."""
-        await self.client.delete(self.key(call_id))
+        await self._bounded(call_id, self.client.delete(self.key(call_id)))
 
     async def aclose(self) -> None:
         """Close the client's connections."""

@@ -10,7 +10,10 @@ it finishes, so its outcome reaches the store without waiting for the next
 turn.
 
 A ``LeaseLost`` means another worker drives the call now: the saver stops,
-and ``on_lost`` tells the host to let go of the call.
+and ``on_lost`` tells the host to let go of the call. Any other failure — a
+``StoreError``, whatever a custom store's own library raises, or no answer
+within ``timeout_s`` — is logged and the call goes on: the next turn's save
+tries again, and an action whose key could not be journaled runs anyway.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from superdialog.errors import ActionError
 from superdialog.pii import get_logger
 from superdialog.runtime.durable import USE_ENV, state_of
-from superdialog.store.base import CallStore, Lease, LeaseLost, StoreError
+from superdialog.store.base import DEFAULT_TIMEOUT_S, CallStore, Lease, LeaseLost
 
 if TYPE_CHECKING:
     from superdialog.runtime.call import CallMachine
@@ -47,6 +50,8 @@ class CallSaver:
         lease: The lease this worker holds on the call.
         key: Seals personal data (default ``SUPERDIALOG_STATE_KEY``).
         on_lost: Called once if another worker claimed the call.
+        timeout_s: Longest wait for one store operation (a backstop for stores that do
+            not bound their own).
 
     """
 
@@ -57,8 +62,10 @@ class CallSaver:
         *,
         key: StateKey | str | None = USE_ENV,
         on_lost: Callable[[LeaseLost], None] | None = None,
+        timeout_s: float = 2 * DEFAULT_TIMEOUT_S,
     ) -> None:
         self.store = store
+        self.timeout_s = timeout_s
         self.lease = lease
         self.key = key
         self.on_lost = on_lost
@@ -97,14 +104,15 @@ class CallSaver:
         while self._waiting is not None and self.lost is None:
             data, self._waiting = self._waiting, None
             try:
-                await self.store.save(self.lease, data)
+                async with asyncio.timeout(self.timeout_s):
+                    await self.store.save(self.lease, data)
                 self.saves += 1
             except LeaseLost as exc:
                 self.lost = exc
                 log.warning("call %s: another worker holds it now", self.lease.call_id)
                 if self.on_lost is not None:
                     self.on_lost(exc)
-            except StoreError as exc:  # the next turn's save tries again
+            except Exception as exc:  # down or stalled: the next turn's save tries again
                 log.warning("call %s: save failed (%s)", self.lease.call_id, type(exc).__name__)
 
     async def before_action(self, key: str) -> None:
@@ -115,11 +123,12 @@ class CallSaver:
 
         """
         try:
-            await self.store.mark_action(self.lease, key)
+            async with asyncio.timeout(self.timeout_s):
+                await self.store.mark_action(self.lease, key)
         except LeaseLost as exc:
             self.lost = self.lost or exc
             raise ActionError("another worker holds the call now", state=key) from None
-        except StoreError as exc:  # the journal is down: run the action (the call goes on)
+        except Exception as exc:  # the journal is down or stalled: the action runs anyway
             log.warning(
                 "call %s: action not journaled (%s)", self.lease.call_id, type(exc).__name__
             )

@@ -4,6 +4,8 @@ For one machine (several worker processes may share the file: SQLite's own
 locking serialises them, and every claim and save is one ``BEGIN IMMEDIATE``
 transaction). Times are wall-clock seconds, since the file outlives the
 process. The blocking calls run in a worker thread, never on the event loop.
+A file locked by another process for longer than ``timeout_s``, a corrupt or
+unwritable file: the operation fails as a ``StoreError``.
 """
 
 from __future__ import annotations
@@ -18,11 +20,13 @@ from typing import Any
 
 from superdialog.store.base import (
     DEFAULT_LEASE_S,
+    DEFAULT_TIMEOUT_S,
     DEFAULT_TTL_S,
     Claim,
     Lease,
     LeaseHeld,
     LeaseLost,
+    StoreError,
 )
 
 __all__ = ["SQLiteStore"]
@@ -48,6 +52,10 @@ class SQLiteStore:
         ttl_s: Seconds a record is kept after its last save.
         lease_s: Seconds a lease lasts after its last save or renewal.
         clock: Wall-clock seconds (tests pass their own).
+        timeout_s: Seconds an operation may wait for the file's lock before it fails.
+
+    Raises:
+        StoreError: the file cannot be opened as a database.
 
     """
 
@@ -58,22 +66,34 @@ class SQLiteStore:
         ttl_s: float = DEFAULT_TTL_S,
         lease_s: float = DEFAULT_LEASE_S,
         clock: Callable[[], float] = time.time,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
     ) -> None:
         self.path = Path(path)
         self.ttl_s = ttl_s
         self.lease_s = lease_s
+        self.timeout_s = timeout_s
         self._clock = clock
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA busy_timeout=5000")
-        self._db.execute(_SCHEMA)
+        try:
+            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path.name}: not usable ({exc})") from exc
+        try:
+            self._db.execute(f"PRAGMA busy_timeout={max(1, round(timeout_s * 1000))}")
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute(_SCHEMA)
+        except sqlite3.Error as exc:
+            self._db.close()
+            raise StoreError(f"{self.path.name}: not usable ({exc})") from exc
 
     async def _run(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.to_thread(self._locked, fn, *args)
 
     def _locked(self, fn: Callable[..., Any], *args: Any) -> Any:
-        with self._lock:
+        # another operation of this store holds the connection at most its own bound
+        if not self._lock.acquire(timeout=2 * self.timeout_s):
+            raise StoreError(f"{self.path.name}: busy for more than {2 * self.timeout_s:g}s")
+        try:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 out = fn(*args)
@@ -82,6 +102,10 @@ class SQLiteStore:
                 raise
             self._db.execute("COMMIT")
             return out
+        except sqlite3.Error as exc:  # locked past busy_timeout, corrupt, disk full...
+            raise StoreError(f"{self.path.name}: {exc}") from exc
+        finally:
+            self._lock.release()
 
     def _row(self, call_id: str, now: float) -> tuple[Any, ...] | None:
         row = self._db.execute(

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+import signal
 import socket
 import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["redis_binary", "redis_server"]
+__all__ = ["redis_binary", "redis_process", "redis_server"]
 
 
 def redis_binary() -> str | None:
@@ -26,7 +27,14 @@ def _free_port() -> int:
 
 @contextlib.contextmanager
 def redis_server(folder: Path) -> Iterator[str]:
-    """``redis://127.0.0.1:<port>/0`` of a server of our own, stopped on exit.
+    """``redis://127.0.0.1:<port>/0`` of a server of our own, stopped on exit."""
+    with redis_process(folder) as (url, _):
+        yield url
+
+
+@contextlib.contextmanager
+def redis_process(folder: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A server of our own and its process (to pause or kill it), stopped on exit.
 
     No persistence, bound to loopback; ``folder`` is its working directory.
 
@@ -56,8 +64,10 @@ def redis_server(folder: Path) -> Iterator[str]:
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("redis-server did not start")
             time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
+        yield f"redis://127.0.0.1:{port}/0", proc
     finally:
+        with contextlib.suppress(ProcessLookupError):
+            proc.send_signal(signal.SIGCONT)  # a test may have left it paused
         proc.terminate()
         try:
             proc.wait(timeout=5)
