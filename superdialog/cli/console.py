@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from typing import Any, TextIO
 
 from superdialog.flow import Flow
+from superdialog.pii.logs import mask_shapes
 from superdialog.runtime.call import CallMachine
 from superdialog.runtime.events import (
     CallEvent,
@@ -71,7 +72,8 @@ def _describe(event: CallEvent) -> str | None:
     if isinstance(event, LanguageChanged):
         return f"  · language {event.previous} → {event.language}"
     if isinstance(event, ErrorRaised):  # the message, not only the type: what to fix
-        return f"  ! error in {event.state}: {event.error}: {event.message}"
+        # masked like a log line: an action's own error text may quote a card or an address
+        return f"  ! error in {event.state}: {event.error}: {mask_shapes(event.message)}"
     return None
 
 

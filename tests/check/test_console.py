@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import textwrap
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -55,3 +56,34 @@ async def test_a_call_that_ends_at_its_opening_reads_no_line() -> None:
 
     machine, _ = await run_console(flow, lines=lines(), out=io.StringIO())
     assert machine.finished
+
+
+LEAKY_ACTION = """\
+import superdialog
+
+
+@superdialog.action("charge")
+async def charge() -> dict[str, object]:
+    raise superdialog.ActionError(
+        "gateway 10.20.30.40 declined card 4111 1111 1111 1111 for jane.doe@example.com"
+    )
+"""
+
+
+async def test_an_error_line_masks_what_the_logs_mask(tmp_path: Path) -> None:
+    """``! error`` quotes the message: shaped like personal data, it is masked as in the logs."""
+    (tmp_path / "leaky.py").write_text(LEAKY_ACTION, encoding="utf-8")
+    flow_file = tmp_path / "leaky.yaml"
+    flow_file.write_text(
+        "flow: leaky\npython: [leaky.py]\nstart: a\nstates:\n"
+        "  a: {say: Hi, listen: true, next: b}\n"
+        "  b: {action: {call: charge}, next: c}\n"
+        "  c: {say: done, end: completed}\n",
+        encoding="utf-8",
+    )
+    out = io.StringIO()
+    await run_console(superdialog.load(flow_file), lines=["hello"], out=out)
+    text = out.getvalue()
+    assert "! error in b: ActionError:" in text and "declined card" in text
+    for secret in ("4111", "10.20.30.40", "jane.doe@example.com"):
+        assert secret not in text
