@@ -22,8 +22,12 @@ import datetime as dt
 import json
 import math
 import platform
+import sys
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "peers"))
+from _scale import scale_metrics  # side-effect free, unlike _common
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -139,10 +143,8 @@ def with_scale_keys(res: dict[str, Any] | None) -> dict[str, Any] | None:
     detail = (res or {}).get("concurrent_detail")
     if res is None or not detail or "calls" not in detail:
         return res
-    calls = int(detail["calls"])
-    key = f"{calls // 1000}k" if calls % 1000 == 0 else str(calls)
-    res.setdefault(f"concurrent_{key}_turns_per_s", detail.get("turns_per_s"))
-    res.setdefault(f"concurrent_{key}_rss_mb", detail.get("peak_rss_mb"))
+    for key, value in scale_metrics({**detail, "calls": int(detail["calls"])}).items():
+        res.setdefault(key, value)
     return res
 
 

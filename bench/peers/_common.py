@@ -23,6 +23,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from _scale import scale_key, scale_metrics  # noqa: F401  (the runners use C.scale_metrics)
+
 REPO = Path(__file__).resolve().parents[2]
 PEERS_DIR = Path(__file__).resolve().parent
 MAIN_PYTHON = REPO / ".venv" / "bin" / "python"
@@ -547,20 +549,6 @@ def run_parts(
         seconds[part] = round(time.perf_counter() - t0, 1)
     out["part_runtime_s"] = seconds
     return out
-
-
-def scale_key(calls: int) -> str:
-    """`1k`, `10k`, `30k`... for a number of concurrent calls (the figure's key names it)."""
-    return f"{calls // 1000}k" if calls % 1000 == 0 else str(calls)
-
-
-def scale_metrics(conc: dict[str, Any]) -> dict[str, Any]:
-    """`concurrent_<n>_turns_per_s` / `_rss_mb` as measured at the run's own number of calls."""
-    key = scale_key(conc["calls"])
-    return {
-        f"concurrent_{key}_turns_per_s": conc["turns_per_s"],
-        f"concurrent_{key}_rss_mb": conc["peak_rss_mb"],
-    }
 
 
 def concurrent_metrics(conc: dict[str, Any], calls: int) -> dict[str, Any]:
