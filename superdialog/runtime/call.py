@@ -74,6 +74,7 @@ class CallMachine:
         "_durable",
         "_error_depth",
         "_from",
+        "_heard_tail",
         "_history",
         "_host",
         "_in_stream",
@@ -144,6 +145,7 @@ class CallMachine:
         self._misses: dict[str, int] | None = None
         self._visits: dict[str, int] | None = None
         self._history: deque[tuple[str, str]] | None = None
+        self._heard_tail = ""  # the caller's last words, read with the next (slot_values)
         self._assist: list[str] | None = None
         self._listeners: list[Callable[[CallEvent], Any]] | None = None
         self._llm_callbacks: list[Callable[[Any], Any]] | None = None

@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 
 from superdialog.compile.model import CompiledSlot
 from superdialog.errors import ActionError
+from superdialog.pii.project import canonical
+from superdialog.pii.renderings import MIN_FREE_TEXT
 from superdialog.runtime.actions import resolve_validator
 from superdialog.runtime.blocking import run_blocking
 from superdialog.runtime.events import SlotCleared, SlotFilled
@@ -45,6 +47,7 @@ __all__ = [
 _NOT_SCANNED = frozenset({"text", "yes_no", "enum"})
 _SCANS: dict[str, tuple[CompiledSlot, ...]] = {}  # by flow digest: same text, same slots
 _MAX_FINDS = 8
+_TAIL = 120  # how much of the previous utterance is read with the next (a value cut in two)
 _WINDOW = 2000  # slot parsers read at most ~2 KB; longer words are scanned window by window
 _OVERLAP = 200
 
@@ -215,12 +218,46 @@ def scan_volunteered(m: CallMachine, text: str) -> None:
     if not slots or not text:
         return
     text = _without_the_answer(m, text)
+    before, m._heard_tail = m._heard_tail, text[-_TAIL:]
     windows = [text[i : i + _WINDOW] for i in range(0, len(text), _WINDOW - _OVERLAP)]
     for slot in slots:
         ctx = extract_context(m, slot)
         kind = get_type(slot.spec.type)
         for window in windows:
             _scan(m, slot, kind, ctx, window)
+        if before:
+            _scan_join(m, slot, kind, ctx, before, text[:_TAIL])
+
+
+def _scan_join(
+    m: CallMachine, slot: CompiledSlot, kind: Any, ctx: Any, before: str, now: str
+) -> None:
+    """A value said across two utterances ("4111 1111" … "1111 1111"): both halves are secrets.
+
+    The recogniser cuts a caller who pauses mid-number; neither half is a
+    value by itself, but one after the other (in the history, in the next
+    prompt) they are. Only a value that spans the cut counts; a half becomes a
+    secret when it is digits (at least four): "March 12" before "1975" is no
+    secret by itself, the date is.
+    """
+    joined = before + " " + now
+    cut = len(before)
+    rest = joined
+    for _ in range(_MAX_FINDS):
+        match = find(slot.spec.type, rest, ctx)
+        if match is None or match.end <= match.start:
+            return
+        if match.start < cut < match.end - 1 and not kind.check(
+            match.value, slot.constraints or Constraints(), ctx
+        ):
+            slot_secret(m, slot, match.value)
+            for half in (joined[match.start : cut], joined[cut + 1 : match.end]):
+                digits = canonical(half)
+                if len(digits) >= MIN_FREE_TEXT and digits.isdigit():
+                    m.add_secret(
+                        half, llm_ok=slot.spec.send_to_llm, spoken=spoken_masked(slot, match.value)
+                    )
+        rest = rest[: match.start] + " " * (match.end - match.start) + rest[match.end :]
 
 
 _MOMENTS = frozenset({"date", "time", "datetime"})

@@ -494,6 +494,7 @@ NOT_RECORDED = {
     "_spoke_turn",
     "_turn_spoken",  # inside a turn
     "_said_language",  # the call's language at every save point (set when a turn ends)
+    "_heard_tail",  # the caller's raw last words (half a card, maybe): never stored
 }
 
 
