@@ -24,6 +24,7 @@ from typing import Any
 
 from .base import ExtractContext, Match, SlotType
 from .clock import local_now
+from .counted import CLOCK_WORDS, COUNTED_NOUNS
 from .numbers import (
     ORDINALS,
     TENS,
@@ -74,9 +75,7 @@ _OFFSET_UNITS = {
 
 
 # After "june second thirty", these make the number a time or a count, not a year.
-_NOT_YEAR_AFTER = frozenset(
-    {"am", "pm", "a", "p", "o'clock", "minutes", "mins", "people", "guests", "hours", "past"}
-)
+_NOT_YEAR_AFTER = COUNTED_NOUNS | CLOCK_WORDS
 # Longest day of each month (February 29th exists, in leap years).
 _MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 

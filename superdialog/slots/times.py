@@ -23,6 +23,7 @@ from typing import Any
 
 from .base import ExtractContext, Match, SlotType
 from .clock import local_now
+from .counted import COUNTED_NOUNS
 from .dates import MONTHS, WEEKDAYS, Offset, parse_offset
 from .numbers import TEENS, TENS, UNITS, parse_cardinal
 from .tokens import FILLERS, Token, is_numeral, tokenize
@@ -364,22 +365,17 @@ def _range_after(toks: list[Token], end: int) -> bool:
 
     "between six and seven", "from 6 to 7", "six-thirty until eight": the caller
     gave a span, and either end would be a guess (a wrong value is worse than none).
+    "at seven and two people": a number before a counted noun is no other end.
     """
     if _text(toks, end) not in _RANGE_WORDS:
         return False
     nxt = end + 1 + (_text(toks, end + 1) in ("at", "about", "around"))
     other = _clock_at(toks, nxt)
     if other is not None:
-        return _text(toks, other.end) not in _COUNTED
+        return _text(toks, other.end) not in COUNTED_NOUNS
     hour = _hour_at(toks, nxt)
-    return hour is not None and _text(toks, hour[1]) not in _COUNTED
+    return hour is not None and _text(toks, hour[1]) not in COUNTED_NOUNS
 
-
-# "at seven and two people": the number after "and" counts something, it is no other end
-_COUNTED = frozenset(
-    {"people", "persons", "person", "guests", "adults", "children", "kids", "of", "seats",
-     "tickets", "nights", "rooms", "tables", "more", "others", "friends"}
-)  # fmt: skip
 
 
 def _is_24h(text: str) -> bool:
