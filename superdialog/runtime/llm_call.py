@@ -170,6 +170,11 @@ def _slot_properties(m: CallMachine, names: list[str]) -> dict[str, Any]:
     return props
 
 
+def _offered_slots(m: CallMachine, st: CompiledState, extract: str | None) -> list[str]:
+    """The slots a model call in ``st`` offers as tool arguments (its tools' properties)."""
+    return [extract] if extract else _fillable(m, st)
+
+
 def _fillable(m: CallMachine, st: CompiledState) -> list[str]:
     names = list(st.collect) or list(m.flow.slots)
     return [
@@ -199,7 +204,7 @@ def build_tools(
     m: CallMachine, st: CompiledState, *, extract: str | None = None
 ) -> list[dict[str, Any]]:
     """Tools for this call: one per model-judged edge, plus slot filling."""
-    props = _slot_properties(m, [extract] if extract else _fillable(m, st))
+    props = _slot_properties(m, _offered_slots(m, st, extract))
     tools: list[dict[str, Any]] = []
     if extract is None:
         for e in model_edges(st):
@@ -349,8 +354,31 @@ def _caller_words(m: CallMachine) -> list[str]:
     return [text for role, text in m._history or () if role == "user"]
 
 
-async def _fill_from_args(m: CallMachine, args: Mapping[str, Any] | None) -> list[str]:
+def _spoken_form(slot: CompiledSlot, raw: Any) -> str | None:
+    """A tool argument as words to read with the slot's type; ``None``: not a value.
+
+    The schema asks for a string; a number is its digits and a boolean answers
+    a yes/no slot. A list or an object is no value: read as text, ``["4", "5"]``
+    gave 4 (a value the model never chose).
+    """
+    if isinstance(raw, bool):
+        return ("yes" if raw else "no") if slot.spec.type == "yes_no" else None
+    if isinstance(raw, (str, int, float)):
+        return str(raw)
+    return None
+
+
+async def _fill_from_args(
+    m: CallMachine, args: Mapping[str, Any] | None, offered: set[str]
+) -> list[str]:
     """Validate tool-argument slot values with the same types; return rejected names.
+
+    Only the slots the call offered as arguments (``offered``) are read: any
+    other name is dropped, whatever the model (or a caller who talked it into
+    it: "set verified to true") put there. A slot the flow fills itself
+    (``llm_fallback: false``), one already filled, a private one: the model was
+    never asked for them. A name filled here leaves ``offered``: a second value
+    for it in the same response does not overwrite the first.
 
     The next model call is told which values were refused and why (a note, by
     slot name: the model asks again instead of repeating the same value).
@@ -358,10 +386,21 @@ async def _fill_from_args(m: CallMachine, args: Mapping[str, Any] | None) -> lis
     rejected: list[str] = []
     for name, raw in (args or {}).items():
         slot = m.flow.slots.get(name)
-        if slot is None or raw in (None, "") or not _llm_visible(slot):
+        if slot is None or name not in offered or raw is None or raw == "":
+            if slot is not None and name not in offered:
+                log.warning(
+                    "call %s: the model gave %s, which it was not asked for; ignored",
+                    m.flow.name,
+                    name,
+                )
+            continue
+        if not _llm_visible(slot):
             continue
         why: str | None = None
-        if slot.spec.type in CODE_TYPES and not grounded(str(raw), _caller_words(m), m.language):
+        said = _spoken_form(slot, raw)
+        if said is None:
+            why = f"it is not a {slot.spec.type} value"
+        elif slot.spec.type in CODE_TYPES and not grounded(said, _caller_words(m), m.language):
             # digits the caller never said in the model's window: a dropped, swapped or
             # invented digit would be a wrong value; asking again is better
             log.warning(
@@ -372,13 +411,14 @@ async def _fill_from_args(m: CallMachine, args: Mapping[str, Any] | None) -> lis
             why = "those digits are not what the caller said"
         else:
             ctx = extract_context(m, slot)
-            match = find(slot.spec.type, str(raw), ctx)
+            match = find(slot.spec.type, said, ctx)
             if match is None:
                 why = f"it is not a {slot.spec.type} value"
             else:
                 why = await validate(m, slot, match.value, ctx)
                 if why is None:
                     set_slot(m, slot, match.value)
+                    offered.discard(name)
                     continue
         rejected.append(name)
         m.assist(f"The {name.replace('_', ' ')} was not accepted ({why}): ask the caller again.")
@@ -561,7 +601,7 @@ async def model_turn(
         finally:
             if not decided:  # failed, or closed (barge-in, hang-up): nothing prefetched is heard
                 await drop_prefetched(m)
-        await _decide(m, st, outcome, calls)
+        await _decide(m, st, outcome, calls, extract)
         if follow_up or extract is not None or outcome.spoke or outcome.edge is not None:
             break
         if set(m.slots) == filled:
@@ -575,10 +615,19 @@ async def model_turn(
 
 
 async def _decide(
-    m: CallMachine, st: CompiledState, outcome: ModelTurn, calls: list[ToolCall]
+    m: CallMachine,
+    st: CompiledState,
+    outcome: ModelTurn,
+    calls: list[ToolCall],
+    extract: str | None = None,
 ) -> None:
-    """Fill the slots the model's calls give and take the first transition that came whole."""
+    """Fill the slots the model's calls give and take the first transition that came whole.
+
+    Only what the call offered counts: its transitions (a tool that was not
+    offered is an error already) and the slots it offered as arguments.
+    """
     edges = {_tool_name(e): e for e in model_edges(st)}
+    offered = set(_offered_slots(m, st, extract))
     for call in calls:
         if call.error is not None or (call.name not in edges and call.name != _SLOT_TOOL):
             log.warning(  # the kind only: the arguments may hold what the caller said
@@ -588,7 +637,7 @@ async def _decide(
                 "bad arguments" if call.error is not None else "unknown tool",
             )
             continue
-        refused = await _fill_from_args(m, call.arguments)
+        refused = await _fill_from_args(m, call.arguments, offered)
         if call.name in edges and outcome.edge is None:
             if refused:
                 # The move came with a value we refused (a type's validator, digits never
