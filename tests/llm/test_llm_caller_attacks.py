@@ -116,12 +116,8 @@ async def test_an_argument_that_is_not_a_value_fills_nothing(
 async def test_a_number_or_a_boolean_is_read_as_its_words(
     llm_server: ScriptedLLMServer,
 ) -> None:
-    flow = superdialog.loads(
-        FLOW.replace("llm_fallback: false, ", "").replace(
-            "verified: {type: yes_no", "happy: {type: yes_no, description: x}\n  verified: {type: yes_no"
-        ),
-        "bank.yaml",
-    )
+    happy = "happy: {type: yes_no, description: whether the caller is happy}\n  "
+    flow = superdialog.loads(FLOW.replace("  verified:", "  " + happy + "verified:"), "bank.yaml")
     llm_server.add_rule(
         state="chat",
         user=".",
