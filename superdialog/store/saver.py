@@ -74,6 +74,7 @@ class CallSaver:
         self._waiting: bytes | None = None
         self._task: asyncio.Task[None] | None = None
         self._watched: object | None = None
+        self._closed = False
 
     def attach(self, machine: CallMachine) -> None:
         """Save ``machine`` after each of its turns from now on."""
@@ -81,7 +82,7 @@ class CallSaver:
 
     def offer(self, machine: CallMachine) -> None:
         """Take the call's record now; write it in the background. Never raises."""
-        if self.lost is not None:
+        if self.lost is not None or self._closed:
             return
         try:
             data = encode_record(machine.dump(key=self.key, call_id=self.lease.call_id))
@@ -132,6 +133,16 @@ class CallSaver:
             log.warning(
                 "call %s: action not journaled (%s)", self.lease.call_id, type(exc).__name__
             )
+
+    async def close(self) -> None:
+        """The call is over: write the last record offered, and nothing after it.
+
+        Call it before releasing the lease: a turn the host finishes after the call
+        ended (a hang-up mid-turn) would save again, and a save renews the lease, so a
+        worker the call is handed to would wait for it to lapse.
+        """
+        self._closed = True
+        await self.flush()
 
     async def flush(self) -> None:
         """Wait until the last record offered is written (or failed)."""

@@ -245,3 +245,23 @@ async def test_journaled_actions_come_back_with_the_next_claim(make: Callable[..
     assert b.actions == {"block#1", "order#2"}
     with pytest.raises(LeaseLost):  # the old holder cannot journal any more
         await store.mark_action(a.lease, "late#1")
+
+
+async def test_a_closed_saver_does_not_take_the_lease_back_after_release(
+    make: Callable[..., Any],
+) -> None:
+    """A turn the host finishes after the call ended (the SDK keeps running it after a hang-up)
+    must not save again once the lease is released: the save would re-take the lease, and a
+    worker the call was handed to would wait for it to lapse."""
+    store = make(lease_s=30)
+    m = lost_card().build(RecordingSession(data={"customer_id": "C-1001"}))
+    claim = await store.claim("late", "worker-a")
+    saver = CallSaver(store, claim.lease, key=KEY)
+    saver.attach(m)
+    await m.start()
+    await saver.close()  # the call is over
+    await store.release(claim.lease)
+    await m.turn("the twelfth of march nineteen seventy five")  # a late turn ends: offered again
+    await saver.flush()
+    other = await store.claim("late", "worker-b")  # at once, not after 30 s
+    assert other.lease.owner == "worker-b"

@@ -11,8 +11,9 @@
    background (the caller never waits on the store), and every Python action's
    idempotency key is journaled before it runs: a call picked up after a worker
    died mid-action never runs that action again;
-4. at the end it waits for the last write and releases the lease; the record
-   stays for its TTL.
+4. at the end it waits for the last write, saves nothing more (a turn the
+   session finishes after a hang-up would take the lease back), and releases
+   the lease; the record stays for its TTL.
 
 The record names its flow and flow version; ``flows`` lists every flow this
 worker serves (a call that ``switch_flow``-ed continues on the flow it
@@ -152,7 +153,7 @@ async def run_durable_call(
         await run_session(session, machine)
     finally:
         try:
-            await saver.flush()
+            await saver.close()  # no save after this: it would take the released lease back
         finally:
             if saver.lost is None:
                 await store.release(claim.lease)
