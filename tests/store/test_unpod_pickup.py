@@ -19,7 +19,7 @@ import pytest
 
 import superdialog
 from superdialog.runtime.durable_seal import generate_key
-from superdialog.store import LeaseHeld, MemoryStore
+from superdialog.store import LeaseHeld, MemoryStore, StoreError
 from superdialog_unpod import run_call
 from superdialog_unpod.durable import claim_call, run_durable_call
 from superdialog_unpod.testing import LoopbackBridge
@@ -130,3 +130,43 @@ async def test_a_transfer_to_another_superdialog_agent_hands_over_the_callers_co
     saved = raw.decode("utf-8")
     assert json.loads(saved)["flow"]["name"] == "billing"  # B's record from now on
     assert "1234" not in saved and "one two three four" not in saved  # sealed in the store
+
+
+class _Down:
+    """A store that is down: every operation fails as stores fail (``StoreError``)."""
+
+    async def _down(self, *_: Any) -> Any:
+        raise StoreError("connection refused", call_id="call-7")
+
+    claim = save = renew = mark_action = release = load = delete = _down
+
+    async def aclose(self) -> None:
+        pass
+
+
+class _ReleaseFails(MemoryStore):
+    async def release(self, lease: Any) -> None:
+        raise StoreError("timed out", call_id=lease.call_id)
+
+
+@pytest.mark.parametrize("store", [_Down(), _ReleaseFails()], ids=["down", "release-fails"])
+async def test_a_store_that_fails_never_costs_the_caller_the_call(
+    store: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    steps = ["forty two", "one two three four"]
+    whole = LoopbackBridge(list(steps))
+    session = unpod_session.Session(bridge=whole)
+    session.data["first_name"] = "Ana"
+    whole.begin()
+    await asyncio.wait_for(run_call(session, superdialog.loads(FLOW, "smoke.yaml")), 10)
+
+    bridge = LoopbackBridge(list(steps))
+    session = unpod_session.Session(bridge=bridge)
+    session.data["first_name"] = "Ana"
+    bridge.begin()
+    machine = await asyncio.wait_for(
+        run_durable_call(session, superdialog.loads(FLOW, "smoke.yaml"), store, call_id="call-7",
+                         worker="w", key=KEY, claim_wait_s=1), 10)  # fmt: skip
+    assert speech(bridge) == speech(whole)
+    assert machine.finished and machine.outcome["reason"] == "completed"
+    assert "call-7" in caplog.text

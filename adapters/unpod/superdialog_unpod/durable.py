@@ -15,6 +15,11 @@
    session finishes after a hang-up would take the lease back), and releases
    the lease; the record stays for its TTL.
 
+A store that is down or stalled never costs the caller the call: a claim that
+fails (``StoreError``, bounded by the store's ``timeout_s``) serves the call
+from its opening without saving; a save, a journal entry or the release that
+fails is logged and the call goes on.
+
 The record names its flow and flow version; ``flows`` lists every flow this
 worker serves (a call that ``switch_flow``-ed continues on the flow it
 switched to). A record of a flow this worker does not serve, whose call was
@@ -39,7 +44,7 @@ from superdialog.runtime.durable import USE_ENV, RecordError, read_record, resto
 from superdialog.runtime.durable_actions import guard_actions
 from superdialog.runtime.durable_seal import StateKey
 from superdialog.runtime.handover import carry_over, handed_to_agent
-from superdialog.store import CallSaver, CallStore, Claim, LeaseHeld, LeaseLost
+from superdialog.store import CallSaver, CallStore, Claim, LeaseHeld, LeaseLost, StoreError
 from superdialog_unpod.host import attach, run_session
 
 __all__ = ["call_id_of", "claim_call", "run_durable_call", "worker_name"]
@@ -120,11 +125,23 @@ async def run_durable_call(
         LeaseHeld: another worker still drives the call after ``claim_wait_s``.
         RecordError: the call's record is of a flow version this worker does not serve.
 
+    A store that fails the claim (down, stalled) does not raise: the call is
+    served from its opening, unsaved, and a warning logged.
+
     """
     served = [flows] if isinstance(flows, Flow) else list(flows)
     session = getattr(ctx_or_session, "session", ctx_or_session)
     cid = call_id or call_id_of(ctx_or_session)
-    claim = await claim_call(store, cid, worker or worker_name(), wait_s=claim_wait_s)
+    try:
+        claim = await claim_call(store, cid, worker or worker_name(), wait_s=claim_wait_s)
+    except LeaseHeld:
+        raise
+    except StoreError as exc:  # the caller is served all the same, without saving
+        log.warning("call %s: store unavailable (%s): served without saving", cid, exc)
+        machine = attach(ctx_or_session, served[0], llm=llm, trace=trace, scheduler=scheduler)
+        await machine.start()
+        await run_session(session, machine)
+        return machine
     record = read_record(claim.record) if claim.record is not None else None
     handover = None
     if record is not None and _handed_over_from_elsewhere(record, served):
@@ -156,5 +173,8 @@ async def run_durable_call(
             await saver.close()  # no save after this: it would take the released lease back
         finally:
             if saver.lost is None:
-                await store.release(claim.lease)
+                try:
+                    await store.release(claim.lease)
+                except StoreError as exc:  # the lease lapses on its own
+                    log.warning("call %s: lease not released (%s)", cid, exc)
     return machine
