@@ -17,6 +17,8 @@ import re
 import textwrap
 from dataclasses import dataclass
 
+from superdialog.render.template_words import template_words
+
 __all__ = [
     "ANY_TIME",
     "DIM",
@@ -227,31 +229,20 @@ START = "#263238"
 ANY_TIME = "#FAFAFA"
 """Fill of the single 'at any time' node holding the global intents."""
 
-_TAGS = re.compile(r"\{%-?.*?-?%\}|\{#.*?#\}", re.S)
-_EXPR = re.compile(r"\{\{-?\s*(.*?)\s*-?\}\}", re.S)
 _SPACES = re.compile(r"\s+")
 
 
-def _placeholder(match: re.Match[str]) -> str:
-    expr = match.group(1).split("|", 1)[0].strip()
-    for prefix in ("slots.", "results.", "context.", "session."):
-        if expr.startswith(prefix):
-            expr = expr[len(prefix) :]
-            break
-    return f"\u2039{expr}\u203a"
-
-
 def plain_template(source: str) -> str:
-    """A template's source as a reader sees it: ``{{ slots.x | spoken }}`` becomes ``x``.
+    """A template's source as a reader sees it: ``{{ slots.x | spoken }}`` becomes x in guillemets.
 
-    The name is set in single guillemets (U+2039, U+203A) so it stands out.
+    The name is set in single guillemets (U+2039, U+203A) so it stands out;
+    inline ifs and ``{% if %}`` blocks show each wording (see
+    ``render.template_words``).
 
     Why: business reviewers read the words, not Jinja. Only the *source* is
     shown, never a rendered value, so no slot value can reach a diagram.
     """
-    text = _TAGS.sub("", source)
-    text = _EXPR.sub(_placeholder, text)
-    return _SPACES.sub(" ", text).strip()
+    return template_words(source)
 
 
 def trim(text: str, limit: int) -> str:
