@@ -76,6 +76,20 @@ _NOTES = {"tenner": 10, "fiver": 5}
 _LAKH_REGIONS = frozenset({"IN", "PK", "BD", "NP", "LK"})
 _MINOR = {"cent": None, "cents": None, "penny": "GBP", "pence": "GBP", "p": "GBP"}
 
+# "bucks" where the home currency is no dollar: rupees to one caller, dollars to another.
+_UNCLEAR = "?"
+
+
+def _is_minor(toks: list[Token], j: int) -> bool:
+    """Whether ``toks[j]`` names cents or pence: "cents", "99p", "fifty p" (not "5 p.m.")."""
+    word = toks[j].text
+    if word not in _MINOR:
+        return False
+    if word != "p" or toks[j].start == toks[j - 1].end:
+        return True
+    return j + 1 >= len(toks) or toks[j + 1].text not in ("m", ".")
+
+
 # ISO code -> (singular, plural, minor singular, minor plural) for read-backs.
 _NAMES: dict[str, tuple[str, str, str | None, str | None]] = {
     "USD": ("dollar", "dollars", "cent", "cents"),
@@ -174,16 +188,14 @@ class AmountType(SlotType):
         indian = any(toks[m].text in INDIAN_SCALES for m in range(i, j))
         if indian and said is None and region.upper() not in _LAKH_REGIONS:
             return None  # "three lakh" of what? Never 3 dollars, and not 300,000 dollars
-        if said is not None:
+        if said is not None and said != _UNCLEAR:
             if toks[j].text == "grand":
                 amount *= 1000
             total, k = self._minor_after(toks, amount, k, need_minor_word=False)
             return Match(Amount(total, said), toks[i].start, toks[k - 1].end), True, k
-        if (
-            j < n
-            and toks[j].text in _MINOR
-            and (toks[j].text != "p" or toks[j].start == toks[j - 1].end)
-        ):
+        if said == _UNCLEAR:
+            return None, False, k  # "fifty bucks" in India or Germany: which currency?
+        if j < n and _is_minor(toks, j):
             minor_currency = _MINOR[toks[j].text] or region_currency(region)
             total = (amount / 100).quantize(_CENT)
             return Match(Amount(total, minor_currency), toks[i].start, toks[j].end), True, j + 1
@@ -222,6 +234,8 @@ class AmountType(SlotType):
                 return _QUALIFIED[key], j + 2
         if word == "grand":
             return region_currency(region), j + 1
+        if word in ("buck", "bucks") and region_currency(region) not in _DOLLARS:
+            return _UNCLEAR, j + 1
         if word in _WORDS:
             currency = _WORDS[word]
             return (_dollar(region, sign=False) if currency == _REGION_DOLLAR else currency), j + 1
@@ -232,15 +246,18 @@ class AmountType(SlotType):
     ) -> tuple[Decimal, int]:
         """Add "(and) fifty (cents)" after the major unit, if said."""
         n = len(toks)
-        k = j + 1 if j < n and toks[j].text == "and" else j
+        # "twenty dollars, fifty cents": after a comma only a sum that names its unit
+        comma = j < n and toks[j].text == ","
+        k = j + comma
+        k += k < n and toks[k].text == "and"
         parsed = parse_cardinal(toks, k)
         if parsed is None or not isinstance(parsed[0], int) or not 0 <= parsed[0] <= 99:
             return amount, j
         cents, end = parsed
-        has_word = end < n and toks[end].text in _MINOR
+        has_word = end < n and _is_minor(toks, end)
         if has_word:
             end += 1
-        elif need_minor_word or (k != j and cents < 10):
+        elif need_minor_word or comma or (k != j and cents < 10):
             return amount, j
         if amount != amount.to_integral_value():
             return amount, j
@@ -277,6 +294,8 @@ class AmountType(SlotType):
             if parse_cardinal(toks, k) is not None:
                 return None  # a new sum that could not be read: not this one
             currency, _ = self._currency_at(toks, k, ctx.region)
+            if currency == _UNCLEAR:
+                return None
             if currency is not None and isinstance(said.value, Amount):
                 return Match(Amount(said.value.value, currency), said.start, resume + toks[k].end)
         return None

@@ -167,6 +167,15 @@ _EITHER_WORDS = frozenset({"or", "maybe", "perhaps", "possibly"})
 # "..., 4:30 actually": a marker said after the value it brings, at the end
 _TRAILING = re.compile(r"actually[\s,.;:!?]*$", re.IGNORECASE)
 _LOOK_BACK = 48  # characters of context a "not"/"or" before a value is looked for in
+# "the 5th, the 6th, whichever", "fifty, sixty dollars": two values listed with only a comma
+# (and an article) between them are two candidates, as "or" makes them
+_LISTED_GAP = re.compile(r"\s*,[\s,]*(?:(?:the|a|an|on|at|or)\s+)?", re.IGNORECASE)
+# "the third or fourth, whichever's easier": the caller leaves the choice to us
+_PAUSE_WORDS = frozenset({"like", "well", "so", "and", "or", "i", "guess", "mean", "just"})
+_INDIFFERENT = frozenset(
+    {"whichever", "whichever's", "whatever", "whatever's", "either", "matter", "cualquiera",
+     "sea", "egal", "importe", "n'importe", "भी"}
+)  # fmt: skip
 
 
 def _padded(text: str) -> str:
@@ -253,6 +262,29 @@ def _decided(
                 return None  # "five or six": not decided yet
         return match
     return None
+
+
+def _listed(slot_type: SlotType, text: str, match: Match, ctx: ExtractContext) -> bool:
+    """True when another value of the type is listed next to ``match`` with only a comma.
+
+    "the 5th, the 6th", "friday, saturday, whichever", "fifty, sixty dollars": the caller
+    names candidates, as with "or"; the same value said twice ("twelve, twelve people") and
+    one value said in two parts ("friday, the 25th", "twenty dollars, fifty cents", which
+    the type reads whole) are one answer.
+    """
+    nxt = _scan_part(slot_type, text, match.end, len(text), ctx)
+    if (
+        nxt is not None
+        and _LISTED_GAP.fullmatch(text, match.end, nxt.start)
+        and not _same(nxt.value, match.value)
+    ):
+        return True
+    prev = _scan_part(slot_type, text, 0, match.start, ctx)
+    return (
+        prev is not None
+        and _LISTED_GAP.fullmatch(text, prev.end, match.start) is not None
+        and not _same(prev.value, match.value)
+    )
 
 
 def _bounded(
@@ -389,7 +421,9 @@ def resolve(slot_type: SlotType, text: str, ctx: ExtractContext) -> Match | None
     ranging = slot_type.ranged and (
         not said.isdisjoint(_RANGE_WORDS) or any(ch in text for ch in "-\u2013\u2014")
     )
-    rules = marked or refusing or either or ranging
+    listing = slot_type.ranged and "," in text
+    indifferent = not said.isdisjoint(_INDIFFERENT)
+    rules = marked or refusing or either or ranging or listing
     if (
         not slot_type.hesitations_matter
         and (rules or "," in text)
@@ -438,4 +472,23 @@ def resolve(slot_type: SlotType, text: str, ctx: ExtractContext) -> Match | None
             return patched
         if slot_type.retracted(text[cut[1] :]):
             return None
+    if whole is not None and (
+        (indifferent and _left_open(text, whole.end))
+        or (listing and _listed(slot_type, text, whole, ctx))
+    ):
+        return None  # "the 5th, the 6th, whichever": candidates, not an answer
     return whole
+
+
+def _left_open(text: str, end: int) -> bool:
+    """True when more than a pause stands between a value and a "whichever" after it.
+
+    "the first, second, whichever", "the third or fourth, whatever's easier": the caller
+    named another candidate (one we may not read) and leaves the choice to us; "Friday,
+    whatever works" keeps Friday.
+    """
+    words = _padded(text[end:]).split()
+    for k, word in enumerate(words):
+        if word in _INDIFFERENT or word.removesuffix("'s") in _INDIFFERENT:
+            return any(w not in FILLERS and w not in _PAUSE_WORDS for w in words[:k])
+    return False

@@ -77,7 +77,9 @@ def test_parsers_never_raise_on_huge_hostile_input(text: str) -> None:
         window = scan_window(text)
         direct = slot_type.scan(window, CTX)  # unguarded: a raise fails the test
         _assert_sane(name, window, direct)
-        assert slot_type.find(text, CTX) == direct
+        # the rules on top of the scan may only take a value away ("1,000,1,000,...": a
+        # list of candidates), never give another
+        assert slot_type.find(text, CTX) in (direct, None)
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
