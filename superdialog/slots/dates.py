@@ -447,6 +447,53 @@ def _short_year(toks: list[Token], k: int, today: date) -> tuple[int, int] | Non
     return year, end
 
 
+def short_number_after_day(toks: list[Token], today: date) -> bool:
+    """True when a month and day are followed by a bare number up to 31 that is no year.
+
+    "March 4 20", "4 March 20", "August 1st 31", "June second, twenty": the number may be
+    a year said short ('20: 2020, or 1920?), a misheard day ("March 24"), an hour or a count,
+    so the date is no value. From 32 up the number can only be a year ("4 March 80" is
+    1980, :func:`_short_year`), and a time word or counted noun after it ("March 4 20
+    people", "June 2, 5 pm") makes it what it counts.
+    """
+    for k, tok in enumerate(toks):
+        if tok.text not in MONTHS:
+            continue
+        after_day = _day_number(toks, k + 1 + (_text(toks, k + 1) == "the"))
+        if after_day is not None and _bare_short(toks, after_day[1], today):
+            return True
+        back = k - 1 - (_text(toks, k - 1) == "of")
+        for start in (back - 1, back):
+            if start < 0:
+                continue
+            day = _day_number(toks, start)
+            if day is not None and day[1] == back + 1 and _bare_short(toks, k + 1, today):
+                return True
+    return False
+
+
+def _bare_short(toks: list[Token], j: int, today: date) -> bool:
+    """A number from 0 to 31 at ``j`` (after an optional comma) that is no year or time."""
+    if _year_after(toks, j, today) is not None:
+        return False  # "twenty twenty", "'20", "oh five", "80": a year
+    k = j + (_text(toks, j) == ",")
+    word = _text(toks, k)
+    if word in ("oh", "o") or _text(toks, k - 1) in ("at", "for", "by", "around", "about"):
+        return False
+    parsed = parse_cardinal(toks, k)
+    if parsed is None or not isinstance(parsed[0], int) or not 0 <= parsed[0] <= 31:
+        return False
+    if is_numeral(word) and len(word) > 2:
+        return False
+    nxt = _text(toks, parsed[1])
+    return not (
+        nxt in _NOT_YEAR_AFTER
+        or nxt in (":", ".", "h")
+        or parse_cardinal(toks, parsed[1]) is not None
+        or nxt in MONTHS
+    )
+
+
 def _year_before(toks: list[Token], i: int) -> int | None:
     """A year said just before a month and day ("nineteen-sixty six, january 24th")."""
     end = i - (_text(toks, i - 1) in (",", "in"))
@@ -638,8 +685,9 @@ class DateType(SlotType):
     def scan(self, text: str, ctx: ExtractContext) -> Match | None:
         """First date phrase in ``text``."""
         toks = tokenize(text)
-        hit = find_date(toks, local_now(ctx).date(), ctx.region)
-        if hit is None:
+        today = local_now(ctx).date()
+        hit = find_date(toks, today, ctx.region)
+        if hit is None or short_number_after_day(toks, today):
             return None
         return Match(hit.value, toks[hit.first].start, toks[hit.end - 1].end)
 

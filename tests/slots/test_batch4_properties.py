@@ -147,3 +147,49 @@ def test_two_sums_listed_are_no_amount(a: int, b: int, tail: str, where: str) ->
 def test_an_or_the_caller_leaves_to_us_is_no_date(a: int, b: int, tail: str) -> None:
     # "the third or fourth, whichever's easier" gave the 3rd ("fourth" alone is no date)
     assert extract("date", f"the {_ORDINALS[a]} or {_ORDINALS[b]}{tail}", now=NOW) is None
+
+
+_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august",
+           "september", "october", "november", "december"]  # fmt: skip
+
+
+@SETTINGS
+@given(
+    month=st.integers(1, 12),
+    day=st.integers(1, 28),
+    short=st.integers(0, 99),
+    digits=st.booleans(),
+    order=st.sampled_from(["md", "dm", "the_of"]),
+    comma=st.sampled_from(["", ","]),
+)
+def test_a_two_digit_number_after_a_day_and_month(
+    month: int, day: int, short: int, digits: bool, order: str, comma: str
+) -> None:
+    # "march 4 20" gave March 4th 2027, "4 march 20" March 20th: from 32 up the number is
+    # a year (the latest not after this one); up to 31 it may be a year, a day or an hour
+    name = _MONTHS[month - 1]
+    said_day = str(day) if digits else words(day)
+    head = {"md": f"{name} {said_day}", "dm": f"{said_day} {name}"}.get(
+        order, f"the {_ORDINALS[day] if day <= 20 else str(day) + 'th'} of {name}"
+    )
+    tail = f"{short:02d}" if digits or short < 10 else words(short, hyphen=False)
+    got = extract("date", f"{head}{comma} {tail}", now=NOW)
+    if short >= 32:
+        year = 2000 + short if 2000 + short <= NOW.year else 1900 + short
+        assert got is not None and (got.year, got.month, got.day) == (year, month, day)
+    else:
+        assert got is None
+
+
+@SETTINGS
+@given(
+    month=st.integers(1, 12),
+    day=st.integers(1, 28),
+    short=st.integers(1, 31),
+    after=st.sampled_from(["people", "guests", "tickets", "pm", "am", "o'clock"]),
+)
+def test_a_count_or_an_hour_after_a_day_leaves_the_date(
+    month: int, day: int, short: int, after: str
+) -> None:
+    got = extract("date", f"{_MONTHS[month - 1]} {day}, {short} {after}", now=NOW)
+    assert got is not None and (got.month, got.day) == (month, day)
