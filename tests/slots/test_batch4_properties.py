@@ -193,3 +193,29 @@ def test_a_count_or_an_hour_after_a_day_leaves_the_date(
 ) -> None:
     got = extract("date", f"{_MONTHS[month - 1]} {day}, {short} {after}", now=NOW)
     assert got is not None and (got.month, got.day) == (month, day)
+
+
+@SETTINGS
+@given(
+    day=st.integers(1, 28),
+    month=st.integers(1, 12),
+    year=st.integers(1950, 2030),
+    said=st.sampled_from(
+        [
+            ("es", "ES", "el {d}/{m}/{y}"),
+            ("fr", "FR", "le {d}/{m}/{y}"),
+            ("es", "ES", "el {d}-{m}-{y}"),
+            ("fr", "FR", "le {d}.{m}.{y}"),
+            ("de", "DE", "am {d}.{m}.{y}"),
+        ]
+    ),
+    pad=st.booleans(),
+)
+def test_a_written_date_after_the_article_is_read_whole(
+    day: int, month: int, year: int, said: tuple[str, str, str], pad: bool
+) -> None:
+    # "el 01/02/2027" gave October 1st: "el 01" was read as the 1st of a month
+    language, region, form = said
+    d, m = (f"{day:02d}", f"{month:02d}") if pad else (str(day), str(month))
+    got = extract("date", form.format(d=d, m=m, y=year), language=language, region=region, now=NOW)
+    assert got is not None and (got.year, got.month, got.day) == (year, month, day)

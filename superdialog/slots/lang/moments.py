@@ -232,6 +232,10 @@ _EN_MONTHS = (
 )  # fmt: skip
 
 
+_NOT_WRITTEN = r"(?![/.-]\d)"
+"""After "el 01", "le 01", "am 01.": not the first part of a written date ("el 01/02/2027")."""
+
+
 def _nth(m: re.Match[str]) -> str:
     """'el 3', 'le 3', 'am 3.' → 'the 3rd' (a day of this or next month)."""
     day = int(m["d"])
@@ -368,7 +372,7 @@ def _es_rules() -> list[Rewrite]:
             _p(r"(?:a )?las (?P<h>\d{1,2}) menos (?P<mi>\d{1,2})"),
             lambda m: _keep_or(m, _minus(int(m["h"]), int(m["mi"]))),
         ),
-        (_p(r"el (?:dia )?(?P<d>\d{1,2})(?! ?:)"), _nth),
+        (_p(r"el (?:dia )?(?P<d>\d{1,2})(?! ?:)" + _NOT_WRITTEN), _nth),
         (_p(r"(?:a )?las 12 de la noche"), _const("at midnight")),
         (_p(r"pasado manana"), _const("day after tomorrow")),
         (_p(r"manana (?:por|en) la manana"), _const("tomorrow morning")),
@@ -478,7 +482,7 @@ def _de_rules() -> list[Rewrite]:
             _p(r"(?:um )?(?P<mi>\d{1,2}) nach (?P<h>\d{1,2})"),
             lambda m: _keep_or(m, "at " + _clock(int(m["h"]), int(m["mi"]))),
         ),
-        (_p(r"(?:am|den|zum) (?P<d>\d{1,2})\."), _nth),
+        (_p(r"(?:am|den|zum) (?P<d>\d{1,2})\.(?!\d)"), _nth),
         (_p(r"ubermorgen"), _const("day after tomorrow")),
         (_p(r"morgen (?:fruh|vormittag|morgen)"), _const("tomorrow morning")),
         (_p(r"morgen nachmittag"), _const("tomorrow afternoon")),
@@ -566,7 +570,7 @@ def _fr_rules() -> list[Rewrite]:
             _p(r"(?:a )?(?P<h>\d{1,2}) ?(?:heures?|h) moins (?P<mi>\d{1,2})"),
             lambda m: _keep_or(m, _minus(int(m["h"]), int(m["mi"]))),
         ),
-        (_p(r"le (?P<d>\d{1,2})(?! ?(?::|h\b|heures?))"), _nth),
+        (_p(r"le (?P<d>\d{1,2})(?! ?(?::|h\b|heures?))" + _NOT_WRITTEN), _nth),
         (_p(r"(?:a )?minuit et demie?"), _const("at 0:30")),
         (_p(r"apres-demain|apres demain"), _const("day after tomorrow")),
         (_p(r"demain matin"), _const("tomorrow morning")),
