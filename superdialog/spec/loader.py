@@ -325,8 +325,13 @@ def load_document[M: BaseModel](
 _SALVAGE_ROUNDS = 3
 
 
-def _drop(data: Any, path: Path) -> bool:
-    """Remove the value at ``path`` from nested dicts/lists; whether anything was removed."""
+def _drop(data: Any, path: Path, smap: SourceMap) -> bool:
+    """Remove the value at ``path`` from nested dicts/lists; whether anything was removed.
+
+    A list item is removed too (a turn whose keys contradict each other), and
+    the positions of the items after it move up with them, so what is still
+    checked is located where it is written.
+    """
     if not path:
         return False
     node = data
@@ -340,7 +345,33 @@ def _drop(data: Any, path: Path) -> bool:
     if isinstance(node, dict) and last in node:
         del node[last]
         return True
+    if isinstance(node, list) and isinstance(last, int) and 0 <= last < len(node):
+        del node[last]
+        _shift(smap, path[:-1], last)
+        return True
     return False
+
+
+def _shift(smap: SourceMap, parent: Path, removed: int) -> None:
+    """Renumber the source positions of a list's items after item ``removed`` was deleted."""
+    depth = len(parent)
+    for positions in (smap.values, smap.keys):
+        moved: dict[Path, tuple[int, int]] = {}
+        for p, where in positions.items():
+            index = p[depth] if len(p) > depth and p[:depth] == parent else None
+            if not isinstance(index, int) or isinstance(index, bool):
+                moved[p] = where
+            elif index > removed:
+                moved[(*parent, index - 1, *p[depth + 1 :])] = where
+            elif index < removed:
+                moved[p] = where
+        positions.clear()
+        positions.update(moved)
+
+
+def _later_first(path: Path) -> tuple[tuple[int, int | str], ...]:
+    """Sort key: removing later list items first keeps the indices of earlier ones."""
+    return tuple((0, p) if isinstance(p, int) else (1, str(p)) for p in path)
 
 
 def salvage_document[M: BaseModel](
@@ -369,11 +400,14 @@ def salvage_document[M: BaseModel](
         try:
             return model.model_validate(data), smap
         except ValidationError as exc:
+            paths = {
+                _data_path(tuple(err["loc"]), data)
+                for err in exc.errors(include_url=False)
+                if err["type"] != "missing"
+            }
             dropped = False
-            for err in exc.errors(include_url=False):
-                if err["type"] == "missing":
-                    continue
-                dropped = _drop(data, _data_path(tuple(err["loc"]), data)) or dropped
+            for path in sorted(paths, key=_later_first, reverse=True):
+                dropped = _drop(data, path, smap) or dropped
             if not dropped:
                 return None
         except _VALIDATOR_FAILURES:

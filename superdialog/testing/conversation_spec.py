@@ -338,15 +338,6 @@ class ConversationFile(_Strict):
     llm: LLMScript | None = Field(None, description="Rules tried after each conversation's own.")
     conversations: list[Conversation] = Field(min_length=1)
 
-    @model_validator(mode="after")
-    def _unique_names(self) -> Self:
-        seen: set[str] = set()
-        for conv in self.conversations:
-            if conv.name in seen:
-                raise ValueError(f"two conversations are named {conv.name!r}")
-            seen.add(conv.name)
-        return self
-
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class LoadedTestFile:
@@ -397,6 +388,54 @@ def _caller_lines_as_written(data: Any, smap: SourceMap, text: str) -> None:
                 turn["user"] = raw
 
 
+def _conversation_problems(data: Any, smap: SourceMap) -> list[Problem]:
+    """What is wrong across conversations, found on the raw data with the rest.
+
+    A repeated name is located at the repeat (it was a model check, so it
+    came only once every other problem was fixed, and at 1:1); a conversation
+    that plays no turn and checks nothing (``turns: []``) is refused: a test
+    that checks nothing passes whatever the flow does.
+    """
+    conversations = data.get("conversations") if isinstance(data, dict) else None
+    problems: list[Problem] = []
+    first: dict[str, int] = {}
+    for i, conv in enumerate(conversations if isinstance(conversations, list) else []):
+        if not isinstance(conv, dict):
+            continue
+        name = conv.get("name")
+        if isinstance(name, str) and name in first:
+            where = smap.locate(("conversations", i, "name"))
+            line = smap.locate(("conversations", first[name], "name")).line
+            problems.append(
+                Problem(
+                    where,
+                    f"two conversations are named '{name}'",
+                    f"the other is on line {line}; give each its own name",
+                )
+            )
+        elif isinstance(name, str):
+            first[name] = i
+        turns = conv.get("turns", None)
+        if turns == []:
+            problems.append(
+                Problem(
+                    smap.locate(("conversations", i, "turns")),
+                    "a conversation with no turns checks nothing the caller does",
+                    "add a turn ('- user: hello'), or leave 'turns' out and give start: "
+                    "or outcome: to check only the opening",
+                )
+            )
+        elif "turns" not in conv and conv.get("start") is None and conv.get("outcome") is None:
+            problems.append(
+                Problem(
+                    smap.locate(("conversations", i), key=True),
+                    "this conversation checks nothing: it has no turns, start: or outcome:",
+                    "add turns ('- user: hello') with what must happen after each",
+                )
+            )
+    return problems
+
+
 def parse_test_file(text: str, file: str) -> tuple[ConversationFile, SourceMap]:
     """Parse and validate a test file's own shape (not yet against its flow).
 
@@ -404,12 +443,20 @@ def parse_test_file(text: str, file: str) -> tuple[ConversationFile, SourceMap]:
         FlowError: every problem, located as ``file:line:column``.
 
     """
+    found: list[Problem] = []
 
     def prepare(data: Any, smap: SourceMap) -> tuple[Any, SourceMap]:
         _caller_lines_as_written(data, smap, text)
+        found.extend(_conversation_problems(data, smap))
         return data, smap
 
-    return load_document(text, file, ConversationFile, what="test file", prepare=prepare)
+    try:
+        spec, smap = load_document(text, file, ConversationFile, what="test file", prepare=prepare)
+    except FlowError as exc:
+        raise FlowError([*exc.problems, *found]) from None
+    if found:
+        raise FlowError(found)
+    return spec, smap
 
 
 # --------------------------------------------------------------------------- against the flow

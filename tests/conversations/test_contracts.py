@@ -67,7 +67,7 @@ def test_a_run_that_leaks_fails_the_pii_contract_and_the_report_stays_redacted(
         flow: leaky.yaml
         conversations:
           - name: pays
-            turns: []
+            turns: [{user: four one one one}]
     """), encoding="utf-8")
     test = load_test_file(tmp_path / "leaky.test.yaml")
     conv = test.spec.conversations[0]
