@@ -55,6 +55,7 @@ Number = int | Decimal
 DIGIT_NAMES = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 
 UNITS: dict[str, int] = {name: value for value, name in enumerate(DIGIT_NAMES)}
+UNITS["niner"] = 9  # radio and call-centre speech: "three niner two"
 TEENS: dict[str, int] = {
     "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
     "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
@@ -94,7 +95,9 @@ _PRONOUNS = frozenset({"i", "we", "you", "they", "he", "she", "it", "who"})
 _JOINERS = frozenset({"dash", "hyphen"})
 _ORDINAL_SUFFIXES = frozenset({"st", "nd", "rd", "th"})
 _FRACTIONS = {"half": Decimal("0.5"), "quarter": Decimal("0.25")}
-_MULTIPLIED_BY_A = frozenset({"hundred", "thousand", "million", "billion", "dozen"})
+_MULTIPLIED_BY_A = frozenset(
+    {"hundred", "thousand", "million", "billion", "dozen", "lakh", "lac", "crore"}
+)
 # "the blue one", "that one": "one" is a pronoun, not a quantity or digit.
 _ONE_PRONOUN_BEFORE = frozenset(
     {
@@ -174,6 +177,10 @@ def _cardinal(toks: list[Token], i: int) -> tuple[Number, int] | None:
             return None
         digits, j = frac
         return _scaled(toks, Decimal("0." + digits), j)
+    if word == "half" and _text(toks, i + 1) in ("a", "an"):
+        # "half a dozen" is 6 and "half a million" 500,000 (they gave 12 and a million)
+        scale = _HALVED.get(_text(toks, i + 2))
+        return None if scale is None else (tidy(Decimal(scale) / 2), i + 3)
     if is_numeral(word):
         numeral = _numeral(toks, i)
         if numeral is None:
@@ -374,15 +381,28 @@ def _point_digits(toks: list[Token], i: int) -> tuple[str, int] | None:
 
 
 def _and_a_fraction(toks: list[Token], value: Decimal, j: int) -> tuple[Decimal, int]:
-    """Add "and a half" (2.5) or "and a quarter" (1.25)."""
+    """Add "and a half" (2.5) or "and a quarter" (1.25).
+
+    After a scale word the fraction is of the scale: "a dozen and a half" is 18 and "a
+    million and a half" 1,500,000 (the first gave 12.5).
+    """
     n = len(toks)
     if j + 2 < n and toks[j].text == "and" and toks[j + 1].text in ("a", "an"):
         frac = _FRACTIONS.get(toks[j + 2].text)
         if frac is not None:
-            return value + frac, j + 3
+            unit = _HALVED.get(toks[j - 1].text, 1) if j > 0 else 1
+            return value + frac * unit, j + 3
     if j + 2 < n and [t.text for t in toks[j : j + 3]] == ["and", "three", "quarters"]:
         return value + Decimal("0.75"), j + 3
     return value, j
+
+
+def _text(toks: list[Token], k: int) -> str:
+    return toks[k].text if 0 <= k < len(toks) else ""
+
+
+_HALVED = {"dozen": 12, "hundred": 100, **SCALES}
+"""Scale words a fraction may be of: "half a dozen", "a million and a half"."""
 
 
 def _scaled(toks: list[Token], value: Decimal, j: int) -> tuple[Number, int]:

@@ -89,6 +89,7 @@ class NumberType(SlotType):
                 i = j
                 continue
             value, j = _year(toks, i, j, value)
+            value, j = _oh_row(toks, i, j, value)
             if not _refused(toks, i) and _another_after(toks, j, value):
                 return None  # "forty, forty-five", "twenty thirty": which one?
             start = i
@@ -184,6 +185,27 @@ def _year(toks: list[Token], i: int, j: int, value: Any) -> tuple[Any, int]:
     if half is None or not isinstance(half[0], int) or not 10 <= half[0] <= 99:
         return value, j
     return value * 100 + half[0], half[1]
+
+
+def _oh_row(toks: list[Token], i: int, j: int, value: Any) -> tuple[Any, int]:
+    """A number said as two-digit halves with "oh": "twelve oh four" is 1204, as on a door.
+
+    "room five oh two" is read as a digit row; a teen or tens word before "oh" and a digit
+    is the same way of saying digits (it gave 12, the "oh four" dropped).
+    """
+    if not isinstance(value, int) or not 10 <= value <= 99:
+        return value, j
+    if not (toks[i].text in TEENS or toks[i].text in TENS):
+        return value, j
+    if _text_at(toks, j) in ("oh", "o") and _text_at(toks, j + 1) in UNITS:
+        unit = UNITS[toks[j + 1].text]
+        if unit and _text_at(toks, j + 2) not in UNITS and _text_at(toks, j + 2) != "-":
+            return value * 100 + unit, j + 2
+    return value, j
+
+
+def _text_at(toks: list[Token], k: int) -> str:
+    return toks[k].text if 0 <= k < len(toks) else ""
 
 
 def _another_after(toks: list[Token], j: int, value: Any) -> bool:

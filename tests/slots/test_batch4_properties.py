@@ -219,3 +219,42 @@ def test_a_written_date_after_the_article_is_read_whole(
     d, m = (f"{day:02d}", f"{month:02d}") if pad else (str(day), str(month))
     got = extract("date", form.format(d=d, m=m, y=year), language=language, region=region, now=NOW)
     assert got is not None and (got.year, got.month, got.day) == (year, month, day)
+
+
+_SCALE_WORDS = {
+    "dozen": 12,
+    "hundred": 100,
+    "thousand": 1000,
+    "million": 1_000_000,
+    "lakh": 100_000,
+}
+
+
+@SETTINGS
+@given(scale=st.sampled_from(sorted(_SCALE_WORDS)), tail=st.sampled_from(["", " of us", " please"]))
+def test_half_a_scale_and_a_scale_and_a_half(scale: str, tail: str) -> None:
+    # "half a dozen" gave 12, "a dozen and a half" 12.5, "half a million" a million
+    size = _SCALE_WORDS[scale]
+    assert extract("number", f"half a {scale}{tail}", now=NOW) == size // 2
+    assert extract("number", f"a {scale} and a half{tail}", now=NOW) == size * 3 // 2
+
+
+@SETTINGS
+@given(digits=st.lists(st.integers(0, 9), min_size=3, max_size=8))
+def test_niner_is_nine_in_a_digit_string(digits: list[int]) -> None:
+    # "three niner two" gave "3": "niner" (radio speech) was no digit
+    names = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "niner"]
+    said = " ".join(names[d] for d in digits)
+    assert extract("digits", said, now=NOW) == "".join(map(str, digits))
+
+
+@SETTINGS
+@given(
+    head=st.integers(10, 99),
+    unit=st.integers(1, 9),
+    lead=st.sampled_from(["room", "apartment", "suite", ""]),
+)
+def test_a_number_said_in_halves_with_oh(head: int, unit: int, lead: str) -> None:
+    # "apartment twelve oh four" gave 12
+    said = f"{lead} {words(head, hyphen=False)} oh {words(unit)}".strip()
+    assert extract("number", said, now=NOW) == head * 100 + unit
