@@ -366,6 +366,11 @@ def _weekday_phrase(toks: list[Token], i: int, today: date, region: str) -> Date
     if mode in ("", "coming") and [_text(toks, end + k) for k in range(2)] == ["after", "next"]:
         monday = today - timedelta(days=today.weekday()) + timedelta(days=14)
         return DateHit(monday + timedelta(days=weekday), i, end + 2)
+    if mode in ("", "coming") and _text(toks, end) == "week" and _text(toks, end + 1) != "of":
+        # "thursday week" (UK): a week after the coming Thursday (it gave the coming one);
+        # said on a Thursday it is a week or two away to different callers: no date
+        ahead = (weekday - today.weekday()) % 7
+        return DateHit(today + timedelta(days=ahead + 7), i, end + 1) if ahead else None
     if mode in ("", "coming") and _text(toks, end) == "next" and _text(toks, end + 1) == "week":
         mode, end = "next", end + 2
     elif mode in ("", "coming") and [_text(toks, end + k) for k in range(3)] == [

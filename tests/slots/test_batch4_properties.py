@@ -6,7 +6,7 @@ tests draw other sentences of the shape and check the rule: the value meant, or 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings
@@ -258,3 +258,20 @@ def test_a_number_said_in_halves_with_oh(head: int, unit: int, lead: str) -> Non
     # "apartment twelve oh four" gave 12
     said = f"{lead} {words(head, hyphen=False)} oh {words(unit)}".strip()
     assert extract("number", said, now=NOW) == head * 100 + unit
+
+
+@SETTINGS
+@given(
+    weekday=st.integers(0, 6),
+    days=st.integers(0, 60),
+    tail=st.sampled_from(["", " please", ", at three"]),
+)
+def test_a_weekday_week_is_a_week_after_that_weekday(weekday: int, days: int, tail: str) -> None:
+    # "thursday week" gave the coming Thursday
+    now = NOW + timedelta(days=days)
+    got = extract("date", f"{_WEEKDAYS[weekday]} week{tail}", now=now)
+    if weekday == now.weekday():
+        assert got is None
+    else:
+        plain = extract("date", _WEEKDAYS[weekday], now=now)
+        assert plain is not None and got == plain + timedelta(days=7)
