@@ -20,6 +20,7 @@ messages are logged.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -143,6 +144,8 @@ def _read_chunk(chunk: Any) -> ChunkView:
         thought = thought or thinking
     if not isinstance(text, str):
         raise _UnreadableError(f"delta.content is {type(text).__name__}, not a string")
+    if not text.isascii():
+        text = _LONE_SURROGATE.sub("", text)
     tool_calls = delta.get("tool_calls") or []
     if not isinstance(tool_calls, list):
         raise _UnreadableError(f"delta.tool_calls is {type(tool_calls).__name__}, not a list")
@@ -155,6 +158,15 @@ def _read_chunk(chunk: Any) -> ChunkView:
         usage,
         isinstance(thought, str) and bool(thought.strip()),
     )
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+"""Half of a UTF-16 pair, as ``"\\ud83d"`` decodes alone (a model cutting an emoji in two).
+
+Not text: a speech engine or a host encoding it to UTF-8 fails on it, and so
+did the next request, whose history held it (the call ended in error). Left
+out of the words; a whole pair decodes to its character and stays.
+"""
 
 
 def _content_parts(parts: list[Any]) -> tuple[str, str]:

@@ -231,8 +231,11 @@ async def aclose_clients(base_url: str | None = None) -> None:
 class _Call:
     """Book-keeping shared by the attempts of one :func:`stream_chat` call."""
 
+    loop: asyncio.AbstractEventLoop
     start: float
     deadline: float
+    stall_s: float
+    """Longest wait for more of a stream once it has started (``first_token_timeout_s``)."""
     offered: frozenset[str] | None
     yielded: bool = False
     answered: bool = False
@@ -296,7 +299,13 @@ async def stream_chat(
     cfg = config.with_env()
     loop = asyncio.get_running_loop()
     start = loop.time()
-    call = _Call(start=start, deadline=start + cfg.total_timeout_s, offered=None)
+    call = _Call(
+        loop=loop,
+        start=start,
+        deadline=start + cfg.total_timeout_s,
+        stall_s=cfg.first_token_timeout_s,
+        offered=None,
+    )
     request: PreparedRequest | None = None
     errors: tuple[type[BaseException], ...] = ()
     attempt = 0
@@ -478,6 +487,16 @@ async def _read(
     The deadline interrupts only this read, never a yield: time the caller spends
     between events must not be cancelled from inside the client.
     """
+    if reader.first_at is not None:
+        # The stream has started: each wait for more is bounded on its own, so a stream
+        # that stalls mid-answer is not waited for until the whole call's budget is gone
+        # (the caller heard half a sentence, then up to ``total_timeout_s`` of silence).
+        # Re-armed from the start of this wait (time the consumer held the stream does
+        # not count), and only once it has drifted by a quarter: not a timer per chunk.
+        stall = call.stall_s
+        wanted = min(call.loop.time() + stall, call.deadline)
+        if wanted - deadline.when > stall / 4:
+            deadline.move(wanted)
     try:
         deadline.check()
         return await deadline.guard(anext(body, None))
@@ -532,8 +551,10 @@ class _Reader:
                 if view.usage is not None:
                     self.usage = view.usage
                 if self.first_at is None and (view.text or view.fragments or view.reasoning):
-                    self.first_at = self._loop.time()
-                    self._deadline.move(self._call.deadline)
+                    self.first_at = now = self._loop.time()
+                    # from here on, a stall is bounded per wait (see _read)
+                    stall = self._call.stall_s
+                    self._deadline.move(min(now + stall, self._call.deadline))
                 if view.text:
                     events.extend(self._text.feed(view.text))
                 for fragment in view.fragments:
@@ -629,5 +650,6 @@ async def _close_quietly(
 def _timeout_error(cfg: LLMConfig, call: _Call, deadline: float, *, first: bool) -> LLMTimeoutError:
     if deadline >= call.deadline:
         return LLMTimeoutError(f"LLM call exceeded its total timeout of {cfg.total_timeout_s}s")
-    what = "first token" if first else "response"
-    return LLMTimeoutError(f"no {what} from the LLM within {cfg.first_token_timeout_s}s")
+    if first:
+        return LLMTimeoutError(f"no first token from the LLM within {cfg.first_token_timeout_s}s")
+    return LLMTimeoutError(f"the LLM stream stalled for {cfg.first_token_timeout_s}s")

@@ -12,6 +12,7 @@ stack and the mapping of HTTP errors stay the SDK's.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -73,7 +74,29 @@ def encode_json(value: Any) -> bytes:
     try:
         return orjson.dumps(value, default=_default, option=_JSON_OPTIONS)
     except orjson.JSONEncodeError as exc:
+        if "surrogates" not in str(exc):
+            raise TypeError(f"request body is not JSON serialisable ({exc})") from None
+    # A lone UTF-16 surrogate in some text (a caller's words, a value a model gave, the
+    # model's own words): not UTF-8, so orjson refuses the whole body, and every later
+    # request of the call failed with it. It becomes U+FFFD, as a UTF-8 decoder reads it.
+    try:
+        return orjson.dumps(_scrubbed(value), default=_default, option=_JSON_OPTIONS)
+    except orjson.JSONEncodeError as exc:
         raise TypeError(f"request body is not JSON serialisable ({exc})") from None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _scrubbed(value: Any) -> Any:
+    """``value`` with every lone surrogate in its strings (keys too) replaced by U+FFFD."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, Mapping):
+        return {_scrubbed(k): _scrubbed(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_scrubbed(v) for v in value]
+    return value
 
 
 def prepare_request(

@@ -55,6 +55,10 @@ class SpeechFilter:
     def feed(self, chunk: str) -> str:
         """What of ``chunk`` (after what was held) can be spoken now."""
         text = self._held + chunk
+        if self._line_start and not text.strip(" \t"):
+            # a line's leading spaces: a mark that follows takes them with it (" > x" is "x")
+            self._held = text
+            return ""
         cut = len(text)
         while cut > 0 and text[cut - 1] in _HOLD and len(text) - cut < _HOLD_MAX:
             cut -= 1

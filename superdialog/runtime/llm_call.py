@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import time
 from collections.abc import AsyncGenerator, Mapping
 from dataclasses import dataclass, field
@@ -425,6 +426,44 @@ async def _fill_from_args(
     return rejected
 
 
+_MAX_REPLY_CHARS = 1200
+"""Most characters of one reply the caller hears (about a minute and a half of speech).
+
+A model asked for one or two sentences sometimes runs on (a loop, a list, a
+10,000-token essay): the caller would listen for many minutes, the history and
+every later prompt would carry it. The reply ends at the first sentence end
+past this, at most ``_REPLY_TAIL_CHARS`` later, and its stream is closed (the
+endpoint stops generating).
+"""
+
+_REPLY_TAIL_CHARS = 300
+"""How far past ``_MAX_REPLY_CHARS`` a reply may go to finish its sentence."""
+
+_SENTENCE_END = re.compile("[.!?\u0964\u3002\uff01\uff1f]+[\"')\\]]*(?=\\s|$)")
+
+
+def _within_reply(piece: str, size: int) -> tuple[str, bool]:
+    """What to keep of ``piece`` (``size`` characters into the reply); whether the reply ends."""
+    end = size + len(piece)
+    if end <= _MAX_REPLY_CHARS:
+        return piece, False
+    start = max(0, _MAX_REPLY_CHARS - size)
+    stop = _MAX_REPLY_CHARS + _REPLY_TAIL_CHARS - size
+    found = _SENTENCE_END.search(piece, start, min(len(piece), stop))
+    if found is not None:
+        return piece[: found.end()], True
+    if end < _MAX_REPLY_CHARS + _REPLY_TAIL_CHARS:
+        return piece, False
+    cut = piece[:stop]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > 0 else cut), True
+
+
+def _has_word(text: str) -> bool:
+    """Whether ``text`` holds a letter or a digit (anything a speech engine says)."""
+    return any(ch.isalnum() for ch in text)
+
+
 async def _call_model(
     m: CallMachine,
     st: CompiledState,
@@ -455,6 +494,8 @@ async def _call_model(
             _prefetch_openings(m, st, config)
 
     text: list[str] = []  # what the model said
+    size = 0  # its length so far (a reply is cut at _MAX_REPLY_CHARS)
+    held = ""  # what would be heard first, while it holds no word yet
     heard: list[str] = []  # what went to the caller (secrets masked while recorded)
     # a model may say a secret (one it may see, send_to_llm, or one it was never told):
     # outside a PII state the stream is masked on the fly, holding back only what could
@@ -483,16 +524,30 @@ async def _call_model(
                         ttft = (time.perf_counter() - started) * 1000
                         if speculate:  # the model speaks: no opening will follow this turn
                             _abandon_prefetched(m)
-                    text.append(ev.text)
-                    chunk = masking.feed(ev.text) if masking is not None else ev.text
+                    piece, runaway = _within_reply(ev.text, size)
+                    size += len(piece)
+                    text.append(piece)
+                    chunk = masking.feed(piece) if masking is not None else piece
                     chunk = speech.feed(chunk)
-                    if not chunk:
-                        continue
-                    if not heard and m._spoke_turn:
-                        chunk = " " + chunk.lstrip()
-                    heard.append(chunk)
-                    m._spoke_turn = True
-                    yield chunk
+                    if not heard:  # nothing but spaces and marks is silence, not speech
+                        chunk, held = held + chunk, ""
+                        if not _has_word(chunk):
+                            held = chunk
+                            chunk = ""
+                    if chunk:
+                        if not heard and m._spoke_turn:
+                            chunk = " " + chunk.lstrip()
+                        heard.append(chunk)
+                        m._spoke_turn = True
+                        yield chunk
+                    if runaway:
+                        log.warning(
+                            "call %s: the model's reply in %s ran past %d characters; cut there",
+                            m.flow.name,
+                            st.name,
+                            _MAX_REPLY_CHARS,
+                        )
+                        break
                 elif isinstance(ev, ToolNamed):
                     if (
                         by_name is not None
@@ -515,6 +570,10 @@ async def _call_model(
                 await events.aclose()
         rest = masking.flush() if masking is not None else ""
         rest = speech.feed(rest) + speech.flush()
+        if not heard:
+            rest = held + rest
+            if not _has_word(rest):
+                rest = ""
         if rest:
             if not heard and m._spoke_turn:
                 rest = " " + rest.lstrip()

@@ -148,7 +148,7 @@ async def test_a_model_that_speaks_instead_is_heard_and_no_opening_is(
     server.add_rule(state="chat", reply=CHAT_REPLY)
     machine = build(server)
     await machine.start()
-    heard = await say(machine, "hmm")
+    heard = await say(machine, "well, I am not sure yet")
     assert heard == CHAT_REPLY
     assert machine.node == "chat"
     await no_tasks_left()
