@@ -42,6 +42,7 @@ _POSITIVE_IDIOMS = (
     ("let's", "do", "it"), ("lets", "do", "it"), ("sounds", "great"), ("works", "for", "me"),
     ("i", "reckon"), ("reckon", "so"), ("i", "suppose"), ("suppose", "so"), ("guess", "so"),
     ("believe", "so"), ("i", "believe", "so"), ("i", "expect", "so"), ("should", "be", "fine"),
+    ("you", "got", "it"),
 )  # fmt: skip
 _NEGATIVE = frozenset(
     {"no", "nope", "nah", "not", "don't", "dont", "never", "negative", "wrong", "incorrect",

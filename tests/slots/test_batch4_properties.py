@@ -275,3 +275,26 @@ def test_a_weekday_week_is_a_week_after_that_weekday(weekday: int, days: int, ta
     else:
         plain = extract("date", _WEEKDAYS[weekday], now=now)
         assert plain is not None and got == plain + timedelta(days=7)
+
+
+_DONT_KNOW = [
+    ("fr", "j'sais pas"), ("fr", "chais pas"), ("fr", "j'en sais rien"), ("fr", "je sais pas"),
+    ("es", "ni idea"), ("es", "no sé"), ("de", "keine Ahnung"), ("hi", "pata nahi"),
+    ("en", "dunno"), ("en", "no idea"),
+]  # fmt: skip
+
+
+@SETTINGS
+@given(
+    said=st.sampled_from(_DONT_KNOW),
+    lead=st.sampled_from(["", "euh, ", "hmm ", "uh, "]),
+    tail=st.sampled_from(["", ", honnêtement", "...", "!"]),
+    upper=st.booleans(),
+)
+def test_i_dont_know_is_no_answer_in_every_language(
+    said: tuple[str, str], lead: str, tail: str, upper: bool
+) -> None:
+    # "j'sais pas" gave no ("pas" read as a negation)
+    language, words_said = said
+    text = f"{lead}{words_said}{tail}"
+    assert extract("yes_no", text.upper() if upper else text, language=language) is None

@@ -357,6 +357,7 @@ _UNSURE: dict[str, dict[str, str]] = {
         "no hay problema": "sure", "por que no": "sure",
         "como no": "of course", "no pasa nada": "sure", "eso es": "that's right",
         "esta bien": "okay", "por supuesto": "of course", "desde luego": "of course",
+        "para nada": "not at all", "ni pu idea": "no idea",
     },
     "de": {
         "weiss nicht": "i don't know", "weiß nicht": "i don't know",
@@ -370,6 +371,9 @@ _UNSURE: dict[str, dict[str, str]] = {
     },
     "fr": {
         "je sais pas": "i don't know", "je ne sais pas": "i don't know", "sais pas": "i don't know",
+        "j'sais pas": "i don't know", "chais pas": "i don't know", "che pas": "i don't know",
+        "j'en sais rien": "i don't know", "je n'en sais rien": "i don't know",
+        "pas vraiment": "not really", "pas du tout": "not at all",
         "aucune idee": "i don't know", "peut-etre": "maybe", "peut etre": "maybe",
         "je suis pas sur": "i'm not sure", "je ne suis pas sur": "i'm not sure",
         "pas de probleme": "sure", "pas de souci": "sure", "pourquoi pas": "sure",
