@@ -29,7 +29,7 @@ from superdialog.slots import find
 if TYPE_CHECKING:
     from superdialog.runtime.call import CallMachine
 
-__all__ = ["collect_turn", "correction"]
+__all__ = ["collect_turn", "collect_unusable", "correction"]
 
 _WEAK = frozenset({"text", "name"})
 
@@ -108,6 +108,18 @@ async def collect_turn(m: CallMachine, st: CompiledState, raw: str, norm: str) -
         m._confirming = to_confirm[0]
         owe(m, to_confirm[1:])
     yield sub(ask(m) if m._confirming is not None or missing(m, st) else _leave(m, st, raw, norm))
+
+
+async def collect_unusable(m: CallMachine, st: CompiledState) -> Step:
+    """Nothing usable was said ("...", "[inaudible]"): a miss of the question being asked."""
+    if m._confirming is not None:
+        yield sub(_unclear(m, m._confirming))
+        return
+    todo = missing(m, st)
+    if not todo:  # nothing is asked here any more: say the question again
+        yield sub(ask(m, m.message("not_understood")))
+        return
+    yield sub(_miss(m, st, m.flow.slots[todo[0]], None, model=False))
 
 
 async def _apply(
@@ -214,12 +226,24 @@ async def _confirm_turn(m: CallMachine, st: CompiledState, raw: str, norm: str) 
         m.slots.pop(name, None)
         yield sub(ask(m, m.message("confirm_again")))
         return
+    yield sub(_unclear(m, name))
+
+
+async def _unclear(m: CallMachine, name: str) -> Step:
+    """The answer to a read-back was neither yes, no nor a value: ask it again."""
     attempt = m.count(f"confirm:{name}")
     m.emit(SlotRejected(name, "not a yes or no", attempt, m.node))
     yield sub(ask(m, m.message("confirm_unclear")))
 
 
-async def _miss(m: CallMachine, st: CompiledState, slot: CompiledSlot, reason: str | None) -> Step:
+async def _miss(
+    m: CallMachine,
+    st: CompiledState,
+    slot: CompiledSlot,
+    reason: str | None,
+    *,
+    model: bool = True,
+) -> Step:
     attempt = m.count(f"slot:{slot.name}")
     m.emit(SlotRejected(slot.name, reason or "not understood", attempt, m.node))
     limit = slot.spec.retries if slot.spec.retries is not None else st.retries
@@ -232,7 +256,7 @@ async def _miss(m: CallMachine, st: CompiledState, slot: CompiledSlot, reason: s
         else:  # the caller spoke, we did not understand: not "I haven't heard from you"
             yield sub(finish(m, "end", "no_response", m.message("not_understood_end")))
         return
-    if st.llm is not None and slot.spec.llm_fallback:
+    if model and st.llm is not None and slot.spec.llm_fallback:
         outcome = ModelTurn()
         yield sub(model_turn(m, st, outcome, extract=slot.name))
         if outcome.edge is not None:

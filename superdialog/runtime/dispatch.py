@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from superdialog.compile.model import CompiledState
-from superdialog.runtime.collect import collect_turn, correction
+from superdialog.runtime.collect import collect_turn, collect_unusable, correction
 from superdialog.runtime.llm_call import ModelTurn, model_turn
 from superdialog.runtime.moves import choose_edge, take
 from superdialog.runtime.questions import reprompt_text
@@ -19,7 +19,7 @@ from superdialog.runtime.steps import Step, sub
 if TYPE_CHECKING:
     from superdialog.runtime.call import CallMachine
 
-__all__ = ["handle_utterance"]
+__all__ = ["handle_unusable", "handle_utterance"]
 
 
 def handle_utterance(m: CallMachine, st: CompiledState, raw: str, norm: str) -> Step:
@@ -36,6 +36,18 @@ def handle_utterance(m: CallMachine, st: CompiledState, raw: str, norm: str) -> 
                 return take(m, e)
         return _llm_turn(m, st)
     return _other_state(m, st, raw, norm)
+
+
+def handle_unusable(m: CallMachine, st: CompiledState) -> Step:
+    """The caller spoke but said nothing usable ("...", "[inaudible]"): not understood.
+
+    No parser and no model sees it: a collect state counts a miss on the
+    question asked (its retries and ``on_fail`` apply), any other state a miss
+    of its own and asks again.
+    """
+    if st.kind == "collect":
+        return collect_unusable(m, st)
+    return _not_understood(m, st)
 
 
 async def _llm_turn(m: CallMachine, st: CompiledState) -> Step:
@@ -66,6 +78,11 @@ async def _other_state(m: CallMachine, st: CompiledState, raw: str, norm: str) -
         return
     if line is not None:
         return
+    yield sub(_not_understood(m, st))
+
+
+async def _not_understood(m: CallMachine, st: CompiledState) -> Step:
+    """A miss of a waiting state: its ``on_fail`` once retries run out, else ask again."""
     miss = m.count(f"miss:{st.name}")
     if miss > st.retries and st.fail_edge is not None:
         m.count(f"miss:{st.name}", reset=True)

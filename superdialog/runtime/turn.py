@@ -22,7 +22,7 @@ from superdialog.pii import REDACTED, get_logger
 from superdialog.runtime.actions import run_action
 from superdialog.runtime.cancel import cancel
 from superdialog.runtime.digressions import and_return, digress
-from superdialog.runtime.dispatch import handle_utterance
+from superdialog.runtime.dispatch import handle_unusable, handle_utterance
 from superdialog.runtime.effects import (
     RUNNING,
     finish,
@@ -36,6 +36,7 @@ from superdialog.runtime.moves import enter, goto
 from superdialog.runtime.questions import repeat_text, reprompt_text
 from superdialog.runtime.slot_values import scan_volunteered
 from superdialog.runtime.steps import Step, sub
+from superdialog.runtime.transcript import clean, usable
 
 if TYPE_CHECKING:
     from superdialog.runtime.call import CallMachine
@@ -123,22 +124,26 @@ async def _handle(m: CallMachine, text: object) -> Step:
     if m._action is not None or m.current.kind == "action":
         # an action started (or due: the turn that entered its state was cut short
         # before it started) is settled before the new words are looked at
-        yield sub(_settle_action(m, raw))
+        yield sub(_settle_action(m, raw if usable(raw) else ""))
         return
-    if not raw:
+    if not raw and not _sounded(text):
         yield sub(_no_input(m))
         return
     m.count("no_input", reset=True)
     st = m.current
+    if not usable(raw, hesitations=st.kind == "llm"):  # "...", "[inaudible]", only "uh"
+        yield sub(handle_unusable(m, st))
+        return
     m.remember("user", REDACTED if m.hears_pii() else raw)
     yield sub(_words(m, st, raw))
 
 
 def _heard(m: CallMachine, text: object) -> str:
-    """The caller's words as we handle them: text, stripped, at most the flow's cap.
+    """The caller's words as we handle them: text, at most the flow's cap, cleaned.
 
     A host may hand us ``None`` (silence) or a runaway transcript; neither may
-    cost more than a bounded amount of work.
+    cost more than a bounded amount of work. The recogniser's markup and
+    invisible characters are nobody's words (``transcript.clean``).
     """
     if not isinstance(text, str):
         text = "" if text is None else str(text)
@@ -146,7 +151,12 @@ def _heard(m: CallMachine, text: object) -> str:
     if len(text) > cap:
         m.emit(InputTruncated(len(text), cap, m.node))
         text = text[:cap]
-    return text.strip()
+    return clean(text)
+
+
+def _sounded(text: object) -> bool:
+    """Whether the recogniser heard something, if only what it could not make out ("[noise]")."""
+    return isinstance(text, str) and any(ch.isprintable() and not ch.isspace() for ch in text)
 
 
 async def _settle_action(m: CallMachine, raw: str) -> Step:
