@@ -256,6 +256,48 @@ def _choice_items(choices: Any) -> list[tuple[str, tuple[str, ...]]]:
     return items
 
 
+def _inflected(
+    bases: list[frozenset[str]], where: dict[str, list[int]], phrase: tuple[str, ...]
+) -> list[int]:
+    """Start of every occurrence of ``phrase``, each word as said or inflected."""
+    size = len(phrase)
+    return [
+        k
+        for k in where.get(phrase[0], ())
+        if k + size <= len(bases) and all(phrase[m] in bases[k + m] for m in range(1, size))
+    ]
+
+
+_VOWELS = frozenset("aeiou")
+
+
+@lru_cache(maxsize=8192)
+def _bases(word: str) -> frozenset[str]:
+    """``word`` and what it may be an inflection of: "burgers" -> burger, "picking" -> pick.
+
+    Only regular endings are taken off ("'s", "s", "es", "ies", "ing", "ed", with a doubled
+    consonant: "shopping" -> shop), and never below three letters, so a choice matches
+    "two burgers", "picking up" and "delivered" but never another word that starts like it
+    ("team" is no "tea", "cashier" no "cash", "reddish" no "red").
+    """
+    forms = {word}
+    stem = word.removesuffix("'s")
+    forms.add(stem)
+    if stem.endswith("ies"):
+        forms.add(stem[:-3] + "y")
+    elif stem.endswith("es") and stem[-3:-2] in ("s", "x", "z", "h", "o"):
+        forms.add(stem[:-2])
+    if stem.endswith("s") and not stem.endswith(("ss", "us", "is")):
+        forms.add(stem[:-1])
+    for ending in ("ing", "ed"):
+        if stem.endswith(ending):
+            base = stem[: -len(ending)]
+            forms.add(base)
+            if len(base) > 3 and base[-1] == base[-2] and base[-1] not in _VOWELS:
+                forms.add(base[:-1])  # "shopping", "stopped"
+    return frozenset(f for f in forms if len(f) >= 3 or f == word)
+
+
 _NEGATORS = frozenset({"not", "no", "don't", "dont", "never", "without", "except", "but"})
 _CORRECTIONS = frozenset({"actually", "instead", "rather", "mean", "make", "change", "switch"})
 # "extra large" when only small, medium and large are offered: another size, not "large"
@@ -287,12 +329,16 @@ class EnumType(SlotType):
         toks = tokenize(text)
         index = _words(toks)
         texts = [toks[k].text for k in index]
-        where = _positions(texts)
+        bases = [_bases(word) for word in texts]
+        where: dict[str, list[int]] = {}
+        for k, forms in enumerate(bases):
+            for form in forms:
+                where.setdefault(form, []).append(k)
         found: list[tuple[int, int, str]] = []  # (start, end, canonical) in word positions
         for canonical, synonyms in _choice_items(ctx.choices):
             for phrase in {_phrase_words(canonical), *(_phrase_words(s) for s in synonyms)}:
                 if phrase:
-                    for start in _occurrences(texts, where, phrase):
+                    for start in _inflected(bases, where, phrase):
                         found.append((start, start + len(phrase), canonical))
         if not found:
             return None

@@ -298,3 +298,63 @@ def test_i_dont_know_is_no_answer_in_every_language(
     language, words_said = said
     text = f"{lead}{words_said}{tail}"
     assert extract("yes_no", text.upper() if upper else text, language=language) is None
+
+
+_NOUNS = ["burger", "salad", "soup", "coffee", "tea", "window", "aisle", "card", "cash",
+          "art", "sport", "suite", "room", "pizza", "table", "booth", "ticket", "plan"]  # fmt: skip
+_INFLECTIONS = ("s", "es", "'s", "ing", "ed")
+
+
+@SETTINGS
+@given(
+    choice=st.sampled_from(_NOUNS),
+    other=st.sampled_from(_NOUNS),
+    ending=st.sampled_from(["s", "'s"]),
+    cased=st.sampled_from(["lower", "upper", "title"]),
+    frame=st.sampled_from(["two {} please", "um, the {}", "{}, thanks", "I'd like, um, {}"]),
+)
+def test_a_choice_said_plural_or_in_any_case_is_the_choice(
+    choice: str, other: str, ending: str, cased: str, frame: str
+) -> None:
+    # "two burgers please", "two coffees" gave no value for choices [burger, ...]
+    if other.startswith(choice) or choice.startswith(other):
+        return
+    word = getattr(choice + ending, cased)()
+    choices = {choice.title(): [], other: []}
+    assert extract("enum", frame.format(word), choices=choices) == choice.title()
+
+
+@SETTINGS
+@given(
+    phrase=st.sampled_from([("pick", "up"), ("drop", "off"), ("check", "in"), ("sign", "up")]),
+    ending=st.sampled_from(["", "ing", "ed", "s"]),
+    pause=st.sampled_from([" ", ", uh, ", " um "]),
+)
+def test_a_verb_choice_inflected_or_broken_by_a_pause(
+    phrase: tuple[str, str], ending: str, pause: str
+) -> None:
+    # "picking up", "delivered, please" gave no value for synonyms "pick up", "deliver"
+    verb, particle = phrase
+    doubled = verb + verb[-1] if ending in ("ing", "ed") and verb in ("drop",) else verb
+    said = f"I'll be {doubled}{ending}{pause}{particle}"
+    choices = {"yes": [f"{verb} {particle}"], "no": ["stay home"]}
+    assert extract("enum", said, choices=choices) == "yes"
+
+
+@SETTINGS
+@given(
+    choice=st.sampled_from(_NOUNS),
+    prefix=st.text(alphabet="abcdefghijklmnopqrstuvwxyz", max_size=3),
+    suffix=st.text(alphabet="abcdefghijklmnopqrstuvwxyz", max_size=4),
+)
+def test_a_word_that_only_starts_or_ends_like_a_choice_never_matches(
+    choice: str, prefix: str, suffix: str
+) -> None:
+    # "team" is no "tea", "cashier" no "cash", "party" no "art", "reddish" no "red"
+    inflected = not prefix and (
+        suffix in ("", *_INFLECTIONS) or suffix in (choice[-1] + "ing", choice[-1] + "ed")
+    )
+    if inflected:
+        return
+    word = prefix + choice + suffix
+    assert extract("enum", f"the {word} please", choices=[choice, "zzzz"]) is None
