@@ -194,6 +194,26 @@ _LOCAL_STOPS = frozenset(
 )  # fmt: skip
 # "my name at yahoo", "her first name at gmail": what follows describes an address.
 _POSSESSIVES = frozenset({"my", "your", "his", "her", "our", "their"})
+# Words that say what an address is made of instead of saying it.
+_DESCRIBING = frozenset(
+    {"name", "names", "surname", "initial", "initials", "firstname", "lastname", "username",
+     "nickname", "birthday"}
+)  # fmt: skip
+
+
+def _described(toks: list[Token], first: int, at: int) -> bool:
+    """True when the words before "at" say what the address is made of ("last name").
+
+    The local part and the few words said with it (up to a pause) are looked at: "my
+    first initial and last name at gmail" describes an address; "my name is John, john at
+    gmail dot com" gives one.
+    """
+    k = first - 1
+    while k >= 0 and first - k <= 4 and toks[k].text not in (",", ".", ";"):
+        k -= 1
+    return any(t.text in _DESCRIBING for t in toks[k + 1 : at])
+
+
 # Words that end the part after "at" ("at gmail dot com please").
 _DOMAIN_STOPS = FILLERS | frozenset(
     {"and", "or", "the", "my", "is", "it's", "please", "thanks", "thank", "you", "so", "okay",
@@ -296,6 +316,8 @@ class EmailType(SlotType):
             return None
         if k >= 0 and toks[k].text in _POSSESSIVES:
             return None  # "same as my name at yahoo": a description, not an address
+        if _described(toks, first, p):
+            return None  # "my first initial and last name at gmail": which letters?
         # Leading symbols ("dot john") are not part of an address.
         while first < p and toks[first].text in _SYMBOL_WORDS:
             first += 1

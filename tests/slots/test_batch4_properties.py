@@ -358,3 +358,34 @@ def test_a_word_that_only_starts_or_ends_like_a_choice_never_matches(
         return
     word = prefix + choice + suffix
     assert extract("enum", f"the {word} please", choices=[choice, "zzzz"]) is None
+
+
+_PARTS = ["first name", "last name", "surname", "first initial", "middle initial", "initials",
+          "full name", "username", "nickname"]  # fmt: skip
+
+
+@SETTINGS
+@given(
+    parts=st.lists(st.sampled_from(_PARTS), min_size=1, max_size=2),
+    joint=st.sampled_from([" and ", " dot ", " underscore ", " then "]),
+    lead=st.sampled_from(["", "my ", "it's my ", "it's just "]),
+    domain=st.sampled_from(
+        ["gmail", "gmail dot com", "the company dot com", "yahoo dot co dot uk"]
+    ),
+)
+def test_an_address_described_is_no_address(
+    parts: list[str], joint: str, lead: str, domain: str
+) -> None:
+    # "my first initial and last name at gmail" gave lastname@gmail.com
+    said = f"{lead}{joint.join(parts)} at {domain}"
+    assert extract("email", said) is None
+
+
+@SETTINGS
+@given(
+    name=st.sampled_from(["john", "maria", "li", "sam"]),
+    domain=st.sampled_from(["gmail dot com", "yahoo dot com"]),
+)
+def test_an_address_said_after_the_name_is_the_address(name: str, domain: str) -> None:
+    got = extract("email", f"my name is {name}, {name} at {domain}")
+    assert got == f"{name}@{domain.replace(' dot ', '.')}"
