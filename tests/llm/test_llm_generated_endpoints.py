@@ -21,11 +21,8 @@ import asyncio
 import json
 import re
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
-from typing import Any
 
+from answers import Answer, data, delta_chunk, endpoint
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -69,31 +66,6 @@ TOTAL_S = 2.5
 
 
 # ---------------------------------------------------------------- the endpoint's answer
-
-
-@dataclass
-class Answer:
-    """One generated HTTP answer to a chat request."""
-
-    status: int = 200
-    headers: bytes = b""
-    events: list[bytes] = field(default_factory=list)
-    ending: str = "done"  # done | no_done | close | reset | stall
-
-
-def _chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
-    return {
-        "id": "c",
-        "object": "chat.completion.chunk",
-        "created": 0,
-        "model": "m",
-        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
-    }
-
-
-def _data(payload: dict[str, Any]) -> bytes:
-    # ensure_ascii: a lone surrogate travels as its \\u escape, as a server's JSON sends it
-    return f"data: {json.dumps(payload, ensure_ascii=True)}\n\n".encode()
 
 
 _WORDS = st.sampled_from(
@@ -146,92 +118,34 @@ def answers(draw: st.DrawFn) -> Answer:
         return Answer(500, b"", [b'{"error": {"type": "server_error"}}'])
     events: list[bytes] = []
     for piece in draw(st.lists(_WORDS, max_size=6)):
-        events.append(_data(_chunk({"content": piece})))
+        events.append(data(delta_chunk({"content": piece})))
         if draw(st.booleans()) and draw(st.booleans()):
             events.append(b": keep-alive\n\n")
     if draw(st.booleans()) and draw(st.booleans()):
-        events.append(_data(_chunk({"refusal": "I can't help with that."})))
+        events.append(data(delta_chunk({"refusal": "I can't help with that."})))
     for index, (name, arguments) in enumerate(draw(st.lists(_TOOL, max_size=3))):
         call = {"index": index, "id": f"call_{index}", "type": "function"}
         cut = len(arguments) // 2
         events.append(
-            _data(_chunk({"tool_calls": [{**call, "function": {"name": name, "arguments": ""}}]}))
+            data(
+                delta_chunk({"tool_calls": [{**call, "function": {"name": name, "arguments": ""}}]})
+            )
         )
         for part in (arguments[:cut], arguments[cut:]):
             events.append(
-                _data(_chunk({"tool_calls": [{"index": index, "function": {"arguments": part}}]}))
+                data(
+                    delta_chunk({"tool_calls": [{"index": index, "function": {"arguments": part}}]})
+                )
             )
     finish = draw(st.sampled_from(["stop", "tool_calls", "length", "content_filter", None]))
     if finish is not None:
-        events.append(_data(_chunk({}, finish)))
+        events.append(data(delta_chunk({}, finish)))
     if kind == "stall":
         return Answer(events=events[: max(1, len(events) // 2)], ending="stall")
     ending = draw(st.sampled_from(["done"] * 4 + ["no_done", "close", "reset"]))
     if ending in ("close", "reset") and events:
         events = events[: draw(st.integers(0, len(events) - 1))]
     return Answer(events=events, ending=ending)
-
-
-@asynccontextmanager
-async def endpoint(answers: list[Answer]) -> AsyncIterator[tuple[str, list[int]]]:
-    """A raw HTTP endpoint answering the n-th request with ``answers[n]`` (the last repeats)."""
-    calls: list[int] = []
-
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                length = next(
-                    int(line.split(b":")[1])
-                    for line in head.split(b"\r\n")
-                    if line.lower().startswith(b"content-length")
-                )
-                await reader.readexactly(length)
-                answer = answers[min(len(calls), len(answers) - 1)]
-                calls.append(1)
-                if answer.status != 200:
-                    body = b"".join(answer.events)
-                    writer.write(
-                        f"HTTP/1.1 {answer.status} X\r\nContent-Length: {len(body)}\r\n".encode()
-                        + answer.headers
-                        + b"Content-Type: application/json\r\n\r\n"
-                        + body
-                    )
-                    await writer.drain()
-                    continue
-                writer.write(
-                    b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
-                    b"Transfer-Encoding: chunked\r\n\r\n"
-                )
-                body = b"".join(answer.events)
-                if answer.ending == "done":
-                    body += b"data: [DONE]\n\n"
-                if body:
-                    writer.write(f"{len(body):X}\r\n".encode() + body + b"\r\n")
-                await writer.drain()
-                if answer.ending == "stall":
-                    await reader.read()  # until the client hangs up
-                    return
-                if answer.ending == "reset":
-                    writer.transport.abort()
-                    return
-                if answer.ending == "close":
-                    writer.close()
-                    return
-                writer.write(b"0\r\n\r\n")
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        finally:
-            writer.close()
-
-    server = await asyncio.start_server(handle, "127.0.0.1", 0)
-    try:
-        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/v1", calls
-    finally:
-        server.close()
-        server.close_clients()
-        await server.wait_closed()
 
 
 _WORD = re.compile(r"\w")
