@@ -43,9 +43,9 @@ def data(payload: dict[str, Any]) -> bytes:
 
 
 @asynccontextmanager
-async def endpoint(answers: list[Answer]) -> AsyncIterator[tuple[str, list[int]]]:
+async def endpoint(answers: list[Answer]) -> AsyncIterator[tuple[str, list[bytes]]]:
     """A raw HTTP endpoint answering the n-th request with ``answers[n]`` (the last repeats)."""
-    calls: list[int] = []
+    calls: list[bytes] = []  # the request bodies, in order
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -56,9 +56,9 @@ async def endpoint(answers: list[Answer]) -> AsyncIterator[tuple[str, list[int]]
                     for line in head.split(b"\r\n")
                     if line.lower().startswith(b"content-length")
                 )
-                await reader.readexactly(length)
+                request = await reader.readexactly(length)
                 answer = answers[min(len(calls), len(answers) - 1)]
-                calls.append(1)
+                calls.append(request)
                 if answer.status != 200:
                     body = b"".join(answer.events)
                     writer.write(
