@@ -11,6 +11,7 @@ it. Generated formats and cut points; the real client over a real socket.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 from typing import Any
 
@@ -92,7 +93,7 @@ def test_a_secret_the_model_echoes_is_masked_however_written_and_cut(
 ) -> None:
     reply = f"{before}{echo}. Anything else?"
     points = sorted({c % len(reply) for c in cuts} | {0, len(reply)})
-    pieces = [reply[a:b] for a, b in zip(points, points[1:], strict=False) if b > a]
+    pieces = [reply[a:b] for a, b in itertools.pairwise(points) if b > a]
     events = [data(delta_chunk({"content": p})) for p in pieces]
     events.append(data(delta_chunk({}, "stop")))
 
