@@ -183,6 +183,8 @@ def _plain_message(err: Any, path: Path = ()) -> str:
             f"YAML reads an unquoted yes/no/on/off/true/false as {str(value).lower()}, "
             f'not as a word: quote it ("{word}")'
         )
+    if err["type"] == "string_type" and isinstance(value, int | float):
+        return f'YAML reads an unquoted {value} as a number, not as text: quote it ("{value}")'
     if err["type"] == "string_type" and value is None:
         return "this is empty (YAML reads a key with nothing after it as null): give it a text"
     return msg

@@ -85,6 +85,8 @@ _ALLOWED_TAGS_HINT = (
 _NON_PRINTABLE = re.compile(
     "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
 )
+_ESCAPED_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+"""What an escape in a double-quoted text can put in that the file itself may not hold."""
 _RESOLVE: Callable[[type[yaml.Node], str, tuple[bool, bool]], str] = (
     yaml.resolver.Resolver().resolve
 )
@@ -350,7 +352,7 @@ class _Builder:
 
     def construct(self, event: yaml.ScalarEvent, tag: str, pos: tuple[int, int]) -> Any:
         if tag == _STR:
-            return event.value
+            return self.text(event.value, pos)
         text = event.value
         shown = text if len(text) <= 40 else text[:40] + "…"
         explicit = event.tag not in (None, "!")
@@ -383,6 +385,32 @@ class _Builder:
                     "quote it to keep it as text",
                 )
             return None
+
+    def text(self, value: str, pos: tuple[int, int]) -> str | None:
+        """A text, unless an escape (a NUL, a lone surrogate) put in what the file may not hold.
+
+        The file itself is refused for a control character; written as an
+        escape in a double-quoted text it reached a spoken line (a NUL to the
+        speech engine), and a lone surrogate failed later as 'unable to parse
+        raw data as a unicode string'.
+        """
+        bad = _ESCAPED_BAD.search(value)
+        if bad is None:
+            return value
+        char = ord(bad.group())
+        if 0xD800 <= char <= 0xDFFF:
+            self.problem(
+                pos,
+                f"the text holds a lone surrogate U+{char:04X} (half of a UTF-16 pair)",
+                "write the character itself, or \\U and its eight hex digits",
+            )
+        else:
+            self.problem(
+                pos,
+                f"the text holds the control character U+{char:04X} (written as an escape)",
+                "remove it: a spoken line or a name cannot hold control characters",
+            )
+        return None
 
     def start(self, event: yaml.MappingStartEvent | yaml.SequenceStartEvent) -> None:
         pos = _pos(event.start_mark)
@@ -465,6 +493,17 @@ class _Builder:
     def key(self, top: _Frame, value: Any, pos: tuple[int, int]) -> Any:
         if isinstance(value, dict | list):
             self.problem(pos, "a key must be a plain value (text or a number)")
+            return _Key.DROPPED
+        said = self.problems[-1] if self.problems else None
+        if value is None and (said is None or (said.line, said.column) != pos):
+            self.problem(
+                pos,
+                "a key that reads as nothing (null)",
+                "YAML reads an empty key, null, Null, NULL and ~ as nothing: "
+                'quote it ("null") or give a name',
+            )
+            return _Key.DROPPED
+        if value is None:  # a key whose text was refused: already said
             return _Key.DROPPED
         key: str | int
         if isinstance(value, bool):

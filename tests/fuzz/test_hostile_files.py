@@ -70,6 +70,12 @@ VALUE_CASES = [
     ("&b {c: *b}", "alias '*b' is used inside the value it names"),
     ("*nowhere", "unknown alias '*nowhere'"),
     ("1" * 5000, "a number of 5000 characters"),
+    ('"say\\0this"', "the text holds the control character U+0000 (written as an escape)"),
+    ('"\\e[31mred"', "the text holds the control character U+001B (written as an escape)"),
+    ('"\\ud800"', "the text holds a lone surrogate U+D800"),
+    ("{~: x}", "a key that reads as nothing (null)"),
+    ("{null: x}", "a key that reads as nothing (null)"),
+    ('{"a\\x07": x}', "the text holds the control character U+0007"),
     (":".join(["1"] * 700), "a number of 1399 characters"),
 ]
 

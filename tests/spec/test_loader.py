@@ -51,7 +51,10 @@ def test_unknown_top_level_key_lists_allowed_keys() -> None:
 
 def test_wrong_type_is_located_at_the_value() -> None:
     msgs = problems(GOOD.replace('say: "Hi there."', "say: 5"))
-    assert msgs == ["f.yaml:4:16: states.hello.say: Input should be a valid string"]
+    assert msgs == [
+        "f.yaml:4:16: states.hello.say: YAML reads an unquoted 5 as a number, not as text: "
+        'quote it ("5")'
+    ]
 
 
 def test_duplicate_keys_are_errors() -> None:

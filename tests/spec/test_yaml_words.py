@@ -35,3 +35,22 @@ def test_plain_words_at_the_wrong_line(text: str, line: int, message: str) -> No
     assert problem.line == line
     assert message in problem.message
     assert "<block" not in str(problem)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column", "message"),
+    [
+        ("flow: t\nstart: 7\nstates:\n  a: {say: hi, end: completed}\n", 2, 8, "unquoted 7"),
+        ("flow: t\nstart: a\nstates:\n  a: {say: hi, next: 2.5}\n", 4, 22, "unquoted 2.5"),
+        ("flow: t\nstart: a\nstates:\n  a: {say: hi, end: completed}\n  3: {say: x}\n", 5, 3, "3"),
+    ],
+)
+def test_a_number_where_a_name_goes_says_how_yaml_read_it(
+    text: str, line: int, column: int, message: str
+) -> None:
+    """``start: 7``, ``next: 2.5``, a state ``3:``: pydantic said 'should be a valid string'."""
+    with pytest.raises(FlowError) as info:
+        superdialog.loads(text, "y.yaml")
+    (problem,) = [p for p in info.value.problems if p.line == line]
+    assert problem.column >= column - 2 and message in problem.message
+    assert "as a number" in problem.message and "valid string" not in problem.message
