@@ -201,6 +201,13 @@ _DESCRIBING = frozenset(
 )  # fmt: skip
 
 
+def _rate_words(toks: list[Token], k: int) -> int:
+    """How many words of "at the rate (of)" (Indian English for "@") follow "at" at ``k``."""
+    if [t.text for t in toks[k : k + 2]] != ["the", "rate"]:
+        return 0
+    return 2 + (k + 2 < len(toks) and toks[k + 2].text == "of")
+
+
 def _described(toks: list[Token], first: int, at: int) -> bool:
     """True when the words before "at" say what the address is made of ("last name").
 
@@ -271,7 +278,7 @@ class EmailType(SlotType):
             if tok.text not in _AT:
                 continue
             local = self._local(toks, p)
-            domain = self._domain(toks, p + 1)
+            domain = self._domain(toks, p + 1 + _rate_words(toks, p + 1))
             if local is None or domain is None:
                 continue
             (address_local, first), (address_domain, end) = local, domain

@@ -416,6 +416,8 @@ def _scaled(toks: list[Token], value: Decimal, j: int) -> tuple[Number, int]:
             return tidy(value * 1000), j + 1
         if word == "hundred" and 0 < value < 100 and value == value.to_integral_value():
             return tidy(value * 100), j + 1
+        if word == "dozen" and value > 0:
+            return tidy(value * 12), j + 1  # "2 dozen" is 24 (it gave 2)
     return tidy(value), j
 
 

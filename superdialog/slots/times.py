@@ -223,6 +223,8 @@ def _relational(toks: list[Token], i: int) -> _Clock | None:
 def _clock_at(toks: list[Token], i: int) -> _Clock | None:
     """Any clock reading starting at ``i``."""
     word = _text(toks, i)
+    if word in ("noonish", "middayish"):
+        return _Clock(12, 0, i + 1, None, True, True)  # "noonish": about noon, as "around noon"
     if word in ("noon", "midday", "midnight") or (
         word == "twelve" and _text(toks, i + 1) in ("noon", "midday", "midnight")
     ):

@@ -389,3 +389,58 @@ def test_an_address_described_is_no_address(
 def test_an_address_said_after_the_name_is_the_address(name: str, domain: str) -> None:
     got = extract("email", f"my name is {name}, {name} at {domain}")
     assert got == f"{name}@{domain.replace(' dot ', '.')}"
+
+
+_DOZEN_SAID = {
+    "en": ("a dozen", "half a dozen", "dozen"), "es": ("una docena", "media docena", "docenas"),
+    "de": ("ein Dutzend", "ein halbes Dutzend", "Dutzend"),
+    "fr": ("une douzaine", "une demi-douzaine", "douzaines"),
+    "hi": ("एक दर्जन", "आधा दर्जन", "दर्जन"),
+}  # fmt: skip
+
+
+@SETTINGS
+@given(language=st.sampled_from(sorted(_DOZEN_SAID)), count=st.integers(2, 9), digits=st.booleans())
+def test_dozens_in_every_language(language: str, count: int, digits: bool) -> None:
+    # "una docena", "ein halbes Dutzend", "एक दर्जन" gave no value; "2 dozen" gave 2
+    one, half, many = _DOZEN_SAID[language]
+    assert extract("number", one, language=language) == 12
+    assert extract("number", half, language=language) == 6
+    if digits or language == "en":
+        assert extract("number", f"{count} {many}", language=language) == 12 * count
+
+
+@SETTINGS
+@given(
+    n=st.sampled_from(["zwei", "drei", "vier", "fünf", "sechs", "acht", "zehn"]),
+    tail=st.sampled_from(["", " bitte", " Stück"]),
+)
+def test_german_n_and_a_half_in_one_word(n: str, tail: str) -> None:
+    # "zweieinhalb" gave no value
+    value = {"zwei": 2, "drei": 3, "vier": 4, "fünf": 5, "sechs": 6, "acht": 8, "zehn": 10}[n]
+    got = extract("number", f"{n}einhalb{tail}", language="de", region="DE")
+    assert got == Decimal(value) + Decimal("0.5")
+
+
+@SETTINGS
+@given(
+    local=st.sampled_from(["rahul", "priya dot s", "amit underscore k", "neha ninety"]),
+    of=st.booleans(),
+    domain=st.sampled_from(["gmail dot com", "yahoo dot co dot in", "rediffmail dot com"]),
+)
+def test_at_the_rate_is_the_at_sign(local: str, of: bool, domain: str) -> None:
+    # "rahul at the rate yahoo dot co dot in" gave no address in English
+    got = extract("email", f"{local} at the rate {'of ' if of else ''}{domain}", region="IN")
+    want_local = local.replace(" dot ", ".").replace(" underscore ", "_").replace(" ninety", "90")
+    assert got == f"{want_local}@{domain.replace(' dot ', '.')}"
+
+
+@SETTINGS
+@given(
+    lead=st.sampled_from(["", "around ", "at ", "this friday, ", "tomorrow "]),
+    word=st.sampled_from(["noonish", "middayish"]),
+)
+def test_noonish_is_noon(lead: str, word: str) -> None:
+    # "noonish" gave no time, though "around noon" is noon
+    got = extract("time", f"{lead}{word}", now=NOW)
+    assert got is not None and (got.hour, got.minute) == (12, 0)

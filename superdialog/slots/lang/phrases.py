@@ -413,6 +413,34 @@ _BOUNDS: dict[str, dict[str, str]] = {
         "zyada se zyada": "at most",
     },
 }  # fmt: skip
+# Dozens and halves said as words the number pass does not read: "media docena", "ein
+# halbes Dutzend", "une demi-douzaine", "आधा दर्जन", "zweieinhalb".
+_DOZENS: dict[str, dict[str, str]] = {
+    "es": {
+        "media docena": "half a dozen", "una docena": "a dozen", "docenas": "dozen",
+        "docena": "dozen",
+    },
+    "de": {
+        "ein halbes dutzend": "half a dozen", "ein dutzend": "a dozen", "dutzend": "dozen",
+        "anderthalb": "one and a half", "eineinhalb": "one and a half",
+    },
+    "fr": {
+        "une demi-douzaine": "half a dozen", "une demi douzaine": "half a dozen",
+        "demi-douzaine": "half a dozen", "une douzaine": "a dozen", "douzaines": "dozen",
+        "douzaine": "dozen",
+    },
+    "hi": {
+        "आधा दर्जन": "half a dozen", "एक दर्जन": "a dozen", "दर्जन": "dozen",
+        "aadha darjan": "half a dozen", "ek darjan": "a dozen", "darjan": "dozen",
+    },
+}  # fmt: skip
+# "zweieinhalb", "dreieinhalb": N and a half, one word
+_DE_AND_A_HALF: Rewrite = (
+    whole_word(
+        r"(?P<n>zwei|drei|vier|funf|fünf|sechs|sieben|acht|neun|zehn|elf|zwolf|zwölf)einhalb"
+    ),
+    lambda m: f"{m['n']} and a half",
+)
 _AND_WORD = {"es": "y", "de": "und", "fr": "et", "hi": f"{_dev('और')}|aur"}
 _BETWEEN = {"es": "entre", "de": "zwischen", "fr": "entre", "hi": ""}
 
@@ -503,6 +531,8 @@ def _phrase_rules(
             *instead_rules(language),
             *_number_formats(kind),
             *_words(_UNSURE[language]),
+            *_words(_DOZENS[language]),
+            *([_DE_AND_A_HALF] if language == "de" else []),
         ], [
             *after,
             _undecided(language),
