@@ -91,15 +91,17 @@ def _call(kind: str, k: int) -> Call:
             f"january {WEEKDAYS_2030[k]} 2030",
             "yes",
             "ten thirty",
-            f"555 120 44{k:02d}",
+            f"555 120 4{k:03d}",
             "yes",
             f"{first.lower()} at example dot com",
             grouped,
         ]
-        return Call(kind, lines, [name, ssn, card, grouped, card[-4:], f"44{k:02d}"])
+        # (no bare four-digit canaries: any number in a trace could hold them)
+        return Call(kind, lines, [name, ssn, card, grouped, f"•••• {card[-4:]}", f"5551204{k:03d}"])
     if kind == "table":
         lines = [f"{k + 2} of us", f"january {WEEKDAYS_2030[k]} 2030",
-                 f"yes, and my social is {ssn} if you need it", "seven thirty pm", "yes", name]  # fmt: skip
+                 f"yes, and my social is {ssn} if you need it", "seven thirty pm", "yes",
+                 name]  # fmt: skip
         return Call(kind, lines, [name, ssn])
     word = WORDS[k]
     lines = [f"my code word is {word}", f"again, {word}", "goodbye"]
@@ -210,4 +212,6 @@ def test_calls_at_once_say_what_each_says_alone(
         assert a.outcome is not None, (c.kind, a.replies)
         if c.kind == "llm":
             assert any(c.own[0] in r for r in a.replies)
+        if c.kind != "llm":
+            assert a.outcome is not None and a.outcome["reason"] == "completed", (c.kind, a.replies)
         assert c.own[0].lower() in a.outputs.lower()  # the leak check can see a value
