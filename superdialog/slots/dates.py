@@ -218,8 +218,30 @@ def find_date(toks: list[Token], today: date, region: str) -> DateHit | None:
             if longer is not None and longer.end > hit.end:
                 hit = longer
             j += 1
-        return hit
+        return _weekday_after(toks, hit)
     return None
+
+
+def _weekday_after(toks: list[Token], hit: DateHit) -> DateHit | None:
+    """A weekday said after the date: "the 3rd, a Saturday", "October 3rd, Saturday".
+
+    The same day: one answer, said twice. Another day: one of the two was misheard, no
+    date (as "Friday the 3rd" when the 3rd is a Saturday).
+    """
+    k = hit.end + (_text(toks, hit.end) == ",")
+    k += _text(toks, k) in ("a", "the", "on", "that's", "which's")
+    weekday = _weekday(_text(toks, k))
+    if weekday is None or _weekday(_text(toks, hit.first)) is not None:
+        return hit
+    if (
+        _text(toks, k + 1) in ("after", "next", "week", "the")
+        or _weekday(
+            _text(toks, hit.first + (_text(toks, hit.first) in ("this", "next", "last", "on")))
+        )
+        is not None
+    ):
+        return hit
+    return DateHit(hit.value, hit.first, k + 1) if hit.value.weekday() == weekday else None
 
 
 def _impossible(toks: list[Token]) -> bool:

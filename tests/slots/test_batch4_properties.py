@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from superdialog.slots import extract
 from superdialog.slots.money import Amount
+from superdialog.slots.numbers import ordinal_suffix
 
 from .test_fresh_properties import _ORDINALS, _WEEKDAYS, words
 
@@ -170,7 +171,7 @@ def test_a_two_digit_number_after_a_day_and_month(
     name = _MONTHS[month - 1]
     said_day = str(day) if digits else words(day)
     head = {"md": f"{name} {said_day}", "dm": f"{said_day} {name}"}.get(
-        order, f"the {_ORDINALS[day] if day <= 20 else str(day) + 'th'} of {name}"
+        order, f"the {_ORDINALS[day] if day <= 20 else ordinal_suffix(day)} of {name}"
     )
     tail = f"{short:02d}" if digits or short < 10 else words(short, hyphen=False)
     got = extract("date", f"{head}{comma} {tail}", now=NOW)
@@ -444,3 +445,22 @@ def test_noonish_is_noon(lead: str, word: str) -> None:
     # "noonish" gave no time, though "around noon" is noon
     got = extract("time", f"{lead}{word}", now=NOW)
     assert got is not None and (got.hour, got.minute) == (12, 0)
+
+
+@SETTINGS
+@given(
+    days=st.integers(1, 60),
+    shift=st.integers(0, 6),
+    form=st.sampled_from(["the {o}, {w}", "the {o}, a {w}", "{m} {o}, {w}", "{m} {o} {w}"]),
+)
+def test_a_weekday_said_after_a_date(days: int, shift: int, form: str) -> None:
+    # "the 3rd, saturday" (a Saturday) gave no date once two listed days were no date; the
+    # same day said twice is one answer, another weekday is a mishearing
+    day = (NOW + timedelta(days=days)).date()
+    weekday = _WEEKDAYS[(day.weekday() + shift) % 7]
+    ordinal = _ORDINALS[day.day] if day.day <= 20 else ordinal_suffix(day.day)
+    said = form.format(o=ordinal, w=weekday, m=_MONTHS[day.month - 1])
+    alone = extract("date", said.rpartition(" ")[0].rstrip(",").removesuffix(" a"), now=NOW)
+    assert alone is not None
+    got = extract("date", said, now=NOW)
+    assert got == (alone if _WEEKDAYS[alone.weekday()] == weekday else None)
