@@ -215,3 +215,65 @@ def test_calls_at_once_say_what_each_says_alone(
         if c.kind != "llm":
             assert a.outcome is not None and a.outcome["reason"] == "completed", (c.kind, a.replies)
         assert c.own[0].lower() in a.outputs.lower()  # the leak check can see a value
+
+
+async def _play_rough(flow: Any, call: Call, rng: random.Random, llm: dict[str, Any]) -> Played:
+    """A call whose caller barges in and may hang up, at generated points (as Unpod does it)."""
+    session = RecordingSession()
+    m = flow.build(session, trace=True, llm=llm if call.kind == "llm" else None)
+    await m.start()
+    replies = []
+    hang_up_at = rng.randrange(len(call.lines) + 2)  # past the end: no hang-up
+    for i, line in enumerate(call.lines):
+        if m.finished:
+            break
+        if i == hang_up_at:
+            await m.close()
+            break
+        for _ in range(rng.randrange(3)):
+            await asyncio.sleep(0 if rng.random() < 0.7 else 0.002)
+        barge_after = rng.randrange(3) if rng.random() < 0.4 else None
+        stream = m.stream(line)
+        chunks: list[str] = []
+        try:
+            async for chunk in stream:
+                if chunk:
+                    chunks.append(chunk)
+                if barge_after is not None and len(chunks) > barge_after:
+                    break
+        finally:
+            await stream.aclose()
+        if barge_after is not None and len(chunks) > barge_after:
+            m.mark_interrupted("".join(chunks))
+        replies.append("".join(chunks))
+    if not m.finished:
+        await m.close()
+    outputs = "\n".join(
+        [repr(e) for e in session.effects]
+        + [repr(m._history)]
+        + [json.dumps(m.trace_record(), default=str)]
+        + [json.dumps(m.dump(key=None), default=str)]
+    )
+    return Played(replies, m.outcome, {}, outputs)
+
+
+@settings(max_examples=12, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(calls=calls_st, seed=st.integers(0, 2**32 - 1))
+def test_calls_that_barge_in_and_hang_up_at_once_keep_to_themselves(
+    flows: dict[str, Any], endpoint: dict[str, Any], calls: list[Call], seed: int
+) -> None:
+    async def scenario() -> list[Played]:
+        try:
+            rngs = [random.Random(seed + i) for i in range(len(calls))]
+            plays = [
+                _play_rough(flows[c.kind], c, r, endpoint) for c, r in zip(calls, rngs, strict=True)
+            ]
+            return list(await asyncio.gather(*plays))
+        finally:
+            await aclose_clients()
+
+    for i, played in enumerate(asyncio.run(scenario())):
+        others = calls[:i] + calls[i + 1 :]
+        assert not _leaks(played.outputs, others), f"call {i} shows another call's values"
+        assert "error" not in json.dumps(played.outcome or {}), (calls[i].kind, played)
