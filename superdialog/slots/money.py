@@ -13,7 +13,15 @@ from decimal import Decimal
 from typing import Any
 
 from .base import ExtractContext, Match, SlotType
-from .numbers import INDIAN_SCALES, TEENS, TENS, UNITS, parse_cardinal, parse_decimal
+from .numbers import (
+    INDIAN_SCALES,
+    TEENS,
+    TENS,
+    UNITS,
+    numeral_run,
+    parse_cardinal,
+    parse_decimal,
+)
 from .numeric import format_number
 from .tokens import Token, tokenize
 
@@ -75,6 +83,21 @@ _NOTES = {"tenner": 10, "fiver": 5}
 # currency is not something we can name the currency of.
 _LAKH_REGIONS = frozenset({"IN", "PK", "BD", "NP", "LK"})
 _MINOR = {"cent": None, "cents": None, "penny": "GBP", "pence": "GBP", "p": "GBP"}
+
+# A currency said in the singular, with no number before it: "buck fifty" is 1.50.
+_ONE_UNIT = frozenset({"buck", "dollar", "pound", "quid", "euro"})
+
+
+def _three_decimals(toks: list[Token], i: int) -> bool:
+    """Digits with exactly three after a point ("1.000"): a thousand to many, one to others.
+
+    No sum of money has three decimals, so the point was a thousands sign in another
+    notation, or a decimal one: either reading is a guess.
+    """
+    run, _ = numeral_run(toks, i)
+    head, dot, tail = run.rpartition(".")
+    return bool(dot) and "," not in run and len(tail) == 3 and head.isdigit()
+
 
 # "bucks" where the home currency is no dollar: rupees to one caller, dollars to another.
 _UNCLEAR = "?"
@@ -165,6 +188,8 @@ class AmountType(SlotType):
         n = len(toks)
         word = toks[i].text
         if word in _SYMBOLS:
+            if i + 1 < n and _three_decimals(toks, i + 1):
+                return None, False, numeral_run(toks, i + 1)[1]  # "$1.000"
             parsed = parse_cardinal(toks, i + 1)
             if parsed is None:
                 return None
@@ -179,10 +204,23 @@ class AmountType(SlotType):
             value: int | Decimal = 1
             j = i + 1
         else:
+            if _three_decimals(toks, i):
+                return None, False, numeral_run(toks, i)[1]  # "$1.000": a dollar or a thousand?
             parsed = parse_cardinal(toks, i)
             if parsed is None:
                 return None
             value, j = parsed
+            if i == 1 and toks[0].text in _ONE_UNIT:
+                # "buck fifty", "dollar twenty": one of them and the cents (gave 50 dollars)
+                unit = self._currency_at(toks, 0, region)[0]
+                if (
+                    unit is None
+                    or unit == _UNCLEAR
+                    or not (isinstance(value, int) and 10 <= value <= 99)
+                ):
+                    return None, False, j
+                total = (1 + Decimal(value) / 100).quantize(_CENT)
+                return Match(Amount(total, unit), toks[0].start, toks[j - 1].end), True, j
         amount = Decimal(value)
         said, k = self._currency_at(toks, j, region)
         indian = any(toks[m].text in INDIAN_SCALES for m in range(i, j))
@@ -191,7 +229,11 @@ class AmountType(SlotType):
         if said is not None and said != _UNCLEAR:
             if toks[j].text == "grand":
                 amount *= 1000
-            total, k = self._minor_after(toks, amount, k, need_minor_word=False)
+                if [t.text for t in toks[k : k + 3]] == ["and", "a", "half"]:
+                    amount, k = amount + 500, k + 3  # "a grand and a half" (gave 1000)
+                total = amount
+            else:
+                total, k = self._minor_after(toks, amount, k, need_minor_word=False)
             return Match(Amount(total, said), toks[i].start, toks[k - 1].end), True, k
         if said == _UNCLEAR:
             return None, False, k  # "fifty bucks" in India or Germany: which currency?

@@ -313,6 +313,11 @@ def _words(toks: list[Token], i: int) -> tuple[int, int] | None:
             group += TEENS.get(word) or TENS[word]
             prev = "teen" if word in TEENS else "tens"
         elif word == "hundred":
+            if prev == "" and _leading_hundred(toks, j):
+                group, prev = 100, "hundred"  # "hundred fifty" is 150 (it gave 50)
+                j += 1
+                end = j
+                continue
             if prev not in ("unit", "teen", "tens", "a") or not 0 < group < 100:
                 break
             group *= 100
@@ -353,6 +358,20 @@ def _words(toks: list[Token], i: int) -> tuple[int, int] | None:
     if end == i:
         return None
     return total + group, end
+
+
+def _leading_hundred(toks: list[Token], j: int) -> bool:
+    """Whether a "hundred" said first starts a number: "hundred fifty", "hundred and five".
+
+    Only with more of the number after it and no number word or digits before it (which
+    it would multiply).
+    """
+    before = toks[j - 1].text if j > 0 else ""
+    if is_number_word(before) or is_numeral(before) or before in ("a", "an"):
+        return False
+    nxt = _text(toks, j + 1)
+    nxt = _text(toks, j + 2) if nxt == "and" else nxt
+    return nxt in UNITS or nxt in TEENS or nxt in TENS
 
 
 def _point_digits(toks: list[Token], i: int) -> tuple[str, int] | None:

@@ -464,3 +464,46 @@ def test_a_weekday_said_after_a_date(days: int, shift: int, form: str) -> None:
     assert alone is not None
     got = extract("date", said, now=NOW)
     assert got == (alone if _WEEKDAYS[alone.weekday()] == weekday else None)
+
+
+@SETTINGS
+@given(
+    cents=st.integers(10, 99),
+    unit=st.sampled_from([("buck", "US"), ("dollar", "US"), ("pound", "GB"), ("euro", "DE")]),
+)
+def test_a_unit_then_cents_is_one_and_the_cents(cents: int, unit: tuple[str, str]) -> None:
+    # "buck fifty" gave 50 dollars
+    word, region = unit
+    got = extract("amount", f"{word} {words(cents)}", region=region)
+    assert got is not None and got.value == 1 + Decimal(cents) / 100
+
+
+@SETTINGS
+@given(
+    whole=st.integers(1, 99),
+    tail=st.integers(0, 999),
+    sign=st.sampled_from([("$", "US"), ("£", "GB"), ("", "US"), ("€", "FR")]),
+)
+def test_a_sum_with_three_decimals_is_no_sum(whole: int, tail: int, sign: tuple[str, str]) -> None:
+    # "$1.000" gave $1: money has no three decimals, so the point was a thousands sign
+    # (or, in the caller's notation, the comma: "1,000" in France)
+    symbol, region = sign
+    point = "," if region == "FR" else "."
+    got = extract("amount", f"{symbol}{whole}{point}{tail:03d}", region=region)
+    assert got is None or got.value == whole * 1000 + tail
+
+
+@SETTINGS
+@given(rest=st.integers(1, 99), joint=st.sampled_from([" ", " and "]))
+def test_hundred_said_first(rest: int, joint: str) -> None:
+    # "hundred fifty" gave 50
+    assert extract("number", f"hundred{joint}{words(rest)}") == 100 + rest
+
+
+@SETTINGS
+@given(lead=st.sampled_from(["a grand", "one grand", "two grand"]))
+def test_grand_and_a_half(lead: str) -> None:
+    # "a grand and a half" gave 1000
+    count = {"a": 1, "one": 1, "two": 2}[lead.split()[0]]
+    got = extract("amount", f"{lead} and a half")
+    assert got == Amount(Decimal(count * 1000 + 500), "USD")
