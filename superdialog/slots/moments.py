@@ -23,7 +23,15 @@ from typing import Any
 from .base import ExtractContext, Match, SlotType
 from .clock import local_now, zone
 from .dates import DateHit, find_date, names_a_day, say_date, says_a_day
-from .times import TimeHit, TimeType, find_time, part_of_day, passed_over, say_time
+from .times import (
+    TimeHit,
+    TimeType,
+    find_time,
+    minutes_without_hour,
+    part_of_day,
+    passed_over,
+    say_time,
+)
 from .tokens import Token, tokenize
 
 __all__ = ["DateTimeType"]
@@ -100,7 +108,7 @@ class DateTimeType(SlotType):
             return None
         if date_hit is None and names_a_day(toks):
             return None  # "next week at 3", "april 31st at 3": a day said, not today
-        if passed_over(toks, time_hit, part_of_day(toks)):
+        if passed_over(toks, time_hit, part_of_day(toks)) or minutes_without_hour(toks, time_hit):
             return None  # "tomorrow, ten, ten thirty"
         if date_hit is not None:
             low, high = sorted((date_hit.end, time_hit.first))

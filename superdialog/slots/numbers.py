@@ -139,7 +139,11 @@ def is_number_word(word: str) -> bool:
 
 def is_pronoun_one(toks: list[Token], i: int) -> bool:
     """True when ``toks[i]`` is "one" used as a pronoun ("the blue one")."""
-    return toks[i].text == "one" and i > 0 and toks[i - 1].text in _ONE_PRONOUN_BEFORE
+    if toks[i].text != "one" or i == 0:
+        return False
+    if toks[i - 1].text == "-" and i > 1 and toks[i - 2].text == "no":
+        return True  # "no-one"
+    return toks[i - 1].text in _ONE_PRONOUN_BEFORE
 
 
 def _adjacent(toks: list[Token], i: int) -> bool:

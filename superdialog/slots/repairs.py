@@ -381,6 +381,14 @@ def _markers(text: str, table: dict[str, tuple[tuple[str, ...], ...]]) -> list[t
     spans: list[tuple[int, int]] = []
     k = 0
     while k < len(found):
+        if (
+            found[k][0] == "no"
+            and k + 1 < len(found)
+            and found[k + 1][0] in ("one", "body")
+            and text[found[k][2] : found[k + 1][1]] in (" ", "-")
+        ):
+            k += 2  # "no one else": a pronoun, not a "no" that takes a value back ("no, one")
+            continue
         group = table.get(found[k][0])
         if group is not None:
             for phrase in group:

@@ -28,7 +28,15 @@ from .dates import MONTHS, WEEKDAYS, Offset, parse_offset
 from .numbers import TEENS, TENS, UNITS, parse_cardinal
 from .tokens import FILLERS, Token, is_numeral, tokenize
 
-__all__ = ["TimeHit", "TimeType", "find_time", "part_of_day", "resolve_hour", "say_time"]
+__all__ = [
+    "TimeHit",
+    "TimeType",
+    "find_time",
+    "minutes_without_hour",
+    "part_of_day",
+    "resolve_hour",
+    "say_time",
+]
 
 _CUES = frozenset(
     {"at", "around", "about", "by", "after", "before", "till", "until", "til", "from",
@@ -379,7 +387,6 @@ def _range_after(toks: list[Token], end: int) -> bool:
     return hour is not None and _text(toks, hour[1]) not in COUNTED_NOUNS
 
 
-
 def _is_24h(text: str) -> bool:
     """True for a clock written in 24-hour form ("15:30", "07:30")."""
     head = text.lstrip()[:2]
@@ -413,6 +420,19 @@ def passed_over(toks: list[Token], hit: TimeHit, part: str | None) -> bool:
     return said is not None and said.value is not None and said.value != hit.value
 
 
+def minutes_without_hour(toks: list[Token], hit: TimeHit) -> bool:
+    """True for "five after", "ten past", "twenty to" with no hour after them.
+
+    The number counts minutes past or to an hour the caller did not say (or we did not
+    hear): read as an hour it gave "five after" 5 PM.
+    """
+    end = hit.end
+    if hit.end - hit.first != 1 or _text(toks, end) not in _PAST | _TO:
+        return False
+    nxt = end + 1 + (_text(toks, end + 1) in ("the", "a"))
+    return _hour_at(toks, nxt) is None and _text(toks, nxt) not in COUNTED_NOUNS
+
+
 class TimeType(SlotType):
     """A time of day: "3pm", "three thirty", "half past four", "noon", "15:45".
 
@@ -435,7 +455,7 @@ class TimeType(SlotType):
         hit = find_time(toks, part=part)
         if hit is None:
             return None
-        if passed_over(toks, hit, part):
+        if passed_over(toks, hit, part) or minutes_without_hour(toks, hit):
             return None
         value = hit.value
         if hit.offset is not None:

@@ -507,3 +507,29 @@ def test_grand_and_a_half(lead: str) -> None:
     count = {"a": 1, "one": 1, "two": 2}[lead.split()[0]]
     got = extract("amount", f"{lead} and a half")
     assert got == Amount(Decimal(count * 1000 + 500), "USD")
+
+
+@SETTINGS
+@given(
+    minutes=st.sampled_from([5, 10, 15, 20, 25]),
+    rel=st.sampled_from(["after", "past", "to", "before", "till", "of"]),
+    lead=st.sampled_from(["", "at ", "um, ", "tomorrow at "]),
+    tail=st.sampled_from(["", ", please", "."]),
+    kind=st.sampled_from(["time", "datetime"]),
+)
+def test_minutes_past_an_hour_not_said_are_no_time(
+    minutes: int, rel: str, lead: str, tail: str, kind: str
+) -> None:
+    # "five after" gave 5 PM, "ten after" 10 AM: the hour they count from was not said
+    assert extract(kind, f"{lead}{words(minutes)} {rel}{tail}", now=NOW) is None
+
+
+@SETTINGS
+@given(
+    said=st.sampled_from(["no one", "no one else", "no-one", "no one, thanks"]),
+    kind=st.sampled_from(["number", "time", "datetime", "date", "amount"]),
+    lead=st.sampled_from(["", "um, ", "honestly, "]),
+)
+def test_no_one_is_no_one(said: str, kind: str, lead: str) -> None:
+    # "no one" gave 1 (and 1 PM): "no" was taken for a repair marker before "one"
+    assert extract(kind, f"{lead}{said}", now=NOW) is None
