@@ -279,7 +279,9 @@ def says_a_day(text: str) -> bool:
     return _DAY_WORDS_SAID.search(text) is not None
 
 
-_DAY_WORDS = frozenset({"week", "weeks", "weekend", "month", "months", "year"})
+_DAY_WORDS = frozenset(
+    {"day", "days", "week", "weeks", "weekend", "month", "months", "year", "fortnight"}
+)
 _SUFFIXES = frozenset({"st", "nd", "rd", "th"})
 
 
@@ -388,11 +390,13 @@ def _weekday_phrase(toks: list[Token], i: int, today: date, region: str) -> Date
     if mode in ("", "coming") and [_text(toks, end + k) for k in range(2)] == ["after", "next"]:
         monday = today - timedelta(days=today.weekday()) + timedelta(days=14)
         return DateHit(monday + timedelta(days=weekday), i, end + 2)
-    if mode in ("", "coming") and _text(toks, end) == "week" and _text(toks, end + 1) != "of":
-        # "thursday week" (UK): a week after the coming Thursday (it gave the coming one);
-        # said on a Thursday it is a week or two away to different callers: no date
+    later = {"week": 7, "fortnight": 14}.get(_text(toks, end))
+    if mode in ("", "coming") and later and _text(toks, end + 1) != "of":
+        # "thursday week", "friday fortnight" (UK): a week or two after the coming Thursday
+        # (it gave the coming one); said on a Thursday it is a week or two away to different
+        # callers: no date
         ahead = (weekday - today.weekday()) % 7
-        return DateHit(today + timedelta(days=ahead + 7), i, end + 1) if ahead else None
+        return DateHit(today + timedelta(days=ahead + later), i, end + 1) if ahead else None
     if mode in ("", "coming") and _text(toks, end) == "next" and _text(toks, end + 1) == "week":
         mode, end = "next", end + 2
     elif mode in ("", "coming") and [_text(toks, end + k) for k in range(3)] == [
@@ -671,7 +675,13 @@ def _offset_date(toks: list[Token], i: int, today: date, region: str = "US") -> 
         body = None
     if body is not None and body[1] in ("day", "week", "month", "year"):
         amount, unit, j = body
-        if _text(toks, j) in ("from", "after") and _text(toks, j + 1) not in ("now", "today"):
+        # "two weeks from monday", "3 days after friday", UK "a week on friday"
+        joint = _text(toks, j)
+        if joint == "on" and _text(toks, i - 1) == "for":
+            return None  # "for a week on friday": how long, from when
+        if joint in ("from", "after", "on") and _text(toks, j + 1) not in ("now", "today"):
+            if j + 1 >= len(toks):
+                return None  # "a week from ...": the day was not said
             anchor = _relative_word(toks, j + 1, today) or _weekday_phrase(
                 toks, j + 1, today, region
             )

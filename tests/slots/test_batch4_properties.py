@@ -533,3 +533,36 @@ def test_minutes_past_an_hour_not_said_are_no_time(
 def test_no_one_is_no_one(said: str, kind: str, lead: str) -> None:
     # "no one" gave 1 (and 1 PM): "no" was taken for a repair marker before "one"
     assert extract(kind, f"{lead}{said}", now=NOW) is None
+
+
+@SETTINGS
+@given(
+    weekday=st.integers(0, 6),
+    days=st.integers(0, 30),
+    weeks=st.sampled_from([("a week on", 7), ("two weeks on", 14), ("fortnight", 14)]),
+)
+def test_uk_weeks_on_a_weekday(weekday: int, days: int, weeks: tuple[str, int]) -> None:
+    # "a week on friday" and "friday fortnight" gave the coming Friday
+    now = NOW + timedelta(days=days)
+    said, later = weeks
+    text = (
+        f"{_WEEKDAYS[weekday]} fortnight" if said == "fortnight" else f"{said} {_WEEKDAYS[weekday]}"
+    )
+    plain = extract("date", _WEEKDAYS[weekday], now=now)
+    got = extract("date", text, now=now)
+    if said == "fortnight" and weekday == now.weekday():
+        assert got is None
+    else:
+        assert plain is not None and got == plain + timedelta(days=later)
+
+
+@SETTINGS
+@given(
+    amount=st.sampled_from(["a week", "two weeks", "3 days", "a fortnight"]),
+    joint=st.sampled_from(["from", "after", "on"]),
+    kind=st.sampled_from(["date", "datetime"]),
+)
+def test_an_offset_from_a_day_not_said_is_no_date(amount: str, joint: str, kind: str) -> None:
+    # "3 days after at 3" gave today at 3 PM
+    tail = " at 3" if kind == "datetime" else ""
+    assert extract(kind, f"{amount} {joint}{tail}", now=NOW) is None
