@@ -6,13 +6,15 @@ tests draw other sentences of the shape and check the rule: the value meant, or 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from superdialog.slots import extract
+from superdialog.slots.counted import COUNTED_NOUNS
 from superdialog.slots.money import Amount
 from superdialog.slots.numbers import ordinal_suffix
 
@@ -566,3 +568,12 @@ def test_an_offset_from_a_day_not_said_is_no_date(amount: str, joint: str, kind:
     # "3 days after at 3" gave today at 3 PM
     tail = " at 3" if kind == "datetime" else ""
     assert extract(kind, f"{amount} {joint}{tail}", now=NOW) is None
+
+
+@pytest.mark.parametrize("noun", sorted(COUNTED_NOUNS - {"of", "more", "others"}))
+def test_one_counted_noun_list_for_times_and_dates(noun: str) -> None:
+    # times and dates kept their own lists and had drifted: "June second, forty tickets"
+    # read forty as the year 1940 while "at seven and two tickets" kept 7 PM
+    assert extract("time", f"at seven and two {noun}", now=NOW) == time(19, 0)
+    got = extract("date", f"june second, forty {noun}", now=NOW)
+    assert got is not None and (got.month, got.day) == (6, 2) and got.year >= NOW.year
