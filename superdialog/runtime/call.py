@@ -32,6 +32,7 @@ from superdialog.runtime.actions import await_pending
 from superdialog.runtime.detect_language import LanguageVotes
 from superdialog.runtime.effects import FINISHED, HANGUP, RUNNING, host_gone, resume
 from superdialog.runtime.events import CallEvent, LLMCalled, Spoke, StateEntered, event_to_dict
+from superdialog.runtime.gate import TurnGate
 from superdialog.runtime.host import Host, HostGone
 from superdialog.runtime.language import follow_caller
 from superdialog.runtime.metrics import CallMetrics
@@ -74,6 +75,7 @@ class CallMachine:
         "_durable",
         "_error_depth",
         "_from",
+        "_gate",
         "_heard_tail",
         "_history",
         "_host",
@@ -145,6 +147,7 @@ class CallMachine:
         self._misses: dict[str, int] | None = None
         self._visits: dict[str, int] | None = None
         self._history: deque[tuple[str, str]] | None = None
+        self._gate: TurnGate | None = None  # one turn at a time (gate.py)
         self._heard_tail = ""  # the caller's last words, read with the next (slot_values)
         self._assist: list[str] | None = None
         self._listeners: list[Callable[[CallEvent], Any]] | None = None
@@ -206,46 +209,58 @@ class CallMachine:
         speech recogniser's ('es-ES'): when the flow speaks it, the call
         answers in it from this turn on (``runtime/language.py``).
         """
-        follow_caller(self, language, text)
-        clock = self._call_clock
-        if clock is not None:  # no silence timer while the caller's words are handled
-            try:
-                await clock.turn_begins()
-            except BaseException:
-                clock.turn_ends()
-                raise
-        self._in_stream = True
+        gate = self._gate
+        if gate is None:
+            gate = self._gate = TurnGate()
+        me = await gate.enter()  # one turn at a time; an idle one is superseded (gate.py)
+        clock = None
         try:
-            async with contextlib.aclosing(run(durable.next_turn(self, text))) as gen:
+            follow_caller(self, language, text)
+            clock = self._call_clock
+            if clock is not None:  # no silence timer while the caller's words are handled
+                await clock.turn_begins()
+            self._in_stream = True
+            gen = run(durable.next_turn(self, text))
+            try:
                 async for chunk in gen:
+                    gate.speaking(me, gen)
                     yield chunk
+                    if not gate.holds(me):
+                        break  # superseded: the turn that took over closes ``gen``
+                    gate.speaking(me, None)
+            finally:
+                if gate.holds(me):
+                    await gen.aclose()
         finally:
-            self._in_stream = False
             if clock is not None:
                 clock.turn_ends()
-            durable.turn_ended(self)
+            if gate.leave(me):  # superseded: the turn that took over closes the books
+                self._in_stream = False
+                durable.turn_ended(self)
 
     async def turn(
         self, text: str, context: dict[str, Any] | None = None, language: str | None = None
     ) -> str:
         """Handle one utterance and return the whole reply (not used by live hosts)."""
-        follow_caller(self, language, text)
         parts: list[str] = []
-        clock = self._call_clock
-        if clock is not None:  # as in stream(): no silence timer during the turn
-            try:
-                await clock.turn_begins()
-            except BaseException:
-                clock.turn_ends()
-                raise
+        gate = self._gate
+        if gate is None:
+            gate = self._gate = TurnGate()
+        me = await gate.enter()
+        clock = None
         try:
+            follow_caller(self, language, text)
+            clock = self._call_clock
+            if clock is not None:  # as in stream(): no silence timer during the turn
+                await clock.turn_begins()
             async with contextlib.aclosing(run(durable.next_turn(self, text))) as gen:
                 async for chunk in gen:
                     parts.append(chunk)
         finally:
             if clock is not None:
                 clock.turn_ends()
-            durable.turn_ended(self)
+            if gate.leave(me):
+                durable.turn_ended(self)
         return "".join(parts).strip()
 
     def assist(self, text: str) -> None:
