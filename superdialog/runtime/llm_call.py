@@ -598,12 +598,34 @@ async def _call_model(
             yield c
 
 
-def llm_opening(m: CallMachine, st: CompiledState) -> AsyncGenerator[str, None]:
+_SAY_IT = "Say your opening line to the caller now, in words; do not call any tool."
+"""The note a second opening request carries when the first said nothing."""
+
+
+async def llm_opening(m: CallMachine, st: CompiledState) -> AsyncGenerator[str, None]:
     """An LLM state entered with nothing said yet: the model speaks its opening.
 
-    The model call's own generator, which yields only text for an opening.
+    An opening offers no tools, yet a model may answer it with a tool call
+    only (written as text, or after a history of calls), or with marks and no
+    word: the caller, who was just moved here, would hear nothing and wait in
+    dead air. The model is then asked once more, told to say it in words.
     """
-    return cast("AsyncGenerator[str, None]", _call_model(m, st, call_type="opening", opening=True))
+    for again in (False, True):
+        if again:
+            log.warning(
+                "call %s: the opening of %s said nothing; asking again", m.flow.name, st.name
+            )
+            m.assist(_SAY_IT)
+        spoke = False
+        opening = cast(
+            "AsyncGenerator[str, None]", _call_model(m, st, call_type="opening", opening=True)
+        )
+        async with contextlib.aclosing(opening) as stream:
+            async for chunk in stream:
+                spoke = True
+                yield chunk
+        if spoke:
+            return
 
 
 @dataclass(slots=True)

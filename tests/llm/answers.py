@@ -95,10 +95,25 @@ async def endpoint(answers: list[Answer]) -> AsyncIterator[tuple[str, list[bytes
         finally:
             writer.close()
 
-    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    running: set[asyncio.Task[Any]] = set()
+
+    async def tracked(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        running.add(task)
+        try:
+            await handle(reader, writer)
+        finally:
+            running.discard(task)
+
+    server = await asyncio.start_server(tracked, "127.0.0.1", 0)
     try:
         yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/v1", calls
     finally:
         server.close()
         server.close_clients()
+        for task in list(running):  # a handler left waiting must not outlive the test
+            task.cancel()
+        if running:
+            await asyncio.wait(list(running))
         await server.wait_closed()

@@ -22,11 +22,32 @@ Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]
 
 @asynccontextmanager
 async def raw_server(handler: Handler) -> AsyncIterator[str]:
-    server = await asyncio.start_server(handler, "127.0.0.1", 0)
+    """Serve ``handler``; on exit its handlers still running are cancelled and awaited.
+
+    A handler pausing between writes (``gap_s``) outlived the server when the
+    client had given up early, and the suite's task-leak check failed the test
+    now and then.
+    """
+    running: set[asyncio.Task[Any]] = set()
+
+    async def tracked(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        running.add(task)
+        try:
+            await handler(reader, writer)
+        finally:
+            running.discard(task)
+
+    server = await asyncio.start_server(tracked, "127.0.0.1", 0)
     try:
         yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/v1"
     finally:
         server.close()
+        for task in list(running):
+            task.cancel()
+        if running:
+            await asyncio.wait(list(running))
         await server.wait_closed()
 
 

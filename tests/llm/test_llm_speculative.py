@@ -70,7 +70,12 @@ SLOW = {"ttft_ms": 5000}  # an opening nobody should wait for: a leaked prefetch
 
 
 def openings(srv: ScriptedLLMServer, slow: str | None = None) -> None:
-    """The two LLM states' openings; ``slow``: that state's answer takes seconds."""
+    """The call's own opening, then the two LLM states'; ``slow``: that one takes seconds.
+
+    The call's opening is its first request (a chat rule with a move would
+    answer it with a call and no word, and the opening would be asked again).
+    """
+    srv.add_rule(state="chat", call=1, reply="Hello, what can I do for you?")
     for state, text in (("status", STATUS_OPENING), ("billing", BILLING_OPENING)):
         srv.add_rule(state=state, reply=text, latency=SLOW if state == slow else None)
 
