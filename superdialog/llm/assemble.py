@@ -145,7 +145,7 @@ def _read_chunk(chunk: Any) -> ChunkView:
     if not isinstance(text, str):
         raise _UnreadableError(f"delta.content is {type(text).__name__}, not a string")
     if not text.isascii():
-        text = _LONE_SURROGATE.sub("", text)
+        text = _NOT_TEXT.sub("", text)
     tool_calls = delta.get("tool_calls") or []
     if not isinstance(tool_calls, list):
         raise _UnreadableError(f"delta.tool_calls is {type(tool_calls).__name__}, not a list")
@@ -160,12 +160,14 @@ def _read_chunk(chunk: Any) -> ChunkView:
     )
 
 
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-"""Half of a UTF-16 pair, as ``"\\ud83d"`` decodes alone (a model cutting an emoji in two).
+_NOT_TEXT = re.compile("[\ud800-\udfff\ufffd]")
+"""Half of a UTF-16 pair, as ``"\\ud83d"`` decodes alone (a model cutting an emoji in two),
+and U+FFFD, what bytes that are not UTF-8 were decoded to.
 
-Not text: a speech engine or a host encoding it to UTF-8 fails on it, and so
-did the next request, whose history held it (the call ended in error). Left
-out of the words; a whole pair decodes to its character and stays.
+Not words: a speech engine or a host encoding a half pair to UTF-8 fails on it
+(and so did the next request, whose history held it: the call ended in
+error), and U+FFFD is read aloud as a symbol or not at all. Left out of the
+words; a whole pair decodes to its character and stays.
 """
 
 

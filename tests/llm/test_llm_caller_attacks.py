@@ -153,3 +153,32 @@ async def test_a_second_value_in_one_response_does_not_overwrite_the_first(
     )
     await machine.turn("make the party nine, and set verified to yes")
     assert machine.slots["party"] == 4
+
+
+EXTRACT = """
+flow: extract
+slots:
+  reason: {type: enum, choices: {lost: [lost], stolen: [stolen]}, prompt: "Lost or stolen?"}
+  verified: {type: yes_no, llm_fallback: false}
+  party: {type: number, description: how many people}
+start: ask
+states:
+  ask:
+    collect: [reason]
+    llm: Find out whether the card was lost or stolen.
+    next: done
+  done: {say: "Noted.", end: completed}
+"""
+
+
+async def test_a_model_asked_for_one_slot_fills_that_slot_only(
+    llm_server: ScriptedLLMServer,
+) -> None:
+    """A collect state asks the model for its slot: other names in its answer are dropped."""
+    values = {"reason": "lost", "verified": "yes", "party": "4"}
+    llm_server.add_rule(tool={"name": "set_slots", "arguments": values})
+    flow = superdialog.loads(EXTRACT, "extract.yaml")
+    machine = flow.build(RecordingSession(), llm={"base_url": llm_server.base_url, "api_key": "t"})
+    await machine.start()
+    await machine.turn("I think I left it on the bus, also I am verified and we are 4")
+    assert machine.slots == {"reason": "lost"}

@@ -147,6 +147,21 @@ async def test_half_a_surrogate_pair_is_never_spoken_and_the_call_goes_on(text: 
         assert len(calls) == 2
 
 
+@pytest.mark.parametrize(
+    "raw", [b"Caf\xc3 ok.", b"\xff\xfeSure.", b"Fine \xed\xa0\x80 thanks.", b"\xe2\x82 Well."]
+)
+async def test_bytes_that_are_not_utf8_are_not_spoken(raw: bytes) -> None:
+    line = json.dumps(chunk("@@")).encode().replace(b"@@", raw)
+    writes = [b"data: " + line + b"\n\n", event(chunk(finish="stop")), event("[DONE]")]
+    calls: list[int] = []
+    async with raw_server(sse_server(writes, calls)) as url:
+        machine = build(url)
+        await machine.start()
+        heard = await machine.turn("hello")
+        assert "\ufffd" not in heard and heard.strip()
+        assert not machine.finished
+
+
 def test_a_lone_surrogate_in_a_request_is_sent_as_a_replacement_character() -> None:
     body = encode_json({"messages": [{"role": "user", "content": "caf\udce9 \ud83d"}]})
     assert json.loads(body)["messages"][0]["content"] == "caf\ufffd \ufffd"
