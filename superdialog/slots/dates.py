@@ -452,7 +452,8 @@ def _short_year(toks: list[Token], k: int, today: date) -> tuple[int, int] | Non
     """A two-digit year after a month and day: "seventy nine", "'79", "oh five".
 
     Only forms that cannot be a day or an hour count: "'79", "oh five", and from 32 up
-    said as words or digits ("June second, twenty" stays June 2nd; "4 March 80" is 1980).
+    said as words or digits ("4 March 80" is 1980; up to 31 the date is no value, see
+    :func:`short_number_after_day`).
     The century is the one that puts the year at or before this year ("seventy nine" is
     1979, "oh five" 2005): dates said this way are birth dates and past events.
     """
@@ -490,16 +491,25 @@ def short_number_after_day(toks: list[Token], today: date) -> bool:
     for k, tok in enumerate(toks):
         if tok.text not in MONTHS:
             continue
-        after_day = _day_number(toks, k + 1 + (_text(toks, k + 1) == "the"))
-        if after_day is not None and _bare_short(toks, after_day[1], today):
-            return True
         back = k - 1 - (_text(toks, k - 1) == "of")
+        day_before = False
         for start in (back - 1, back):
-            if start < 0:
-                continue
-            day = _day_number(toks, start)
-            if day is not None and day[1] == back + 1 and _bare_short(toks, k + 1, today):
-                return True
+            day = _day_number(toks, start) if start >= 0 else None
+            if day is not None and day[1] == back + 1:
+                day_before = True  # "the first of january ...": the year comes next
+                if _bare_short(toks, k + 1, today):
+                    return True
+        if day_before:
+            continue
+        start = k + 1 + (_text(toks, k + 1) == "the")
+        after_day = _day_number(toks, start)
+        if after_day is None:
+            continue
+        if _bare_short(toks, after_day[1], today):
+            return True
+        year = None if after_day[2] else parse_year(toks, start)
+        if year is not None and year[1] > after_day[1]:
+            return True  # "january nineteen ninety": January 1990, or the 19th in '90?
     return False
 
 

@@ -577,3 +577,21 @@ def test_one_counted_noun_list_for_times_and_dates(noun: str) -> None:
     assert extract("time", f"at seven and two {noun}", now=NOW) == time(19, 0)
     got = extract("date", f"june second, forty {noun}", now=NOW)
     assert got is not None and (got.month, got.day) == (6, 2) and got.year >= NOW.year
+
+
+@SETTINGS
+@given(
+    month=st.integers(1, 12),
+    day=st.integers(1, 20),
+    year=st.sampled_from(
+        [("twenty thirty", 2030), ("twenty twenty", 2020), ("nineteen ninety", 1990)]
+    ),
+)
+def test_a_month_then_a_year_in_halves(month: int, day: int, year: tuple[str, int]) -> None:
+    # "january twenty thirty" (January 2030, no day) gave January 20th; "the first of
+    # january twenty thirty" stays January 1st 2030
+    said, value = year
+    name = _MONTHS[month - 1]
+    assert extract("date", f"{name} {said}", now=NOW) is None
+    got = extract("date", f"the {_ORDINALS[day]} of {name} {said}", now=NOW)
+    assert got is not None and (got.year, got.month, got.day) == (value, month, day)
