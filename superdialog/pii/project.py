@@ -31,15 +31,20 @@ from dataclasses import dataclass
 
 __all__ = [
     "CONNECTORS",
+    "FOREIGN_DIGITS",
     "NUMBER_WORDS",
     "Piece",
     "Projection",
     "canonical",
     "literal",
     "project",
+    "spelled_digits",
 ]
 
-_TOKEN = re.compile(r"[^\W_]+")
+# letters and digits, with the combining marks that are part of a word (Devanagari vowel
+# signs are no word characters to ``re``: "चार" would be read as "च" and "र")
+_MARKS = "\u0300-\u036f\u0900-\u0903\u093a-\u094f\u0951-\u0957\u0962\u0963"
+_TOKEN = re.compile(rf"(?:[^\W_]|[{_MARKS}])+")
 _ORDINAL_SUFFIX = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
 
 _ZERO = frozenset({"zero", "oh", "nought", "nil"})
@@ -48,6 +53,23 @@ _UNITS = {
     "six": 6, "seven": 7, "eight": 8, "nine": 9,
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5,
     "sixth": 6, "seventh": 7, "eighth": 8, "ninth": 9,
+}  # fmt: skip
+# Digits one by one in the other languages we speak: a caller who switches language reads a
+# card out in theirs ("vier eins eins …"), whatever the flow speaks. Single digits only: the
+# way a number is read out, and nothing that is an everyday word in English.
+FOREIGN_DIGITS: dict[str, int] = {
+    # es
+    "cero": 0, "uno": 1, "una": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6,
+    "siete": 7, "ocho": 8, "nueve": 9,
+    # de
+    "null": 0, "eins": 1, "zwei": 2, "zwo": 2, "drei": 3, "vier": 4, "fünf": 5, "funf": 5,
+    "fuenf": 5, "sechs": 6, "sieben": 7, "acht": 8, "neun": 9,
+    # fr
+    "zéro": 0, "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "sept": 7,
+    "huit": 8, "neuf": 9,
+    # hi
+    "शून्य": 0, "एक": 1, "दो": 2, "तीन": 3, "चार": 4, "पांच": 5, "पाँच": 5, "छह": 6, "छः": 6,
+    "छे": 6, "सात": 7, "आठ": 8, "नौ": 9,
 }  # fmt: skip
 _HOMOPHONES = {"won": 1, "to": 2, "too": 2, "for": 4, "fore": 4, "ate": 8}
 _TEENS = {
@@ -79,8 +101,9 @@ Piece = tuple[str, int, int]
 
 
 NUMBER_WORDS: frozenset[str] = frozenset(
-    (*_ZERO, *_UNITS, *_HOMOPHONES, *_TEENS, *_TENS, *_REPEAT, "hundred", "thousand")
-)
+    (*_ZERO, *_UNITS, *_HOMOPHONES, *_TEENS, *_TENS, *_REPEAT, "hundred", "thousand",
+     *FOREIGN_DIGITS)
+)  # fmt: skip
 """Every word that projects to digits (a stream holding back a word checks these)."""
 
 
@@ -240,6 +263,8 @@ def project(text: str) -> Projection:
             add(("0", start, end))
         elif word in _HOMOPHONES:
             add((str(_HOMOPHONES[word]), start, end))
+        elif word in FOREIGN_DIGITS:
+            add((str(FOREIGN_DIGITS[word]), start, end))
         else:
             ordinal = _ORDINAL_SUFFIX.match(word) if word[0].isdigit() else None
             add((ordinal.group(1) if ordinal else _fold(word), start, end))
@@ -266,3 +291,23 @@ def literal(text: str) -> str:
 def canonical(text: str) -> str:
     """The projection of ``text`` as a plain string (what a secret is looked up by)."""
     return project(text).text
+
+
+def spelled_digits(text: str) -> str | None:
+    """``text`` with digits read out in another language written as digits; None if it has none.
+
+    "meine Nummer ist vier eins eins …" → "meine Nummer ist 4 1 1 …": what a slot
+    type reading the call's language finds a card or a code in.
+    """
+    out: list[str] = []
+    last = 0
+    for m in _TOKEN.finditer(text):
+        digit = FOREIGN_DIGITS.get(m.group().lower())
+        if digit is not None:
+            out.append(text[last : m.start()])
+            out.append(str(digit))
+            last = m.end()
+    if not out:
+        return None
+    out.append(text[last:])
+    return "".join(out)

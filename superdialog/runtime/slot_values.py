@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from superdialog.compile.model import CompiledSlot
 from superdialog.errors import ActionError
-from superdialog.pii.project import canonical
+from superdialog.pii.project import canonical, spelled_digits
 from superdialog.pii.renderings import MIN_FREE_TEXT
 from superdialog.runtime.actions import resolve_validator
 from superdialog.runtime.blocking import run_blocking
@@ -220,6 +220,9 @@ def scan_volunteered(m: CallMachine, text: str) -> None:
     text = _without_the_answer(m, text)
     before, m._heard_tail = m._heard_tail, text[-_TAIL:]
     windows = [text[i : i + _WINDOW] for i in range(0, len(text), _WINDOW - _OVERLAP)]
+    spelled = spelled_digits(text)  # a code read out in another language: "vier eins eins …"
+    if spelled is not None:
+        windows += [spelled[i : i + _WINDOW] for i in range(0, len(spelled), _WINDOW - _OVERLAP)]
     for slot in slots:
         ctx = extract_context(m, slot)
         kind = get_type(slot.spec.type)
