@@ -20,6 +20,7 @@ from __future__ import annotations
 import difflib
 import functools
 import re
+import string
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -37,6 +38,7 @@ from jinja2.utils import generate_lorem_ipsum
 from superdialog.errors import TemplateError
 
 __all__ = [
+    "MAX_LOOP_STEPS",
     "MAX_OUTPUT",
     "RUNTIME_NAMES",
     "CompiledExpr",
@@ -86,6 +88,7 @@ _MAX_POWER_BITS = 4_096  # ``a ** b`` results up to ~1,200 decimal digits
 _MAX_ITEMS = 100_000  # ``'ab' * n``, ``[x] * n``: result length
 _MAX_WIDTH = 1_000  # ``'%0999999d' % 1``, ``center(n)``: field widths
 _WIDTH = re.compile(r"%[-#0 +]*(\d*)(?:\.(\d*))?")
+_STAR = re.compile(r"%[-#0 +]*(?:\*|\d*\.\*)")
 _TEMPLATE_FAILURES = (
     TypeError,
     ValueError,
@@ -114,6 +117,8 @@ def _check_width(width: Any) -> None:
 
 
 def _check_format(fmt: str) -> None:
+    if _STAR.search(fmt):
+        raise SecurityError("a '%' format width given as '*' (write the width in the format)")
     for match in _WIDTH.finditer(fmt):
         for number in match.groups():
             if number and (len(number) > 4 or int(number) > _MAX_WIDTH):
@@ -132,6 +137,27 @@ class _NoFolding(CodeGenerator):
         if not isinstance(node, nodes.TemplateData | nodes.Const):
             raise nodes.Impossible()
         return str(super()._output_child_to_const(node, frame, finalize))
+
+    def visit_For(self, node: nodes.For, frame: Frame) -> None:
+        """Every ``{% for %}`` iterates through ``environment.loop_items``: steps are counted.
+
+        Nested loops multiply: two loops over ``range(100000)`` with nothing
+        inside ran 10^10 steps and held the event loop (every call on the
+        worker) for minutes, with no output for ``MAX_OUTPUT`` to stop.
+        """
+        loops: set[int] = self.__dict__.setdefault("_loop_iters", set())
+        loops.add(id(node.iter))
+        super().visit_For(node, frame)
+
+    def visit(self, node: nodes.Node, *args: Any, **kwargs: Any) -> Any:
+        loops: set[int] = self.__dict__.get("_loop_iters", set())
+        if id(node) in loops:
+            loops.discard(id(node))
+            self.write("environment.loop_items(")
+            super().visit(node, *args, **kwargs)
+            self.write(")")
+            return None
+        return super().visit(node, *args, **kwargs)
 
     def visit_EvalContextModifier(self, node: nodes.EvalContextModifier, frame: Frame) -> None:
         for keyword in node.options:
@@ -162,6 +188,38 @@ class _Environment(ImmutableSandboxedEnvironment):
                 pass
         return super().getattr(obj, attribute)
 
+    def loop_items(self, iterable: Any) -> Iterator[Any]:
+        """The loop's items, counted against the render's ``MAX_LOOP_STEPS``."""
+        budget = _STEPS.get()
+        if budget is None:  # rendered outside CompiledTemplate.render: this loop alone
+            budget = [MAX_LOOP_STEPS]
+        for item in iterable:
+            budget[0] -= 1
+            if budget[0] < 0:
+                raise SecurityError(f"the template's loops ran more than {MAX_LOOP_STEPS} steps")
+            yield item
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        """Refuse a text method whose result would be huge before it is built.
+
+        The sandbox lets templates call ``str`` methods: ``'a'.ljust(10**9)``,
+        ``zfill``, ``expandtabs``, ``'{:>999999999}'.format(1)`` and chained
+        ``replace`` built a gigabyte (or raised MemoryError) before the output
+        bound could see it.
+        """
+        owner = getattr(__obj, "__self__", None)
+        if isinstance(owner, str):
+            _check_text_call(owner, getattr(__obj, "__name__", ""), args, kwargs)
+        return super().call(__context, __obj, *args, **kwargs)
+
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        """``str.format`` is wrapped by the sandbox when read: widths bounded, none nested."""
+        wrapped = super().wrap_str_format(value)
+        if wrapped is None:
+            return None
+        _check_format_fields(value.__self__)
+        return wrapped
+
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         """Refuse ``**``, ``*`` and ``%`` whose result would be huge, before computing it."""
         if operator == "**" and isinstance(left, int) and isinstance(right, int):
@@ -175,6 +233,68 @@ class _Environment(ImmutableSandboxedEnvironment):
         elif operator == "%" and isinstance(left, str):
             _check_format(left)
         return super().call_binop(context, operator, left, right)
+
+
+MAX_LOOP_STEPS = 100_000
+"""Most loop steps one render may take, across all its loops (nested ones multiply)."""
+
+_STEPS: ContextVar[list[int] | None] = ContextVar("_template_steps", default=None)
+
+_WIDTH_METHODS = frozenset({"ljust", "rjust", "center", "zfill"})
+
+
+def _check_text_call(text: str, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """Raise ``SecurityError`` for a ``str`` method call whose result would be huge."""
+    if name in _WIDTH_METHODS and args:
+        _check_width(args[0])
+    elif name == "expandtabs":
+        size = args[0] if args else kwargs.get("tabsize", 8)
+        if isinstance(size, int) and size * max(text.count("\t"), 1) > MAX_OUTPUT:
+            raise SecurityError(f"expanding tabs to {size} columns is too large")
+    elif name == "replace" and len(args) >= 2:
+        _check_replace(text, args[0], args[1])
+
+
+def _check_replace(text: str, old: Any, new: Any) -> None:
+    if isinstance(old, str) and isinstance(new, str):
+        hits = text.count(old) if old else len(text) + 1
+        if len(text) + hits * (len(new) - len(old)) > MAX_OUTPUT:
+            raise SecurityError("replacing would make a text too large")
+
+
+def _check_format_fields(fmt: str) -> None:
+    """``'{:>999999999}'.format(x)`` and ``'{0:{1}}'.format(x, n)``: widths bounded, none nested."""
+    try:
+        fields = list(string.Formatter().parse(fmt))
+    except ValueError:
+        return  # str.format refuses it itself
+    for _, _, spec, _ in fields:
+        if spec and "{" in spec:
+            raise SecurityError("a format width given by another field")
+        for number in re.findall(r"\d+", spec or ""):
+            if len(number) > 4 or int(number) > _MAX_WIDTH:
+                raise SecurityError(f"a format width of {number} (at most {_MAX_WIDTH})")
+
+
+def _replace(value: Any, old: str, new: str, count: int | None = None) -> str:
+    text = str(value)
+    _check_replace(text, old, new)
+    return text.replace(old, new, -1 if count is None else count)
+
+
+def _batch(value: Any, linecount: int, fill_with: Any = None) -> Any:
+    _check_items(linecount)
+    return jinja2.filters.do_batch(value, linecount, fill_with)
+
+
+def _slice(value: Any, slices: int, fill_with: Any = None) -> Any:
+    _check_items(slices)
+    return jinja2.filters.do_slice(value, slices, fill_with)
+
+
+def _check_items(count: Any) -> None:
+    if isinstance(count, int) and abs(count) > _MAX_ITEMS:
+        raise SecurityError(f"{count} pieces (at most {_MAX_ITEMS})")
 
 
 def _center(value: Any, width: int = 80) -> str:
@@ -218,6 +338,9 @@ def environment() -> ImmutableSandboxedEnvironment:
         env.filters["center"] = _center
         env.filters["format"] = _format
         env.filters["indent"] = _indent
+        env.filters["replace"] = _replace
+        env.filters["batch"] = _batch
+        env.filters["slice"] = _slice
         env.globals["lipsum"] = _lipsum
         _ENV = env
     return _ENV
@@ -244,6 +367,7 @@ class CompiledTemplate:
         if self.static is not None:
             return self.static
         assert self._template is not None
+        steps = _STEPS.set([MAX_LOOP_STEPS])
         try:
             return self._template.render(variables).strip()
         except jinja2.TemplateError as exc:
@@ -252,6 +376,8 @@ class CompiledTemplate:
             raise TemplateError(
                 f"template {self.source!r} failed: {type(exc).__name__}", state=state
             ) from exc
+        finally:
+            _STEPS.reset(steps)
 
 
 @dataclass(frozen=True, slots=True)

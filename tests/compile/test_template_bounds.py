@@ -7,13 +7,22 @@ gigabyte there.
 
 from __future__ import annotations
 
+import math
+import time
 import tracemalloc
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import superdialog
 from superdialog import TemplateError
-from superdialog.compile.templates import MAX_OUTPUT, compile_expression, compile_template
+from superdialog.compile.templates import (
+    MAX_LOOP_STEPS,
+    MAX_OUTPUT,
+    compile_expression,
+    compile_template,
+)
 
 HUGE = [
     "{{ 10 ** 5000 }}",
@@ -78,3 +87,76 @@ def test_one_render_is_capped() -> None:
     with pytest.raises(TemplateError, match=f"more than {MAX_OUTPUT} characters"):
         template.render({})
     assert len(compile_template("{{ 'x' * 99999 }}").render({})) == 99_999
+
+
+# Found by the hostile-template probe: these held the event loop for minutes (loops with
+# no output) or built a gigabyte before the output bound could see it.
+SLOW_OR_HUGE = [
+    "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+    "{% for a in range(1000) %}{% for b in range(1000) %}{% for c in range(1000) %}"
+    "{% endfor %}{% endfor %}{% endfor %}",
+    "{% set x = range(99999) | list %}{% for a in x %}{% for b in x %}{% endfor %}{% endfor %}",
+    "{% for a in 'x' * 99999 %}{% for b in 'y' * 99999 %}{% endfor %}{% endfor %}",
+    "{{ 'ab' | replace('a', 'x' * 100000) | replace('x', 'y' * 100000) }}",
+    "{{ 'ab'.replace('a', 'x' * 100000).replace('x', 'y' * 100000) }}",
+    "{{ 'a'.ljust(10 ** 9) }}",
+    "{{ 'a'.rjust(10 ** 9) }}",
+    "{{ 'x'.zfill(10 ** 9) }}",
+    "{{ ('\\t' * 1000).expandtabs(1000000) }}",
+    "{{ '{:>999999999}'.format(1) }}",
+    "{{ '{0:{1}}'.format(1, 10 ** 9) }}",
+    "{{ '{n:>999999999}'.format_map({'n': 1}) }}",
+    "{{ '%*d' % (10 ** 8, 1) }}",
+    "{{ '%.*f' % (10 ** 8, 1) }}",
+    "{{ [1] | batch(10 ** 9, 'x') | list }}",
+    "{{ [1] | slice(10 ** 9) | list }}",
+]
+
+
+@pytest.mark.parametrize("source", SLOW_OR_HUGE)
+def test_loops_and_text_methods_are_bounded_before_they_run(source: str) -> None:
+    template = compile_template(source)
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        with pytest.raises(TemplateError):
+            template.render({})
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert time.perf_counter() - started < 2.0
+    assert peak < 40 * 1024 * 1024
+
+
+@settings(derandomize=True, deadline=None, max_examples=60)
+@given(st.lists(st.integers(1, 400), min_size=1, max_size=4))
+def test_nested_loops_run_or_stop_at_the_step_budget(sizes: list[int]) -> None:
+    """Any nest of loops: it renders when its steps fit the budget, else a TemplateError, fast."""
+    opening = "".join(f"{{% for i{n} in range({size}) %}}" for n, size in enumerate(sizes))
+    source = opening + "." + "{% endfor %}" * len(sizes)
+    steps = sum(math.prod(sizes[: k + 1]) for k in range(len(sizes)))
+    dots = math.prod(sizes)
+    template = compile_template(source)
+    started = time.perf_counter()
+    if steps <= MAX_LOOP_STEPS and dots <= MAX_OUTPUT:
+        assert template.render({}) == "." * dots
+    else:
+        with pytest.raises(TemplateError):
+            template.render({})
+    assert time.perf_counter() - started < 1.0
+
+
+def test_loops_keep_their_loop_variable_else_and_filter() -> None:
+    cases = {
+        "{% for i in range(3) %}{{ loop.index }}{% if loop.last %}!{% endif %}{% endfor %}": "123!",
+        "{% for i in [1, 2, 3] if i > 1 %}{{ i }}{% else %}none{% endfor %}": "23",
+        "{% for i in [] %}{{ i }}{% else %}none{% endfor %}": "none",
+        "{% for a, b in [('x', 1)] %}{{ a }}{{ b }}{% endfor %}": "x1",
+        "{{ 'Hi {}'.format('Bob') }} {{ 'a-b' | replace('-', ' ') }}": "Hi Bob a b",
+        "{{ range(5) | batch(2) | list }}": "[[0, 1], [2, 3], [4]]",
+    }
+    for source, expected in cases.items():
+        assert compile_template(source).render({}) == expected, source
+    budget = compile_template("{% for i in range(60000) %}{% endfor %}")
+    budget.render({})
+    budget.render({})  # the budget is per render, not per template
