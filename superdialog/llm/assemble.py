@@ -138,6 +138,11 @@ def _read_chunk(chunk: Any) -> ChunkView:
         return ChunkView("", (), None, usage)
     delta = _mapping(choice.get("delta"), "delta")
     text = delta.get("content") or ""
+    refusal = delta.get("refusal")
+    if not text and isinstance(refusal, str):
+        # OpenAI streams a refusal in its own field: words for the caller (the turn was
+        # otherwise empty and the caller heard "sorry, I didn't catch that", then again)
+        text = refusal
     thought = delta.get("reasoning_content") or delta.get("reasoning")
     if isinstance(text, list):
         text, thinking = _content_parts(text)

@@ -101,6 +101,18 @@ def test_spaces_that_open_a_line_go_with_the_mark_after_them(pieces: list[str]) 
     assert streamed == speakable("".join(pieces))
 
 
+async def test_a_refusal_is_spoken_as_the_models_words() -> None:
+    refusal = [{"refusal": "I'm sorry,"}, {"refusal": " I can't help with that."}]
+    writes = [event({**chunk(), "choices": [{"index": 0, "delta": d}]}) for d in refusal]
+    writes += [event(chunk(finish="stop")), event("[DONE]")]
+    calls: list[int] = []
+    async with raw_server(sse_server(writes, calls)) as url:
+        machine = build(url)
+        await machine.start()
+        assert await machine.turn("hello") == "I'm sorry, I can't help with that."
+        assert machine.node == "chat"
+
+
 # ------------------------------------------------------------------------- runaway replies
 
 
