@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import io
 import json
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -369,6 +370,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(errors="backslashreplace")
     args = _parser().parse_args(argv)
+    last_resort = logging.lastResort
+    if not os.environ.get("SUPERDIALOG_DEBUG"):
+        logging.lastResort = _one_line_handler()
     try:
         return int(args.fn(args))
     except KeyboardInterrupt:
@@ -388,6 +392,28 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+    finally:
+        logging.lastResort = last_resort
+
+
+class _FirstLine(logging.Formatter):
+    """A log record as its first line: the stack frames a warning carries are for a log file."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        record.exc_info, record.exc_text, record.stack_info = None, None, None
+        return super().format(record).split("\n", 1)[0]
+
+
+def _one_line_handler() -> logging.Handler:
+    """What prints log records nobody configured a handler for: one line each, no traceback.
+
+    Python's last-resort handler printed a call's warnings with their stack
+    frames ('File ".../actions.py", line 127') in the middle of a chat.
+    """
+    handler = logging.StreamHandler()  # sys.stderr as it is when a record comes
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(_FirstLine("%(message)s"))
+    return handler
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from pathlib import Path as FsPath
 from pathlib import PurePath
 
 from superdialog.errors import FlowError, Location, Problem
+from superdialog.pii.logs import mask_shapes
 from superdialog.spec.loader import parse_flow
 from superdialog.spec.models import FlowSpec
 from superdialog.spec.yaml_source import SourceMap, is_regular_file, read_source
@@ -118,9 +119,20 @@ def import_bindings(
         sys.modules[name] = module
         try:
             module_spec.loader.exec_module(module)
+        except SystemExit as exc:  # sys.exit() at import ended the whole program, silently
+            del sys.modules[name]
+            problems.append(
+                Problem(
+                    loc,
+                    f"importing '{rel}' called sys.exit({exc.code!r})",
+                    "a python: file defines and registers actions; it must not end the program",
+                )
+            )
         except Exception as exc:  # user code: report where the flow names it
             del sys.modules[name]
-            problems.append(Problem(loc, f"importing '{rel}' failed: {type(exc).__name__}: {exc}"))
+            said = mask_shapes(str(exc))  # its text may quote a card or an address
+            said = said if len(said) <= 300 else said[:299] + "…"
+            problems.append(Problem(loc, f"importing '{rel}' failed: {type(exc).__name__}: {said}"))
     problems.extend(_sub_flow_bindings(spec, base, run, _seen | {str(file) if file else ""}))
     return problems
 

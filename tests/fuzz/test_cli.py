@@ -148,3 +148,47 @@ def test_validate_refuses_code_outside_the_flows_folder(tmp_path: Path) -> None:
         _assert_located_failure(proc, files=2)
         assert f"{flow}:6:10: python file '{outside}' is an absolute path" in proc.stderr
         assert "python file '../outside.py' is outside the flow's folder" in proc.stderr
+
+
+BROKEN_CODE = {
+    "raises.py": (
+        "raise RuntimeError('no db at 10.20.30.40 for card 4111 1111 1111 1111')\n",
+        "importing 'raises.py' failed: RuntimeError: no db at [redacted]",
+    ),
+    "exits.py": ("import sys\nsys.exit(3)\n", "importing 'exits.py' called sys.exit(3)"),
+    "syntax.py": ("def x(:\n", "'syntax.py'"),
+    "imports.py": ("import no_such_module_zz\n", "ModuleNotFoundError"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN_CODE))
+def test_chat_with_broken_python_files_says_so_located(tmp_path: Path, name: str) -> None:
+    """A file that exits at import ended 'chat' with no word; an error's text came in clear."""
+    code, message = BROKEN_CODE[name]
+    (tmp_path / name).write_text(code, encoding="utf-8")
+    flow = tmp_path / "f.yaml"
+    flow.write_text(FLOW + f"python: [{name}]\n", encoding="utf-8")
+    for args in (("chat", flow, "--script", flow), ("validate", "--run-code", flow)):
+        proc = _cli(*args, cwd=tmp_path)
+        _assert_located_failure(proc)
+        assert message.split("line")[0] in proc.stderr, proc.stderr
+        assert "4111" not in proc.stderr and "10.20.30.40" not in proc.stderr
+
+
+def test_chat_prints_a_call_warning_as_one_line_without_frames(tmp_path: Path) -> None:
+    """The call's warning carries stack frames for a log file; chat printed them as a traceback."""
+    (tmp_path / "acts.py").write_text(
+        "import superdialog\nsuperdialog.action('x')(42)\n", encoding="utf-8"
+    )
+    flow = tmp_path / "f.yaml"
+    flow.write_text(
+        "flow: f\npython: [acts.py]\nstart: a\nstates:\n"
+        "  a: {action: {call: x}, next: b}\n  b: {say: hi, end: completed}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "lines.txt").write_text("hello\n", encoding="utf-8")
+    proc = _cli("chat", flow, "--script", tmp_path / "lines.txt", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "! error in a: ActionError" in proc.stdout
+    assert "call f: ActionError in state a" in proc.stderr
+    assert 'File "' not in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
