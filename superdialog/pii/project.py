@@ -89,6 +89,7 @@ CONNECTORS: frozenset[str] = frozenset(
     {
         "and", "then", "dash", "hyphen", "minus", "dot", "point", "period", "space",
         "slash", "underscore", "at", "plus", "comma", "the", "of", "st", "nd", "rd", "th",
+        "in", "on",  # "March 12th in 1975", "born in 1975 on March 12"
         "uh", "um", "umm", "uhm", "er", "erm", "ah", "hmm", "mm",
         "dollar", "dollars", "cent", "cents", "pound", "pounds", "pence", "euro", "euros",
         "rupee", "rupees", "bucks",

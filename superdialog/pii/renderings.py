@@ -70,6 +70,9 @@ def _date_texts(d: dt.date) -> Iterator[str]:
             yield f"{name} {day} {y}"
     yield f"{year} {mm} {dd}"
     yield f"{year} {month} {day}"
+    for name in _MONTHS[month - 1]:  # the year first: "1975, March 12"
+        yield f"{year} {name} {day}"
+        yield f"{year} {day} {name}"
 
 
 def _number_texts(value: Decimal) -> Iterator[str]:
