@@ -287,15 +287,44 @@ def _bases(word: str) -> frozenset[str]:
         forms.add(stem[:-3] + "y")
     elif stem.endswith("es") and stem[-3:-2] in ("s", "x", "z", "h", "o"):
         forms.add(stem[:-2])
-    if stem.endswith("s") and not stem.endswith(("ss", "us", "is")):
+    if stem.endswith("s") and not stem.endswith(("ss", "us", "is")) and stem not in _NOT_PLURAL:
         forms.add(stem[:-1])
     for ending in ("ing", "ed"):
         if stem.endswith(ending):
             base = stem[: -len(ending)]
-            forms.add(base)
             if len(base) > 3 and base[-1] == base[-2] and base[-1] not in _VOWELS:
                 forms.add(base[:-1])  # "shopping", "stopped"
+            elif not _short_closed(base):
+                forms.add(base)  # "picking", "delivered"; "hated" is no "hat", "caring" no "car"
     return frozenset(f for f in forms if len(f) >= 3 or f == word)
+
+
+# Words ending in "s" that are no plural: "news" is no "new".
+_NOT_PLURAL = frozenset(
+    {"news", "series", "species", "means", "thanks", "lens", "always", "perhaps", "towards",
+     "whereas", "yes", "its", "his", "hers", "ours", "yours", "theirs", "was", "does", "goes",
+     "hiss", "physics", "mathematics", "politics", "economics", "christmas"}
+)  # fmt: skip
+
+
+def _short_closed(base: str) -> bool:
+    """One syllable ending in one vowel and one consonant ("hat", "car", "plan").
+
+    Such a word doubles its consonant before "-ed"/"-ing" ("planned", "starring"), so
+    "hated", "caring", "planed" are forms of "hate", "care", "plane", not of it.
+    """
+    if len(base) < 2 or base[-1] in _VOWELS or base[-1] in "wxy" or base[-2] not in _VOWELS:
+        return False
+    if len(base) > 2 and base[-3] in _VOWELS:
+        return False  # "rain", "book": two vowels
+    return (
+        sum(
+            1
+            for k, ch in enumerate(base)
+            if ch in _VOWELS and (k == 0 or base[k - 1] not in _VOWELS)
+        )
+        == 1
+    )
 
 
 _NEGATORS = frozenset({"not", "no", "don't", "dont", "never", "without", "except", "but"})

@@ -595,3 +595,21 @@ def test_a_month_then_a_year_in_halves(month: int, day: int, year: tuple[str, in
     assert extract("date", f"{name} {said}", now=NOW) is None
     got = extract("date", f"the {_ORDINALS[day]} of {name} {said}", now=NOW)
     assert got is not None and (got.year, got.month, got.day) == (value, month, day)
+
+
+@SETTINGS
+@given(
+    noun=st.sampled_from(["car", "hat", "plan", "star", "bar", "tap", "pin", "cub", "din", "tim"]),
+    ending=st.sampled_from(["ed", "ing"]),
+    lead=st.sampled_from(["i ", "we were ", ""]),
+)
+def test_an_e_verb_is_no_form_of_a_short_noun(noun: str, ending: str, lead: str) -> None:
+    # "cared", "hating" are forms of "care", "hate": the noun would double its consonant
+    assert extract("enum", f"{lead}{noun}{ending}", choices=[noun, "zzzz"]) is None
+    doubled = f"{noun}{noun[-1]}{ending}"
+    assert extract("enum", f"{lead}{doubled}", choices=[noun, "zzzz"]) == noun
+
+
+def test_news_is_no_new() -> None:
+    assert extract("enum", "any news?", choices=["new", "used"]) is None
+    assert extract("enum", "the new one", choices=["new", "used"]) == "new"
