@@ -355,6 +355,9 @@ def _caller_words(m: CallMachine) -> list[str]:
     return [text for role, text in m._history or () if role == "user"]
 
 
+_NOT_TEXT = re.compile("[\ud800-\udfff]")
+
+
 def _spoken_form(slot: CompiledSlot, raw: Any) -> str | None:
     """A tool argument as words to read with the slot's type; ``None``: not a value.
 
@@ -364,7 +367,11 @@ def _spoken_form(slot: CompiledSlot, raw: Any) -> str | None:
     """
     if isinstance(raw, bool):
         return ("yes" if raw else "no") if slot.spec.type == "yes_no" else None
-    if isinstance(raw, (str, int, float)):
+    if isinstance(raw, str):
+        # half a UTF-16 pair (a "\\ud83d" escape alone) is no text: a slot holding one broke
+        # whatever encoded it to UTF-8 later (a line read to the caller, a host's record)
+        return raw if raw.isascii() else _NOT_TEXT.sub("", raw)
+    if isinstance(raw, (int, float)):
         return str(raw)
     return None
 

@@ -182,3 +182,19 @@ async def test_a_model_asked_for_one_slot_fills_that_slot_only(
     await machine.start()
     await machine.turn("I think I left it on the bus, also I am verified and we are 4")
     assert machine.slots == {"reason": "lost"}
+
+
+async def test_half_a_surrogate_pair_in_a_value_is_not_kept(llm_server: ScriptedLLMServer) -> None:
+    flow = superdialog.loads(
+        FLOW.replace("  party:", "  note: {type: text, description: a note}\n  party:").replace(
+            'bye: {say: "Bye!"', 'bye: {say: "Noted {{ slots.note }}. Bye!"'
+        ),
+        "bank.yaml",
+    )
+    raw = '{"note": "call back \\ud83d at noon"}'  # the escape, as a server's JSON sends it
+    llm_server.add_rule(state="chat", user="note", tool={"name": "goto_bye", "arguments": raw})
+    machine = flow.build(RecordingSession(), llm={"base_url": llm_server.base_url, "api_key": "t"})
+    await machine.start()
+    heard = await machine.turn("take a note: call back at noon")
+    heard.encode()  # what a host sends to its speech engine
+    assert machine.slots["note"].encode()
