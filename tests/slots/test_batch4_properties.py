@@ -613,3 +613,28 @@ def test_an_e_verb_is_no_form_of_a_short_noun(noun: str, ending: str, lead: str)
 def test_news_is_no_new() -> None:
     assert extract("enum", "any news?", choices=["new", "used"]) is None
     assert extract("enum", "the new one", choices=["new", "used"]) == "new"
+
+
+@SETTINGS
+@given(
+    minutes=st.integers(10, 59),
+    said=st.sampled_from(
+        [
+            ("en", "noon {w}", 12, 1),
+            ("en", "midnight {w}", 0, 1),
+            ("fr", "à midi moins {w}", 11, -1),
+            ("fr", "minuit {w}", 0, 1),
+            ("es", "mediodía y {w}", 12, 1),
+            ("es", "medianoche menos {w}", 23, -1),
+            ("de", "{w} nach Mitternacht", 0, 1),
+            ("de", "{w} vor Mittag", 11, -1),
+        ]
+    ),
+)
+def test_minutes_said_with_noon_or_midnight(minutes: int, said: tuple[str, str, int, int]) -> None:
+    # "noon fifteen", "à midi moins le quart", "mediodía y cuarto", "zehn vor Mitternacht"
+    # gave noon or midnight: the minutes were dropped
+    language, form, hour, sign = said
+    got = extract("time", form.format(w=minutes), language=language, now=NOW)
+    want = time(hour, minutes if sign > 0 else 60 - minutes)
+    assert got == want

@@ -236,6 +236,17 @@ _NOT_WRITTEN = r"(?![/.-]\d)"
 """After "el 01", "le 01", "am 01.": not the first part of a written date ("el 01/02/2027")."""
 
 
+def _noon_minutes(m: re.Match[str]) -> str:
+    """Minutes said after or before noon or midnight, as an English clock ("at 23:45")."""
+    minutes = 15 if m["q"] else 30 if m.groupdict().get("h") else int(m["mi"])
+    if not 0 < minutes < 60:
+        return NO_VALUE
+    hour = 12 if m["w"] in ("mediodia", "mittag") else 0
+    if m["rel"] in ("menos", "vor"):
+        return "at " + _clock((hour - 1) % 24, 60 - minutes)
+    return "at " + _clock(hour, minutes)
+
+
 def _nth(m: re.Match[str]) -> str:
     """'el 3', 'le 3', 'am 3.' → 'the 3rd' (a day of this or next month)."""
     day = int(m["d"])
@@ -397,6 +408,15 @@ def _es_rules() -> list[Rewrite]:
         (_p(r"manana"), _const("tomorrow")),
         (_p(r"hoy"), _const("today")),
         (_p(r"ayer"), _const("yesterday")),
+        # "mediodía y cuarto", "medianoche menos cuarto" gave noon and midnight: the minutes
+        # said after the word were dropped
+        (
+            _p(
+                r"(?:al |el |la |a la )?(?P<w>mediodia|medianoche) (?P<rel>y|menos) "
+                r"(?:(?P<q>cuarto)|(?P<h>media)|(?P<mi>\d{1,2}))"
+            ),
+            _noon_minutes,
+        ),
         (_p(r"(?:al )?mediodia"), _const("noon")),
         (_p(r"(?:la )?medianoche"), _const("midnight")),
         (
@@ -508,6 +528,14 @@ def _de_rules() -> list[Rewrite]:
         (_p(r"morgen"), _const("tomorrow")),
         (_p(r"heute"), _const("today")),
         (_p(r"gestern"), _const("yesterday")),
+        # "Viertel nach Mitternacht", "zehn vor Mitternacht" gave midnight
+        (
+            _p(
+                r"(?:um )?(?:(?P<q>viertel)|(?P<mi>\d{1,2})) (?P<rel>nach|vor) "
+                r"(?P<w>mitternacht|mittag)"
+            ),
+            _noon_minutes,
+        ),
         (_p(r"mitternacht"), _const("midnight")),
         (
             _p(r"(?:um )?halb (?P<h>\d{1,2})"),
@@ -582,6 +610,15 @@ def _fr_rules() -> list[Rewrite]:
         (_p(r"demain"), _const("tomorrow")),
         (_p(r"aujourd'hui|aujourdhui|aujourd hui"), _const("today")),
         (_p(r"hier"), _const("yesterday")),
+        # "midi moins le quart" gave noon: the minutes after "midi"/"minuit" were dropped
+        (
+            _p(r"(?:a )?(?P<w>midi|minuit) moins (?:le quart|(?P<mi>\d{1,2}))"),
+            lambda m: "at " + _clock(11 if m["w"] == "midi" else 23, 60 - int(m["mi"] or 15)),
+        ),
+        (
+            _p(r"(?:a )?(?P<w>midi|minuit) (?:et quart|(?P<mi>\d{1,2}))(?! ?(?:h\b|heures?|:))"),
+            lambda m: "at " + _clock(12 if m["w"] == "midi" else 0, int(m["mi"] or 15)),
+        ),
         (_p(r"(?:a )?midi et demi(?:e)?"), _const("at 12:30")),
         (_p(r"(?:a )?minuit"), _const("midnight")),
         (_p(r"(?:a )?midi"), _const("noon")),
