@@ -237,7 +237,7 @@ def _clock_at(toks: list[Token], i: int) -> _Clock | None:
         word == "twelve" and _text(toks, i + 1) in ("noon", "midday", "midnight")
     ):
         k = i + (word == "twelve")
-        hour = 0 if _text(toks, k) == "midnight" else 12
+        at_noon = 0 if _text(toks, k) == "midnight" else 12
         oh = _text(toks, k + 1) in ("oh", "o")
         minutes = parse_cardinal(toks, k + 1 + oh)
         if (
@@ -249,8 +249,8 @@ def _clock_at(toks: list[Token], i: int) -> _Clock | None:
             # "noon 4" (four minutes past, or four people?) is no time
             if not 1 <= minutes[0] <= 59 or (minutes[0] < 10) != oh:
                 return None
-            return _Clock(hour, minutes[0], minutes[1], None, True, True)
-        return _Clock(hour, 0, k + 1, None, True, True)
+            return _Clock(at_noon, minutes[0], minutes[1], None, True, True)
+        return _Clock(at_noon, 0, k + 1, None, True, True)
     rel = _relational(toks, i)
     if rel is not None:
         return rel
