@@ -22,7 +22,8 @@ _UNSURE = (
     ("not", "sure"), ("don't", "know"), ("dont", "know"), ("do", "not", "know"),
     ("no", "idea"), ("not", "certain"), ("maybe",), ("perhaps",), ("dunno",),
     ("hard", "to", "say"), ("not", "yet"), ("possibly",), ("let", "me", "think"),
-    ("hold", "on"), ("wait",),
+    ("hold", "on"), ("wait",), ("yes", "and", "no"), ("yeah", "and", "no"), ("sort", "of"),
+    ("kind", "of"), ("kinda",), ("sorta",),
 )  # fmt: skip
 _NEGATIVE_IDIOMS = (
     ("of", "course", "not"), ("absolutely", "not"), ("definitely", "not"),
@@ -42,7 +43,8 @@ _POSITIVE_IDIOMS = (
     ("let's", "do", "it"), ("lets", "do", "it"), ("sounds", "great"), ("works", "for", "me"),
     ("i", "reckon"), ("reckon", "so"), ("i", "suppose"), ("suppose", "so"), ("guess", "so"),
     ("believe", "so"), ("i", "believe", "so"), ("i", "expect", "so"), ("should", "be", "fine"),
-    ("you", "got", "it"),
+    ("you", "got", "it"), ("wouldn't", "say", "no"), ("would", "not", "say", "no"),
+    ("can't", "say", "no"),
 )  # fmt: skip
 _NEGATIVE = frozenset(
     {"no", "nope", "nah", "not", "don't", "dont", "never", "negative", "wrong", "incorrect",

@@ -623,6 +623,10 @@ def _digit_item(toks: list[Token], i: int, before: str) -> tuple[str, int] | Non
     word = toks[i].text
     if is_numeral(word):
         return word, i + 1
+    if word in UNITS or word in TEENS or word in TENS:
+        whole = _with_thousands(toks, i)
+        if whole is not None:
+            return whole  # "one thousand two hundred" is 1200 (it gave 1000200)
     if word in UNITS:
         if not before and is_pronoun_one(toks, i):
             return None
@@ -656,6 +660,16 @@ def _digit_item(toks: list[Token], i: int, before: str) -> tuple[str, int] | Non
     if before and word == "thousand":
         return "000", i + 1
     return None
+
+
+def _with_thousands(toks: list[Token], i: int) -> tuple[str, int] | None:
+    """A quantity with "thousand" in it said inside a digit string, read as one number."""
+    parsed = _words(toks, i)
+    if parsed is None or not any(toks[k].text == "thousand" for k in range(i, parsed[1])):
+        return None
+    if parsed[1] < len(toks) and toks[parsed[1] - 1].text == "thousand":
+        return None  # "five thousand" alone: "5000", as the groups give it
+    return str(parsed[0]), parsed[1]
 
 
 def _starts_digit(word: str) -> bool:

@@ -638,3 +638,28 @@ def test_minutes_said_with_noon_or_midnight(minutes: int, said: tuple[str, str, 
     got = extract("time", form.format(w=minutes), language=language, now=NOW)
     want = time(hour, minutes if sign > 0 else 60 - minutes)
     assert got == want
+
+
+@SETTINGS
+@given(n=st.integers(1001, 9999).filter(lambda v: v % 1000 != 0))
+def test_a_code_said_as_a_quantity_with_thousand(n: int) -> None:
+    # "one thousand two hundred" as digits gave "1000200"
+    assert extract("digits", words(n)) == str(n)
+
+
+@SETTINGS
+@given(
+    said=st.sampled_from(
+        [
+            ("yes and no", None),
+            ("yeah and no", None),
+            ("i wouldn't say no", True),
+            ("wouldn't say no to that", True),
+        ]
+    ),
+    lead=st.sampled_from(["", "um, ", "well "]),
+)
+def test_yes_and_no_and_wouldnt_say_no(said: tuple[str, bool | None], lead: str) -> None:
+    # "yes and no" gave no (a mixed answer), "I wouldn't say no" gave no (it is a yes)
+    text, want = said
+    assert extract("yes_no", f"{lead}{text}") is want
