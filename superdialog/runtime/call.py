@@ -170,6 +170,18 @@ class CallMachine:
             self._host = Host(session)
         if self._started:
             return ""
+        gate = self._gate
+        if gate is None:
+            gate = self._gate = TurnGate()
+        me = await gate.enter()  # words said during the opening wait for it (gate.py)
+        try:
+            return await self._opening()
+        finally:
+            gate.leave(me)
+
+    async def _opening(self) -> str:
+        if self._started:  # a turn came first
+            return ""
         self._started = True
         self._t0 = self._clock()
         if self.flow.graph.uses_llm:

@@ -102,3 +102,41 @@ async def test_utterances_over_a_running_turn_keep_the_call_consistent(
     for out in replies:  # one turn's lines, each after a space: never run together
         text = "".join(out)
         assert ".J" not in text and "?A" not in text and ".A" not in text, text
+
+
+class _SlowSay(RecordingSession):
+    """A host whose ``say`` takes a while, as speaking the opening does."""
+
+    async def say(self, text: str) -> None:
+        await _ticks(3)
+        self.effect("say", text)
+
+
+@settings(derandomize=True, deadline=None, max_examples=40)
+@given(
+    name=st.sampled_from(sorted(CALLERS)),
+    pick=st.integers(0, 30),
+    after=st.sampled_from([1, 2, 4, 8, 30]),  # the opening has begun
+)
+async def test_words_said_during_the_opening_wait_for_it(name: str, pick: int, after: int) -> None:
+    """Found: 'yes' said while the opening was spoken left 'details' twice ("no transition
+    to 'details'"), took the error path and transferred; 'operator' sent the transfer before
+    the opening line was said, and the line after it."""
+    words, data = CALLERS[name]
+    flow = superdialog.load(FLOWS / f"{name}.yaml")
+    session = _SlowSay(data=dict(data))
+    machine = flow.build(session, trace=True, actions={"block_card": _block_card})
+    opening = asyncio.ensure_future(machine.start())
+    await _ticks(after)
+    reply = "".join([c async for c in machine.stream(words[pick % len(words)])])
+    said = await opening
+    await machine.close()
+    errors = [e for e in machine.trace if isinstance(e, ErrorRaised)]
+    assert errors == [], errors
+    assert effect_violations(session, machine) == []
+    verbs = session.verbs
+    assert said and verbs[0] == "say", verbs  # the opening is said first
+    first_terminal = next(
+        (i for i, v in enumerate(verbs) if v in ("end", "transfer_to_human")), None
+    )
+    assert first_terminal is None or "say" not in verbs[first_terminal:], (verbs, reply)
