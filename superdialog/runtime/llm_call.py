@@ -358,6 +358,49 @@ def _caller_words(m: CallMachine) -> list[str]:
 _NOT_TEXT = re.compile("[\ud800-\udfff]")
 
 
+_PLACEHOLDERS = frozenset(
+    {
+        "unknown",
+        "n/a",
+        "na",
+        "none",
+        "null",
+        "nil",
+        "undefined",
+        "unspecified",
+        "tbd",
+        "empty",
+        "no value",
+        "not applicable",
+        "not available",
+        "not given",
+        "not known",
+        "not mentioned",
+        "not provided",
+        "not specified",
+        "not stated",
+        "not yet provided",
+        "not yet known",
+    }
+)
+"""What models put in an argument for a value the caller has not given."""
+
+_NOT_WORD = re.compile(r"[^\w/]+")
+
+
+def _no_value(text: str) -> bool:
+    """Whether an argument the slot's type cannot read only stands for "no value".
+
+    Models fill every property of a tool's schema: a move to the goodbye
+    state came with ``{"party": "unknown", "order_id": "N/A"}``. Refused, the
+    move was not taken (the caller who said goodbye heard "sorry, I didn't
+    catch that") and the model was told to ask for values never given.
+    Absent, the move goes on and the slots stay empty.
+    """
+    words = _NOT_WORD.sub(" ", text.casefold()).split()
+    return not words or " ".join(words) in _PLACEHOLDERS or all(w in "_/" for w in words)
+
+
 def _spoken_form(slot: CompiledSlot, raw: Any) -> str | None:
     """A tool argument as words to read with the slot's type; ``None``: not a value.
 
@@ -394,7 +437,7 @@ async def _fill_from_args(
     rejected: list[str] = []
     for name, raw in (args or {}).items():
         slot = m.flow.slots.get(name)
-        if slot is None or name not in offered or raw is None or raw == "":
+        if slot is None or name not in offered or raw is None or raw in ("", [], {}):
             if slot is not None and name not in offered:
                 log.warning(
                     "call %s: the model gave %s, which it was not asked for; ignored",
@@ -420,6 +463,8 @@ async def _fill_from_args(
         else:
             ctx = extract_context(m, slot)
             match = find(slot.spec.type, said, ctx)
+            if match is None and _no_value(said):
+                continue  # a placeholder for a value not given: absent, not refused
             if match is None:
                 why = f"it is not a {slot.spec.type} value"
             else:

@@ -198,3 +198,48 @@ async def test_half_a_surrogate_pair_in_a_value_is_not_kept(llm_server: Scripted
     heard = await machine.turn("take a note: call back at noon")
     heard.encode()  # what a host sends to its speech engine
     assert machine.slots["note"].encode()
+
+
+_PLACEHOLDER = st.sampled_from(
+    [
+        "unknown",
+        "N/A",
+        "n/a",
+        "None",
+        "null",
+        "",
+        " ",
+        "-",
+        "?",
+        "not provided",
+        "Not specified.",
+        "UNKNOWN",
+        "<unknown>",
+        "[]",
+        [],
+        {},
+        "not yet provided",
+        "tbd",
+    ]
+)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(party=_PLACEHOLDER, order_id=_PLACEHOLDER)
+async def test_a_placeholder_for_a_value_not_given_does_not_block_the_move(
+    llm_server: ScriptedLLMServer, party: Any, order_id: Any
+) -> None:
+    """Models fill every property of a tool: "unknown" is no value, not a refused one."""
+    llm_server.reset(rules=True)
+    llm_server.add_rule(
+        state="chat", user="bye", goto="bye", args={"party": party, "order_id": order_id}
+    )
+    machine = build(llm_server)
+    await machine.start()
+    assert await machine.turn("that's all, bye") == "Bye!"
+    assert machine.slots == {}
