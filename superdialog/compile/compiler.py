@@ -39,6 +39,7 @@ from superdialog.compile.templates import (
     one_parse_each,
     references,
     spoken_types,
+    unknown_filters,
 )
 from superdialog.compile.translations import (
     builtin_message,
@@ -47,7 +48,7 @@ from superdialog.compile.translations import (
     compile_text,
     intent_phrases,
 )
-from superdialog.errors import FlowError, Location, Problem, SlotTypeError
+from superdialog.errors import FlowError, Location, Problem, SlotTypeError, TemplateError
 from superdialog.slots import get_type
 from superdialog.slots.base import Constraints
 from superdialog.spec.languages import normalise_language
@@ -111,6 +112,7 @@ class CompiledGraph:
     """What may go wrong on a call (located); errors are raised instead (compile/check)."""
 
 
+_NAMED = re.compile(r"No (?:filter|test) named '([^']+)'")
 _E164 = re.compile(r"\+[1-9][0-9]{1,14}")
 
 
@@ -126,6 +128,12 @@ def e164_problem(number: str) -> tuple[str, str] | None:
         parsed = phonenumbers.parse(number, None)
     except phonenumbers.NumberParseException:
         parsed = None
+    if parsed is not None and _E164.fullmatch(number) and not phonenumbers.is_valid_number(parsed):
+        return (
+            f"'{number}' is written as E.164 but is no phone number in use",
+            "its country has no numbers in that range (a fictional or reserved one?): "
+            "give a number the transfer can reach",
+        )
     if parsed is None or not phonenumbers.is_valid_number(parsed):
         return (
             f"'{number}' is not a valid phone number",
@@ -161,6 +169,11 @@ class _Compiler:
         origin = self.origins[state]
         return origin.smap.locate(("states", origin.name, *path), key=key)
 
+    def named_at(self, loc: Location, message: str) -> Location:
+        """An unknown filter or test is located at its name, in a block text too."""
+        named = _NAMED.search(message)
+        return self.smap.within(loc, named.group(1)) if named else loc
+
     def problem(self, loc: Location, message: str, hint: str | None = None) -> None:
         self.problems.append(Problem(loc, message, hint))
 
@@ -169,7 +182,7 @@ class _Compiler:
         try:
             compiled = compile_template(source)
         except TemplateSyntaxProblem as exc:
-            self.problem(self.at(state, path), str(exc))
+            self.problem(self.named_at(self.at(state, path), str(exc)), str(exc))
             self.uses.append(TemplateUse(source, state, path))  # what still parses is checked
             return None
         if compiled.static is None:
@@ -193,6 +206,8 @@ class _Compiler:
         except TemplateSyntaxProblem:
             return
         allowed = RUNTIME_NAMES | self.context_keys | _JINJA_GLOBALS
+        for message in unknown_filters(source, expression=expression):
+            self.problem(self.named_at(self.at(state, path), message), message)
         for type_name in spoken_types(source, expression=expression):
             try:
                 get_type(type_name)
@@ -750,9 +765,37 @@ class _Compiler:
                 if wrong is not None:
                     self.problem(self.at(name, ("transfer", "number")), *wrong)
                 number = None
+            elif number is not None:
+                self.check_context_number(number, name)
             return CompiledTransfer("number", t.number, t.mode, ann, number)
         assert t.agent is not None
         return CompiledTransfer("agent", t.agent, t.mode, ann)
+
+    def check_context_number(self, number: CompiledTemplate, name: str) -> None:
+        """A number template that reads only the flow's context is checked at load.
+
+        ``transfer: {number: "{{ clinic.emergency_line }}"}`` validated (even
+        ``--deep``) and failed on every call when the context's number was not
+        one in use: the value is known here, so it is checked like a literal.
+        """
+        try:
+            reads = references(number.source)
+        except TemplateSyntaxProblem:
+            return
+        if not reads or any(top not in self.context_keys and top != "context" for top, _ in reads):
+            return
+        context = dict(self.spec.context)
+        try:
+            said = number.render({**context, "context": context}, state=name)
+        except TemplateError as exc:
+            self.problem(self.at(name, ("transfer", "number")), f"the transfer number fails: {exc}")
+            return
+        wrong = e164_problem(said)
+        if wrong is not None:
+            message, hint = wrong
+            self.problem(
+                self.at(name, ("transfer", "number")), f"{message} (from the flow's context)", hint
+            )
 
     # -- graph checks -------------------------------------------------------------------
     def check_graph(self, states: Mapping[str, CompiledState]) -> None:

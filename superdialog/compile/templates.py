@@ -51,6 +51,7 @@ __all__ = [
     "one_parse_each",
     "reads",
     "references",
+    "unknown_filters",
 ]
 
 RUNTIME_NAMES: frozenset[str] = frozenset(
@@ -535,6 +536,27 @@ def _parse(source: str, expression: bool) -> nodes.Template:
         raise _syntax(exc) from exc
     except _COMPILE_FAILURES as exc:
         raise _too_complex(exc) from None
+
+
+def unknown_filters(source: str, *, expression: bool = False) -> list[str]:
+    """What is wrong with the filter and test names a template uses, one message each.
+
+    jinja2 refuses an unknown filter when it compiles, except inside an
+    ``{% if %}`` block, where it defers the refusal to when the block runs: a
+    misspelt ``| spokn`` there validated and failed the call that took it.
+    """
+    env = environment()
+    out: list[str] = []
+    for node in _parsed(source, expression).find_all((nodes.Filter, nodes.Test)):
+        kind, known = (
+            ("filter", env.filters) if isinstance(node, nodes.Filter) else ("test", env.tests)
+        )
+        if node.name in known:
+            continue
+        message = f"template syntax error: No {kind} named '{node.name}'."
+        close = difflib.get_close_matches(node.name, list(known), n=1, cutoff=0.6)
+        out.append(message + (f" (did you mean '{close[0]}'?)" if close else ""))
+    return list(dict.fromkeys(out))
 
 
 def spoken_types(source: str, *, expression: bool = False) -> list[str]:

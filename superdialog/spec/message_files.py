@@ -461,7 +461,7 @@ def merge_message_files(
     if not isinstance(languages, list) or not languages:
         return data, smap, []  # validation reports it
     declared = [x for x in languages if isinstance(x, str)]
-    merged = MergedSourceMap(smap.file, smap.values, smap.keys)
+    merged = MergedSourceMap(smap.file, smap.values, smap.keys, smap.lines)
     for text in translatable_texts(data):  # hints name a place as the skeleton does
         merged.text_keys.setdefault(tuple(text.path), text.key)
     merge = _Merge(data, merged, declared[0] if declared else "en")

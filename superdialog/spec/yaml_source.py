@@ -103,6 +103,30 @@ class SourceMap:
     file: str
     values: dict[Path, tuple[int, int]] = field(default_factory=dict)
     keys: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    lines: tuple[str, ...] = ()
+    """The file's lines, to find a word inside a value (see ``within``)."""
+
+    def within(self, at: Location, needle: str) -> Location:
+        """Where ``needle`` is first written in the value located at ``at``.
+
+        A template in a block text (``say: >-`` then lines) is located at its
+        first line; a problem with one word in it is better shown where that
+        word is. ``at`` itself when the word is on its first line or not found.
+        """
+        if at.file != self.file or not needle or not 1 <= at.line <= len(self.lines):
+            return at
+        first = self.lines[at.line - 1]
+        indent = len(first) - len(first.lstrip(" "))
+        if needle in first[at.column - 1 :]:
+            return at
+        for number in range(at.line + 1, min(len(self.lines), at.line + 1000) + 1):
+            line = self.lines[number - 1]
+            if line.strip() and len(line) - len(line.lstrip(" ")) <= indent:
+                break  # the next key: the block ended
+            column = line.find(needle)
+            if column >= 0:
+                return Location(at.file, number, column + 1)
+        return at
 
     def locate(self, path: Path, *, key: bool = False) -> Location:
         """Best location for ``path``: the exact node, else its nearest parent."""
@@ -657,7 +681,7 @@ def _error_offset(exc: yaml.YAMLError) -> int:
 
 
 def _build(text: str, file: str, loader: Any) -> _Builder:
-    builder = _Builder(SourceMap(file))
+    builder = _Builder(SourceMap(file, lines=tuple(text.split("\n"))))
     try:
         builder.run(yaml.parse(text, Loader=loader))
     except _Stop:

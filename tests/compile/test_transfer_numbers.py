@@ -54,7 +54,8 @@ def test_a_templated_number_is_kept_as_a_template() -> None:
     [
         ("+1 415 555 0100", "'+1 415 555 0100' is not in E.164 form (write +14155550100)"),
         ("14155550100", "is not a valid phone number"),
-        ("+15550100", "is not a valid phone number"),
+        ("+15550100", "'+15550100' is written as E.164 but is no phone number in use"),
+        ("+441632960123", "is written as E.164 but is no phone number in use"),
         ("+14155550100x", "is not in E.164 form (write +14155550100)"),
         ("call me", "is not a valid phone number"),
     ],
@@ -62,6 +63,22 @@ def test_a_templated_number_is_kept_as_a_template() -> None:
 def test_a_literal_number_that_is_not_e164_is_a_located_load_error(number: str, says: str) -> None:
     message = problems(f'{{number: "{number}"}}')
     assert "t.yaml:9:" in message and says in message, message
+
+
+@pytest.mark.parametrize(
+    ("context", "says"),
+    [
+        ('{line: "+441632960123"}', "'+441632960123' is written as E.164 but is no phone number"),
+        ('{line: "020 7123 4567"}', "is not a valid phone number"),
+        ('{line: "+44 20 7123 4567"}', "not in E.164 form (from the flow's context) (write +442"),
+    ],
+)
+def test_a_number_from_the_context_is_checked_at_load(context: str, says: str) -> None:
+    """It validated, even ``--deep``, and every call ended in error at the transfer."""
+    for number in ('"{{ line }}"', '"{{ context.line }}"'):
+        message = problems(f"{{number: {number}}}", f"context: {context}\n")
+        assert "t.yaml:9:" in message and says in message and "context" in message, message
+    assert flow('{number: "{{ line }}"}', 'context: {line: "+442071234567"}\n')
 
 
 def test_a_templated_number_reads_only_known_names() -> None:

@@ -1,9 +1,10 @@
 """Flows written from the docs alone by a team new to SuperDialog, used as a user would.
 
-``tests/fresh/flows/`` holds eight flows in domains the examples do not cover
+``tests/fresh/flows/`` holds ten flows in domains the examples do not cover
 (pharmacy refill, car-insurance first notice of loss, power outage, hotel
 booking change, appointment reschedule/cancel, debt collection, a bilingual
-survey with a message file, an IT helpdesk triage), each with its
+survey with a message file, an IT helpdesk triage, a courier's parcel
+redelivery, a vet clinic's triage line), each with its
 conversation tests. Their ``*.test.yaml`` conversations are collected by the
 pytest plugin as items of their own; here the same flows go through the other
 entry points a user has: the ``superdialog`` command (``validate --deep``,
