@@ -232,6 +232,8 @@ class AmountType(SlotType):
                 if [t.text for t in toks[k : k + 3]] == ["and", "a", "half"]:
                     amount, k = amount + 500, k + 3  # "a grand and a half" (gave 1000)
                 total = amount
+            elif [t.text for t in toks[k : k + 3]] == ["and", "a", "half"]:
+                total, k = amount + Decimal("0.50"), k + 3  # "ten dollars and a half" (gave 10)
             else:
                 total, k = self._minor_after(toks, amount, k, need_minor_word=False)
             return Match(Amount(total, said), toks[i].start, toks[k - 1].end), True, k

@@ -66,11 +66,11 @@ TENS: dict[str, int] = {
 }  # fmt: skip
 SCALES: dict[str, int] = {
     "thousand": 1_000, "lakh": 100_000, "lakhs": 100_000, "lac": 100_000, "lacs": 100_000,
-    "million": 1_000_000, "crore": 10_000_000, "crores": 10_000_000,
+    "million": 1_000_000, "crore": 10_000_000, "crores": 10_000_000, "cr": 10_000_000,
     "billion": 1_000_000_000,
 }  # fmt: skip
 #: Indian scales: "three lakh" is 300,000 (never 3), "two crore" 20,000,000.
-INDIAN_SCALES = frozenset({"lakh", "lakhs", "lac", "lacs", "crore", "crores"})
+INDIAN_SCALES = frozenset({"lakh", "lakhs", "lac", "lacs", "crore", "crores", "cr"})
 ORDINALS: dict[str, int] = {
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
     "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12,

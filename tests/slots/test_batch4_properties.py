@@ -663,3 +663,32 @@ def test_yes_and_no_and_wouldnt_say_no(said: tuple[str, bool | None], lead: str)
     # "yes and no" gave no (a mixed answer), "I wouldn't say no" gave no (it is a yes)
     text, want = said
     assert extract("yes_no", f"{lead}{text}") is want
+
+
+@SETTINGS
+@given(
+    n=st.integers(1, 99),
+    said=st.sampled_from(
+        [
+            ("en", "US", "{n} dollars and a half", "USD"),
+            ("en", "GB", "{n} pounds and a half", "GBP"),
+            ("es", "ES", "{n} euros y medio", "EUR"),
+            ("fr", "FR", "{n} euros et demi", "EUR"),
+        ]
+    ),
+)
+def test_a_sum_and_a_half(n: int, said: tuple[str, str, str, str]) -> None:
+    # "ten dollars and a half", "diez euros y medio" gave 10
+    language, region, form, currency = said
+    got = extract("amount", form.format(n=n), language=language, region=region)
+    assert got == Amount(Decimal(n) + Decimal("0.5"), currency)
+
+
+@SETTINGS
+@given(whole=st.integers(1, 9), tenth=st.integers(0, 9), region=st.sampled_from(["IN", "US"]))
+def test_cr_is_crore(whole: int, tenth: int, region: str) -> None:
+    # "1.5 cr" gave 1.5 rupees
+    value = (Decimal(whole) + Decimal(tenth) / 10) * 10_000_000
+    assert extract("number", f"{whole}.{tenth} cr", region=region) == value
+    got = extract("amount", f"{whole}.{tenth} cr", region=region)
+    assert got == (Amount(value, "INR") if region == "IN" else None)

@@ -163,6 +163,13 @@ def _amount_after(language: str) -> list[Rewrite]:
             lambda m: f"{m['a']} {m['u']} and {m['b']}",
         )
     )
+    # "diez euros y medio", "dix euros et demi": and a half of the unit (it gave 10)
+    rules.append(
+        (
+            whole_word(rf"(?P<a>\d+) (?P<u>{_UNITS}) (?:y medio|y media|et demie?|und ein halb)"),
+            lambda m: f"{m['a']} {m['u']} and a half",
+        )
+    )
     # "veinte euros o treinta", "vingt ou trente euros": two amounts offered, no one value
     rules.append(
         (
