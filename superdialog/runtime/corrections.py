@@ -81,6 +81,9 @@ _LANGUAGE_CUES = {
         re.IGNORECASE,
     ),
 }
+# words that say they are the caller's name: with them a filled name may change anywhere
+# ("no wait, my name is Karen Smith" asked for something else)
+_NAMED = re.compile(r"\b(?:my name(?:'s| is)|call me|spel(?:led|t))\b", re.IGNORECASE)
 _NEVER = frozenset({"text"})  # free words are never a correction of free text
 _WEAK = frozenset({"text", "name"})
 _COUNTED = re.compile(
@@ -118,7 +121,7 @@ def corrects(raw: str, language: str = "en") -> bool:
     too ("en realidad", "lieber", "je voulais dire", "की जगह"); the English ones
     always do (callers mix them in: "actually" in Hindi).
     """
-    if _CUE.search(raw) is not None:
+    if _CUE.search(raw) is not None or _NAMED.search(raw) is not None:
         return True
     cue = _LANGUAGE_CUES.get(language)
     if cue is None:
@@ -161,15 +164,27 @@ class Plan:
 
 
 def _candidates(
-    m: CallMachine, st: CompiledState, *, confirming: str | None, filled: bool
+    m: CallMachine,
+    st: CompiledState,
+    *,
+    confirming: str | None,
+    filled: bool,
+    named: bool = False,
 ) -> list[CompiledSlot]:
-    """Slots an utterance may give values to, highest priority first."""
+    """Slots an utterance may give values to, highest priority first.
+
+    ``named``: the words say they are a name ("my name is …"): filled names may change too.
+    """
     slots = m.flow.slots
     names: list[str] = []
     if confirming is not None:
         names.append(confirming)
     if filled:  # the words correct: what was said before comes first, latest first
-        names += [n for n in reversed(m.slots) if slots[n].spec.type not in _WEAK]
+        names += [
+            n
+            for n in reversed(m.slots)
+            if slots[n].spec.type not in _WEAK or (named and slots[n].spec.type == "name")
+        ]
     todo = [n for n in st.collect if n not in m.slots] if st.kind == "collect" else []
     names += todo[:1]
     names += [n for n in todo[1:] if slots[n].spec.type not in _WEAK]
@@ -201,7 +216,8 @@ async def plan(
         refused are in ``refused`` with the caller-facing reason, not stored.
 
     """
-    every = _candidates(m, st, confirming=confirming, filled=filled)
+    named = filled and _NAMED.search(raw) is not None
+    every = _candidates(m, st, confirming=confirming, filled=filled, named=named)
     found: list[Change] = []
     refused: list[tuple[CompiledSlot, str]] = []
     contexts = {slot.name: extract_context(m, slot) for slot in every}
