@@ -16,8 +16,10 @@ What it finds and how:
   of a type that can be told apart from ordinary words (free ``text`` and
   ``yes_no`` never: the "no" in "no, make it Wednesday" is not a new answer to
   an earlier yes/no question; a ``name`` only when it is the one asked or read
-  back, and only when no other value was found: in "actually make it five
-  people", asked for a name, "people" is what is left, not a name).
+  back, or the words say they are a name ("no wait, my name is Karen Smith",
+  "call me Kate": these count as correcting words too), and only when no other
+  value was found: in "actually make it five people", asked for a name,
+  "people" is what is left, not a name).
 * **Which value goes where.** Every candidate slot's type looks at the
   words; the longest value found wins ("the 16th" is a date, not 4 PM). When
   the same words suit several slots, they go to the first in this order, or
