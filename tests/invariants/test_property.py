@@ -64,7 +64,18 @@ LAST4S = [Canary("last4 1881", ("1881", "one eight eight one")),
           # not the last four of a card canary: a card's masked form ("ending in 4242")
           # may be shown, so a last-4 canary equal to one would be a false leak
           Canary("last4 7316", ("7316", "seven three one six"))]
-ACCOUNTS = [Canary("account", ("12345678", spoken_digits("12345678")))]
+ES_DIGITS = ["cero", "uno", "dos", "tres", "cuatro", "cinco", "seis", "siete", "ocho", "nueve"]
+DE_DIGITS = ["null", "eins", "zwei", "drei", "vier", "fünf", "sechs", "sieben", "acht", "neun"]
+
+
+def foreign(digits: str, words: list[str]) -> str:
+    """``digits`` read out one by one in another language (a caller who switched)."""
+    return " ".join(words[int(d)] for d in digits)
+
+
+CARDS += [Canary(f"card {n} (de)", (foreign(n, DE_DIGITS),)) for n in (VISA, STRIPE)]
+ACCOUNTS = [Canary("account", ("12345678", spoken_digits("12345678"),
+                               foreign("12345678", ES_DIGITS)))]
 ALL_CANARIES = [*CARDS, *DOBS, *LAST4S, *ACCOUNTS]
 
 # ------------------------------------------------------------------ vocabulary
@@ -78,7 +89,9 @@ YES_NO = ["yes", "no", "I think so"]
 VOCAB: dict[str, dict[str, list[str]]] = {
     "dental_booking": {
         "wants_booking": ["yes please", "no", "I'd like to book a check-up", "maybe"],
-        "patient_name": ["Maria Lopez", "my name is John Smith", "next tuesday"],
+        "patient_name": ["Maria Lopez", "my name is John Smith", "next tuesday", "[inaudible]",
+                         "my name is <unk>", "meine Karte ist " + foreign(STRIPE, DE_DIGITS),
+                         "4242 4242", "4242 4242 thanks"],  # a card cut in two, in the name
         "visit_date": ["next tuesday", "next friday", "Saturday", "yesterday"],
         "visit_time": ["ten thirty", "at nine am", "midnight", "actually make it next wednesday"],
         "phone": ["two one two five five five zero one nine nine", "five five five"],
@@ -101,7 +114,8 @@ VOCAB: dict[str, dict[str, list[str]]] = {
     "pii_llm": {
         "account": [spoken_digits("12345678"), "one two three", "I'd rather not say"],
         "account_help": ["what is my balance", "I'm done, thanks", "can you check a payment",
-                         "I want a person"],
+                         "I want a person", "mi cuenta es " + foreign("12345678", ES_DIGITS),
+                         "...", "uh"],
     },
     "support_triage": {
         # the first ones need the model (no intent phrase matches them)
