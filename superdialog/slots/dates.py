@@ -344,10 +344,12 @@ def _date_at(
 def _relative_word(toks: list[Token], i: int, today: date) -> DateHit | None:
     """today, tonight, tomorrow, (the) day after tomorrow, yesterday, this morning."""
     word = toks[i].text
+    later = {"week": 7, "fortnight": 14}.get(_text(toks, i + 1), 0)
     if word in ("today", "tonight", "todays", "today's"):
-        return DateHit(today, i, i + 1)
+        # UK "today week", "tomorrow fortnight": a week or two after that day (they gave it)
+        return DateHit(today + timedelta(days=later), i, i + 1 + bool(later))
     if word in ("tomorrow", "tmrw", "tomorrows", "tomorrow's", "tomorow"):
-        return DateHit(today + timedelta(days=1), i, i + 1)
+        return DateHit(today + timedelta(days=1 + later), i, i + 1 + bool(later))
     if word == "yesterday":
         return DateHit(today - timedelta(days=1), i, i + 1)
     start = i + 1 if word == "the" else i
@@ -386,6 +388,11 @@ def _weekday_phrase(toks: list[Token], i: int, today: date, region: str) -> Date
     if weekday is None:
         return None
     end = j + 1
+    if _text(toks, end) == "of" and _text(toks, j - 1) in _NTH_OF:
+        return None  # "the last friday of the month": not the latest Friday before today
+    gone = 1 + (_text(toks, end) == "just")
+    if mode in ("", "coming") and _text(toks, end + gone - 1) == "gone":
+        mode, end = "last", end + gone  # "monday gone", "friday just gone" (gave the next one)
     # "the thursday after next", "friday after next": a week after "next friday"
     if mode in ("", "coming") and [_text(toks, end + k) for k in range(2)] == ["after", "next"]:
         monday = today - timedelta(days=today.weekday()) + timedelta(days=14)
@@ -424,6 +431,10 @@ def _weekday_phrase(toks: list[Token], i: int, today: date, region: str) -> Date
     else:
         value = today + timedelta(days=ahead or 7)
     return DateHit(value, i, end)
+
+
+# "the last/first/second friday of the month": a weekday counted in a month (not read)
+_NTH_OF = frozenset({"last", "first", "second", "third", "fourth", "final", "1st", "2nd", "3rd"})
 
 
 def _day_number(toks: list[Token], i: int) -> tuple[int, int, bool] | None:
@@ -687,6 +698,13 @@ def _offset_date(toks: list[Token], i: int, today: date, region: str = "US") -> 
         amount, unit, j = body
         # "two weeks from monday", "3 days after friday", UK "a week on friday"
         joint = _text(toks, j)
+        if unit in ("week", "fortnight") and joint in ("today", "tomorrow"):
+            # UK "a week today", "a fortnight tomorrow" (they gave today and tomorrow)
+            start = today + timedelta(days=joint == "tomorrow")
+            moved = Offset(amount, unit, i, j + 1).apply(
+                datetime.combine(start, datetime.min.time())
+            )
+            return DateHit(moved.date(), i, j + 1)
         if joint == "on" and _text(toks, i - 1) == "for":
             return None  # "for a week on friday": how long, from when
         if joint in ("from", "after", "on") and _text(toks, j + 1) not in ("now", "today"):

@@ -692,3 +692,43 @@ def test_cr_is_crore(whole: int, tenth: int, region: str) -> None:
     assert extract("number", f"{whole}.{tenth} cr", region=region) == value
     got = extract("amount", f"{whole}.{tenth} cr", region=region)
     assert got == (Amount(value, "INR") if region == "IN" else None)
+
+
+@SETTINGS
+@given(
+    days=st.integers(0, 60),
+    said=st.sampled_from(
+        [
+            ("a week today", 7),
+            ("a week tomorrow", 8),
+            ("tomorrow week", 8),
+            ("today week", 7),
+            ("a fortnight today", 14),
+            ("two weeks tomorrow", 15),
+            ("tomorrow fortnight", 15),
+        ]
+    ),
+)
+def test_uk_a_week_today_and_tomorrow_week(days: int, said: tuple[str, int]) -> None:
+    # "a week today" gave today, "tomorrow week" tomorrow
+    now = NOW + timedelta(days=days)
+    text, ahead = said
+    assert extract("date", text, now=now) == (now + timedelta(days=ahead)).date()
+
+
+@SETTINGS
+@given(days=st.integers(0, 60), weekday=st.integers(0, 6), just=st.booleans())
+def test_a_weekday_gone_is_the_last_one(days: int, weekday: int, just: bool) -> None:
+    # "monday gone", "friday just gone" gave the coming one
+    now = NOW + timedelta(days=days)
+    got = extract("date", f"{_WEEKDAYS[weekday]} {'just ' if just else ''}gone", now=now)
+    assert got == extract("date", f"last {_WEEKDAYS[weekday]}", now=now)
+    assert got is not None and got < now.date()
+
+
+@SETTINGS
+@given(days=st.integers(0, 60), weekday=st.integers(0, 6))
+def test_the_last_weekday_of_the_month_is_not_last_weekday(days: int, weekday: int) -> None:
+    # "the last friday of the month" gave the latest Friday before today
+    now = NOW + timedelta(days=days)
+    assert extract("date", f"the last {_WEEKDAYS[weekday]} of the month", now=now) is None
