@@ -201,6 +201,14 @@ _DESCRIBING = frozenset(
 )  # fmt: skip
 
 
+_WORD_RE = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+# Words after a repair marker that say nothing about the address ("sorry, thanks").
+_NOT_A_PART = frozenset(
+    {"sorry", "thanks", "thank", "you", "please", "that's", "it", "right", "correct", "yes",
+     "yeah", "ok", "okay", "that", "is", "all", "i", "mean", "the", "same"}
+)  # fmt: skip
+
+
 def _rate_words(toks: list[Token], k: int) -> int:
     """How many words of "at the rate (of)" (Indian English for "@") follow "at" at ``k``."""
     if [t.text for t in toks[k : k + 2]] != ["the", "rate"]:
@@ -277,13 +285,26 @@ class EmailType(SlotType):
         for p, tok in enumerate(toks):
             if tok.text not in _AT:
                 continue
-            local = self._local(toks, p)
+            if p + 1 < len(toks) and toks[p + 1].text in _AT:
+                continue  # "john at at gmail": said twice (it gave john@atgmail.com)
+            said_twice = p > 0 and toks[p - 1].text in _AT
+            local = self._local(toks, p - said_twice)
             domain = self._domain(toks, p + 1 + _rate_words(toks, p + 1))
             if local is None or domain is None:
                 continue
             (address_local, first), (address_domain, end) = local, domain
             return Match(f"{address_local}@{address_domain}", toks[first].start, toks[end - 1].end)
         return None
+
+    def retracted(self, after: str) -> bool:
+        """Words after the marker take the address back ("..., no, yahoo").
+
+        Only a part of an address may have been said again (another provider, another
+        name) and it cannot be put in its place for sure: no address, never the one taken
+        back. A marker with nothing after it ("..., sorry") keeps the address.
+        """
+        words = [w for w in _WORD_RE.findall(after.lower()) if w not in FILLERS]
+        return bool(words) and not all(w in _NOT_A_PART for w in words)
 
     def _local(self, toks: list[Token], p: int) -> tuple[str, int] | None:
         """The part before "at", read backwards until a word that is not part of it."""

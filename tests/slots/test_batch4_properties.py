@@ -732,3 +732,29 @@ def test_the_last_weekday_of_the_month_is_not_last_weekday(days: int, weekday: i
     # "the last friday of the month" gave the latest Friday before today
     now = NOW + timedelta(days=days)
     assert extract("date", f"the last {_WEEKDAYS[weekday]} of the month", now=now) is None
+
+
+@SETTINGS
+@given(
+    name=st.sampled_from(["john", "maria", "ken two"]),
+    first=st.sampled_from(["gmail", "yahoo", "outlook"]),
+    second=st.sampled_from(["hotmail", "icloud", "proton", "my work one", "the other one"]),
+    marker=st.sampled_from(["no", "sorry", "no wait", "actually", "i mean"]),
+)
+def test_an_address_taken_back_is_never_given(
+    name: str, first: str, second: str, marker: str
+) -> None:
+    # "john at gmail dot com, no, yahoo" gave john@gmail.com, the address taken back
+    said = f"{name} at {first} dot com, {marker}, {second}"
+    assert extract("email", said) is None
+
+
+@SETTINGS
+@given(
+    name=st.sampled_from(["john", "maria", "sam lee"]),
+    domain=st.sampled_from(["gmail dot com", "aol dot com"]),
+)
+def test_at_said_twice(name: str, domain: str) -> None:
+    # "john at at gmail dot com" gave john@atgmail.com
+    want = f"{name.replace(' ', '')}@{domain.replace(' dot ', '.')}"
+    assert extract("email", f"{name} at at {domain}") == want
