@@ -38,6 +38,8 @@ What it finds and how:
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -93,6 +95,7 @@ _COUNTED = re.compile(
     r"rooms?|tables?|bags?|items?)\b",
     re.IGNORECASE,
 )
+_CLOCK24 = re.compile(r"\b(?:0\d|1\d|2[0-3])[:.h][0-5]\d\b")
 _MAX_CANDIDATES = 32  # slots looked at in one utterance (each parse takes microseconds)
 
 
@@ -114,6 +117,39 @@ def _one_type(
         if pick is not None:
             return [t for t in tied if t[0].spec.type == pick[0].spec.type]
     return []
+
+
+def _near_the_old(match: Any, text: str, old: dt.time, ctx: Any) -> Any:
+    """A time correcting ``old``, said without a part of day: the reading nearest ``old``.
+
+    "no, eight thirty" after 7:30 PM was read back is 8:30 PM, not the type's
+    business-hours reading (8:30 AM). Whether the words leave the part of day
+    open is asked of the type itself: with " am" and " pm" put after them they
+    read as two different times. An "am", "in the evening", "08:30" closes it. The
+    old time itself is never the answer (the caller is changing it).
+    """
+    if _CLOCK24.search(text, match.start, match.end) is not None:
+        return match  # "08:30", "20:30": the 24-hour form says which
+    readings = []
+    for meridiem in (" am", " pm"):
+        said = find("time", text[: match.end] + meridiem + text[match.end :], ctx)
+        if said is None or said.start != match.start:
+            return match
+        readings.append(said.value)
+    am, pm = readings
+    if am == pm or match.value not in (am, pm) or not isinstance(am, dt.time):
+        return match
+    at = old.hour * 60 + old.minute
+
+    def gap(t: dt.time) -> int:
+        d = abs(t.hour * 60 + t.minute - at)
+        return min(d, 24 * 60 - d)
+
+    if gap(am) == gap(pm):
+        return match
+    near, far = (am, pm) if gap(am) < gap(pm) else (pm, am)
+    # a correction never says the old time again: "no, one" to "1 AM?" is 1 PM
+    return dataclasses.replace(match, value=far if near == old else near)
 
 
 def corrects(raw: str, language: str = "en") -> bool:
@@ -264,11 +300,13 @@ async def _take(
         # another slot may take words the first refused only if it is of the same type
         # (a past and a future date); "twenty" refused as a party size is not 8 PM
         tied = [(slot, mt) for slot, mt in tied if slot.spec.type == tied[0][0].spec.type]
-        text = text[: span[0]] + " " * (span[1] - span[0]) + text[span[1] :]
+        said, text = text, text[: span[0]] + " " * (span[1] - span[0]) + text[span[1] :]
         if not tied:
             continue  # the words read as two kinds of value: neither is guessed
         why: tuple[CompiledSlot, str] | None = None
         for slot, match in tied:
+            if slot.spec.type == "time" and isinstance(m.slots.get(slot.name), dt.time):
+                match = _near_the_old(match, said, m.slots[slot.name], contexts[slot.name])
             if slot.name in m.slots and match.value == m.slots[slot.name]:
                 left.remove(slot)  # said again as it was: nothing to change
                 why = None
