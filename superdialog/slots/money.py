@@ -15,6 +15,7 @@ from typing import Any
 from .base import ExtractContext, Match, SlotType
 from .numbers import (
     INDIAN_SCALES,
+    NOT_EXACT_AFTER,
     TEENS,
     TENS,
     UNITS,
@@ -193,6 +194,8 @@ class AmountType(SlotType):
             parsed = parse_cardinal(toks, i + 1)
             if parsed is None:
                 return None
+            if parsed[1] < n and toks[parsed[1]].text in NOT_EXACT_AFTER:
+                return None, False, parsed[1]  # "$50+"
             symbol = _SYMBOLS[word]
             currency = _dollar(region, sign=True) if symbol == _REGION_DOLLAR else symbol
             total, j = self._minor_after(toks, Decimal(parsed[0]), parsed[1], need_minor_word=True)
@@ -210,6 +213,8 @@ class AmountType(SlotType):
             if parsed is None:
                 return None
             value, j = parsed
+            if j < n and toks[j].text in NOT_EXACT_AFTER:
+                return None, False, j  # "twenty something dollars", "forty plus", "$50+"
             if i == 1 and toks[0].text in _ONE_UNIT:
                 # "buck fifty", "dollar twenty": one of them and the cents (gave 50 dollars)
                 unit = self._currency_at(toks, 0, region)[0]

@@ -28,6 +28,7 @@ __all__ = [
     "DIGIT_NAMES",
     "HOMOPHONES",
     "INDIAN_SCALES",
+    "NOT_EXACT_AFTER",
     "ORDINALS",
     "SCALES",
     "TEENS",
@@ -107,6 +108,14 @@ _ONE_PRONOUN_BEFORE = frozenset(
         "black", "white", "good", "better", "best", "first", "second", "later",
         "earlier", "someone", "anyone", "such", "only", "latest",
     }
+)  # fmt: skip
+
+
+#: After a number: it was a part ("two thirds"), an approximation ("twenty something",
+#: "thirty odd") or a bound ("forty plus", "50+"), not the number meant.
+NOT_EXACT_AFTER = frozenset(
+    {"half", "halves", "quarter", "quarters", "third", "thirds", "fifths", "sixths",
+     "eighths", "tenths", "something", "odd", "plus", "+"}
 )  # fmt: skip
 
 

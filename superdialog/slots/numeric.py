@@ -8,6 +8,7 @@ from typing import Any
 from .base import ExtractContext, Match, SlotType
 from .bounds import MAX_QUANTITY_DIGITS
 from .numbers import (
+    NOT_EXACT_AFTER,
     TEENS,
     TENS,
     UNITS,
@@ -90,6 +91,8 @@ class NumberType(SlotType):
                 continue
             value, j = _year(toks, i, j, value)
             value, j = _oh_row(toks, i, j, value)
+            if _not_the_number(toks, i, j):
+                return None  # "twenty something", "two thirds", "me plus three": not this one
             if not _refused(toks, i) and _another_after(toks, j, value):
                 return None  # "forty, forty-five", "twenty thirty": which one?
             start = i
@@ -162,6 +165,28 @@ def _not_a_count(toks: list[Token], i: int, j: int) -> bool:
     if i > 0 and toks[i - 1].text == ":" and toks[i - 1].end == toks[i].start:
         return True  # the minutes of "7:30"
     return i > 0 and toks[i - 1].text in _CLOCK_BEFORE
+
+
+# Before a number: a count added to one not said ("me and three friends" is four).
+_ADDED_TO = frozenset({"me", "myself", "us", "plus", "+"})
+
+
+def _not_the_number(toks: list[Token], i: int, j: int) -> bool:
+    """True when the number at ``[i, j)`` is a part, a rough count or one of a sum.
+
+    "one half", "two thirds" (a fraction), "twenty something", "thirty odd", "forty plus"
+    (about, at least), "me and three friends", "me plus three", "two plus one" (a sum the
+    caller did not add up): each gave the number said, never the one meant.
+    """
+    nxt = toks[j].text if j < len(toks) else ""
+    if nxt in NOT_EXACT_AFTER and not (nxt == "+" and j + 1 < len(toks)):
+        return True
+    if any(t.text in ("+", "plus") for t in toks[j : j + 4]) and j + 1 < len(toks):
+        return True  # "two plus one", "2 + 1", "two adults plus a baby"
+    back = i - 1 - (i > 1 and toks[i - 1].text in ("and", "with", "&"))
+    return (back >= 0 and back != i - 1 and toks[back].text in _ADDED_TO) or (
+        i > 0 and toks[i - 1].text in ("plus", "+")
+    )
 
 
 def _refused(toks: list[Token], i: int) -> bool:

@@ -758,3 +758,37 @@ def test_at_said_twice(name: str, domain: str) -> None:
     # "john at at gmail dot com" gave john@atgmail.com
     want = f"{name.replace(' ', '')}@{domain.replace(' dot ', '.')}"
     assert extract("email", f"{name} at at {domain}") == want
+
+
+_NOT_EXACT = ["something", "odd", "plus", "thirds", "quarters"]
+
+
+@SETTINGS
+@given(
+    n=st.integers(2, 90),
+    after=st.sampled_from(_NOT_EXACT),
+    kind=st.sampled_from([("number", ""), ("number", " people"), ("amount", " dollars")]),
+)
+def test_a_rough_count_or_a_part_is_no_value(n: int, after: str, kind: tuple[str, str]) -> None:
+    # "twenty something" gave 20, "two thirds" 2, "forty plus dollars" $40
+    type_name, tail = kind
+    assert extract(type_name, f"{words(n)} {after}{tail}") is None
+
+
+@SETTINGS
+@given(
+    n=st.integers(1, 12),
+    form=st.sampled_from(
+        [
+            "me and {n} friends",
+            "me plus {n}",
+            "{n} plus one",
+            "us and {n} more",
+            "{n} adults plus a baby",
+            "{n} of us plus the kids",
+        ]
+    ),
+)
+def test_a_count_added_to_is_no_count(n: int, form: str) -> None:
+    # "me and three friends" gave 3 (four people), "two plus one" gave 2
+    assert extract("number", form.format(n=words(n))) is None
