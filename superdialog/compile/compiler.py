@@ -218,7 +218,7 @@ class _Compiler:
             if top == "slots" and attr is not None and attr not in self.slot_specs:
                 whole = dashed.get(attr)
                 self.problem(
-                    self.at(state, path),
+                    self.smap.within(self.at(state, path), attr),
                     f"unknown slot '{attr}' in template",
                     f"a '-' in a template is a minus: write slots['{whole}'], or name the slot "
                     f"{whole.replace('-', '_')}"
@@ -229,13 +229,13 @@ class _Compiler:
                 continue  # the rest of a dashed name, already explained
             elif top == "context" and attr is not None and attr not in self.context_keys:
                 self.problem(
-                    self.at(state, path),
+                    self.smap.within(self.at(state, path), attr),
                     f"unknown context value '{attr}' in template",
                     did_you_mean(attr, self.context_keys),
                 )
             elif top not in allowed:
                 self.problem(
-                    self.at(state, path),
+                    self.smap.within(self.at(state, path), top),
                     f"unknown name '{top}' in template",
                     did_you_mean(top, allowed)
                     or "templates can read: slots, context, session, "

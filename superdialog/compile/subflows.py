@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
+from pathlib import PurePath
 
 from superdialog.errors import FlowError, Problem
 from superdialog.spec.loader import did_you_mean, parse_flow
@@ -118,6 +119,20 @@ def expand(
             sub_path = (base / state.use).resolve()
         except (OSError, RuntimeError, ValueError) as exc:  # a NUL, a symlink loop
             problems.append(Problem(loc, f"cannot read sub-flow '{state.use}': {exc}"))
+            states[name] = state.model_copy(update={"use": None})
+            continue
+        root = FsPath(_stack[0]).parent if _stack else FsPath.cwd().resolve()
+        if PurePath(state.use).is_absolute() or not sub_path.is_relative_to(root):
+            # a flow names files below its own folder, as its python: and message files do;
+            # 'use: /etc/passwd' was read, and its lines came back in the problems
+            problems.append(
+                Problem(
+                    loc,
+                    f"sub-flow '{state.use}' is outside the flow's folder",
+                    "sub-flows live in the flow's folder or below it (shared/contact.yaml); "
+                    "one may name another with ../ as long as it stays inside",
+                )
+            )
             states[name] = state.model_copy(update={"use": None})
             continue
         if str(sub_path) in _stack:

@@ -117,15 +117,16 @@ class SourceMap:
             return at
         first = self.lines[at.line - 1]
         indent = len(first) - len(first.lstrip(" "))
-        if needle in first[at.column - 1 :]:
+        word = re.compile(rf"(?<![\w-]){re.escape(needle)}(?![\w-])")
+        if word.search(first, at.column - 1):
             return at
         for number in range(at.line + 1, min(len(self.lines), at.line + 1000) + 1):
             line = self.lines[number - 1]
             if line.strip() and len(line) - len(line.lstrip(" ")) <= indent:
                 break  # the next key: the block ended
-            column = line.find(needle)
-            if column >= 0:
-                return Location(at.file, number, column + 1)
+            found = word.search(line)
+            if found is not None:
+                return Location(at.file, number, found.start() + 1)
         return at
 
     def locate(self, path: Path, *, key: bool = False) -> Location:

@@ -75,3 +75,20 @@ def test_in_a_block_text_it_is_located_at_its_own_line(style: str, inside_if: bo
         superdialog.loads(text, "f.yaml")
     problem = next(p for p in info.value.problems if "spokn" in p.message)
     assert (problem.line, problem.column) == (11, 7 + use.index("spokn")), problem
+
+
+def test_an_unknown_name_in_a_block_text_is_located_at_its_line() -> None:
+    text = (
+        "flow: f\nslots:\n  n: {type: number}\nstart: a\nstates:\n"
+        "  a: {collect: [n], next: b}\n"
+        "  b:\n    say: >-\n      Thanks, my friend.\n      You said {{ slots.m }}.\n"
+        "    end: completed\n"
+    )
+    with pytest.raises(FlowError) as info:
+        superdialog.loads(text, "f.yaml")
+    (problem,) = info.value.problems
+    assert (problem.line, problem.column, problem.message) == (
+        10,
+        25,
+        "unknown slot 'm' in template",
+    )

@@ -138,3 +138,32 @@ def test_a_misspelt_next_of_a_use_state_is_reported_at_that_next(files: Path) ->
     [problem] = err.value.problems
     assert Path(problem.file).name == "main.yaml" and problem.line == 8
     assert problem.message == "unknown state 'by'" and problem.hint == "did you mean 'bye'?"
+
+
+@pytest.mark.parametrize("use", ["/etc/passwd", "../outside.yaml", "inner/../../outside.yaml"])
+def test_a_sub_flow_outside_the_flows_folder_is_refused_unread(tmp_path: Path, use: str) -> None:
+    """``use: /etc/passwd`` was read (its lines could come back in the problems)."""
+    (tmp_path / "outside.yaml").write_text(
+        "flow: out\nstart: s\nstates:\n  s: {say: secret, end: completed}\n", encoding="utf-8"
+    )
+    folder = tmp_path / "flows"
+    (folder / "inner").mkdir(parents=True)
+    flow = folder / "main.yaml"
+    flow.write_text(MAIN.replace("use: sub.yaml", f"use: {use}"), encoding="utf-8")
+    with pytest.raises(superdialog.FlowError) as info:
+        superdialog.load(flow)
+    (problem,) = info.value.problems
+    assert (problem.line, problem.message) == (8, f"sub-flow '{use}' is outside the flow's folder")
+
+
+def test_a_sub_flow_may_name_a_sibling_with_dotdot_inside_the_folder(tmp_path: Path) -> None:
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "sub.yaml").write_text(SUB, encoding="utf-8")
+    (tmp_path / "shared" / "wrap.yaml").write_text(
+        "flow: wrap\nstart: w\nstates:\n  w: {use: ../sub.yaml, next: d}\n"
+        "  d: {say: done, end: completed}\n",
+        encoding="utf-8",
+    )
+    flow = tmp_path / "main.yaml"
+    flow.write_text(MAIN.replace("use: sub.yaml", "use: shared/wrap.yaml"), encoding="utf-8")
+    assert "sub.w.ask" in superdialog.load(flow).states

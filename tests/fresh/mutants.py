@@ -255,11 +255,19 @@ def bom(text: str, rnd: random.Random) -> Mutant | None:
     return Mutant("bom", "\ufeff" + text, loads=True)
 
 
+_KEY_LINE = re.compile(r"^ *(?:- )?[\w.-]+:(?: |$)")
+
+
 def comments(text: str, rnd: random.Random) -> Mutant | None:
-    """Comment lines anywhere change nothing."""
+    """Comment lines between keys change nothing.
+
+    Not inside a block text (``say: >-`` then lines): YAML ends the block at a
+    comment less indented than its lines, so there it is a change.
+    """
     lines = text.split("\n")
     for _ in range(3):
-        i = rnd.randrange(len(lines))
+        keys = [i for i, line in enumerate(lines) if _KEY_LINE.match(line)]
+        i = rnd.choice(keys) if keys else rnd.randrange(len(lines))
         lines.insert(i, "# a note from the team: don't forget to ask legal")
     return Mutant("comments", "\n".join(lines), loads=True)
 
