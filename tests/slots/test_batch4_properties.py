@@ -283,7 +283,7 @@ def test_a_weekday_week_is_a_week_after_that_weekday(weekday: int, days: int, ta
 _DONT_KNOW = [
     ("fr", "j'sais pas"), ("fr", "chais pas"), ("fr", "j'en sais rien"), ("fr", "je sais pas"),
     ("es", "ni idea"), ("es", "no sé"), ("de", "keine Ahnung"), ("hi", "pata nahi"),
-    ("en", "dunno"), ("en", "no idea"),
+    ("en", "dunno"), ("en", "no idea"), ("fr", "pas sûr"), ("fr", "chuis pas sûr"),
 ]  # fmt: skip
 
 

@@ -383,6 +383,8 @@ _UNSURE: dict[str, dict[str, str]] = {
         "pas vraiment": "not really", "pas du tout": "not at all",
         "aucune idee": "i don't know", "peut-etre": "maybe", "peut etre": "maybe",
         "je suis pas sur": "i'm not sure", "je ne suis pas sur": "i'm not sure",
+        "j'suis pas sur": "i'm not sure", "chuis pas sur": "i'm not sure",
+        "pas sur": "i'm not sure", "pas sure": "i'm not sure", "pas certain": "i'm not sure",
         "pas de probleme": "sure", "pas de souci": "sure", "pourquoi pas": "sure",
         "y a pas de souci": "sure", "ca marche": "sounds good", "c'est bon": "okay",
         "tout a fait": "absolutely", "bien sur": "of course", "je crois pas": "i don't think so",
