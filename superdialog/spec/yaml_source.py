@@ -582,6 +582,9 @@ def _key(line: str) -> str:
     return line.strip().removeprefix("- ").split(":", 1)[0].strip()
 
 
+_MAX_PLAIN_KEY = 1024
+
+
 def _in_plain_words(
     exc: yaml.MarkedYAMLError, lines: list[str]
 ) -> tuple[int, int, str, str | None] | None:
@@ -604,6 +607,17 @@ def _in_plain_words(
             "a tab character where YAML needs spaces",
             "YAML indents with spaces only: replace the tab with spaces",
         )
+    if "mapping values are not allowed" in problem or "could not find expected ':'" in problem:
+        # YAML takes a plain key of at most 1024 characters; past that the parser
+        # said 'mapping values are not allowed' at the colon, or found no ':'
+        key = here.strip().removeprefix("- ").split(": ", 1)[0].rstrip(":")
+        if len(key) > _MAX_PLAIN_KEY:
+            return (
+                index + 1,
+                _indent(here) + 1,
+                f"a key of {len(key)} characters (YAML allows at most {_MAX_PLAIN_KEY})",
+                "use a shorter name",
+            )
     if problem == "mapping values are not allowed here":
         if above is not None and _indent(here) > _indent(above[1]) and ":" in above[1]:
             _, value = above[1].split(":", 1)

@@ -24,6 +24,8 @@ CASES = [
     ("flow: t\nstates:\n  - a\n  b: 1\n", 4, "a key where a list item ('- ') was expected"),
     ('flow: t\nsay: "a: b" c\n', 2, "more text after a value that is already complete"),
     ("flow: t\nsay: Note: this\n", 2, "a ': ' inside a value makes it look like a key"),
+    ("flow: t\nstates:\n  " + "a" * 1500 + ": {say: hi}\n", 3, "a key of 1500 characters"),
+    ("flow: t\n" + "b" * 100_000 + ": 1\n", 2, "a key of 100000 characters"),
 ]
 
 
