@@ -10,7 +10,7 @@ the same validation).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from superdialog.compile.model import CompiledSlot, CompiledState
 from superdialog.errors import RuntimeFlowError
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = ["collect_turn", "collect_unusable", "correction"]
 
 _WEAK = frozenset({"text", "name"})
+_LONE_NUMBER_TIMES = frozenset({"time"})
 
 
 def _corrected_line(m: CallMachine, slot: CompiledSlot, value: object) -> str:
@@ -91,6 +92,8 @@ async def collect_turn(m: CallMachine, st: CompiledState, raw: str, norm: str) -
         match = find(slot.spec.type, text, ctx)
         if match is None:
             continue
+        if name != asked and _bare_number(slot, text, match, ctx):
+            continue  # "six" to "What day?" is no time: only the time question makes it one
         reason = await validate(m, slot, match.value, ctx)
         if reason:
             if name == asked:
@@ -120,6 +123,18 @@ async def collect_unusable(m: CallMachine, st: CompiledState) -> Step:
         yield sub(ask(m, m.message("not_understood")))
         return
     yield sub(_miss(m, st, m.flow.slots[todo[0]], None, model=False))
+
+
+def _bare_number(slot: CompiledSlot, text: str, match: Any, ctx: Any) -> bool:
+    """Whether a time was read from nothing but a number ("six", "uh, 6").
+
+    The time type takes a lone number as a time because nothing else was
+    said; that holds for the answer to the time question only.
+    """
+    if slot.spec.type not in _LONE_NUMBER_TIMES:
+        return False
+    number = find("number", text, ctx)
+    return number is not None and (number.start, number.end) == (match.start, match.end)
 
 
 async def _apply(
