@@ -53,15 +53,22 @@ _OVERLAP = 200
 
 
 def extract_context(m: CallMachine, slot: CompiledSlot | None = None) -> Any:
-    """The slot parser's context: now in the flow's time zone, region, enum choices."""
+    """The slot parser's context: now in the flow's time zone, region, enum choices.
+
+    For a yes/no slot also the agent's last line: the answer may restate the question.
+    """
     loc = m.flow.spec.locale
     choices = dict(slot.choices) if slot is not None and slot.choices else None
+    question = ""
+    if slot is not None and slot.spec.type == "yes_no":  # an answer may restate the question
+        question = next((t for r, t in reversed(m._history or ()) if r == "assistant"), "")
     return ExtractContext(
         now=datetime.now(ZoneInfo(loc.timezone)),
         region=loc.region,
         timezone=loc.timezone,
         choices=choices,
         language=m.language,
+        question=question,
     )
 
 

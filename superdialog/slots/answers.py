@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from .base import ExtractContext, Match, SlotType
+from .restated import restated
 from .tokens import Token, tokenize
 
 __all__ = ["EnumType", "TextType", "YesNoType"]
@@ -220,6 +221,12 @@ class YesNoType(SlotType):
             first, end, value = negative[0], negative[1], False
         elif positive is not None and not unsure:
             first, end, value = positive[0], positive[1], True
+        elif positive is None and not unsure and ctx.question and index:
+            # no yes or no word: "I'd like to book" to "Are you calling to book?"
+            said = restated(text, ctx.question, ctx.language)
+            if said is None:
+                return None
+            return Match(said, toks[index[0]].start, toks[index[-1]].end)
         else:
             return None
         return Match(value, toks[index[first]].start, toks[index[end - 1]].end)

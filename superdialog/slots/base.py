@@ -87,6 +87,9 @@ class ExtractContext:
         choices: For ``enum``: canonical choice -> synonyms.
         language: The language the caller speaks ("es"); other than English,
             its yes/no and number words are read first (``slots.lang``).
+        question: What the agent last said, for ``yes_no``: an answer that
+            restates it ("I'd like to book" to "Are you calling to book?") is
+            a yes (``slots.restated``).
 
     """
 
@@ -95,6 +98,7 @@ class ExtractContext:
     timezone: str = "UTC"
     choices: Mapping[str, tuple[str, ...]] | None = None
     language: str = "en"
+    question: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -93,3 +93,28 @@ def test_words_without_a_wish_give_nothing(answer: str, question: str) -> None:
                                      "calling", "phoning", "ringing", "looking", "trying",
                                      "here", "mean")):  # fmt: skip
         assert restated(answer, question) is None
+
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize(
+    ("said", "next_line"),
+    [
+        ("hi I'd like to book a cleaning", "Can I have your full name, please?"),
+        ("I'm calling to book", "Can I have your full name, please?"),
+        ("I don't want to book anything", "Let me connect you with a colleague."),
+        (
+            "I want to know the prices",
+            "Sorry, I didn't catch that. Are you calling to book a check-up?",
+        ),
+    ],
+)
+async def test_a_call_reads_the_question_it_asked(said: str, next_line: str) -> None:
+    """The yes/no slot of a live call is read against the agent's own last line."""
+    import superdialog
+    from superdialog.testing import RecordingSession
+
+    m = superdialog.load(ROOT / "flows" / "dental_booking.yaml").build(RecordingSession())
+    await m.start()
+    assert await m.turn(said) == next_line
