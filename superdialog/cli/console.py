@@ -51,7 +51,7 @@ class ConsoleSession(RecordingSession):
             return
         self.before_output()
         if verb == "say":
-            self.out.write(f"agent> {args[0]}\n")
+            self.out.write(f"agent> {shown_text(str(args[0]))}\n")
         else:
             text = ", ".join(
                 [*(repr(a) for a in args), *(f"{k}={v!r}" for k, v in kwargs.items() if v)]
@@ -75,6 +75,23 @@ def _describe(event: CallEvent) -> str | None:
         # masked like a log line: an action's own error text may quote a card or an address
         return f"  ! error in {event.state}: {event.error}: {mask_shapes(event.message)}"
     return None
+
+
+_UNSHOWN = {
+    c: f"\\u{c:04x}"
+    for c in (*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0), 0x200E, 0x200F, 0x061C)
+}
+_UNSHOWN.update({c: f"\\u{c:04x}" for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))})
+
+
+def shown_text(text: str) -> str:
+    """Text as the terminal may print it: control and direction characters as escapes.
+
+    A scripted or typed line (or a reply) holding ESC sequences or a
+    right-to-left override was echoed raw: the terminal ran the escapes and
+    drew the rest of the line reversed.
+    """
+    return text.translate(_UNSHOWN)
 
 
 def _break_line(out: TextIO, state: dict[str, bool]) -> None:
@@ -144,7 +161,7 @@ async def run_console(
             text = _describe(event)
             if text is not None:
                 _break_line(out, state)
-                out.write(session._dim(text) + "\n")
+                out.write(session._dim(shown_text(text)) + "\n")
                 out.flush()
 
         machine.on_event(show)
@@ -203,8 +220,9 @@ async def _converse(
             shown = line if line.strip() else "(silence)"
             if machine.current.pii and line.strip():
                 shown = "[redacted: PII state, recording paused]"
-            out.write(f"you> {shown}\n")
+            out.write(f"you> {shown_text(shown)}\n")
         async for chunk in machine.stream(line, language=language):
+            chunk = shown_text(chunk)
             out.write(chunk if state["speaking"] else "agent> " + chunk.lstrip())
             state["speaking"] = True
             out.flush()

@@ -223,6 +223,13 @@ def _cmd_chat(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"error: --data is not JSON: {exc}", file=sys.stderr)
         return 2
+    if data is not None and not isinstance(data, dict):  # [1] was an internal error
+        print(
+            f"error: --data must be a JSON object of session data (got {type(data).__name__}), "
+            'e.g. {"customer_id": "C-1001"}',
+            file=sys.stderr,
+        )
+        return 2
     with server_cm as server:
         llm = {"base_url": server.base_url, "api_key": "scripted"} if server else None
         if args.model:

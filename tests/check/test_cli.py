@@ -126,3 +126,20 @@ def test_a_test_file_reports_every_problem_at_once(
     assert "unknown key 'stat'" in err  # its own shape ...
     assert "unknown state 'triag'" in err  # ... and against the flow, in one pass
     assert "unknown state 'billing_agnt'" in err
+
+
+@pytest.mark.parametrize("data", ["[1]", '"x"', "3", "null"])
+def test_chat_data_that_is_not_an_object_is_a_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], data: str
+) -> None:
+    """``--data '[1]'`` was 'internal error: TypeError: cannot convert dictionary update ...'."""
+    flow = tmp_path / "f.yaml"
+    flow.write_text(
+        "flow: f\nstart: a\nstates:\n  a: {say: Hi, end: completed}\n", encoding="utf-8"
+    )
+    code = main(["chat", str(flow), "--data", data, "--script", str(flow)])
+    err = capsys.readouterr().err
+    if data == "null":  # no data at all
+        assert code == 0, err
+        return
+    assert code == 2 and "--data must be a JSON object" in err and "internal error" not in err

@@ -87,3 +87,19 @@ async def test_an_error_line_masks_what_the_logs_mask(tmp_path: Path) -> None:
     assert "! error in b: ActionError:" in text and "declined card" in text
     for secret in ("4111", "10.20.30.40", "jane.doe@example.com"):
         assert secret not in text
+
+
+async def test_control_and_direction_characters_are_shown_as_escapes() -> None:
+    """ESC sequences and a right-to-left override were echoed raw: the terminal ran them."""
+    flow = superdialog.loads(
+        "flow: t\nslots:\n  n: {type: number}\nstart: a\nstates:\n"
+        "  a: {collect: [n], next: b}\n  b: {say: 'got {{ slots.n }}', end: completed}\n",
+        "t.yaml",
+    )
+    out = io.StringIO()
+    lines = ["\x1b[Kgone", "\u202eevil\x00", "seven"]
+    await run_console(flow, lines=lines, out=out)
+    text = out.getvalue()
+    assert "\x1b" not in text and "\u202e" not in text and "\x00" not in text
+    assert "you> \\u001b[Kgone" in text and "you> \\u202eevil\\u0000" in text
+    assert "agent> got 7" in text
