@@ -15,6 +15,7 @@ from pathlib import Path as FsPath
 from typing import TYPE_CHECKING, Any
 
 from superdialog.compile.compiled import CompiledFlow, compile_file, compile_text
+from superdialog.llm.config import LLMConfig
 from superdialog.runtime.call import CallMachine
 from superdialog.runtime.durable import USE_ENV, restore_into
 from superdialog.runtime.durable_seal import StateKey
@@ -34,7 +35,7 @@ class Flow(CompiledFlow):
         self,
         session: Any = None,
         *,
-        llm: Mapping[str, Any] | None = None,
+        llm: Mapping[str, Any] | LLMConfig | None = None,
         actions: Mapping[str, Callable[..., Any]] | None = None,
         validators: Mapping[str, Callable[[Any], Any]] | None = None,
         trace: bool = False,
@@ -45,7 +46,8 @@ class Flow(CompiledFlow):
         Args:
             session: The host's per-call session (Unpod ``ctx.session`` or any object with
                 its controls). ``None``: bind later with ``start(session)``, or run host-less.
-            llm: Per-call overrides of the flow's ``llm`` settings (model, base_url, …).
+            llm: Per-call overrides of the flow's ``llm`` settings (model, base_url, …), or a
+                whole ``LLMConfig``; checked here (a misspelt setting raises ``TypeError``).
             actions: Callables for action states, beside those registered globally.
             validators: Slot validators, beside those registered globally.
             trace: Record a call trace (PII redacted) for diagrams and debugging.
@@ -69,7 +71,7 @@ class Flow(CompiledFlow):
         *,
         key: StateKey | str | None = USE_ENV,
         partial: bool = False,
-        llm: Mapping[str, Any] | None = None,
+        llm: Mapping[str, Any] | LLMConfig | None = None,
         actions: Mapping[str, Callable[..., Any]] | None = None,
         validators: Mapping[str, Callable[[Any], Any]] | None = None,
         trace: bool = False,

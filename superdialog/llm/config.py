@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["DEFAULT_MODEL", "PLACEHOLDER_API_KEY", "LLMConfig"]
+__all__ = ["DEFAULT_MODEL", "PLACEHOLDER_API_KEY", "LLMConfig", "call_overrides"]
 
 DEFAULT_MODEL = "gpt-4o-mini"
 """Model used when neither the config nor ``OPENAI_MODEL`` names one."""
@@ -117,3 +118,31 @@ class LLMConfig:
     def resolved_api_key(self) -> str:
         """The API key that will be sent (``PLACEHOLDER_API_KEY`` if unset)."""
         return self.api_key or PLACEHOLDER_API_KEY
+
+
+def call_overrides(llm: Mapping[str, Any] | LLMConfig | None) -> dict[str, Any] | None:
+    """A call's model settings (``build(llm=...)``) as checked overrides of the flow's.
+
+    Checked when the call is built: a misspelt setting or a value out of range used to
+    fail at the call's first model request, mid-call, on the error path. An ``LLMConfig``
+    stands for all of its settings.
+
+    Raises:
+        TypeError: a setting ``LLMConfig`` does not have, or not a mapping.
+        ValueError: a value ``LLMConfig`` refuses.
+
+    """
+    if llm is None:
+        return None
+    known = [f.name for f in dataclasses.fields(LLMConfig)]
+    if isinstance(llm, LLMConfig):
+        return {name: getattr(llm, name) for name in known}
+    if not isinstance(llm, Mapping):
+        raise TypeError(f"llm= takes a mapping or an LLMConfig, not {type(llm).__name__}")
+    for name in llm:
+        if name not in known:
+            close = difflib.get_close_matches(str(name), known, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else f"; known: {', '.join(known)}"
+            raise TypeError(f"llm=: unknown setting {name!r}{hint}")
+    LLMConfig(**llm)  # values out of range say so now
+    return dict(llm)

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from superdialog.compile.model import CompiledState
 from superdialog.compile.templates import LANGUAGE_VAR, REGION_VAR, CompiledTemplate
 from superdialog.compile.translations import for_language
+from superdialog.llm.config import LLMConfig, call_overrides
 from superdialog.pii import Masker, get_logger
 from superdialog.runtime import durable
 from superdialog.runtime.actions import await_pending
@@ -112,7 +113,7 @@ class CallMachine:
         flow: CompiledFlow,
         session: Any = None,
         *,
-        llm: Mapping[str, Any] | None = None,
+        llm: Mapping[str, Any] | LLMConfig | None = None,
         actions: Mapping[str, Callable[..., Any]] | None = None,
         validators: Mapping[str, Callable[[Any], Any]] | None = None,
         trace: bool = False,
@@ -125,6 +126,7 @@ class CallMachine:
         self.slots: dict[str, Any] = {}
         self.results: dict[str, Any] = {}
         self._host = Host(session)
+        llm = call_overrides(llm)  # checked now, not at the first model request
         self._overrides = (llm, actions, validators) if (llm or actions or validators) else None
         self._clock = clock or time.monotonic
         self._t0 = 0.0
