@@ -29,7 +29,22 @@ from superdialog.slots import find
 if TYPE_CHECKING:
     from superdialog.runtime.call import CallMachine
 
-__all__ = ["collect_turn", "collect_unusable", "correction"]
+__all__ = ["collect_turn", "collect_unusable", "correction", "give_up"]
+
+
+async def give_up(m: CallMachine, st: CompiledState) -> Step:
+    """The state's tries ran out: its ``on_fail``, else the flow's ``on_error``, else the end.
+
+    The caller spoke every time and was not understood: the end says so
+    (``not_understood_end``), not "I haven't heard from you".
+    """
+    if st.fail_edge is not None:
+        yield sub(take(m, st.fail_edge))
+    elif m.flow.spec.on_error is not None and m.flow.spec.on_error != st.name:
+        yield sub(goto(m, m.flow.spec.on_error, None, "fail"))
+    else:
+        yield sub(finish(m, "end", "no_response", m.message("not_understood_end")))
+
 
 _WEAK = frozenset({"text", "name"})
 _LONE_NUMBER_TIMES = frozenset({"time"})
@@ -264,12 +279,7 @@ async def _miss(
     limit = slot.spec.retries if slot.spec.retries is not None else st.retries
     if attempt > limit:
         m.count(f"slot:{slot.name}", reset=True)
-        if st.fail_edge is not None:
-            yield sub(take(m, st.fail_edge))
-        elif m.flow.spec.on_error is not None and m.flow.spec.on_error != st.name:
-            yield sub(goto(m, m.flow.spec.on_error, None, "fail"))
-        else:  # the caller spoke, we did not understand: not "I haven't heard from you"
-            yield sub(finish(m, "end", "no_response", m.message("not_understood_end")))
+        yield sub(give_up(m, st))
         return
     if model and st.llm is not None and slot.spec.llm_fallback:
         outcome = ModelTurn()

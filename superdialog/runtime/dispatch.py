@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from superdialog.compile.model import CompiledState
-from superdialog.runtime.collect import collect_turn, collect_unusable, correction
+from superdialog.runtime.collect import collect_turn, collect_unusable, correction, give_up
 from superdialog.runtime.llm_call import ModelTurn, model_turn
 from superdialog.runtime.moves import choose_edge, take
 from superdialog.runtime.questions import reprompt_text
@@ -55,14 +55,24 @@ async def _llm_turn(m: CallMachine, st: CompiledState) -> Step:
     outcome = ModelTurn()
     yield sub(model_turn(m, st, outcome))
     if outcome.edge is not None:
+        m.count(f"miss:{st.name}", reset=True)
         yield sub(take(m, outcome.edge))
         return
-    if not outcome.spoke:
-        # empty reply or only broken tool calls: stay, reprompt, never leave dead air
-        for line in (m.message("not_understood"), reprompt_text(m)):
-            out = m.utter(line)
-            if out:
-                yield out
+    if outcome.spoke:
+        m.count(f"miss:{st.name}", reset=True)
+        return
+    # An empty reply or only broken tool calls: a miss, never dead air. Counted like the
+    # other states' misses: a model that keeps answering nothing does not hold the caller
+    # in "Sorry, I didn't catch that" until the call's turn limit.
+    miss = m.count(f"miss:{st.name}")
+    if miss > st.retries:
+        m.count(f"miss:{st.name}", reset=True)
+        yield sub(give_up(m, st))
+        return
+    for line in (m.message("not_understood", miss - 1), reprompt_text(m)):
+        out = m.utter(line)
+        if out:
+            yield out
 
 
 async def _other_state(m: CallMachine, st: CompiledState, raw: str, norm: str) -> Step:
