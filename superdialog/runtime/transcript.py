@@ -19,6 +19,9 @@ import unicodedata
 
 __all__ = ["clean", "usable"]
 
+# terminal escape sequences (CSI "ESC [ … m", OSC "ESC ] … BEL", two-character ones): a text
+# channel can carry them, and once their ESC became a space "[31m" read as the number 31
+_ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-~])")
 # [inaudible], <unk>, [NOISE], <sil>, [laughter]: a recogniser's tag, never the caller's words
 _TAG = re.compile(r"\[[^\[\]]{0,40}\]|<[^<>]{0,40}>")
 # round brackets are also written around real words: only the recognisers' own annotations
@@ -51,6 +54,7 @@ def clean(text: str) -> str:
     """``text`` without recogniser markup, control or invisible characters, spaces collapsed."""
     if text.isascii() and text.isprintable() and not _MARKUP.intersection(text):
         return text.strip()  # the common case costs one scan
+    text = _ESCAPE.sub(" ", text)
     text = "".join(_visible(ch) for ch in text)
     text = unicodedata.normalize("NFC", text)
     text = _TAG.sub(" ", text)

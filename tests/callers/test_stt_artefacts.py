@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -114,3 +115,16 @@ async def test_markup_is_never_a_name() -> None:
     for tag in TAGS:
         machine, _, _ = await _call([f"my name is {tag}"])
         assert "name" not in machine.slots, (tag, machine.slots)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["\x1b[31m", "\x1b[1;31m\x1b[0m", "\x1b]0;title\x07", "\x1b]8;;http://x\x1b\\", "\x1bc"],
+)
+def test_terminal_escape_sequences_are_nobodys_words(text: str) -> None:
+    """A text channel can carry terminal escapes; with only their ESC taken out, '[31m' was
+    read as the number 31."""
+    from superdialog.runtime.transcript import clean, usable
+
+    assert clean(text) == "" and not usable(clean(text))
+    assert clean(f"yes{text} please") == "yes please"
