@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, cast
 from superdialog._loop_local import LoopLocal
 from superdialog.errors import LLMConnectionError, LLMError, LLMProtocolError, LLMTimeoutError
 from superdialog.llm.assemble import ToolCallAssembler, read_chunk
-from superdialog.llm.bounded import MAX_CHUNK_DEPTH, MAX_EVENT_BYTES, loads_bounded
+from superdialog.llm.bounded import MAX_CHUNK_DEPTH, MAX_EVENT_BYTES, loads_bounded, loads_chunk
 from superdialog.llm.config import LLMConfig
 from superdialog.llm.deadline import Deadline
 from superdialog.llm.events import Finished, LLMEvent, ToolNamed, Usage
@@ -541,32 +541,46 @@ class _Reader:
         they would have been had the bytes arrived one chunk per read.
         """
         events: list[LLMEvent] = []
-        tools = self._tools
         try:
+            raw = self._decoder.whole(data)
+            if raw is not None:  # the usual read: one whole event, decoded from its bytes
+                if raw == _DONE_BYTES:
+                    self.done = True
+                else:
+                    self._take(_decode_raw(raw), events)
+                return events, None
             for event in self._decoder.feed(data):
                 if event.data == DONE:
                     self.done = True
                     break
-                view = read_chunk(_decode(event))
-                if view.usage is not None:
-                    self.usage = view.usage
-                if self.first_at is None and (view.text or view.fragments or view.reasoning):
-                    self.first_at = now = self._loop.time()
-                    # from here on, a stall is bounded per wait (see _read)
-                    stall = self._call.stall_s
-                    self._deadline.move(min(now + stall, self._call.deadline))
-                if view.text:
-                    events.extend(self._text.feed(view.text))
-                for fragment in view.fragments:
-                    tools.add(fragment)
-                events.extend(tools.named())
-                if view.finish_reason is not None and self.finish_reason is None:
-                    self.finish_reason = view.finish_reason
-                    events.extend(self._text.finish())
-                    events.extend(tools.finish())
+                self._take(_decode(event), events)
         except LLMError as err:
             return events, err
         return events, None
+
+    def _take(self, chunk: Any, events: list[LLMEvent]) -> None:
+        """Add the events of one decoded chunk to ``events``."""
+        view = read_chunk(chunk)
+        if view.usage is not None:
+            self.usage = view.usage
+        text = view.text
+        fragments = view.fragments
+        if self.first_at is None and (text or fragments or view.reasoning):
+            self.first_at = now = self._loop.time()
+            # from here on, a stall is bounded per wait (see _read)
+            stall = self._call.stall_s
+            self._deadline.move(min(now + stall, self._call.deadline))
+        if text:
+            events.extend(self._text.feed(text))
+        if fragments:  # only a fragment completes a name (see ToolCallAssembler.named)
+            tools = self._tools
+            for fragment in fragments:
+                tools.add(fragment)
+            events.extend(tools.named())
+        if view.finish_reason is not None and self.finish_reason is None:
+            self.finish_reason = view.finish_reason
+            events.extend(self._text.finish())
+            events.extend(self._tools.finish())
 
     async def end(
         self, body: AsyncIterator[bytes], errors: tuple[type[BaseException], ...]
@@ -608,6 +622,19 @@ _DRAIN_S = 0.1
 Reading the (normally empty) rest of the body lets the HTTP/1.1 connection go
 back to the pool for the next turn; a server that keeps sending is cut off.
 """
+
+
+_DONE_BYTES = DONE.encode()
+
+
+def _decode_raw(raw: bytes) -> Any:
+    """:func:`_decode` of an unnamed event whose data is ``raw``, undecoded."""
+    payload, problem = loads_chunk(raw)
+    if problem is not None:
+        raise LLMProtocolError(f"LLM endpoint sent a chunk that is {problem}")
+    if type(payload) is dict and payload.get("error"):
+        raise stream_error(payload["error"])
+    return payload
 
 
 def _decode(event: ServerSentEvent) -> Any:

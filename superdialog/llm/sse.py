@@ -56,18 +56,9 @@ class SSEDecoder:
             LLMProtocolError: An event or line longer than the limit.
 
         """
-        if (
-            not self._buffer
-            and not self._data
-            and self._event is None
-            and data.startswith(b"data: ")
-            and data.find(b"\n") == len(data) - 2
-            and data.endswith(b"\n\n")
-            and b"\r" not in data
-        ):
-            # The usual read: exactly one whole event of one ``data`` line, nothing pending.
-            self._check(len(data) - 2)
-            return [ServerSentEvent(None, data[6:-2].decode("utf-8", errors="replace"))]
+        whole = self.whole(data)
+        if whole is not None:
+            return [ServerSentEvent(None, whole.decode("utf-8", errors="replace"))]
         self._buffer += data
         if b"\n" not in data:
             self._check(len(self._buffer))
@@ -94,6 +85,31 @@ class SSEDecoder:
             elif name == "event":
                 self._event = value[:64]
         return events
+
+    def whole(self, data: bytes) -> bytes | None:
+        """The data of ``data`` if it is the usual read, else ``None`` (then :meth:`feed` it).
+
+        The usual read is exactly one whole event of one ``data`` line, with nothing
+        pending: its data, undecoded, is the event (named by no ``event`` line). A
+        stream's reader takes it from here without an event object per chunk.
+
+        Raises:
+            LLMProtocolError: The event is longer than the limit.
+
+        """
+        if (
+            data.startswith(b"data: ")
+            and data.find(b"\n") == len(data) - 2
+            and data[-1] == 10  # b"\n": with the find above, the event ends in b"\n\n"
+            and not self._buffer
+            and not self._data
+            and self._event is None
+            and b"\r" not in data
+        ):
+            if len(data) - 2 > self._max:
+                self._check(len(data) - 2)
+            return data[6:-2]
+        return None
 
     def _check(self, size: int) -> None:
         if size > self._max:
