@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, Any
 from superdialog.compile.model import CompiledSlot, CompiledState
 from superdialog.runtime.slot_values import extract_context, readback, validate
 from superdialog.slots import find
+from superdialog.slots.counted import COUNTED_NOUNS
 
 if TYPE_CHECKING:
     from superdialog.runtime.call import CallMachine
@@ -90,11 +91,7 @@ _LANGUAGE_CUES = {
 _NAMED = re.compile(r"\b(?:my name(?:'s| is)|call me|spel(?:led|t))\b", re.IGNORECASE)
 _NEVER = frozenset({"text"})  # free words are never a correction of free text
 _WEAK = frozenset({"text", "name"})
-_COUNTED = re.compile(
-    r"\s*(?:people|persons?|guests?|adults?|children|kids|of us|seats?|tickets?|nights?|"
-    r"rooms?|tables?|bags?|items?)\b",
-    re.IGNORECASE,
-)
+_NEXT_WORD = re.compile(r"\s*([^\W\d_]+)")  # the word after a number: a counted noun?
 _CLOCK24 = re.compile(r"\b(?:0\d|1\d|2[0-3])[:.h][0-5]\d\b")
 _MAX_CANDIDATES = 32  # slots looked at in one utterance (each parse takes microseconds)
 
@@ -108,7 +105,8 @@ def _one_type(
     slot read back or asked, when it is among them, is the one they answer;
     else they are ambiguous and go to no slot (no value beats a wrong one).
     """
-    if _COUNTED.match(text, end):
+    after = _NEXT_WORD.match(text, end)
+    if after is not None and after.group(1).lower() in COUNTED_NOUNS:
         numbers = [t for t in tied if t[0].spec.type == "number"]
         if numbers:
             return numbers

@@ -13,8 +13,8 @@ __all__ = ["CLOCK_WORDS", "COUNTED_NOUNS"]
 #: Plural and singular nouns callers count in bookings and orders.
 COUNTED_NOUNS = frozenset(
     {"people", "persons", "person", "guests", "guest", "adults", "adult", "children", "child",
-     "kids", "kid", "seats", "seat", "tickets", "ticket", "nights", "rooms", "room",
-     "tables", "table", "friends", "bags", "items", "of", "more", "others"}
+     "kids", "kid", "seats", "seat", "tickets", "ticket", "nights", "night", "rooms", "room",
+     "tables", "table", "friends", "bags", "bag", "items", "item", "of", "more", "others"}
 )  # fmt: skip
 #: Words that make the number before them a clock time or a duration.
 CLOCK_WORDS = frozenset(
