@@ -26,6 +26,7 @@ from typing import Any
 
 from superdialog.errors import Location
 from superdialog.pii import REDACTED, Masker
+from superdialog.pii.logs import mask_shapes
 from superdialog.runtime.events import (
     ActionFinished,
     CallEnded,
@@ -583,13 +584,14 @@ def _event_line(ev: CallEvent) -> str | None:
         kind = "human queue" if ev.target_kind == "human" else "agent"
         return f"· transfer to {kind} {ev.target!r} ({ev.mode})"
     if isinstance(ev, ActionFinished):
-        status = "ok" if ev.ok else f"failed: {ev.error}"
+        status = "ok" if ev.ok else f"failed: {mask_shapes(str(ev.error))}"
         return f"· action {ev.name} {status} ({ev.elapsed_ms:.0f} ms)"
     if isinstance(ev, LLMCalled):
         tool = f", tool {ev.tool}" if ev.tool else ""
         return f"· model call in {ev.state}{tool}{'' if ev.ok else ', failed'}"
     if isinstance(ev, ErrorRaised):
-        return f"· error {ev.error} in {ev.state}: {ev.message}"
+        # an action's own error text may quote what it was given: masked like a log line
+        return f"· error {ev.error} in {ev.state}: {mask_shapes(ev.message)}"
     return None
 
 
