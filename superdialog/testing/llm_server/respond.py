@@ -134,8 +134,11 @@ async def run_watched(
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, ConnectionError):
                     await task
-    if watcher.done() and not watcher.cancelled():
-        watcher.exception()  # a reset (not closed) connection is a hang-up too; mark it seen
+    for task in (watcher, responder):
+        if task.done() and not task.cancelled():
+            # seen, whatever it was: a reset (not closed) connection is a hang-up too, and a
+            # response that failed on it just after the wait returned is no error to report
+            task.exception()
     if responder in done and not responder.cancelled():
         error = responder.exception()
         if error is None:
