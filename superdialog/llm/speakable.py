@@ -31,10 +31,14 @@ _HOLD = frozenset("*_`#->+•\n \t")
 """A chunk ending in these may still be half of a mark: that tail waits (if it holds a mark)."""
 _MARKS = frozenset("*_`#->+•\n")
 _HOLD_MAX = 8
+_MAY_MARK = re.compile(r"[^\x00-\x7f]|[\n*_`#>+-]")
+"""A character without which no mark and no emoji is there: text without one is spoken as is."""
 
 
 def speakable(text: str) -> str:
     """``text`` without markdown marks and emoji (for a whole text: see :class:`SpeechFilter`)."""
+    if _MAY_MARK.search(text) is None:
+        return text
     return _clean("\n" + text)[1:]
 
 
@@ -62,7 +66,7 @@ class SpeechFilter:
         cut = len(text)
         while cut > 0 and text[cut - 1] in _HOLD and len(text) - cut < _HOLD_MAX:
             cut -= 1
-        if not _MARKS.intersection(text[cut:]):
+        if cut < len(text) and not _MARKS.intersection(text[cut:]):
             cut = len(text)  # only spaces: nothing there can become a mark
         self._held = text[cut:]
         return self._clean(text[:cut])
@@ -75,6 +79,9 @@ class SpeechFilter:
     def _clean(self, text: str) -> str:
         if not text:
             return ""
+        if _MAY_MARK.search(text) is None:  # the usual token: plain words, nothing to drop
+            self._line_start = False
+            return text
         out = _clean("\n" + text)[1:] if self._line_start else _clean(text)
         self._line_start = text.endswith("\n")
         return out
