@@ -32,8 +32,13 @@ _STRONG_CUES = (
     ("is", "under"), ("it's", "under"), ("its", "under"), ("booked", "under"),
     ("booking", "under"), ("reservation", "under"), ("under", "the", "name"),
     ("under", "the", "name", "of"), ("under", "name"), ("booking's", "under"),
-    ("reservation's", "under"), ("table's", "under"),
+    ("reservation's", "under"), ("table's", "under"), ("it", "under"), ("me", "under"),
+    ("us", "under"), ("them", "under"),
 )  # fmt: skip
+# "spelled with a K" is a note on a name already said, not a cue to one
+_NOTE_WORDS = frozenset({"with", "without"})
+# A clause of its own after the name: "Omar Haddad, my social is …", "Ana Ruiz and I'm …"
+_OWN_CLAUSE = frozenset({"my", "our", "i", "i'm", "im", "i've", "i'd", "we", "we're"})
 _WEAK_CUES = (
     ("this", "is"), ("it's",), ("its",), ("it", "is"), ("i'm",), ("im",), ("i", "am"),
     ("speaking", "with"), ("talking", "to"),
@@ -104,6 +109,7 @@ _NOT_NAME = _wordset(
     never mind nevermind forget forgot skip stop quit leave whatever
     sounds works ready busy free available home work office here there back new old
     happy glad fine tired hungry late early same other another different
+    да нет はい いいえ 是 是的 不 对 ja nein jawohl oui non ouais sí si नहीं हाँ हां जी haan nahi
     """
 )
 # Common words that are also given names or surnames: fine after "my name is"
@@ -184,6 +190,16 @@ def _spelling_note(texts: list[str], end: int, name: str) -> int | bool | None:
     return skipped + k + 1 if agrees else False
 
 
+def _own_clause(texts: list[str], k: int) -> bool:
+    """Whether a clause about something else starts at ``k``, after a comma or an "and"."""
+    if k >= len(texts) or texts[k] not in (",", ".", ";", "and"):
+        return False
+    k += 1
+    while k < len(texts) and texts[k] in (",", "and", "also"):
+        k += 1
+    return k < len(texts) and texts[k] in _OWN_CLAUSE
+
+
 def _is_wordlike(word: str) -> bool:
     """Letters only (apostrophes allowed: "o'brien")."""
     return len(word) >= 2 and word.replace("'", "").isalpha()
@@ -224,7 +240,10 @@ class NameType(SlotType):
         note = _spelling_note(texts, end, str(match.value))
         if note is False:
             return None  # "Ann with an e": the words and the spelling disagree
-        rest = [t for t in texts[end + (note or 0) :] if t[:1].isalnum()]
+        after = end + (note or 0)
+        if _own_clause(texts, after):
+            return match  # "Omar Haddad, my social is …": the rest is about something else
+        rest = [t for t in texts[after:] if t[:1].isalnum()]
         if any(t not in _TAIL_CHATTER and t not in FILLERS for t in rest):
             return None
         return match
@@ -239,7 +258,9 @@ class NameType(SlotType):
         firsts = {cue[0] for cue in cues}
         where: dict[str, list[int]] = {}
         for k, word in enumerate(texts):
-            if word in firsts:
+            if word in firsts and not (
+                word in ("spelled", "spelt") and k + 1 < len(texts) and texts[k + 1] in _NOTE_WORDS
+            ):
                 where.setdefault(word, []).append(k)
         best: tuple[int, int] | None = None  # (start, -end): earliest, then longest
         for cue in cues:
