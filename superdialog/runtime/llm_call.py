@@ -587,11 +587,7 @@ async def _call_model(
                             held = chunk
                             chunk = ""
                     if chunk:
-                        if not heard and m._spoke_turn:
-                            chunk = " " + chunk.lstrip()
-                        heard.append(chunk)
-                        m._spoke_turn = True
-                        yield chunk
+                        yield _heard(m, heard, chunk)
                     if runaway:
                         log.warning(
                             "call %s: the model's reply in %s ran past %d characters; cut there",
@@ -627,11 +623,7 @@ async def _call_model(
             if not _has_word(rest):
                 rest = ""
         if rest:
-            if not heard and m._spoke_turn:
-                rest = " " + rest.lstrip()
-            heard.append(rest)
-            m._spoke_turn = True
-            yield rest
+            yield _heard(m, heard, rest)
         ok = True
     finally:
         latency = (time.perf_counter() - started) * 1000
@@ -648,6 +640,15 @@ async def _call_model(
     if not opening:  # an opening offers no tools: a stray tool call is dropped
         for c in calls:
             yield c
+
+
+def _heard(m: CallMachine, heard: list[str], chunk: str) -> str:
+    """``chunk`` as the caller hears it (after a line said earlier this turn: a space first)."""
+    if not heard and m._spoke_turn:
+        chunk = " " + chunk.lstrip()
+    heard.append(chunk)
+    m._spoke_turn = True
+    return chunk
 
 
 _SAY_IT = "Say your opening line to the caller now, in words; do not call any tool."

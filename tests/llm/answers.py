@@ -14,6 +14,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from rawhttp import raw_server  # tests/llm is on sys.path
+
 __all__ = ["Answer", "data", "delta_chunk", "endpoint"]
 
 
@@ -95,25 +97,5 @@ async def endpoint(answers: list[Answer]) -> AsyncIterator[tuple[str, list[bytes
         finally:
             writer.close()
 
-    running: set[asyncio.Task[Any]] = set()
-
-    async def tracked(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        running.add(task)
-        try:
-            await handle(reader, writer)
-        finally:
-            running.discard(task)
-
-    server = await asyncio.start_server(tracked, "127.0.0.1", 0)
-    try:
-        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/v1", calls
-    finally:
-        server.close()
-        server.close_clients()
-        for task in list(running):  # a handler left waiting must not outlive the test
-            task.cancel()
-        if running:
-            await asyncio.wait(list(running))
-        await server.wait_closed()
+    async with raw_server(handle) as url:
+        yield url, calls

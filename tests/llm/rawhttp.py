@@ -44,7 +44,8 @@ async def raw_server(handler: Handler) -> AsyncIterator[str]:
         yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/v1"
     finally:
         server.close()
-        for task in list(running):
+        server.close_clients()
+        for task in list(running):  # a handler left waiting must not outlive the test
             task.cancel()
         if running:
             await asyncio.wait(list(running))

@@ -31,16 +31,30 @@ FLOW = (ROOT / "adapters" / "unpod" / "tests" / "smoke.yaml").read_text(encoding
 KEY = generate_key()
 
 
-async def serve(store: Any, steps: list[str], worker: str) -> tuple[LoopbackBridge, Any]:
-    flow = superdialog.loads(FLOW, "smoke.yaml")
-    bridge = LoopbackBridge(steps)
+def _session(steps: list[str]) -> tuple[LoopbackBridge, Any]:
+    bridge = LoopbackBridge(list(steps))
     session = unpod_session.Session(bridge=bridge)
     session.data["first_name"] = "Ana"
     bridge.begin()
+    return bridge, session
+
+
+async def serve(
+    store: Any, steps: list[str], worker: str, call_id: str = "call-1"
+) -> tuple[LoopbackBridge, Any]:
+    flow = superdialog.loads(FLOW, "smoke.yaml")
+    bridge, session = _session(steps)
     machine = await asyncio.wait_for(
-        run_durable_call(session, flow, store, call_id="call-1", worker=worker, key=KEY,
-                         claim_wait_s=2), 10)
+        run_durable_call(session, flow, store, call_id=call_id, worker=worker, key=KEY,
+                         claim_wait_s=2), 10)  # fmt: skip
     return bridge, machine
+
+
+async def serve_plain(steps: list[str]) -> LoopbackBridge:
+    """The same call without a store: what the caller hears from one worker."""
+    bridge, session = _session(steps)
+    await asyncio.wait_for(run_call(session, superdialog.loads(FLOW, "smoke.yaml")), 10)
+    return bridge
 
 
 def speech(bridge: LoopbackBridge) -> list[str]:
@@ -50,11 +64,7 @@ def speech(bridge: LoopbackBridge) -> list[str]:
 @pytest.mark.parametrize("cut", [1, 2])  # after the age (now in the PII state), or never
 async def test_another_worker_continues_the_call(cut: int) -> None:
     steps = ["forty two", "one two three four"]
-    whole = LoopbackBridge(list(steps))
-    session = unpod_session.Session(bridge=whole)
-    session.data["first_name"] = "Ana"
-    whole.begin()
-    await asyncio.wait_for(run_call(session, superdialog.loads(FLOW, "smoke.yaml")), 10)
+    whole = await serve_plain(steps)
 
     store = MemoryStore(lease_s=0.2)
     a, _ = await serve(store, steps[:cut], "worker-a")
@@ -154,19 +164,8 @@ async def test_a_store_that_fails_never_costs_the_caller_the_call(
     store: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     steps = ["forty two", "one two three four"]
-    whole = LoopbackBridge(list(steps))
-    session = unpod_session.Session(bridge=whole)
-    session.data["first_name"] = "Ana"
-    whole.begin()
-    await asyncio.wait_for(run_call(session, superdialog.loads(FLOW, "smoke.yaml")), 10)
-
-    bridge = LoopbackBridge(list(steps))
-    session = unpod_session.Session(bridge=bridge)
-    session.data["first_name"] = "Ana"
-    bridge.begin()
-    machine = await asyncio.wait_for(
-        run_durable_call(session, superdialog.loads(FLOW, "smoke.yaml"), store, call_id="call-7",
-                         worker="w", key=KEY, claim_wait_s=1), 10)  # fmt: skip
+    whole = await serve_plain(steps)
+    bridge, machine = await serve(store, steps, "w", call_id="call-7")
     assert speech(bridge) == speech(whole)
     assert machine.finished and machine.outcome["reason"] == "completed"
     assert "call-7" in caplog.text
