@@ -69,6 +69,12 @@ class TextCalls:
             self._keep(text)
             return []
         held = self._held + text
+        if self._started and "<" not in held and "[" not in held:
+            # The usual token, past the reply's start: every marker opens with one of
+            # these, so nothing here opens or may still open markup (what the passes
+            # below would find too).
+            self._held = ""
+            return [TextDelta(held)] if held else []
         at = _marker_at(held, at_start=not self._started)
         if at is not None:
             self._held = ""

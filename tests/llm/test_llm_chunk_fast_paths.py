@@ -23,9 +23,10 @@ from superdialog.llm.assemble import ChunkView, read_chunk
 from superdialog.llm.bounded import MAX_CHUNK_DEPTH, MAX_EVENT_BYTES, loads_bounded, loads_chunk
 from superdialog.llm.client import _Call, _Reader
 from superdialog.llm.deadline import Deadline
-from superdialog.llm.events import LLMEvent
+from superdialog.llm.events import LLMEvent, TextDelta
 from superdialog.llm.speakable import SpeechFilter, _clean, speakable
 from superdialog.llm.sse import ServerSentEvent, SSEDecoder
+from superdialog.llm.text_calls import TextCalls, _held_from, _marker_at
 
 _TEXT = st.one_of(
     st.text(st.characters(max_codepoint=127), max_size=12),
@@ -232,3 +233,62 @@ def test_text_spoken_as_is_is_what_the_marks_pass_leaves(text: str) -> None:
     assert speakable(text) == _clean("\n" + text)[1:]
     speech = SpeechFilter()
     assert speech.feed(text) + speech.flush() == _clean("\n" + text)[1:]
+
+
+def _general_feed(calls: TextCalls, text: str) -> list[TextDelta]:
+    """``TextCalls.feed`` without its shortcut: the passes that look for markup."""
+    if not calls.offered:
+        return [TextDelta(text)] if text else []
+    if calls._calls:
+        calls._keep(text)
+        return []
+    held = calls._held + text
+    at = _marker_at(held, at_start=not calls._started)
+    if at is not None:
+        calls._held = ""
+        calls._started = True
+        calls._keep(held[at:])
+        return [TextDelta(held[:at])] if held[:at].strip() else []
+    cut = _held_from(held, at_start=not calls._started)
+    speech = held[:cut]
+    if not calls._started and not speech.strip():
+        calls._held = held
+        return []
+    calls._held = held[cut:]
+    calls._started = True
+    return [TextDelta(speech)] if speech else []
+
+
+_SPOKEN = st.lists(
+    st.sampled_from(
+        [
+            "Sure,",
+            " I can",
+            " ",
+            "\n",
+            "<",
+            "[",
+            "{",
+            "<tool_call>",
+            "[TOOL_CALLS]",
+            "<|python",
+            '_tag|>{"name": "goto_s1"}',
+            '{"name"',
+            "```",
+            " a < b",
+            "[1]",
+            "<function=goto_s1>{}",
+        ]
+    ),
+    max_size=8,
+)
+
+
+@settings(derandomize=True, deadline=None, max_examples=400)
+@given(_SPOKEN)
+def test_speech_past_the_start_reads_the_same_on_the_shortcut(pieces: list[str]) -> None:
+    offered = frozenset({"goto_s1"})
+    fast, general = TextCalls(offered), TextCalls(offered)
+    for piece in pieces:
+        assert fast.feed(piece) == _general_feed(general, piece)
+    assert fast.finish() == general.finish()
