@@ -84,6 +84,7 @@ class CallMachine:
         "_lang_votes",
         "_listeners",
         "_llm_callbacks",
+        "_llm_config",
         "_masker",
         "_metrics",
         "_misses",
@@ -154,6 +155,7 @@ class CallMachine:
         self._assist: list[str] | None = None
         self._listeners: list[Callable[[CallEvent], Any]] | None = None
         self._llm_callbacks: list[Callable[[Any], Any]] | None = None
+        self._llm_config: tuple[Any, dict[str, Any], Any, LLMConfig] | None = None  # llm_config
         self._trace: list[CallEvent] | None = [] if trace else None
         self._metrics: CallMetrics | None = None
         self._action: PendingAction | None = None

@@ -66,9 +66,27 @@ _SLOT_TOOL = "set_slots"
 
 
 def llm_config(m: CallMachine) -> LLMConfig:
-    """The call's model settings: the flow's, then OPENAI_* variables, then ``build(llm=)``."""
+    """The call's model settings: the flow's, then OPENAI_* variables, then ``build(llm=)``.
+
+    Made once per call and made again only when what it is made of changes (the
+    variables, the overrides, the flow after ``switch_flow``): two requests a turn
+    each built and checked a new config.
+    """
     s = m.flow.spec.llm
     overrides: Mapping[str, Any] = (m._overrides[0] or {}) if m._overrides else {}
+    environ = os.environ
+    env = (environ.get(s.api_key_env), environ.get("OPENAI_BASE_URL"), environ.get("OPENAI_MODEL"))
+    cached = m._llm_config
+    if cached is not None:
+        spec, given, was, config = cached
+        if spec is s and was == env and given == overrides:  # overrides compared by content
+            return config
+    config = _make_config(s, overrides)
+    m._llm_config = (s, dict(overrides), env, config)
+    return config
+
+
+def _make_config(s: Any, overrides: Mapping[str, Any]) -> LLMConfig:
     api_key = os.environ.get(s.api_key_env) or None
     values: dict[str, Any] = {
         "model": s.model,

@@ -54,3 +54,29 @@ async def test_an_llm_config_is_a_whole_set_of_settings(
     await m.start()
     assert await m.turn("hello") == "Hello there."
     assert llm_server.chat_requests[-1].body["model"] == "scripted-model"
+
+
+async def test_the_calls_settings_follow_what_they_are_made_of(
+    llm_server: ScriptedLLMServer, llm_config: LLMConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The config is made once per call, and again when a part of it changes: set_llm,
+    an environment variable the flow reads."""
+    llm_server.add_rule(reply="Sure.")
+    text = FLOW.replace("{model: gpt-4.1-mini}", "{model: gpt-4.1-mini, api_key_env: SD_TEST_KEY}")
+    flow = superdialog.loads(text, "o.yaml")
+    overrides = {"base_url": llm_config.base_url, "api_key": None}
+    m = flow.build(RecordingSession(), llm={k: v for k, v in overrides.items() if v})
+    await m.start()
+    monkeypatch.setenv("SD_TEST_KEY", "sk-first")
+    await m.turn("hello")
+    assert llm_server.chat_requests[-1].headers["authorization"] == "Bearer sk-first"
+    assert llm_server.chat_requests[-1].body["model"] == "gpt-4.1-mini"
+    monkeypatch.setenv("SD_TEST_KEY", "sk-second")  # a key rotated: this call, the next one
+    await m.turn("what are your opening hours")
+    assert llm_server.chat_requests[-1].headers["authorization"] == "Bearer sk-second"
+    other = flow.build(RecordingSession(), llm={k: v for k, v in overrides.items() if v})
+    await other.start()
+    assert llm_server.chat_requests[-1].headers["authorization"] == "Bearer sk-second"
+    m.set_llm("other-model")
+    await m.turn("and on sundays")
+    assert llm_server.chat_requests[-1].body["model"] == "other-model"
