@@ -496,6 +496,7 @@ NOT_RECORDED = {
     "_said_language",  # the call's language at every save point (set when a turn ends)
     "_heard_tail",  # the caller's raw last words (half a card, maybe): never stored
     "_gate",  # who runs the turn in progress: a call is saved between turns
+    "_llm_config",  # a cache of the settings the record keeps (overrides, flow): made again
 }
 
 
