@@ -30,7 +30,7 @@ from superdialog.runtime.effects import (
     reconcile,
     send_terminal,
 )
-from superdialog.runtime.events import ErrorRaised, InputTruncated
+from superdialog.runtime.events import ErrorRaised, InputTruncated, StateEntered
 from superdialog.runtime.host import HostGone
 from superdialog.runtime.moves import enter, goto
 from superdialog.runtime.questions import repeat_text, reprompt_text
@@ -50,10 +50,16 @@ async def turn(m: CallMachine, text: object) -> Step:
     """One caller turn: handle ``text`` under ``drive``; note what was said at the end."""
     if m._status != RUNNING:
         return
+    m._spoke_turn = False
     if not m._started:
+        # Words before the opening (a host that never called start()): the start state is
+        # entered first, so its lines are said and, if it is a PII state, recording paused.
         m._started = True
         m._t0 = m._clock()
-    m._spoke_turn = False
+        m.emit(StateEntered(None, m.node, None, "start"))
+        yield sub(drive(m, enter(m)))
+        if m._status != RUNNING:
+            return
     m._error_depth = 0
     m.metrics.turns += 1
     try:
