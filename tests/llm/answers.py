@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from rawhttp import raw_server  # tests/llm is on sys.path
+from rawhttp import raw_server, read_request  # tests/llm is on sys.path
 
 __all__ = ["Answer", "data", "delta_chunk", "endpoint"]
 
@@ -52,13 +52,7 @@ async def endpoint(answers: list[Answer]) -> AsyncIterator[tuple[str, list[bytes
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                length = next(
-                    int(line.split(b":")[1])
-                    for line in head.split(b"\r\n")
-                    if line.lower().startswith(b"content-length")
-                )
-                request = await reader.readexactly(length)
+                _, request = await read_request(reader)
                 answer = answers[min(len(calls), len(answers) - 1)]
                 calls.append(request)
                 if answer.status != 200:

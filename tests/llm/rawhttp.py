@@ -52,6 +52,17 @@ async def raw_server(handler: Handler) -> AsyncIterator[str]:
         await server.wait_closed()
 
 
+async def read_request(reader: asyncio.StreamReader) -> tuple[bytes, bytes]:
+    """One request from ``reader``: its head and its body (read to its Content-Length)."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = next(
+        int(line.split(b":")[1])
+        for line in head.split(b"\r\n")
+        if line.lower().startswith(b"content-length:")
+    )
+    return head, await reader.readexactly(length)
+
+
 def chunk(content: str | None = None, finish: str | None = None) -> dict[str, Any]:
     delta = {} if content is None else {"content": content}
     return {
@@ -71,13 +82,7 @@ def sse_server(writes: list[bytes], calls: list[int], gap_s: float = 0.0) -> Han
     """Answers every request with ``writes``, each sent as one HTTP chunk, ``gap_s`` apart."""
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        head = await reader.readuntil(b"\r\n\r\n")
-        length = next(
-            int(line.split(b":")[1])
-            for line in head.split(b"\r\n")
-            if line.lower().startswith(b"content-length")
-        )
-        await reader.readexactly(length)
+        await read_request(reader)
         calls.append(1)
         writer.write(
             b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
@@ -106,13 +111,7 @@ def status_server(
     """Answers every request with ``status``, ``headers`` and ``body``."""
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        head = await reader.readuntil(b"\r\n\r\n")
-        length = next(
-            int(line.split(b":")[1])
-            for line in head.split(b"\r\n")
-            if line.lower().startswith(b"content-length")
-        )
-        await reader.readexactly(length)
+        await read_request(reader)
         calls.append(1)
         writer.write(
             f"HTTP/1.1 {status} ".encode()

@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from llm_helpers import eventually
-from rawhttp import chunk, event, raw_server, sse_server
+from rawhttp import chunk, event, raw_server, read_request, sse_server
 
 import superdialog
 from superdialog.errors import LLMTimeoutError
@@ -189,13 +189,7 @@ def stalling_server(first: bytes) -> Any:
     """Sends ``first`` and then nothing, until the client hangs up."""
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        head = await reader.readuntil(b"\r\n\r\n")
-        length = next(
-            int(line.split(b":")[1])
-            for line in head.split(b"\r\n")
-            if line.lower().startswith(b"content-length")
-        )
-        await reader.readexactly(length)
+        await read_request(reader)
         writer.write(
             b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
             b"Transfer-Encoding: chunked\r\n\r\n" + f"{len(first):X}\r\n".encode() + first + b"\r\n"
