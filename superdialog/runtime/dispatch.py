@@ -64,15 +64,7 @@ async def _llm_turn(m: CallMachine, st: CompiledState) -> Step:
     # An empty reply or only broken tool calls: a miss, never dead air. Counted like the
     # other states' misses: a model that keeps answering nothing does not hold the caller
     # in "Sorry, I didn't catch that" until the call's turn limit.
-    miss = m.count(f"miss:{st.name}")
-    if miss > st.retries:
-        m.count(f"miss:{st.name}", reset=True)
-        yield sub(give_up(m, st))
-        return
-    for line in (m.message("not_understood", miss - 1), reprompt_text(m)):
-        out = m.utter(line)
-        if out:
-            yield out
+    yield sub(_not_understood(m, st, give_up_at_last=True))
 
 
 async def _other_state(m: CallMachine, st: CompiledState, raw: str, norm: str) -> Step:
@@ -91,12 +83,18 @@ async def _other_state(m: CallMachine, st: CompiledState, raw: str, norm: str) -
     yield sub(_not_understood(m, st))
 
 
-async def _not_understood(m: CallMachine, st: CompiledState) -> Step:
-    """A miss of a waiting state: its ``on_fail`` once retries run out, else ask again."""
+async def _not_understood(
+    m: CallMachine, st: CompiledState, *, give_up_at_last: bool = False
+) -> Step:
+    """A miss of a waiting state: its ``on_fail`` once retries run out, else ask again.
+
+    ``give_up_at_last``: with no ``on_fail``, the flow's ``on_error`` or the end
+    (``give_up``) rather than asking again for ever (a model that answers nothing).
+    """
     miss = m.count(f"miss:{st.name}")
-    if miss > st.retries and st.fail_edge is not None:
+    if miss > st.retries and (st.fail_edge is not None or give_up_at_last):
         m.count(f"miss:{st.name}", reset=True)
-        yield sub(take(m, st.fail_edge))
+        yield sub(give_up(m, st))
         return
     for text in (m.message("not_understood", miss - 1), reprompt_text(m)):
         out = m.utter(text)
